@@ -1,0 +1,137 @@
+/**
+ * Coded errors of @agiletrack/cache. Every error carries a stable `code` and keeps its `cause`,
+ * so an application can map it to a status (the AgileTrack API does) without parsing messages.
+ */
+
+/** Every code this library throws. */
+export const CacheErrorCodes = {
+  KEY_INVALID: 'E_CACHE_KEY_INVALID',
+  NAMESPACE_INVALID: 'E_CACHE_NAMESPACE_INVALID',
+  OPTIONS_INVALID: 'E_CACHE_OPTIONS_INVALID',
+  ENTRY_TOO_LARGE: 'E_CACHE_ENTRY_TOO_LARGE',
+  ENTRY_UNSERIALIZABLE: 'E_CACHE_ENTRY_UNSERIALIZABLE',
+  ENTRY_CORRUPT: 'E_CACHE_ENTRY_CORRUPT',
+  DECRYPT_FAILED: 'E_CACHE_DECRYPT_FAILED',
+  ENCRYPTION_KEY_MISSING: 'E_CACHE_ENCRYPTION_KEY_MISSING',
+  SENSITIVE_REFUSED: 'E_CACHE_SENSITIVE_REFUSED',
+  FACTORY_TIMEOUT: 'E_CACHE_FACTORY_TIMEOUT',
+  TIER_TIMEOUT: 'E_CACHE_TIER_TIMEOUT',
+  TIER_UNAVAILABLE: 'E_CACHE_TIER_UNAVAILABLE',
+  CLOSED: 'E_CACHE_CLOSED',
+} as const;
+
+/** A code from {@link CacheErrorCodes}. */
+export type CacheErrorCode = (typeof CacheErrorCodes)[keyof typeof CacheErrorCodes];
+
+/** Base class of every error this library throws. */
+export class CacheError extends Error {
+  readonly code: CacheErrorCode;
+
+  constructor(code: CacheErrorCode, message: string, options?: { cause?: unknown }) {
+    super(message, options);
+    this.name = new.target.name;
+    this.code = code;
+  }
+}
+
+/** A key or key part that is empty, too long, has control characters or the reserved separator. */
+export class CacheKeyError extends CacheError {
+  constructor(message: string) {
+    super(CacheErrorCodes.KEY_INVALID, message);
+  }
+}
+
+/** A namespace name that could collide with another namespace or with keys. */
+export class CacheNamespaceError extends CacheError {
+  constructor(message: string) {
+    super(CacheErrorCodes.NAMESPACE_INVALID, message);
+  }
+}
+
+/** An option that is out of range; thrown when the cache or tier is created, never later. */
+export class CacheOptionsError extends CacheError {
+  constructor(message: string) {
+    super(CacheErrorCodes.OPTIONS_INVALID, message);
+  }
+}
+
+/** A value larger than a tier's `maxEntrySize`: refused loudly instead of silently dropped. */
+export class CacheEntryTooLargeError extends CacheError {
+  constructor(
+    readonly key: string,
+    readonly size: number,
+    readonly limit: number,
+    tier: string,
+  ) {
+    super(
+      CacheErrorCodes.ENTRY_TOO_LARGE,
+      `entry "${key}" is ${size} bytes, above the ${tier} tier's maxEntrySize of ${limit} bytes`,
+    );
+  }
+}
+
+/** A value the codec cannot represent (a function, a symbol, a cycle). */
+export class CacheUnserializableError extends CacheError {
+  constructor(message: string, options?: { cause?: unknown }) {
+    super(CacheErrorCodes.ENTRY_UNSERIALIZABLE, message, options);
+  }
+}
+
+/** A stored entry that cannot be decoded. Tiers catch it, drop the entry and count it. */
+export class CacheCorruptEntryError extends CacheError {
+  constructor(message: string, options?: { cause?: unknown }) {
+    super(CacheErrorCodes.ENTRY_CORRUPT, message, options);
+  }
+}
+
+/** Decryption failed: unknown key id, wrong key, or tampered data. Read as a counted miss. */
+export class CacheDecryptError extends CacheError {
+  constructor(message: string, options?: { cause?: unknown }) {
+    super(CacheErrorCodes.DECRYPT_FAILED, message, options);
+  }
+}
+
+/** A `sensitive` entry was written to a shared tier while no encryption key is configured. */
+export class CacheEncryptionKeyMissingError extends CacheError {
+  constructor(key: string) {
+    super(
+      CacheErrorCodes.ENCRYPTION_KEY_MISSING,
+      `entry "${key}" is marked sensitive but no encryption key is configured for shared tiers`,
+    );
+  }
+}
+
+/** A tier that must never hold sensitive data (browser storage) was asked to. */
+export class CacheSensitiveRefusedError extends CacheError {
+  constructor(key: string, tier: string) {
+    super(CacheErrorCodes.SENSITIVE_REFUSED, `the ${tier} tier refuses sensitive entry "${key}"`);
+  }
+}
+
+/** `getOrSet` waited `timeout` ms for a factory and had no stale value to fall back on. */
+export class CacheFactoryTimeoutError extends CacheError {
+  constructor(key: string, timeout: number) {
+    super(CacheErrorCodes.FACTORY_TIMEOUT, `factory for "${key}" did not settle within ${timeout} ms`);
+  }
+}
+
+/** An asynchronous tier call passed its deadline. Counted as a miss, never surfaced to callers. */
+export class CacheTierTimeoutError extends CacheError {
+  constructor(tier: string, op: string, deadline: number) {
+    super(CacheErrorCodes.TIER_TIMEOUT, `${tier} tier ${op} exceeded its ${deadline} ms deadline`);
+  }
+}
+
+/** The circuit breaker of a tier is open: the call was skipped. */
+export class CacheTierUnavailableError extends CacheError {
+  constructor(tier: string) {
+    super(CacheErrorCodes.TIER_UNAVAILABLE, `${tier} tier is unavailable (circuit open)`);
+  }
+}
+
+/** The cache was closed; it accepts no more operations. */
+export class CacheClosedError extends CacheError {
+  constructor() {
+    super(CacheErrorCodes.CLOSED, 'the cache is closed');
+  }
+}

@@ -1,0 +1,259 @@
+/**
+ * The memory tier: an LRU (lru-cache) bounded by entries and by bytes.
+ *
+ * By default it keeps the entry object itself, with its value deep-frozen, so a hit costs one
+ * map lookup and no parsing or copying. With `serialize: true` it keeps the encoded string
+ * instead (each read returns a fresh copy, and byte accounting is exact).
+ *
+ * Expiry: the tier stores an entry whose `expiresAt`/`staleUntil` are capped at the time the
+ * tier should forget it, so the cache's single clock check on read covers the tier TTL too.
+ * lru-cache's own TTL machinery is not used; `prune()` sweeps expired entries.
+ */
+import { LRUCache } from 'lru-cache';
+import { createEntryCodec } from '../codec/entry-codec.ts';
+import { systemClock } from '../clock.ts';
+import { CacheEntryTooLargeError, CacheOptionsError } from '../errors.ts';
+import { estimateSize } from '../size.ts';
+import type { Clock, Entry, EntryCodec, Ms, SyncTier, TierContext, TierSetItem, TierStats } from '../types.ts';
+import { checkDuration, checkInt } from '../validate.ts';
+
+/** Memory tier options. Every default is here. */
+export interface MemoryTierOptions {
+  /**
+   * Name in stats and events.
+   * @default 'memory'
+   */
+  name?: string;
+  /** The longest this tier keeps an entry (ms). Unset: the entry's own TTL. */
+  ttl?: Ms;
+  /**
+   * Most entries held; the least recently used is evicted past it.
+   * @default 10_000
+   */
+  maxEntries?: number;
+  /**
+   * Most bytes held (as measured by `sizeOf`, or exactly when `serialize`).
+   * @default 64 MiB
+   */
+  maxBytes?: number;
+  /**
+   * Largest single entry, in bytes. A larger value is refused with `E_CACHE_ENTRY_TOO_LARGE`.
+   * @default 1/8 of maxBytes
+   */
+  maxEntrySize?: number;
+  /**
+   * Keep encoded strings instead of objects (copies on read, exact bytes, same codec as L2).
+   * @default false
+   */
+  serialize?: boolean;
+  /**
+   * Deep-freeze stored values so a caller cannot corrupt the cache through a returned reference.
+   * Ignored when `serialize` (every read is a copy). Maps and Sets cannot be frozen by JavaScript.
+   * @default true
+   */
+  freeze?: boolean;
+  /** Estimates a value's size in bytes when not serializing. Default: a structural estimate. */
+  sizeOf?: (value: unknown) => number;
+}
+
+type Stored = Entry | string;
+
+/** Deep-freezes plain objects and arrays in place; returns the value. */
+export function deepFreeze<T>(value: T): T {
+  if (typeof value !== 'object' || value === null || Object.isFrozen(value)) return value;
+  if (ArrayBuffer.isView(value)) return value; // typed arrays cannot be frozen
+  Object.freeze(value);
+  if (value instanceof Map) {
+    for (const [k, v] of value) {
+      deepFreeze(k);
+      deepFreeze(v);
+    }
+  } else if (value instanceof Set) {
+    for (const v of value) deepFreeze(v);
+  } else {
+    for (const key of Object.keys(value)) deepFreeze((value as Record<string, unknown>)[key]);
+  }
+  return value;
+}
+
+/** Returns the entry as this tier should hold it: its times capped at `keepUntil`. */
+export function capEntry(entry: Entry, keepUntil: Ms): Entry {
+  if (entry.staleUntil <= keepUntil) return entry;
+  return {
+    ...entry,
+    expiresAt: Math.min(entry.expiresAt, keepUntil),
+    staleUntil: keepUntil,
+  };
+}
+
+/** The memory tier class; create it with {@link memoryTier}. */
+export class MemoryTier implements SyncTier {
+  readonly sync = true as const;
+  readonly shared = false;
+  readonly name: string;
+  readonly ttl: Ms | undefined;
+  readonly #lru: LRUCache<string, Stored>;
+  readonly #serialize: boolean;
+  readonly #freeze: boolean;
+  readonly #sizeOf: (value: unknown) => number;
+  readonly #maxEntrySize: number;
+  #clock: Clock = systemClock;
+  #codec: EntryCodec | undefined;
+  #evictions = 0;
+  #corrupt = 0;
+
+  constructor(options: MemoryTierOptions = {}) {
+    checkDuration('memory tier ttl', options.ttl);
+    checkInt('maxEntries', options.maxEntries, 1);
+    checkInt('maxBytes', options.maxBytes, 1);
+    checkInt('maxEntrySize', options.maxEntrySize, 1);
+    const maxBytes = options.maxBytes ?? 64 * 1024 * 1024;
+    const maxEntrySize = options.maxEntrySize ?? Math.max(1, Math.floor(maxBytes / 8));
+    if (maxEntrySize > maxBytes) throw new CacheOptionsError('maxEntrySize must not exceed maxBytes');
+    this.name = options.name ?? 'memory';
+    this.ttl = options.ttl;
+    this.#serialize = options.serialize ?? false;
+    this.#freeze = options.freeze ?? true;
+    this.#sizeOf = options.sizeOf ?? estimateSize;
+    this.#maxEntrySize = maxEntrySize;
+    this.#lru = new LRUCache<string, Stored>({
+      max: options.maxEntries ?? 10_000,
+      maxSize: maxBytes,
+      maxEntrySize,
+      // Sizes are computed in `set` (to refuse oversize values loudly) and passed in.
+      sizeCalculation: () => 1,
+      dispose: (_value, _key, reason) => {
+        if (reason === 'evict') this.#evictions++;
+      },
+    });
+  }
+
+  /** Receives the cache's clock and codec. */
+  attach(context: TierContext): void {
+    this.#clock = context.clock;
+    this.#codec = context.codec;
+  }
+
+  get(key: string): Entry | undefined {
+    const stored = this.#lru.get(key);
+    if (stored === undefined || typeof stored !== 'string') return stored;
+    return this.#decode(key, stored);
+  }
+
+  getMany(keys: readonly string[]): (Entry | undefined)[] {
+    return keys.map((key) => this.get(key));
+  }
+
+  set(key: string, entry: Entry, ttl: Ms): void {
+    const capped = capEntry(entry, this.#clock.now() + ttl);
+    let stored: Stored;
+    let size: number;
+    if (this.#serialize) {
+      // Process memory is not shared: a sensitive entry needs no encryption here.
+      stored = this.#codecOrDefault().encode(key, capped.sensitive ? { ...capped, sensitive: false } : capped);
+      size = stored.length * 2;
+    } else {
+      if (this.#freeze) deepFreeze(capped.value);
+      stored = capped;
+      size = this.#sizeOf(capped.value) + key.length * 2;
+    }
+    if (size > this.#maxEntrySize) throw new CacheEntryTooLargeError(key, size, this.#maxEntrySize, this.name);
+    this.#lru.set(key, stored, { size: Math.max(1, size) });
+  }
+
+  setMany(items: readonly TierSetItem[]): void {
+    for (const item of items) this.set(item.key, item.entry, item.ttl);
+  }
+
+  delete(key: string): boolean {
+    return this.#lru.delete(key);
+  }
+
+  deleteMany(keys: readonly string[]): number {
+    let deleted = 0;
+    for (const key of keys) if (this.#lru.delete(key)) deleted++;
+    return deleted;
+  }
+
+  clear(prefix?: string): number {
+    if (!prefix) {
+      const count = this.#lru.size;
+      this.#lru.clear();
+      return count;
+    }
+    let deleted = 0;
+    for (const key of [...this.#lru.keys()]) {
+      if (key.startsWith(prefix) && this.#lru.delete(key)) deleted++;
+    }
+    return deleted;
+  }
+
+  keys(prefix?: string): string[] {
+    const now = this.#clock.now();
+    const out: string[] = [];
+    for (const [key, stored] of this.#lru.entries()) {
+      if (prefix && !key.startsWith(prefix)) continue;
+      if (typeof stored !== 'string' && stored.staleUntil <= now) continue;
+      out.push(key);
+    }
+    return out;
+  }
+
+  /** Removes entries past their `staleUntil`. O(entries); run by the cache's sweep timer. */
+  prune(): number {
+    const now = this.#clock.now();
+    let removed = 0;
+    for (const [key, stored] of [...this.#lru.entries()]) {
+      const entry = typeof stored === 'string' ? this.#decode(key, stored) : stored;
+      if (entry === undefined) {
+        removed++; // a corrupt one, already dropped by #decode
+      } else if (entry.staleUntil <= now) {
+        this.#lru.delete(key);
+        removed++;
+      }
+    }
+    return removed;
+  }
+
+  stats(): TierStats {
+    const stats: TierStats = {
+      entries: this.#lru.size,
+      bytes: this.#lru.calculatedSize,
+      evictions: this.#evictions,
+      corrupt: this.#corrupt,
+    };
+    if (this.#serialize && this.#codec) stats.compressed = this.#codec.stats();
+    return stats;
+  }
+
+  /** Test access to the stored form: the encoded string (serializing) or the entry object. */
+  peekRaw(key: string): Stored | undefined {
+    return this.#lru.peek(key);
+  }
+
+  /** Test access: stores a raw string as if it had been written (to simulate corruption). */
+  pokeRaw(key: string, raw: string): void {
+    this.#lru.set(key, raw, { size: Math.max(1, raw.length * 2) });
+  }
+
+  #decode(key: string, raw: string): Entry | undefined {
+    try {
+      return this.#codecOrDefault().decode(key, raw).entry;
+    } catch {
+      // A storage error never reaches the caller: drop the entry and count it.
+      this.#lru.delete(key);
+      this.#corrupt++;
+      return undefined;
+    }
+  }
+
+  #codecOrDefault(): EntryCodec {
+    this.#codec ??= createEntryCodec();
+    return this.#codec;
+  }
+}
+
+/** Creates a memory tier. */
+export function memoryTier(options: MemoryTierOptions = {}): MemoryTier {
+  return new MemoryTier(options);
+}
