@@ -34,7 +34,8 @@ function walk(value: unknown, seen: Set<object>): number {
         for (const v of value) size += 8 + walk(v, seen);
       } else {
         for (const key in value) {
-          if (Object.hasOwn(value, key)) size += 8 + key.length * 2 + walk((value as Record<string, unknown>)[key], seen);
+          if (Object.hasOwn(value, key))
+            size += 8 + key.length * 2 + walk((value as Record<string, unknown>)[key], seen);
         }
       }
       return size;

@@ -164,6 +164,24 @@ export interface InvalidationBus {
 }
 
 /**
+ * A lock shared by processes (Redis `SET NX PX`), so that N processes missing the same key make
+ * one factory call. Used by `getOrSet` when the cache has a lock and the call asks for it.
+ */
+export interface DistributedLock {
+  /**
+   * Tries once to take the lock on `key` for at most `ttl` ms. Resolves to a release function,
+   * or `undefined` when another holder has it. Never waits for the holder.
+   */
+  acquire(key: string, ttl: Ms): Promise<(() => Promise<void>) | undefined>;
+  /**
+   * Resolves when the lock on `key` is released (the holder wrote the value) or after `timeout`
+   * ms, whichever comes first. Resolves `true` when released, `false` on timeout.
+   */
+  waitForRelease(key: string, timeout: Ms): Promise<boolean>;
+  close?(): Promise<void>;
+}
+
+/**
  * Where tag invalidation times live. The in-process default is a Map; a shared store (Redis)
  * makes tag invalidations visible to every instance. Reads must be synchronous and cheap because
  * they run on every L1 hit of a tagged entry.
@@ -171,6 +189,10 @@ export interface InvalidationBus {
 export interface TagStore {
   /** The last invalidation stamp of `tag`, or `undefined` if never invalidated. */
   invalidatedAt(tag: string): Ms | undefined;
-  /** Records an invalidation at `at` (also called for remote invalidations received on the bus). */
+  /** Records an invalidation made by this instance at `at`, and persists it where shared. */
   invalidate(tags: readonly string[], at: Ms): MaybePromise<void>;
+  /** Records an invalidation another instance made (received on the bus); persists nothing. */
+  remember(tags: readonly string[], at: Ms): void;
+  /** Reloads every invalidation time from the shared store (after a bus gap). */
+  refresh?(): Promise<void>;
 }

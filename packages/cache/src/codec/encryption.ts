@@ -21,7 +21,9 @@ const IV_BYTES = 12;
 function keyBytes(key: EncryptionKey): Buffer {
   const bytes = typeof key.key === 'string' ? Buffer.from(key.key, 'base64') : Buffer.from(key.key);
   if (bytes.length !== 32) {
-    throw new CacheOptionsError(`encryption key "${key.id}" must be 32 bytes (base64 of 32 bytes), got ${bytes.length}`);
+    throw new CacheOptionsError(
+      `encryption key "${key.id}" must be 32 bytes (base64 of 32 bytes), got ${bytes.length}`,
+    );
   }
   return bytes;
 }

@@ -15,7 +15,7 @@ import {
   CacheError,
   CacheOptionsError,
 } from '../errors.ts';
-import type { DecodedEntry, Entry, EntryCodec, Ms } from '../types.ts';
+import type { Entry, EntryCodec, Ms } from '../types.ts';
 import { fromBase64, toBase64, utf8Decode, utf8Encode, utf8Length } from './bytes.ts';
 import { deserialize, serialize } from './serializer.ts';
 
@@ -70,7 +70,8 @@ interface StoredEnvelope {
 /** Creates a codec. Validates options at once. */
 export function createEntryCodec(options: EntryCodecOptions = {}): EntryCodec {
   const threshold = options.compressThreshold ?? 1024;
-  if (!(threshold >= 0)) throw new CacheOptionsError('compressThreshold must be a number >= 0 (Infinity disables compression)');
+  if (!(threshold >= 0))
+    throw new CacheOptionsError('compressThreshold must be a number >= 0 (Infinity disables compression)');
   const level = options.compressionLevel ?? 1;
   if (!Number.isInteger(level) || level < 1 || level > 9) {
     throw new CacheOptionsError('compressionLevel must be an integer from 1 to 9');
@@ -128,7 +129,8 @@ export function createEntryCodec(options: EntryCodecOptions = {}): EntryCodec {
         typeof stored.expiresAt !== 'number' ||
         typeof stored.staleUntil !== 'number' ||
         !('data' in stored) ||
-        (stored.tags !== undefined && !(Array.isArray(stored.tags) && stored.tags.every((t) => typeof t === 'string'))) ||
+        (stored.tags !== undefined &&
+          !(Array.isArray(stored.tags) && stored.tags.every((t) => typeof t === 'string'))) ||
         (stored.etag !== undefined && typeof stored.etag !== 'string') ||
         (stored.keep !== undefined && typeof stored.keep !== 'number')
       ) {

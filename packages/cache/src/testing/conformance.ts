@@ -7,8 +7,8 @@
  * whose clock is the fake clock it returns. Expiry cases move that clock; no case sleeps.
  */
 import { afterEach, describe, expect, it } from 'vitest';
-import { createEntryCodec } from '../codec/entry-codec.ts';
 import { createFakeClock, type FakeClock } from '../clock.ts';
+import { createEntryCodec } from '../codec/entry-codec.ts';
 import type { Entry, Ms, Tier } from '../types.ts';
 
 /** What `create` returns. */
@@ -27,7 +27,10 @@ export interface ConformanceOptions {
 }
 
 /** Attaches a fresh fake clock and the default codec to `tier`; a helper for `create`. */
-export function attachForTest<T extends Tier>(tier: T, clock: FakeClock = createFakeClock()): ConformanceSetup & { tier: T } {
+export function attachForTest<T extends Tier>(
+  tier: T,
+  clock: FakeClock = createFakeClock(),
+): ConformanceSetup & { tier: T } {
   tier.attach?.({ clock, codec: createEntryCodec({ compressThreshold: 256 }) });
   return { tier, clock };
 }
@@ -186,9 +189,7 @@ export function runTierConformance(name: string, options: ConformanceOptions): v
 
     it('keeps concurrent writes to different keys', async () => {
       const { tier, clock } = await make();
-      await Promise.all(
-        Array.from({ length: 50 }, (_, i) => tier.set(`c${i}`, entryAt(clock.now(), i), 60_000)),
-      );
+      await Promise.all(Array.from({ length: 50 }, (_, i) => tier.set(`c${i}`, entryAt(clock.now(), i), 60_000)));
       const got = await tier.getMany(Array.from({ length: 50 }, (_, i) => `c${i}`));
       expect(got.map((e) => e?.value)).toEqual(Array.from({ length: 50 }, (_, i) => i));
     });
@@ -198,8 +199,14 @@ export function runTierConformance(name: string, options: ConformanceOptions): v
       for (const [label, raw] of [
         ['truncated JSON', '{"v":1,"timestamp":1,"expi'],
         ['JSON of the wrong shape', '{"hello":"world"}'],
-        ['truncated compressed data', '{"v":1,"timestamp":1,"expiresAt":9e15,"staleUntil":9e15,"z":1,"data":"eJzLSM3JyQcABiwCFQ"}'],
-        ['an unknown encryption key', '{"v":1,"timestamp":1,"expiresAt":9e15,"staleUntil":9e15,"enc":{"k":"gone","iv":"AAAA","t":"AAAA"},"data":"AAAA"}'],
+        [
+          'truncated compressed data',
+          '{"v":1,"timestamp":1,"expiresAt":9e15,"staleUntil":9e15,"z":1,"data":"eJzLSM3JyQcABiwCFQ"}',
+        ],
+        [
+          'an unknown encryption key',
+          '{"v":1,"timestamp":1,"expiresAt":9e15,"staleUntil":9e15,"enc":{"k":"gone","iv":"AAAA","t":"AAAA"},"data":"AAAA"}',
+        ],
       ] as const) {
         it(`reads ${label} as a counted miss and drops it`, async () => {
           const setup = await make();

@@ -1,3 +1,3 @@
 /** Test helpers for tier authors: the conformance suite and a fake clock. Needs Vitest. */
-export { type FakeClock, createFakeClock } from '../clock.ts';
+export { createFakeClock, type FakeClock } from '../clock.ts';
 export { attachForTest, type ConformanceOptions, type ConformanceSetup, runTierConformance } from './conformance.ts';

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { CacheEntryTooLargeError, CacheOptionsError } from '../errors.ts';
 import { attachForTest, runTierConformance } from '../testing/index.ts';
-import { MemoryTier, memoryTier } from './memory.ts';
+import { type MemoryTier, memoryTier } from './memory.ts';
 
 runTierConformance('memory', { create: () => attachForTest(memoryTier()) });
 
@@ -10,7 +10,12 @@ runTierConformance('memory (serialize)', {
   corrupt: (setup, key, raw) => (setup.tier as MemoryTier).pokeRaw(key, raw),
 });
 
-const entry = (value: unknown, now = Date.UTC(2026, 0, 1)) => ({ value, createdAt: now, expiresAt: now + 60_000, staleUntil: now + 60_000 });
+const entry = (value: unknown, now = Date.UTC(2026, 0, 1)) => ({
+  value,
+  createdAt: now,
+  expiresAt: now + 60_000,
+  staleUntil: now + 60_000,
+});
 
 describe('memory tier', () => {
   it('returns the stored object itself, frozen, without copying', () => {

@@ -10,8 +10,8 @@
  * lru-cache's own TTL machinery is not used; `prune()` sweeps expired entries.
  */
 import { LRUCache } from 'lru-cache';
-import { createEntryCodec } from '../codec/entry-codec.ts';
 import { systemClock } from '../clock.ts';
+import { createEntryCodec } from '../codec/entry-codec.ts';
 import { CacheEntryTooLargeError, CacheOptionsError } from '../errors.ts';
 import { estimateSize } from '../size.ts';
 import type { Clock, Entry, EntryCodec, Ms, SyncTier, TierContext, TierSetItem, TierStats } from '../types.ts';
@@ -191,10 +191,11 @@ export class MemoryTier implements SyncTier {
   keys(prefix?: string): string[] {
     const now = this.#clock.now();
     const out: string[] = [];
-    for (const [key, stored] of this.#lru.entries()) {
+    for (const [key, stored] of [...this.#lru.entries()]) {
       if (prefix && !key.startsWith(prefix)) continue;
-      if (typeof stored !== 'string' && stored.staleUntil <= now) continue;
-      out.push(key);
+      // keys() is an administrative call: decoding a serialized entry here is acceptable.
+      const entry = typeof stored === 'string' ? this.#decode(key, stored) : stored;
+      if (entry !== undefined && entry.staleUntil > now) out.push(key);
     }
     return out;
   }
