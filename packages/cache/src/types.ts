@@ -100,6 +100,11 @@ interface TierBase {
    * The cache encrypts sensitive entries for shared tiers.
    */
   readonly shared: boolean;
+  /**
+   * Whether the tier refuses sensitive entries outright (browser storage) instead of storing
+   * them encrypted. The cache then keeps such entries in the other tiers only.
+   */
+  readonly refusesSensitive?: boolean;
   /** Called once by the cache before first use. */
   attach?(context: TierContext): void;
   /** Tier-intrinsic counters (entries, bytes, evictions, corrupt). */

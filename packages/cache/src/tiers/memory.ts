@@ -149,8 +149,10 @@ export class MemoryTier implements SyncTier {
     let stored: Stored;
     let size: number;
     if (this.#serialize) {
-      // Process memory is not shared: a sensitive entry needs no encryption here.
-      stored = this.#codecOrDefault().encode(key, capped.sensitive ? { ...capped, sensitive: false } : capped);
+      // Encrypt sensitive entries when a key is configured; without one, process memory (not
+      // shared) may hold them in the clear rather than refusing them.
+      const codec = this.#codecOrDefault();
+      stored = codec.encode(key, capped.sensitive && !codec.canEncrypt ? { ...capped, sensitive: false } : capped);
       size = stored.length * 2;
     } else {
       if (this.#freeze) deepFreeze(capped.value);

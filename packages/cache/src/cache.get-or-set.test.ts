@@ -1,0 +1,197 @@
+import { describe, expect, it } from 'vitest';
+import { createCache } from './cache.ts';
+import { createFakeClock } from './clock.ts';
+import type { CacheStatus } from './core/engine.ts';
+import { CacheFactoryTimeoutError } from './errors.ts';
+import { faultyTier } from './testing/faulty-tier.ts';
+import { memoryTier } from './tiers/memory.ts';
+
+const make = (options: Partial<Parameters<typeof createCache>[0]> = {}) => {
+  const clock = createFakeClock();
+  const cache = createCache({ tiers: [memoryTier()], clock, sweepInterval: 0, ...options });
+  return { cache, clock };
+};
+
+/** A promise the test settles by hand, to force interleavings. */
+function deferred<T>() {
+  let resolve!: (value: T) => void;
+  let reject!: (error: unknown) => void;
+  const promise = new Promise<T>((res, rej) => {
+    resolve = res;
+    reject = rej;
+  });
+  return { promise, resolve, reject };
+}
+
+describe('getOrSet single-flight', () => {
+  it('calls the factory once for 1,000 concurrent misses on one cold key', async () => {
+    const { cache } = make();
+    let calls = 0;
+    const factory = async () => {
+      calls++;
+      await new Promise((resolve) => setTimeout(resolve, 5));
+      return { computed: true };
+    };
+    const results = await Promise.all(Array.from({ length: 1_000 }, () => cache.getOrSet('cold', factory)));
+    expect(calls).toBe(1);
+    expect(new Set(results).size).toBe(1);
+    expect(cache.stats().getOrSet.singleFlightJoins).toBe(999);
+  });
+
+  it('does the same across a slow asynchronous second tier', async () => {
+    const remote = faultyTier(memoryTier({ name: 'inner' }));
+    remote.controls.latency = 5;
+    const { cache } = make({ tiers: [memoryTier(), remote] });
+    let calls = 0;
+    await Promise.all(Array.from({ length: 1_000 }, () => cache.getOrSet('cold', () => ++calls)));
+    expect(calls).toBe(1);
+    expect(remote.controls.calls.get).toBe(1);
+  });
+
+  it('rethrows the factory error when there is nothing to fall back on, and caches nothing', async () => {
+    const { cache } = make();
+    const boom = new Error('source down');
+    await expect(cache.getOrSet('k', () => Promise.reject(boom))).rejects.toBe(boom);
+    expect(await cache.has('k')).toBe(false);
+    expect(cache.stats().getOrSet.factoryErrors).toBe(1);
+  });
+
+  it('returns without caching when the factory says skipCache', async () => {
+    const { cache } = make();
+    const value = await cache.getOrSet('k', (ctx) => {
+      ctx.skipCache();
+      return 7;
+    });
+    expect(value).toBe(7);
+    expect(await cache.has('k')).toBe(false);
+  });
+
+  it('lets the factory set the etag and ttl of what it produces', async () => {
+    const { cache, clock } = make();
+    await cache.getOrSet('k', (ctx) => {
+      ctx.options.etag = '"abc"';
+      ctx.options.ttl = 500;
+      return 1;
+    });
+    const status: CacheStatus = {};
+    await cache.get('k', { status });
+    expect(status.etag).toBe('"abc"');
+    clock.advance(500);
+    expect(await cache.get('k')).toBeUndefined();
+  });
+});
+
+describe('stale-while-revalidate and grace', () => {
+  it('serves the stale value at once and refreshes in the background, once', async () => {
+    const { cache, clock } = make({ ttl: 1_000, grace: 60_000 });
+    await cache.set('k', 'v1');
+    clock.advance(1_500);
+    const gate = deferred<string>();
+    let calls = 0;
+    const factory = () => {
+      calls++;
+      return gate.promise;
+    };
+    const status: CacheStatus = {};
+    const served = await Promise.all([cache.getOrSet('k', factory, { status }), cache.getOrSet('k', factory)]);
+    expect(served).toEqual(['v1', 'v1']);
+    expect(status.result).toBe('stale');
+    // A reader arriving while the refresh runs gets the stale value and starts nothing new.
+    expect(await cache.getOrSet('k', factory)).toBe('v1');
+    gate.resolve('v2');
+    await new Promise((resolve) => setTimeout(resolve, 0));
+    expect(await cache.get('k')).toBe('v2');
+    expect(calls).toBe(1);
+  });
+
+  it('serves the last good value while the factory fails, within the grace window only', async () => {
+    const { cache, clock } = make({ ttl: 1_000, grace: 10_000, softTimeout: 1_000 });
+    await cache.set('k', 'good');
+    clock.advance(2_000);
+    const failing = () => Promise.reject(new Error('API down'));
+    const status: CacheStatus = {};
+    expect(await cache.getOrSet('k', failing, { status })).toBe('good');
+    expect(status.result).toBe('stale');
+    expect(cache.stats().getOrSet).toMatchObject({ graceServes: 1, factoryErrors: 1 });
+    clock.advance(10_000);
+    await expect(cache.getOrSet('k', failing)).rejects.toThrow('API down');
+  });
+
+  it('answers stale after the soft timeout while the refresh finishes', async () => {
+    const { cache, clock } = make({ ttl: 1_000, grace: 60_000 });
+    await cache.set('k', 'old');
+    clock.advance(2_000);
+    const gate = deferred<string>();
+    expect(await cache.getOrSet('k', () => gate.promise, { softTimeout: 20 })).toBe('old');
+    expect(cache.stats().getOrSet.staleServes).toBe(1);
+    gate.resolve('new');
+    await new Promise((resolve) => setTimeout(resolve, 0));
+    expect(await cache.get('k')).toBe('new');
+  });
+
+  it('waits for a fast refresh within the soft timeout instead of serving stale', async () => {
+    const { cache, clock } = make({ ttl: 1_000, grace: 60_000 });
+    await cache.set('k', 'old');
+    clock.advance(2_000);
+    expect(await cache.getOrSet('k', async () => 'new', { softTimeout: 1_000 })).toBe('new');
+  });
+
+  it('gives up after the hard timeout when there is no stale value, and still fills the cache', async () => {
+    const { cache } = make();
+    const gate = deferred<string>();
+    const error = await cache.getOrSet('k', () => gate.promise, { timeout: 10 }).catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(CacheFactoryTimeoutError);
+    expect(error).toMatchObject({ code: 'E_CACHE_FACTORY_TIMEOUT' });
+    gate.resolve('late');
+    await new Promise((resolve) => setTimeout(resolve, 0));
+    expect(await cache.get('k')).toBe('late');
+  });
+
+  it('bypasses every tier on forceFresh and refills them', async () => {
+    const { cache } = make();
+    await cache.set('k', 'cached');
+    const status: CacheStatus = {};
+    expect(await cache.getOrSet('k', () => 'fresh', { forceFresh: true, status })).toBe('fresh');
+    expect(status).toMatchObject({ result: 'bypass', tier: 'origin' });
+    expect(await cache.get('k')).toBe('fresh');
+  });
+});
+
+describe('races between a slow reader and a writer', () => {
+  it('does not store a value whose key was deleted while the factory ran', async () => {
+    const { cache } = make();
+    const gate = deferred<string>();
+    const reader = cache.getOrSet('team_1', () => gate.promise);
+    await new Promise((resolve) => setTimeout(resolve, 0));
+    await cache.delete('team_1'); // the writer committed a new value and invalidated
+    gate.resolve('value read before the write');
+    expect(await reader).toBe('value read before the write');
+    expect(await cache.has('team_1')).toBe(false);
+  });
+
+  it('does not store a value whose tag was invalidated while the factory ran', async () => {
+    const { cache } = make();
+    const gate = deferred<string>();
+    const reader = cache.getOrSet('team_1_metrics', () => gate.promise, { tags: ['team:1'] });
+    await new Promise((resolve) => setTimeout(resolve, 0));
+    await cache.invalidateTags(['team:1']);
+    gate.resolve('old metrics');
+    await reader;
+    expect(await cache.has('team_1_metrics')).toBe(false);
+  });
+
+  it('does not promote an old value read from a slow tier during a delete', async () => {
+    const inner = memoryTier({ name: 'inner' });
+    const remote = faultyTier(inner);
+    const l1 = memoryTier();
+    const { cache } = make({ tiers: [l1, remote] });
+    await cache.set('k', 'old');
+    l1.clear();
+    remote.controls.latency = 10;
+    const read = cache.get('k'); // in flight to the remote tier
+    await new Promise((resolve) => setTimeout(resolve, 2));
+    const write = cache.delete('k');
+    await Promise.all([read, write]);
+    expect(l1.get('k')).toBeUndefined();
+  });
+});

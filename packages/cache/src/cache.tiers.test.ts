@@ -1,0 +1,188 @@
+import { describe, expect, it } from 'vitest';
+import { createCache } from './cache.ts';
+import { createFakeClock } from './clock.ts';
+import { createEntryCodec } from './codec/entry-codec.ts';
+import { aesGcmEncryptor, generateEncryptionKey } from './codec/encryption.ts';
+import { CacheEncryptionKeyMissingError } from './errors.ts';
+import { faultyTier } from './testing/faulty-tier.ts';
+import { type MemoryTier, memoryTier } from './tiers/memory.ts';
+
+function twoTiers(options: Partial<Parameters<typeof createCache>[0]> = {}, l1Ttl = 5_000) {
+  const clock = createFakeClock();
+  const l1 = memoryTier({ ttl: l1Ttl });
+  const inner = memoryTier({ name: 'inner', serialize: true });
+  const l2 = faultyTier(inner, 'l2');
+  const cache = createCache({ tiers: [l1, l2], clock, sweepInterval: 0, ...options });
+  return { cache, clock, l1, l2, inner };
+}
+
+describe('tiers and promotion', () => {
+  it('caps each tier at its own ttl and refills the fast tier from the slow one', async () => {
+    const { cache, clock, l1 } = twoTiers({ ttl: 60_000 });
+    await cache.set('k', 'v');
+    clock.advance(5_000);
+    expect(l1.get('k')?.staleUntil).toBeLessThanOrEqual(clock.now());
+    const status = {};
+    expect(await cache.get('k', { status })).toBe('v');
+    expect(status).toMatchObject({ tier: 'l2' });
+    expect(cache.stats().tiers.map((t) => [t.name, t.hits, t.misses])).toEqual([
+      ['memory', 0, 1],
+      ['l2', 1, 0],
+    ]);
+  });
+
+  it('promotes with the remaining ttl: the fast copy expires when the slow one would', async () => {
+    const { cache, clock, l1 } = twoTiers({ ttl: 10_000 }, 60_000);
+    await cache.set('k', 'v');
+    l1.clear(); // as if this instance restarted, or L1 evicted it
+    clock.advance(8_000);
+    expect(await cache.get('k')).toBe('v'); // promoted with 2 s left, not a fresh 60 s
+    expect(l1.get('k')?.value).toBe('v');
+    clock.advance(1_999);
+    expect(cache.getSync('k')).toBe('v');
+    clock.advance(1);
+    expect(cache.getSync('k')).toBeUndefined();
+    expect(await cache.get('k')).toBeUndefined();
+  });
+
+  it('reads a batch with one call per asynchronous tier, and promotes the hits', async () => {
+    const { cache, l1, l2 } = twoTiers();
+    await cache.setMany(Array.from({ length: 100 }, (_, i) => ({ key: `k${i}`, value: i })));
+    expect(l2.controls.calls.setMany).toBe(1);
+    l1.clear();
+    const values = await cache.getMany([...Array.from({ length: 100 }, (_, i) => `k${i}`), 'absent']);
+    expect(values).toEqual([...Array.from({ length: 100 }, (_, i) => i), undefined]);
+    expect(l2.controls.calls.getMany).toBe(1);
+    expect(l1.keys()).toHaveLength(100);
+    await cache.getMany(Array.from({ length: 100 }, (_, i) => `k${i}`));
+    expect(l2.controls.calls.getMany).toBe(1); // all from L1 now
+  });
+});
+
+describe('a failing asynchronous tier never fails a request', () => {
+  it('answers a read within the deadline when the remote tier hangs', async () => {
+    const { cache, l2 } = twoTiers({ tierDeadline: 20 });
+    l2.controls.mode = 'hang';
+    const started = Date.now();
+    expect(await cache.getOrSet('k', () => 'from source')).toBe('from source');
+    expect(Date.now() - started).toBeLessThan(1_000); // generous: the deadline is 20 ms per call
+    const tier = cache.stats().tiers[1]!;
+    expect(tier.timeouts).toBe(2); // the read and the write
+  });
+
+  it('opens the breaker after repeated failures, skips the tier, and closes after a good probe', async () => {
+    const { cache, clock, l2 } = twoTiers({ breaker: { failures: 3, cooldown: 1_000 } });
+    const states: string[] = [];
+    cache.on('breaker', (event) => states.push(event.state));
+    l2.controls.mode = 'fail';
+    for (let i = 0; i < 3; i++) await cache.get(`miss${i}`);
+    expect(cache.stats().tiers[1]!.breaker).toBe('open');
+    const callsWhenOpened = l2.controls.calls.get;
+    await cache.get('skipped');
+    expect(l2.controls.calls.get).toBe(callsWhenOpened);
+    expect(cache.stats().tiers[1]!.skipped).toBe(1);
+    l2.controls.mode = 'ok';
+    clock.advance(1_000);
+    await cache.get('probe');
+    expect(cache.stats().tiers[1]!.breaker).toBe('closed');
+    expect(states).toEqual(['open', 'half-open', 'closed']);
+  });
+
+  it('deletes keys whose write failed once the tier is back, so it cannot serve them', async () => {
+    const { cache, clock, l2, inner, l1 } = twoTiers({ breaker: { failures: 1, cooldown: 1_000 } });
+    await cache.set('k', 'old');
+    l2.controls.mode = 'fail';
+    await cache.set('k', 'new'); // L1 has "new"; L2 still has "old"
+    l2.controls.mode = 'ok';
+    clock.advance(1_000);
+    await cache.get('probe'); // closes the breaker and runs the repair
+    await new Promise((resolve) => setTimeout(resolve, 5));
+    expect(inner.get('k')).toBeUndefined();
+    l1.clear();
+    expect(await cache.get('k')).toBeUndefined();
+    expect(cache.stats().tiers[1]!.repairs).toBe(1);
+  });
+});
+
+describe('codec through the cache', () => {
+  const keys = () => [
+    { id: 'k2', key: generateEncryptionKey() },
+    { id: 'k1', key: generateEncryptionKey() },
+  ];
+
+  it('encrypts sensitive entries in shared tiers and refuses them without a key', async () => {
+    const [current] = keys();
+    const codec = createEntryCodec({ encryptor: aesGcmEncryptor({ keys: [current!] }) });
+    const { cache, inner } = twoTiers({ codec });
+    await cache.set('token', { secret: 'hunter2' }, { sensitive: true });
+    const raw = (inner as MemoryTier).peekRaw('token') as string;
+    expect(raw).not.toContain('hunter2');
+    expect(raw).toContain('"enc"');
+    expect(await cache.get('token')).toEqual({ secret: 'hunter2' });
+
+    const { cache: keyless } = twoTiers();
+    await expect(keyless.set('token', 'x', { sensitive: true })).rejects.toBeInstanceOf(CacheEncryptionKeyMissingError);
+    expect(await keyless.has('token')).toBe(false);
+  });
+
+  it('decrypts old entries after a key rotation and encrypts new ones with the newest key', async () => {
+    const [newer, older] = keys();
+    const clock = createFakeClock();
+    const shared = memoryTier({ name: 'shared', serialize: true });
+    const before = createCache({
+      tiers: [faultyTier(shared, 'l2')],
+      clock,
+      codec: createEntryCodec({ encryptor: aesGcmEncryptor({ keys: [older!] }) }),
+      sweepInterval: 0,
+    });
+    await before.set('old', 'written with k1', { sensitive: true });
+    const after = createCache({
+      tiers: [faultyTier(shared, 'l2')],
+      clock,
+      codec: createEntryCodec({ encryptor: aesGcmEncryptor({ keys: [newer!, older!] }) }),
+      sweepInterval: 0,
+    });
+    expect(await after.get('old')).toBe('written with k1');
+    await after.set('new', 'written with k2', { sensitive: true });
+    expect(shared.peekRaw('new')).toContain('"k":"k2"');
+  });
+
+  it('reads a wrong key, corrupt JSON and truncated compressed data as counted misses', async () => {
+    const [a, b] = keys();
+    const clock = createFakeClock();
+    const shared = memoryTier({ name: 'shared', serialize: true });
+    const writer = createCache({
+      tiers: [faultyTier(shared, 'l2')],
+      clock,
+      codec: createEntryCodec({ encryptor: aesGcmEncryptor({ keys: [a!] }), compressThreshold: 100 }),
+      sweepInterval: 0,
+    });
+    await writer.set('secret', 's', { sensitive: true });
+    await writer.set('big', 'x'.repeat(10_000));
+    const stored = shared.peekRaw('big') as string;
+    expect(stored).toContain('"z":1');
+    shared.pokeRaw('big', stored.replace(/"data":"(.*)"}$/, (_m, data: string) => `"data":"${data.slice(0, 20)}"}`));
+    shared.pokeRaw('junk', '{"v":1,"timest');
+
+    const reader = createCache({
+      tiers: [memoryTier(), faultyTier(shared, 'l2')],
+      clock,
+      codec: createEntryCodec({ encryptor: aesGcmEncryptor({ keys: [b!] }) }),
+      sweepInterval: 0,
+    });
+    expect(await reader.getMany(['secret', 'big', 'junk'])).toEqual([undefined, undefined, undefined]);
+    expect(await reader.getOrSet('secret', () => 'recomputed', { sensitive: true })).toBe('recomputed');
+    const l2 = reader.stats().tiers[1]!;
+    expect(l2.corrupt).toBe(3);
+    expect(l2.errors).toBe(0); // a bad entry is not a failing tier
+    expect(shared.peekRaw('big')).toBeUndefined();
+  });
+
+  it('records the compression ratio', async () => {
+    const { cache } = twoTiers({ codec: { compressThreshold: 100 } });
+    await cache.set('big', 'abc'.repeat(10_000));
+    const compressed = cache.stats().tiers[1]!.compressed!;
+    expect(compressed.count).toBe(1);
+    expect(compressed.ratio).toBeGreaterThan(10);
+  });
+});

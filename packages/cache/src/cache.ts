@@ -1,0 +1,351 @@
+/**
+ * The public cache: key validation, namespaces and the read/write API over the engine.
+ *
+ *   const cache = createCache({ tiers: [memoryTier({ ttl: 30_000 }), redisTier({ client })], ttl: 3_600_000 });
+ *   const team = await cache.getOrSet('team_12', () => db.team(12), { tags: ['team:12'] });
+ */
+import { type CacheEvent, type CacheEventOf, type CacheEventType, DIAGNOSTICS_CHANNEL } from './core/events.ts';
+import {
+  CacheEngine,
+  type CacheStatus,
+  type Factory,
+  type FactoryContext,
+  type GetOrSetOptions,
+  type WriteOptions,
+} from './core/engine.ts';
+import type { HistogramSnapshot } from './core/histogram.ts';
+import { type CacheOptions, resolveOptions } from './core/options.ts';
+import type { BreakerState, TierOp } from './core/tier-runtime.ts';
+import { type CacheEntryTooLargeError, CacheKeyError, CacheNamespaceError } from './errors.ts';
+import type { Entry, Ms } from './types.ts';
+import { checkKey, NAMESPACE_SEPARATOR } from './validate.ts';
+
+export type { CacheEvent, CacheEventOf, CacheEventType, CacheOptions, CacheStatus, Factory, FactoryContext, GetOrSetOptions, WriteOptions };
+export { DIAGNOSTICS_CHANNEL };
+
+/** Options of `get`-like reads. */
+export interface ReadOptions {
+  /** Filled in with how the value was served. */
+  status?: CacheStatus;
+}
+
+/** One item of `setMany`. */
+export interface SetManyItem<V = unknown> extends WriteOptions {
+  key: string;
+  value: V;
+}
+
+/** Per-tier statistics. */
+export interface TierStatsReport {
+  name: string;
+  sync: boolean;
+  shared: boolean;
+  hits: number;
+  misses: number;
+  staleHits: number;
+  /** hits / (hits + misses), 0 when there were no reads. */
+  hitRate: number;
+  errors: number;
+  timeouts: number;
+  /** Calls skipped because the breaker was open. */
+  skipped: number;
+  writes: number;
+  writeRefusals: number;
+  breaker: BreakerState;
+  pendingRepairs: number;
+  repairs: number;
+  entries: number;
+  bytes: number | undefined;
+  evictions: number;
+  corrupt: number;
+  compressed: { count: number; rawBytes: number; storedBytes: number; ratio: number } | undefined;
+  timings: Partial<Record<TierOp, HistogramSnapshot>>;
+}
+
+/** Statistics of the whole cache, read from counters (nothing is scanned). */
+export interface CacheStats {
+  tiers: TierStatsReport[];
+  getOrSet: {
+    calls: number;
+    staleServes: number;
+    graceServes: number;
+    factoryCalls: number;
+    factoryErrors: number;
+    factoryTimeouts: number;
+    singleFlightJoins: number;
+    lockWaits: number;
+    lockTakeovers: number;
+  };
+  tags: { invalidations: number };
+  bus: { published: number; received: number; errors: number; gaps: number };
+}
+
+/** A multi-tier cache, or a namespace of one. Create with {@link createCache}. */
+export class Cache {
+  readonly #engine: CacheEngine;
+  readonly #prefix: string;
+  readonly #maxKeyLength: number;
+
+  /** @internal Use `createCache` or `cache.namespace(name)`. */
+  constructor(engine: CacheEngine, prefix: string) {
+    this.#engine = engine;
+    this.#prefix = prefix;
+    this.#maxKeyLength = engine.options.maxKeyLength;
+  }
+
+  /** The namespace prefix of this view (`''` for the root). */
+  get prefix(): string {
+    return this.#prefix;
+  }
+
+  /** A view whose keys live under `name`; cleared alone with `clear()`. Names follow key rules. */
+  namespace(name: string): Cache {
+    try {
+      checkKey(name, this.#maxKeyLength, 'namespace');
+    } catch (error) {
+      throw new CacheNamespaceError((error as Error).message);
+    }
+    return new Cache(this.#engine, this.#prefix + name + NAMESPACE_SEPARATOR);
+  }
+
+  /** The fresh value of `key`, or `undefined`. Never rejects because a tier failed. */
+  get<V = unknown>(key: string, options?: ReadOptions): Promise<V | undefined> {
+    let full: string;
+    try {
+      full = this.#full(key);
+    } catch (error) {
+      return Promise.reject(error);
+    }
+    const entry = this.#engine.fastGet(full);
+    if (entry !== undefined) {
+      if (options?.status) fillStatus(options.status, 'hit', this.#engine.runtimes[0]!.tier.name, entry);
+      return Promise.resolve(entry.value as V);
+    }
+    return this.#getSlow<V>(full, options?.status);
+  }
+
+  /**
+   * Reads the leading synchronous tiers only (memory, browser storage), without a promise.
+   * Returns `undefined` when they miss, even if a slower tier holds the key.
+   */
+  getSync<V = unknown>(key: string, options?: ReadOptions): V | undefined {
+    const full = this.#full(key);
+    const entry = this.#engine.fastGet(full) ?? this.#engine.getSync(full);
+    if (entry === undefined) return undefined;
+    if (options?.status) fillStatus(options.status, 'hit', this.#engine.runtimes[0]!.tier.name, entry);
+    return entry.value as V;
+  }
+
+  /** The entry with its metadata (etag, times), fresh or stale, or `undefined`. */
+  async getEntry<V = unknown>(key: string): Promise<(Entry<V> & { stale: boolean; tier: string }) | undefined> {
+    const found = await this.#engine.lookup(this.#full(key));
+    if (found === undefined) return undefined;
+    return { ...(found.entry as Entry<V>), stale: found.stale, tier: found.tier.tier.name };
+  }
+
+  /** Whether a fresh value exists for `key`. */
+  async has(key: string): Promise<boolean> {
+    return (await this.get(key)) !== undefined;
+  }
+
+  /**
+   * Writes `value` to every tier. `undefined` is not stored (it deletes the key). Throws
+   * `E_CACHE_ENTRY_TOO_LARGE` if a tier refused the value (the others keep it), and
+   * `E_CACHE_ENCRYPTION_KEY_MISSING` for a sensitive value with no key, before writing anything.
+   */
+  async set<V>(key: string, value: V, options: WriteOptions = {}): Promise<void> {
+    const full = this.#full(key);
+    if (value === undefined) return this.#engine.remove([full]);
+    this.#checkTags(options.tags);
+    this.#engine.checkWritable(full, options.sensitive);
+    const refused = await this.#engine.write(full, this.#engine.buildEntry(value, options));
+    await this.#engine.announceWrites([full]);
+    if (refused) throw refused;
+  }
+
+  /** Deletes `key` from every tier and every instance. */
+  async delete(key: string): Promise<void> {
+    await this.#engine.remove([this.#full(key)]);
+  }
+
+  /** Fresh values for `keys`, in order; one round trip per asynchronous tier. */
+  async getMany<V = unknown>(keys: readonly string[]): Promise<(V | undefined)[]> {
+    const fulls = keys.map((key) => this.#full(key));
+    const entries = await this.#engine.getMany(fulls);
+    return entries.map((entry) => entry?.value as V | undefined);
+  }
+
+  /** Writes many values; one round trip per asynchronous tier. */
+  async setMany(items: readonly SetManyItem[]): Promise<void> {
+    const prepared = items.map((item) => {
+      const full = this.#full(item.key);
+      this.#checkTags(item.tags);
+      this.#engine.checkWritable(full, item.sensitive);
+      return { key: full, entry: this.#engine.buildEntry(item.value, item) };
+    });
+    const refused: CacheEntryTooLargeError | undefined = await this.#engine.writeMany(prepared);
+    await this.#engine.announceWrites(prepared.map((item) => item.key));
+    if (refused) throw refused;
+  }
+
+  /** Deletes many keys; one round trip per asynchronous tier. */
+  async deleteMany(keys: readonly string[]): Promise<void> {
+    if (keys.length === 0) return;
+    await this.#engine.remove(keys.map((key) => this.#full(key)));
+  }
+
+  /**
+   * The value of `key`, computed by `factory` on a miss. Concurrent misses share one factory
+   * call; a stale value is served while one refresh runs (`softTimeout`) and when the factory
+   * fails (grace); with `lock`, one process in the fleet computes. A factory's own error is
+   * rethrown as is when there is no stale value to fall back on.
+   */
+  getOrSet<V>(key: string, factory: Factory<V>, options: GetOrSetOptions = {}): Promise<V> {
+    let full: string;
+    try {
+      full = this.#full(key);
+      this.#checkTags(options.tags);
+    } catch (error) {
+      return Promise.reject(error);
+    }
+    this.#engine.counters.getOrSetCalls++;
+    if (!options.forceFresh) {
+      const entry = this.#engine.fastGet(full);
+      if (entry !== undefined) {
+        if (options.status) fillStatus(options.status, 'hit', this.#engine.runtimes[0]!.tier.name, entry);
+        return Promise.resolve(entry.value as V);
+      }
+    }
+    return this.#engine.getOrSet(full, key, factory as Factory<unknown>, options).then((resolution) => {
+      if (options.status) fillStatus(options.status, resolution.result, resolution.tier, resolution.entry);
+      return resolution.value as V;
+    });
+  }
+
+  /** Makes every entry carrying one of `tags` a miss, on every instance. */
+  async invalidateTags(tags: readonly string[]): Promise<void> {
+    this.#checkTags(tags);
+    await this.#engine.invalidateTags(tags);
+  }
+
+  /** Removes every key of this namespace starting with `prefix` (all of them without one). */
+  async clear(prefix = ''): Promise<void> {
+    if (prefix !== '') checkKey(prefix, this.#maxKeyLength, 'prefix');
+    await this.#engine.clear(this.#prefix + prefix);
+  }
+
+  /** Live keys of this namespace (without the namespace), optionally under `prefix`. */
+  async keys(prefix = ''): Promise<string[]> {
+    if (prefix !== '') checkKey(prefix, this.#maxKeyLength, 'prefix');
+    const keys = await this.#engine.keys(this.#prefix + prefix);
+    return keys.map((key) => key.slice(this.#prefix.length)).filter((key) => !key.includes(NAMESPACE_SEPARATOR));
+  }
+
+  /** Subscribes to cache events; returns the unsubscribe function. */
+  on<T extends CacheEventType>(type: T, listener: (event: CacheEventOf<T>) => void): () => void {
+    return this.#engine.events.on(type, listener);
+  }
+
+  /** Sweeps expired entries now (the cache also does it every `sweepInterval`). */
+  sweep(): Promise<number> {
+    return this.#engine.sweep();
+  }
+
+  /** Counters of every tier and of `getOrSet`. Cheap: nothing is scanned. */
+  stats(): CacheStats {
+    const engine = this.#engine;
+    const c = engine.counters;
+    return {
+      tiers: engine.runtimes.map((rt) => {
+        const own = rt.tier.stats();
+        const reads = rt.hits + rt.misses;
+        return {
+          name: rt.tier.name,
+          sync: rt.tier.sync,
+          shared: rt.tier.shared,
+          hits: rt.hits,
+          misses: rt.misses,
+          staleHits: rt.staleHits,
+          hitRate: reads === 0 ? 0 : rt.hits / reads,
+          errors: rt.errors,
+          timeouts: rt.timeouts,
+          skipped: rt.skipped,
+          writes: rt.writes,
+          writeRefusals: rt.writeRefusals,
+          breaker: rt.breaker,
+          pendingRepairs: rt.pendingRepairs,
+          repairs: rt.repairs,
+          entries: own.entries,
+          bytes: own.bytes,
+          evictions: own.evictions,
+          corrupt: own.corrupt,
+          compressed: own.compressed && {
+            ...own.compressed,
+            ratio: own.compressed.storedBytes === 0 ? 1 : own.compressed.rawBytes / own.compressed.storedBytes,
+          },
+          timings: rt.timingSnapshot(),
+        };
+      }),
+      getOrSet: {
+        calls: c.getOrSetCalls,
+        staleServes: c.staleServes,
+        graceServes: c.graceServes,
+        factoryCalls: c.factoryCalls,
+        factoryErrors: c.factoryErrors,
+        factoryTimeouts: c.factoryTimeouts,
+        singleFlightJoins: c.singleFlightJoins,
+        lockWaits: c.lockWaits,
+        lockTakeovers: c.lockTakeovers,
+      },
+      tags: { invalidations: c.tagInvalidations },
+      bus: { published: c.busPublished, received: c.busReceived, errors: c.busErrors, gaps: c.busGaps },
+    };
+  }
+
+  /** Stops the sweep timer and closes tiers, bus and lock. Later calls reject with `E_CACHE_CLOSED`. */
+  close(): Promise<void> {
+    return this.#engine.close();
+  }
+
+  #full(key: string): string {
+    checkKey(key, this.#maxKeyLength);
+    return this.#prefix === '' ? key : this.#prefix + key;
+  }
+
+  #checkTags(tags: readonly string[] | undefined): void {
+    if (tags === undefined) return;
+    if (!Array.isArray(tags)) throw new CacheKeyError('tags must be an array of strings');
+    for (const tag of tags) checkKey(tag, this.#maxKeyLength, 'tag', true);
+  }
+
+  async #getSlow<V>(full: string, status: CacheStatus | undefined): Promise<V | undefined> {
+    const found = await this.#engine.lookup(full);
+    if (found === undefined || found.stale) return undefined;
+    if (status) fillStatus(status, 'hit', found.tier.tier.name, found.entry);
+    return found.entry.value as V;
+  }
+}
+
+function fillStatus(status: CacheStatus, result: CacheStatus['result'], tier: string, entry: Entry | undefined): void {
+  status.result = result;
+  status.tier = tier;
+  status.etag = entry?.etag;
+  if (entry) {
+    status.createdAt = entry.createdAt;
+    status.expiresAt = entry.expiresAt;
+  }
+}
+
+/** Creates a cache over `options.tiers` (fastest first). Options are validated here. */
+export function createCache(options: CacheOptions): Cache {
+  return new Cache(new CacheEngine(resolveOptions(options)), '');
+}
+
+/** Durations in ms, for readable options: `ttl: minutes(5)`. */
+export const seconds = (n: number): Ms => n * 1_000;
+/** Minutes in ms. */
+export const minutes = (n: number): Ms => n * 60_000;
+/** Hours in ms. */
+export const hours = (n: number): Ms => n * 3_600_000;
+/** Days in ms. */
+export const days = (n: number): Ms => n * 86_400_000;

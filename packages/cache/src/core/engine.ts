@@ -1,0 +1,746 @@
+/**
+ * The cache engine: walks tiers, promotes hits, writes, invalidates, runs factories once per key,
+ * and listens to the invalidation bus. Works on full (namespaced, validated) keys only; the
+ * public `Cache` in `cache.ts` validates keys and applies namespaces before calling in.
+ */
+import { CacheClosedError, CacheEncryptionKeyMissingError, CacheEntryTooLargeError, CacheFactoryTimeoutError } from '../errors.ts';
+import type { BusMessage, Entry, Ms, Tier, TierSetItem } from '../types.ts';
+import { CacheEvents } from './events.ts';
+import type { ResolvedOptions } from './options.ts';
+import { isEntryError, TierRuntime } from './tier-runtime.ts';
+
+/** Options of one write. */
+export interface WriteOptions {
+  /** Fresh for this long (ms). Default: the cache's `ttl`. */
+  ttl?: Ms;
+  /** Kept this long past freshness, to be served stale (ms). Default: the cache's `grace`. */
+  grace?: Ms;
+  /** Tags for `invalidateTags`. */
+  tags?: readonly string[];
+  /** An entity tag stored with the value. */
+  etag?: string;
+  /** Encrypt in shared tiers; never written to browser storage. */
+  sensitive?: boolean;
+}
+
+/** Filled in by a read when passed as `status`: how the value was served. */
+export interface CacheStatus {
+  /** `hit` fresh from a tier, `stale` served past freshness, `miss` computed now, `bypass` forced. */
+  result?: 'hit' | 'stale' | 'miss' | 'bypass';
+  /** The tier that answered, or `origin` when the factory did. */
+  tier?: string;
+  etag?: string | undefined;
+  createdAt?: Ms;
+  expiresAt?: Ms;
+}
+
+/** What a factory receives. It may change the options of the entry it is producing. */
+export interface FactoryContext<V> {
+  /** The key as the caller wrote it (without namespace). */
+  readonly key: string;
+  /** The stale value being refreshed, if any (e.g. to revalidate with its etag). */
+  readonly stale: V | undefined;
+  /** The stale value's entity tag, if any. */
+  readonly staleEtag: string | undefined;
+  /** Options for the produced entry; the factory may change them (e.g. set `etag`, `ttl`). */
+  readonly options: WriteOptions;
+  /** Returns the value to the caller without caching it. */
+  skipCache(): void;
+}
+
+/** A value producer for `getOrSet`. */
+export type Factory<V> = (context: FactoryContext<V>) => V | Promise<V>;
+
+/** Options of `getOrSet`. */
+export interface GetOrSetOptions extends WriteOptions {
+  /** With a stale value at hand, wait this long for the refresh before serving it (ms). */
+  softTimeout?: Ms;
+  /** Without any value at hand, give up waiting for the factory after this long (ms). */
+  timeout?: Ms;
+  /** Take the cross-process lock (needs the cache's `lock`). */
+  lock?: boolean;
+  /** Skip every tier, call the factory and refill the tiers (force refresh). */
+  forceFresh?: boolean;
+  /** Filled in with how the value was served. */
+  status?: CacheStatus;
+}
+
+/** How `getOrSet` resolved; shared by every caller joined to one load. */
+interface Resolution {
+  readonly value: unknown;
+  readonly result: 'hit' | 'stale' | 'miss' | 'bypass';
+  readonly tier: string;
+  readonly entry: Entry | undefined;
+}
+
+interface Found {
+  readonly entry: Entry;
+  readonly tier: TierRuntime;
+  readonly stale: boolean;
+}
+
+interface Refresh {
+  invalidated: boolean;
+  promise: Promise<Entry | undefined>;
+}
+
+const ORIGIN = 'origin';
+const noop = (): void => {};
+const delay = (ms: Ms) => new Promise<'timeout'>((resolve) => setTimeout(resolve, ms, 'timeout'));
+
+/** See the file comment. */
+export class CacheEngine {
+  readonly events = new CacheEvents();
+  readonly runtimes: readonly TierRuntime[];
+  readonly counters = {
+    getOrSetCalls: 0,
+    staleServes: 0,
+    graceServes: 0,
+    factoryCalls: 0,
+    factoryErrors: 0,
+    factoryTimeouts: 0,
+    singleFlightJoins: 0,
+    lockWaits: 0,
+    lockTakeovers: 0,
+    tagInvalidations: 0,
+    busPublished: 0,
+    busReceived: 0,
+    busErrors: 0,
+    busGaps: 0,
+  };
+  readonly #o: ResolvedOptions;
+  readonly #first: TierRuntime | undefined;
+  readonly #loads = new Map<string, Promise<Resolution>>();
+  readonly #refreshes = new Map<string, Refresh>();
+  readonly #sweepTimer: ReturnType<typeof setInterval> | undefined;
+  readonly #needsEncryption: boolean;
+  #lastStamp = 0;
+  #epoch = 0;
+  #sampleCountdown: number;
+  #sweeping = false;
+  #closed = false;
+
+  constructor(options: ResolvedOptions) {
+    this.#o = options;
+    const settings = {
+      clock: options.clock,
+      events: this.events,
+      breakerFailures: options.breakerFailures,
+      breakerCooldown: options.breakerCooldown,
+      maxPendingRepairs: options.maxPendingRepairs,
+    };
+    this.runtimes = options.tiers.map((tier, i) => {
+      tier.attach?.({ clock: options.clock, codec: options.codec });
+      return new TierRuntime(tier, i, settings);
+    });
+    this.#first = options.tiers[0]?.sync ? this.runtimes[0] : undefined;
+    this.#needsEncryption = options.tiers.some((tier) => tier.shared && !tier.refusesSensitive);
+    this.#sampleCountdown = options.timingSampleEvery;
+    if (options.sweepInterval > 0 && options.sweepInterval !== Number.POSITIVE_INFINITY) {
+      this.#sweepTimer = setInterval(() => void this.sweep(), options.sweepInterval);
+      (this.#sweepTimer as { unref?: () => void }).unref?.();
+    }
+    options.bus
+      ?.subscribe({ onMessage: (message) => this.#receive(message), onGap: () => this.#gap() })
+      .catch((error) => {
+        this.counters.busErrors++;
+        this.events.emit({ type: 'tier-error', tier: 'bus', op: 'subscribe', error });
+      });
+  }
+
+  get options(): ResolvedOptions {
+    return this.#o;
+  }
+
+  /** A strictly increasing timestamp (ms, fractional within one ms) for createdAt and tag times. */
+  stamp(): Ms {
+    const now = this.#o.clock.now();
+    this.#lastStamp = now > this.#lastStamp ? now : this.#lastStamp + 0.001;
+    return this.#lastStamp;
+  }
+
+  /** Whether no tag of `entry` was invalidated after it was created. */
+  tagsValid(entry: Entry): boolean {
+    const tags = entry.tags;
+    if (tags === undefined) return true;
+    const store = this.#o.tagStore;
+    for (let i = 0; i < tags.length; i++) {
+      const at = store.invalidatedAt(tags[i]!);
+      if (at !== undefined && entry.createdAt <= at) return false;
+    }
+    return true;
+  }
+
+  /**
+   * The hot path: a fresh, valid entry from a synchronous first tier, or `undefined` (the caller
+   * then takes the full path, which counts the miss). One map lookup and one clock read.
+   */
+  fastGet(key: string): Entry | undefined {
+    const rt = this.#first;
+    if (rt === undefined) return undefined;
+    let entry: Entry | undefined;
+    if (--this.#sampleCountdown === 0) {
+      this.#sampleCountdown = this.#o.timingSampleEvery;
+      const started = performance.now();
+      entry = rt.tier.get(key) as Entry | undefined;
+      rt.time('get', performance.now() - started);
+    } else {
+      entry = rt.tier.get(key) as Entry | undefined;
+    }
+    if (entry === undefined || this.#o.clock.now() >= entry.expiresAt) return undefined;
+    if (entry.tags !== undefined && !this.tagsValid(entry)) return undefined;
+    rt.hits++;
+    if (this.events.active) this.events.emit({ type: 'hit', key, tier: rt.tier.name, stale: false });
+    return entry;
+  }
+
+  /** Reads only the leading synchronous tiers (browser memory + storage): no promise at all. */
+  getSync(key: string): Entry | undefined {
+    const now = this.#o.clock.now();
+    for (const rt of this.runtimes) {
+      if (!rt.tier.sync) break;
+      const entry = this.#usable(rt, rt.tier.get(key), key, now);
+      if (entry !== undefined && now < entry.expiresAt) {
+        rt.hits++;
+        this.#promote(key, entry, rt.index, now, this.#epoch);
+        return entry;
+      }
+      rt.misses++;
+    }
+    return undefined;
+  }
+
+  /** Walks every tier; returns the first fresh entry (promoted), else the first stale one. */
+  async lookup(key: string): Promise<Found | undefined> {
+    const now = this.#o.clock.now();
+    const epoch = this.#epoch;
+    let stale: Found | undefined;
+    for (const rt of this.runtimes) {
+      const tier = rt.tier;
+      const raw = tier.sync ? tier.get(key) : await rt.call('get', this.#o.tierDeadline, () => tier.get(key), undefined);
+      const entry = this.#usable(rt, raw, key, now);
+      if (entry === undefined) {
+        rt.misses++;
+        continue;
+      }
+      if (now < entry.expiresAt) {
+        rt.hits++;
+        if (this.events.active) this.events.emit({ type: 'hit', key, tier: tier.name, stale: false });
+        this.#promote(key, entry, rt.index, now, epoch);
+        return { entry, tier: rt, stale: false };
+      }
+      // Stale here; a slower tier may still hold a fresher copy, so keep walking.
+      rt.staleHits++;
+      stale ??= { entry, tier: rt, stale: true };
+    }
+    if (stale === undefined && this.events.active) this.events.emit({ type: 'miss', key });
+    return stale;
+  }
+
+  /** Batch read: one call per tier for the keys still missing. Fresh values only. */
+  async getMany(keys: readonly string[]): Promise<(Entry | undefined)[]> {
+    const now = this.#o.clock.now();
+    const epoch = this.#epoch;
+    const results = new Array<Entry | undefined>(keys.length).fill(undefined);
+    let missing = keys.map((_, i) => i);
+    const promotions: { index: number; key: string; entry: Entry }[] = [];
+    for (const rt of this.runtimes) {
+      if (missing.length === 0) break;
+      const tier = rt.tier;
+      const asked = missing.map((i) => keys[i]!);
+      const got = tier.sync
+        ? tier.getMany(asked)
+        : await rt.call('getMany', this.#o.tierDeadline, () => tier.getMany(asked), asked.map(() => undefined));
+      const still: number[] = [];
+      missing.forEach((i, n) => {
+        const entry = this.#usable(rt, got[n], keys[i]!, now);
+        if (entry !== undefined && now < entry.expiresAt) {
+          rt.hits++;
+          results[i] = entry;
+          if (rt.index > 0) promotions.push({ index: rt.index, key: keys[i]!, entry });
+        } else {
+          rt.misses++;
+          still.push(i);
+        }
+      });
+      missing = still;
+    }
+    for (const { index, key, entry } of promotions) this.#promote(key, entry, index, now, epoch);
+    return results;
+  }
+
+  /** Builds an entry for `value` with the cache's defaults applied. */
+  buildEntry(value: unknown, options: WriteOptions, createdAt: Ms = this.stamp()): Entry {
+    const now = this.#o.clock.now();
+    const ttl = options.ttl ?? this.#o.ttl;
+    const grace = options.grace ?? this.#o.grace;
+    const expiresAt = now + ttl;
+    const entry: { -readonly [K in keyof Entry]: Entry[K] } = { value, createdAt, expiresAt, staleUntil: expiresAt + grace };
+    if (options.tags !== undefined && options.tags.length > 0) entry.tags = options.tags;
+    if (options.etag !== undefined) entry.etag = options.etag;
+    if (options.sensitive) entry.sensitive = true;
+    return entry;
+  }
+
+  /** Refuses, before anything is written, a sensitive entry that a shared tier could not encrypt. */
+  checkWritable(key: string, sensitive: boolean | undefined): void {
+    if (this.#closed) throw new CacheClosedError();
+    if (sensitive && this.#needsEncryption && !this.#o.codec.canEncrypt) throw new CacheEncryptionKeyMissingError(key);
+  }
+
+  /**
+   * Writes one entry to every tier (asynchronous ones in parallel, each under its deadline).
+   * A tier that refuses the entry drops its old copy so it cannot serve it. Returns the first
+   * size refusal, which `set` throws and `getOrSet` only counts.
+   */
+  async write(key: string, entry: Entry): Promise<CacheEntryTooLargeError | undefined> {
+    const now = this.#o.clock.now();
+    const keep = entry.staleUntil - now;
+    if (keep <= 0) return undefined;
+    let refused: CacheEntryTooLargeError | undefined;
+    const pending: Promise<void>[] = [];
+    for (const rt of this.runtimes) {
+      const tier = rt.tier;
+      const ttl = Math.min(tier.ttl ?? keep, keep);
+      if (tier.sync) {
+        try {
+          tier.set(key, entry, ttl);
+          rt.writes++;
+        } catch (error) {
+          if (!isEntryError(error)) throw error;
+          tier.delete(key);
+          rt.writeRefusals++;
+          this.events.emit({ type: 'write-refused', key, tier: tier.name, error });
+          if (error instanceof CacheEntryTooLargeError) refused ??= error;
+        }
+      } else {
+        rt.writes++;
+        pending.push(rt.call('set', this.#o.tierDeadline, () => tier.set(key, entry, ttl), undefined, [key]));
+      }
+    }
+    if (pending.length > 0) await Promise.all(pending);
+    if (this.events.active) this.events.emit({ type: 'set', key });
+    return refused;
+  }
+
+  /** Batch write: one call per asynchronous tier. */
+  async writeMany(items: readonly { key: string; entry: Entry }[]): Promise<CacheEntryTooLargeError | undefined> {
+    const now = this.#o.clock.now();
+    let refused: CacheEntryTooLargeError | undefined;
+    const pending: Promise<void>[] = [];
+    for (const rt of this.runtimes) {
+      const tier = rt.tier;
+      const batch: TierSetItem[] = [];
+      for (const { key, entry } of items) {
+        const keep = entry.staleUntil - now;
+        if (keep > 0) batch.push({ key, entry, ttl: Math.min(tier.ttl ?? keep, keep) });
+      }
+      if (batch.length === 0) continue;
+      if (tier.sync) {
+        // One by one, so a refused item does not stop the rest of the batch.
+        for (const item of batch) {
+          try {
+            tier.set(item.key, item.entry, item.ttl);
+            rt.writes++;
+          } catch (error) {
+            if (!isEntryError(error)) throw error;
+            tier.delete(item.key);
+            rt.writeRefusals++;
+            this.events.emit({ type: 'write-refused', key: item.key, tier: tier.name, error });
+            if (error instanceof CacheEntryTooLargeError) refused ??= error;
+          }
+        }
+      } else {
+        rt.writes += batch.length;
+        const keys = batch.map((item) => item.key);
+        pending.push(rt.call('setMany', this.#o.tierDeadline, () => tier.setMany(batch), undefined, keys));
+      }
+    }
+    if (pending.length > 0) await Promise.all(pending);
+    return refused;
+  }
+
+  /** Deletes keys from every tier, stops in-flight loads from writing them, and tells other instances. */
+  async remove(keys: readonly string[], publishAs: 'delete' | 'set' | false = 'delete'): Promise<void> {
+    this.#invalidateLocal(keys);
+    const pending: Promise<unknown>[] = [];
+    for (const rt of this.runtimes) {
+      const tier = rt.tier;
+      if (!tier.sync) {
+        pending.push(rt.call('deleteMany', this.#o.tierDeadline, () => tier.deleteMany(keys), 0, keys));
+      }
+    }
+    await Promise.all(pending);
+    if (publishAs) await this.#publish({ type: publishAs, keys });
+    if (this.events.active) this.events.emit({ type: 'delete', keys });
+  }
+
+  /** Tells other instances that these keys were overwritten, so they drop their local copies. */
+  async announceWrites(keys: readonly string[]): Promise<void> {
+    if (this.#o.bus) await this.#publish({ type: 'set', keys });
+  }
+
+  /** Clears keys starting with `prefix` (everything when empty) in every tier and instance. */
+  async clear(prefix: string): Promise<void> {
+    this.#clearLocal(prefix);
+    const pending: Promise<unknown>[] = [];
+    for (const rt of this.runtimes) {
+      const tier = rt.tier;
+      if (tier.sync) continue;
+      pending.push(
+        rt.call('clear', this.#o.adminDeadline, () => tier.clear(prefix || undefined), -1).then((cleared) => {
+          if (cleared === -1) rt.rememberPrefix(prefix);
+        }),
+      );
+    }
+    await Promise.all(pending);
+    await this.#publish({ type: 'clear', prefix });
+    if (this.events.active) this.events.emit({ type: 'clear', prefix });
+  }
+
+  /** Makes every entry carrying one of `tags` a miss, here and on every instance. */
+  async invalidateTags(tags: readonly string[]): Promise<void> {
+    if (tags.length === 0) return;
+    const at = this.stamp();
+    this.#epoch++;
+    this.counters.tagInvalidations += tags.length;
+    try {
+      await this.#o.tagStore.invalidate(tags, at);
+    } catch (error) {
+      // The local record is written first by every store, so this instance is correct already.
+      this.events.emit({ type: 'tier-error', tier: 'tag-store', op: 'invalidate', error });
+    }
+    await this.#publish({ type: 'tags', tags, at });
+    if (this.events.active) this.events.emit({ type: 'invalidate-tags', tags });
+  }
+
+  /** Keys held by the first tier that can list them (all tiers share one key space). */
+  async keys(prefix: string): Promise<string[]> {
+    const set = new Set<string>();
+    for (const rt of this.runtimes) {
+      const tier = rt.tier;
+      const keys = tier.sync
+        ? tier.keys(prefix || undefined)
+        : await rt.call('keys', this.#o.adminDeadline, () => tier.keys(prefix || undefined), [] as string[]);
+      for (const key of keys) set.add(key);
+    }
+    return [...set];
+  }
+
+  /**
+   * `getOrSet` after the fast path missed. Concurrent callers for one key share one load
+   * (lookup, then at most one factory call).
+   */
+  getOrSet(key: string, logicalKey: string, factory: Factory<unknown>, options: GetOrSetOptions): Promise<Resolution> {
+    if (this.#closed) return Promise.reject(new CacheClosedError());
+    if (options.forceFresh) return this.#bypass(key, logicalKey, factory, options);
+    const joined = this.#loads.get(key);
+    if (joined !== undefined) {
+      this.counters.singleFlightJoins++;
+      return joined;
+    }
+    const load = this.#resolve(key, logicalKey, factory, options);
+    this.#loads.set(key, load);
+    const done = (): void => {
+      if (this.#loads.get(key) === load) this.#loads.delete(key);
+    };
+    load.then(done, done);
+    return load;
+  }
+
+  /** Removes expired entries from tiers that can prune. Never overlaps itself. */
+  async sweep(): Promise<number> {
+    if (this.#sweeping || this.#closed) return 0;
+    this.#sweeping = true;
+    let removed = 0;
+    try {
+      for (const rt of this.runtimes) {
+        const tier = rt.tier;
+        if (!tier.prune) continue;
+        if (tier.sync) removed += tier.prune();
+        else removed += await rt.call('prune', this.#o.adminDeadline, () => tier.prune!(), 0);
+      }
+    } finally {
+      this.#sweeping = false;
+    }
+    return removed;
+  }
+
+  /** Stops timers and closes tiers, bus and lock. */
+  async close(): Promise<void> {
+    if (this.#closed) return;
+    this.#closed = true;
+    if (this.#sweepTimer) clearInterval(this.#sweepTimer);
+    await this.#o.bus?.close().catch(noop);
+    await this.#o.lock?.close?.().catch(noop);
+    for (const rt of this.runtimes) {
+      try {
+        await rt.tier.close?.();
+      } catch {
+        // Closing is best effort; a tier that fails to close has nothing left to lose.
+      }
+    }
+  }
+
+  // --- internals ---------------------------------------------------------------------------
+
+  /** The entry if it is alive and its tags are valid; drops dead local copies on the way. */
+  #usable(rt: TierRuntime, entry: Entry | undefined, key: string, now: Ms): Entry | undefined {
+    if (entry === undefined) return undefined;
+    if (entry.staleUntil > now && this.tagsValid(entry)) return entry;
+    if (rt.tier.sync) rt.tier.delete(key);
+    return undefined;
+  }
+
+  /** Copies a hit into the faster tiers with its remaining lifetime, never a fresh full TTL. */
+  #promote(key: string, entry: Entry, foundAt: number, now: Ms, epoch: number): void {
+    if (foundAt === 0) return;
+    // An invalidation ran while we were reading: the copy we hold may be the old value.
+    if (epoch !== this.#epoch) return;
+    const remaining = entry.staleUntil - now;
+    if (remaining <= 0) return;
+    for (let i = 0; i < foundAt; i++) {
+      const rt = this.runtimes[i]!;
+      const tier = rt.tier;
+      const ttl = Math.min(tier.ttl ?? remaining, remaining);
+      if (tier.sync) {
+        try {
+          tier.set(key, entry, ttl);
+        } catch (error) {
+          if (!isEntryError(error)) throw error;
+          rt.writeRefusals++;
+        }
+      } else {
+        void rt.call('set', this.#o.tierDeadline, () => tier.set(key, entry, ttl), undefined, [key]);
+      }
+    }
+  }
+
+  async #resolve(key: string, logicalKey: string, factory: Factory<unknown>, options: GetOrSetOptions): Promise<Resolution> {
+    const found = await this.lookup(key);
+    if (found !== undefined && !found.stale) {
+      return { value: found.entry.value, result: 'hit', tier: found.tier.tier.name, entry: found.entry };
+    }
+    const refresh = this.#refresh(key, logicalKey, factory, options, found?.entry);
+    if (found !== undefined) {
+      const stale: Resolution = { value: found.entry.value, result: 'stale', tier: found.tier.tier.name, entry: found.entry };
+      const soft = options.softTimeout ?? this.#o.softTimeout;
+      if (soft === 0) {
+        refresh.catch(noop);
+        this.counters.staleServes++;
+        return stale;
+      }
+      const settled = await Promise.race([
+        refresh.then(
+          (entry) => ({ entry }),
+          (error: unknown) => ({ error }),
+        ),
+        delay(soft),
+      ]);
+      if (settled === 'timeout') {
+        this.counters.staleServes++;
+        return stale;
+      }
+      if ('error' in settled) {
+        // The source is failing: the last good value is better than an error (grace).
+        this.counters.graceServes++;
+        this.events.emit({ type: 'grace-serve', key });
+        return stale;
+      }
+      return { value: settled.entry?.value, result: 'miss', tier: ORIGIN, entry: settled.entry };
+    }
+    const timeout = options.timeout;
+    if (timeout === undefined || timeout === Number.POSITIVE_INFINITY) {
+      const entry = await refresh;
+      return { value: entry?.value, result: 'miss', tier: ORIGIN, entry };
+    }
+    const settled = await Promise.race([refresh, delay(timeout)]);
+    if (settled === 'timeout') {
+      this.counters.factoryTimeouts++;
+      refresh.catch(noop); // it goes on and fills the cache for the next caller
+      throw new CacheFactoryTimeoutError(key, timeout);
+    }
+    return { value: settled?.value, result: 'miss', tier: ORIGIN, entry: settled };
+  }
+
+  async #bypass(key: string, logicalKey: string, factory: Factory<unknown>, options: GetOrSetOptions): Promise<Resolution> {
+    const entry = await this.#runFactory(key, logicalKey, factory, options, undefined, { invalidated: false }, false);
+    return { value: entry?.value, result: 'bypass', tier: ORIGIN, entry };
+  }
+
+  /** Starts (or joins) the one factory run for `key`. */
+  #refresh(
+    key: string,
+    logicalKey: string,
+    factory: Factory<unknown>,
+    options: GetOrSetOptions,
+    stale: Entry | undefined,
+  ): Promise<Entry | undefined> {
+    const running = this.#refreshes.get(key);
+    if (running !== undefined) return running.promise;
+    const record: Refresh = { invalidated: false, promise: Promise.resolve(undefined) };
+    const useLock = this.#o.lock !== undefined && (options.lock ?? this.#o.lockByDefault);
+    record.promise = this.#runFactory(key, logicalKey, factory, options, stale, record, useLock);
+    this.#refreshes.set(key, record);
+    const done = (): void => {
+      if (this.#refreshes.get(key) === record) this.#refreshes.delete(key);
+    };
+    record.promise.then(done, done);
+    return record.promise;
+  }
+
+  async #runFactory(
+    key: string,
+    logicalKey: string,
+    factory: Factory<unknown>,
+    options: GetOrSetOptions,
+    stale: Entry | undefined,
+    record: { invalidated: boolean },
+    useLock: boolean,
+  ): Promise<Entry | undefined> {
+    // Stamped before the source is read: a tag invalidated while the factory runs wins.
+    const createdAt = this.stamp();
+    let release: (() => Promise<void>) | undefined;
+    if (useLock) {
+      const taken = await this.#lockOrWait(key);
+      if ('entry' in taken) return taken.entry;
+      release = taken.release;
+    }
+    try {
+      const writeOptions: WriteOptions = {
+        ttl: options.ttl,
+        grace: options.grace,
+        tags: options.tags,
+        etag: options.etag,
+        sensitive: options.sensitive,
+      };
+      let skip = false;
+      this.counters.factoryCalls++;
+      if (this.events.active) this.events.emit({ type: 'factory-call', key });
+      let value: unknown;
+      try {
+        value = await factory({
+          key: logicalKey,
+          stale: stale?.value,
+          staleEtag: stale?.etag,
+          options: writeOptions,
+          skipCache: () => {
+            skip = true;
+          },
+        });
+      } catch (error) {
+        this.counters.factoryErrors++;
+        this.events.emit({ type: 'factory-error', key, error });
+        throw error;
+      }
+      const entry = this.buildEntry(value, writeOptions, createdAt);
+      if (value === undefined || skip) return entry;
+      this.checkWritable(key, entry.sensitive);
+      // A delete, clear or tag invalidation that ran meanwhile makes this value old: return it
+      // to this caller (its read began before the write) but never store it.
+      if (record.invalidated || !this.tagsValid(entry)) return entry;
+      await this.write(key, entry);
+      await this.announceWrites([key]);
+      if (record.invalidated) await this.remove([key], false);
+      return entry;
+    } finally {
+      if (release) await release().catch(noop);
+    }
+  }
+
+  /** Takes the cross-process lock, or waits for its holder and reads what it wrote. */
+  async #lockOrWait(key: string): Promise<{ entry: Entry | undefined } | { release: (() => Promise<void>) | undefined }> {
+    const lock = this.#o.lock!;
+    const ttl = this.#o.lockTtl;
+    const acquire = () => lock.acquire(key, ttl).catch(() => undefined);
+    const release = await acquire();
+    if (release !== undefined) {
+      // Check the shared tiers again: another process may have filled the key while we took the lock.
+      const again = await this.lookup(key);
+      if (again !== undefined && !again.stale) {
+        await release().catch(noop);
+        return { entry: again.entry };
+      }
+      return { release };
+    }
+    this.counters.lockWaits++;
+    await lock.waitForRelease(key, ttl).catch(() => false);
+    const filled = await this.lookup(key);
+    if (filled !== undefined && !filled.stale) return { entry: filled.entry };
+    // The holder died or gave up without writing: take over (one more try for the lock).
+    this.counters.lockTakeovers++;
+    return { release: await acquire() };
+  }
+
+  #invalidateLocal(keys: readonly string[]): void {
+    this.#epoch++;
+    for (const key of keys) {
+      const running = this.#refreshes.get(key);
+      if (running) running.invalidated = true;
+    }
+    for (const rt of this.runtimes) if (rt.tier.sync) rt.tier.deleteMany(keys);
+  }
+
+  #clearLocal(prefix: string): void {
+    this.#epoch++;
+    for (const [key, running] of this.#refreshes) if (key.startsWith(prefix)) running.invalidated = true;
+    for (const rt of this.runtimes) if (rt.tier.sync) rt.tier.clear(prefix || undefined);
+  }
+
+  async #publish(message: BusMessage): Promise<void> {
+    const bus = this.#o.bus;
+    if (!bus) return;
+    try {
+      await bus.publish(message);
+      this.counters.busPublished++;
+    } catch (error) {
+      this.counters.busErrors++;
+      this.events.emit({ type: 'tier-error', tier: 'bus', op: 'publish', error });
+    }
+  }
+
+  /** A message from another instance: drop local copies (shared tiers were handled by the sender). */
+  #receive(message: BusMessage): void {
+    this.counters.busReceived++;
+    const local = (tier: Tier): boolean => tier.sync && !tier.shared;
+    switch (message.type) {
+      case 'delete':
+      case 'set':
+        this.#epoch++;
+        for (const key of message.keys) {
+          const running = this.#refreshes.get(key);
+          if (running) running.invalidated = true;
+        }
+        for (const rt of this.runtimes) if (local(rt.tier)) rt.tier.deleteMany(message.keys);
+        break;
+      case 'clear':
+        this.#epoch++;
+        for (const [key, running] of this.#refreshes) if (key.startsWith(message.prefix)) running.invalidated = true;
+        for (const rt of this.runtimes) if (local(rt.tier)) rt.tier.clear(message.prefix || undefined);
+        break;
+      case 'tags':
+        this.#epoch++;
+        this.#o.tagStore.remember(message.tags, message.at);
+        // Stamp later writes after the remote invalidation, whatever this machine's clock says.
+        if (message.at > this.#lastStamp) this.#lastStamp = message.at;
+        break;
+      default: {
+        const unknown: never = message;
+        void unknown;
+      }
+    }
+    if (this.events.active) this.events.emit({ type: 'bus-message', message: { type: message.type } });
+  }
+
+  /** Messages may have been lost: anything held locally may be stale, so drop it all. */
+  #gap(): void {
+    this.counters.busGaps++;
+    this.#epoch++;
+    for (const running of this.#refreshes.values()) running.invalidated = true;
+    for (const rt of this.runtimes) if (rt.tier.sync && !rt.tier.shared) rt.tier.clear();
+    this.#o.tagStore.refresh?.().catch((error) => {
+      this.events.emit({ type: 'tier-error', tier: 'tag-store', op: 'refresh', error });
+    });
+    this.events.emit({ type: 'bus-gap' });
+  }
+}

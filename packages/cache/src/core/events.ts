@@ -1,0 +1,86 @@
+/**
+ * Typed cache events, delivered to `cache.on(type, listener)` and published on the
+ * `agiletrack:cache` diagnostics channel (Node only). Emitting costs one branch when nobody listens.
+ */
+
+/** Every event the cache emits, discriminated by `type`. Keys are full (namespaced) keys. */
+export type CacheEvent =
+  | { type: 'hit'; key: string; tier: string; stale: boolean }
+  | { type: 'miss'; key: string }
+  | { type: 'set'; key: string }
+  | { type: 'delete'; keys: readonly string[] }
+  | { type: 'clear'; prefix: string }
+  | { type: 'invalidate-tags'; tags: readonly string[] }
+  | { type: 'factory-call'; key: string }
+  | { type: 'factory-error'; key: string; error: unknown }
+  | { type: 'grace-serve'; key: string }
+  | { type: 'write-refused'; key: string; tier: string; error: unknown }
+  | { type: 'tier-error'; tier: string; op: string; error: unknown }
+  | { type: 'breaker'; tier: string; state: 'open' | 'half-open' | 'closed' }
+  | { type: 'bus-message'; message: { type: string } }
+  | { type: 'bus-gap' };
+
+/** The name of each event. */
+export type CacheEventType = CacheEvent['type'];
+
+/** The event with a given name. */
+export type CacheEventOf<T extends CacheEventType> = Extract<CacheEvent, { type: T }>;
+
+/** The diagnostics channel name every event is published on. */
+export const DIAGNOSTICS_CHANNEL = 'agiletrack:cache';
+
+interface Channel {
+  readonly hasSubscribers: boolean;
+  publish(message: unknown): void;
+}
+
+// Reached without an import so the library bundles for browsers, where the channel is absent.
+function openChannel(): Channel | undefined {
+  const proc = (globalThis as { process?: { getBuiltinModule?: (id: string) => unknown } }).process;
+  const dc = proc?.getBuiltinModule?.('node:diagnostics_channel') as
+    | { channel(name: string): Channel }
+    | undefined;
+  return dc?.channel(DIAGNOSTICS_CHANNEL);
+}
+
+/** A small typed emitter. `active` lets hot paths skip building events nobody will see. */
+export class CacheEvents {
+  readonly #listeners = new Map<CacheEventType, Set<(event: CacheEvent) => void>>();
+  readonly #channel = openChannel();
+  #listenerCount = 0;
+
+  /** Whether anyone listens (a listener or a diagnostics channel subscriber). */
+  get active(): boolean {
+    return this.#listenerCount > 0 || this.#channel?.hasSubscribers === true;
+  }
+
+  /** Adds a listener; returns the function that removes it. */
+  on<T extends CacheEventType>(type: T, listener: (event: CacheEventOf<T>) => void): () => void {
+    let set = this.#listeners.get(type);
+    if (!set) {
+      set = new Set();
+      this.#listeners.set(type, set);
+    }
+    const wrapped = listener as (event: CacheEvent) => void;
+    set.add(wrapped);
+    this.#listenerCount++;
+    return () => {
+      if (set.delete(wrapped)) this.#listenerCount--;
+    };
+  }
+
+  /** Delivers an event. A throwing listener does not break the cache operation. */
+  emit(event: CacheEvent): void {
+    const set = this.#listeners.get(event.type);
+    if (set) {
+      for (const listener of set) {
+        try {
+          listener(event);
+        } catch {
+          // A listener's bug must not fail the read or write that emitted the event.
+        }
+      }
+    }
+    if (this.#channel?.hasSubscribers) this.#channel.publish(event);
+  }
+}

@@ -1,0 +1,208 @@
+/**
+ * Everything the cache keeps per tier: counters, timing histograms and, for asynchronous tiers,
+ * the one place remote failure is handled — a deadline on every call, a circuit breaker, and
+ * the list of writes that failed, repaired when the tier comes back.
+ */
+import { CacheError, CacheErrorCodes, CacheTierTimeoutError } from '../errors.ts';
+import type { Clock, Ms, Tier } from '../types.ts';
+import type { CacheEvents } from './events.ts';
+import { Histogram, type HistogramSnapshot } from './histogram.ts';
+
+/** The state of a tier's circuit breaker. */
+export type BreakerState = 'closed' | 'open' | 'half-open';
+
+/** Operation names that get a timing histogram. */
+export type TierOp = 'get' | 'getMany' | 'set' | 'setMany' | 'delete' | 'deleteMany' | 'clear' | 'keys' | 'prune';
+
+interface GuardSettings {
+  readonly clock: Clock;
+  readonly events: CacheEvents;
+  readonly breakerFailures: number;
+  readonly breakerCooldown: Ms;
+  readonly maxPendingRepairs: number;
+}
+
+const now = (): number => performance.now();
+
+const ENTRY_ERRORS: ReadonlySet<string> = new Set([
+  CacheErrorCodes.ENTRY_TOO_LARGE,
+  CacheErrorCodes.ENTRY_UNSERIALIZABLE,
+  CacheErrorCodes.ENCRYPTION_KEY_MISSING,
+  CacheErrorCodes.SENSITIVE_REFUSED,
+]);
+
+/** Whether an error is about one entry (refused) rather than about the tier (failing). */
+export function isEntryError(error: unknown): boolean {
+  return error instanceof CacheError && ENTRY_ERRORS.has(error.code);
+}
+
+/** Per-tier state. Counters are plain fields so reading stats never scans anything. */
+export class TierRuntime {
+  hits = 0;
+  misses = 0;
+  staleHits = 0;
+  errors = 0;
+  timeouts = 0;
+  skipped = 0;
+  writes = 0;
+  writeRefusals = 0;
+  repairs = 0;
+  breaker: BreakerState = 'closed';
+  readonly timings = new Map<TierOp, Histogram>();
+  #failures = 0;
+  #openUntil = 0;
+  #probing = false;
+  readonly #pendingKeys = new Set<string>();
+  readonly #pendingPrefixes = new Set<string>();
+  #lostTrack = false;
+
+  constructor(
+    readonly tier: Tier,
+    readonly index: number,
+    readonly settings: GuardSettings,
+  ) {}
+
+  /** Records one operation's duration. */
+  time(op: TierOp, ms: number): void {
+    let histogram = this.timings.get(op);
+    if (!histogram) {
+      histogram = new Histogram();
+      this.timings.set(op, histogram);
+    }
+    histogram.record(ms);
+  }
+
+  /**
+   * Runs one asynchronous tier call under the deadline and the breaker. Never rejects: on
+   * error, timeout or open breaker it resolves `fallback` and counts why.
+   */
+  async call<T>(op: TierOp, deadline: Ms, run: () => Promise<T>, fallback: T, repairKeys?: readonly string[]): Promise<T> {
+    if (!this.#admit()) {
+      this.skipped++;
+      this.#remember(repairKeys);
+      return fallback;
+    }
+    const started = now();
+    let timer: ReturnType<typeof setTimeout> | undefined;
+    try {
+      const result = await Promise.race([
+        run(),
+        new Promise<never>((_, reject) => {
+          timer = setTimeout(() => reject(new CacheTierTimeoutError(this.tier.name, op, deadline)), deadline);
+        }),
+      ]);
+      this.time(op, now() - started);
+      this.#succeeded();
+      return result;
+    } catch (error) {
+      this.time(op, now() - started);
+      this.#remember(repairKeys);
+      if (isEntryError(error)) {
+        // The entry was refused (too large, unserializable): the tier itself is healthy.
+        this.writeRefusals++;
+        this.settings.events.emit({ type: 'write-refused', key: repairKeys?.[0] ?? '', tier: this.tier.name, error });
+        return fallback;
+      }
+      this.#failed(op, error);
+      return fallback;
+    } finally {
+      clearTimeout(timer);
+    }
+  }
+
+  /** Remembers a prefix whose clear failed, to clear it again on recovery. */
+  rememberPrefix(prefix: string): void {
+    if (this.#pendingPrefixes.size >= this.settings.maxPendingRepairs) this.#lostTrack = true;
+    else this.#pendingPrefixes.add(prefix);
+  }
+
+  /** Whether writes that failed are waiting for the tier to come back. */
+  get pendingRepairs(): number {
+    return this.#pendingKeys.size + this.#pendingPrefixes.size + (this.#lostTrack ? 1 : 0);
+  }
+
+  /** Reads the timing histograms out. */
+  timingSnapshot(): Partial<Record<TierOp, HistogramSnapshot>> {
+    const out: Partial<Record<TierOp, HistogramSnapshot>> = {};
+    for (const [op, histogram] of this.timings) out[op] = histogram.snapshot();
+    return out;
+  }
+
+  #admit(): boolean {
+    if (this.breaker === 'closed') return true;
+    if (this.breaker === 'open') {
+      if (this.settings.clock.now() < this.#openUntil) return false;
+      this.#setBreaker('half-open');
+    }
+    // Half-open: exactly one probe at a time; everything else keeps being skipped.
+    if (this.#probing) return false;
+    this.#probing = true;
+    return true;
+  }
+
+  #succeeded(): void {
+    this.#failures = 0;
+    if (this.breaker === 'half-open') {
+      this.#probing = false;
+      this.#setBreaker('closed');
+      void this.#repair();
+    }
+  }
+
+  #failed(op: TierOp, error: unknown): void {
+    this.errors++;
+    if (error instanceof CacheTierTimeoutError) this.timeouts++;
+    this.settings.events.emit({ type: 'tier-error', tier: this.tier.name, op, error });
+    this.#failures++;
+    if (this.breaker === 'half-open' || this.#failures >= this.settings.breakerFailures) {
+      this.#probing = false;
+      this.#openUntil = this.settings.clock.now() + this.settings.breakerCooldown;
+      this.#setBreaker('open');
+    }
+  }
+
+  #setBreaker(state: BreakerState): void {
+    if (this.breaker === state) return;
+    this.breaker = state;
+    this.settings.events.emit({ type: 'breaker', tier: this.tier.name, state });
+  }
+
+  #remember(keys: readonly string[] | undefined): void {
+    if (!keys) return;
+    for (const key of keys) {
+      if (this.#pendingKeys.size >= this.settings.maxPendingRepairs) {
+        this.#lostTrack = true;
+        return;
+      }
+      this.#pendingKeys.add(key);
+    }
+  }
+
+  // A write or delete that failed may have left an old value behind in this tier (or may still
+  // land late): delete those keys once the tier answers again, so it cannot serve them.
+  async #repair(): Promise<void> {
+    if (this.tier.sync) return;
+    const tier = this.tier;
+    try {
+      if (this.#lostTrack) {
+        this.#lostTrack = false;
+        this.#pendingKeys.clear();
+        this.#pendingPrefixes.clear();
+        await tier.clear();
+        this.repairs++;
+        return;
+      }
+      const keys = [...this.#pendingKeys];
+      this.#pendingKeys.clear();
+      if (keys.length > 0) await tier.deleteMany(keys);
+      const prefixes = [...this.#pendingPrefixes];
+      this.#pendingPrefixes.clear();
+      for (const prefix of prefixes) await tier.clear(prefix);
+      this.repairs += keys.length + prefixes.length;
+    } catch (error) {
+      // The repair itself failed: we no longer know which keys are stale, so clear on next recovery.
+      this.#lostTrack = true;
+      this.#failed('deleteMany', error);
+    }
+  }
+}

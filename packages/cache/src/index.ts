@@ -1,0 +1,30 @@
+/**
+ * @agiletrack/cache — a multi-tier cache. The public surface is small on purpose: tiers, the
+ * invalidation bus and adapters are subpath exports (`@agiletrack/cache/tiers/memory`, …).
+ */
+export {
+  Cache,
+  type CacheEvent,
+  type CacheEventOf,
+  type CacheEventType,
+  type CacheOptions,
+  type CacheStats,
+  type CacheStatus,
+  createCache,
+  DIAGNOSTICS_CHANNEL,
+  days,
+  type Factory,
+  type FactoryContext,
+  type GetOrSetOptions,
+  hours,
+  minutes,
+  type ReadOptions,
+  type SetManyItem,
+  seconds,
+  type TierStatsReport,
+  type WriteOptions,
+} from './cache.ts';
+export { systemClock } from './clock.ts';
+export { createEntryCodec, type EntryCodecOptions, type Encryptor } from './codec/entry-codec.ts';
+export * from './errors.ts';
+export type * from './types.ts';

@@ -1,0 +1,38 @@
+/**
+ * @agiletrack/domain: the code server and browser share — ids, the cache key scheme, the TTL
+ * policy table and the events that invalidate it.
+ */
+export { DomainError, type DomainErrorCode, DomainErrorCodes } from './errors.ts';
+export {
+  type DomainEvent,
+  type DomainEventInput,
+  DomainEventSchema,
+  type DomainEventType,
+  DomainEventTypes,
+  type IntegrationEventType,
+} from './events.ts';
+export { type Id, type IdInput, IdSchema, parseId } from './ids.ts';
+export {
+  buildCacheKey,
+  CACHE_KEY_KINDS,
+  type CacheKey,
+  type CacheKeyKind,
+  type CacheKeyParts,
+  type CacheTag,
+  cacheKeys,
+  type ParsedCacheKey,
+  parseCacheKey,
+  tags,
+  teamHashTag,
+} from './keys.ts';
+export {
+  type BrowserTier,
+  type CachePolicy,
+  DEFAULT_CACHE_POLICY,
+  keysAffectedBy,
+  type PolicyOverrides,
+  type PolicyRow,
+  policyFor,
+  resolvePolicy,
+  type TtlOverrides,
+} from './policy.ts';
