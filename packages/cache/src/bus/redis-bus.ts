@@ -1,0 +1,225 @@
+/**
+ * The invalidation bus on Redis pub/sub. Each message is JSON `{"id": <instance id>, "msg": …}`
+ * on one channel; an instance ignores its own. Messages carry keys, prefixes and tags only:
+ * outgoing messages are rebuilt from known fields, so a value can never ride along.
+ *
+ * Pub/sub is fire and forget: while the subscriber connection is down, messages are lost. When
+ * it comes back (ioredis `ready` after `close`/`reconnecting`/`end`), the bus subscribes again
+ * and then calls `onGap()` once, so the cache can drop what it may have missed.
+ */
+import { randomUUID } from 'node:crypto';
+import type { Redis } from 'ioredis';
+import { CacheClosedError, CacheOptionsError } from '../errors.ts';
+import { closeRedisClient, type RedisClient, whenReady } from '../tiers/redis.ts';
+import type { BusMessage, InvalidationBus, Ms } from '../types.ts';
+import { checkDuration } from '../validate.ts';
+import { openSubscriber } from './subscriber.ts';
+import { withTimeout } from './timeout.ts';
+
+/** Redis bus options. Every default is here. */
+export interface RedisBusOptions {
+  /** The connection messages are published on (a command client; not closed by the bus). */
+  publisher: RedisClient;
+  /**
+   * A connection used only to subscribe. Not closed by the bus. Default: one the bus opens
+   * (a duplicate of `publisher`, or a plain connection to one cluster master) and closes.
+   */
+  subscriber?: Redis;
+  /**
+   * The pub/sub channel every instance shares.
+   * @default 'agiletrack:v1:bus'
+   */
+  channel?: string;
+  /**
+   * How long `subscribe()` waits for the connection. Past it, `subscribe()` resolves anyway;
+   * the subscription is made when the connection comes up, followed by `onGap()`.
+   * @default 5_000
+   */
+  subscribeTimeout?: Ms;
+  /**
+   * Longest wait for Redis to take a PUBLISH; past it `publish()` rejects with
+   * `E_CACHE_TIER_TIMEOUT` (the message may still go out later). Keeps a frozen Redis from
+   * stalling every write of the cache.
+   * @default 100
+   */
+  publishTimeout?: Ms;
+}
+
+/** Counters of a {@link RedisBus}. */
+export interface RedisBusStats {
+  published: number;
+  /** Valid messages from other instances, handed to `onMessage`. */
+  received: number;
+  /** This instance's own messages, echoed back by Redis and ignored. */
+  ignoredOwn: number;
+  /** Messages that were not JSON or not a valid bus message, ignored. */
+  malformed: number;
+  /** `onMessage` calls that threw (the bus keeps running). */
+  handlerErrors: number;
+  /** Reconnects reported through `onGap`. */
+  gaps: number;
+  /** Whether the channel is subscribed right now. */
+  subscribed: boolean;
+}
+
+type State = 'idle' | 'subscribing' | 'subscribed' | 'lost' | 'closed';
+type Handlers = Parameters<InvalidationBus['subscribe']>[0];
+
+const isStringArray = (value: unknown): value is string[] =>
+  Array.isArray(value) && value.every((item) => typeof item === 'string');
+
+/** Returns a clean copy of `message` (known fields only), or `undefined` when it is not a bus message. */
+export function parseBusMessage(message: unknown): BusMessage | undefined {
+  if (typeof message !== 'object' || message === null) return undefined;
+  const m = message as Record<string, unknown>;
+  switch (m.type) {
+    case 'delete':
+    case 'set':
+      return isStringArray(m.keys) ? { type: m.type, keys: [...m.keys] } : undefined;
+    case 'clear':
+      return typeof m.prefix === 'string' ? { type: 'clear', prefix: m.prefix } : undefined;
+    case 'tags':
+      return isStringArray(m.tags) && typeof m.at === 'number' && Number.isFinite(m.at)
+        ? { type: 'tags', tags: [...m.tags], at: m.at }
+        : undefined;
+    default:
+      return undefined;
+  }
+}
+
+/** The Redis bus class; create it with {@link redisBus}. */
+export class RedisBus implements InvalidationBus {
+  /** This instance's id, sent with every message so it can ignore its own. */
+  readonly instanceId = randomUUID();
+  readonly channel: string;
+  readonly #publisher: RedisClient;
+  readonly #givenSubscriber: Redis | undefined;
+  readonly #subscribeTimeout: Ms;
+  readonly #publishTimeout: Ms;
+  #subscriber: Redis | undefined;
+  #handlers: Handlers | undefined;
+  #state: State = 'idle';
+  readonly #stats = { published: 0, received: 0, ignoredOwn: 0, malformed: 0, handlerErrors: 0, gaps: 0 };
+
+  constructor(options: RedisBusOptions) {
+    if (!options?.publisher) throw new CacheOptionsError('redis bus: publisher is required');
+    this.#publisher = options.publisher;
+    this.#givenSubscriber = options.subscriber;
+    this.channel = options.channel ?? 'agiletrack:v1:bus';
+    checkDuration('subscribeTimeout', options.subscribeTimeout);
+    checkDuration('publishTimeout', options.publishTimeout);
+    this.#subscribeTimeout = options.subscribeTimeout ?? 5_000;
+    this.#publishTimeout = options.publishTimeout ?? 100;
+  }
+
+  /** Publishes to every other instance; rejects when Redis cannot take it within `publishTimeout`. */
+  async publish(message: BusMessage): Promise<void> {
+    if (this.#state === 'closed') throw new CacheClosedError();
+    const msg = parseBusMessage(message);
+    if (!msg) throw new TypeError(`not a bus message: ${JSON.stringify(message)}`);
+    const payload = JSON.stringify({ id: this.instanceId, msg });
+    await withTimeout(this.#publisher.publish(this.channel, payload), this.#publishTimeout, 'bus', 'publish');
+    this.#stats.published++;
+  }
+
+  /** Subscribes (once per bus). Resolves when subscribed, or after `subscribeTimeout` (see the options). */
+  async subscribe(handlers: Handlers): Promise<void> {
+    if (this.#state === 'closed') throw new CacheClosedError();
+    if (this.#handlers) throw new Error('redis bus: subscribe() was already called');
+    this.#handlers = handlers;
+    this.#state = 'subscribing';
+    try {
+      this.#subscriber = this.#givenSubscriber ?? (await openSubscriber(this.#publisher, this.#subscribeTimeout));
+    } catch {
+      // A cluster not ready yet: retrying needs a node address, so give up on this bus loudly.
+      this.#state = 'idle';
+      this.#handlers = undefined;
+      throw new Error(`redis bus: no connection to subscribe on after ${this.#subscribeTimeout} ms`);
+    }
+    const subscriber = this.#subscriber;
+    subscriber.on('message', this.#onMessage);
+    subscriber.on('ready', this.#onReady);
+    for (const event of ['close', 'reconnecting', 'end']) subscriber.on(event, this.#onDrop);
+    try {
+      await whenReady(subscriber, this.#subscribeTimeout);
+      await subscriber.subscribe(this.channel);
+      if (this.#state === 'subscribing') this.#state = 'subscribed';
+    } catch {
+      // Not up yet: `#onReady` subscribes when it is, and reports the gap.
+      if (this.#state === 'subscribing') this.#state = 'lost';
+    }
+  }
+
+  /** Counters, read cheaply. */
+  stats(): RedisBusStats {
+    return { ...this.#stats, subscribed: this.#state === 'subscribed' };
+  }
+
+  /** Unsubscribes and closes the subscriber connection if the bus opened it. Never closes the publisher. */
+  async close(): Promise<void> {
+    if (this.#state === 'closed') return;
+    this.#state = 'closed';
+    const subscriber = this.#subscriber;
+    this.#subscriber = undefined;
+    this.#handlers = undefined;
+    if (!subscriber) return;
+    subscriber.off('message', this.#onMessage);
+    subscriber.off('ready', this.#onReady);
+    for (const event of ['close', 'reconnecting', 'end']) subscriber.off(event, this.#onDrop);
+    if (subscriber === this.#givenSubscriber) await subscriber.unsubscribe(this.channel).catch(() => {});
+    else await closeRedisClient(subscriber);
+  }
+
+  readonly #onDrop = (): void => {
+    if (this.#state === 'subscribed') this.#state = 'lost';
+  };
+
+  readonly #onReady = (): void => {
+    if (this.#state !== 'lost') return;
+    this.#state = 'subscribing';
+    // ioredis re-subscribes by itself too; subscribing here tells us when it is done.
+    this.#subscriber?.subscribe(this.channel).then(
+      () => {
+        if (this.#state !== 'subscribing') return;
+        this.#state = 'subscribed';
+        this.#stats.gaps++;
+        this.#handlers?.onGap();
+      },
+      () => {
+        if (this.#state === 'subscribing') this.#state = 'lost';
+      },
+    );
+  };
+
+  readonly #onMessage = (channel: string, text: string): void => {
+    if (channel !== this.channel || !this.#handlers) return;
+    let envelope: { id?: unknown; msg?: unknown };
+    try {
+      envelope = JSON.parse(text);
+    } catch {
+      this.#stats.malformed++;
+      return;
+    }
+    const msg = typeof envelope === 'object' && envelope !== null ? parseBusMessage(envelope.msg) : undefined;
+    if (!msg || typeof envelope.id !== 'string') {
+      this.#stats.malformed++;
+      return;
+    }
+    if (envelope.id === this.instanceId) {
+      this.#stats.ignoredOwn++;
+      return;
+    }
+    this.#stats.received++;
+    try {
+      this.#handlers.onMessage(msg);
+    } catch {
+      // A throwing handler must not break the connection's event loop for later messages.
+      this.#stats.handlerErrors++;
+    }
+  };
+}
+
+/** Creates a Redis invalidation bus. */
+export function redisBus(options: RedisBusOptions): RedisBus {
+  return new RedisBus(options);
+}
