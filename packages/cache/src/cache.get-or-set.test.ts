@@ -195,3 +195,35 @@ describe('races between a slow reader and a writer', () => {
     expect(l1.get('k')).toBeUndefined();
   });
 });
+
+describe('the cross-process lock', () => {
+  it('computes without the lock when the lock service fails, instead of waiting for a holder', async () => {
+    const failingLock = {
+      acquire: () => Promise.reject(new Error('redis down')),
+      waitForRelease: () => new Promise<boolean>(() => {}), // would hang the call if it were used
+    };
+    const { cache } = make({ lock: failingLock, lockByDefault: true });
+    expect(await cache.getOrSet('k', () => 'computed')).toBe('computed');
+    expect(cache.stats().getOrSet).toMatchObject({ lockErrors: 1, lockWaits: 0, factoryCalls: 1 });
+  });
+
+  it('waits for the holder, then takes over when the holder wrote nothing', async () => {
+    let released: (() => void) | undefined;
+    const lock = {
+      acquire: async () => undefined, // someone else holds it
+      waitForRelease: () =>
+        new Promise<boolean>((resolve) => {
+          released = () => resolve(true);
+        }),
+    };
+    const waiter = createCache({ tiers: [memoryTier()], lock, lockByDefault: true, sweepInterval: 0 });
+    let calls = 0;
+    const pending = waiter.getOrSet('k', () => ++calls);
+    await new Promise((resolve) => setTimeout(resolve, 0));
+    expect(waiter.stats().getOrSet.lockWaits).toBe(1);
+    released!();
+    // The holder wrote nothing here (separate memory): the waiter takes over and computes once.
+    expect(await pending).toBe(1);
+    expect(waiter.stats().getOrSet.lockTakeovers).toBe(1);
+  });
+});

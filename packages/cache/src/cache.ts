@@ -75,6 +75,8 @@ export interface CacheStats {
     singleFlightJoins: number;
     lockWaits: number;
     lockTakeovers: number;
+    /** Lock calls that failed (the value was computed without the lock). */
+    lockErrors: number;
   };
   tags: { invalidations: number };
   bus: { published: number; received: number; errors: number; gaps: number };
@@ -296,6 +298,7 @@ export class Cache {
         singleFlightJoins: c.singleFlightJoins,
         lockWaits: c.lockWaits,
         lockTakeovers: c.lockTakeovers,
+        lockErrors: c.lockErrors,
       },
       tags: { invalidations: c.tagInvalidations },
       bus: { published: c.busPublished, received: c.busReceived, errors: c.busErrors, gaps: c.busGaps },

@@ -102,6 +102,7 @@ export class CacheEngine {
     singleFlightJoins: 0,
     lockWaits: 0,
     lockTakeovers: 0,
+    lockErrors: 0,
     tagInvalidations: 0,
     busPublished: 0,
     busReceived: 0,
@@ -652,8 +653,13 @@ export class CacheEngine {
   async #lockOrWait(key: string): Promise<{ entry: Entry | undefined } | { release: (() => Promise<void>) | undefined }> {
     const lock = this.#o.lock!;
     const ttl = this.#o.lockTtl;
-    const acquire = () => lock.acquire(key, ttl).catch(() => undefined);
+    // `null` = the lock service failed: compute without it rather than wait for a holder that may not exist.
+    const acquire = () => lock.acquire(key, ttl).catch(() => null);
     const release = await acquire();
+    if (release === null) {
+      this.counters.lockErrors++;
+      return { release: undefined };
+    }
     if (release !== undefined) {
       // Check the shared tiers again: another process may have filled the key while we took the lock.
       const again = await this.lookup(key);
@@ -669,7 +675,7 @@ export class CacheEngine {
     if (filled !== undefined && !filled.stale) return { entry: filled.entry };
     // The holder died or gave up without writing: take over (one more try for the lock).
     this.counters.lockTakeovers++;
-    return { release: await acquire() };
+    return { release: (await acquire()) ?? undefined };
   }
 
   #invalidateLocal(keys: readonly string[]): void {
