@@ -1,0 +1,88 @@
+/**
+ * Configuration from environment variables: every default here, validated once at start with a
+ * message that names the variable. Nothing else reads `process.env`.
+ */
+import { z } from 'zod';
+
+const duration = (fallback: number) =>
+  z.coerce
+    .number({ error: 'must be a number of milliseconds' })
+    .int('must be a whole number of milliseconds')
+    .positive('must be positive')
+    .default(fallback);
+
+const optionalUrl = (protocols: readonly string[]) =>
+  z
+    .string()
+    .trim()
+    .transform((value) => (value === '' ? undefined : value))
+    .optional()
+    .refine((value) => value === undefined || protocols.some((p) => value.startsWith(p)), {
+      message: `must start with ${protocols.join(' or ')}`,
+    });
+
+const ConfigSchema = z.object({
+  HOST: z.string().default('127.0.0.1'),
+  PORT: z.coerce.number().int().min(0).max(65_535).default(3000),
+  DATA_DIR: z.string().min(1).default('./data'),
+  DATABASE_URL: optionalUrl(['postgres://', 'postgresql://']),
+  REDIS_URL: optionalUrl(['redis://', 'rediss://']),
+  REDIS_CLUSTER_NODES: z
+    .string()
+    .optional()
+    .transform((value) => value?.trim() || undefined)
+    .refine((value) => value === undefined || /^[^\s,:]+:\d+(,[^\s,:]+:\d+)*$/.test(value), {
+      message: 'must be host:port pairs separated by commas',
+    }),
+  /** 32 bytes, base64: encrypts integration credentials and sensitive cache entries. */
+  SECRET_KEY: z
+    .string()
+    .optional()
+    .refine((value) => value === undefined || Buffer.from(value, 'base64').length === 32, {
+      message: 'must be 32 bytes encoded in base64 (generate one with: openssl rand -base64 32)',
+    }),
+  /** Older SECRET_KEY values, comma separated, still accepted for decryption after a rotation. */
+  SECRET_KEY_PREVIOUS: z.string().optional(),
+  CACHE_L1_TTL_MS: duration(30_000),
+  CACHE_L1_MAX_BYTES: z.coerce.number().int().positive().default(64 * 1024 * 1024),
+  CACHE_L2_TTL_MS: duration(3_600_000),
+  CACHE_TIER_DEADLINE_MS: duration(50),
+  JOB_RESULT_TTL_MS: duration(3_600_000),
+  SESSION_TTL_MS: duration(7 * 24 * 3_600_000),
+  COOKIE_SECURE: z
+    .enum(['true', 'false', 'auto'])
+    .default('auto')
+    .transform((value) => value),
+  DEMO: z
+    .enum(['true', 'false', '1', '0'])
+    .optional()
+    .transform((value) => value === 'true' || value === '1'),
+  LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
+  SIMULATOR_URL: optionalUrl(['http://', 'https://']),
+});
+
+/** The validated configuration. */
+export type Config = z.output<typeof ConfigSchema>;
+
+/** Thrown at start when the environment is wrong; the message lists every problem. */
+export class ConfigError extends Error {
+  readonly code = 'E_CONFIG_INVALID';
+}
+
+/** Reads and validates the configuration from `env` (process.env by default). */
+export function loadConfig(env: Record<string, string | undefined> = process.env): Config {
+  const result = ConfigSchema.safeParse(env);
+  if (!result.success) {
+    const lines = result.error.issues.map((issue) => `  ${issue.path.join('.')}: ${issue.message}`);
+    throw new ConfigError(`invalid configuration:\n${lines.join('\n')}`);
+  }
+  return result.data;
+}
+
+/** Which services the configuration selects (DESIGN section 6). */
+export function describeMode(config: Config): { database: 'pglite' | 'postgres'; cache: 'redis' | 'redis-cluster' | 'database' } {
+  return {
+    database: config.DATABASE_URL ? 'postgres' : 'pglite',
+    cache: config.REDIS_CLUSTER_NODES ? 'redis-cluster' : config.REDIS_URL ? 'redis' : 'database',
+  };
+}

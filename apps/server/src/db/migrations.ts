@@ -1,0 +1,133 @@
+/**
+ * Schema migrations, applied in order at start inside one transaction each, recorded in
+ * `schema_migrations`. Append new ones; never edit one that has shipped.
+ */
+import type { SqlRunner } from './database.ts';
+
+/** One migration: a stable id and the SQL that applies it. */
+export interface Migration {
+  readonly id: string;
+  readonly sql: string;
+}
+
+/** Every migration, oldest first. */
+export const MIGRATIONS: readonly Migration[] = [
+  {
+    id: '0001_init',
+    sql: `
+      CREATE TABLE users (
+        id serial PRIMARY KEY,
+        email text NOT NULL UNIQUE,
+        name text NOT NULL,
+        password_hash text NOT NULL,
+        role text NOT NULL CHECK (role IN ('admin', 'member')),
+        created_at timestamptz NOT NULL DEFAULT now()
+      );
+      CREATE TABLE sessions (
+        id text PRIMARY KEY,
+        user_id integer NOT NULL REFERENCES users(id) ON DELETE CASCADE,
+        created_at timestamptz NOT NULL DEFAULT now(),
+        expires_at timestamptz NOT NULL
+      );
+      CREATE INDEX sessions_user_idx ON sessions (user_id);
+      CREATE TABLE api_tokens (
+        id serial PRIMARY KEY,
+        user_id integer NOT NULL REFERENCES users(id) ON DELETE CASCADE,
+        name text NOT NULL,
+        token_hash text NOT NULL UNIQUE,
+        created_at timestamptz NOT NULL DEFAULT now()
+      );
+      CREATE TABLE teams (
+        id serial PRIMARY KEY,
+        name text NOT NULL UNIQUE,
+        description text NOT NULL DEFAULT '',
+        created_at timestamptz NOT NULL DEFAULT now(),
+        updated_at timestamptz NOT NULL DEFAULT now()
+      );
+      CREATE TABLE team_members (
+        team_id integer NOT NULL REFERENCES teams(id) ON DELETE CASCADE,
+        user_id integer NOT NULL REFERENCES users(id) ON DELETE CASCADE,
+        PRIMARY KEY (team_id, user_id)
+      );
+      CREATE INDEX team_members_user_idx ON team_members (user_id);
+      CREATE TABLE integrations (
+        id serial PRIMARY KEY,
+        team_id integer NOT NULL REFERENCES teams(id) ON DELETE CASCADE,
+        kind text NOT NULL CHECK (kind IN ('github', 'jira')),
+        name text NOT NULL,
+        config jsonb NOT NULL,
+        credentials_encrypted text NOT NULL,
+        sync_interval_minutes integer CHECK (sync_interval_minutes IS NULL OR sync_interval_minutes > 0),
+        created_at timestamptz NOT NULL DEFAULT now(),
+        updated_at timestamptz NOT NULL DEFAULT now()
+      );
+      CREATE INDEX integrations_team_idx ON integrations (team_id);
+      CREATE TABLE sync_runs (
+        id serial PRIMARY KEY,
+        integration_id integer NOT NULL REFERENCES integrations(id) ON DELETE CASCADE,
+        job_id text,
+        status text NOT NULL CHECK (status IN ('queued', 'running', 'succeeded', 'failed')),
+        started_at timestamptz NOT NULL DEFAULT now(),
+        finished_at timestamptz,
+        error text,
+        stats jsonb
+      );
+      CREATE INDEX sync_runs_integration_idx ON sync_runs (integration_id, started_at);
+      CREATE TABLE work_items (
+        id serial PRIMARY KEY,
+        integration_id integer NOT NULL REFERENCES integrations(id) ON DELETE CASCADE,
+        kind text NOT NULL CHECK (kind IN ('pull_request', 'issue', 'deployment')),
+        external_id text NOT NULL,
+        title text NOT NULL DEFAULT '',
+        state text NOT NULL,
+        created_at timestamptz NOT NULL,
+        started_at timestamptz,
+        first_review_at timestamptz,
+        finished_at timestamptz,
+        story_points double precision,
+        sprint text,
+        data jsonb
+      );
+      CREATE UNIQUE INDEX work_items_external_idx ON work_items (integration_id, kind, external_id);
+      CREATE TABLE metric_snapshots (
+        id serial PRIMARY KEY,
+        integration_id integer NOT NULL REFERENCES integrations(id) ON DELETE CASCADE,
+        computed_at timestamptz NOT NULL DEFAULT now(),
+        window_days integer NOT NULL,
+        metrics jsonb NOT NULL
+      );
+      CREATE INDEX metric_snapshots_integration_idx ON metric_snapshots (integration_id, computed_at);
+    `,
+  },
+];
+
+/**
+ * Applies pending migrations. An advisory lock makes concurrent starts (several API processes)
+ * wait for each other instead of racing on CREATE TABLE.
+ */
+export async function migrate(run: SqlRunner, schema: string): Promise<string[]> {
+  const applied: string[] = [];
+  await run(`CREATE SCHEMA IF NOT EXISTS "${schema}"`);
+  await run(`SET search_path TO "${schema}"`);
+  await run('SELECT pg_advisory_lock(727274)');
+  try {
+    await run('CREATE TABLE IF NOT EXISTS schema_migrations (id text PRIMARY KEY, applied_at timestamptz NOT NULL DEFAULT now())');
+    const done = new Set((await run('SELECT id FROM schema_migrations')).map((row) => String(row.id)));
+    for (const migration of MIGRATIONS) {
+      if (done.has(migration.id)) continue;
+      await run('BEGIN');
+      try {
+        await run(migration.sql);
+        await run('INSERT INTO schema_migrations (id) VALUES ($1)', [migration.id]);
+        await run('COMMIT');
+        applied.push(migration.id);
+      } catch (error) {
+        await run('ROLLBACK');
+        throw new Error(`migration ${migration.id} failed: ${(error as Error).message}`, { cause: error });
+      }
+    }
+  } finally {
+    await run('SELECT pg_advisory_unlock(727274)');
+  }
+  return applied;
+}

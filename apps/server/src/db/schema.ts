@@ -1,0 +1,149 @@
+/** The database schema (drizzle-orm). The SQL that creates it lives in `migrations.ts`. */
+import { sql } from 'drizzle-orm';
+import {
+  doublePrecision,
+  index,
+  integer,
+  jsonb,
+  pgTable,
+  primaryKey,
+  serial,
+  text,
+  timestamp,
+  uniqueIndex,
+} from 'drizzle-orm/pg-core';
+
+const createdAt = () => timestamp('created_at', { withTimezone: true, mode: 'date' }).notNull().default(sql`now()`);
+
+/** People who log in. `role` is `admin` or `member`. */
+export const users = pgTable('users', {
+  id: serial('id').primaryKey(),
+  email: text('email').notNull().unique(),
+  name: text('name').notNull(),
+  passwordHash: text('password_hash').notNull(),
+  role: text('role', { enum: ['admin', 'member'] }).notNull(),
+  createdAt: createdAt(),
+});
+
+/** Browser sessions; the id is the SHA-256 of the cookie's token, never the token itself. */
+export const sessions = pgTable(
+  'sessions',
+  {
+    id: text('id').primaryKey(),
+    userId: integer('user_id')
+      .notNull()
+      .references(() => users.id, { onDelete: 'cascade' }),
+    createdAt: createdAt(),
+    expiresAt: timestamp('expires_at', { withTimezone: true, mode: 'date' }).notNull(),
+  },
+  (t) => [index('sessions_user_idx').on(t.userId)],
+);
+
+/** API tokens for scripts; stored as SHA-256 hashes. */
+export const apiTokens = pgTable('api_tokens', {
+  id: serial('id').primaryKey(),
+  userId: integer('user_id')
+    .notNull()
+    .references(() => users.id, { onDelete: 'cascade' }),
+  name: text('name').notNull(),
+  tokenHash: text('token_hash').notNull().unique(),
+  createdAt: createdAt(),
+});
+
+/** Teams whose delivery is measured. */
+export const teams = pgTable('teams', {
+  id: serial('id').primaryKey(),
+  name: text('name').notNull().unique(),
+  description: text('description').notNull().default(''),
+  createdAt: createdAt(),
+  updatedAt: timestamp('updated_at', { withTimezone: true, mode: 'date' }).notNull().default(sql`now()`),
+});
+
+/** Who belongs to which team. */
+export const teamMembers = pgTable(
+  'team_members',
+  {
+    teamId: integer('team_id')
+      .notNull()
+      .references(() => teams.id, { onDelete: 'cascade' }),
+    userId: integer('user_id')
+      .notNull()
+      .references(() => users.id, { onDelete: 'cascade' }),
+  },
+  (t) => [primaryKey({ columns: [t.teamId, t.userId] }), index('team_members_user_idx').on(t.userId)],
+);
+
+/** A team's connection to GitHub or Jira. Credentials are AES-256-GCM ciphertext, never returned. */
+export const integrations = pgTable(
+  'integrations',
+  {
+    id: serial('id').primaryKey(),
+    teamId: integer('team_id')
+      .notNull()
+      .references(() => teams.id, { onDelete: 'cascade' }),
+    kind: text('kind', { enum: ['github', 'jira'] }).notNull(),
+    name: text('name').notNull(),
+    config: jsonb('config').notNull().$type<Record<string, unknown>>(),
+    credentialsEncrypted: text('credentials_encrypted').notNull(),
+    syncIntervalMinutes: integer('sync_interval_minutes'),
+    createdAt: createdAt(),
+    updatedAt: timestamp('updated_at', { withTimezone: true, mode: 'date' }).notNull().default(sql`now()`),
+  },
+  (t) => [index('integrations_team_idx').on(t.teamId)],
+);
+
+/** One sync of one integration: its status and what it fetched. */
+export const syncRuns = pgTable(
+  'sync_runs',
+  {
+    id: serial('id').primaryKey(),
+    integrationId: integer('integration_id')
+      .notNull()
+      .references(() => integrations.id, { onDelete: 'cascade' }),
+    jobId: text('job_id'),
+    status: text('status', { enum: ['queued', 'running', 'succeeded', 'failed'] }).notNull(),
+    startedAt: timestamp('started_at', { withTimezone: true, mode: 'date' }).notNull().default(sql`now()`),
+    finishedAt: timestamp('finished_at', { withTimezone: true, mode: 'date' }),
+    error: text('error'),
+    stats: jsonb('stats').$type<Record<string, unknown>>(),
+  },
+  (t) => [index('sync_runs_integration_idx').on(t.integrationId, t.startedAt)],
+);
+
+/** Pull requests, issues, deployments fetched from an integration, normalised. */
+export const workItems = pgTable(
+  'work_items',
+  {
+    id: serial('id').primaryKey(),
+    integrationId: integer('integration_id')
+      .notNull()
+      .references(() => integrations.id, { onDelete: 'cascade' }),
+    kind: text('kind', { enum: ['pull_request', 'issue', 'deployment'] }).notNull(),
+    externalId: text('external_id').notNull(),
+    title: text('title').notNull().default(''),
+    state: text('state').notNull(),
+    createdAt: timestamp('created_at', { withTimezone: true, mode: 'date' }).notNull(),
+    startedAt: timestamp('started_at', { withTimezone: true, mode: 'date' }),
+    firstReviewAt: timestamp('first_review_at', { withTimezone: true, mode: 'date' }),
+    finishedAt: timestamp('finished_at', { withTimezone: true, mode: 'date' }),
+    storyPoints: doublePrecision('story_points'),
+    sprint: text('sprint'),
+    data: jsonb('data').$type<Record<string, unknown>>(),
+  },
+  (t) => [uniqueIndex('work_items_external_idx').on(t.integrationId, t.kind, t.externalId)],
+);
+
+/** Metrics computed for an integration over a window; the newest one is served. */
+export const metricSnapshots = pgTable(
+  'metric_snapshots',
+  {
+    id: serial('id').primaryKey(),
+    integrationId: integer('integration_id')
+      .notNull()
+      .references(() => integrations.id, { onDelete: 'cascade' }),
+    computedAt: timestamp('computed_at', { withTimezone: true, mode: 'date' }).notNull().default(sql`now()`),
+    windowDays: integer('window_days').notNull(),
+    metrics: jsonb('metrics').notNull().$type<Record<string, unknown>>(),
+  },
+  (t) => [index('metric_snapshots_integration_idx').on(t.integrationId, t.computedAt)],
+);

@@ -1,0 +1,112 @@
+/**
+ * Demo data for `npm start`: an admin, two members, three teams, a GitHub and a Jira integration
+ * each, and a few weeks of metric history. Runs only on an empty database.
+ */
+import { count } from 'drizzle-orm';
+import type { AppDb } from '../db/database.ts';
+import { metricSnapshots, syncRuns, users } from '../db/schema.ts';
+import type { Accounts } from '../services/accounts.ts';
+import type { Catalog } from '../services/catalog.ts';
+
+/** The demo logins, printed at start. */
+export const DEMO_USERS = [
+  { email: 'admin@agiletrack.demo', name: 'Ada Admin', password: 'demo-admin-pass', role: 'admin' as const },
+  { email: 'maya@agiletrack.demo', name: 'Maya Member', password: 'demo-member-pass', role: 'member' as const },
+  { email: 'omar@agiletrack.demo', name: 'Omar Member', password: 'demo-member-pass', role: 'member' as const },
+];
+
+const TEAMS = [
+  { name: 'Platform', description: 'APIs, infrastructure and the build pipeline', members: [1] },
+  { name: 'Mobile', description: 'iOS and Android apps', members: [1, 2] },
+  { name: 'Data', description: 'Pipelines and reporting', members: [2] },
+];
+
+// A small deterministic generator so every demo shows the same numbers.
+function random(seed: number): () => number {
+  let state = seed >>> 0;
+  return () => {
+    state = (state + 0x6d2b79f5) >>> 0;
+    let t = state;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 4_294_967_296;
+  };
+}
+
+/** Seeds the demo when the database has no users; returns whether it did. */
+export async function seedDemo(options: { db: AppDb; accounts: Accounts; catalog: Catalog; simulatorUrl: string }): Promise<boolean> {
+  const { db, accounts, catalog, simulatorUrl } = options;
+  const [{ value: userCount } = { value: 0 }] = await db.select({ value: count() }).from(users);
+  if (userCount > 0) return false;
+
+  const userIds: number[] = [];
+  for (const user of DEMO_USERS) userIds.push(await accounts.createUser(user));
+  const rand = random(42);
+  const now = Date.now();
+
+  for (const [index, spec] of TEAMS.entries()) {
+    const team = await catalog.createTeam({
+      name: spec.name,
+      description: spec.description,
+      memberIds: spec.members.map((i) => userIds[i]!),
+    });
+    const slug = spec.name.toLowerCase();
+    const github = await catalog.createIntegration(team.id, {
+      kind: 'github',
+      name: `${spec.name} repository`,
+      config: { owner: 'agiletrack-demo', repo: slug, baseUrl: simulatorUrl },
+      credentials: { token: `demo-token-${slug}` },
+      syncIntervalMinutes: 60,
+    });
+    const jira = await catalog.createIntegration(team.id, {
+      kind: 'jira',
+      name: `${spec.name} board`,
+      config: { baseUrl: simulatorUrl, projectKey: slug.slice(0, 3).toUpperCase(), boardId: index + 1, email: 'demo@agiletrack.demo' },
+      credentials: { apiToken: `demo-jira-${slug}` },
+      syncIntervalMinutes: 60,
+    });
+    // Eight weekly snapshots so the charts have a history.
+    for (let week = 7; week >= 0; week--) {
+      const computedAt = new Date(now - week * 7 * 86_400_000);
+      const base = 1 + index * 0.3 + (7 - week) * 0.04;
+      await db.insert(metricSnapshots).values([
+        {
+          integrationId: github.id,
+          computedAt,
+          windowDays: 28,
+          metrics: {
+            throughputPerWeek: Math.round((8 + rand() * 6) * base),
+            prMergeTimeHours: Math.round((30 - week + rand() * 12) * 10) / 10,
+            reviewTurnaroundHours: Math.round((6 + rand() * 8) * 10) / 10,
+            deploymentsPerWeek: Math.round((3 + rand() * 4) * base),
+            leadTimeHours: Math.round((50 + rand() * 30) * 10) / 10,
+            cycleTimeHours: Math.round((20 + rand() * 15) * 10) / 10,
+            workInProgress: Math.round(3 + rand() * 5),
+          },
+        },
+        {
+          integrationId: jira.id,
+          computedAt,
+          windowDays: 28,
+          metrics: {
+            throughputPerWeek: Math.round((10 + rand() * 5) * base),
+            cycleTimeHours: Math.round((40 + rand() * 20) * 10) / 10,
+            leadTimeHours: Math.round((90 + rand() * 40) * 10) / 10,
+            sprintVelocity: Math.round((20 + rand() * 10) * base),
+            workInProgress: Math.round(4 + rand() * 6),
+          },
+        },
+      ]);
+    }
+    for (const integration of [github, jira]) {
+      await db.insert(syncRuns).values({
+        integrationId: integration.id,
+        status: 'succeeded',
+        startedAt: new Date(now - 3_600_000),
+        finishedAt: new Date(now - 3_590_000),
+        stats: { requests: 0, note: 'demo history' },
+      });
+    }
+  }
+  return true;
+}

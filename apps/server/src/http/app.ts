@@ -1,0 +1,90 @@
+/**
+ * The HTTP API (DESIGN section 7) on Fastify. Every failure leaves as `{error: {code, message}}`;
+ * authentication runs before any route handler, authorization before any cache read.
+ */
+import cookie from '@fastify/cookie';
+import Fastify, { type FastifyBaseLogger, type FastifyInstance, type FastifyRequest, LogController } from 'fastify';
+import type { Logger } from 'pino';
+import type { EventHub } from '../cache/event-hub.ts';
+import type { ServerCache } from '../cache/server-cache.ts';
+import type { Config } from '../config.ts';
+import type { Database } from '../db/database.ts';
+import { toAppError } from '../errors.ts';
+import type { JobQueue } from '../jobs/types.ts';
+import type { Accounts, Principal } from '../services/accounts.ts';
+import type { Catalog } from '../services/catalog.ts';
+import { adminRoutes } from './routes/admin.ts';
+import { authRoutes } from './routes/auth.ts';
+import { eventRoutes } from './routes/events.ts';
+import { integrationRoutes } from './routes/integrations.ts';
+import { systemRoutes } from './routes/system.ts';
+import { teamRoutes } from './routes/teams.ts';
+
+/** Everything the routes use. */
+export interface AppDeps {
+  config: Config;
+  logger: Logger;
+  database: Database;
+  serverCache: ServerCache;
+  accounts: Accounts;
+  catalog: Catalog;
+  hub: EventHub;
+  jobs: JobQueue;
+}
+
+/** The session cookie's name. */
+export const SESSION_COOKIE = 'agiletrack_session';
+
+declare module 'fastify' {
+  interface FastifyRequest {
+    principal?: Principal;
+  }
+}
+
+// Routes that answer without a login.
+const PUBLIC = new Set(['/api/auth/login', '/api/health', '/metrics']);
+
+/** The bearer token of a request, if any. */
+export function bearerToken(request: FastifyRequest): string | undefined {
+  const header = request.headers.authorization;
+  if (typeof header !== 'string') return undefined;
+  const match = /^Bearer\s+(\S+)$/i.exec(header);
+  return match?.[1];
+}
+
+/** Builds the Fastify app (not listening). */
+export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
+  const app = Fastify({
+    loggerInstance: deps.logger as FastifyBaseLogger,
+    bodyLimit: 256 * 1024,
+    // One line per request only when debugging; errors are always logged by the error handler.
+    logController: new LogController({ disableRequestLogging: deps.config.LOG_LEVEL !== 'debug' && deps.config.LOG_LEVEL !== 'trace' }),
+  });
+  await app.register(cookie);
+
+  app.setErrorHandler((error, request, reply) => {
+    const appError = toAppError(error);
+    if (appError.status >= 500) request.log.error({ err: error }, 'request failed');
+    return reply.code(appError.status).send({ error: { code: appError.code, message: appError.message } });
+  });
+  app.setNotFoundHandler((request, reply) =>
+    reply.code(404).send({ error: { code: 'E_NOT_FOUND', message: `no route ${request.method} ${request.url.split('?')[0]}` } }),
+  );
+
+  app.addHook('onRequest', async (request) => {
+    const path = request.url.split('?')[0]!;
+    if (!path.startsWith('/api/') || PUBLIC.has(path)) return;
+    request.principal = await deps.accounts.authenticate({
+      bearer: bearerToken(request),
+      cookie: request.cookies[SESSION_COOKIE],
+    });
+  });
+
+  await app.register(systemRoutes(deps));
+  await app.register(authRoutes(deps));
+  await app.register(teamRoutes(deps));
+  await app.register(integrationRoutes(deps));
+  await app.register(eventRoutes(deps));
+  await app.register(adminRoutes(deps));
+  return app;
+}

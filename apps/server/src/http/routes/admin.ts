@@ -1,0 +1,85 @@
+/** Admin cache routes: stats per tier, clear (all, key, prefix, tag), warm the hot keys. */
+import type { FastifyPluginAsync } from 'fastify';
+import { describeMode } from '../../config.ts';
+import type { AppDeps } from '../app.ts';
+import { principalOf, requireAdmin } from '../guards.ts';
+import { ClearCacheQuery, parse } from '../validation.ts';
+
+/** Parses the `INFO memory` text into numbers. */
+function parseInfo(text: string): Record<string, number | string> {
+  const out: Record<string, number | string> = {};
+  for (const line of text.split(/\r?\n/)) {
+    const [key, value] = line.split(':');
+    if (!key || value === undefined || key.startsWith('#')) continue;
+    out[key] = /^-?\d+(\.\d+)?$/.test(value) ? Number(value) : value;
+  }
+  return out;
+}
+
+/** See the file comment. */
+export const adminRoutes =
+  (deps: AppDeps): FastifyPluginAsync =>
+  async (app) => {
+    const { serverCache, catalog } = deps;
+    app.addHook('preHandler', async (request) => {
+      requireAdmin(principalOf(request));
+    });
+
+    app.get('/api/admin/cache/stats', async () => {
+      let redis: Record<string, unknown> | null = null;
+      if (serverCache.redis) {
+        try {
+          const info = parseInfo(await serverCache.redis.info('memory'));
+          redis = {
+            usedMemory: info.used_memory,
+            usedMemoryHuman: info.used_memory_human,
+            usedMemoryPeak: info.used_memory_peak,
+            maxMemory: info.maxmemory,
+            maxMemoryPolicy: info.maxmemory_policy,
+            fragmentationRatio: info.mem_fragmentation_ratio,
+          };
+        } catch (error) {
+          redis = { error: (error as Error).message };
+        }
+      }
+      const memory = process.memoryUsage();
+      return {
+        mode: describeMode(deps.config),
+        cache: serverCache.cache.stats(),
+        redis,
+        process: { rss: memory.rss, heapUsed: memory.heapUsed, heapTotal: memory.heapTotal },
+        sseConnections: deps.hub.listeners,
+      };
+    });
+
+    app.delete('/api/admin/cache', async (request) => {
+      const query = parse(ClearCacheQuery, request.query, 'query');
+      const cache = serverCache.cache;
+      if (query.key !== undefined) await cache.delete(query.key);
+      else if (query.prefix !== undefined) await cache.clear(query.prefix);
+      else if (query.tag !== undefined) await cache.invalidateTags([query.tag]);
+      else await cache.clear();
+      request.log.info({ query, by: request.principal?.email }, 'cache cleared by admin');
+      return { cleared: query.key ? { key: query.key } : query.prefix ? { prefix: query.prefix } : query.tag ? { tag: query.tag } : 'all' };
+    });
+
+    app.post('/api/admin/cache/warm', async () => {
+      const started = performance.now();
+      await catalog.listTeams({ force: true });
+      const ids = await catalog.teamIds();
+      let keys = 1;
+      for (const teamId of ids) {
+        await catalog.getTeam(teamId, { force: true });
+        const integrations = await catalog.listIntegrations(teamId, { force: true });
+        await catalog.teamMetrics(teamId, { force: true });
+        keys += 3;
+        for (const integration of integrations) {
+          await catalog.getIntegration(integration.id, { force: true });
+          await catalog.integrationMetrics(integration, { force: true });
+          await catalog.lastSync(integration, { force: true });
+          keys += 3;
+        }
+      }
+      return { warmed: { teams: ids.length, keys, ms: Math.round(performance.now() - started) } };
+    });
+  };

@@ -1,0 +1,33 @@
+/** POST /api/auth/login · POST /api/auth/logout · GET /api/me */
+import type { FastifyPluginAsync } from 'fastify';
+import { SESSION_COOKIE, type AppDeps } from '../app.ts';
+import { principalOf } from '../guards.ts';
+import { LoginBody, parse } from '../validation.ts';
+
+/** Session login with an httpOnly cookie; the token in the body is for scripts that store it. */
+export const authRoutes =
+  (deps: AppDeps): FastifyPluginAsync =>
+  async (app) => {
+    app.post('/api/auth/login', async (request, reply) => {
+      const body = parse(LoginBody, request.body);
+      const { token, principal } = await deps.accounts.login(body.email, body.password);
+      const secure = deps.config.COOKIE_SECURE === 'auto' ? request.protocol === 'https' : deps.config.COOKIE_SECURE === 'true';
+      reply.setCookie(SESSION_COOKIE, token, {
+        httpOnly: true,
+        sameSite: 'lax',
+        secure,
+        path: '/',
+        maxAge: Math.floor(deps.config.SESSION_TTL_MS / 1000),
+      });
+      return { user: principal };
+    });
+
+    app.post('/api/auth/logout', async (request, reply) => {
+      const token = request.cookies[SESSION_COOKIE];
+      if (token) await deps.accounts.logout(token);
+      reply.clearCookie(SESSION_COOKIE, { path: '/' });
+      return reply.code(204).send();
+    });
+
+    app.get('/api/me', async (request) => ({ user: principalOf(request) }));
+  };

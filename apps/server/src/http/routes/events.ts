@@ -1,0 +1,51 @@
+/**
+ * GET /api/events — Server-Sent Events. Each connection gets the domain events of the teams its
+ * user may see (admins: all), with the cache keys they made stale, and nobody else's.
+ */
+import type { FastifyPluginAsync } from 'fastify';
+import type { PushedEvent } from '../../cache/event-hub.ts';
+import { type AppDeps, bearerToken, SESSION_COOKIE } from '../app.ts';
+import { principalOf } from '../guards.ts';
+
+const KEEPALIVE_MS = 15_000;
+
+/** See the file comment. */
+export const eventRoutes =
+  (deps: AppDeps): FastifyPluginAsync =>
+  async (app) => {
+    app.get('/api/events', async (request, reply) => {
+      const first = principalOf(request);
+      const credentials = { bearer: bearerToken(request), cookie: request.cookies[SESSION_COOKIE] };
+      reply.hijack();
+      const raw = reply.raw;
+      raw.writeHead(200, {
+        'Content-Type': 'text/event-stream; charset=utf-8',
+        'Cache-Control': 'no-cache, no-transform',
+        Connection: 'keep-alive',
+        'X-Accel-Buffering': 'no',
+      });
+      raw.write(`retry: 2000\nevent: ready\ndata: ${JSON.stringify({ userId: first.userId })}\n\n`);
+
+      let closed = false;
+      const close = () => {
+        if (closed) return;
+        closed = true;
+        unsubscribe();
+        clearInterval(keepalive);
+        raw.end();
+      };
+      const send = async (event: PushedEvent) => {
+        // Re-resolve the user (cached): a logout or a membership change applies to open streams too.
+        const current = await deps.accounts.authenticate(credentials).catch(() => undefined);
+        if (!current) return close();
+        const teamId = Number(event.teamId);
+        const visible =
+          current.role === 'admin' || current.teamIds.includes(teamId) || (event.type === 'team.deleted' && first.teamIds.includes(teamId));
+        if (visible && !closed) raw.write(`event: invalidate\ndata: ${JSON.stringify(event)}\n\n`);
+      };
+      const unsubscribe = deps.hub.subscribe((event) => void send(event));
+      const keepalive = setInterval(() => raw.write(': keepalive\n\n'), KEEPALIVE_MS);
+      keepalive.unref();
+      request.raw.on('close', close);
+    });
+  };

@@ -1,0 +1,87 @@
+/** Integration routes: read, change, delete, metrics, last sync, and starting a sync. */
+import type { CacheStatus } from '@agiletrack/cache';
+import type { FastifyPluginAsync, FastifyRequest } from 'fastify';
+import { forbidden, notFound } from '../../errors.ts';
+import type { Principal } from '../../services/accounts.ts';
+import type { IntegrationView } from '../../services/views.ts';
+import type { AppDeps } from '../app.ts';
+import { principalOf, requireTeam } from '../guards.ts';
+import { sendCached, wantsFresh } from '../respond.ts';
+import { IntegrationSchemas, parse, parseRouteId, UpdateIntegrationBody } from '../validation.ts';
+
+/** See the file comment. */
+export const integrationRoutes =
+  (deps: AppDeps): FastifyPluginAsync =>
+  async (app) => {
+    const { catalog } = deps;
+
+    // The integration (cached) names its team; access is checked before anything else is read
+    // or returned. Unknown ids are 404 for everyone: ids are sequential, hiding them buys nothing.
+    async function load(request: FastifyRequest, principal: Principal): Promise<IntegrationView> {
+      const id = parseRouteId((request.params as { integrationId?: unknown }).integrationId, 'integrationId');
+      if (id === null) throw notFound('integration');
+      const integration = await catalog.getIntegration(id);
+      requireTeam(principal, integration.teamId);
+      return integration;
+    }
+
+    app.get('/api/integrations/:integrationId', async (request, reply) => {
+      const principal = principalOf(request);
+      const id = parseRouteId((request.params as { integrationId?: unknown }).integrationId, 'integrationId');
+      if (id === null) throw notFound('integration');
+      const status: CacheStatus = {};
+      const integration = await catalog.getIntegration(id, { force: wantsFresh(request), status });
+      requireTeam(principal, integration.teamId);
+      return sendCached(request, reply, { integration }, status);
+    });
+
+    app.patch('/api/integrations/:integrationId', async (request) => {
+      const integration = await load(request, principalOf(request));
+      const body = parse(UpdateIntegrationBody, request.body);
+      const schemas = IntegrationSchemas[integration.kind];
+      const patch = {
+        name: body.name,
+        syncIntervalMinutes: body.syncIntervalMinutes,
+        config: body.config === undefined ? undefined : parse(schemas.config, body.config, 'config'),
+        credentials: body.credentials === undefined ? undefined : parse(schemas.credentials, body.credentials, 'credentials'),
+      };
+      return { integration: await catalog.updateIntegration(integration.id, patch) };
+    });
+
+    app.delete('/api/integrations/:integrationId', async (request, reply) => {
+      const integration = await load(request, principalOf(request));
+      await catalog.deleteIntegration(integration.id);
+      return reply.code(204).send();
+    });
+
+    app.get('/api/integrations/:integrationId/metrics', async (request, reply) => {
+      const integration = await load(request, principalOf(request));
+      const status: CacheStatus = {};
+      const metrics = await catalog.integrationMetrics(integration, { force: wantsFresh(request), status });
+      return sendCached(request, reply, { metrics }, status);
+    });
+
+    app.get('/api/integrations/:integrationId/last-sync', async (request, reply) => {
+      const integration = await load(request, principalOf(request));
+      const status: CacheStatus = {};
+      const lastSync = await catalog.lastSync(integration, { force: wantsFresh(request), status });
+      return sendCached(request, reply, { lastSync }, status);
+    });
+
+    app.post('/api/integrations/:integrationId/sync', async (request, reply) => {
+      const integration = await load(request, principalOf(request));
+      const { jobId } = await deps.jobs.enqueueSync({ integrationId: integration.id, teamId: integration.teamId });
+      return reply.code(202).header('Location', `/api/jobs/${jobId}`).send({ jobId });
+    });
+
+    app.get('/api/jobs/:jobId', async (request) => {
+      const principal = principalOf(request);
+      const raw = (request.params as { jobId?: unknown }).jobId;
+      const id = parseRouteId(raw, 'jobId');
+      // Job ids are UUIDs; a number is a valid id shape that names no job.
+      const job = id === null ? await deps.jobs.getJob(String(raw).toLowerCase()) : undefined;
+      if (!job) throw notFound('job (results are kept for one hour)');
+      if (principal.role !== 'admin' && !principal.teamIds.includes(job.data.teamId)) throw forbidden();
+      return { job };
+    });
+  };

@@ -1,0 +1,24 @@
+/** The job queue interface: BullMQ with Redis, an in-process runner in embedded mode (issue 5). */
+
+/** A job as the API shows it. */
+export interface JobView {
+  id: string;
+  name: 'sync-integration' | 'compute-metrics';
+  state: 'waiting' | 'active' | 'completed' | 'failed' | 'delayed' | 'unknown';
+  progress: number | Record<string, unknown>;
+  data: { integrationId: number; teamId: number };
+  result: unknown;
+  failedReason: string | null;
+  attempts: number;
+  createdAt: number;
+  finishedAt: number | null;
+}
+
+/** What the API needs from the queue. */
+export interface JobQueue {
+  /** Enqueues a sync (then metrics) of one integration; resolves with the job id at once. */
+  enqueueSync(input: { integrationId: number; teamId: number }): Promise<{ jobId: string }>;
+  /** A job by id, or undefined when unknown or expired (results are kept 1 hour). */
+  getJob(jobId: string): Promise<JobView | undefined>;
+  close(): Promise<void>;
+}

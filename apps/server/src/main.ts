@@ -1,0 +1,65 @@
+/**
+ * `npm start`: embedded mode by default (PGlite in DATA_DIR, Postgres-table L2, in-process jobs),
+ * services mode with DATABASE_URL / REDIS_URL. Seeds the demo on an empty database and prints
+ * the URL and the demo logins.
+ */
+import { ConfigError, describeMode, loadConfig } from './config.ts';
+import { DEMO_USERS, seedDemo } from './demo/seed.ts';
+import { createServer } from './server.ts';
+
+async function main(): Promise<void> {
+  let config: ReturnType<typeof loadConfig>;
+  try {
+    config = loadConfig();
+  } catch (error) {
+    if (error instanceof ConfigError) {
+      console.error(`AgileTrack cannot start: ${error.message}`);
+      process.exit(2);
+    }
+    throw error;
+  }
+  const mode = describeMode(config);
+  const started = performance.now();
+  const server = await createServer({ config });
+  const { app, deps } = server;
+  const demo = config.DEMO || mode.database === 'pglite';
+  const seeded = demo
+    ? await seedDemo({
+        db: deps.catalog.db,
+        accounts: deps.accounts,
+        catalog: deps.catalog,
+        simulatorUrl: config.SIMULATOR_URL ?? 'http://127.0.0.1:4010',
+      })
+    : false;
+  const address = await app.listen({ host: config.HOST, port: config.PORT });
+
+  const lines = [
+    '',
+    `AgileTrack is running at ${address}  (${Math.round(performance.now() - started)} ms)`,
+    `  mode: database ${mode.database}${mode.database === 'pglite' ? ` in ${config.DATA_DIR}` : ''}, cache L1 memory + L2 ${mode.cache}`,
+    `  health: ${address}/api/health   metrics: ${address}/metrics`,
+  ];
+  if (demo) {
+    lines.push(seeded ? '  demo data: created' : '  demo data: already present');
+    for (const user of DEMO_USERS) lines.push(`  login (${user.role}): ${user.email} / ${user.password}`);
+    lines.push(`  try: curl -c /tmp/at.cookie -H 'content-type: application/json' -d '{"email":"${DEMO_USERS[0]!.email}","password":"${DEMO_USERS[0]!.password}"}' ${address}/api/auth/login && curl -b /tmp/at.cookie ${address}/api/teams`);
+  }
+  console.log(lines.join('\n'));
+
+  let stopping = false;
+  const stop = async (signal: string) => {
+    if (stopping) return;
+    stopping = true;
+    app.log.info({ signal }, 'shutting down');
+    await server.close();
+    process.exit(0);
+  };
+  process.on('SIGINT', () => void stop('SIGINT'));
+  process.on('SIGTERM', () => void stop('SIGTERM'));
+}
+
+main().catch((error: unknown) => {
+  console.error('AgileTrack failed to start:', error instanceof Error ? error.message : error);
+  if (process.env.LOG_LEVEL === 'debug') console.error(error);
+  process.exit(1);
+});

@@ -1,0 +1,155 @@
+/**
+ * Users, sessions and API tokens. Authentication results are cached (namespace `auth`) so an
+ * authenticated cached read makes no database query; membership changes invalidate them by tag.
+ */
+import { createHash, randomBytes } from 'node:crypto';
+import type { Cache } from '@agiletrack/cache';
+import { and, eq, gt } from 'drizzle-orm';
+import type { AppDb } from '../db/database.ts';
+import { apiTokens, sessions, teamMembers, users } from '../db/schema.ts';
+import { AppError, unauthenticated } from '../errors.ts';
+import { hashPassword, verifyPassword } from '../security/passwords.ts';
+
+/** Who is calling, with what they may see. */
+export interface Principal {
+  readonly userId: number;
+  readonly email: string;
+  readonly name: string;
+  readonly role: 'admin' | 'member';
+  readonly teamIds: readonly number[];
+}
+
+/** The tag carried by every cached principal of a user. */
+export const userTag = (userId: number) => `user:${userId}`;
+
+const digest = (token: string) => createHash('sha256').update(token).digest('base64url');
+const newToken = () => randomBytes(32).toString('base64url');
+// Only 43-character base64url tokens can be ours: anything else is refused before a lookup.
+const TOKEN_SHAPE = /^[A-Za-z0-9_-]{43}$/;
+const PRINCIPAL_TTL_MS = 60_000;
+
+/** See the file comment. */
+export class Accounts {
+  constructor(
+    readonly db: AppDb,
+    readonly cache: Cache,
+    readonly sessionTtlMs: number,
+    readonly now: () => number = Date.now,
+  ) {}
+
+  /** Creates a user (CLI, demo seed, tests). */
+  async createUser(input: { email: string; name: string; password: string; role: 'admin' | 'member' }): Promise<number> {
+    const [row] = await this.db
+      .insert(users)
+      .values({ email: input.email.toLowerCase(), name: input.name, role: input.role, passwordHash: await hashPassword(input.password) })
+      .returning({ id: users.id });
+    return row!.id;
+  }
+
+  /** Checks a password and opens a session; returns the session token (for the cookie). */
+  async login(email: string, password: string): Promise<{ token: string; principal: Principal }> {
+    const [user] = await this.db.select().from(users).where(eq(users.email, email.toLowerCase()));
+    // Verify even for an unknown email so response time does not reveal which emails exist.
+    const ok = await verifyPassword(password, user?.passwordHash ?? 'scrypt$16384$8$1$AAAA$AAAA');
+    if (!user || !ok) throw new AppError('E_UNAUTHENTICATED', 'wrong email or password');
+    const token = newToken();
+    await this.db.insert(sessions).values({ id: digest(token), userId: user.id, expiresAt: new Date(this.now() + this.sessionTtlMs) });
+    const principal = await this.#principal(user.id);
+    return { token, principal: principal! };
+  }
+
+  /** Ends a session; its cached principal goes with it on every instance. */
+  async logout(token: string): Promise<void> {
+    if (!TOKEN_SHAPE.test(token)) return;
+    const id = digest(token);
+    await this.db.delete(sessions).where(eq(sessions.id, id));
+    await this.cache.delete(`session_${id}`);
+  }
+
+  /** Creates an API token for scripts; the token is shown once and stored hashed. */
+  async createApiToken(userId: number, name: string): Promise<string> {
+    const token = newToken();
+    await this.db.insert(apiTokens).values({ userId, name, tokenHash: digest(token) });
+    return token;
+  }
+
+  /** The principal of a session cookie, or undefined. Cached for a minute (or until the session ends). */
+  async fromSession(token: string): Promise<Principal | undefined> {
+    if (!TOKEN_SHAPE.test(token)) return undefined;
+    const id = digest(token);
+    return this.cache.getOrSet<Principal | undefined>(
+      `session_${id}`,
+      async (ctx) => {
+        const [session] = await this.db
+          .select()
+          .from(sessions)
+          .where(and(eq(sessions.id, id), gt(sessions.expiresAt, new Date(this.now()))));
+        const principal = session && (await this.#principal(session.userId));
+        if (!session || !principal) {
+          ctx.skipCache();
+          return undefined;
+        }
+        ctx.options.ttl = Math.max(1, Math.min(PRINCIPAL_TTL_MS, session.expiresAt.getTime() - this.now()));
+        ctx.options.tags = [userTag(principal.userId)];
+        return principal;
+      },
+      { grace: 0 },
+    );
+  }
+
+  /** The principal of an API token, or undefined. */
+  async fromApiToken(token: string): Promise<Principal | undefined> {
+    if (!TOKEN_SHAPE.test(token)) return undefined;
+    const hash = digest(token);
+    return this.cache.getOrSet<Principal | undefined>(
+      `token_${hash}`,
+      async (ctx) => {
+        const [row] = await this.db.select().from(apiTokens).where(eq(apiTokens.tokenHash, hash));
+        const principal = row && (await this.#principal(row.userId));
+        if (!principal) {
+          ctx.skipCache();
+          return undefined;
+        }
+        ctx.options.ttl = PRINCIPAL_TTL_MS;
+        ctx.options.tags = [userTag(principal.userId)];
+        return principal;
+      },
+      { grace: 0 },
+    );
+  }
+
+  /** Resolves a request's credentials (cookie or bearer token); throws 401 when absent or wrong. */
+  async authenticate(credentials: { cookie?: string | undefined; bearer?: string | undefined }): Promise<Principal> {
+    const principal = credentials.bearer
+      ? await this.fromApiToken(credentials.bearer)
+      : credentials.cookie
+        ? await this.fromSession(credentials.cookie)
+        : undefined;
+    if (!principal) throw unauthenticated(credentials.bearer || credentials.cookie ? 'session expired or token invalid' : undefined);
+    return principal;
+  }
+
+  /** Drops cached principals of these users (their memberships changed). */
+  async forget(userIds: Iterable<number>): Promise<void> {
+    const tags = [...new Set(userIds)].map(userTag);
+    if (tags.length > 0) await this.cache.invalidateTags(tags);
+  }
+
+  async #principal(userId: number): Promise<Principal | undefined> {
+    const [user] = await this.db.select().from(users).where(eq(users.id, userId));
+    if (!user) return undefined;
+    const memberships = await this.db.select({ teamId: teamMembers.teamId }).from(teamMembers).where(eq(teamMembers.userId, userId));
+    return {
+      userId: user.id,
+      email: user.email,
+      name: user.name,
+      role: user.role,
+      teamIds: memberships.map((m) => m.teamId).sort((a, b) => a - b),
+    };
+  }
+}
+
+/** Whether the principal may see a team's data. */
+export function canSeeTeam(principal: Principal, teamId: number): boolean {
+  return principal.role === 'admin' || principal.teamIds.includes(teamId);
+}
