@@ -43,6 +43,11 @@ const ConfigSchema = z.object({
     }),
   /** Older SECRET_KEY values, comma separated, still accepted for decryption after a rotation. */
   SECRET_KEY_PREVIOUS: z.string().optional(),
+  /** Prefix of every Redis key and channel (cache, bus, tags, locks, events, jobs). */
+  REDIS_PREFIX: z
+    .string()
+    .regex(/^[A-Za-z0-9_:.-]{1,64}:$/, 'must be letters, digits, _ . - : and end with ":"')
+    .default('agiletrack:v1:'),
   CACHE_L1_TTL_MS: duration(30_000),
   CACHE_L1_MAX_BYTES: z.coerce.number().int().positive().default(64 * 1024 * 1024),
   CACHE_L2_TTL_MS: duration(3_600_000),

@@ -56,7 +56,7 @@ export async function createServer(options: ServerOptions): Promise<Server> {
   }
   // Hot lookups marked `.$withCache()` go through the same tiers; writes drop them by table tag.
   const db = database.drizzle({ cache: drizzleCache(serverCache.cache.namespace('db'), { ttl: config.CACHE_L2_TTL_MS }) });
-  const hub = new EventHub(serverCache.redis, logger);
+  const hub = new EventHub(serverCache.redis, logger, config.REDIS_PREFIX);
   await hub.start();
   const accounts = new Accounts(db, serverCache.auth, config.SESSION_TTL_MS);
   const invalidator = new Invalidator(serverCache.cache, hub);

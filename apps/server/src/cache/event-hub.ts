@@ -12,7 +12,6 @@ import type { Logger } from 'pino';
 /** An event as pushed to browsers: the domain event plus the cache keys it made stale. */
 export type PushedEvent = DomainEvent & { readonly keys: readonly string[] };
 
-const CHANNEL = 'agiletrack:v1:events';
 
 /** See the file comment. */
 export class EventHub {
@@ -20,10 +19,15 @@ export class EventHub {
   readonly #origin = randomUUID();
   #subscriber: Redis | undefined;
 
+  readonly #channel: string;
+
   constructor(
     readonly redis: RedisClient | undefined,
     readonly logger: Logger,
-  ) {}
+    prefix = 'agiletrack:v1:',
+  ) {
+    this.#channel = `${prefix}events`;
+  }
 
   /** Starts receiving events from other instances. */
   async start(): Promise<void> {
@@ -38,7 +42,7 @@ export class EventHub {
       // The command client logs connection problems; this one reconnects by itself.
     });
     subscriber.on('message', (_channel: string, raw: string) => this.#receive(raw));
-    await subscriber.subscribe(CHANNEL).catch((error: Error) => this.logger.warn({ err: error.message }, 'event channel'));
+    await subscriber.subscribe(this.#channel).catch((error: Error) => this.logger.warn({ err: error.message }, 'event channel'));
   }
 
   /** Delivers to local listeners and to other instances. */
@@ -46,7 +50,7 @@ export class EventHub {
     this.#deliver(event);
     if (!this.redis) return;
     await this.redis
-      .publish(CHANNEL, JSON.stringify({ origin: this.#origin, event }))
+      .publish(this.#channel, JSON.stringify({ origin: this.#origin, event }))
       .catch((error: Error) => this.logger.warn({ err: error.message }, 'could not publish event to other instances'));
   }
 

@@ -81,15 +81,16 @@ export async function createServerCache(options: {
   await whenReady(redis, 5_000).catch(() =>
     logger.warn('redis is not reachable yet: serving from L1 and the database until it is'),
   );
-  const tagStore = redisTagStore({ client: redis });
+  const prefix = config.REDIS_PREFIX;
+  const tagStore = redisTagStore({ client: redis, key: `${prefix}tags` });
   await tagStore.refresh().catch(() => logger.warn('could not load tag invalidations from redis yet'));
-  const tiers: Tier[] = [l1, redisTier({ client: redis, hashTag: teamHashTag, name: 'redis' })];
+  const tiers: Tier[] = [l1, redisTier({ client: redis, hashTag: teamHashTag, name: 'redis', prefix })];
   const cache = createCache({
     tiers,
     ...common,
-    bus: redisBus({ publisher: redis }),
+    bus: redisBus({ publisher: redis, channel: `${prefix}bus` }),
     tagStore,
-    lock: redisLock({ client: redis }),
+    lock: redisLock({ client: redis, prefix: `${prefix}lock:`, channel: `${prefix}lock-released` }),
     lockByDefault: true,
   });
   return {

@@ -1,0 +1,132 @@
+/**
+ * Test servers in the three configurations the suite runs in (issue 4): embedded (PGlite in
+ * memory, Postgres-table L2), PostgreSQL without Redis, PostgreSQL with Redis. Each server gets
+ * its own PostgreSQL schema and Redis prefix, so test files run in parallel without sharing state;
+ * a second instance can join the same schema and prefix to test cross-instance behaviour.
+ */
+import { randomBytes, randomUUID } from 'node:crypto';
+import type { InjectOptions, LightMyRequestResponse } from 'fastify';
+import pg from 'pg';
+import { pino } from 'pino';
+import { loadConfig } from '../config.ts';
+import { createServer, type Server, type ServerOptions } from '../server.ts';
+
+/** The three configurations. */
+export type TestMode = 'embedded' | 'postgres' | 'redis';
+
+/** Every configuration, for `describe.each`. */
+export const TEST_MODES: readonly TestMode[] = ['embedded', 'postgres', 'redis'];
+
+/** The PostgreSQL and Redis the tests use (loopback services). */
+export const TEST_DATABASE_URL = process.env.DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/test';
+export const TEST_REDIS_URL = process.env.REDIS_URL ?? 'redis://127.0.0.1:6379';
+
+/** Who the seeded users are. */
+export type TestUser = 'admin' | 'alice' | 'bob';
+
+/** A running test server with seeded data: alice is in team A, bob in team B. */
+export interface TestServer {
+  readonly mode: TestMode;
+  readonly server: Server;
+  readonly schema: string;
+  readonly prefix: string;
+  readonly secretKey: string;
+  readonly tokens: Record<TestUser, string>;
+  readonly ids: { admin: number; alice: number; bob: number; teamA: number; teamB: number; integrationA: number; integrationB: number };
+  /** Statements the application sent to the database so far. */
+  queries(): number;
+  /** `app.inject` as a user (bearer token), or anonymous with `as: null`. */
+  request(options: InjectOptions & { as?: TestUser | null }): Promise<LightMyRequestResponse>;
+  close(): Promise<void>;
+}
+
+/** Options for a second instance joining an existing one. */
+export interface JoinOptions {
+  join?: TestServer;
+  jobs?: ServerOptions['jobs'];
+  env?: Record<string, string>;
+}
+
+const silent = pino({ level: 'silent' });
+
+/** Starts a server in `mode`, seeded (or joined to `options.join`'s database and cache). */
+export async function startTestServer(mode: TestMode, options: JoinOptions = {}): Promise<TestServer> {
+  const join = options.join;
+  const schema = join?.schema ?? `t_${randomBytes(6).toString('hex')}`;
+  const prefix = join?.prefix ?? `agiletrack:test:${randomUUID()}:`;
+  const secretKey = join?.secretKey ?? randomBytes(32).toString('base64');
+  const env: Record<string, string> = {
+    LOG_LEVEL: 'silent',
+    SECRET_KEY: secretKey,
+    REDIS_PREFIX: prefix,
+    DATA_DIR: '/nonexistent-test-data-dir',
+    ...options.env,
+  };
+  if (mode !== 'embedded') env.DATABASE_URL = TEST_DATABASE_URL;
+  if (mode === 'redis') env.REDIS_URL = TEST_REDIS_URL;
+  if (mode === 'embedded' && join) throw new Error('embedded servers cannot share a database');
+  const server = await createServer({
+    config: loadConfig(env),
+    logger: silent,
+    schema,
+    inMemory: mode === 'embedded',
+    ...(options.jobs && { jobs: options.jobs }),
+  });
+  const { accounts, catalog } = server.deps;
+
+  let tokens = join?.tokens;
+  let ids = join?.ids;
+  if (!tokens || !ids) {
+    const admin = await accounts.createUser({ email: 'admin@test.local', name: 'Admin', password: 'admin-password-1', role: 'admin' });
+    const alice = await accounts.createUser({ email: 'alice@test.local', name: 'Alice', password: 'alice-password-1', role: 'member' });
+    const bob = await accounts.createUser({ email: 'bob@test.local', name: 'Bob', password: 'bob-password-1', role: 'member' });
+    const teamA = await catalog.createTeam({ name: 'Team A', description: 'alpha', memberIds: [alice] });
+    const teamB = await catalog.createTeam({ name: 'Team B', description: 'beta', memberIds: [bob] });
+    const integrationA = await catalog.createIntegration(teamA.id, {
+      kind: 'github',
+      name: 'A repo',
+      config: { owner: 'acme', repo: 'alpha', baseUrl: 'http://127.0.0.1:9' },
+      credentials: { token: 'ghp_SECRET_A_never_returned' },
+    });
+    const integrationB = await catalog.createIntegration(teamB.id, {
+      kind: 'jira',
+      name: 'B board',
+      config: { baseUrl: 'http://127.0.0.1:9', projectKey: 'BETA', boardId: 1, email: 'bob@test.local' },
+      credentials: { apiToken: 'jira_SECRET_B_never_returned' },
+    });
+    tokens = {
+      admin: await accounts.createApiToken(admin, 'tests'),
+      alice: await accounts.createApiToken(alice, 'tests'),
+      bob: await accounts.createApiToken(bob, 'tests'),
+    };
+    ids = { admin, alice, bob, teamA: teamA.id, teamB: teamB.id, integrationA: integrationA.id, integrationB: integrationB.id };
+  }
+  const owned = !join;
+  const finalTokens = tokens;
+  return {
+    mode,
+    server,
+    schema,
+    prefix,
+    secretKey,
+    tokens: finalTokens,
+    ids,
+    queries: () => server.deps.database.queryCount(),
+    request: ({ as = 'admin', ...inject }) => {
+      const headers = { ...(inject.headers as Record<string, string> | undefined) };
+      if (as) headers.authorization = `Bearer ${finalTokens[as]}`;
+      return server.app.inject({ ...inject, headers });
+    },
+    async close() {
+      if (owned && server.deps.serverCache.redis) {
+        await server.deps.serverCache.cache.clear().catch(() => {});
+      }
+      await server.close();
+      if (owned && mode !== 'embedded') {
+        const client = new pg.Client({ connectionString: TEST_DATABASE_URL });
+        await client.connect();
+        await client.query(`DROP SCHEMA IF EXISTS "${schema}" CASCADE`).finally(() => client.end());
+      }
+    },
+  };
+}
