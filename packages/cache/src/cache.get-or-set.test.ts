@@ -227,3 +227,17 @@ describe('the cross-process lock', () => {
     expect(waiter.stats().getOrSet.lockTakeovers).toBe(1);
   });
 });
+
+describe('expire', () => {
+  it('turns fresh values stale but keeps serving them within grace', async () => {
+    const { cache } = make({ ttl: 60_000, grace: 60_000 });
+    await cache.set('metrics_1', 'last good');
+    expect(await cache.expire(['metrics_1', 'absent'])).toBe(1);
+    expect(await cache.get('metrics_1')).toBeUndefined(); // not fresh any more
+    const gate = deferred<string>();
+    const status: CacheStatus = {};
+    expect(await cache.getOrSet('metrics_1', () => gate.promise, { status })).toBe('last good');
+    expect(status.result).toBe('stale');
+    gate.resolve('new');
+  });
+});

@@ -170,6 +170,14 @@ export class Cache {
     await this.#engine.remove([this.#full(key)]);
   }
 
+  /**
+   * Makes the values of `keys` stale at once but keeps them for their grace window, so readers
+   * are served the last value (`stale`) while a refresh runs. Returns how many existed.
+   */
+  async expire(keys: readonly string[]): Promise<number> {
+    return this.#engine.expire(keys.map((key) => this.#full(key)));
+  }
+
   /** Fresh values for `keys`, in order; one round trip per asynchronous tier. */
   async getMany<V = unknown>(keys: readonly string[]): Promise<(V | undefined)[]> {
     const fulls = keys.map((key) => this.#full(key));

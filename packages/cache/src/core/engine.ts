@@ -376,6 +376,26 @@ export class CacheEngine {
     if (this.events.active) this.events.emit({ type: 'delete', keys });
   }
 
+  /**
+   * Marks entries stale now without dropping them: readers get the old value as stale (within
+   * grace) while a refresh runs, instead of a miss. Other instances drop their local copies and
+   * read the stale one from the shared tier.
+   */
+  async expire(keys: readonly string[]): Promise<number> {
+    const now = this.#o.clock.now();
+    let expired = 0;
+    for (const key of keys) {
+      const found = await this.lookup(key);
+      if (found === undefined) continue;
+      const entry = found.entry;
+      const staleUntil = Math.max(entry.staleUntil, now + 1);
+      await this.write(key, { ...entry, expiresAt: Math.min(entry.expiresAt, now), staleUntil });
+      expired++;
+    }
+    if (expired > 0) await this.announceWrites(keys);
+    return expired;
+  }
+
   /** Tells other instances that these keys were overwritten, so they drop their local copies. */
   async announceWrites(keys: readonly string[]): Promise<void> {
     if (this.#o.bus) await this.#publish({ type: 'set', keys });
