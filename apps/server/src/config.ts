@@ -53,6 +53,11 @@ const ConfigSchema = z.object({
   CACHE_L2_TTL_MS: duration(3_600_000),
   CACHE_TIER_DEADLINE_MS: duration(50),
   JOB_RESULT_TTL_MS: duration(3_600_000),
+  /** Run the job workers in the API process (with Redis; `npm run worker` runs them alone). */
+  RUN_WORKER: z
+    .enum(['true', 'false'])
+    .default('true')
+    .transform((value) => value === 'true'),
   SESSION_TTL_MS: duration(7 * 24 * 3_600_000),
   COOKIE_SECURE: z
     .enum(['true', 'false', 'auto'])

@@ -10,6 +10,7 @@ import { createServerCache, type ServerCache } from './cache/server-cache.ts';
 import type { Config } from './config.ts';
 import { type Database, openDatabase } from './db/database.ts';
 import { type AppDeps, buildApp } from './http/app.ts';
+import { BullmqJobQueue } from './jobs/bullmq-queue.ts';
 import { MemoryJobQueue } from './jobs/memory-queue.ts';
 import type { JobQueue } from './jobs/types.ts';
 import { CredentialVault, loadSecretKeys } from './security/secrets.ts';
@@ -17,6 +18,7 @@ import { Accounts } from './services/accounts.ts';
 import { Catalog } from './services/catalog.ts';
 import { Invalidator } from './services/invalidation.ts';
 import { createSyncProcessor } from './sync/processor.ts';
+import { type SyncOptions, SyncService } from './sync/service.ts';
 
 /** A built server. */
 export interface Server {
@@ -35,6 +37,10 @@ export interface ServerOptions {
   inMemory?: boolean;
   /** A ready job queue (tests); default: BullMQ with Redis, in-process without. */
   jobs?: (deps: Omit<AppDeps, 'jobs'>) => JobQueue | Promise<JobQueue>;
+  /** Sync options (tests: fake clock, short backoff). */
+  sync?: SyncOptions;
+  /** Start job workers even when `RUN_WORKER=false` (the worker process). */
+  forceWorkers?: boolean;
 }
 
 /** Builds everything; the app is not listening yet. */
@@ -62,9 +68,21 @@ export async function createServer(options: ServerOptions): Promise<Server> {
   const invalidator = new Invalidator(serverCache.cache, hub);
   const catalog = new Catalog(db, serverCache.cache, invalidator, accounts, vault);
   const base = { config, logger, database, serverCache, accounts, catalog, hub };
-  const jobs = options.jobs
-    ? await options.jobs(base)
-    : new MemoryJobQueue({ processor: createSyncProcessor(base), resultTtlMs: config.JOB_RESULT_TTL_MS });
+  const runWorkers = config.RUN_WORKER || options.forceWorkers === true;
+  let jobs: JobQueue;
+  if (options.jobs) jobs = await options.jobs(base);
+  else if (config.REDIS_URL && !config.REDIS_CLUSTER_NODES) {
+    jobs = new BullmqJobQueue({
+      redisUrl: config.REDIS_URL,
+      prefix: `${config.REDIS_PREFIX}bull`,
+      resultTtlMs: config.JOB_RESULT_TTL_MS,
+      logger,
+      workers: runWorkers ? { service: new SyncService(base, options.sync) } : undefined,
+    });
+  } else {
+    if (config.REDIS_CLUSTER_NODES) logger.warn('jobs run in process: the BullMQ queue is not set up for Redis Cluster yet');
+    jobs = new MemoryJobQueue({ processor: createSyncProcessor(base, options.sync), resultTtlMs: config.JOB_RESULT_TTL_MS });
+  }
   const deps: AppDeps = { ...base, jobs };
   const app = await buildApp(deps);
 

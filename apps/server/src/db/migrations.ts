@@ -99,6 +99,13 @@ export const MIGRATIONS: readonly Migration[] = [
       CREATE INDEX metric_snapshots_integration_idx ON metric_snapshots (integration_id, computed_at);
     `,
   },
+  {
+    id: '0002_sprints',
+    sql: `
+      ALTER TABLE work_items DROP CONSTRAINT work_items_kind_check;
+      ALTER TABLE work_items ADD CONSTRAINT work_items_kind_check CHECK (kind IN ('pull_request', 'issue', 'deployment', 'sprint'));
+    `,
+  },
 ];
 
 /**

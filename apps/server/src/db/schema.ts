@@ -118,7 +118,7 @@ export const workItems = pgTable(
     integrationId: integer('integration_id')
       .notNull()
       .references(() => integrations.id, { onDelete: 'cascade' }),
-    kind: text('kind', { enum: ['pull_request', 'issue', 'deployment'] }).notNull(),
+    kind: text('kind', { enum: ['pull_request', 'issue', 'deployment', 'sprint'] }).notNull(),
     externalId: text('external_id').notNull(),
     title: text('title').notNull().default(''),
     state: text('state').notNull(),

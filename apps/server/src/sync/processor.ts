@@ -1,10 +1,16 @@
-/** The sync job: fetch from the integration, store work items, compute metrics (issue 5). */
+/** The in-process queue's job: both sync steps, one after the other (BullMQ runs them as a flow). */
 import type { AppDeps } from '../http/app.ts';
-import { type JobProcessor, UnrecoverableJobError } from '../jobs/memory-queue.ts';
+import type { JobProcessor } from '../jobs/memory-queue.ts';
+import { type SyncOptions, SyncService } from './service.ts';
 
-/** Builds the processor the job queues run. */
-export function createSyncProcessor(_deps: Omit<AppDeps, 'jobs'>): JobProcessor {
-  return async () => {
-    throw new UnrecoverableJobError('syncing integrations is not available yet');
+/** Builds the processor the in-process queue runs. */
+export function createSyncProcessor(deps: Omit<AppDeps, 'jobs'>, options: SyncOptions = {}): JobProcessor {
+  const service = new SyncService(deps, options);
+  return async (job, progress) => {
+    const fetched = await service.fetchAndStore(job.data.integrationId, job.id, (step, done, total) =>
+      progress({ step, done, ...(total !== undefined && { total }) }),
+    );
+    const computed = await service.computeAndPublish(fetched);
+    return { ...fetched, ...computed };
   };
 }

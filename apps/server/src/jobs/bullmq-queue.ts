@@ -1,0 +1,173 @@
+/**
+ * The job queue with Redis: BullMQ. A sync is a flow — `compute-metrics` (parent) runs after
+ * `sync-integration` (child) — with retries and exponential backoff on the fetch step, progress
+ * reported by the fetch, and both jobs removed one hour after they finish (`JOB_RESULT_TTL_MS`).
+ * Workers run in the API process unless `RUN_WORKER=false` (then `npm run worker` runs them).
+ */
+import { randomUUID } from 'node:crypto';
+import { FlowProducer, type Job, Queue, UnrecoverableError, Worker } from 'bullmq';
+import { Redis } from 'ioredis';
+import type { Logger } from 'pino';
+import type { FetchOutcome, SyncService } from '../sync/service.ts';
+import { UnrecoverableJobError } from './memory-queue.ts';
+import type { JobQueue, JobView } from './types.ts';
+
+/** Queue names (within the prefix). */
+export const SYNC_QUEUE = 'agiletrack-sync';
+export const METRICS_QUEUE = 'agiletrack-metrics';
+
+/** Options of the BullMQ queue. */
+export interface BullmqQueueOptions {
+  redisUrl: string;
+  /** Key prefix, e.g. `agiletrack:v1:bull`. */
+  prefix: string;
+  resultTtlMs: number;
+  logger: Logger;
+  /** Run workers in this process. */
+  workers?: { service: SyncService; concurrency?: number } | undefined;
+  /** Attempts of the fetch step. @default 5 */
+  attempts?: number;
+  /** First backoff delay of the fetch step (ms). @default 2_000 */
+  backoffMs?: number;
+}
+
+const STATES: Record<string, JobView['state']> = {
+  waiting: 'waiting',
+  'waiting-children': 'active',
+  prioritized: 'waiting',
+  active: 'active',
+  completed: 'completed',
+  failed: 'failed',
+  delayed: 'delayed',
+};
+
+/** See the file comment. */
+export class BullmqJobQueue implements JobQueue {
+  readonly #connection: Redis;
+  readonly #flow: FlowProducer;
+  readonly #sync: Queue;
+  readonly #metrics: Queue;
+  readonly #workers: Worker[] = [];
+  readonly #workerConnections: Redis[] = [];
+  readonly #o: BullmqQueueOptions;
+
+  constructor(options: BullmqQueueOptions) {
+    this.#o = options;
+    // BullMQ needs its own connections: blocking commands, and retries that never give up.
+    this.#connection = new Redis(options.redisUrl, { maxRetriesPerRequest: null });
+    this.#connection.on('error', () => {});
+    const common = { connection: this.#connection, prefix: options.prefix };
+    this.#flow = new FlowProducer(common);
+    this.#sync = new Queue(SYNC_QUEUE, common);
+    this.#metrics = new Queue(METRICS_QUEUE, common);
+    if (options.workers) this.startWorkers(options.workers.service, options.workers.concurrency ?? 2);
+  }
+
+  /** Starts the two workers (the API process, or `npm run worker`). */
+  startWorkers(service: SyncService, concurrency = 2): void {
+    const connection = this.#connection.duplicate({ maxRetriesPerRequest: null });
+    connection.on('error', () => {});
+    this.#workerConnections.push(connection);
+    const common = { connection, prefix: this.#o.prefix };
+    const fetchWorker = new Worker(
+      SYNC_QUEUE,
+      async (job: Job) => {
+        try {
+          return await service.fetchAndStore(job.data.integrationId, job.id!, (step, done, total) => {
+            void job.updateProgress({ step, done, ...(total !== undefined && { total }) });
+          });
+        } catch (error) {
+          // BullMQ's own class is what stops its retries.
+          if (error instanceof UnrecoverableJobError) throw new UnrecoverableError(error.message);
+          throw error;
+        }
+      },
+      { ...common, concurrency },
+    );
+    const computeWorker = new Worker(
+      METRICS_QUEUE,
+      async (job: Job) => {
+        const values = await job.getChildrenValues<FetchOutcome>();
+        const outcome = Object.values(values)[0];
+        if (!outcome) throw new UnrecoverableError('the sync step left no result');
+        return { ...outcome, ...(await service.computeAndPublish(outcome)) };
+      },
+      { ...common, concurrency },
+    );
+    for (const worker of [fetchWorker, computeWorker]) {
+      worker.on('failed', (job, error) => this.#o.logger.warn({ job: job?.id, queue: worker.name, err: error.message }, 'job failed'));
+      worker.on('error', (error) => this.#o.logger.warn({ err: error.message }, 'worker error'));
+      this.#workers.push(worker);
+    }
+  }
+
+  async enqueueSync(data: { integrationId: number; teamId: number }): Promise<{ jobId: string }> {
+    const age = Math.ceil(this.#o.resultTtlMs / 1000);
+    const retention = { removeOnComplete: { age }, removeOnFail: { age } };
+    const jobId = randomUUID();
+    await this.#flow.add({
+      name: 'compute-metrics',
+      queueName: METRICS_QUEUE,
+      data,
+      opts: { jobId, ...retention },
+      children: [
+        {
+          name: 'sync-integration',
+          queueName: SYNC_QUEUE,
+          data,
+          opts: {
+            jobId: `${jobId}-fetch`,
+            attempts: this.#o.attempts ?? 5,
+            backoff: { type: 'exponential', delay: this.#o.backoffMs ?? 2_000 },
+            failParentOnFailure: true,
+            ...retention,
+          },
+        },
+      ],
+    });
+    return { jobId };
+  }
+
+  async getJob(jobId: string): Promise<JobView | undefined> {
+    const parent = await this.#metrics.getJob(jobId);
+    if (!parent) return undefined;
+    const child = await this.#sync.getJob(`${jobId}-fetch`);
+    const state = STATES[await parent.getState()] ?? 'unknown';
+    const active = state !== 'completed' && state !== 'failed';
+    return {
+      id: jobId,
+      name: 'compute-metrics',
+      state,
+      // While the fetch runs, its progress is the flow's progress.
+      progress: (active ? child?.progress : parent.progress) as JobView['progress'],
+      data: parent.data,
+      result: parent.returnvalue ?? null,
+      failedReason: parent.failedReason || child?.failedReason || null,
+      attempts: child?.attemptsMade ?? 0,
+      createdAt: parent.timestamp,
+      finishedAt: parent.finishedOn ?? null,
+    };
+  }
+
+  /** Waits until no job is waiting or active (tests). */
+  async whenIdle(timeoutMs = 30_000): Promise<void> {
+    const deadline = Date.now() + timeoutMs;
+    for (;;) {
+      const counts = await Promise.all([this.#sync.getJobCounts(), this.#metrics.getJobCounts()]);
+      const busy = counts.reduce((sum, c) => sum + (c.waiting ?? 0) + (c.active ?? 0) + (c.delayed ?? 0) + (c['waiting-children'] ?? 0), 0);
+      if (busy === 0) return;
+      if (Date.now() > deadline) throw new Error('jobs still running');
+      await new Promise((resolve) => setTimeout(resolve, 50));
+    }
+  }
+
+  async close(): Promise<void> {
+    await Promise.all(this.#workers.map((worker) => worker.close()));
+    await this.#flow.close();
+    await this.#sync.close();
+    await this.#metrics.close();
+    for (const connection of [...this.#workerConnections, this.#connection]) {
+      await connection.quit().catch(() => connection.disconnect());
+    }
+  }
+}

@@ -1,0 +1,162 @@
+/**
+ * A sync, in two steps (the `sync-integration` and `compute-metrics` jobs):
+ * 1. fetch from GitHub or Jira (conditional requests) and, if anything changed, replace the
+ *    integration's work items in one transaction;
+ * 2. if anything changed, compute and store a metrics snapshot; then invalidate exactly
+ *    `integration_{id}`, `metrics_{id}`, `last_sync_{id}`, `team_{teamId}_metrics` on every
+ *    instance and browser, and warm `team_{teamId}_metrics` so the next reader gets a hit.
+ * While it runs, the metrics keys are marked stale, so readers get the last good values
+ * (`X-Cache: STALE`) rather than a miss.
+ */
+import { cacheKeys } from '@agiletrack/domain';
+import { and, desc, eq } from 'drizzle-orm';
+import { metricSnapshots, syncRuns, workItems } from '../db/schema.ts';
+import type { AppDeps } from '../http/app.ts';
+import { UnrecoverableJobError } from '../jobs/memory-queue.ts';
+import type { IntegrationView } from '../services/views.ts';
+import { fetchGithub } from './github.ts';
+import { ExternalClient, type ExternalClientOptions, type ExternalStats } from './http-client.ts';
+import { fetchJira } from './jira.ts';
+import { computeMetrics } from './metrics.ts';
+import type { Progress } from './types.ts';
+
+/** What step 1 hands to step 2. */
+export interface FetchOutcome {
+  integrationId: number;
+  teamId: number;
+  runId: number;
+  changed: boolean;
+  items: number;
+  stats: ExternalStats;
+}
+
+/** Options of the sync service; defaults here. */
+export interface SyncOptions {
+  /** The metrics window. @default 28 */
+  windowDays?: number;
+  now?: () => number;
+  /** Overrides for the HTTP client (tests shorten backoff and inject sleep). */
+  client?: Partial<ExternalClientOptions>;
+}
+
+type Deps = Omit<AppDeps, 'jobs'>;
+
+/** See the file comment. */
+export class SyncService {
+  readonly windowDays: number;
+  readonly #now: () => number;
+
+  constructor(
+    readonly deps: Deps,
+    readonly options: SyncOptions = {},
+  ) {
+    this.windowDays = options.windowDays ?? 28;
+    this.#now = options.now ?? Date.now;
+  }
+
+  /** Step 1. Throws `UnrecoverableJobError` for bad credentials or a missing integration. */
+  async fetchAndStore(integrationId: number, jobId: string, progress: Progress): Promise<FetchOutcome> {
+    const { catalog, serverCache } = this.deps;
+    const db = catalog.db;
+    let integration: IntegrationView;
+    try {
+      integration = await catalog.getIntegration(integrationId, { force: true });
+    } catch {
+      throw new UnrecoverableJobError(`integration ${integrationId} no longer exists`);
+    }
+    const [run] = await db.insert(syncRuns).values({ integrationId, jobId, status: 'running' }).returning({ id: syncRuns.id });
+    const runId = run!.id;
+    await serverCache.cache.delete(cacheKeys.lastSync(integrationId));
+    await serverCache.cache.expire([cacheKeys.integrationMetrics(integrationId), cacheKeys.teamMetrics(integration.teamId)]);
+
+    const client = await this.#client(integration);
+    try {
+      const result =
+        integration.kind === 'github'
+          ? await fetchGithub(client, integration.config as { owner: string; repo: string }, progress)
+          : await fetchJira(client, integration.config as { projectKey: string; boardId?: number }, progress);
+      if (result.changed) {
+        await db.transaction(async (tx) => {
+          await tx.delete(workItems).where(eq(workItems.integrationId, integrationId));
+          for (let i = 0; i < result.items.length; i += 500) {
+            const chunk = result.items.slice(i, i + 500).map((item) => ({ ...item, integrationId }));
+            if (chunk.length > 0) await tx.insert(workItems).values(chunk);
+          }
+        });
+      }
+      return { integrationId, teamId: integration.teamId, runId, changed: result.changed, items: result.items.length, stats: client.stats };
+    } catch (error) {
+      await this.#fail(runId, integration, error, client.stats);
+      throw error;
+    }
+  }
+
+  /** Step 2. */
+  async computeAndPublish(outcome: FetchOutcome): Promise<{ computed: boolean; metrics: Record<string, number | null> | null }> {
+    const { catalog } = this.deps;
+    const db = catalog.db;
+    const integration = await catalog.getIntegration(outcome.integrationId, { force: true });
+    let metrics: Record<string, number | null> | null = null;
+    // Nothing upstream changed (every answer a 304): the stored snapshot is still right.
+    const [latest] = await db
+      .select({ id: metricSnapshots.id })
+      .from(metricSnapshots)
+      .where(and(eq(metricSnapshots.integrationId, outcome.integrationId), eq(metricSnapshots.windowDays, this.windowDays)))
+      .orderBy(desc(metricSnapshots.computedAt))
+      .limit(1);
+    const computed = outcome.changed || !latest;
+    if (computed) {
+      metrics = await this.computeWindow(integration, this.windowDays);
+      await db.insert(metricSnapshots).values({
+        integrationId: outcome.integrationId,
+        windowDays: this.windowDays,
+        computedAt: new Date(this.#now()),
+        metrics: metrics as unknown as Record<string, unknown>,
+      });
+    }
+    await db
+      .update(syncRuns)
+      .set({
+        status: 'succeeded',
+        finishedAt: new Date(this.#now()),
+        stats: { ...outcome.stats, items: outcome.items, changed: outcome.changed, computed },
+      })
+      .where(eq(syncRuns.id, outcome.runId));
+    await this.deps.catalog.invalidator.after({ type: 'integration.synced', integrationId: outcome.integrationId, teamId: outcome.teamId });
+    // Warm the team's metrics so the first dashboard after a sync is a hit.
+    await catalog.teamMetrics(outcome.teamId);
+    await catalog.integrationMetrics(integration);
+    return { computed, metrics };
+  }
+
+  /** Metrics of an integration over any window, from its stored work items (not cached). */
+  async computeWindow(integration: IntegrationView, windowDays: number): Promise<Record<string, number | null>> {
+    const items = await this.deps.catalog.db.select().from(workItems).where(eq(workItems.integrationId, integration.id));
+    const normalised = items.map((item) => ({ ...item, data: item.data ?? {} }));
+    return computeMetrics(integration.kind, normalised, new Date(this.#now()), windowDays) as unknown as Record<string, number | null>;
+  }
+
+  async #client(integration: IntegrationView): Promise<ExternalClient> {
+    const credentials = await this.deps.catalog.credentials(integration.id);
+    const config = integration.config as { baseUrl?: string; email?: string };
+    const headers: Record<string, string> =
+      integration.kind === 'github'
+        ? { authorization: `Bearer ${credentials.token}`, 'x-github-api-version': '2022-11-28' }
+        : { authorization: `Basic ${Buffer.from(`${config.email}:${credentials.apiToken}`).toString('base64')}` };
+    return new ExternalClient({
+      baseUrl: config.baseUrl ?? 'https://api.github.com',
+      headers,
+      store: this.deps.serverCache.cache.namespace('ext').namespace(`i${integration.id}`),
+      ...this.options.client,
+    });
+  }
+
+  async #fail(runId: number, integration: IntegrationView, error: unknown, stats: ExternalStats): Promise<void> {
+    const message = error instanceof Error ? error.message : String(error);
+    await this.deps.catalog.db
+      .update(syncRuns)
+      .set({ status: 'failed', finishedAt: new Date(this.#now()), error: message.slice(0, 1_000), stats: { ...stats } })
+      .where(eq(syncRuns.id, runId));
+    await this.deps.serverCache.cache.delete(cacheKeys.lastSync(integration.id));
+  }
+}
