@@ -5,7 +5,7 @@
  */
 import type { Cache, CacheStatus } from '@agiletrack/cache';
 import { cacheKeys, DEFAULT_CACHE_POLICY, type CachePolicy, tags as domainTags } from '@agiletrack/domain';
-import { and, desc, eq, inArray } from 'drizzle-orm';
+import { and, desc, eq, gt, inArray } from 'drizzle-orm';
 import type { AppDb } from '../db/database.ts';
 import { integrations, metricSnapshots, syncRuns, teamMembers, teams, users } from '../db/schema.ts';
 import { AppError, notFound } from '../errors.ts';
@@ -126,7 +126,12 @@ export class Catalog {
   integrationMetrics(integration: IntegrationView, options: ReadOptions = {}): Promise<IntegrationMetricsView> {
     return this.cache.getOrSet(
       cacheKeys.integrationMetrics(integration.id),
-      () => this.#loadIntegrationMetrics(integration),
+      async (ctx) => {
+        // While a sync runs, readers keep getting the last good value as STALE; caching the
+        // same old snapshot as fresh would hide that a newer one is on its way.
+        if (await this.#syncing([integration.id])) ctx.skipCache();
+        return this.#loadIntegrationMetrics(integration);
+      },
       this.#options('integrationMetrics', options, [domainTags.integration(integration.id), domainTags.team(integration.teamId)]),
     );
   }
@@ -136,7 +141,11 @@ export class Catalog {
     await this.getTeam(teamId);
     return this.cache.getOrSet(
       cacheKeys.teamMetrics(teamId),
-      () => this.computeTeamMetrics(teamId),
+      async (ctx) => {
+        const metrics = await this.computeTeamMetrics(teamId);
+        if (await this.#syncing(metrics.integrations.map((m) => m.integrationId))) ctx.skipCache();
+        return metrics;
+      },
       this.#options('teamMetrics', options, [domainTags.team(teamId)]),
     );
   }
@@ -319,6 +328,23 @@ export class Catalog {
     };
   }
 
+  async #syncing(integrationIds: number[]): Promise<boolean> {
+    if (integrationIds.length === 0) return false;
+    const running = await this.db
+      .select({ id: syncRuns.id })
+      .from(syncRuns)
+      .where(
+        and(
+          inArray(syncRuns.integrationId, integrationIds),
+          eq(syncRuns.status, 'running'),
+          // A worker that died mid-sync must not keep metrics uncached for ever.
+          gt(syncRuns.startedAt, new Date(Date.now() - 3_600_000)),
+        ),
+      )
+      .limit(1);
+    return running.length > 0;
+  }
+
   #options(kind: keyof CachePolicy, options: ReadOptions, tags: string[]) {
     return {
       ttl: this.policy[kind].l2TtlMs,
@@ -346,4 +372,3 @@ export class Catalog {
   }
 }
 
-export { and };
