@@ -1,0 +1,82 @@
+/** The performance targets of issue 2, checked against the in-memory results (by mean ns/op). */
+import { type MemoryResults, NAMES } from './memory.ts';
+import type { Row } from './timing.ts';
+
+/** One checked target. */
+export interface TargetCheck {
+  /** What is promised, in words. */
+  target: string;
+  pass: boolean;
+  /** The ratio compared with the bound, and the bound. */
+  ratio: number;
+  bound: string;
+  /** The two numbers behind the ratio. */
+  detail: string;
+}
+
+function find(rows: readonly Row[], lib: string): Row {
+  const row = rows.find((candidate) => candidate.lib === lib);
+  if (!row) throw new Error(`no result for ${lib}`);
+  return row;
+}
+
+const ns = (row: Row): string => `${row.timing.avg < 100 ? row.timing.avg.toFixed(1) : Math.round(row.timing.avg)} ns`;
+
+/** "ours within `bound`× of `floor`": ours / floor ≤ bound. */
+function within(target: string, ours: Row, floor: Row, bound: number): TargetCheck {
+  const ratio = ours.timing.avg / floor.timing.avg;
+  return {
+    target,
+    pass: ratio <= bound,
+    ratio,
+    bound: `≤ ${bound}×`,
+    detail: `${ours.lib} ${ns(ours)} vs ${floor.lib} ${ns(floor)}`,
+  };
+}
+
+/** "ours at least `bound`× faster than `peer`": peer / ours ≥ bound. */
+function faster(target: string, ours: Row, peer: Row, bound: number): TargetCheck {
+  const ratio = peer.timing.avg / ours.timing.avg;
+  return {
+    target,
+    pass: ratio >= bound,
+    ratio,
+    bound: `≥ ${bound}×`,
+    detail: `${peer.lib} ${ns(peer)} vs ${ours.lib} ${ns(ours)}`,
+  };
+}
+
+/** Checks every target of issue 2. */
+export function checkTargets(results: MemoryResults): TargetCheck[] {
+  const ours = find(results.get, NAMES.ours);
+  const oursGetOrSet = find(results.getOrSet, NAMES.oursGetOrSet);
+  return [
+    within(
+      'awaited L1-hit `get` within 1.5× of the async lru-cache wrapper',
+      ours,
+      find(results.get, NAMES.asyncLru),
+      1.5,
+    ),
+    faster('awaited L1-hit `get` ≥ 2× faster than bentocache', ours, find(results.get, NAMES.bento), 2),
+    faster('awaited L1-hit `get` ≥ 2× faster than cache-manager', ours, find(results.get, NAMES.manager), 2),
+    faster('awaited L1-hit `get` ≥ 2× faster than cacheable', ours, find(results.get, NAMES.cacheable), 2),
+    faster(
+      'L1-hit `getOrSet` ≥ 3× faster than cache-manager `wrap`',
+      oursGetOrSet,
+      find(results.getOrSet, NAMES.managerWrap),
+      3,
+    ),
+    faster(
+      'L1-hit `getOrSet` ≥ 3× faster than bentocache `getOrSet`',
+      oursGetOrSet,
+      find(results.getOrSet, NAMES.bentoGetOrSet),
+      3,
+    ),
+    within(
+      '`getSync` within 3× of raw `lru.get`',
+      find(results.getSync, NAMES.oursSync),
+      find(results.getSync, NAMES.lruGet),
+      3,
+    ),
+  ];
+}

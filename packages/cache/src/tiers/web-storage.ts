@@ -1,0 +1,586 @@
+/**
+ * The web-storage tier: the browser's `localStorage` (or any `Storage`) as a synchronous, shared
+ * tier, kept readable in the seed's shape:
+ *
+ *   localStorage['agiletrack_teams'] = '{"v":1,"timestamp":…,"expiresAt":…,"staleUntil":…,"keep":…,"data":[…]}'
+ *
+ *   const memory = memoryTier({ ttl: hours(4) });
+ *   const storage = webStorageTier();                       // localStorage, 3 days, `agiletrack_`
+ *   const cache = createCache({ tiers: [memory, storage], ttl: days(3) });
+ *   linkTabs(storage, [memory], notifyExternalChange);      // another tab wrote: drop our memory copy
+ *
+ * What it does when the browser does not cooperate — never throwing into the cache:
+ * - Sensitive entries are refused (`E_CACHE_SENSITIVE_REFUSED`): the cache counts the refusal and
+ *   keeps them in the memory tier only. Nothing sensitive is ever written to disk in the clear.
+ * - Quota exceeded on a write: our expired entries go first, then our oldest (by `timestamp`)
+ *   until the new entry's size is freed, and the write is retried once. If that fails too the
+ *   entry is dropped (`quotaFailures`). Keys without our prefix are never read or touched.
+ * - Storage missing or throwing on access (private mode, disabled, `SecurityError`): the tier
+ *   becomes a no-op that misses (`available` is false, `storageErrors` counts why), and the cache
+ *   serves from memory.
+ * - An entry that cannot be decoded (corrupt JSON, an old seed-format entry, a foreign writer) is
+ *   removed and counted (`corrupt`).
+ *
+ * Stats: `entries` and `bytes` (`(key.length + value.length) × 2`, UTF-16 as browsers count) are
+ * computed by one scan of our keys at the first `stats()` call, then maintained incrementally on
+ * every write, delete and cross-tab `storage` event. Writes made to our keys behind the tier's
+ * back in this same tab are not seen until `recount()`.
+ */
+import { systemClock } from '../clock.ts';
+import { createEntryCodec } from '../codec/entry-codec.ts';
+import { CacheEntryTooLargeError, CacheError, CacheOptionsError, CacheSensitiveRefusedError } from '../errors.ts';
+import type { Clock, Entry, EntryCodec, Ms, SyncTier, TierContext, TierSetItem, TierStats } from '../types.ts';
+import { checkDuration, checkInt } from '../validate.ts';
+import { capEntry } from './memory.ts';
+
+/** The part of the DOM `Storage` interface the tier uses. */
+export type StorageLike = Pick<Storage, 'getItem' | 'setItem' | 'removeItem' | 'key' | 'length'>;
+
+/** Where `storage` events come from (the `window`). */
+export type StorageEventSource = Pick<EventTarget, 'addEventListener' | 'removeEventListener'>;
+
+/** Called with the cache key another tab changed, or `undefined` when it cleared all storage. */
+export type ExternalChangeListener = (key: string | undefined) => void;
+
+/** Web-storage tier options. Every default is here. */
+export interface WebStorageTierOptions {
+  /**
+   * The storage, or a function returning it (called once, inside a try: reading
+   * `window.localStorage` throws `SecurityError` when storage is disabled).
+   * @default () => globalThis.localStorage
+   */
+  storage?: StorageLike | (() => StorageLike | null | undefined);
+  /**
+   * Prepended to every key in storage. Only keys with this prefix are ever read or removed.
+   * @default 'agiletrack_'
+   */
+  prefix?: string;
+  /**
+   * Name in stats and events.
+   * @default 'web-storage'
+   */
+  name?: string;
+  /**
+   * The longest this tier keeps an entry (ms).
+   * @default 259_200_000 (3 days)
+   */
+  ttl?: Ms;
+  /**
+   * Largest single entry, `(key + value) × 2` bytes. A larger one is refused with
+   * `E_CACHE_ENTRY_TOO_LARGE` before anything is evicted for it (a browser gives ~5 MiB in all).
+   * @default 1_048_576 (1 MiB)
+   */
+  maxEntrySize?: number;
+  /** Called when another tab changed or removed one of our keys. Also settable as a property. */
+  onExternalChange?: ExternalChangeListener;
+  /**
+   * Where to listen for cross-tab `storage` events; `null` disables listening.
+   * @default globalThis.window, when it exists
+   */
+  window?: StorageEventSource | null;
+}
+
+/** Tier stats plus what is particular to browser storage. */
+export interface WebStorageTierStats extends TierStats {
+  /** Writes dropped because the quota was still exceeded after evicting. */
+  quotaFailures: number;
+  /** Storage accesses that threw something other than a quota error (the tier then stops). */
+  storageErrors: number;
+  /** Whether the storage is usable. */
+  available: boolean;
+}
+
+/** What the browser says about the origin's storage (`navigator.storage.estimate()`), in bytes. */
+export interface StorageEstimateReport {
+  usage: number | undefined;
+  quota: number | undefined;
+}
+
+/** The tier's default TTL: 3 days, the seed's localStorage lifetime. */
+export const WEB_STORAGE_DEFAULT_TTL: Ms = 259_200_000;
+
+// Contains a control character, which no cache key may contain, so it can never collide.
+const PROBE_SUFFIX = '\u0000probe';
+const NUMBER = '(-?\\d+(?:\\.\\d+)?(?:[eE][+-]?\\d+)?)';
+// The codec writes these fields first and in this order; see codec/entry-codec.ts.
+const HEADER = new RegExp(
+  `^\\{"v":1,"timestamp":${NUMBER},"expiresAt":${NUMBER},"staleUntil":${NUMBER}(?:,"keep":${NUMBER})?`,
+);
+const HEADER_SCAN = 200;
+
+interface Header {
+  readonly timestamp: Ms;
+  /** When the entry stops being servable: its staleUntil or the tier's keep, whichever is first. */
+  readonly until: Ms;
+}
+
+/** Whether `error` is a browser's quota error (Chrome/Safari `QuotaExceededError`, code 22; Firefox). */
+export function isQuotaError(error: unknown): boolean {
+  if (typeof error !== 'object' || error === null) return false;
+  const { name, code } = error as { name?: unknown; code?: unknown };
+  return name === 'QuotaExceededError' || name === 'NS_ERROR_DOM_QUOTA_REACHED' || code === 22 || code === 1014;
+}
+
+const bytesOf = (storageKey: string, raw: string): number => (storageKey.length + raw.length) * 2;
+
+/** The web-storage tier class; create it with {@link webStorageTier}. */
+export class WebStorageTier implements SyncTier {
+  readonly sync = true as const;
+  readonly shared = true;
+  readonly refusesSensitive = true;
+  readonly name: string;
+  readonly ttl: Ms;
+  readonly prefix: string;
+  /** See {@link WebStorageTierOptions.onExternalChange}. */
+  onExternalChange: ExternalChangeListener | undefined;
+  #storage: StorageLike | undefined;
+  readonly #maxEntrySize: number;
+  readonly #probeKey: string;
+  readonly #events: StorageEventSource | undefined;
+  #clock: Clock = systemClock;
+  #codec: EntryCodec | undefined;
+  /** Bytes per storage key of ours; `undefined` until the first `stats()`. */
+  #sizes: Map<string, number> | undefined;
+  #bytes = 0;
+  #evictions = 0;
+  #corrupt = 0;
+  #quotaFailures = 0;
+  #storageErrors = 0;
+
+  constructor(options: WebStorageTierOptions = {}) {
+    checkDuration('web-storage tier ttl', options.ttl);
+    checkInt('maxEntrySize', options.maxEntrySize, 1);
+    const prefix = options.prefix ?? 'agiletrack_';
+    if (typeof prefix !== 'string' || prefix.length === 0) {
+      throw new CacheOptionsError('prefix must be a non-empty string, so other keys in storage are left alone');
+    }
+    if (options.storage !== undefined && typeof options.storage !== 'function' && typeof options.storage !== 'object') {
+      throw new CacheOptionsError('storage must be a Storage or a function returning one');
+    }
+    this.name = options.name ?? 'web-storage';
+    this.ttl = options.ttl ?? WEB_STORAGE_DEFAULT_TTL;
+    this.prefix = prefix;
+    this.#maxEntrySize = options.maxEntrySize ?? 1_048_576;
+    this.#probeKey = prefix + PROBE_SUFFIX;
+    this.onExternalChange = options.onExternalChange;
+    this.#storage = this.#open(options.storage);
+    const events =
+      options.window === undefined
+        ? (globalThis as { window?: StorageEventSource }).window
+        : (options.window ?? undefined);
+    if (this.#storage !== undefined && typeof events?.addEventListener === 'function') {
+      this.#events = events;
+      events.addEventListener('storage', this.#onStorageEvent);
+    }
+  }
+
+  /** Whether the storage is usable; false once it has thrown on access (the tier then misses). */
+  get available(): boolean {
+    return this.#storage !== undefined;
+  }
+
+  /** Receives the cache's clock and codec. */
+  attach(context: TierContext): void {
+    this.#clock = context.clock;
+    this.#codec = context.codec;
+  }
+
+  get(key: string): Entry | undefined {
+    const storageKey = this.prefix + key;
+    const raw = this.#read(storageKey);
+    if (raw === null) return undefined;
+    let entry: Entry;
+    try {
+      const decoded = this.#codecOrDefault().decode(key, raw);
+      entry = decoded.keepUntil === undefined ? decoded.entry : capEntry(decoded.entry, decoded.keepUntil);
+    } catch {
+      // A storage error never reaches the caller: drop the entry and count it.
+      this.#corrupt++;
+      this.#remove(storageKey);
+      return undefined;
+    }
+    if (entry.staleUntil <= this.#clock.now()) {
+      this.#remove(storageKey);
+      return undefined;
+    }
+    return entry;
+  }
+
+  getMany(keys: readonly string[]): (Entry | undefined)[] {
+    return keys.map((key) => this.get(key));
+  }
+
+  /**
+   * Stores the entry for `ttl` ms. Throws `E_CACHE_SENSITIVE_REFUSED` for a sensitive entry and
+   * `E_CACHE_ENTRY_TOO_LARGE` above `maxEntrySize` (the cache counts both as refusals); storage
+   * failures (quota, disabled storage) are handled here and never thrown.
+   */
+  set(key: string, entry: Entry, ttl: Ms): void {
+    if (entry.sensitive) throw new CacheSensitiveRefusedError(key, this.name);
+    if (this.#storage === undefined) return;
+    const keepUntil = this.#clock.now() + ttl;
+    const raw = this.#codecOrDefault().encode(key, capEntry(entry, keepUntil), keepUntil);
+    const storageKey = this.prefix + key;
+    const size = bytesOf(storageKey, raw);
+    if (size > this.#maxEntrySize) throw new CacheEntryTooLargeError(key, size, this.#maxEntrySize, this.name);
+    this.#write(storageKey, raw, size);
+  }
+
+  setMany(items: readonly TierSetItem[]): void {
+    // One refused item must not stop the others; the first refusal is thrown at the end.
+    let refused: unknown;
+    for (const item of items) {
+      try {
+        this.set(item.key, item.entry, item.ttl);
+      } catch (error) {
+        if (!(error instanceof CacheError)) throw error;
+        refused ??= error;
+      }
+    }
+    if (refused !== undefined) throw refused;
+  }
+
+  delete(key: string): boolean {
+    const storageKey = this.prefix + key;
+    if (this.#read(storageKey) === null) return false;
+    this.#remove(storageKey);
+    return true;
+  }
+
+  deleteMany(keys: readonly string[]): number {
+    let deleted = 0;
+    for (const key of keys) if (this.delete(key)) deleted++;
+    return deleted;
+  }
+
+  /** Removes our keys starting with `prefix` (all of ours without one); never anyone else's. */
+  clear(prefix?: string): number {
+    const start = this.prefix + (prefix ?? '');
+    let removed = 0;
+    for (const storageKey of this.#ownKeys()) {
+      if (!storageKey.startsWith(start)) continue;
+      this.#remove(storageKey);
+      removed++;
+    }
+    return removed;
+  }
+
+  /** Live keys (without our prefix). Reads each entry's header only; drops corrupt ones. */
+  keys(prefix?: string): string[] {
+    const start = this.prefix + (prefix ?? '');
+    const now = this.#clock.now();
+    const out: string[] = [];
+    for (const storageKey of this.#ownKeys()) {
+      if (!storageKey.startsWith(start)) continue;
+      const raw = this.#read(storageKey);
+      if (raw === null) continue;
+      const header = this.#header(storageKey, raw);
+      if (header !== undefined && header.until > now) out.push(storageKey.slice(this.prefix.length));
+    }
+    return out;
+  }
+
+  /** Removes our expired and corrupt entries. O(our entries); run by the cache's sweep timer. */
+  prune(): number {
+    const now = this.#clock.now();
+    let removed = 0;
+    for (const storageKey of this.#ownKeys()) {
+      const raw = this.#read(storageKey);
+      if (raw === null) continue;
+      const header = this.#header(storageKey, raw);
+      if (header === undefined) {
+        removed++; // corrupt, already removed by #header
+      } else if (header.until <= now) {
+        this.#remove(storageKey);
+        removed++;
+      }
+    }
+    return removed;
+  }
+
+  /**
+   * Counters. `entries` and `bytes` come from one scan at the first call, kept up to date
+   * incrementally after that; call it from a monitor, not on a hot path.
+   */
+  stats(): WebStorageTierStats {
+    const sizes = this.#index();
+    return {
+      entries: sizes?.size ?? 0,
+      bytes: sizes === undefined ? 0 : this.#bytes,
+      evictions: this.#evictions,
+      corrupt: this.#corrupt,
+      quotaFailures: this.#quotaFailures,
+      storageErrors: this.#storageErrors,
+      available: this.available,
+      ...(this.#codec && { compressed: this.#codec.stats() }),
+    };
+  }
+
+  /** Forgets the byte accounting so the next `stats()` scans our keys again. */
+  recount(): void {
+    this.#sizes = undefined;
+  }
+
+  /** The browser's usage and quota for the whole origin, where `navigator.storage` exists. */
+  estimate(): Promise<StorageEstimateReport | undefined> {
+    return estimateStorage();
+  }
+
+  /** Stops listening for cross-tab events. */
+  close(): void {
+    this.#events?.removeEventListener('storage', this.#onStorageEvent);
+  }
+
+  // --- internals: every storage access goes through #read, #attempt, #remove, #ownKeys -------
+
+  #open(option: WebStorageTierOptions['storage']): StorageLike | undefined {
+    let storage: StorageLike | null | undefined;
+    try {
+      if (typeof option === 'function') storage = option();
+      else storage = option ?? (globalThis as { localStorage?: StorageLike }).localStorage;
+      if (storage === undefined || storage === null) return undefined;
+      // Some browsers expose a storage that throws on the first write (old Safari private mode).
+      storage.setItem(this.#probeKey, '1');
+      storage.removeItem(this.#probeKey);
+      return storage;
+    } catch (error) {
+      // A full storage is still a working one: quota is handled per write.
+      if (isQuotaError(error) && storage && storage.length > 0) return storage;
+      this.#storageErrors++;
+      return undefined;
+    }
+  }
+
+  /** Storage threw something other than a quota error: stop using it. */
+  #fail(): void {
+    this.#storageErrors++;
+    this.#storage = undefined;
+    this.#sizes = undefined;
+    this.#bytes = 0;
+    this.close();
+  }
+
+  #read(storageKey: string): string | null {
+    const storage = this.#storage;
+    if (storage === undefined) return null;
+    try {
+      return storage.getItem(storageKey);
+    } catch {
+      this.#fail();
+      return null;
+    }
+  }
+
+  /** One `setItem`: 'ok', 'quota' (full), or 'failed' (the tier is now unavailable). */
+  #attempt(storageKey: string, raw: string): 'ok' | 'quota' | 'failed' {
+    const storage = this.#storage;
+    if (storage === undefined) return 'failed';
+    try {
+      storage.setItem(storageKey, raw);
+      return 'ok';
+    } catch (error) {
+      if (isQuotaError(error)) return 'quota';
+      this.#fail();
+      return 'failed';
+    }
+  }
+
+  #remove(storageKey: string): void {
+    const storage = this.#storage;
+    if (storage === undefined) return;
+    try {
+      storage.removeItem(storageKey);
+    } catch {
+      this.#fail();
+      return;
+    }
+    this.#account(storageKey, undefined);
+  }
+
+  /** Our storage keys, collected first: removing while walking `key(i)` would shift indexes. */
+  #ownKeys(): string[] {
+    const storage = this.#storage;
+    if (storage === undefined) return [];
+    const out: string[] = [];
+    try {
+      for (let i = 0; i < storage.length; i++) {
+        const storageKey = storage.key(i);
+        if (storageKey?.startsWith(this.prefix) && storageKey !== this.#probeKey) {
+          out.push(storageKey);
+        }
+      }
+    } catch {
+      this.#fail();
+      return [];
+    }
+    return out;
+  }
+
+  /** Writes, making room once on quota; at most two `setItem` calls per entry. */
+  #write(storageKey: string, raw: string, size: number): void {
+    const first = this.#attempt(storageKey, raw);
+    if (first === 'ok') {
+      this.#account(storageKey, size);
+      return;
+    }
+    if (first === 'failed') return;
+    this.#makeRoom(storageKey, size);
+    const second = this.#attempt(storageKey, raw);
+    if (second === 'ok') {
+      this.#account(storageKey, size);
+      return;
+    }
+    if (second === 'quota') {
+      this.#quotaFailures++;
+      // Our old copy of this key was removed while making room, so no stale value remains.
+    }
+  }
+
+  /**
+   * Frees at least `needed` bytes of ours: the old copy of the key being written, expired and
+   * corrupt entries, then the oldest by `timestamp`. Each value's header is parsed, not its data.
+   */
+  #makeRoom(target: string, needed: number): void {
+    const now = this.#clock.now();
+    let freed = 0;
+    const live: { storageKey: string; timestamp: Ms; bytes: number }[] = [];
+    for (const storageKey of this.#ownKeys()) {
+      const raw = this.#read(storageKey);
+      if (raw === null) continue;
+      const bytes = bytesOf(storageKey, raw);
+      if (storageKey === target) {
+        this.#remove(storageKey); // being replaced; must not survive a failed write either
+        freed += bytes;
+        continue;
+      }
+      const header = this.#header(storageKey, raw);
+      if (header === undefined) {
+        freed += bytes; // corrupt: #header removed and counted it
+      } else if (header.until <= now) {
+        this.#remove(storageKey);
+        this.#evictions++;
+        freed += bytes;
+      } else {
+        live.push({ storageKey, timestamp: header.timestamp, bytes });
+      }
+    }
+    live.sort((a, b) => a.timestamp - b.timestamp);
+    for (const item of live) {
+      if (freed >= needed) break;
+      this.#remove(item.storageKey);
+      this.#evictions++;
+      freed += item.bytes;
+    }
+  }
+
+  /**
+   * The timestamp and end of life of a stored entry, read from the first bytes of the JSON by a
+   * pattern; an unusual but valid entry falls back to a full decode. Removes and counts a corrupt one.
+   */
+  #header(storageKey: string, raw: string): Header | undefined {
+    const match = HEADER.exec(raw.length > HEADER_SCAN ? raw.slice(0, HEADER_SCAN) : raw);
+    if (match !== null) {
+      const keep = match[4] === undefined ? Number.POSITIVE_INFINITY : Number(match[4]);
+      return { timestamp: Number(match[1]), until: Math.min(Number(match[3]), keep) };
+    }
+    try {
+      const { entry, keepUntil } = this.#codecOrDefault().decode(storageKey.slice(this.prefix.length), raw);
+      return { timestamp: entry.createdAt, until: Math.min(entry.staleUntil, keepUntil ?? Number.POSITIVE_INFINITY) };
+    } catch {
+      this.#corrupt++;
+      this.#remove(storageKey);
+      return undefined;
+    }
+  }
+
+  #index(): Map<string, number> | undefined {
+    if (this.#sizes !== undefined || this.#storage === undefined) return this.#sizes;
+    const sizes = new Map<string, number>();
+    let bytes = 0;
+    for (const storageKey of this.#ownKeys()) {
+      const raw = this.#read(storageKey);
+      if (raw === null) continue;
+      const size = bytesOf(storageKey, raw);
+      sizes.set(storageKey, size);
+      bytes += size;
+    }
+    if (this.#storage === undefined) return undefined;
+    this.#sizes = sizes;
+    this.#bytes = bytes;
+    return sizes;
+  }
+
+  /** Updates the byte accounting for one key (`undefined`: removed). No-op before the first stats. */
+  #account(storageKey: string, size: number | undefined): void {
+    const sizes = this.#sizes;
+    if (sizes === undefined) return;
+    this.#bytes -= sizes.get(storageKey) ?? 0;
+    if (size === undefined) sizes.delete(storageKey);
+    else {
+      sizes.set(storageKey, size);
+      this.#bytes += size;
+    }
+  }
+
+  readonly #onStorageEvent = (event: Event): void => {
+    const { key, newValue, storageArea } = event as StorageEvent;
+    // Events of another storage area (sessionStorage, or a storage we do not use) are not ours.
+    if (this.#storage === undefined || (storageArea != null && storageArea !== this.#storage)) return;
+    if (key === null) {
+      this.#sizes = undefined; // another tab called clear(): recount on the next stats()
+      this.onExternalChange?.(undefined);
+      return;
+    }
+    if (!key.startsWith(this.prefix) || key === this.#probeKey) return;
+    this.#account(key, newValue === null ? undefined : bytesOf(key, newValue));
+    this.onExternalChange?.(key.slice(this.prefix.length));
+  };
+
+  #codecOrDefault(): EntryCodec {
+    this.#codec ??= createEntryCodec();
+    return this.#codec;
+  }
+}
+
+/** Creates a web-storage tier. Options are validated here. */
+export function webStorageTier(options: WebStorageTierOptions = {}): WebStorageTier {
+  return new WebStorageTier(options);
+}
+
+/**
+ * Keeps other tabs' writes visible: when another tab changes or removes one of our keys, the
+ * `local` tiers (the memory tier in front) drop their copy, so the next read finds the new value
+ * in storage; then `onChange` runs (e.g. `notifyExternalChange` from `adapters/react` to
+ * re-render hooks). Returns the function that unlinks.
+ */
+export function linkTabs(
+  storage: WebStorageTier,
+  local: readonly SyncTier[],
+  onChange?: ExternalChangeListener,
+): () => void {
+  const previous = storage.onExternalChange;
+  const listener: ExternalChangeListener = (key) => {
+    for (const tier of local) {
+      if (key === undefined) tier.clear();
+      else tier.delete(key);
+    }
+    onChange?.(key);
+  };
+  storage.onExternalChange = listener;
+  return () => {
+    if (storage.onExternalChange === listener) storage.onExternalChange = previous;
+  };
+}
+
+/** `navigator.storage.estimate()` where the browser has it (usage vs quota, whole origin). */
+export async function estimateStorage(): Promise<StorageEstimateReport | undefined> {
+  const manager = (globalThis as { navigator?: { storage?: { estimate?: () => Promise<StorageEstimate> } } }).navigator
+    ?.storage;
+  if (typeof manager?.estimate !== 'function') return undefined;
+  try {
+    const { usage, quota } = await manager.estimate();
+    return { usage, quota };
+  } catch {
+    return undefined;
+  }
+}
