@@ -26,6 +26,11 @@ const ConfigSchema = z.object({
   PORT: z.coerce.number().int().min(0).max(65_535).default(3000),
   DATA_DIR: z.string().min(1).default('./data'),
   DATABASE_URL: optionalUrl(['postgres://', 'postgresql://']),
+  /** PostgreSQL schema holding AgileTrack's tables (and the cache table in the database mode). */
+  DATABASE_SCHEMA: z
+    .string()
+    .regex(/^[a-z_][a-z0-9_]{0,62}$/, 'must be a lower-case SQL identifier')
+    .default('public'),
   REDIS_URL: optionalUrl(['redis://', 'rediss://']),
   REDIS_CLUSTER_NODES: z
     .string()
@@ -69,6 +74,10 @@ const ConfigSchema = z.object({
     .transform((value) => value === 'true' || value === '1'),
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
   SIMULATOR_URL: optionalUrl(['http://', 'https://']),
+  /** Compute metrics as of this instant instead of now (reproducible reports, tests on fixed data). */
+  METRICS_NOW: z.iso
+    .datetime({ offset: true, error: 'must be an ISO-8601 date-time like 2024-01-20T00:00:00Z' })
+    .optional(),
 });
 
 /** The validated configuration. */

@@ -14,6 +14,7 @@ import { BullmqJobQueue } from './jobs/bullmq-queue.ts';
 import { MemoryJobQueue } from './jobs/memory-queue.ts';
 import type { JobQueue } from './jobs/types.ts';
 import { CredentialVault, loadSecretKeys } from './security/secrets.ts';
+import { resolvePolicy } from '@agiletrack/domain';
 import { Accounts } from './services/accounts.ts';
 import { Catalog } from './services/catalog.ts';
 import { Invalidator } from './services/invalidation.ts';
@@ -50,7 +51,7 @@ export async function createServer(options: ServerOptions): Promise<Server> {
   const database: Database = await openDatabase({
     url: config.DATABASE_URL,
     dataDir: options.inMemory ? undefined : config.DATA_DIR,
-    ...(options.schema && { schema: options.schema }),
+    schema: options.schema ?? config.DATABASE_SCHEMA,
   });
   const vault = new CredentialVault(loadSecretKeys(config));
   let serverCache: ServerCache | undefined;
@@ -66,7 +67,14 @@ export async function createServer(options: ServerOptions): Promise<Server> {
   await hub.start();
   const accounts = new Accounts(db, serverCache.auth, config.SESSION_TTL_MS);
   const invalidator = new Invalidator(serverCache.cache, hub);
-  const catalog = new Catalog(db, serverCache.cache, invalidator, accounts, vault);
+  // Task results (metrics) live exactly JOB_RESULT_TTL_MS in L2 (DESIGN section 4).
+  const policy = resolvePolicy({
+    integrationMetrics: { l2TtlMs: config.JOB_RESULT_TTL_MS },
+    teamMetrics: { l2TtlMs: config.JOB_RESULT_TTL_MS },
+  });
+  const catalog = new Catalog(db, serverCache.cache, invalidator, accounts, vault, policy);
+  const metricsNow = config.METRICS_NOW ? Date.parse(config.METRICS_NOW) : undefined;
+  const syncOptions: SyncOptions = { ...(metricsNow !== undefined && { now: () => metricsNow }), ...options.sync };
   const base = { config, logger, database, serverCache, accounts, catalog, hub };
   const runWorkers = config.RUN_WORKER || options.forceWorkers === true;
   let jobs: JobQueue;
@@ -77,11 +85,11 @@ export async function createServer(options: ServerOptions): Promise<Server> {
       prefix: `${config.REDIS_PREFIX}bull`,
       resultTtlMs: config.JOB_RESULT_TTL_MS,
       logger,
-      workers: runWorkers ? { service: new SyncService(base, options.sync) } : undefined,
+      workers: runWorkers ? { service: new SyncService(base, syncOptions) } : undefined,
     });
   } else {
     if (config.REDIS_CLUSTER_NODES) logger.warn('jobs run in process: the BullMQ queue is not set up for Redis Cluster yet');
-    jobs = new MemoryJobQueue({ processor: createSyncProcessor(base, options.sync), resultTtlMs: config.JOB_RESULT_TTL_MS });
+    jobs = new MemoryJobQueue({ processor: createSyncProcessor(base, syncOptions), resultTtlMs: config.JOB_RESULT_TTL_MS });
   }
   const deps: AppDeps = { ...base, jobs };
   const app = await buildApp(deps);

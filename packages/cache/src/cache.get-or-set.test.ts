@@ -241,3 +241,16 @@ describe('expire', () => {
     gate.resolve('new');
   });
 });
+
+describe('expire with staleFor', () => {
+  it('keeps an entry without grace servable as stale for the given time', async () => {
+    const { cache, clock } = make({ ttl: 60_000 });
+    await cache.set('task_result', 'v1', { ttl: 5_000 });
+    await cache.expire(['task_result'], { staleFor: 10_000 }); // longer than its own life left
+    const status: CacheStatus = {};
+    expect(await cache.getOrSet('task_result', () => new Promise<string>(() => {}), { status })).toBe('v1');
+    expect(status.result).toBe('stale');
+    clock.advance(10_000);
+    expect(await cache.getEntry('task_result')).toBeUndefined();
+  });
+});

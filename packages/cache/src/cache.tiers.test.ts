@@ -186,3 +186,17 @@ describe('codec through the cache', () => {
     expect(compressed.ratio).toBeGreaterThan(10);
   });
 });
+
+describe('synchronous reads across synchronous tiers', () => {
+  it('reports the tier that answered and promotes into the faster one', () => {
+    const clock = createFakeClock();
+    const front = memoryTier({ name: 'front' });
+    const back = memoryTier({ name: 'back' });
+    const cache = createCache({ tiers: [front, back], clock, sweepInterval: 0 });
+    back.set('k', { value: 'v', createdAt: clock.now(), expiresAt: clock.now() + 1_000, staleUntil: clock.now() + 1_000 }, 1_000);
+    const status = {};
+    expect(cache.getSync('k', { status })).toBe('v');
+    expect(status).toMatchObject({ result: 'hit', tier: 'back' });
+    expect(front.get('k')?.value).toBe('v');
+  });
+});

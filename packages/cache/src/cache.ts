@@ -132,10 +132,15 @@ export class Cache {
    */
   getSync<V = unknown>(key: string, options?: ReadOptions): V | undefined {
     const full = this.#full(key);
-    const entry = this.#engine.fastGet(full) ?? this.#engine.getSync(full);
-    if (entry === undefined) return undefined;
-    if (options?.status) fillStatus(options.status, 'hit', this.#engine.runtimes[0]!.tier.name, entry);
-    return entry.value as V;
+    const fast = this.#engine.fastGet(full);
+    if (fast !== undefined) {
+      if (options?.status) fillStatus(options.status, 'hit', this.#engine.runtimes[0]!.tier.name, fast);
+      return fast.value as V;
+    }
+    const found = this.#engine.getSync(full);
+    if (found === undefined) return undefined;
+    if (options?.status) fillStatus(options.status, 'hit', found.tier, found.entry);
+    return found.entry.value as V;
   }
 
   /** The entry with its metadata (etag, times), fresh or stale, or `undefined`. */
@@ -172,10 +177,14 @@ export class Cache {
 
   /**
    * Makes the values of `keys` stale at once but keeps them for their grace window, so readers
-   * are served the last value (`stale`) while a refresh runs. Returns how many existed.
+   * are served the last value (`stale`) while a refresh runs. `staleFor` keeps them at least that
+   * long even when they have no grace of their own. Returns how many existed.
    */
-  async expire(keys: readonly string[]): Promise<number> {
-    return this.#engine.expire(keys.map((key) => this.#full(key)));
+  async expire(keys: readonly string[], options: { staleFor?: Ms } = {}): Promise<number> {
+    return this.#engine.expire(
+      keys.map((key) => this.#full(key)),
+      options.staleFor,
+    );
   }
 
   /** Fresh values for `keys`, in order; one round trip per asynchronous tier. */

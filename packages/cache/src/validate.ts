@@ -25,11 +25,16 @@ const FORBIDDEN = /[\u0000-\u001f\u007f-\u009f\u2028\u2029]/;
 /** The character that joins a namespace to its keys; reserved, so `a` + `b:c` cannot equal `a:b` + `c`. */
 export const NAMESPACE_SEPARATOR = ':';
 
+// One scan for the common case (a valid key); the precise message is worked out only on failure.
+// biome-ignore lint/suspicious/noControlCharactersInRegex: matching control characters is the point
+const FORBIDDEN_IN_KEY = /[\u0000-\u001f\u007f-\u009f\u2028\u2029:]/;
+
 /**
  * Validates one logical key. `what` names it in the message ("key", "tag", "namespace").
  * Tags may contain the separator (`team:12`): they never become part of a storage key.
  */
 export function checkKey(key: unknown, maxLength: number, what = 'key', allowSeparator = false): asserts key is string {
+  if (typeof key === 'string' && key.length > 0 && key.length <= maxLength && !allowSeparator && !FORBIDDEN_IN_KEY.test(key)) return;
   if (typeof key !== 'string') throw new CacheKeyError(`${what} must be a string, got ${typeof key}`);
   if (key.length === 0) throw new CacheKeyError(`${what} must not be empty`);
   if (key.length > maxLength) {

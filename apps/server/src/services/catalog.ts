@@ -346,8 +346,11 @@ export class Catalog {
   }
 
   #options(kind: keyof CachePolicy, options: ReadOptions, tags: string[]) {
+    const row = this.policy[kind];
     return {
-      ttl: this.policy[kind].l2TtlMs,
+      ttl: row.l2TtlMs,
+      // A task result is gone when its time is up: no grace (a running sync keeps it stale instead).
+      ...(row.l2TaskResult && { grace: 0 }),
       tags,
       forceFresh: options.force ?? false,
       ...(options.status && { status: options.status }),

@@ -67,7 +67,10 @@ export class SyncService {
     const [run] = await db.insert(syncRuns).values({ integrationId, jobId, status: 'running' }).returning({ id: syncRuns.id });
     const runId = run!.id;
     await serverCache.cache.delete(cacheKeys.lastSync(integrationId));
-    await serverCache.cache.expire([cacheKeys.integrationMetrics(integrationId), cacheKeys.teamMetrics(integration.teamId)]);
+    // Readers keep the last good metrics (STALE) while this sync runs, for up to the job retention.
+    await serverCache.cache.expire([cacheKeys.integrationMetrics(integrationId), cacheKeys.teamMetrics(integration.teamId)], {
+      staleFor: this.deps.config.JOB_RESULT_TTL_MS,
+    });
 
     const client = await this.#client(integration);
     try {

@@ -44,7 +44,10 @@ export interface TestServer {
 export interface JoinOptions {
   join?: TestServer;
   jobs?: ServerOptions['jobs'];
+  sync?: ServerOptions['sync'];
   env?: Record<string, string>;
+  /** Skip the seed (a fresh, empty database). */
+  empty?: boolean;
 }
 
 const silent = pino({ level: 'silent' });
@@ -71,6 +74,7 @@ export async function startTestServer(mode: TestMode, options: JoinOptions = {})
     schema,
     inMemory: mode === 'embedded',
     ...(options.jobs && { jobs: options.jobs }),
+    ...(options.sync && { sync: options.sync }),
   });
   const { accounts, catalog } = server.deps;
 

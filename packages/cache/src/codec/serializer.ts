@@ -71,5 +71,6 @@ export function serialize(value: unknown): string {
 
 /** Parses tagged JSON text. Throws `SyntaxError` on malformed input. */
 export function deserialize(text: string): unknown {
-  return JSON.parse(text, reviver);
+  // A reviver makes JSON.parse several times slower; text without a tag needs none.
+  return text.includes(`"${TAG}"`) ? JSON.parse(text, reviver) : JSON.parse(text);
 }

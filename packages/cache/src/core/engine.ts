@@ -196,7 +196,7 @@ export class CacheEngine {
   }
 
   /** Reads only the leading synchronous tiers (browser memory + storage): no promise at all. */
-  getSync(key: string): Entry | undefined {
+  getSync(key: string): { entry: Entry; tier: string } | undefined {
     const now = this.#o.clock.now();
     for (const rt of this.runtimes) {
       if (!rt.tier.sync) break;
@@ -204,7 +204,7 @@ export class CacheEngine {
       if (entry !== undefined && now < entry.expiresAt) {
         rt.hits++;
         this.#promote(key, entry, rt.index, now, this.#epoch);
-        return entry;
+        return { entry, tier: rt.tier.name };
       }
       rt.misses++;
     }
@@ -381,14 +381,14 @@ export class CacheEngine {
    * grace) while a refresh runs, instead of a miss. Other instances drop their local copies and
    * read the stale one from the shared tier.
    */
-  async expire(keys: readonly string[]): Promise<number> {
+  async expire(keys: readonly string[], staleFor = 0): Promise<number> {
     const now = this.#o.clock.now();
     let expired = 0;
     for (const key of keys) {
       const found = await this.lookup(key);
       if (found === undefined) continue;
       const entry = found.entry;
-      const staleUntil = Math.max(entry.staleUntil, now + 1);
+      const staleUntil = Math.max(entry.staleUntil, now + Math.max(1, staleFor));
       await this.write(key, { ...entry, expiresAt: Math.min(entry.expiresAt, now), staleUntil });
       expired++;
     }

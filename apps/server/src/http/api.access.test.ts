@@ -1,0 +1,225 @@
+/**
+ * Access control and id validation on every id route (DESIGN sections 4 and 7): a member gets
+ * 403 on every route of another team even when that team's data is cached, and the 403 body
+ * holds none of it; ids that are not positive integers or UUIDs get 400 `E_INVALID_ID` before
+ * anything is read, so `01` can never alias `1`; a well-formed id that names nothing is 404.
+ */
+import type { LightMyRequestResponse } from 'fastify';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { startTestServer, TEST_MODES, type TestMode, type TestServer } from '../testing/harness.ts';
+
+type RequestOptions = Parameters<TestServer['request']>[0];
+
+/** One server per describe block; every response body is kept for the credentials check. */
+function serverFor(mode: TestMode) {
+  const api = {
+    t: undefined as unknown as TestServer,
+    bodies: [] as string[],
+    async request(options: RequestOptions): Promise<LightMyRequestResponse> {
+      const response = await api.t.request(options);
+      api.bodies.push(response.body);
+      return response;
+    },
+  };
+  beforeAll(async () => {
+    api.t = await startTestServer(mode);
+  });
+  afterAll(async () => {
+    await api.t?.close();
+  });
+  return api;
+}
+
+/** Secrets or credential fields found in a response body (DESIGN section 7: never returned). */
+function leaksIn(body: string): string[] {
+  const found = ['SECRET_A', 'SECRET_B'].filter((secret) => body.includes(secret));
+  const walk = (value: unknown): void => {
+    if (Array.isArray(value)) value.forEach(walk);
+    else if (value !== null && typeof value === 'object') {
+      for (const [key, inner] of Object.entries(value)) {
+        if (key === 'credentials' || key === 'credentialsEncrypted') found.push(`field ${key}`);
+        walk(inner);
+      }
+    }
+  };
+  try {
+    walk(JSON.parse(body));
+  } catch {
+    // Not JSON: the substring check above covers it.
+  }
+  return found;
+}
+
+/** Asserts a failure answer: the status and exactly `{error: {code, message}}`. */
+function expectError(response: LightMyRequestResponse, status: number, code: string): void {
+  expect(response.headers['content-type']).toMatch(/^application\/json/);
+  expect({ status: response.statusCode, body: response.json() }).toEqual({
+    status,
+    body: { error: { code, message: expect.stringMatching(/\S/) } },
+  });
+}
+
+const FRESH = { 'cache-control': 'no-cache' };
+
+/** Every route that takes a team id, with a body that would be valid. */
+const teamRoutes = (teamId: string): RequestOptions[] => [
+  { method: 'GET', url: `/api/teams/${teamId}` },
+  { method: 'PATCH', url: `/api/teams/${teamId}`, payload: { name: 'Taken over', description: 'x' } },
+  { method: 'DELETE', url: `/api/teams/${teamId}` },
+  { method: 'GET', url: `/api/teams/${teamId}/integrations` },
+  {
+    method: 'POST',
+    url: `/api/teams/${teamId}/integrations`,
+    payload: { kind: 'github', name: 'planted', config: { owner: 'evil', repo: 'x', baseUrl: 'http://127.0.0.1:9' }, credentials: { token: 't' } },
+  },
+  { method: 'GET', url: `/api/teams/${teamId}/metrics` },
+];
+
+/** Every route that takes an integration id, with a body that would be valid. */
+const integrationRoutes = (integrationId: string): RequestOptions[] => [
+  { method: 'GET', url: `/api/integrations/${integrationId}` },
+  { method: 'PATCH', url: `/api/integrations/${integrationId}`, payload: { name: 'Taken over' } },
+  { method: 'DELETE', url: `/api/integrations/${integrationId}` },
+  { method: 'GET', url: `/api/integrations/${integrationId}/metrics` },
+  { method: 'GET', url: `/api/integrations/${integrationId}/last-sync` },
+  { method: 'POST', url: `/api/integrations/${integrationId}/sync` },
+];
+
+const label = (route: RequestOptions) => `${route.method} ${route.url}`;
+
+describe.each(TEST_MODES)('access control and ids (%s)', (mode) => {
+  const api = serverFor(mode);
+
+  // What each seeded team's routes return; none of it may appear in a 403 to the other member.
+  const teamData = {
+    A: ['Team A', 'alpha', 'A repo', 'acme', 'alice@', 'github'],
+    B: ['Team B', 'beta', 'B board', 'BETA', 'bob@', 'jira'],
+  };
+
+  describe.each([
+    { user: 'alice', other: 'B' },
+    { user: 'bob', other: 'A' },
+  ] as const)('$user on every route of team $other', ({ user, other }) => {
+    const idsOf = () =>
+      other === 'A'
+        ? { team: api.t.ids.teamA, integration: api.t.ids.integrationA }
+        : { team: api.t.ids.teamB, integration: api.t.ids.integrationB };
+
+    /** What an admin sees of the other team, straight from the database. */
+    async function snapshot() {
+      const { team, integration } = idsOf();
+      const read = async (url: string) => (await api.request({ method: 'GET', url, headers: FRESH })).json();
+      return {
+        team: await read(`/api/teams/${team}`),
+        integrations: await read(`/api/teams/${team}/integrations`),
+        integration: await read(`/api/integrations/${integration}`),
+      };
+    }
+
+    it('gets 403 without any of its data, though the admin has it cached, and nothing changes', async () => {
+      const { team, integration } = idsOf();
+      const before = await snapshot();
+      const routes = [...teamRoutes(String(team)), ...integrationRoutes(String(integration))];
+      // The admin reads every GET route twice, so the data is in the cache (second read a HIT).
+      for (const route of routes.filter((r) => r.method === 'GET')) {
+        await api.request({ ...route, as: 'admin' });
+        const cached = await api.request({ ...route, as: 'admin' });
+        expect({ route: label(route), status: cached.statusCode, cache: cached.headers['x-cache'] }).toEqual({
+          route: label(route),
+          status: 200,
+          cache: 'HIT',
+        });
+      }
+      for (const route of routes) {
+        for (const headers of [{}, FRESH]) {
+          const response = await api.request({ ...route, as: user, headers });
+          expect({ route: label(route), status: response.statusCode }).toEqual({ route: label(route), status: 403 });
+          expectError(response, 403, 'E_FORBIDDEN');
+          for (const datum of teamData[other]) expect(response.body).not.toContain(datum);
+          expect(response.headers.etag).toBeUndefined();
+          expect(response.headers['x-cache']).toBeUndefined();
+        }
+      }
+      expect(await snapshot()).toEqual(before);
+    });
+
+    it('does not see the team in the list, in /api/me, or in an unknown-team answer', async () => {
+      const { team } = idsOf();
+      const list = await api.request({ method: 'GET', url: '/api/teams', as: user });
+      expect(list.json().teams.map((t: { id: number }) => t.id)).not.toContain(team);
+      for (const datum of teamData[other]) expect(list.body).not.toContain(datum);
+      expect((await api.request({ method: 'GET', url: '/api/me', as: user })).json().user.teamIds).not.toContain(team);
+      // A member cannot probe which team ids exist: unknown and foreign teams look the same.
+      const unknown = await api.request({ method: 'GET', url: '/api/teams/987654', as: user });
+      const foreign = await api.request({ method: 'GET', url: `/api/teams/${team}`, as: user });
+      expect(unknown.statusCode).toBe(foreign.statusCode);
+    });
+  });
+
+  describe('ids that are not positive integers or UUIDs', () => {
+    const badIds = ['abc', '0', '-1', '1.5', '01', '1e3', '%20', '+1', '0x1', '12345678901234567', '1_metrics', 'team_1'];
+
+    const allRoutes = (id: string): RequestOptions[] => [
+      ...teamRoutes(id),
+      ...integrationRoutes(id),
+      { method: 'GET', url: `/api/jobs/${id}` },
+    ];
+
+    it.each(badIds)('get 400 E_INVALID_ID on every id route: %j', async (bad) => {
+      for (const user of ['admin', 'alice'] as const) {
+        for (const route of allRoutes(bad)) {
+          const response = await api.request({ ...route, as: user });
+          expect({ route: label(route), user, status: response.statusCode }).toEqual({ route: label(route), user, status: 400 });
+          expectError(response, 400, 'E_INVALID_ID');
+        }
+      }
+    });
+
+    it('`01` never aliases `1`: the padded id is refused even when the real one is cached', async () => {
+      const { teamA, integrationA } = api.t.ids;
+      for (const url of [`/api/teams/${teamA}`, `/api/integrations/${integrationA}`]) {
+        await api.request({ method: 'GET', url, as: 'alice' });
+        expect((await api.request({ method: 'GET', url, as: 'alice' })).headers['x-cache']).toBe('HIT');
+      }
+      for (const url of [`/api/teams/0${teamA}`, `/api/teams/00${teamA}`, `/api/integrations/0${integrationA}`, `/api/teams/${teamA}%20`]) {
+        const response = await api.request({ method: 'GET', url, as: 'alice' });
+        expectError(response, 400, 'E_INVALID_ID');
+        expect(response.body).not.toContain('Team A');
+      }
+      // Nothing was cached under a padded key either.
+      const keys = await api.t.server.deps.serverCache.cache.keys('team_0');
+      expect(keys).toEqual([]);
+    });
+  });
+
+  describe('well-formed ids that name nothing', () => {
+    const UUID = '3b241101-e2bb-4255-8caf-4136c566a962';
+
+    it.each([
+      ['a UUID', UUID],
+      ['an upper-case UUID', UUID.toUpperCase()],
+      ['an unknown integer', '987654'],
+      ['an integer past the int4 range', '2147483648'],
+    ])('get 404 from an admin on every id route: %s', async (_label, id) => {
+      for (const route of [...teamRoutes(id), ...integrationRoutes(id), { method: 'GET' as const, url: `/api/jobs/${id}` }]) {
+        const response = await api.request({ ...route, as: 'admin' });
+        expect({ route: label(route), status: response.statusCode }).toEqual({ route: label(route), status: 404 });
+        expectError(response, 404, 'E_NOT_FOUND');
+      }
+      // An unknown id leaves no entry behind.
+      const cache = api.t.server.deps.serverCache.cache;
+      expect(await cache.keys(`team_${id.toLowerCase()}`)).toEqual([]);
+      expect(await cache.keys(`integration_${id.toLowerCase()}`)).toEqual([]);
+    });
+
+    it('a member gets 403 for a team id that is not theirs and 404 for an unknown integration', async () => {
+      expectError(await api.request({ method: 'GET', url: `/api/teams/${UUID}`, as: 'alice' }), 403, 'E_FORBIDDEN');
+      expectError(await api.request({ method: 'GET', url: `/api/integrations/${UUID}`, as: 'alice' }), 404, 'E_NOT_FOUND');
+    });
+  });
+
+  it('returned no credentials in any response of this block', () => {
+    expect(api.bodies.length).toBeGreaterThan(100);
+    expect(api.bodies.flatMap(leaksIn)).toEqual([]);
+  });
+});

@@ -1,0 +1,211 @@
+/**
+ * End to end, embedded mode: sync a GitHub-shaped and a Jira-shaped integration from the API
+ * simulator's fixed data set and read the metrics through the API (expectations computed by hand
+ * from the data set, see docs/METRICS.md); revalidation with 304s; backoff under 429/500; task
+ * result retention with a fake clock.
+ */
+import { createSimulator, DEFAULT_GITHUB_TOKEN, DEFAULT_JIRA_CREDENTIALS, type Simulator } from '@agiletrack/api-simulator';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { MemoryJobQueue } from '../jobs/memory-queue.ts';
+import { startTestServer, type TestServer } from '../testing/harness.ts';
+import { createSyncProcessor } from './processor.ts';
+
+/** The data set's metrics are computed as of this instant (a 28-day window: 2023-12-23 → 2024-01-20). */
+export const AS_OF = Date.parse('2024-01-20T00:00:00Z');
+
+/** Hand-computed from tools/api-simulator/src/dataset/fixed.ts. */
+export const EXPECTED = {
+  github: {
+    throughputPerWeek: 0.5, // PRs #1 and #2 merged in the window, 4 weeks
+    cycleTimeHours: null,
+    leadTimeHours: 5.17, // #1: opened 09:00, deployment 101 succeeded 14:10 (5 h 10 min); #2 never deployed (102 failed)
+    prMergeTimeHours: 15, // median of 4 h (#1) and 26 h (#2)
+    reviewTurnaroundHours: 2, // #1 first review after 2 h, #2 after 2 h
+    deploymentsPerWeek: 0.25, // one successful deployment (101)
+    sprintVelocity: null,
+    workInProgress: 1, // #3 is open
+  },
+  jira: {
+    throughputPerWeek: 0.75, // AT-1, AT-2, AT-3 done in the window
+    cycleTimeHours: 48, // median of 48 h (AT-1), 168 h (AT-2), 48 h (AT-3)
+    leadTimeHours: 192, // median of 168 h, 288 h, 192 h
+    prMergeTimeHours: null,
+    reviewTurnaroundHours: null,
+    deploymentsPerWeek: null,
+    sprintVelocity: 8, // closed sprint 1: AT-1 (3) + AT-2 (5)
+    workInProgress: 1, // AT-4
+  },
+};
+
+/** Polls a job until it finishes; returns it. */
+export async function waitForJob(t: TestServer, jobId: string, timeoutMs = 30_000): Promise<Record<string, unknown>> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const response = await t.request({ method: 'GET', url: `/api/jobs/${jobId}` });
+    const job = response.json().job as Record<string, unknown>;
+    if (job.state === 'completed' || job.state === 'failed') return job;
+    if (Date.now() > deadline) throw new Error(`job ${jobId} still ${String(job.state)}`);
+    await new Promise((resolve) => setTimeout(resolve, 25));
+  }
+}
+
+/** Creates the two integrations pointing at the simulator; returns their ids. */
+export async function connect(t: TestServer, sim: Simulator): Promise<{ github: number; jira: number }> {
+  const github = await t.request({
+    method: 'POST',
+    url: `/api/teams/${t.ids.teamA}/integrations`,
+    payload: { kind: 'github', name: 'web', config: { owner: 'acme', repo: 'web', baseUrl: sim.url }, credentials: { token: DEFAULT_GITHUB_TOKEN } },
+  });
+  const jira = await t.request({
+    method: 'POST',
+    url: `/api/teams/${t.ids.teamA}/integrations`,
+    payload: {
+      kind: 'jira',
+      name: 'AT board',
+      config: { baseUrl: sim.url, projectKey: 'AT', boardId: 1, email: DEFAULT_JIRA_CREDENTIALS.email },
+      credentials: { apiToken: DEFAULT_JIRA_CREDENTIALS.apiToken },
+    },
+  });
+  expect(github.statusCode).toBe(201);
+  expect(jira.statusCode).toBe(201);
+  return { github: github.json().integration.id, jira: jira.json().integration.id };
+}
+
+/** Starts a sync through the API and waits for it. */
+export async function sync(t: TestServer, integrationId: number): Promise<Record<string, unknown>> {
+  const started = await t.request({ method: 'POST', url: `/api/integrations/${integrationId}/sync` });
+  expect(started.statusCode).toBe(202);
+  return waitForJob(t, started.json().jobId);
+}
+
+describe('sync end to end (embedded)', () => {
+  let sim: Simulator;
+  let t: TestServer;
+  let ids: { github: number; jira: number };
+  let clock = Date.now();
+  let queue: MemoryJobQueue;
+
+  beforeAll(async () => {
+    sim = await createSimulator({ dataset: 'fixed' });
+    t = await startTestServer('embedded', {
+      jobs: (deps) => {
+        queue = new MemoryJobQueue({
+          processor: createSyncProcessor(deps, { now: () => AS_OF, client: { baseDelayMs: 5, maxDelayMs: 2_000 } }),
+          resultTtlMs: 3_600_000,
+          now: () => clock,
+          backoffMs: 10,
+        });
+        return queue;
+      },
+    });
+    ids = await connect(t, sim);
+  });
+  afterAll(async () => {
+    await t?.close();
+    await sim?.close();
+  });
+
+  it('computes the hand-checked metrics of both integrations and the team roll-up', async () => {
+    const githubJob = await sync(t, ids.github);
+    const jiraJob = await sync(t, ids.jira);
+    expect([githubJob.state, jiraJob.state]).toEqual(['completed', 'completed']);
+
+    const github = await t.request({ method: 'GET', url: `/api/integrations/${ids.github}/metrics`, as: 'alice' });
+    expect(github.json().metrics.metrics).toEqual(EXPECTED.github);
+    const jira = await t.request({ method: 'GET', url: `/api/integrations/${ids.jira}/metrics`, as: 'alice' });
+    expect(jira.json().metrics.metrics).toEqual(EXPECTED.jira);
+
+    const team = await t.request({ method: 'GET', url: `/api/teams/${t.ids.teamA}/metrics`, as: 'alice' });
+    // The sync warmed the team's metrics: the first reader gets a hit.
+    expect(team.headers['x-cache']).toBe('HIT');
+    const rollup = team.json().metrics.rollup;
+    expect(rollup.throughputPerWeek).toBe(1.25);
+    expect(rollup.sprintVelocity).toBe(8);
+    expect(rollup.workInProgress).toBe(2);
+    expect(rollup.prMergeTimeHours).toBe(15);
+    expect(rollup.leadTimeHours).toBeCloseTo((5.17 + 192) / 2, 1);
+
+    const lastSync = await t.request({ method: 'GET', url: `/api/integrations/${ids.github}/last-sync`, as: 'alice' });
+    expect(lastSync.json().lastSync).toMatchObject({ status: 'succeeded', error: null });
+  });
+
+  it('answers a second sync with no upstream change entirely with 304s and recomputes nothing', async () => {
+    sim.reset();
+    const job = await sync(t, ids.github);
+    const counts = sim.counts();
+    expect(counts.total).toBeGreaterThan(0);
+    expect(counts.byStatus).toEqual({ '304': counts.total });
+    expect(job.result).toMatchObject({ changed: false, computed: false });
+  });
+
+  it('makes no external request for 100 dashboard reads within the hour', async () => {
+    sim.reset();
+    for (let i = 0; i < 100; i++) {
+      const read = await t.request({ method: 'GET', url: `/api/teams/${t.ids.teamA}/metrics`, as: 'alice' });
+      expect(read.statusCode).toBe(200);
+      await t.request({ method: 'GET', url: `/api/integrations/${ids.jira}/metrics`, as: 'alice' });
+    }
+    expect(sim.counts().total).toBe(0);
+  });
+
+  it('finishes a sync through 429s and 500s without exceeding the limit, serving the last good values meanwhile', async () => {
+    const before = (await t.request({ method: 'GET', url: `/api/integrations/${ids.github}/metrics`, as: 'alice' })).json();
+    sim.reset();
+    // An upstream change, so the sync has something new to store.
+    sim.dataset.addPullRequest('acme', 'web', { user: 'erin', title: 'Faster sync', created_at: '2024-01-15T08:00:00Z', merged_at: '2024-01-15T12:00:00Z' });
+    sim.setFaults([
+      { path: '/repos/:owner/:repo/pulls', times: 2, fault: { type: 'rate-limit', retryAfterSeconds: 0 } },
+      { path: '/repos/:owner/:repo/pulls/:number/reviews', times: 2, fault: { type: 'status', status: 500 } },
+      { path: '/repos/:owner/:repo/deployments', times: 1, fault: { type: 'status', status: 503 } },
+    ]);
+    sim.setLatency(40);
+    const started = await t.request({ method: 'POST', url: `/api/integrations/${ids.github}/sync` });
+    const jobId = started.json().jobId as string;
+    // While it runs, the metrics route serves the last good values, marked stale.
+    await new Promise((resolve) => setTimeout(resolve, 60));
+    const during = await t.request({ method: 'GET', url: `/api/integrations/${ids.github}/metrics`, as: 'alice' });
+    expect(during.statusCode).toBe(200);
+    expect(during.headers['x-cache']).toBe('STALE');
+    expect(during.json().metrics.metrics).toEqual(before.metrics.metrics);
+    const job = await waitForJob(t, jobId);
+    sim.setLatency(0);
+    expect(job.state).toBe('completed');
+    const counts = sim.counts();
+    expect(counts.byStatus['429']).toBe(2);
+    expect(counts.byStatus['500']).toBe(2);
+    expect(counts.byStatus['403'] ?? 0).toBe(0); // the primary limit was never exceeded
+    const after = await t.request({ method: 'GET', url: `/api/integrations/${ids.github}/metrics`, as: 'alice' });
+    expect(after.json().metrics.metrics.throughputPerWeek).toBe(0.75); // three merged PRs now
+  });
+
+  it('fails a sync with bad credentials at once, without retrying', async () => {
+    const bad = await t.request({
+      method: 'POST',
+      url: `/api/teams/${t.ids.teamA}/integrations`,
+      payload: { kind: 'github', name: 'bad token', config: { owner: 'acme', repo: 'web', baseUrl: sim.url }, credentials: { token: 'wrong' } },
+    });
+    sim.reset();
+    const job = await sync(t, bad.json().integration.id);
+    expect(job.state).toBe('failed');
+    expect(job.attempts).toBe(1);
+    expect(String(job.failedReason)).toMatch(/rejected the credentials/);
+    expect(sim.counts().byStatus['401']).toBe(1);
+    const lastSync = await t.request({ method: 'GET', url: `/api/integrations/${bad.json().integration.id}/last-sync` });
+    expect(lastSync.json().lastSync.status).toBe('failed');
+  });
+
+  it('keeps a task result readable for an hour and forgets it after (fake clock)', async () => {
+    const started = await t.request({ method: 'POST', url: `/api/integrations/${ids.jira}/sync` });
+    const jobId = started.json().jobId as string;
+    await waitForJob(t, jobId);
+    clock += 3_600_000 - 1;
+    expect((await t.request({ method: 'GET', url: `/api/jobs/${jobId}` })).statusCode).toBe(200);
+    clock += 1;
+    expect((await t.request({ method: 'GET', url: `/api/jobs/${jobId}` })).statusCode).toBe(404);
+    // The computed metrics carry the same one-hour lifetime in the shared tier, with no grace.
+    const rows = await t.server.deps.database.sql.query("SELECT expires_at FROM agiletrack_cache WHERE key LIKE '%metrics_' || $1", [String(ids.jira)]);
+    const expiresAt = Number((rows.rows[0] as { expires_at: string }).expires_at);
+    expect(expiresAt - Date.now()).toBeGreaterThan(3_600_000 - 60_000);
+    expect(expiresAt - Date.now()).toBeLessThanOrEqual(3_600_000);
+  });
+});

@@ -1,0 +1,19 @@
+/** What the route modules share: the data, the limits and the clock of one simulator. */
+import type { Dataset } from './dataset/dataset.ts';
+import type { WindowLimiter } from './rate-limit.ts';
+
+/** State shared by every route of one simulator. */
+export interface SimContext {
+  dataset: Dataset;
+  now: () => number;
+  github: {
+    tokens: ReadonlySet<string>;
+    primary: WindowLimiter;
+    secondary: WindowLimiter | undefined;
+  };
+  jira: {
+    /** `email:apiToken` → email, for HTTP Basic checks. */
+    credentials: ReadonlyMap<string, string>;
+    limiter: WindowLimiter;
+  };
+}

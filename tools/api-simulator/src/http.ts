@@ -1,0 +1,64 @@
+/** Small HTTP helpers shared by the GitHub, Jira and admin routes. */
+import type { FastifyReply, FastifyRequest } from 'fastify';
+
+/** Which API a path belongs to; decides the shape of error bodies. */
+export type ApiFamily = 'github' | 'jira' | 'admin';
+
+/** Prefix of the simulator's own control routes. */
+export const ADMIN_PREFIX = '/__sim/';
+
+/** The API family of a path. */
+export function familyOf(path: string): ApiFamily {
+  if (path.startsWith(ADMIN_PREFIX)) return 'admin';
+  return path.startsWith('/rest/') ? 'jira' : 'github';
+}
+
+/** The path of a request, without its query string. */
+export function pathOf(request: FastifyRequest): string {
+  const url = request.raw.url ?? request.url;
+  const q = url.indexOf('?');
+  return q === -1 ? url : url.slice(0, q);
+}
+
+/** `http://host:port` as the client addressed us, for links that point back at the simulator. */
+export function baseUrlOf(request: FastifyRequest): string {
+  return `http://${request.headers.host ?? `${request.hostname}`}`;
+}
+
+/** The first value of a query parameter, if present. */
+export function queryParam(request: FastifyRequest, name: string): string | undefined {
+  const value = (request.query as Record<string, string | string[] | undefined> | undefined)?.[name];
+  return Array.isArray(value) ? value[0] : value;
+}
+
+/** A non-negative integer query parameter, `fallback` when absent or not a number. */
+export function intParam(request: FastifyRequest, name: string, fallback: number): number {
+  const raw = queryParam(request, name);
+  if (raw === undefined || !/^\d+$/.test(raw)) return fallback;
+  return Number(raw);
+}
+
+const GITHUB_DOCS = 'https://docs.github.com/rest';
+
+/** An error body in the shape the path's API uses. */
+export function errorBody(family: ApiFamily, message: string): unknown {
+  switch (family) {
+    case 'github':
+      return { message, documentation_url: GITHUB_DOCS };
+    case 'jira':
+      return { errorMessages: [message], errors: {} };
+    case 'admin':
+      return { error: { code: 'E_SIM_BAD_REQUEST', message } };
+  }
+}
+
+/** Sends a JSON body (serialised here, so the bytes hashed for an ETag are the bytes sent). */
+export function sendJson(reply: FastifyReply, status: number, body: unknown): FastifyReply {
+  const json = typeof body === 'string' ? body : JSON.stringify(body);
+  return reply.code(status).type('application/json; charset=utf-8').send(json);
+}
+
+/** Resolves after `ms` milliseconds (immediately for 0). */
+export function sleep(ms: number): Promise<void> {
+  return ms <= 0 ? Promise.resolve() : new Promise((resolve) => setTimeout(resolve, ms));
+}
