@@ -129,10 +129,13 @@ export class BullmqJobQueue implements JobQueue {
   }
 
   async getJob(jobId: string): Promise<JobView | undefined> {
+    // State first, then the data: read the other way round, a job finishing in between would
+    // show as completed with the result it did not have yet.
+    const rawState = await this.#metrics.getJobState(jobId);
     const parent = await this.#metrics.getJob(jobId);
-    if (!parent) return undefined;
+    if (!parent || rawState === 'unknown') return undefined;
     const child = await this.#sync.getJob(`${jobId}-fetch`);
-    const state = STATES[await parent.getState()] ?? 'unknown';
+    const state = STATES[rawState] ?? 'unknown';
     const active = state !== 'completed' && state !== 'failed';
     return {
       id: jobId,

@@ -46,7 +46,11 @@ export function nextLink(link: string | null): string | undefined {
   return undefined;
 }
 
-async function paginate<T>(client: ExternalClient, first: string, onPage: (count: number) => void): Promise<{ items: T[]; changed: boolean }> {
+async function paginate<T>(
+  client: ExternalClient,
+  first: string,
+  onPage: (count: number) => void,
+): Promise<{ items: T[]; changed: boolean }> {
   const items: T[] = [];
   let changed = false;
   let url: string | undefined = first;
@@ -64,9 +68,15 @@ async function paginate<T>(client: ExternalClient, first: string, onPage: (count
 const date = (value: string | null | undefined) => (value ? new Date(value) : null);
 
 /** Fetches everything the metrics need from one repository. */
-export async function fetchGithub(client: ExternalClient, config: GithubConfig, progress: Progress): Promise<FetchResult> {
+export async function fetchGithub(
+  client: ExternalClient,
+  config: GithubConfig,
+  progress: Progress,
+): Promise<FetchResult> {
   const repo = `/repos/${encodeURIComponent(config.owner)}/${encodeURIComponent(config.repo)}`;
-  const pulls = await paginate<PullRequest>(client, `${repo}/pulls?state=all&per_page=100`, (n) => progress('pull requests', n));
+  const pulls = await paginate<PullRequest>(client, `${repo}/pulls?state=all&per_page=100`, (n) =>
+    progress('pull requests', n),
+  );
   let changed = pulls.changed;
   const items: WorkItemInput[] = [];
 
@@ -94,7 +104,9 @@ export async function fetchGithub(client: ExternalClient, config: GithubConfig, 
     progress('reviews', index + 1, pulls.items.length);
   }
 
-  const deployments = await paginate<Deployment>(client, `${repo}/deployments?per_page=100`, (n) => progress('deployments', n));
+  const deployments = await paginate<Deployment>(client, `${repo}/deployments?per_page=100`, (n) =>
+    progress('deployments', n),
+  );
   changed ||= deployments.changed;
   for (const [index, deployment] of deployments.items.entries()) {
     const statuses = await client.get<DeploymentStatus[]>(`${repo}/deployments/${deployment.id}/statuses?per_page=100`);

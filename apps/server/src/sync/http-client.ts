@@ -114,7 +114,10 @@ export class ExternalClient {
         this.stats.notModified++;
         return { body: stored.body, status: 304, headers: response.headers, changed: false };
       }
-      if (response.status === 429 || (response.status === 403 && response.headers.get('x-ratelimit-remaining') === '0')) {
+      if (
+        response.status === 429 ||
+        (response.status === 403 && response.headers.get('x-ratelimit-remaining') === '0')
+      ) {
         await response.body?.cancel();
         // Waiting out a rate limit is not a failure: it has its own (generous) budget.
         if (++rateLimitWaits > 20) throw new Error(`${url}: still rate limited after 20 waits`);
@@ -125,7 +128,9 @@ export class ExternalClient {
       }
       if (response.status === 401) {
         await response.body?.cancel();
-        throw new UnrecoverableJobError(`${new URL(url).host} rejected the credentials (401): update the integration's token`);
+        throw new UnrecoverableJobError(
+          `${new URL(url).host} rejected the credentials (401): update the integration's token`,
+        );
       }
       if (response.status >= 500) {
         await response.body?.cancel();

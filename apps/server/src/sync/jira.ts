@@ -38,7 +38,14 @@ interface SearchPage {
   isLast?: boolean;
 }
 interface SprintPage {
-  values: { id: number; name: string; state: string; startDate?: string | null; endDate?: string | null; completeDate?: string | null }[];
+  values: {
+    id: number;
+    name: string;
+    state: string;
+    startDate?: string | null;
+    endDate?: string | null;
+    completeDate?: string | null;
+  }[];
   isLast?: boolean;
   startAt?: number;
   maxResults?: number;
@@ -83,14 +90,19 @@ export async function fetchJira(client: ExternalClient, config: JiraConfig, prog
     for (const issue of page.body.issues) {
       let histories = issue.changelog?.histories;
       if (histories === undefined) {
-        const log = await client.get<ChangelogPage>(`/rest/api/3/issue/${encodeURIComponent(issue.key)}/changelog?maxResults=100`);
+        const log = await client.get<ChangelogPage>(
+          `/rest/api/3/issue/${encodeURIComponent(issue.key)}/changelog?maxResults=100`,
+        );
         changed ||= log.changed;
         histories = log.body.values ?? [];
       }
       const { started, done } = statusTimes(histories);
       const sprints = issue.fields.customfield_10020 ?? [];
       const status = issue.fields.status?.name ?? 'unknown';
-      const finished = status === 'Done' ? (done ?? (issue.fields.resolutiondate ? new Date(issue.fields.resolutiondate) : null)) : null;
+      const finished =
+        status === 'Done'
+          ? (done ?? (issue.fields.resolutiondate ? new Date(issue.fields.resolutiondate) : null))
+          : null;
       items.push({
         kind: 'issue',
         externalId: issue.key,
@@ -106,13 +118,18 @@ export async function fetchJira(client: ExternalClient, config: JiraConfig, prog
       });
     }
     progress('issues', items.length);
-    token = page.body.isLast === false || (page.body.isLast === undefined && page.body.nextPageToken) ? page.body.nextPageToken : undefined;
+    token =
+      page.body.isLast === false || (page.body.isLast === undefined && page.body.nextPageToken)
+        ? page.body.nextPageToken
+        : undefined;
   } while (token);
 
   if (config.boardId !== undefined) {
     let startAt = 0;
     for (;;) {
-      const page = await client.get<SprintPage>(`/rest/agile/1.0/board/${config.boardId}/sprint?startAt=${startAt}&maxResults=50`);
+      const page = await client.get<SprintPage>(
+        `/rest/agile/1.0/board/${config.boardId}/sprint?startAt=${startAt}&maxResults=50`,
+      );
       changed ||= page.changed;
       for (const sprint of page.body.values ?? []) {
         items.push({

@@ -16,7 +16,19 @@ export interface IntegrationMetrics {
   workInProgress: number | null;
 }
 
-type Item = Pick<WorkItemInput, 'kind' | 'externalId' | 'state' | 'createdAt' | 'startedAt' | 'firstReviewAt' | 'finishedAt' | 'storyPoints' | 'sprint' | 'data'>;
+type Item = Pick<
+  WorkItemInput,
+  | 'kind'
+  | 'externalId'
+  | 'state'
+  | 'createdAt'
+  | 'startedAt'
+  | 'firstReviewAt'
+  | 'finishedAt'
+  | 'storyPoints'
+  | 'sprint'
+  | 'data'
+>;
 
 const HOUR = 3_600_000;
 const DAY = 24 * HOUR;
@@ -33,10 +45,16 @@ const round = (value: number | null) => (value === null ? null : Math.round(valu
 const hours = (from: Date, to: Date) => (to.getTime() - from.getTime()) / HOUR;
 
 /** Computes the metrics of a GitHub or Jira integration over `windowDays` ending at `now`. */
-export function computeMetrics(kind: 'github' | 'jira', items: readonly Item[], now: Date, windowDays: number): IntegrationMetrics {
+export function computeMetrics(
+  kind: 'github' | 'jira',
+  items: readonly Item[],
+  now: Date,
+  windowDays: number,
+): IntegrationMetrics {
   const start = now.getTime() - windowDays * DAY;
   const weeks = windowDays / 7;
-  const inWindow = (date: Date | null): date is Date => date !== null && date.getTime() > start && date.getTime() <= now.getTime();
+  const inWindow = (date: Date | null): date is Date =>
+    date !== null && date.getTime() > start && date.getTime() <= now.getTime();
 
   if (kind === 'github') {
     const pulls = items.filter((i) => i.kind === 'pull_request');
@@ -54,7 +72,9 @@ export function computeMetrics(kind: 'github' | 'jira', items: readonly Item[], 
       cycleTimeHours: null,
       leadTimeHours: round(median(leadTimes)),
       prMergeTimeHours: round(median(merged.map((p) => hours(p.createdAt, p.finishedAt!)))),
-      reviewTurnaroundHours: round(median(pulls.filter((p) => inWindow(p.firstReviewAt)).map((p) => hours(p.createdAt, p.firstReviewAt!)))),
+      reviewTurnaroundHours: round(
+        median(pulls.filter((p) => inWindow(p.firstReviewAt)).map((p) => hours(p.createdAt, p.firstReviewAt!))),
+      ),
       deploymentsPerWeek: round(items.filter((i) => i.kind === 'deployment' && inWindow(i.finishedAt)).length / weeks),
       sprintVelocity: null,
       workInProgress: pulls.filter((p) => p.state === 'open' && p.data?.draft !== true).length,
@@ -64,7 +84,10 @@ export function computeMetrics(kind: 'github' | 'jira', items: readonly Item[], 
   const issues = items.filter((i) => i.kind === 'issue');
   const done = issues.filter((i) => i.state === 'Done' && inWindow(i.finishedAt));
   const closedSprints = items
-    .filter((i) => i.kind === 'sprint' && i.state === 'closed' && i.finishedAt !== null && i.finishedAt.getTime() <= now.getTime())
+    .filter(
+      (i) =>
+        i.kind === 'sprint' && i.state === 'closed' && i.finishedAt !== null && i.finishedAt.getTime() <= now.getTime(),
+    )
     .sort((a, b) => b.finishedAt!.getTime() - a.finishedAt!.getTime())
     .slice(0, 3);
   const velocities = closedSprints.map((sprint) =>
@@ -74,7 +97,9 @@ export function computeMetrics(kind: 'github' | 'jira', items: readonly Item[], 
   );
   return {
     throughputPerWeek: round(done.length / weeks),
-    cycleTimeHours: round(median(done.filter((i) => i.startedAt !== null).map((i) => hours(i.startedAt!, i.finishedAt!)))),
+    cycleTimeHours: round(
+      median(done.filter((i) => i.startedAt !== null).map((i) => hours(i.startedAt!, i.finishedAt!))),
+    ),
     leadTimeHours: round(median(done.map((i) => hours(i.createdAt, i.finishedAt!)))),
     prMergeTimeHours: null,
     reviewTurnaroundHours: null,

@@ -64,13 +64,19 @@ export class SyncService {
     } catch {
       throw new UnrecoverableJobError(`integration ${integrationId} no longer exists`);
     }
-    const [run] = await db.insert(syncRuns).values({ integrationId, jobId, status: 'running' }).returning({ id: syncRuns.id });
+    const [run] = await db
+      .insert(syncRuns)
+      .values({ integrationId, jobId, status: 'running' })
+      .returning({ id: syncRuns.id });
     const runId = run!.id;
     await serverCache.cache.delete(cacheKeys.lastSync(integrationId));
     // Readers keep the last good metrics (STALE) while this sync runs, for up to the job retention.
-    await serverCache.cache.expire([cacheKeys.integrationMetrics(integrationId), cacheKeys.teamMetrics(integration.teamId)], {
-      staleFor: this.deps.config.JOB_RESULT_TTL_MS,
-    });
+    await serverCache.cache.expire(
+      [cacheKeys.integrationMetrics(integrationId), cacheKeys.teamMetrics(integration.teamId)],
+      {
+        staleFor: this.deps.config.JOB_RESULT_TTL_MS,
+      },
+    );
 
     const client = await this.#client(integration);
     try {
@@ -87,7 +93,14 @@ export class SyncService {
           }
         });
       }
-      return { integrationId, teamId: integration.teamId, runId, changed: result.changed, items: result.items.length, stats: client.stats };
+      return {
+        integrationId,
+        teamId: integration.teamId,
+        runId,
+        changed: result.changed,
+        items: result.items.length,
+        stats: client.stats,
+      };
     } catch (error) {
       await this.#fail(runId, integration, error, client.stats);
       throw error;
@@ -95,7 +108,9 @@ export class SyncService {
   }
 
   /** Step 2. */
-  async computeAndPublish(outcome: FetchOutcome): Promise<{ computed: boolean; metrics: Record<string, number | null> | null }> {
+  async computeAndPublish(
+    outcome: FetchOutcome,
+  ): Promise<{ computed: boolean; metrics: Record<string, number | null> | null }> {
     const { catalog } = this.deps;
     const db = catalog.db;
     const integration = await catalog.getIntegration(outcome.integrationId, { force: true });
@@ -104,7 +119,9 @@ export class SyncService {
     const [latest] = await db
       .select({ id: metricSnapshots.id })
       .from(metricSnapshots)
-      .where(and(eq(metricSnapshots.integrationId, outcome.integrationId), eq(metricSnapshots.windowDays, this.windowDays)))
+      .where(
+        and(eq(metricSnapshots.integrationId, outcome.integrationId), eq(metricSnapshots.windowDays, this.windowDays)),
+      )
       .orderBy(desc(metricSnapshots.computedAt))
       .limit(1);
     const computed = outcome.changed || !latest;
@@ -125,7 +142,11 @@ export class SyncService {
         stats: { ...outcome.stats, items: outcome.items, changed: outcome.changed, computed },
       })
       .where(eq(syncRuns.id, outcome.runId));
-    await this.deps.catalog.invalidator.after({ type: 'integration.synced', integrationId: outcome.integrationId, teamId: outcome.teamId });
+    await this.deps.catalog.invalidator.after({
+      type: 'integration.synced',
+      integrationId: outcome.integrationId,
+      teamId: outcome.teamId,
+    });
     // Warm the team's metrics so the first dashboard after a sync is a hit.
     await catalog.teamMetrics(outcome.teamId);
     await catalog.integrationMetrics(integration);
@@ -134,9 +155,15 @@ export class SyncService {
 
   /** Metrics of an integration over any window, from its stored work items (not cached). */
   async computeWindow(integration: IntegrationView, windowDays: number): Promise<Record<string, number | null>> {
-    const items = await this.deps.catalog.db.select().from(workItems).where(eq(workItems.integrationId, integration.id));
+    const items = await this.deps.catalog.db
+      .select()
+      .from(workItems)
+      .where(eq(workItems.integrationId, integration.id));
     const normalised = items.map((item) => ({ ...item, data: item.data ?? {} }));
-    return computeMetrics(integration.kind, normalised, new Date(this.#now()), windowDays) as unknown as Record<string, number | null>;
+    return computeMetrics(integration.kind, normalised, new Date(this.#now()), windowDays) as unknown as Record<
+      string,
+      number | null
+    >;
   }
 
   async #client(integration: IntegrationView): Promise<ExternalClient> {

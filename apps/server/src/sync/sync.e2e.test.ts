@@ -4,79 +4,12 @@
  * from the data set, see docs/METRICS.md); revalidation with 304s; backoff under 429/500; task
  * result retention with a fake clock.
  */
-import { createSimulator, DEFAULT_GITHUB_TOKEN, DEFAULT_JIRA_CREDENTIALS, type Simulator } from '@agiletrack/api-simulator';
+import { createSimulator, type Simulator } from '@agiletrack/api-simulator';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { MemoryJobQueue } from '../jobs/memory-queue.ts';
 import { startTestServer, type TestServer } from '../testing/harness.ts';
+import { AS_OF, connect, EXPECTED, sync, waitForJob } from '../testing/sync-helpers.ts';
 import { createSyncProcessor } from './processor.ts';
-
-/** The data set's metrics are computed as of this instant (a 28-day window: 2023-12-23 → 2024-01-20). */
-export const AS_OF = Date.parse('2024-01-20T00:00:00Z');
-
-/** Hand-computed from tools/api-simulator/src/dataset/fixed.ts. */
-export const EXPECTED = {
-  github: {
-    throughputPerWeek: 0.5, // PRs #1 and #2 merged in the window, 4 weeks
-    cycleTimeHours: null,
-    leadTimeHours: 5.17, // #1: opened 09:00, deployment 101 succeeded 14:10 (5 h 10 min); #2 never deployed (102 failed)
-    prMergeTimeHours: 15, // median of 4 h (#1) and 26 h (#2)
-    reviewTurnaroundHours: 2, // #1 first review after 2 h, #2 after 2 h
-    deploymentsPerWeek: 0.25, // one successful deployment (101)
-    sprintVelocity: null,
-    workInProgress: 1, // #3 is open
-  },
-  jira: {
-    throughputPerWeek: 0.75, // AT-1, AT-2, AT-3 done in the window
-    cycleTimeHours: 48, // median of 48 h (AT-1), 168 h (AT-2), 48 h (AT-3)
-    leadTimeHours: 192, // median of 168 h, 288 h, 192 h
-    prMergeTimeHours: null,
-    reviewTurnaroundHours: null,
-    deploymentsPerWeek: null,
-    sprintVelocity: 8, // closed sprint 1: AT-1 (3) + AT-2 (5)
-    workInProgress: 1, // AT-4
-  },
-};
-
-/** Polls a job until it finishes; returns it. */
-export async function waitForJob(t: TestServer, jobId: string, timeoutMs = 30_000): Promise<Record<string, unknown>> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const response = await t.request({ method: 'GET', url: `/api/jobs/${jobId}` });
-    const job = response.json().job as Record<string, unknown>;
-    if (job.state === 'completed' || job.state === 'failed') return job;
-    if (Date.now() > deadline) throw new Error(`job ${jobId} still ${String(job.state)}`);
-    await new Promise((resolve) => setTimeout(resolve, 25));
-  }
-}
-
-/** Creates the two integrations pointing at the simulator; returns their ids. */
-export async function connect(t: TestServer, sim: Simulator): Promise<{ github: number; jira: number }> {
-  const github = await t.request({
-    method: 'POST',
-    url: `/api/teams/${t.ids.teamA}/integrations`,
-    payload: { kind: 'github', name: 'web', config: { owner: 'acme', repo: 'web', baseUrl: sim.url }, credentials: { token: DEFAULT_GITHUB_TOKEN } },
-  });
-  const jira = await t.request({
-    method: 'POST',
-    url: `/api/teams/${t.ids.teamA}/integrations`,
-    payload: {
-      kind: 'jira',
-      name: 'AT board',
-      config: { baseUrl: sim.url, projectKey: 'AT', boardId: 1, email: DEFAULT_JIRA_CREDENTIALS.email },
-      credentials: { apiToken: DEFAULT_JIRA_CREDENTIALS.apiToken },
-    },
-  });
-  expect(github.statusCode).toBe(201);
-  expect(jira.statusCode).toBe(201);
-  return { github: github.json().integration.id, jira: jira.json().integration.id };
-}
-
-/** Starts a sync through the API and waits for it. */
-export async function sync(t: TestServer, integrationId: number): Promise<Record<string, unknown>> {
-  const started = await t.request({ method: 'POST', url: `/api/integrations/${integrationId}/sync` });
-  expect(started.statusCode).toBe(202);
-  return waitForJob(t, started.json().jobId);
-}
 
 describe('sync end to end (embedded)', () => {
   let sim: Simulator;
@@ -149,10 +82,17 @@ describe('sync end to end (embedded)', () => {
   });
 
   it('finishes a sync through 429s and 500s without exceeding the limit, serving the last good values meanwhile', async () => {
-    const before = (await t.request({ method: 'GET', url: `/api/integrations/${ids.github}/metrics`, as: 'alice' })).json();
+    const before = (
+      await t.request({ method: 'GET', url: `/api/integrations/${ids.github}/metrics`, as: 'alice' })
+    ).json();
     sim.reset();
     // An upstream change, so the sync has something new to store.
-    sim.dataset.addPullRequest('acme', 'web', { user: 'erin', title: 'Faster sync', created_at: '2024-01-15T08:00:00Z', merged_at: '2024-01-15T12:00:00Z' });
+    sim.dataset.addPullRequest('acme', 'web', {
+      user: 'erin',
+      title: 'Faster sync',
+      created_at: '2024-01-15T08:00:00Z',
+      merged_at: '2024-01-15T12:00:00Z',
+    });
     sim.setFaults([
       { path: '/repos/:owner/:repo/pulls', times: 2, fault: { type: 'rate-limit', retryAfterSeconds: 0 } },
       { path: '/repos/:owner/:repo/pulls/:number/reviews', times: 2, fault: { type: 'status', status: 500 } },
@@ -182,7 +122,12 @@ describe('sync end to end (embedded)', () => {
     const bad = await t.request({
       method: 'POST',
       url: `/api/teams/${t.ids.teamA}/integrations`,
-      payload: { kind: 'github', name: 'bad token', config: { owner: 'acme', repo: 'web', baseUrl: sim.url }, credentials: { token: 'wrong' } },
+      payload: {
+        kind: 'github',
+        name: 'bad token',
+        config: { owner: 'acme', repo: 'web', baseUrl: sim.url },
+        credentials: { token: 'wrong' },
+      },
     });
     sim.reset();
     const job = await sync(t, bad.json().integration.id);
@@ -190,7 +135,10 @@ describe('sync end to end (embedded)', () => {
     expect(job.attempts).toBe(1);
     expect(String(job.failedReason)).toMatch(/rejected the credentials/);
     expect(sim.counts().byStatus['401']).toBe(1);
-    const lastSync = await t.request({ method: 'GET', url: `/api/integrations/${bad.json().integration.id}/last-sync` });
+    const lastSync = await t.request({
+      method: 'GET',
+      url: `/api/integrations/${bad.json().integration.id}/last-sync`,
+    });
     expect(lastSync.json().lastSync.status).toBe('failed');
   });
 
@@ -203,7 +151,10 @@ describe('sync end to end (embedded)', () => {
     clock += 1;
     expect((await t.request({ method: 'GET', url: `/api/jobs/${jobId}` })).statusCode).toBe(404);
     // The computed metrics carry the same one-hour lifetime in the shared tier, with no grace.
-    const rows = await t.server.deps.database.sql.query("SELECT expires_at FROM agiletrack_cache WHERE key LIKE '%metrics_' || $1", [String(ids.jira)]);
+    const rows = await t.server.deps.database.sql.query(
+      "SELECT expires_at FROM agiletrack_cache WHERE key LIKE '%metrics_' || $1",
+      [String(ids.jira)],
+    );
     const expiresAt = Number((rows.rows[0] as { expires_at: string }).expires_at);
     expect(expiresAt - Date.now()).toBeGreaterThan(3_600_000 - 60_000);
     expect(expiresAt - Date.now()).toBeLessThanOrEqual(3_600_000);

@@ -32,7 +32,15 @@ export interface TestServer {
   readonly prefix: string;
   readonly secretKey: string;
   readonly tokens: Record<TestUser, string>;
-  readonly ids: { admin: number; alice: number; bob: number; teamA: number; teamB: number; integrationA: number; integrationB: number };
+  readonly ids: {
+    admin: number;
+    alice: number;
+    bob: number;
+    teamA: number;
+    teamB: number;
+    integrationA: number;
+    integrationB: number;
+  };
   /** Statements the application sent to the database so far. */
   queries(): number;
   /** `app.inject` as a user (bearer token), or anonymous with `as: null`. */
@@ -81,9 +89,24 @@ export async function startTestServer(mode: TestMode, options: JoinOptions = {})
   let tokens = join?.tokens;
   let ids = join?.ids;
   if (!tokens || !ids) {
-    const admin = await accounts.createUser({ email: 'admin@test.local', name: 'Admin', password: 'admin-password-1', role: 'admin' });
-    const alice = await accounts.createUser({ email: 'alice@test.local', name: 'Alice', password: 'alice-password-1', role: 'member' });
-    const bob = await accounts.createUser({ email: 'bob@test.local', name: 'Bob', password: 'bob-password-1', role: 'member' });
+    const admin = await accounts.createUser({
+      email: 'admin@test.local',
+      name: 'Admin',
+      password: 'admin-password-1',
+      role: 'admin',
+    });
+    const alice = await accounts.createUser({
+      email: 'alice@test.local',
+      name: 'Alice',
+      password: 'alice-password-1',
+      role: 'member',
+    });
+    const bob = await accounts.createUser({
+      email: 'bob@test.local',
+      name: 'Bob',
+      password: 'bob-password-1',
+      role: 'member',
+    });
     const teamA = await catalog.createTeam({ name: 'Team A', description: 'alpha', memberIds: [alice] });
     const teamB = await catalog.createTeam({ name: 'Team B', description: 'beta', memberIds: [bob] });
     const integrationA = await catalog.createIntegration(teamA.id, {
@@ -103,7 +126,15 @@ export async function startTestServer(mode: TestMode, options: JoinOptions = {})
       alice: await accounts.createApiToken(alice, 'tests'),
       bob: await accounts.createApiToken(bob, 'tests'),
     };
-    ids = { admin, alice, bob, teamA: teamA.id, teamB: teamB.id, integrationA: integrationA.id, integrationB: integrationB.id };
+    ids = {
+      admin,
+      alice,
+      bob,
+      teamA: teamA.id,
+      teamB: teamB.id,
+      integrationA: integrationA.id,
+      integrationB: integrationB.id,
+    };
   }
   const owned = !join;
   const finalTokens = tokens;

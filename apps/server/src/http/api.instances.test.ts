@@ -1,0 +1,269 @@
+/**
+ * Two API instances on one database (DESIGN sections 5 and 6). With Redis, a write on instance 1
+ * reaches instance 2's L1 over the bus before the write's response, and a slow reader on
+ * instance 2 cannot put the old value back. Without Redis there is no bus: instance 2 may serve
+ * its L1 copy until the L1 TTL ends, and the tests pin that window down with the clock instead
+ * of sleeping. The embedded mode (PGlite in memory) cannot be shared, so it has no second instance.
+ */
+import type { LightMyRequestResponse } from 'fastify';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
+import type { TeamView } from '../services/views.ts';
+import { startTestServer, TEST_MODES, type TestMode, type TestServer } from '../testing/harness.ts';
+
+type RequestOptions = Parameters<TestServer['request']>[0];
+
+/** Secrets or credential fields found in a response body (DESIGN section 7: never returned). */
+function leaksIn(body: string): string[] {
+  const found = ['SECRET_A', 'SECRET_B'].filter((secret) => body.includes(secret));
+  const walk = (value: unknown): void => {
+    if (Array.isArray(value)) value.forEach(walk);
+    else if (value !== null && typeof value === 'object') {
+      for (const [key, inner] of Object.entries(value)) {
+        if (key === 'credentials' || key === 'credentialsEncrypted') found.push(`field ${key}`);
+        walk(inner);
+      }
+    }
+  };
+  try {
+    walk(JSON.parse(body));
+  } catch {
+    // Not JSON (raw event-stream text): the substring check above covers it.
+  }
+  return found;
+}
+
+/** Resolves when `predicate` holds, polling briefly; fails after `ms`. */
+async function until(predicate: () => boolean, ms: number, what: string): Promise<void> {
+  const deadline = Date.now() + ms;
+  while (!predicate()) {
+    if (Date.now() > deadline) throw new Error(`timed out after ${ms} ms waiting for ${what}`);
+    await new Promise((resolve) => setTimeout(resolve, 5));
+  }
+}
+
+/** A promise with its resolver, to hold a factory until the test lets it go. */
+function gate<T>() {
+  let open!: (value: T) => void;
+  const promise = new Promise<T>((resolve) => {
+    open = resolve;
+  });
+  return { promise, open };
+}
+
+const how = (response: LightMyRequestResponse) => `${response.headers['x-cache']} ${response.headers['x-cache-tier']}`;
+const SHARED_MODES = TEST_MODES.filter((mode) => mode !== 'embedded');
+const L1_TTL_MS = 30_000;
+
+describe.each(SHARED_MODES)('two instances (%s)', (mode: TestMode) => {
+  let one: TestServer;
+  let two: TestServer;
+  const bodies: string[] = [];
+  let counter = 0;
+
+  beforeAll(async () => {
+    one = await startTestServer(mode);
+    two = await startTestServer(mode, { join: one });
+  });
+  afterAll(async () => {
+    await two?.close();
+    await one?.close();
+  });
+
+  async function request(t: TestServer, options: RequestOptions): Promise<LightMyRequestResponse> {
+    const response = await t.request(options);
+    bodies.push(response.body);
+    return response;
+  }
+
+  /** A team made on instance 1, named uniquely. */
+  async function newTeam(): Promise<{ id: number; name: string; url: string; key: string }> {
+    const name = `Shared ${++counter} ${Date.now()}`;
+    const response = await request(one, { method: 'POST', url: '/api/teams', payload: { name, memberIds: [one.ids.alice] } });
+    expect(response.statusCode).toBe(201);
+    const id = response.json().team.id as number;
+    return { id, name, url: `/api/teams/${id}`, key: `team_${id}` };
+  }
+
+  /** Reads `url` on instance 2 (as the admin) until it is an L1 HIT (the first read may come from L2 or the origin). */
+  async function cachedOnTwo(url: string): Promise<LightMyRequestResponse> {
+    await request(two, { method: 'GET', url });
+    const hit = await request(two, { method: 'GET', url });
+    expect(how(hit)).toBe('HIT l1');
+    return hit;
+  }
+
+  it("serves instance 1's cached value from the shared L2 on instance 2, then from its own L1", async () => {
+    const team = await newTeam();
+    await request(one, { method: 'GET', url: team.url, as: 'alice' }); // the create already filled L1 and L2
+    const before = one.queries();
+    const first = await request(two, { method: 'GET', url: team.url, as: 'alice' });
+    expect({ how: how(first), name: first.json().team.name }).toEqual({ how: 'HIT l2', name: team.name });
+    const second = await request(two, { method: 'GET', url: team.url, as: 'alice' });
+    expect(how(second)).toBe('HIT l1');
+    // The two instances share one database: instance 2 made no statement for either read.
+    expect(one.queries()).toBe(before);
+  });
+
+  if (mode === 'redis') {
+    it('serves the new value on instance 2 as soon as the PATCH on instance 1 has returned', async () => {
+      const team = await newTeam();
+      for (let round = 1; round <= 5; round++) {
+        const old = await cachedOnTwo(team.url);
+        const name = `${team.name} v${round}`;
+        expect(old.json().team.name).not.toBe(name);
+        const patch = await request(one, { method: 'PATCH', url: team.url, payload: { name } });
+        expect(patch.statusCode).toBe(200);
+        const after = await request(two, { method: 'GET', url: team.url, as: 'alice' });
+        expect({ round, name: after.json().team.name }).toEqual({ round, name });
+        const list = await request(two, { method: 'GET', url: '/api/teams', as: 'alice' });
+        expect(list.json().teams).toContainEqual(expect.objectContaining({ id: team.id, name }));
+      }
+    });
+
+    it('applies a membership change made on instance 1 to requests on instance 2', async () => {
+      const team = await newTeam();
+      await cachedOnTwo(team.url);
+      await request(one, { method: 'PATCH', url: team.url, payload: { memberIds: [] } });
+      const refused = await request(two, { method: 'GET', url: team.url, as: 'alice' });
+      expect(refused.statusCode).toBe(403);
+    });
+
+    it('drops keys on instance 2 once the bus delivers an admin clear made on instance 1', async () => {
+      const team = await newTeam();
+      const cache2 = two.server.deps.serverCache.cache;
+      for (const [query, url] of [
+        [`tag=team:${team.id}`, team.url],
+        ['key=teams', '/api/teams'],
+        ['prefix=team_', team.url],
+      ] as const) {
+        await cachedOnTwo(url);
+        const received = cache2.stats().bus.received;
+        expect((await request(one, { method: 'DELETE', url: `/api/admin/cache?${query}` })).statusCode).toBe(200);
+        // The clear returns once published; another instance applies it when the message arrives.
+        await until(() => cache2.stats().bus.received > received, 2_000, `the ${query} clear on instance 2`);
+        expect({ query, how: how(await request(two, { method: 'GET', url })) }).toEqual({ query, how: 'MISS origin' });
+      }
+    });
+
+    it('a slow reader on instance 2 cannot put the old team back after a PATCH on instance 1', async () => {
+      const team = await newTeam();
+      const cache2 = two.server.deps.serverCache.cache;
+      const old = (await cache2.get<TeamView>(team.key))!;
+      expect(old.name).toBe(team.name);
+      await cache2.delete(team.key);
+
+      const release = gate<TeamView>();
+      const started = gate<void>();
+      const reader = cache2.getOrSet<TeamView>(
+        team.key,
+        () => {
+          started.open();
+          return release.promise;
+        },
+        { forceFresh: false, tags: [`team:${team.id}`], ttl: 3_600_000 },
+      );
+      await started.promise;
+
+      let deletes = 0;
+      const stop = cache2.on('bus-message', (event) => {
+        if (event.message.type === 'delete') deletes++;
+      });
+      const received = cache2.stats().bus.received;
+      const name = `${team.name} (renamed during a slow read on instance 2)`;
+      // Instance 1's read-back waits for instance 2's lock on the key, so the PATCH is awaited after the release.
+      const patch = request(one, { method: 'PATCH', url: team.url, payload: { name } });
+      try {
+        await until(() => cache2.stats().bus.received > received && deletes > 0, 5_000, "the PATCH's invalidation on instance 2");
+      } finally {
+        stop();
+      }
+      release.open(old);
+      expect((await reader).name).toBe(team.name); // its read began before the write
+      const patched = await patch;
+      expect(patched.statusCode).toBe(200);
+      expect(patched.json().team.name).toBe(name);
+
+      for (const t of [two, one]) {
+        const read = await request(t, { method: 'GET', url: team.url, as: 'alice' });
+        expect(read.json().team.name).toBe(name);
+      }
+      expect((await cache2.getEntry<TeamView>(team.key))?.value.name).toBe(name);
+    });
+
+    it("pushes instance 1's write to an SSE stream on instance 2", async () => {
+      const team = await newTeam();
+      const baseUrl = await two.server.app.listen({ port: 0, host: '127.0.0.1' });
+      const abort = new AbortController();
+      const timer = setTimeout(() => abort.abort(), 5_000);
+      let text = '';
+      try {
+        const response = await fetch(`${baseUrl}/api/events`, { headers: { authorization: `Bearer ${two.tokens.alice}` }, signal: abort.signal });
+        expect(response.status).toBe(200);
+        const reader = response.body!.getReader();
+        const decoder = new TextDecoder();
+        const readUntil = async (marker: string) => {
+          while (!text.includes(marker)) {
+            const { value, done } = await reader.read();
+            if (done) throw new Error(`stream ended before ${marker}`);
+            text += decoder.decode(value, { stream: true });
+          }
+        };
+        await readUntil('event: ready');
+        await request(one, { method: 'PATCH', url: team.url, payload: { description: 'from instance 1' } });
+        await readUntil('event: invalidate');
+        const block = text.slice(text.indexOf('event: invalidate')).split('\n\n')[0]!;
+        const data = JSON.parse(block.split('\n').find((line) => line.startsWith('data:'))!.slice(5));
+        expect(data).toEqual({ type: 'team.updated', teamId: String(team.id), keys: expect.arrayContaining([team.key]) });
+      } finally {
+        clearTimeout(timer);
+        abort.abort();
+        bodies.push(text);
+      }
+    });
+  }
+
+  if (mode === 'postgres') {
+    it('without Redis, instance 2 may serve its L1 copy after a PATCH on instance 1, for at most the L1 TTL', async () => {
+      const team = await newTeam();
+      const cache2 = two.server.deps.serverCache.cache;
+      const sql = one.server.deps.database.sql;
+      const l2Row = async () =>
+        (await sql.query<{ value: string }>('SELECT value FROM agiletrack_cache WHERE key = $1', [`agiletrack:v1:${team.key}`])).rows[0]?.value;
+
+      await cachedOnTwo(team.url);
+      const name = `${team.name} (renamed on instance 1)`;
+      const patch = await request(one, { method: 'PATCH', url: team.url, payload: { name } });
+      expect(patch.json().team.name).toBe(name);
+
+      // The shared L2 (the Postgres table) no longer holds the old value: the write deleted it and
+      // its read-back stored the new one. Instance 1 serves the new value.
+      const row = await l2Row();
+      expect(row).toContain(name);
+      expect((await request(one, { method: 'GET', url: team.url, as: 'alice' })).json().team.name).toBe(name);
+
+      // Instance 2 heard nothing (no bus) and still answers from its L1…
+      const stale = await request(two, { method: 'GET', url: team.url, as: 'alice' });
+      expect({ how: how(stale), name: stale.json().team.name }).toEqual({ how: 'HIT l1', name: team.name });
+      // …but that copy expires within the L1 TTL of its own making (the memory tier caps the entry's times).
+      expect(two.server.deps.config.CACHE_L1_TTL_MS).toBe(L1_TTL_MS);
+      const entry = await cache2.getEntry<TeamView>(team.key);
+      expect(entry).toMatchObject({ tier: 'memory', stale: false });
+      expect(entry!.value.name).toBe(team.name);
+      expect(entry!.staleUntil - Date.now()).toBeLessThanOrEqual(L1_TTL_MS);
+
+      // Move the clock past that bound (no sleeping): instance 2 now reads the new value from L2.
+      vi.useFakeTimers({ toFake: ['Date'], now: entry!.staleUntil + 1 });
+      try {
+        const fresh = await request(two, { method: 'GET', url: team.url, as: 'alice' });
+        expect({ how: how(fresh), name: fresh.json().team.name }).toEqual({ how: 'HIT l2', name });
+      } finally {
+        vi.useRealTimers();
+      }
+    });
+  }
+
+  it('returned no credentials in any response of this block', () => {
+    expect(bodies.length).toBeGreaterThan(5);
+    expect(bodies.flatMap(leaksIn)).toEqual([]);
+  });
+});

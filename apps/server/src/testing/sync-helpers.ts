@@ -1,0 +1,77 @@
+/** Shared by the end-to-end sync tests: the fixed data set's hand-computed metrics and API helpers. */
+import { DEFAULT_GITHUB_TOKEN, DEFAULT_JIRA_CREDENTIALS, type Simulator } from '@agiletrack/api-simulator';
+import { expect } from 'vitest';
+import type { TestServer } from './harness.ts';
+
+/** The data set's metrics are computed as of this instant (a 28-day window: 2023-12-23 → 2024-01-20). */
+export const AS_OF = Date.parse('2024-01-20T00:00:00Z');
+
+/** Hand-computed from tools/api-simulator/src/dataset/fixed.ts. */
+export const EXPECTED = {
+  github: {
+    throughputPerWeek: 0.5, // PRs #1 and #2 merged in the window, 4 weeks
+    cycleTimeHours: null,
+    leadTimeHours: 5.17, // #1: opened 09:00, deployment 101 succeeded 14:10 (5 h 10 min); #2 never deployed (102 failed)
+    prMergeTimeHours: 15, // median of 4 h (#1) and 26 h (#2)
+    reviewTurnaroundHours: 2, // #1 first review after 2 h, #2 after 2 h
+    deploymentsPerWeek: 0.25, // one successful deployment (101)
+    sprintVelocity: null,
+    workInProgress: 1, // #3 is open
+  },
+  jira: {
+    throughputPerWeek: 0.75, // AT-1, AT-2, AT-3 done in the window
+    cycleTimeHours: 48, // median of 48 h (AT-1), 168 h (AT-2), 48 h (AT-3)
+    leadTimeHours: 192, // median of 168 h, 288 h, 192 h
+    prMergeTimeHours: null,
+    reviewTurnaroundHours: null,
+    deploymentsPerWeek: null,
+    sprintVelocity: 8, // closed sprint 1: AT-1 (3) + AT-2 (5)
+    workInProgress: 1, // AT-4
+  },
+};
+
+/** Polls a job until it finishes; returns it. */
+export async function waitForJob(t: TestServer, jobId: string, timeoutMs = 30_000): Promise<Record<string, unknown>> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const response = await t.request({ method: 'GET', url: `/api/jobs/${jobId}` });
+    const job = response.json().job as Record<string, unknown>;
+    if (job.state === 'completed' || job.state === 'failed') return job;
+    if (Date.now() > deadline) throw new Error(`job ${jobId} still ${String(job.state)}`);
+    await new Promise((resolve) => setTimeout(resolve, 25));
+  }
+}
+
+/** Creates the two integrations pointing at the simulator; returns their ids. */
+export async function connect(t: TestServer, sim: Simulator): Promise<{ github: number; jira: number }> {
+  const github = await t.request({
+    method: 'POST',
+    url: `/api/teams/${t.ids.teamA}/integrations`,
+    payload: {
+      kind: 'github',
+      name: 'web',
+      config: { owner: 'acme', repo: 'web', baseUrl: sim.url },
+      credentials: { token: DEFAULT_GITHUB_TOKEN },
+    },
+  });
+  const jira = await t.request({
+    method: 'POST',
+    url: `/api/teams/${t.ids.teamA}/integrations`,
+    payload: {
+      kind: 'jira',
+      name: 'AT board',
+      config: { baseUrl: sim.url, projectKey: 'AT', boardId: 1, email: DEFAULT_JIRA_CREDENTIALS.email },
+      credentials: { apiToken: DEFAULT_JIRA_CREDENTIALS.apiToken },
+    },
+  });
+  expect(github.statusCode).toBe(201);
+  expect(jira.statusCode).toBe(201);
+  return { github: github.json().integration.id, jira: jira.json().integration.id };
+}
+
+/** Starts a sync through the API and waits for it. */
+export async function sync(t: TestServer, integrationId: number): Promise<Record<string, unknown>> {
+  const started = await t.request({ method: 'POST', url: `/api/integrations/${integrationId}/sync` });
+  expect(started.statusCode).toBe(202);
+  return waitForJob(t, started.json().jobId);
+}
