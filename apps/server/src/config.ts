@@ -54,7 +54,11 @@ const ConfigSchema = z.object({
     .regex(/^[A-Za-z0-9_:.-]{1,64}:$/, 'must be letters, digits, _ . - : and end with ":"')
     .default('agiletrack:v1:'),
   CACHE_L1_TTL_MS: duration(30_000),
-  CACHE_L1_MAX_BYTES: z.coerce.number().int().positive().default(64 * 1024 * 1024),
+  CACHE_L1_MAX_BYTES: z.coerce
+    .number()
+    .int()
+    .positive()
+    .default(64 * 1024 * 1024),
   CACHE_L2_TTL_MS: duration(3_600_000),
   CACHE_TIER_DEADLINE_MS: duration(50),
   JOB_RESULT_TTL_MS: duration(3_600_000),
@@ -99,7 +103,10 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
 }
 
 /** Which services the configuration selects (DESIGN section 6). */
-export function describeMode(config: Config): { database: 'pglite' | 'postgres'; cache: 'redis' | 'redis-cluster' | 'database' } {
+export function describeMode(config: Config): {
+  database: 'pglite' | 'postgres';
+  cache: 'redis' | 'redis-cluster' | 'database';
+} {
   return {
     database: config.DATABASE_URL ? 'postgres' : 'pglite',
     cache: config.REDIS_CLUSTER_NODES ? 'redis-cluster' : config.REDIS_URL ? 'redis' : 'database',

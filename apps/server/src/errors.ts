@@ -42,7 +42,8 @@ export class AppError extends Error {
 /** Shorthands for the common cases. */
 export const notFound = (what: string) => new AppError('E_NOT_FOUND', `${what} not found`);
 export const forbidden = (message = 'you do not have access to this resource') => new AppError('E_FORBIDDEN', message);
-export const unauthenticated = (message = 'log in or send a valid API token') => new AppError('E_UNAUTHENTICATED', message);
+export const unauthenticated = (message = 'log in or send a valid API token') =>
+  new AppError('E_UNAUTHENTICATED', message);
 
 /** Maps any thrown value to an AppError (unknown ones become E_INTERNAL without leaking details). */
 export function toAppError(error: unknown): AppError {

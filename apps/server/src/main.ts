@@ -5,6 +5,7 @@
  */
 import { ConfigError, describeMode, loadConfig } from './config.ts';
 import { DEMO_USERS, seedDemo } from './demo/seed.ts';
+import { demoSources, startDemoSimulator, syncDemo } from './demo/simulator.ts';
 import { createServer } from './server.ts';
 
 async function main(): Promise<void> {
@@ -20,18 +21,23 @@ async function main(): Promise<void> {
   }
   const mode = describeMode(config);
   const started = performance.now();
+  const demo = config.DEMO || mode.database === 'pglite';
+  // The demo's GitHub and Jira: the simulator, in this process unless SIMULATOR_URL points elsewhere.
+  const simulator = demo && !config.SIMULATOR_URL ? await startDemoSimulator() : undefined;
   const server = await createServer({ config });
   const { app, deps } = server;
-  const demo = config.DEMO || mode.database === 'pglite';
+  const simulatorUrl = config.SIMULATOR_URL ?? simulator?.url ?? 'http://127.0.0.1:4010';
   const seeded = demo
     ? await seedDemo({
         db: deps.catalog.db,
         accounts: deps.accounts,
         catalog: deps.catalog,
-        simulatorUrl: config.SIMULATOR_URL ?? 'http://127.0.0.1:4010',
+        simulatorUrl,
+        sources: demoSources(simulator),
       })
     : false;
   const address = await app.listen({ host: config.HOST, port: config.PORT });
+  if (demo) void syncDemo(server);
 
   const lines = [
     '',
@@ -40,9 +46,13 @@ async function main(): Promise<void> {
     `  health: ${address}/api/health   metrics: ${address}/metrics`,
   ];
   if (demo) {
-    lines.push(seeded ? '  demo data: created' : '  demo data: already present');
+    lines.push(
+      `${seeded ? '  demo data: created' : '  demo data: already present'}; syncing from the GitHub/Jira simulator at ${simulatorUrl}`,
+    );
     for (const user of DEMO_USERS) lines.push(`  login (${user.role}): ${user.email} / ${user.password}`);
-    lines.push(`  try: curl -c /tmp/at.cookie -H 'content-type: application/json' -d '{"email":"${DEMO_USERS[0]!.email}","password":"${DEMO_USERS[0]!.password}"}' ${address}/api/auth/login && curl -b /tmp/at.cookie ${address}/api/teams`);
+    lines.push(
+      `  try: curl -c /tmp/at.cookie -H 'content-type: application/json' -d '{"email":"${DEMO_USERS[0]!.email}","password":"${DEMO_USERS[0]!.password}"}' ${address}/api/auth/login && curl -b /tmp/at.cookie ${address}/api/teams`,
+    );
   }
   console.log(lines.join('\n'));
 
@@ -52,6 +62,7 @@ async function main(): Promise<void> {
     stopping = true;
     app.log.info({ signal }, 'shutting down');
     await server.close();
+    await simulator?.close();
     process.exit(0);
   };
   process.on('SIGINT', () => void stop('SIGINT'));

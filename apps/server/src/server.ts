@@ -3,6 +3,7 @@
  * services, the job queue and the HTTP app. `main.ts` runs it; tests build it with overrides.
  */
 import { drizzleCache } from '@agiletrack/cache/adapters/drizzle';
+import { resolvePolicy } from '@agiletrack/domain';
 import type { FastifyInstance } from 'fastify';
 import { type Logger, pino } from 'pino';
 import { EventHub } from './cache/event-hub.ts';
@@ -12,9 +13,9 @@ import { type Database, openDatabase } from './db/database.ts';
 import { type AppDeps, buildApp } from './http/app.ts';
 import { BullmqJobQueue } from './jobs/bullmq-queue.ts';
 import { MemoryJobQueue } from './jobs/memory-queue.ts';
+import { startScheduler } from './jobs/scheduler.ts';
 import type { JobQueue } from './jobs/types.ts';
 import { CredentialVault, loadSecretKeys } from './security/secrets.ts';
-import { resolvePolicy } from '@agiletrack/domain';
 import { Accounts } from './services/accounts.ts';
 import { Catalog } from './services/catalog.ts';
 import { Invalidator } from './services/invalidation.ts';
@@ -42,6 +43,8 @@ export interface ServerOptions {
   sync?: SyncOptions;
   /** Start job workers even when `RUN_WORKER=false` (the worker process). */
   forceWorkers?: boolean;
+  /** Check for due periodic syncs (default: where workers run). */
+  scheduler?: boolean;
 }
 
 /** Builds everything; the app is not listening yet. */
@@ -62,7 +65,9 @@ export async function createServer(options: ServerOptions): Promise<Server> {
     throw error;
   }
   // Hot lookups marked `.$withCache()` go through the same tiers; writes drop them by table tag.
-  const db = database.drizzle({ cache: drizzleCache(serverCache.cache.namespace('db'), { ttl: config.CACHE_L2_TTL_MS }) });
+  const db = database.drizzle({
+    cache: drizzleCache(serverCache.cache.namespace('db'), { ttl: config.CACHE_L2_TTL_MS }),
+  });
   const hub = new EventHub(serverCache.redis, logger, config.REDIS_PREFIX);
   await hub.start();
   const accounts = new Accounts(db, serverCache.auth, config.SESSION_TTL_MS);
@@ -88,11 +93,17 @@ export async function createServer(options: ServerOptions): Promise<Server> {
       workers: runWorkers ? { service: new SyncService(base, syncOptions) } : undefined,
     });
   } else {
-    if (config.REDIS_CLUSTER_NODES) logger.warn('jobs run in process: the BullMQ queue is not set up for Redis Cluster yet');
-    jobs = new MemoryJobQueue({ processor: createSyncProcessor(base, syncOptions), resultTtlMs: config.JOB_RESULT_TTL_MS });
+    if (config.REDIS_CLUSTER_NODES)
+      logger.warn('jobs run in process: the BullMQ queue is not set up for Redis Cluster yet');
+    jobs = new MemoryJobQueue({
+      processor: createSyncProcessor(base, syncOptions),
+      resultTtlMs: config.JOB_RESULT_TTL_MS,
+    });
   }
   const deps: AppDeps = { ...base, jobs };
   const app = await buildApp(deps);
+  // Periodic syncs are scheduled by whichever processes run workers; job ids make them agree.
+  const stopScheduler = runWorkers && options.scheduler !== false ? startScheduler({ db, jobs, logger }) : () => {};
 
   let closed = false;
   return {
@@ -101,6 +112,7 @@ export async function createServer(options: ServerOptions): Promise<Server> {
     async close() {
       if (closed) return;
       closed = true;
+      stopScheduler();
       await app.close();
       await jobs.close();
       await hub.close();

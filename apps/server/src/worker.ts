@@ -7,7 +7,8 @@ import { createServer } from './server.ts';
 
 async function main(): Promise<void> {
   const config = loadConfig();
-  if (!config.REDIS_URL) throw new ConfigError('npm run worker needs REDIS_URL: without Redis, jobs run inside the API process');
+  if (!config.REDIS_URL)
+    throw new ConfigError('npm run worker needs REDIS_URL: without Redis, jobs run inside the API process');
   const server = await createServer({ config, forceWorkers: true });
   server.deps.logger.info('worker started: processing sync-integration and compute-metrics jobs');
   const stop = async () => {

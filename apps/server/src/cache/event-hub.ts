@@ -4,14 +4,13 @@
  * cross instances on one pub/sub channel (they carry ids and keys, never data).
  */
 import { randomUUID } from 'node:crypto';
-import { type DomainEvent, DomainEventSchema } from '@agiletrack/domain';
 import type { RedisClient } from '@agiletrack/cache/tiers/redis';
+import { type DomainEvent, DomainEventSchema } from '@agiletrack/domain';
 import type { Redis } from 'ioredis';
 import type { Logger } from 'pino';
 
 /** An event as pushed to browsers: the domain event plus the cache keys it made stale. */
 export type PushedEvent = DomainEvent & { readonly keys: readonly string[] };
-
 
 /** See the file comment. */
 export class EventHub {
@@ -42,7 +41,9 @@ export class EventHub {
       // The command client logs connection problems; this one reconnects by itself.
     });
     subscriber.on('message', (_channel: string, raw: string) => this.#receive(raw));
-    await subscriber.subscribe(this.#channel).catch((error: Error) => this.logger.warn({ err: error.message }, 'event channel'));
+    await subscriber
+      .subscribe(this.#channel)
+      .catch((error: Error) => this.logger.warn({ err: error.message }, 'event channel'));
   }
 
   /** Delivers to local listeners and to other instances. */
@@ -75,7 +76,9 @@ export class EventHub {
       const message = JSON.parse(raw) as { origin?: unknown; event?: { keys?: unknown } };
       if (message.origin === this.#origin) return;
       const event = DomainEventSchema.parse(message.event);
-      const keys = Array.isArray(message.event?.keys) ? message.event.keys.filter((k): k is string => typeof k === 'string') : [];
+      const keys = Array.isArray(message.event?.keys)
+        ? message.event.keys.filter((k): k is string => typeof k === 'string')
+        : [];
       this.#deliver({ ...event, keys });
     } catch (error) {
       this.logger.warn({ err: (error as Error).message }, 'ignored a malformed event from another instance');

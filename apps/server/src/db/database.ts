@@ -5,8 +5,8 @@
  */
 import { mkdirSync } from 'node:fs';
 import { join, resolve } from 'node:path';
-import { PGlite } from '@electric-sql/pglite';
 import type { SqlClient } from '@agiletrack/cache/tiers/postgres';
+import { PGlite } from '@electric-sql/pglite';
 import type { Cache as DrizzleCacheBase } from 'drizzle-orm/cache/core';
 import { drizzle as drizzleNodePg } from 'drizzle-orm/node-postgres';
 import type { PgDatabase, PgQueryResultHKT } from 'drizzle-orm/pg-core';
@@ -62,7 +62,8 @@ function counted<T extends object>(target: T, count: () => void): T {
           (value as (...a: unknown[]) => unknown).call(object, (tx: object) => fn(counted(tx, count)), ...rest);
       }
       if (property === 'connect') {
-        return async (...args: unknown[]) => counted(await (value as (...a: unknown[]) => Promise<object>).apply(object, args), count);
+        return async (...args: unknown[]) =>
+          counted(await (value as (...a: unknown[]) => Promise<object>).apply(object, args), count);
       }
       return value.bind(object);
     },
@@ -98,7 +99,8 @@ export async function openDatabase(options: DatabaseOptions): Promise<Database> 
     return {
       kind: 'postgres',
       sql: pool as unknown as SqlClient,
-      drizzle: (opts = {}) => drizzleNodePg({ client: wrapped, schema, ...(opts.cache && { cache: opts.cache }) }) as unknown as AppDb,
+      drizzle: (opts = {}) =>
+        drizzleNodePg({ client: wrapped, schema, ...(opts.cache && { cache: opts.cache }) }) as unknown as AppDb,
       queryCount: () => queries,
       close: () => pool.end(),
     };
@@ -120,7 +122,8 @@ export async function openDatabase(options: DatabaseOptions): Promise<Database> 
   return {
     kind: 'pglite',
     sql: lite as unknown as SqlClient,
-    drizzle: (opts = {}) => drizzlePglite({ client: wrapped, schema, ...(opts.cache && { cache: opts.cache }) }) as unknown as AppDb,
+    drizzle: (opts = {}) =>
+      drizzlePglite({ client: wrapped, schema, ...(opts.cache && { cache: opts.cache }) }) as unknown as AppDb,
     queryCount: () => queries,
     close: () => lite.close(),
   };

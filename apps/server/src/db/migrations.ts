@@ -118,7 +118,9 @@ export async function migrate(run: SqlRunner, schema: string): Promise<string[]>
   await run(`SET search_path TO "${schema}"`);
   await run('SELECT pg_advisory_lock(727274)');
   try {
-    await run('CREATE TABLE IF NOT EXISTS schema_migrations (id text PRIMARY KEY, applied_at timestamptz NOT NULL DEFAULT now())');
+    await run(
+      'CREATE TABLE IF NOT EXISTS schema_migrations (id text PRIMARY KEY, applied_at timestamptz NOT NULL DEFAULT now())',
+    );
     const done = new Set((await run('SELECT id FROM schema_migrations')).map((row) => String(row.id)));
     for (const migration of MIGRATIONS) {
       if (done.has(migration.id)) continue;

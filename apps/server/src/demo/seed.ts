@@ -4,7 +4,7 @@
  */
 import { count } from 'drizzle-orm';
 import type { AppDb } from '../db/database.ts';
-import { metricSnapshots, syncRuns, users } from '../db/schema.ts';
+import { metricSnapshots, users } from '../db/schema.ts';
 import type { Accounts } from '../services/accounts.ts';
 import type { Catalog } from '../services/catalog.ts';
 
@@ -33,9 +33,21 @@ function random(seed: number): () => number {
   };
 }
 
+/** Where a demo team's integrations sync from (a repository and a Jira project of the simulator). */
+export interface DemoSource {
+  github: { owner: string; repo: string; token: string };
+  jira: { projectKey: string; boardId: number; email: string; apiToken: string };
+}
+
 /** Seeds the demo when the database has no users; returns whether it did. */
-export async function seedDemo(options: { db: AppDb; accounts: Accounts; catalog: Catalog; simulatorUrl: string }): Promise<boolean> {
-  const { db, accounts, catalog, simulatorUrl } = options;
+export async function seedDemo(options: {
+  db: AppDb;
+  accounts: Accounts;
+  catalog: Catalog;
+  simulatorUrl: string;
+  sources: readonly DemoSource[];
+}): Promise<boolean> {
+  const { db, accounts, catalog, simulatorUrl, sources } = options;
   const [{ value: userCount } = { value: 0 }] = await db.select({ value: count() }).from(users);
   if (userCount > 0) return false;
 
@@ -50,23 +62,28 @@ export async function seedDemo(options: { db: AppDb; accounts: Accounts; catalog
       description: spec.description,
       memberIds: spec.members.map((i) => userIds[i]!),
     });
-    const slug = spec.name.toLowerCase();
+    const source = sources[index % sources.length]!;
     const github = await catalog.createIntegration(team.id, {
       kind: 'github',
-      name: `${spec.name} repository`,
-      config: { owner: 'agiletrack-demo', repo: slug, baseUrl: simulatorUrl },
-      credentials: { token: `demo-token-${slug}` },
+      name: `${spec.name}: ${source.github.owner}/${source.github.repo}`,
+      config: { owner: source.github.owner, repo: source.github.repo, baseUrl: simulatorUrl },
+      credentials: { token: source.github.token },
       syncIntervalMinutes: 60,
     });
     const jira = await catalog.createIntegration(team.id, {
       kind: 'jira',
-      name: `${spec.name} board`,
-      config: { baseUrl: simulatorUrl, projectKey: slug.slice(0, 3).toUpperCase(), boardId: index + 1, email: 'demo@agiletrack.demo' },
-      credentials: { apiToken: `demo-jira-${slug}` },
+      name: `${spec.name}: ${source.jira.projectKey} board`,
+      config: {
+        baseUrl: simulatorUrl,
+        projectKey: source.jira.projectKey,
+        boardId: source.jira.boardId,
+        email: source.jira.email,
+      },
+      credentials: { apiToken: source.jira.apiToken },
       syncIntervalMinutes: 60,
     });
-    // Eight weekly snapshots so the charts have a history.
-    for (let week = 7; week >= 0; week--) {
+    // Eight weekly snapshots of history so the charts have a past; the first sync adds today's.
+    for (let week = 8; week >= 1; week--) {
       const computedAt = new Date(now - week * 7 * 86_400_000);
       const base = 1 + index * 0.3 + (7 - week) * 0.04;
       await db.insert(metricSnapshots).values([
@@ -97,15 +114,6 @@ export async function seedDemo(options: { db: AppDb; accounts: Accounts; catalog
           },
         },
       ]);
-    }
-    for (const integration of [github, jira]) {
-      await db.insert(syncRuns).values({
-        integrationId: integration.id,
-        status: 'succeeded',
-        startedAt: new Date(now - 3_600_000),
-        finishedAt: new Date(now - 3_590_000),
-        stats: { requests: 0, note: 'demo history' },
-      });
     }
   }
   return true;

@@ -6,7 +6,12 @@ import { createHash } from 'node:crypto';
 import type { CacheStatus } from '@agiletrack/cache';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 
-const X_CACHE: Record<NonNullable<CacheStatus['result']>, string> = { hit: 'HIT', stale: 'STALE', miss: 'MISS', bypass: 'BYPASS' };
+const X_CACHE: Record<NonNullable<CacheStatus['result']>, string> = {
+  hit: 'HIT',
+  stale: 'STALE',
+  miss: 'MISS',
+  bypass: 'BYPASS',
+};
 
 /** `l1` for the memory tier, `l2` for Redis/Postgres, `origin` for the database. */
 export function tierLabel(tier: string | undefined): string {
@@ -28,7 +33,12 @@ function matches(header: string | string[] | undefined, etag: string): boolean {
 }
 
 /** Sends `body` as JSON with the cache headers; `304` when the client already has it. */
-export function sendCached(request: FastifyRequest, reply: FastifyReply, body: unknown, status: CacheStatus): FastifyReply {
+export function sendCached(
+  request: FastifyRequest,
+  reply: FastifyReply,
+  body: unknown,
+  status: CacheStatus,
+): FastifyReply {
   const json = JSON.stringify(body);
   const etag = `"${createHash('sha1').update(json).digest('base64url')}"`;
   reply

@@ -25,7 +25,9 @@ export function parseRouteId(raw: unknown, name: string): number | null {
   try {
     id = parseId(raw);
   } catch (error) {
-    throw new AppError('E_INVALID_ID', `${name} must be a positive integer or a UUID, got ${JSON.stringify(raw)}`, { cause: error });
+    throw new AppError('E_INVALID_ID', `${name} must be a positive integer or a UUID, got ${JSON.stringify(raw)}`, {
+      cause: error,
+    });
   }
   if (!/^[0-9]+$/.test(id)) return null;
   const n = Number(id);
@@ -35,7 +37,9 @@ export function parseRouteId(raw: unknown, name: string): number | null {
 const name = z.string().trim().min(1, 'must not be empty').max(120, 'must be at most 120 characters');
 
 /** POST /api/auth/login */
-export const LoginBody = z.object({ email: z.string().trim().min(3).max(254), password: z.string().min(1).max(1_000) }).strict();
+export const LoginBody = z
+  .object({ email: z.string().trim().min(3).max(254), password: z.string().min(1).max(1_000) })
+  .strict();
 
 /** POST /api/teams */
 export const CreateTeamBody = z
@@ -53,7 +57,11 @@ export const UpdateTeamBody = CreateTeamBody.partial()
 
 const url = z.url({ protocol: /^https?$/, error: 'must be an http(s) URL' }).max(500);
 const githubConfig = z
-  .object({ owner: z.string().regex(/^[A-Za-z0-9_.-]{1,100}$/), repo: z.string().regex(/^[A-Za-z0-9_.-]{1,100}$/), baseUrl: url.optional() })
+  .object({
+    owner: z.string().regex(/^[A-Za-z0-9_.-]{1,100}$/),
+    repo: z.string().regex(/^[A-Za-z0-9_.-]{1,100}$/),
+    baseUrl: url.optional(),
+  })
   .strict();
 const jiraConfig = z
   .object({
@@ -68,8 +76,24 @@ const interval = z.number().int().min(5).max(10_080).nullable().optional();
 
 /** POST /api/teams/:teamId/integrations */
 export const CreateIntegrationBody = z.discriminatedUnion('kind', [
-  z.object({ kind: z.literal('github'), name, config: githubConfig, credentials: z.object({ token: secret }).strict(), syncIntervalMinutes: interval }).strict(),
-  z.object({ kind: z.literal('jira'), name, config: jiraConfig, credentials: z.object({ apiToken: secret }).strict(), syncIntervalMinutes: interval }).strict(),
+  z
+    .object({
+      kind: z.literal('github'),
+      name,
+      config: githubConfig,
+      credentials: z.object({ token: secret }).strict(),
+      syncIntervalMinutes: interval,
+    })
+    .strict(),
+  z
+    .object({
+      kind: z.literal('jira'),
+      name,
+      config: jiraConfig,
+      credentials: z.object({ apiToken: secret }).strict(),
+      syncIntervalMinutes: interval,
+    })
+    .strict(),
 ]);
 
 /** PATCH /api/integrations/:integrationId (config is checked against the integration's kind). */
@@ -91,6 +115,12 @@ export const IntegrationSchemas = {
 
 /** DELETE /api/admin/cache query. */
 export const ClearCacheQuery = z
-  .object({ key: z.string().min(1).max(512).optional(), prefix: z.string().min(1).max(512).optional(), tag: z.string().min(1).max(512).optional() })
+  .object({
+    key: z.string().min(1).max(512).optional(),
+    prefix: z.string().min(1).max(512).optional(),
+    tag: z.string().min(1).max(512).optional(),
+  })
   .strict()
-  .refine((q) => [q.key, q.prefix, q.tag].filter((v) => v !== undefined).length <= 1, { message: 'give at most one of key, prefix, tag' });
+  .refine((q) => [q.key, q.prefix, q.tag].filter((v) => v !== undefined).length <= 1, {
+    message: 'give at most one of key, prefix, tag',
+  });

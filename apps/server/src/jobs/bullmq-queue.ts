@@ -95,16 +95,23 @@ export class BullmqJobQueue implements JobQueue {
       { ...common, concurrency },
     );
     for (const worker of [fetchWorker, computeWorker]) {
-      worker.on('failed', (job, error) => this.#o.logger.warn({ job: job?.id, queue: worker.name, err: error.message }, 'job failed'));
+      worker.on('failed', (job, error) =>
+        this.#o.logger.warn({ job: job?.id, queue: worker.name, err: error.message }, 'job failed'),
+      );
       worker.on('error', (error) => this.#o.logger.warn({ err: error.message }, 'worker error'));
       this.#workers.push(worker);
     }
   }
 
-  async enqueueSync(data: { integrationId: number; teamId: number }): Promise<{ jobId: string }> {
+  async enqueueSync(
+    data: { integrationId: number; teamId: number },
+    options: { jobId?: string } = {},
+  ): Promise<{ jobId: string }> {
     const age = Math.ceil(this.#o.resultTtlMs / 1000);
     const retention = { removeOnComplete: { age }, removeOnFail: { age } };
-    const jobId = randomUUID();
+    const jobId = options.jobId ?? randomUUID();
+    // BullMQ would accept a duplicate flow id for the child; check the parent ourselves.
+    if (options.jobId !== undefined && (await this.#metrics.getJobState(jobId)) !== 'unknown') return { jobId };
     await this.#flow.add({
       name: 'compute-metrics',
       queueName: METRICS_QUEUE,
@@ -157,7 +164,10 @@ export class BullmqJobQueue implements JobQueue {
     const deadline = Date.now() + timeoutMs;
     for (;;) {
       const counts = await Promise.all([this.#sync.getJobCounts(), this.#metrics.getJobCounts()]);
-      const busy = counts.reduce((sum, c) => sum + (c.waiting ?? 0) + (c.active ?? 0) + (c.delayed ?? 0) + (c['waiting-children'] ?? 0), 0);
+      const busy = counts.reduce(
+        (sum, c) => sum + (c.waiting ?? 0) + (c.active ?? 0) + (c.delayed ?? 0) + (c['waiting-children'] ?? 0),
+        0,
+      );
       if (busy === 0) return;
       if (Date.now() > deadline) throw new Error('jobs still running');
       await new Promise((resolve) => setTimeout(resolve, 50));

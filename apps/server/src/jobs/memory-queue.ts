@@ -43,12 +43,17 @@ export class MemoryJobQueue implements JobQueue {
     this.#o = { resultTtlMs: 3_600_000, attempts: 3, backoffMs: 1_000, now: Date.now, ...options };
   }
 
-  async enqueueSync(data: { integrationId: number; teamId: number }): Promise<{ jobId: string }> {
+  async enqueueSync(
+    data: { integrationId: number; teamId: number },
+    options: { jobId?: string } = {},
+  ): Promise<{ jobId: string }> {
+    if (options.jobId !== undefined && this.#jobs.has(options.jobId)) return { jobId: options.jobId };
     // One pending sync per integration: asking again while one waits returns the same job.
     for (const job of this.#jobs.values()) {
-      if (job.data.integrationId === data.integrationId && (job.state === 'waiting' || job.state === 'delayed')) return { jobId: job.id };
+      if (job.data.integrationId === data.integrationId && (job.state === 'waiting' || job.state === 'delayed'))
+        return { jobId: job.id };
     }
-    const id = randomUUID();
+    const id = options.jobId ?? randomUUID();
     this.#jobs.set(id, {
       id,
       name: 'sync-integration',

@@ -16,8 +16,15 @@ export interface JobView {
 
 /** What the API needs from the queue. */
 export interface JobQueue {
-  /** Enqueues a sync (then metrics) of one integration; resolves with the job id at once. */
-  enqueueSync(input: { integrationId: number; teamId: number }): Promise<{ jobId: string }>;
+  /**
+   * Enqueues a sync (then metrics) of one integration; resolves with the job id at once. A given
+   * `jobId` that exists already is not enqueued twice (scheduled syncs use one id per period, so
+   * several processes scheduling the same period make one job).
+   */
+  enqueueSync(
+    input: { integrationId: number; teamId: number },
+    options?: { jobId?: string },
+  ): Promise<{ jobId: string }>;
   /** A job by id, or undefined when unknown or expired (results are kept 1 hour). */
   getJob(jobId: string): Promise<JobView | undefined>;
   close(): Promise<void>;

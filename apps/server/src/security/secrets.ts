@@ -19,7 +19,9 @@ export function loadSecretKeys(config: Config): EncryptionKey[] {
   let current = config.SECRET_KEY;
   if (!current) {
     if (config.DATABASE_URL) {
-      throw new Error('SECRET_KEY is required with DATABASE_URL (several processes must share one key): openssl rand -base64 32');
+      throw new Error(
+        'SECRET_KEY is required with DATABASE_URL (several processes must share one key): openssl rand -base64 32',
+      );
     }
     const file = join(config.DATA_DIR, 'secret.key');
     if (existsSync(file)) current = readFileSync(file, 'utf8').trim();
@@ -47,7 +49,9 @@ export class CredentialVault {
   /** Encrypts credentials for the integration row; the integration id is bound as AAD. */
   seal(credentials: Record<string, string>, aad = 'integration-credentials'): string {
     const sealed = this.encryptor.encrypt(Buffer.from(JSON.stringify(credentials), 'utf8'), aad);
-    return [sealed.keyId, sealed.iv, sealed.tag, sealed.data].map((part) => (typeof part === 'string' ? part : Buffer.from(part).toString('base64'))).join('.');
+    return [sealed.keyId, sealed.iv, sealed.tag, sealed.data]
+      .map((part) => (typeof part === 'string' ? part : Buffer.from(part).toString('base64')))
+      .join('.');
   }
 
   /** Decrypts what `seal` produced. Throws if the key is gone or the data was tampered with. */
@@ -55,7 +59,12 @@ export class CredentialVault {
     const [keyIdPart, iv, tag, data] = stored.split('.');
     if (!keyIdPart || !iv || !tag || !data) throw new Error('malformed credentials');
     const plain = this.encryptor.decrypt(
-      { keyId: keyIdPart, iv: Buffer.from(iv, 'base64'), tag: Buffer.from(tag, 'base64'), data: Buffer.from(data, 'base64') },
+      {
+        keyId: keyIdPart,
+        iv: Buffer.from(iv, 'base64'),
+        tag: Buffer.from(tag, 'base64'),
+        data: Buffer.from(data, 'base64'),
+      },
       aad,
     );
     return JSON.parse(Buffer.from(plain).toString('utf8')) as Record<string, string>;

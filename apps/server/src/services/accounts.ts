@@ -38,10 +38,20 @@ export class Accounts {
   ) {}
 
   /** Creates a user (CLI, demo seed, tests). */
-  async createUser(input: { email: string; name: string; password: string; role: 'admin' | 'member' }): Promise<number> {
+  async createUser(input: {
+    email: string;
+    name: string;
+    password: string;
+    role: 'admin' | 'member';
+  }): Promise<number> {
     const [row] = await this.db
       .insert(users)
-      .values({ email: input.email.toLowerCase(), name: input.name, role: input.role, passwordHash: await hashPassword(input.password) })
+      .values({
+        email: input.email.toLowerCase(),
+        name: input.name,
+        role: input.role,
+        passwordHash: await hashPassword(input.password),
+      })
       .returning({ id: users.id });
     return row!.id;
   }
@@ -53,7 +63,9 @@ export class Accounts {
     const ok = await verifyPassword(password, user?.passwordHash ?? 'scrypt$16384$8$1$AAAA$AAAA');
     if (!user || !ok) throw new AppError('E_UNAUTHENTICATED', 'wrong email or password');
     const token = newToken();
-    await this.db.insert(sessions).values({ id: digest(token), userId: user.id, expiresAt: new Date(this.now() + this.sessionTtlMs) });
+    await this.db
+      .insert(sessions)
+      .values({ id: digest(token), userId: user.id, expiresAt: new Date(this.now() + this.sessionTtlMs) });
     const principal = await this.#principal(user.id);
     return { token, principal: principal! };
   }
@@ -125,7 +137,8 @@ export class Accounts {
       : credentials.cookie
         ? await this.fromSession(credentials.cookie)
         : undefined;
-    if (!principal) throw unauthenticated(credentials.bearer || credentials.cookie ? 'session expired or token invalid' : undefined);
+    if (!principal)
+      throw unauthenticated(credentials.bearer || credentials.cookie ? 'session expired or token invalid' : undefined);
     return principal;
   }
 
@@ -138,7 +151,10 @@ export class Accounts {
   async #principal(userId: number): Promise<Principal | undefined> {
     const [user] = await this.db.select().from(users).where(eq(users.id, userId));
     if (!user) return undefined;
-    const memberships = await this.db.select({ teamId: teamMembers.teamId }).from(teamMembers).where(eq(teamMembers.userId, userId));
+    const memberships = await this.db
+      .select({ teamId: teamMembers.teamId })
+      .from(teamMembers)
+      .where(eq(teamMembers.userId, userId));
     return {
       userId: user.id,
       email: user.email,

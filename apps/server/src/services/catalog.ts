@@ -4,7 +4,7 @@
  * happens before any of these reads.
  */
 import type { Cache, CacheStatus } from '@agiletrack/cache';
-import { cacheKeys, DEFAULT_CACHE_POLICY, type CachePolicy, tags as domainTags } from '@agiletrack/domain';
+import { type CachePolicy, cacheKeys, DEFAULT_CACHE_POLICY, tags as domainTags } from '@agiletrack/domain';
 import { and, desc, eq, gt, inArray } from 'drizzle-orm';
 import type { AppDb } from '../db/database.ts';
 import { integrations, metricSnapshots, syncRuns, teamMembers, teams, users } from '../db/schema.ts';
@@ -96,7 +96,11 @@ export class Catalog {
     return this.cache.getOrSet(
       cacheKeys.teamIntegrations(teamId),
       async () => {
-        const rows = await this.db.select().from(integrations).where(eq(integrations.teamId, teamId)).orderBy(integrations.id);
+        const rows = await this.db
+          .select()
+          .from(integrations)
+          .where(eq(integrations.teamId, teamId))
+          .orderBy(integrations.id);
         return rows.map(toIntegrationView);
       },
       this.#options('teamIntegrations', options, [domainTags.team(teamId)]),
@@ -132,7 +136,10 @@ export class Catalog {
         if (await this.#syncing([integration.id])) ctx.skipCache();
         return this.#loadIntegrationMetrics(integration);
       },
-      this.#options('integrationMetrics', options, [domainTags.integration(integration.id), domainTags.team(integration.teamId)]),
+      this.#options('integrationMetrics', options, [
+        domainTags.integration(integration.id),
+        domainTags.team(integration.teamId),
+      ]),
     );
   }
 
@@ -152,7 +159,11 @@ export class Catalog {
 
   /** Builds a team's metrics from the database (also used to warm the key after a sync). */
   async computeTeamMetrics(teamId: number): Promise<TeamMetricsView> {
-    const rows = await this.db.select().from(integrations).where(eq(integrations.teamId, teamId)).orderBy(integrations.id);
+    const rows = await this.db
+      .select()
+      .from(integrations)
+      .where(eq(integrations.teamId, teamId))
+      .orderBy(integrations.id);
     const list = await Promise.all(rows.map((row) => this.#loadIntegrationMetrics(toIntegrationView(row))));
     const times = list.map((m) => m.computedAt?.getTime() ?? 0).filter((t) => t > 0);
     return {
@@ -198,12 +209,20 @@ export class Catalog {
   // --- writes -------------------------------------------------------------------------------
 
   /** Creates a team with its members, in one transaction. */
-  async createTeam(input: { name: string; description?: string | undefined; memberIds?: number[] | undefined }): Promise<TeamView> {
+  async createTeam(input: {
+    name: string;
+    description?: string | undefined;
+    memberIds?: number[] | undefined;
+  }): Promise<TeamView> {
     const memberIds = [...new Set(input.memberIds ?? [])];
     const team = await this.#transaction(async (tx) => {
       await this.#checkUsers(tx, memberIds);
-      const [row] = await tx.insert(teams).values({ name: input.name, description: input.description ?? '' }).returning();
-      if (memberIds.length > 0) await tx.insert(teamMembers).values(memberIds.map((userId) => ({ teamId: row!.id, userId })));
+      const [row] = await tx
+        .insert(teams)
+        .values({ name: input.name, description: input.description ?? '' })
+        .returning();
+      if (memberIds.length > 0)
+        await tx.insert(teamMembers).values(memberIds.map((userId) => ({ teamId: row!.id, userId })));
       return row!;
     });
     await this.invalidator.after({ type: 'team.created', teamId: team.id });
@@ -243,12 +262,20 @@ export class Catalog {
     const { integrationIds, memberIds } = await this.#transaction(async (tx) => {
       const [existing] = await tx.select().from(teams).where(eq(teams.id, teamId)).for('update');
       if (!existing) throw notFound(`team ${teamId}`);
-      const integrationIds = (await tx.select({ id: integrations.id }).from(integrations).where(eq(integrations.teamId, teamId))).map((r) => r.id);
-      const memberIds = (await tx.select().from(teamMembers).where(eq(teamMembers.teamId, teamId))).map((m) => m.userId);
+      const integrationIds = (
+        await tx.select({ id: integrations.id }).from(integrations).where(eq(integrations.teamId, teamId))
+      ).map((r) => r.id);
+      const memberIds = (await tx.select().from(teamMembers).where(eq(teamMembers.teamId, teamId))).map(
+        (m) => m.userId,
+      );
       await tx.delete(teams).where(eq(teams.id, teamId));
       return { integrationIds, memberIds };
     });
-    const extra = integrationIds.flatMap((id) => [cacheKeys.integration(id), cacheKeys.integrationMetrics(id), cacheKeys.lastSync(id)]);
+    const extra = integrationIds.flatMap((id) => [
+      cacheKeys.integration(id),
+      cacheKeys.integrationMetrics(id),
+      cacheKeys.lastSync(id),
+    ]);
     await this.invalidator.after({ type: 'team.deleted', teamId }, extra);
     await this.accounts.forget(memberIds);
   }
@@ -256,14 +283,27 @@ export class Catalog {
   /** Adds an integration to a team; credentials are encrypted before they are stored. */
   async createIntegration(
     teamId: number,
-    input: { kind: 'github' | 'jira'; name: string; config: Record<string, unknown>; credentials: Record<string, string>; syncIntervalMinutes?: number | null | undefined },
+    input: {
+      kind: 'github' | 'jira';
+      name: string;
+      config: Record<string, unknown>;
+      credentials: Record<string, string>;
+      syncIntervalMinutes?: number | null | undefined;
+    },
   ): Promise<IntegrationView> {
     const row = await this.#transaction(async (tx) => {
       const [team] = await tx.select({ id: teams.id }).from(teams).where(eq(teams.id, teamId));
       if (!team) throw notFound(`team ${teamId}`);
       const [inserted] = await tx
         .insert(integrations)
-        .values({ teamId, kind: input.kind, name: input.name, config: input.config, credentialsEncrypted: 'pending', syncIntervalMinutes: input.syncIntervalMinutes ?? null })
+        .values({
+          teamId,
+          kind: input.kind,
+          name: input.name,
+          config: input.config,
+          credentialsEncrypted: 'pending',
+          syncIntervalMinutes: input.syncIntervalMinutes ?? null,
+        })
         .returning();
       // The row id is bound into the ciphertext, so it is sealed once the id exists.
       const sealed = this.vault.seal(input.credentials, `integration:${inserted!.id}`);
@@ -277,7 +317,12 @@ export class Catalog {
   /** Changes an integration; new credentials replace the old ones entirely. */
   async updateIntegration(
     integrationId: number,
-    patch: { name?: string | undefined; config?: Record<string, unknown> | undefined; credentials?: Record<string, string> | undefined; syncIntervalMinutes?: number | null | undefined },
+    patch: {
+      name?: string | undefined;
+      config?: Record<string, unknown> | undefined;
+      credentials?: Record<string, string> | undefined;
+      syncIntervalMinutes?: number | null | undefined;
+    },
   ): Promise<IntegrationView> {
     const teamId = await this.#transaction(async (tx) => {
       const [existing] = await tx.select().from(integrations).where(eq(integrations.id, integrationId)).for('update');
@@ -286,7 +331,8 @@ export class Catalog {
       if (patch.name !== undefined) changes.name = patch.name;
       if (patch.config !== undefined) changes.config = patch.config;
       if (patch.syncIntervalMinutes !== undefined) changes.syncIntervalMinutes = patch.syncIntervalMinutes;
-      if (patch.credentials !== undefined) changes.credentialsEncrypted = this.vault.seal(patch.credentials, `integration:${integrationId}`);
+      if (patch.credentials !== undefined)
+        changes.credentialsEncrypted = this.vault.seal(patch.credentials, `integration:${integrationId}`);
       await tx.update(integrations).set(changes).where(eq(integrations.id, integrationId));
       return existing.teamId;
     });
@@ -369,9 +415,9 @@ export class Catalog {
       return await this.db.transaction((tx) => run(tx as unknown as AppDb));
     } catch (error) {
       if (error instanceof AppError) throw error;
-      if (isUniqueViolation(error)) throw new AppError('E_CONFLICT', 'a record with that name already exists', { cause: error });
+      if (isUniqueViolation(error))
+        throw new AppError('E_CONFLICT', 'a record with that name already exists', { cause: error });
       throw error;
     }
   }
 }
-

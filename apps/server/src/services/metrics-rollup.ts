@@ -7,7 +7,12 @@
 export const SUMMED_METRICS = ['throughputPerWeek', 'deploymentsPerWeek', 'sprintVelocity', 'workInProgress'] as const;
 
 /** Metrics that are durations (hours); averaged across integrations. */
-export const AVERAGED_METRICS = ['cycleTimeHours', 'leadTimeHours', 'prMergeTimeHours', 'reviewTurnaroundHours'] as const;
+export const AVERAGED_METRICS = [
+  'cycleTimeHours',
+  'leadTimeHours',
+  'prMergeTimeHours',
+  'reviewTurnaroundHours',
+] as const;
 
 /** Combines per-integration metrics into a team's. Missing values stay `null`. */
 export function rollupMetrics(list: readonly (Record<string, number | null> | null)[]): Record<string, number | null> {

@@ -83,6 +83,7 @@ export async function startTestServer(mode: TestMode, options: JoinOptions = {})
     inMemory: mode === 'embedded',
     ...(options.jobs && { jobs: options.jobs }),
     ...(options.sync && { sync: options.sync }),
+    scheduler: false,
   });
   const { accounts, catalog } = server.deps;
 

@@ -60,7 +60,15 @@ export const adminRoutes =
       else if (query.tag !== undefined) await cache.invalidateTags([query.tag]);
       else await cache.clear();
       request.log.info({ query, by: request.principal?.email }, 'cache cleared by admin');
-      return { cleared: query.key ? { key: query.key } : query.prefix ? { prefix: query.prefix } : query.tag ? { tag: query.tag } : 'all' };
+      return {
+        cleared: query.key
+          ? { key: query.key }
+          : query.prefix
+            ? { prefix: query.prefix }
+            : query.tag
+              ? { tag: query.tag }
+              : 'all',
+      };
     });
 
     app.post('/api/admin/cache/warm', async () => {

@@ -1,6 +1,6 @@
 /** POST /api/auth/login · POST /api/auth/logout · GET /api/me */
 import type { FastifyPluginAsync } from 'fastify';
-import { SESSION_COOKIE, type AppDeps } from '../app.ts';
+import { type AppDeps, SESSION_COOKIE } from '../app.ts';
 import { principalOf } from '../guards.ts';
 import { LoginBody, parse } from '../validation.ts';
 
@@ -11,7 +11,8 @@ export const authRoutes =
     app.post('/api/auth/login', async (request, reply) => {
       const body = parse(LoginBody, request.body);
       const { token, principal } = await deps.accounts.login(body.email, body.password);
-      const secure = deps.config.COOKIE_SECURE === 'auto' ? request.protocol === 'https' : deps.config.COOKIE_SECURE === 'true';
+      const secure =
+        deps.config.COOKIE_SECURE === 'auto' ? request.protocol === 'https' : deps.config.COOKIE_SECURE === 'true';
       reply.setCookie(SESSION_COOKIE, token, {
         httpOnly: true,
         sameSite: 'lax',

@@ -40,7 +40,9 @@ export const eventRoutes =
         if (!current) return close();
         const teamId = Number(event.teamId);
         const visible =
-          current.role === 'admin' || current.teamIds.includes(teamId) || (event.type === 'team.deleted' && first.teamIds.includes(teamId));
+          current.role === 'admin' ||
+          current.teamIds.includes(teamId) ||
+          (event.type === 'team.deleted' && first.teamIds.includes(teamId));
         if (visible && !closed) raw.write(`event: invalidate\ndata: ${JSON.stringify(event)}\n\n`);
       };
       const unsubscribe = deps.hub.subscribe((event) => void send(event));

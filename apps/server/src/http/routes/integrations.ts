@@ -43,7 +43,8 @@ export const integrationRoutes =
         name: body.name,
         syncIntervalMinutes: body.syncIntervalMinutes,
         config: body.config === undefined ? undefined : parse(schemas.config, body.config, 'config'),
-        credentials: body.credentials === undefined ? undefined : parse(schemas.credentials, body.credentials, 'credentials'),
+        credentials:
+          body.credentials === undefined ? undefined : parse(schemas.credentials, body.credentials, 'credentials'),
       };
       return { integration: await catalog.updateIntegration(integration.id, patch) };
     });

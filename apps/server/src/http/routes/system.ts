@@ -11,7 +11,11 @@ export const systemRoutes =
     const registry = new Registry();
     collectDefaultMetrics({ register: registry, prefix: 'agiletrack_' });
     const cache = deps.serverCache.cache;
-    const tierGauge = (name: string, help: string, pick: (tier: ReturnType<typeof cache.stats>['tiers'][number]) => number | undefined) =>
+    const tierGauge = (
+      name: string,
+      help: string,
+      pick: (tier: ReturnType<typeof cache.stats>['tiers'][number]) => number | undefined,
+    ) =>
       new Gauge({
         name: `agiletrack_cache_${name}`,
         help,
