@@ -124,3 +124,8 @@ export const ClearCacheQuery = z
   .refine((q) => [q.key, q.prefix, q.tag].filter((v) => v !== undefined).length <= 1, {
     message: 'give at most one of key, prefix, tag',
   });
+
+/** `?windowDays=` of the metrics routes: a custom window in days (the default window is cached). */
+export const MetricsQuery = z
+  .object({ windowDays: z.coerce.number().int('must be a whole number of days').min(1).max(365).optional() })
+  .strict();

@@ -7,9 +7,10 @@ import type { Cache, CacheStatus } from '@agiletrack/cache';
 import { type CachePolicy, cacheKeys, DEFAULT_CACHE_POLICY, tags as domainTags } from '@agiletrack/domain';
 import { and, desc, eq, gt, inArray } from 'drizzle-orm';
 import type { AppDb } from '../db/database.ts';
-import { integrations, metricSnapshots, syncRuns, teamMembers, teams, users } from '../db/schema.ts';
+import { integrations, metricSnapshots, syncRuns, teamMembers, teams, users, workItems } from '../db/schema.ts';
 import { AppError, notFound } from '../errors.ts';
 import type { CredentialVault } from '../security/secrets.ts';
+import { computeMetrics } from '../sync/metrics.ts';
 import type { Accounts } from './accounts.ts';
 import type { Invalidator } from './invalidation.ts';
 import { rollupMetrics } from './metrics-rollup.ts';
@@ -155,6 +156,45 @@ export class Catalog {
       },
       this.#options('teamMetrics', options, [domainTags.team(teamId)]),
     );
+  }
+
+  /**
+   * Metrics over a custom window (`?windowDays=`), computed from the stored work items as of the
+   * newest snapshot. A session-specific variant: the browser keeps it in memory; the server does
+   * not cache it (it is one indexed query).
+   */
+  async windowMetrics(integration: IntegrationView, windowDays: number): Promise<IntegrationMetricsView> {
+    const items = await this.db.select().from(workItems).where(eq(workItems.integrationId, integration.id));
+    const [latest] = await this.db
+      .select({ computedAt: metricSnapshots.computedAt })
+      .from(metricSnapshots)
+      .where(eq(metricSnapshots.integrationId, integration.id))
+      .orderBy(desc(metricSnapshots.computedAt))
+      .limit(1);
+    const asOf = latest?.computedAt ?? null;
+    const metrics =
+      asOf === null
+        ? null
+        : (computeMetrics(
+            integration.kind,
+            items.map((item) => ({ ...item, data: item.data ?? {} })),
+            asOf,
+            windowDays,
+          ) as unknown as Record<string, number | null>);
+    return { integrationId: integration.id, kind: integration.kind, windowDays, computedAt: asOf, metrics };
+  }
+
+  /** A team's metrics over a custom window (not cached, see {@link windowMetrics}). */
+  async teamWindowMetrics(teamId: number, windowDays: number): Promise<TeamMetricsView> {
+    const list = await this.listIntegrations(teamId);
+    const each = await Promise.all(list.map((integration) => this.windowMetrics(integration, windowDays)));
+    const times = each.map((m) => m.computedAt?.getTime() ?? 0).filter((t) => t > 0);
+    return {
+      teamId,
+      computedAt: times.length > 0 ? new Date(Math.max(...times)) : null,
+      rollup: rollupMetrics(each.map((m) => m.metrics)),
+      integrations: each,
+    };
   }
 
   /** Builds a team's metrics from the database (also used to warm the key after a sync). */

@@ -62,6 +62,24 @@ describe('sync end to end (embedded)', () => {
     expect(lastSync.json().lastSync).toMatchObject({ status: 'succeeded', error: null });
   });
 
+  it('computes a custom window on demand, without caching it', async () => {
+    const week = await t.request({
+      method: 'GET',
+      url: `/api/integrations/${ids.jira}/metrics?windowDays=7`,
+      as: 'alice',
+    });
+    expect(week.headers['x-cache']).toBe('MISS');
+    // 2024-01-13 → 2024-01-20: only AT-3 was done (in progress 48 h, created 192 h before done).
+    expect(week.json().metrics).toMatchObject({
+      windowDays: 7,
+      metrics: { throughputPerWeek: 1, cycleTimeHours: 48, leadTimeHours: 192 },
+    });
+    const team = await t.request({ method: 'GET', url: `/api/teams/${t.ids.teamA}/metrics?windowDays=7`, as: 'alice' });
+    expect(team.json().metrics.rollup.throughputPerWeek).toBe(1);
+    const bad = await t.request({ method: 'GET', url: `/api/teams/${t.ids.teamA}/metrics?windowDays=0`, as: 'alice' });
+    expect(bad.statusCode).toBe(400);
+  });
+
   it('answers a second sync with no upstream change entirely with 304s and recomputes nothing', async () => {
     sim.reset();
     const job = await sync(t, ids.github);
@@ -158,5 +176,25 @@ describe('sync end to end (embedded)', () => {
     const expiresAt = Number((rows.rows[0] as { expires_at: string }).expires_at);
     expect(expiresAt - Date.now()).toBeGreaterThan(3_600_000 - 60_000);
     expect(expiresAt - Date.now()).toBeLessThanOrEqual(3_600_000);
+  });
+});
+
+describe('rate-limit pacing', () => {
+  it('never sends a request past the advertised limit: it waits for the window to reset', async () => {
+    const sim = await createSimulator({ dataset: 'fixed', github: { rateLimit: { limit: 3, windowMs: 1_000 } } });
+    const t = await startTestServer('embedded', { sync: { now: () => AS_OF } });
+    try {
+      const ids = await connect(t, sim);
+      const job = await sync(t, ids.github);
+      expect(job.state).toBe('completed');
+      const counts = sim.counts();
+      expect(counts.total).toBe(7); // pulls, 3 × reviews, deployments, 2 × statuses: 7 > 3 per window
+      expect(counts.byStatus['403'] ?? 0).toBe(0);
+      expect(counts.byStatus['429'] ?? 0).toBe(0);
+      expect((job.result as { stats: { rateLimitWaits: number } }).stats.rateLimitWaits).toBeGreaterThanOrEqual(2);
+    } finally {
+      await t.close();
+      await sim.close();
+    }
   });
 });

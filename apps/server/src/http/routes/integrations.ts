@@ -7,7 +7,7 @@ import type { IntegrationView } from '../../services/views.ts';
 import type { AppDeps } from '../app.ts';
 import { principalOf, requireTeam } from '../guards.ts';
 import { sendCached, wantsFresh } from '../respond.ts';
-import { IntegrationSchemas, parse, parseRouteId, UpdateIntegrationBody } from '../validation.ts';
+import { IntegrationSchemas, MetricsQuery, parse, parseRouteId, UpdateIntegrationBody } from '../validation.ts';
 
 /** See the file comment. */
 export const integrationRoutes =
@@ -57,6 +57,15 @@ export const integrationRoutes =
 
     app.get('/api/integrations/:integrationId/metrics', async (request, reply) => {
       const integration = await load(request, principalOf(request));
+      const { windowDays } = parse(MetricsQuery, request.query, 'query');
+      if (windowDays !== undefined) {
+        return sendCached(
+          request,
+          reply,
+          { metrics: await catalog.windowMetrics(integration, windowDays) },
+          { result: 'miss', tier: 'origin' },
+        );
+      }
       const status: CacheStatus = {};
       const metrics = await catalog.integrationMetrics(integration, { force: wantsFresh(request), status });
       return sendCached(request, reply, { metrics }, status);

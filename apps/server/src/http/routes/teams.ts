@@ -6,7 +6,14 @@ import type { Principal } from '../../services/accounts.ts';
 import type { AppDeps } from '../app.ts';
 import { principalOf, requireAdmin, requireTeam } from '../guards.ts';
 import { sendCached, wantsFresh } from '../respond.ts';
-import { CreateIntegrationBody, CreateTeamBody, parse, parseRouteId, UpdateTeamBody } from '../validation.ts';
+import {
+  CreateIntegrationBody,
+  CreateTeamBody,
+  MetricsQuery,
+  parse,
+  parseRouteId,
+  UpdateTeamBody,
+} from '../validation.ts';
 
 /** Parses `:teamId` and checks access before anything is read. */
 export function teamIdOf(request: FastifyRequest, principal: Principal): number {
@@ -77,6 +84,15 @@ export const teamRoutes =
 
     app.get('/api/teams/:teamId/metrics', async (request, reply) => {
       const teamId = teamIdOf(request, principalOf(request));
+      const { windowDays } = parse(MetricsQuery, request.query, 'query');
+      if (windowDays !== undefined) {
+        return sendCached(
+          request,
+          reply,
+          { metrics: await catalog.teamWindowMetrics(teamId, windowDays) },
+          { result: 'miss', tier: 'origin' },
+        );
+      }
       const status: CacheStatus = {};
       const metrics = await catalog.teamMetrics(teamId, { force: wantsFresh(request), status });
       return sendCached(request, reply, { metrics }, status);
