@@ -1,0 +1,42 @@
+import { spawnSync } from 'node:child_process';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { afterAll, describe, expect, it } from 'vitest';
+
+const CLI = fileURLToPath(new URL('./cli.ts', import.meta.url));
+const dataDir = mkdtempSync(join(tmpdir(), 'agiletrack-cli-'));
+const run = (...args: string[]) =>
+  spawnSync(process.execPath, ['--import', 'tsx', CLI, ...args], {
+    env: { ...process.env, DATA_DIR: dataDir, DATABASE_URL: '', REDIS_URL: '', LOG_LEVEL: 'silent' },
+    encoding: 'utf8',
+    timeout: 60_000,
+  });
+
+afterAll(() => rmSync(dataDir, { recursive: true, force: true }));
+
+describe('admin CLI', () => {
+  it('refuses bad usage with exit code 2 and a message naming the problem, before touching data', () => {
+    const unknown = run('frobnicate');
+    expect(unknown.status).toBe(2);
+    expect(unknown.stderr).toMatch(/unknown command "frobnicate"/);
+    const bad = run('user:create', '--email', 'not-an-email', '--name', 'X');
+    expect(bad.status).toBe(2);
+    expect(bad.stderr).toMatch(/--email: must be an email address/);
+    const both = run('cache:clear', '--key', 'teams', '--tag', 'team:1');
+    expect(both.status).toBe(2);
+  });
+
+  it('creates a user and an API token, and reports a missing integration with its code', () => {
+    const created = run('user:create', '--email', 'ops@example.com', '--name', 'Ops', '--role', 'admin');
+    expect(created.status, created.stderr).toBe(0);
+    expect(JSON.parse(created.stdout)).toMatchObject({ email: 'ops@example.com', role: 'admin' });
+    const token = run('token:create', '--email', 'ops@example.com', '--name', 'ci');
+    expect(token.status).toBe(0);
+    expect(token.stdout.trim()).toMatch(/^[A-Za-z0-9_-]{43}$/);
+    const missing = run('sync', '--integration', '424242');
+    expect(missing.status).toBe(1);
+    expect(missing.stderr).toMatch(/E_NOT_FOUND/);
+  });
+});

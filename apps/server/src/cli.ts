@@ -1,0 +1,172 @@
+/**
+ * `npm run cli -- <command>`: administration without the HTTP API, against the configured
+ * database and cache (same environment variables as `npm start`).
+ *
+ *   user:create --email a@b.c --name "Ada" --role admin [--password …]   (prompts nothing: a
+ *                                                  password is generated and printed if omitted)
+ *   token:create --email a@b.c --name ci           prints a new API token once
+ *   cache:stats                                    per-tier counters as JSON
+ *   cache:clear [--key K | --prefix P | --tag T]   everything without an option
+ *   cache:warm                                     fills the hot keys of every team, with progress
+ *   sync --integration N [--no-wait]               syncs one integration, with progress
+ *
+ * Exit codes: 0 done, 1 failed, 2 bad usage or configuration.
+ */
+import { randomBytes } from 'node:crypto';
+import { parseArgs } from 'node:util';
+import { eq } from 'drizzle-orm';
+import { pino } from 'pino';
+import { z } from 'zod';
+import { ConfigError, loadConfig } from './config.ts';
+import { users } from './db/schema.ts';
+import { toAppError } from './errors.ts';
+import { createServer, type Server } from './server.ts';
+
+class UsageError extends Error {}
+
+const email = z.email('must be an email address').max(254);
+const COMMANDS = ['user:create', 'token:create', 'cache:stats', 'cache:clear', 'cache:warm', 'sync'] as const;
+
+function usage(): string {
+  return (
+    'usage: npm run cli -- <command> [options]\ncommands: ' +
+    COMMANDS.join(', ') +
+    '\n(see apps/server/src/cli.ts or the README for options)'
+  );
+}
+
+function check<T>(schema: z.ZodType<T>, value: unknown, name: string): T {
+  const result = schema.safeParse(value);
+  if (!result.success) throw new UsageError(`--${name}: ${result.error.issues[0]?.message ?? 'invalid'}`);
+  return result.data;
+}
+
+/** Writes a one-line progress indicator to stderr (a TTY rewrites it in place). */
+function progress(label: string, done: number, total?: number): void {
+  const text = total ? `${label}: ${done}/${total}` : `${label}: ${done}`;
+  if (process.stderr.isTTY) process.stderr.write(`\r\u001b[2K${text}`);
+  else process.stderr.write(`${text}\n`);
+}
+
+async function run(argv: string[]): Promise<number> {
+  const [command, ...rest] = argv;
+  if (!command || !(COMMANDS as readonly string[]).includes(command))
+    throw new UsageError(command ? `unknown command "${command}"` : 'no command given');
+  const { values } = parseArgs({
+    args: rest,
+    strict: true,
+    options: {
+      email: { type: 'string' },
+      name: { type: 'string' },
+      role: { type: 'string' },
+      password: { type: 'string' },
+      key: { type: 'string' },
+      prefix: { type: 'string' },
+      tag: { type: 'string' },
+      integration: { type: 'string' },
+      'no-wait': { type: 'boolean' },
+    },
+  });
+  const config = loadConfig({ ...process.env, LOG_LEVEL: process.env.LOG_LEVEL ?? 'warn' });
+  const server: Server = await createServer({ config, logger: pino({ level: config.LOG_LEVEL }), scheduler: false });
+  const { deps } = server;
+  try {
+    switch (command) {
+      case 'user:create': {
+        const input = {
+          email: check(email, values.email, 'email'),
+          name: check(z.string().trim().min(1).max(120), values.name, 'name'),
+          role: check(z.enum(['admin', 'member']), values.role ?? 'member', 'role'),
+          password: check(z.string().min(10, 'must be at least 10 characters').optional(), values.password, 'password'),
+        };
+        const password = input.password ?? randomBytes(12).toString('base64url');
+        const id = await deps.accounts.createUser({ ...input, password });
+        console.log(
+          JSON.stringify({ id, email: input.email, role: input.role, ...(input.password ? {} : { password }) }),
+        );
+        return 0;
+      }
+      case 'token:create': {
+        const address = check(email, values.email, 'email').toLowerCase();
+        const name = check(z.string().trim().min(1).max(120), values.name, 'name');
+        const [user] = await deps.catalog.db.select({ id: users.id }).from(users).where(eq(users.email, address));
+        if (!user) throw new UsageError(`--email: no user ${address}`);
+        console.log(await deps.accounts.createApiToken(user.id, name));
+        return 0;
+      }
+      case 'cache:stats':
+        console.log(JSON.stringify(deps.serverCache.cache.stats(), null, 2));
+        return 0;
+      case 'cache:clear': {
+        const given = [values.key, values.prefix, values.tag].filter((v) => v !== undefined);
+        if (given.length > 1) throw new UsageError('give at most one of --key, --prefix, --tag');
+        const cache = deps.serverCache.cache;
+        if (values.key) await cache.delete(values.key);
+        else if (values.prefix) await cache.clear(values.prefix);
+        else if (values.tag) await cache.invalidateTags([values.tag]);
+        else await cache.clear();
+        console.log(JSON.stringify({ cleared: values.key ?? values.prefix ?? values.tag ?? 'all' }));
+        return 0;
+      }
+      case 'cache:warm': {
+        const ids = await deps.catalog.teamIds();
+        await deps.catalog.listTeams({ force: true });
+        for (const [index, teamId] of ids.entries()) {
+          await deps.catalog.getTeam(teamId, { force: true });
+          for (const integration of await deps.catalog.listIntegrations(teamId, { force: true })) {
+            await deps.catalog.integrationMetrics(integration, { force: true });
+            await deps.catalog.lastSync(integration, { force: true });
+          }
+          await deps.catalog.teamMetrics(teamId, { force: true });
+          progress('warming teams', index + 1, ids.length);
+        }
+        if (process.stderr.isTTY) process.stderr.write('\n');
+        console.log(JSON.stringify({ warmed: ids.length }));
+        return 0;
+      }
+      case 'sync': {
+        const integrationId = check(z.coerce.number().int().positive(), values.integration, 'integration');
+        const integration = await deps.catalog.getIntegration(integrationId);
+        const { jobId } = await deps.jobs.enqueueSync({ integrationId, teamId: integration.teamId });
+        if (values['no-wait']) {
+          console.log(JSON.stringify({ jobId }));
+          return 0;
+        }
+        for (;;) {
+          const job = await deps.jobs.getJob(jobId);
+          if (!job) throw new Error(`job ${jobId} disappeared`);
+          const p = job.progress as { step?: string; done?: number; total?: number } | number;
+          if (typeof p === 'object' && p?.step) progress(p.step, p.done ?? 0, p.total);
+          if (job.state === 'completed' || job.state === 'failed') {
+            if (process.stderr.isTTY) process.stderr.write('\n');
+            console.log(
+              JSON.stringify({ jobId, state: job.state, failedReason: job.failedReason, result: job.result }),
+            );
+            return job.state === 'completed' ? 0 : 1;
+          }
+          await new Promise((resolve) => setTimeout(resolve, 200));
+        }
+      }
+    }
+    return 2;
+  } finally {
+    await server.close();
+  }
+}
+
+run(process.argv.slice(2)).then(
+  (code) => process.exit(code),
+  (error: unknown) => {
+    if (error instanceof UsageError || (error as { code?: string })?.code === 'ERR_PARSE_ARGS_UNKNOWN_OPTION') {
+      console.error(`${(error as Error).message}\n${usage()}`);
+      process.exit(2);
+    }
+    if (error instanceof ConfigError) {
+      console.error(error.message);
+      process.exit(2);
+    }
+    const appError = toAppError(error);
+    console.error(`${appError.code}: ${appError.status >= 500 ? (error as Error).message : appError.message}`);
+    process.exit(1);
+  },
+);
