@@ -254,3 +254,44 @@ describe('expire with staleFor', () => {
     expect(await cache.getEntry('task_result')).toBeUndefined();
   });
 });
+
+describe('a read that begins after an invalidation', () => {
+  it('does not join a load that began before it (the writer reads its own write)', async () => {
+    const { cache } = make();
+    const gate = deferred<string>();
+    const slow = cache.getOrSet('team_1', () => gate.promise);
+    await new Promise((resolve) => setTimeout(resolve, 0));
+    await cache.delete('team_1'); // the write committed and invalidated
+    const own = cache.getOrSet('team_1', async () => 'new');
+    gate.resolve('old');
+    expect(await slow).toBe('old'); // began before the write: linearized before it
+    expect(await own).toBe('new');
+    expect(await cache.get('team_1')).toBe('new');
+  });
+
+  it('does not join across a tag invalidation either', async () => {
+    const { cache } = make();
+    const gate = deferred<string>();
+    const slow = cache.getOrSet('m', () => gate.promise, { tags: ['team:1'] });
+    await new Promise((resolve) => setTimeout(resolve, 0));
+    await cache.invalidateTags(['team:1']);
+    const fresh = cache.getOrSet('m', async () => 'new', { tags: ['team:1'] });
+    gate.resolve('old');
+    expect([await slow, await fresh]).toEqual(['old', 'new']);
+    expect(await cache.get('m')).toBe('new');
+  });
+});
+
+describe('invalidations reach every refresh in flight', () => {
+  it('stops a refresh detached by an unrelated tag invalidation when its own key is deleted later', async () => {
+    const { cache } = make();
+    const gate = deferred<string>();
+    const slow = cache.getOrSet('team_1', () => gate.promise, { tags: ['team:1'] });
+    await new Promise((resolve) => setTimeout(resolve, 0));
+    await cache.invalidateTags(['table:teams']); // e.g. the ORM's query cache on the same write
+    await cache.delete('team_1'); // the write's own invalidation
+    gate.resolve('old');
+    expect(await slow).toBe('old');
+    expect(await cache.has('team_1')).toBe(false);
+  });
+});

@@ -1,8 +1,8 @@
 import { describe, expect, it } from 'vitest';
 import { createCache } from './cache.ts';
 import { createFakeClock } from './clock.ts';
-import { createEntryCodec } from './codec/entry-codec.ts';
 import { aesGcmEncryptor, generateEncryptionKey } from './codec/encryption.ts';
+import { createEntryCodec } from './codec/entry-codec.ts';
 import { CacheEncryptionKeyMissingError } from './errors.ts';
 import { faultyTier } from './testing/faulty-tier.ts';
 import { type MemoryTier, memoryTier } from './tiers/memory.ts';
@@ -161,7 +161,10 @@ describe('codec through the cache', () => {
     await writer.set('big', 'x'.repeat(10_000));
     const stored = shared.peekRaw('big') as string;
     expect(stored).toContain('"z":1');
-    shared.pokeRaw('big', stored.replace(/"data":"(.*)"}$/, (_m, data: string) => `"data":"${data.slice(0, 20)}"}`));
+    shared.pokeRaw(
+      'big',
+      stored.replace(/"data":"(.*)"}$/, (_m, data: string) => `"data":"${data.slice(0, 20)}"}`),
+    );
     shared.pokeRaw('junk', '{"v":1,"timest');
 
     const reader = createCache({
@@ -193,7 +196,11 @@ describe('synchronous reads across synchronous tiers', () => {
     const front = memoryTier({ name: 'front' });
     const back = memoryTier({ name: 'back' });
     const cache = createCache({ tiers: [front, back], clock, sweepInterval: 0 });
-    back.set('k', { value: 'v', createdAt: clock.now(), expiresAt: clock.now() + 1_000, staleUntil: clock.now() + 1_000 }, 1_000);
+    back.set(
+      'k',
+      { value: 'v', createdAt: clock.now(), expiresAt: clock.now() + 1_000, staleUntil: clock.now() + 1_000 },
+      1_000,
+    );
     const status = {};
     expect(cache.getSync('k', { status })).toBe('v');
     expect(status).toMatchObject({ result: 'hit', tier: 'back' });

@@ -4,7 +4,7 @@
  *   const cache = createCache({ tiers: [memoryTier({ ttl: 30_000 }), redisTier({ client })], ttl: 3_600_000 });
  *   const team = await cache.getOrSet('team_12', () => db.team(12), { tags: ['team:12'] });
  */
-import { type CacheEvent, type CacheEventOf, type CacheEventType, DIAGNOSTICS_CHANNEL } from './core/events.ts';
+
 import {
   CacheEngine,
   type CacheStatus,
@@ -13,6 +13,7 @@ import {
   type GetOrSetOptions,
   type WriteOptions,
 } from './core/engine.ts';
+import { type CacheEvent, type CacheEventOf, type CacheEventType, DIAGNOSTICS_CHANNEL } from './core/events.ts';
 import type { HistogramSnapshot } from './core/histogram.ts';
 import { type CacheOptions, resolveOptions } from './core/options.ts';
 import type { BreakerState, TierOp } from './core/tier-runtime.ts';
@@ -20,7 +21,17 @@ import { type CacheEntryTooLargeError, CacheKeyError, CacheNamespaceError } from
 import type { Entry, Ms } from './types.ts';
 import { checkKey, NAMESPACE_SEPARATOR } from './validate.ts';
 
-export type { CacheEvent, CacheEventOf, CacheEventType, CacheOptions, CacheStatus, Factory, FactoryContext, GetOrSetOptions, WriteOptions };
+export type {
+  CacheEvent,
+  CacheEventOf,
+  CacheEventType,
+  CacheOptions,
+  CacheStatus,
+  Factory,
+  FactoryContext,
+  GetOrSetOptions,
+  WriteOptions,
+};
 export { DIAGNOSTICS_CHANNEL };
 
 /** Options of `get`-like reads. */

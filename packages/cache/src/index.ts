@@ -25,6 +25,6 @@ export {
   type WriteOptions,
 } from './cache.ts';
 export { systemClock } from './clock.ts';
-export { createEntryCodec, type EntryCodecOptions, type Encryptor } from './codec/entry-codec.ts';
+export { createEntryCodec, type Encryptor, type EntryCodecOptions } from './codec/entry-codec.ts';
 export * from './errors.ts';
 export type * from './types.ts';

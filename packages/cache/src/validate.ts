@@ -34,7 +34,14 @@ const FORBIDDEN_IN_KEY = /[\u0000-\u001f\u007f-\u009f\u2028\u2029:]/;
  * Tags may contain the separator (`team:12`): they never become part of a storage key.
  */
 export function checkKey(key: unknown, maxLength: number, what = 'key', allowSeparator = false): asserts key is string {
-  if (typeof key === 'string' && key.length > 0 && key.length <= maxLength && !allowSeparator && !FORBIDDEN_IN_KEY.test(key)) return;
+  if (
+    typeof key === 'string' &&
+    key.length > 0 &&
+    key.length <= maxLength &&
+    !allowSeparator &&
+    !FORBIDDEN_IN_KEY.test(key)
+  )
+    return;
   if (typeof key !== 'string') throw new CacheKeyError(`${what} must be a string, got ${typeof key}`);
   if (key.length === 0) throw new CacheKeyError(`${what} must not be empty`);
   if (key.length > maxLength) {

@@ -4,9 +4,10 @@
  * → BYPASS that refills the tiers, fresh data right after a write, and a slow reader that started
  * before a write unable to put the old value back.
  */
-import type { TeamView } from '../services/views.ts';
+
 import type { LightMyRequestResponse } from 'fastify';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { TeamView } from '../services/views.ts';
 import { startTestServer, TEST_MODES, type TestMode, type TestServer } from '../testing/harness.ts';
 
 type RequestOptions = Parameters<TestServer['request']>[0];
@@ -60,15 +61,6 @@ function expectError(response: LightMyRequestResponse, status: number, code: str
   });
 }
 
-/** Resolves when `predicate` holds, polling briefly; fails after `ms`. */
-async function until(predicate: () => boolean, ms: number, what: string): Promise<void> {
-  const deadline = Date.now() + ms;
-  while (!predicate()) {
-    if (Date.now() > deadline) throw new Error(`timed out after ${ms} ms waiting for ${what}`);
-    await new Promise((resolve) => setTimeout(resolve, 5));
-  }
-}
-
 /** A promise with its resolver, to hold a factory until the test lets it go. */
 function gate<T>() {
   let open!: (value: T) => void;
@@ -87,14 +79,28 @@ describe.each(TEST_MODES)('serving from the cache (%s)', (mode) => {
   let counter = 0;
 
   /** A fresh team (alice is a member) with one integration, so tests do not share cache keys. */
-  async function fixture(): Promise<{ teamId: number; integrationId: number; name: string; urls: Record<string, string> }> {
+  async function fixture(): Promise<{
+    teamId: number;
+    integrationId: number;
+    name: string;
+    urls: Record<string, string>;
+  }> {
     const name = `Cached ${++counter} ${Date.now()}`;
-    const team = await api.request({ method: 'POST', url: '/api/teams', payload: { name, memberIds: [api.t.ids.alice] } });
+    const team = await api.request({
+      method: 'POST',
+      url: '/api/teams',
+      payload: { name, memberIds: [api.t.ids.alice] },
+    });
     const teamId = team.json().team.id as number;
     const created = await api.request({
       method: 'POST',
       url: `/api/teams/${teamId}/integrations`,
-      payload: { kind: 'github', name: 'cached repo', config: { owner: 'acme', repo: 'c', baseUrl: 'http://127.0.0.1:9' }, credentials: { token: 'ghp_SECRET_A_c' } },
+      payload: {
+        kind: 'github',
+        name: 'cached repo',
+        config: { owner: 'acme', repo: 'c', baseUrl: 'http://127.0.0.1:9' },
+        credentials: { token: 'ghp_SECRET_A_c' },
+      },
     });
     const integrationId = created.json().integration.id as number;
     return {
@@ -157,12 +163,27 @@ describe.each(TEST_MODES)('serving from the cache (%s)', (mode) => {
       expect(etag).toMatch(/^"[A-Za-z0-9_-]+"$/);
       for (const header of [etag, `W/${etag}`, `"nope", ${etag}`, '*']) {
         const before = api.t.queries();
-        const revalidated = await api.request({ method: 'GET', url, as: 'alice', headers: { 'if-none-match': header } });
-        expect({ url, header, status: revalidated.statusCode, body: revalidated.body }).toEqual({ url, header, status: 304, body: '' });
+        const revalidated = await api.request({
+          method: 'GET',
+          url,
+          as: 'alice',
+          headers: { 'if-none-match': header },
+        });
+        expect({ url, header, status: revalidated.statusCode, body: revalidated.body }).toEqual({
+          url,
+          header,
+          status: 304,
+          body: '',
+        });
         expect(revalidated.headers.etag).toBe(etag);
         expect(api.t.queries()).toBe(before);
       }
-      const other = await api.request({ method: 'GET', url, as: 'alice', headers: { 'if-none-match': '"something-else"' } });
+      const other = await api.request({
+        method: 'GET',
+        url,
+        as: 'alice',
+        headers: { 'if-none-match': '"something-else"' },
+      });
       expect(other.statusCode).toBe(200);
       expect(other.body).toBe(first.body);
     }
@@ -172,7 +193,12 @@ describe.each(TEST_MODES)('serving from the cache (%s)', (mode) => {
     const f = await fixture();
     const old = await api.request({ method: 'GET', url: f.urls.team!, as: 'alice' });
     await api.request({ method: 'PATCH', url: f.urls.team!, as: 'alice', payload: { description: 'changed' } });
-    const after = await api.request({ method: 'GET', url: f.urls.team!, as: 'alice', headers: { 'if-none-match': old.headers.etag as string } });
+    const after = await api.request({
+      method: 'GET',
+      url: f.urls.team!,
+      as: 'alice',
+      headers: { 'if-none-match': old.headers.etag as string },
+    });
     expect(after.statusCode).toBe(200);
     expect(after.json().team.description).toBe('changed');
     expect(after.headers.etag).not.toBe(old.headers.etag);
@@ -184,7 +210,10 @@ describe.each(TEST_MODES)('serving from the cache (%s)', (mode) => {
     const cached = await api.request({ method: 'GET', url: f.urls.team!, as: 'alice' });
     expect(how(cached)).toBe('HIT l1');
     // Change the row behind the cache's back (the statement is not counted as an application query).
-    await api.t.server.deps.database.sql.query('UPDATE teams SET description = $1 WHERE id = $2', ['changed behind the cache', f.teamId]);
+    await api.t.server.deps.database.sql.query('UPDATE teams SET description = $1 WHERE id = $2', [
+      'changed behind the cache',
+      f.teamId,
+    ]);
     expect((await api.request({ method: 'GET', url: f.urls.team!, as: 'alice' })).json().team.description).toBe('');
 
     const before = api.t.queries();
@@ -212,18 +241,32 @@ describe.each(TEST_MODES)('serving from the cache (%s)', (mode) => {
       for (const url of Object.values(f.urls)) await api.request({ method: 'GET', url, as: 'alice' });
 
       const teamName = `${f.name} v${round}`;
-      const patchedTeam = await api.request({ method: 'PATCH', url: f.urls.team!, as: 'alice', payload: { name: teamName } });
+      const patchedTeam = await api.request({
+        method: 'PATCH',
+        url: f.urls.team!,
+        as: 'alice',
+        payload: { name: teamName },
+      });
       expect(patchedTeam.json().team.name).toBe(teamName);
       expect((await api.request({ method: 'GET', url: f.urls.team!, as: 'alice' })).json().team.name).toBe(teamName);
       const list = await api.request({ method: 'GET', url: f.urls.teams!, as: 'alice' });
       expect(list.json().teams).toContainEqual(expect.objectContaining({ id: f.teamId, name: teamName }));
 
       const integrationName = `repo v${round}`;
-      const patched = await api.request({ method: 'PATCH', url: f.urls.integration!, as: 'alice', payload: { name: integrationName } });
+      const patched = await api.request({
+        method: 'PATCH',
+        url: f.urls.integration!,
+        as: 'alice',
+        payload: { name: integrationName },
+      });
       expect(patched.json().integration.name).toBe(integrationName);
-      expect((await api.request({ method: 'GET', url: f.urls.integration!, as: 'alice' })).json().integration.name).toBe(integrationName);
+      expect(
+        (await api.request({ method: 'GET', url: f.urls.integration!, as: 'alice' })).json().integration.name,
+      ).toBe(integrationName);
       const integrations = await api.request({ method: 'GET', url: f.urls.teamIntegrations!, as: 'alice' });
-      expect(integrations.json().integrations).toEqual([expect.objectContaining({ id: f.integrationId, name: integrationName })]);
+      expect(integrations.json().integrations).toEqual([
+        expect.objectContaining({ id: f.integrationId, name: integrationName }),
+      ]);
     }
   });
 
@@ -237,7 +280,9 @@ describe.each(TEST_MODES)('serving from the cache (%s)', (mode) => {
     for (const url of [f.urls.integration!, f.urls.integrationMetrics!, f.urls.lastSync!]) {
       expectError(await api.request({ method: 'GET', url, as: 'alice' }), 404, 'E_NOT_FOUND');
     }
-    expect((await api.request({ method: 'GET', url: f.urls.teamIntegrations!, as: 'alice' })).json().integrations).toEqual([]);
+    expect(
+      (await api.request({ method: 'GET', url: f.urls.teamIntegrations!, as: 'alice' })).json().integrations,
+    ).toEqual([]);
     const metrics = await api.request({ method: 'GET', url: f.urls.teamMetrics!, as: 'alice' });
     expect(metrics.json().metrics.integrations).toEqual([]);
   });
@@ -295,7 +340,7 @@ describe.each(TEST_MODES)('serving from the cache (%s)', (mode) => {
     });
 
     // Known bug (see the report): the PATCH's read-back joins the slow reader's in-flight load.
-    it.fails('answers the PATCH itself with the new value, not the value of a read that began before it', async () => {
+    it('answers the PATCH itself with the new value, not the value of a read that began before it', async () => {
       const f = await fixture();
       const slow = await slowRead(f.teamId);
       const newName = `${f.name} (PATCH answer)`;

@@ -48,7 +48,13 @@ describe('entry codec', () => {
     const codec = createEntryCodec();
     const raw = codec.encode('team_1', entry({ name: 'A' }, { tags: ['team:1'], etag: '"e"' }), 2_500);
     const parsed = JSON.parse(raw);
-    expect(parsed).toMatchObject({ data: { name: 'A' }, timestamp: 1_000.5, tags: ['team:1'], etag: '"e"', keep: 2_500 });
+    expect(parsed).toMatchObject({
+      data: { name: 'A' },
+      timestamp: 1_000.5,
+      tags: ['team:1'],
+      etag: '"e"',
+      keep: 2_500,
+    });
     expect(codec.decode('team_1', raw)).toEqual({
       entry: entry({ name: 'A' }, { tags: ['team:1'], etag: '"e"' }),
       keepUntil: 2_500,
@@ -67,7 +73,9 @@ describe('entry codec', () => {
   });
 
   it('binds the ciphertext to its key: moved under another key it does not decrypt', () => {
-    const codec = createEntryCodec({ encryptor: aesGcmEncryptor({ keys: [{ id: 'k1', key: generateEncryptionKey() }] }) });
+    const codec = createEntryCodec({
+      encryptor: aesGcmEncryptor({ keys: [{ id: 'k1', key: generateEncryptionKey() }] }),
+    });
     const raw = codec.encode('a', entry('secret', { sensitive: true }));
     expect(codec.decode('a', raw).entry).toMatchObject({ value: 'secret', sensitive: true });
     expect(() => codec.decode('b', raw)).toThrow(CacheDecryptError);
@@ -80,7 +88,10 @@ describe('entry codec', () => {
     ['a future format version', '{"v":2,"timestamp":1,"expiresAt":1,"staleUntil":1,"data":1}'],
     ['tags that are not strings', '{"v":1,"timestamp":1,"expiresAt":1,"staleUntil":1,"tags":[1],"data":1}'],
     ['compressed data that is not base64', '{"v":1,"timestamp":1,"expiresAt":1,"staleUntil":1,"z":1,"data":"%%%"}'],
-    ['truncated compressed data', '{"v":1,"timestamp":1,"expiresAt":1,"staleUntil":1,"z":1,"data":"eJzLSM3JyQcABiwCFQ"}'],
+    [
+      'truncated compressed data',
+      '{"v":1,"timestamp":1,"expiresAt":1,"staleUntil":1,"z":1,"data":"eJzLSM3JyQcABiwCFQ"}',
+    ],
   ])('rejects %s as a corrupt entry', (_label, raw) => {
     expect(() => createEntryCodec().decode('k', raw)).toThrow(CacheCorruptEntryError);
   });
@@ -91,7 +102,14 @@ describe('entry codec', () => {
     expect(() => aesGcmEncryptor({ keys: [{ id: 'k1', key: 'c2hvcnQ=' }] })).toThrow(/32 bytes/);
     expect(() => aesGcmEncryptor({ keys: [] })).toThrow(/at least one key/);
     const key = generateEncryptionKey();
-    expect(() => aesGcmEncryptor({ keys: [{ id: 'a', key }, { id: 'a', key }] })).toThrow(/listed twice/);
+    expect(() =>
+      aesGcmEncryptor({
+        keys: [
+          { id: 'a', key },
+          { id: 'a', key },
+        ],
+      }),
+    ).toThrow(/listed twice/);
     expect(() => aesGcmEncryptor({ keys: [{ id: 'bad id', key }] })).toThrow(/key id/);
   });
 });

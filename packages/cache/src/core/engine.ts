@@ -3,7 +3,12 @@
  * and listens to the invalidation bus. Works on full (namespaced, validated) keys only; the
  * public `Cache` in `cache.ts` validates keys and applies namespaces before calling in.
  */
-import { CacheClosedError, CacheEncryptionKeyMissingError, CacheEntryTooLargeError, CacheFactoryTimeoutError } from '../errors.ts';
+import {
+  CacheClosedError,
+  CacheEncryptionKeyMissingError,
+  CacheEntryTooLargeError,
+  CacheFactoryTimeoutError,
+} from '../errors.ts';
 import type { BusMessage, Entry, Ms, Tier, TierSetItem } from '../types.ts';
 import { CacheEvents } from './events.ts';
 import type { ResolvedOptions } from './options.ts';
@@ -80,6 +85,7 @@ interface Found {
 }
 
 interface Refresh {
+  readonly key: string;
   invalidated: boolean;
   promise: Promise<Entry | undefined>;
 }
@@ -112,7 +118,10 @@ export class CacheEngine {
   readonly #o: ResolvedOptions;
   readonly #first: TierRuntime | undefined;
   readonly #loads = new Map<string, Promise<Resolution>>();
+  /** The refresh a new caller may join, per key. */
   readonly #refreshes = new Map<string, Refresh>();
+  /** Every refresh still running, joinable or not: invalidations must reach them all. */
+  readonly #inflight = new Set<Refresh>();
   readonly #sweepTimer: ReturnType<typeof setInterval> | undefined;
   readonly #needsEncryption: boolean;
   #lastStamp = 0;
@@ -218,7 +227,9 @@ export class CacheEngine {
     let stale: Found | undefined;
     for (const rt of this.runtimes) {
       const tier = rt.tier;
-      const raw = tier.sync ? tier.get(key) : await rt.call('get', this.#o.tierDeadline, () => tier.get(key), undefined);
+      const raw = tier.sync
+        ? tier.get(key)
+        : await rt.call('get', this.#o.tierDeadline, () => tier.get(key), undefined);
       const entry = this.#usable(rt, raw, key, now);
       if (entry === undefined) {
         rt.misses++;
@@ -251,7 +262,12 @@ export class CacheEngine {
       const asked = missing.map((i) => keys[i]!);
       const got = tier.sync
         ? tier.getMany(asked)
-        : await rt.call('getMany', this.#o.tierDeadline, () => tier.getMany(asked), asked.map(() => undefined));
+        : await rt.call(
+            'getMany',
+            this.#o.tierDeadline,
+            () => tier.getMany(asked),
+            asked.map(() => undefined),
+          );
       const still: number[] = [];
       missing.forEach((i, n) => {
         const entry = this.#usable(rt, got[n], keys[i]!, now);
@@ -276,7 +292,12 @@ export class CacheEngine {
     const ttl = options.ttl ?? this.#o.ttl;
     const grace = options.grace ?? this.#o.grace;
     const expiresAt = now + ttl;
-    const entry: { -readonly [K in keyof Entry]: Entry[K] } = { value, createdAt, expiresAt, staleUntil: expiresAt + grace };
+    const entry: { -readonly [K in keyof Entry]: Entry[K] } = {
+      value,
+      createdAt,
+      expiresAt,
+      staleUntil: expiresAt + grace,
+    };
     if (options.tags !== undefined && options.tags.length > 0) entry.tags = options.tags;
     if (options.etag !== undefined) entry.etag = options.etag;
     if (options.sensitive) entry.sensitive = true;
@@ -362,8 +383,9 @@ export class CacheEngine {
   }
 
   /** Deletes keys from every tier, stops in-flight loads from writing them, and tells other instances. */
-  async remove(keys: readonly string[], publishAs: 'delete' | 'set' | false = 'delete'): Promise<void> {
-    this.#invalidateLocal(keys);
+  async remove(keys: readonly string[], publishAs: 'delete' | 'set' | false = 'delete', detach = true): Promise<void> {
+    if (detach) this.#invalidateLocal(keys);
+    else for (const rt of this.runtimes) if (rt.tier.sync) rt.tier.deleteMany(keys);
     const pending: Promise<unknown>[] = [];
     for (const rt of this.runtimes) {
       const tier = rt.tier;
@@ -409,9 +431,11 @@ export class CacheEngine {
       const tier = rt.tier;
       if (tier.sync) continue;
       pending.push(
-        rt.call('clear', this.#o.adminDeadline, () => tier.clear(prefix || undefined), -1).then((cleared) => {
-          if (cleared === -1) rt.rememberPrefix(prefix);
-        }),
+        rt
+          .call('clear', this.#o.adminDeadline, () => tier.clear(prefix || undefined), -1)
+          .then((cleared) => {
+            if (cleared === -1) rt.rememberPrefix(prefix);
+          }),
       );
     }
     await Promise.all(pending);
@@ -424,6 +448,7 @@ export class CacheEngine {
     if (tags.length === 0) return;
     const at = this.stamp();
     this.#epoch++;
+    this.#detachAll();
     this.counters.tagInvalidations += tags.length;
     try {
       await this.#o.tagStore.invalidate(tags, at);
@@ -537,14 +562,24 @@ export class CacheEngine {
     }
   }
 
-  async #resolve(key: string, logicalKey: string, factory: Factory<unknown>, options: GetOrSetOptions): Promise<Resolution> {
+  async #resolve(
+    key: string,
+    logicalKey: string,
+    factory: Factory<unknown>,
+    options: GetOrSetOptions,
+  ): Promise<Resolution> {
     const found = await this.lookup(key);
     if (found !== undefined && !found.stale) {
       return { value: found.entry.value, result: 'hit', tier: found.tier.tier.name, entry: found.entry };
     }
     const refresh = this.#refresh(key, logicalKey, factory, options, found?.entry);
     if (found !== undefined) {
-      const stale: Resolution = { value: found.entry.value, result: 'stale', tier: found.tier.tier.name, entry: found.entry };
+      const stale: Resolution = {
+        value: found.entry.value,
+        result: 'stale',
+        tier: found.tier.tier.name,
+        entry: found.entry,
+      };
       const soft = options.softTimeout ?? this.#o.softTimeout;
       if (soft === 0) {
         refresh.catch(noop);
@@ -584,9 +619,22 @@ export class CacheEngine {
     return { value: settled?.value, result: 'miss', tier: ORIGIN, entry: settled };
   }
 
-  async #bypass(key: string, logicalKey: string, factory: Factory<unknown>, options: GetOrSetOptions): Promise<Resolution> {
-    const entry = await this.#runFactory(key, logicalKey, factory, options, undefined, { invalidated: false }, false);
-    return { value: entry?.value, result: 'bypass', tier: ORIGIN, entry };
+  async #bypass(
+    key: string,
+    logicalKey: string,
+    factory: Factory<unknown>,
+    options: GetOrSetOptions,
+  ): Promise<Resolution> {
+    // A forced refresh is never joined, but invalidations must still reach it.
+    const record: Refresh = { key, invalidated: false, promise: Promise.resolve(undefined) };
+    this.#inflight.add(record);
+    try {
+      record.promise = this.#runFactory(key, logicalKey, factory, options, undefined, record, false);
+      const entry = await record.promise;
+      return { value: entry?.value, result: 'bypass', tier: ORIGIN, entry };
+    } finally {
+      this.#inflight.delete(record);
+    }
   }
 
   /** Starts (or joins) the one factory run for `key`. */
@@ -599,11 +647,13 @@ export class CacheEngine {
   ): Promise<Entry | undefined> {
     const running = this.#refreshes.get(key);
     if (running !== undefined) return running.promise;
-    const record: Refresh = { invalidated: false, promise: Promise.resolve(undefined) };
+    const record: Refresh = { key, invalidated: false, promise: Promise.resolve(undefined) };
     const useLock = this.#o.lock !== undefined && (options.lock ?? this.#o.lockByDefault);
     record.promise = this.#runFactory(key, logicalKey, factory, options, stale, record, useLock);
     this.#refreshes.set(key, record);
+    this.#inflight.add(record);
     const done = (): void => {
+      this.#inflight.delete(record);
       if (this.#refreshes.get(key) === record) this.#refreshes.delete(key);
     };
     record.promise.then(done, done);
@@ -662,7 +712,8 @@ export class CacheEngine {
       if (record.invalidated || !this.tagsValid(entry)) return entry;
       await this.write(key, entry);
       await this.announceWrites([key]);
-      if (record.invalidated) await this.remove([key], false);
+      // Invalidated while we were writing: take back what we wrote (leave newer loads alone).
+      if (record.invalidated) await this.remove([key], false, false);
       return entry;
     } finally {
       if (release) await release().catch(noop);
@@ -670,7 +721,9 @@ export class CacheEngine {
   }
 
   /** Takes the cross-process lock, or waits for its holder and reads what it wrote. */
-  async #lockOrWait(key: string): Promise<{ entry: Entry | undefined } | { release: (() => Promise<void>) | undefined }> {
+  async #lockOrWait(
+    key: string,
+  ): Promise<{ entry: Entry | undefined } | { release: (() => Promise<void>) | undefined }> {
     const lock = this.#o.lock!;
     const ttl = this.#o.lockTtl;
     // `null` = the lock service failed: compute without it rather than wait for a holder that may not exist.
@@ -700,17 +753,33 @@ export class CacheEngine {
 
   #invalidateLocal(keys: readonly string[]): void {
     this.#epoch++;
-    for (const key of keys) {
-      const running = this.#refreshes.get(key);
-      if (running) running.invalidated = true;
-    }
+    for (const key of keys) this.#detach(key, true);
     for (const rt of this.runtimes) if (rt.tier.sync) rt.tier.deleteMany(keys);
   }
 
   #clearLocal(prefix: string): void {
     this.#epoch++;
-    for (const [key, running] of this.#refreshes) if (key.startsWith(prefix)) running.invalidated = true;
+    this.#detachPrefix(prefix);
     for (const rt of this.runtimes) if (rt.tier.sync) rt.tier.clear(prefix || undefined);
+  }
+
+  /**
+   * Cuts in-flight work on `key` loose from new callers: a load or refresh that began before an
+   * invalidation may return the old value to the callers already waiting on it, but a caller
+   * arriving after the invalidation (the writer reading its own write) must start afresh.
+   * `invalidated` also stops the old refresh from storing what it read.
+   */
+  #detach(key: string, invalidated: boolean): void {
+    if (invalidated) for (const running of this.#inflight) if (running.key === key) running.invalidated = true;
+    this.#refreshes.delete(key);
+    this.#loads.delete(key);
+  }
+
+  /** Detaches every key under `prefix` (all with ''), marking their refreshes invalidated. */
+  #detachPrefix(prefix: string): void {
+    for (const running of this.#inflight) if (running.key.startsWith(prefix)) running.invalidated = true;
+    for (const key of [...this.#refreshes.keys()]) if (key.startsWith(prefix)) this.#refreshes.delete(key);
+    for (const key of [...this.#loads.keys()]) if (key.startsWith(prefix)) this.#loads.delete(key);
   }
 
   async #publish(message: BusMessage): Promise<void> {
@@ -733,19 +802,17 @@ export class CacheEngine {
       case 'delete':
       case 'set':
         this.#epoch++;
-        for (const key of message.keys) {
-          const running = this.#refreshes.get(key);
-          if (running) running.invalidated = true;
-        }
+        for (const key of message.keys) this.#detach(key, true);
         for (const rt of this.runtimes) if (local(rt.tier)) rt.tier.deleteMany(message.keys);
         break;
       case 'clear':
         this.#epoch++;
-        for (const [key, running] of this.#refreshes) if (key.startsWith(message.prefix)) running.invalidated = true;
+        this.#detachPrefix(message.prefix);
         for (const rt of this.runtimes) if (local(rt.tier)) rt.tier.clear(message.prefix || undefined);
         break;
       case 'tags':
         this.#epoch++;
+        this.#detachAll();
         this.#o.tagStore.remember(message.tags, message.at);
         // Stamp later writes after the remote invalidation, whatever this machine's clock says.
         if (message.at > this.#lastStamp) this.#lastStamp = message.at;
@@ -758,11 +825,21 @@ export class CacheEngine {
     if (this.events.active) this.events.emit({ type: 'bus-message', message: { type: message.type } });
   }
 
+  /**
+   * After a tag invalidation, no new caller may join a load that began before it. (Those loads
+   * still store their value unless its tags were invalidated: `tagsValid` decides on write; and
+   * they stay in `#inflight`, so a later key invalidation still stops them.)
+   */
+  #detachAll(): void {
+    this.#loads.clear();
+    this.#refreshes.clear();
+  }
+
   /** Messages may have been lost: anything held locally may be stale, so drop it all. */
   #gap(): void {
     this.counters.busGaps++;
     this.#epoch++;
-    for (const running of this.#refreshes.values()) running.invalidated = true;
+    this.#detachPrefix('');
     for (const rt of this.runtimes) if (rt.tier.sync && !rt.tier.shared) rt.tier.clear();
     this.#o.tagStore.refresh?.().catch((error) => {
       this.events.emit({ type: 'tier-error', tier: 'tag-store', op: 'refresh', error });

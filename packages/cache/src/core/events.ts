@@ -37,9 +37,7 @@ interface Channel {
 // Reached without an import so the library bundles for browsers, where the channel is absent.
 function openChannel(): Channel | undefined {
   const proc = (globalThis as { process?: { getBuiltinModule?: (id: string) => unknown } }).process;
-  const dc = proc?.getBuiltinModule?.('node:diagnostics_channel') as
-    | { channel(name: string): Channel }
-    | undefined;
+  const dc = proc?.getBuiltinModule?.('node:diagnostics_channel') as { channel(name: string): Channel } | undefined;
   return dc?.channel(DIAGNOSTICS_CHANNEL);
 }
 

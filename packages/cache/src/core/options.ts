@@ -1,6 +1,7 @@
 /** Cache options, their defaults (here and nowhere else) and their validation. */
-import { createEntryCodec, type EntryCodecOptions } from '../codec/entry-codec.ts';
+
 import { systemClock } from '../clock.ts';
+import { createEntryCodec, type EntryCodecOptions } from '../codec/entry-codec.ts';
 import { CacheOptionsError } from '../errors.ts';
 import type { Clock, DistributedLock, EntryCodec, InvalidationBus, Ms, TagStore, Tier } from '../types.ts';
 import { checkDuration, checkInt, DEFAULT_MAX_KEY_LENGTH } from '../validate.ts';
@@ -99,7 +100,8 @@ function isCodec(value: unknown): value is EntryCodec {
 
 /** Applies defaults and validates; throws `CacheOptionsError` naming the bad option. */
 export function resolveOptions(options: CacheOptions): ResolvedOptions {
-  if (typeof options !== 'object' || options === null) throw new CacheOptionsError('createCache needs an options object');
+  if (typeof options !== 'object' || options === null)
+    throw new CacheOptionsError('createCache needs an options object');
   const { tiers } = options;
   if (!Array.isArray(tiers) || tiers.length === 0) throw new CacheOptionsError('tiers must be a non-empty array');
   const names = new Set<string>();
@@ -110,7 +112,8 @@ export function resolveOptions(options: CacheOptions): ResolvedOptions {
       }
     }
     if (typeof tier.sync !== 'boolean') throw new CacheOptionsError(`tiers[${i}].sync must be true or false`);
-    if (names.has(tier.name)) throw new CacheOptionsError(`two tiers are named "${tier.name}"; give each a unique name`);
+    if (names.has(tier.name))
+      throw new CacheOptionsError(`two tiers are named "${tier.name}"; give each a unique name`);
     names.add(tier.name);
   });
   checkDuration('ttl', options.ttl);

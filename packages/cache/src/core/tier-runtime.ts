@@ -76,7 +76,13 @@ export class TierRuntime {
    * Runs one asynchronous tier call under the deadline and the breaker. Never rejects: on
    * error, timeout or open breaker it resolves `fallback` and counts why.
    */
-  async call<T>(op: TierOp, deadline: Ms, run: () => Promise<T>, fallback: T, repairKeys?: readonly string[]): Promise<T> {
+  async call<T>(
+    op: TierOp,
+    deadline: Ms,
+    run: () => Promise<T>,
+    fallback: T,
+    repairKeys?: readonly string[],
+  ): Promise<T> {
     if (!this.#admit()) {
       this.skipped++;
       this.#remember(repairKeys);
