@@ -62,6 +62,8 @@ export interface TierStatsReport {
   skipped: number;
   writes: number;
   writeRefusals: number;
+  /** Refresh writes refused by a fence (an invalidation newer than the value's source read). */
+  fencedWrites: number;
   breaker: BreakerState;
   pendingRepairs: number;
   repairs: number;
@@ -302,6 +304,7 @@ export class Cache {
           skipped: rt.skipped,
           writes: rt.writes,
           writeRefusals: rt.writeRefusals,
+          fencedWrites: rt.fencedWrites,
           breaker: rt.breaker,
           pendingRepairs: rt.pendingRepairs,
           repairs: rt.repairs,

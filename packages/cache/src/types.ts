@@ -141,6 +141,13 @@ export interface AsyncTier extends TierBase {
   keys(prefix?: string): Promise<string[]>;
   prune?(): Promise<number>;
   close?(): Promise<void>;
+  /**
+   * Deletes `keys` and leaves a fence at stamp `at` for `ttl` ms (see `tiers/fence.ts`).
+   * Optional: tiers without it are deleted from plainly.
+   */
+  fence?(keys: readonly string[], at: Ms, ttl: Ms): Promise<void>;
+  /** Writes unless a fence at or after `entry.createdAt` stands; resolves whether it wrote. */
+  setFenced?(key: string, entry: Entry, ttl: Ms): Promise<boolean>;
 }
 
 /** Any tier. Discriminated by `sync`. */

@@ -315,12 +315,12 @@ export class CacheEngine {
    * A tier that refuses the entry drops its old copy so it cannot serve it. Returns the first
    * size refusal, which `set` throws and `getOrSet` only counts.
    */
-  async write(key: string, entry: Entry): Promise<CacheEntryTooLargeError | undefined> {
+  async write(key: string, entry: Entry, fenced = false): Promise<CacheEntryTooLargeError | undefined> {
     const now = this.#o.clock.now();
     const keep = entry.staleUntil - now;
     if (keep <= 0) return undefined;
     let refused: CacheEntryTooLargeError | undefined;
-    const pending: Promise<void>[] = [];
+    const pending: Promise<unknown>[] = [];
     for (const rt of this.runtimes) {
       const tier = rt.tier;
       const ttl = Math.min(tier.ttl ?? keep, keep);
@@ -335,6 +335,19 @@ export class CacheEngine {
           this.events.emit({ type: 'write-refused', key, tier: tier.name, error });
           if (error instanceof CacheEntryTooLargeError) refused ??= error;
         }
+      } else if (fenced && tier.setFenced) {
+        rt.writes++;
+        pending.push(
+          rt
+            .call('set', this.#o.tierDeadline, () => tier.setFenced!(key, entry, ttl), true, [key])
+            .then((written) => {
+              if (written) return;
+              // A writer on some instance invalidated this key after our source read: our value is
+              // old. Take back the copies we already put in the local tiers.
+              rt.fencedWrites++;
+              for (const local of this.runtimes) if (local.tier.sync) local.tier.delete(key);
+            }),
+        );
       } else {
         rt.writes++;
         pending.push(rt.call('set', this.#o.tierDeadline, () => tier.set(key, entry, ttl), undefined, [key]));
@@ -386,12 +399,16 @@ export class CacheEngine {
   async remove(keys: readonly string[], publishAs: 'delete' | 'set' | false = 'delete', detach = true): Promise<void> {
     if (detach) this.#invalidateLocal(keys);
     else for (const rt of this.runtimes) if (rt.tier.sync) rt.tier.deleteMany(keys);
+    // Stamped after the caller's write committed: any refresh that began earlier is older.
+    const at = this.stamp();
     const pending: Promise<unknown>[] = [];
     for (const rt of this.runtimes) {
       const tier = rt.tier;
-      if (!tier.sync) {
-        pending.push(rt.call('deleteMany', this.#o.tierDeadline, () => tier.deleteMany(keys), 0, keys));
-      }
+      if (tier.sync) continue;
+      const run = tier.fence
+        ? () => tier.fence!(keys, at, this.#o.fenceTtl).then(() => keys.length)
+        : () => tier.deleteMany(keys);
+      pending.push(rt.call('deleteMany', this.#o.tierDeadline, run, 0, keys));
     }
     await Promise.all(pending);
     if (publishAs) await this.#publish({ type: publishAs, keys });
@@ -710,7 +727,7 @@ export class CacheEngine {
       // A delete, clear or tag invalidation that ran meanwhile makes this value old: return it
       // to this caller (its read began before the write) but never store it.
       if (record.invalidated || !this.tagsValid(entry)) return entry;
-      await this.write(key, entry);
+      await this.write(key, entry, true);
       await this.announceWrites([key]);
       // Invalidated while we were writing: take back what we wrote (leave newer loads alone).
       if (record.invalidated) await this.remove([key], false, false);

@@ -67,6 +67,11 @@ export interface CacheOptions {
   timingSampleEvery?: number;
   /** Keys of failed writes/deletes remembered for repair when a tier comes back. @default 10_000 */
   maxPendingRepairs?: number;
+  /**
+   * How long a delete fences its keys in shared tiers against refreshes that read the source
+   * before it (see `tiers/fence.ts`); longer than any factory takes. @default 60_000
+   */
+  fenceTtl?: Ms;
 }
 
 /** Options after defaults, as the engine uses them. */
@@ -90,6 +95,7 @@ export interface ResolvedOptions {
   readonly maxKeyLength: number;
   readonly timingSampleEvery: number;
   readonly maxPendingRepairs: number;
+  readonly fenceTtl: Ms;
 }
 
 const TIER_METHODS = ['get', 'getMany', 'set', 'setMany', 'delete', 'deleteMany', 'clear', 'keys', 'stats'] as const;
@@ -128,6 +134,7 @@ export function resolveOptions(options: CacheOptions): ResolvedOptions {
   checkInt('maxKeyLength', options.maxKeyLength, 1, 10_000);
   checkInt('timingSampleEvery', options.timingSampleEvery, 1);
   checkInt('maxPendingRepairs', options.maxPendingRepairs, 0);
+  checkDuration('fenceTtl', options.fenceTtl);
   if (options.lockByDefault && !options.lock) throw new CacheOptionsError('lockByDefault needs a lock');
 
   return {
@@ -150,5 +157,6 @@ export function resolveOptions(options: CacheOptions): ResolvedOptions {
     maxKeyLength: options.maxKeyLength ?? DEFAULT_MAX_KEY_LENGTH,
     timingSampleEvery: options.timingSampleEvery ?? 64,
     maxPendingRepairs: options.maxPendingRepairs ?? 10_000,
+    fenceTtl: options.fenceTtl ?? 60_000,
   };
 }

@@ -46,6 +46,8 @@ export class TierRuntime {
   skipped = 0;
   writes = 0;
   writeRefusals = 0;
+  /** Refresh writes refused because a newer invalidation fenced the key. */
+  fencedWrites = 0;
   repairs = 0;
   breaker: BreakerState = 'closed';
   readonly timings = new Map<TierOp, Histogram>();

@@ -194,6 +194,29 @@ export function runTierConformance(name: string, options: ConformanceOptions): v
       expect(got.map((e) => e?.value)).toEqual(Array.from({ length: 50 }, (_, i) => i));
     });
 
+    it('fences: a delete-with-fence refuses older refresh writes and lets newer ones in', async () => {
+      const { tier, clock } = await make();
+      if (tier.sync || !tier.fence || !tier.setFenced) return;
+      const now = clock.now();
+      await tier.set('k', entryAt(now, 'old'), 60_000);
+      await tier.fence(['k', 'never-set'], now + 10, 60_000);
+      expect(await tier.get('k')).toBeUndefined();
+      expect(await tier.keys()).toEqual([]);
+      expect(tier.stats().corrupt).toBe(0); // a fence is a miss, not a corrupt entry
+      // A value whose source read began before the fence is refused…
+      expect(await tier.setFenced('k', entryAt(now + 5, 'read before the write'), 60_000)).toBe(false);
+      expect(await tier.setFenced('never-set', entryAt(now + 10, 'same instant'), 60_000)).toBe(false);
+      expect(await tier.get('k')).toBeUndefined();
+      // …one read after it is written, and plain writes are never fenced.
+      expect(await tier.setFenced('k', entryAt(now + 11, 'read after the write'), 60_000)).toBe(true);
+      expect((await tier.get('k'))?.value).toBe('read after the write');
+      await tier.fence(['k'], now + 20, 60_000);
+      await tier.set('k', entryAt(now + 1, 'explicit set'), 60_000);
+      expect((await tier.get('k'))?.value).toBe('explicit set');
+      // Without a fence, setFenced is a plain write.
+      expect(await tier.setFenced('fresh', entryAt(now, 'v'), 60_000)).toBe(true);
+    });
+
     if (options.corrupt) {
       const corrupt = options.corrupt;
       for (const [label, raw] of [

@@ -21,6 +21,7 @@ import { createEntryCodec } from '../codec/entry-codec.ts';
 import { CacheEntryTooLargeError, CacheOptionsError } from '../errors.ts';
 import type { AsyncTier, Clock, Entry, EntryCodec, Ms, TierContext, TierSetItem, TierStats } from '../types.ts';
 import { checkDuration, checkInt } from '../validate.ts';
+import { FENCE_PREFIX, fenceValue, isFence } from './fence.ts';
 import { capEntry } from './memory.ts';
 
 /**
@@ -224,6 +225,29 @@ export class PostgresTier implements AsyncTier {
     this.#delta += (result.rows as { inserted: boolean }[]).filter((r) => r.inserted).length;
   }
 
+  /** Replaces `keys` with fences in one statement (see `tiers/fence.ts`). */
+  async fence(keys: readonly string[], at: Ms, ttl: Ms): Promise<void> {
+    if (keys.length === 0) return;
+    await this.#ready();
+    const stored = [...new Set(keys)].map((key) => this.keyPrefix + key);
+    const until = Math.min(this.#clock.now() + ttl, FOREVER);
+    await this.#client.query(this.#sql.upsertMany, [stored, stored.map(() => fenceValue(at)), stored.map(() => until)]);
+  }
+
+  /** Writes unless a live fence at or after the entry's creation stands (one statement). */
+  async setFenced(key: string, entry: Entry, ttl: Ms): Promise<boolean> {
+    const row = this.#encode(key, entry, ttl);
+    await this.#ready();
+    const { rows } = await this.#client.query(this.#sql.upsertFenced, [
+      ...row,
+      entry.createdAt,
+      this.#clock.now(),
+      FENCE_PREFIX,
+    ]);
+    this.#delta += (rows as { inserted: boolean }[]).filter((r) => r.inserted).length;
+    return rows.length > 0;
+  }
+
   async delete(key: string): Promise<boolean> {
     await this.#ready();
     const { rows } = await this.#client.query(this.#sql.delete, [this.keyPrefix + key]);
@@ -332,6 +356,7 @@ export class PostgresTier implements AsyncTier {
   }
 
   #decode(stored: string, raw: string): Entry | undefined {
+    if (isFence(raw)) return undefined;
     try {
       const { entry, keepUntil } = this.#codecOrDefault().decode(stored, raw);
       return keepUntil === undefined ? entry : capEntry(entry, keepUntil);
@@ -377,11 +402,17 @@ function statements(table: string) {
     getMany: `SELECT key, value FROM ${table} WHERE key = ANY($1::text[]) AND expires_at > $2`,
     upsert: `INSERT INTO ${table} (key, value, expires_at) VALUES ($1, $2, $3) ${upsertTail}`,
     upsertMany: `INSERT INTO ${table} (key, value, expires_at) SELECT * FROM unnest($1::text[], $2::text[], $3::bigint[]) ${upsertTail}`,
+    // A live fence at or after the entry's creation ($4) keeps the row as it is: no row returned.
+    upsertFenced:
+      `INSERT INTO ${table} AS t (key, value, expires_at) VALUES ($1, $2, $3) ` +
+      'ON CONFLICT (key) DO UPDATE SET value = excluded.value, expires_at = excluded.expires_at ' +
+      `WHERE NOT (t.expires_at > $5 AND starts_with(t.value, $6) AND substr(t.value, length($6) + 1)::float8 >= $4::float8) ` +
+      'RETURNING (xmax = 0) AS inserted',
     delete: `DELETE FROM ${table} WHERE key = $1 RETURNING 1 AS x`,
     deleteMany: deleteCount('key = ANY($1::text[])'),
     dropCorrupt: `DELETE FROM ${table} WHERE key = $1 AND value = $2 RETURNING 1 AS x`,
     clear: deleteCount(`key LIKE $1 ESCAPE '\\'`),
-    keys: `SELECT key FROM ${table} WHERE key LIKE $1 ESCAPE '\\' AND expires_at > $2`,
+    keys: `SELECT key FROM ${table} WHERE key LIKE $1 ESCAPE '\\' AND expires_at > $2 AND NOT starts_with(value, '~fence:')`,
     count: `SELECT count(*)::int AS total, coalesce(sum(octet_length(value)), 0)::float8 AS bytes FROM ${table} WHERE key LIKE $1 ESCAPE '\\'`,
     // The outer SELECT sees the table as it was before the DELETE, hence the subtraction in prune().
     prune:

@@ -10,12 +10,24 @@
  * counts them. Only undecodable entries are swallowed: dropped (UNLINK), counted, read as a miss.
  */
 import { Cluster, type ClusterOptions, Redis, type RedisOptions } from 'ioredis';
+import { luaScript } from '../bus/lua.ts';
 import { systemClock } from '../clock.ts';
 import { createEntryCodec } from '../codec/entry-codec.ts';
 import { CacheKeyError, CacheOptionsError } from '../errors.ts';
 import type { AsyncTier, Clock, Entry, EntryCodec, Ms, TierContext, TierSetItem, TierStats } from '../types.ts';
 import { checkDuration, checkInt } from '../validate.ts';
+import { FENCE_PREFIX, fenceValue, isFence } from './fence.ts';
 import { capEntry } from './memory.ts';
+
+// KEYS[1] = the key; ARGV = value, entry createdAt, PX ('' for none), fence prefix. 1 if written.
+const SET_UNLESS_FENCED = luaScript(`
+local current = redis.call('GET', KEYS[1])
+if current and string.sub(current, 1, #ARGV[4]) == ARGV[4] and tonumber(string.sub(current, #ARGV[4] + 1)) >= tonumber(ARGV[2]) then
+  return 0
+end
+if ARGV[3] == '' then redis.call('SET', KEYS[1], ARGV[1]) else redis.call('SET', KEYS[1], ARGV[1], 'PX', ARGV[3]) end
+return 1
+`);
 
 /** A single-node client or a cluster client. */
 export type RedisClient = Redis | Cluster;
@@ -199,6 +211,34 @@ export class RedisTier implements AsyncTier {
     this.#writesSinceInfo += writes.filter((w) => w.px !== 0).length;
   }
 
+  /** Replaces `keys` with fences (one pipeline, per slot in a cluster). */
+  async fence(keys: readonly string[], at: Ms, ttl: Ms): Promise<void> {
+    if (keys.length === 0) return;
+    const storageKeys = keys.map((key) => this.storageKey(key));
+    const groups = this.#cluster ? [...groupBySlot(storageKeys).values()] : [storageKeys.map((_, i) => i)];
+    const px = Math.max(1, Math.ceil(ttl));
+    await Promise.all(
+      groups.map(async (indexes) => {
+        const pipeline = this.#client.pipeline();
+        for (const i of indexes) pipeline.set(storageKeys[i]!, fenceValue(at), 'PX', px);
+        await execPipeline(pipeline);
+      }),
+    );
+  }
+
+  /** Writes unless a fence newer than the entry stands (one atomic script on one key). */
+  async setFenced(key: string, entry: Entry, ttl: Ms): Promise<boolean> {
+    const write = this.#prepare(key, entry, ttl);
+    if (write.px === 0) return false;
+    const written = await SET_UNLESS_FENCED.run(
+      this.#client,
+      [write.storageKey],
+      [write.raw, String(entry.createdAt), write.px === undefined ? '' : String(write.px), FENCE_PREFIX],
+    );
+    if (written === 1) this.#writesSinceInfo++;
+    return written === 1;
+  }
+
   async delete(key: string): Promise<boolean> {
     const removed = await this.#client.unlink(this.storageKey(key));
     this.#deletesSinceInfo += removed;
@@ -311,6 +351,7 @@ export class RedisTier implements AsyncTier {
   }
 
   #decode(key: string, storageKey: string, raw: string): Entry | undefined {
+    if (isFence(raw)) return undefined;
     let entry: Entry;
     try {
       const decoded = this.#codecOrDefault().decode(key, raw);
