@@ -86,6 +86,15 @@ export function capEntry(entry: Entry, keepUntil: Ms): Entry {
   };
 }
 
+/**
+ * Decodes a stored string and caps the entry at the tier expiry stored with it. Throws what the
+ * codec throws; each tier catches, drops and counts in its own way.
+ */
+export function decodeStored(codec: EntryCodec, key: string, raw: string): Entry {
+  const { entry, keepUntil } = codec.decode(key, raw);
+  return keepUntil === undefined ? entry : capEntry(entry, keepUntil);
+}
+
 /** The memory tier class; create it with {@link memoryTier}. */
 export class MemoryTier implements SyncTier {
   readonly sync = true as const;

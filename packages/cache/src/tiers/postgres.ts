@@ -22,7 +22,7 @@ import { CacheEntryTooLargeError, CacheOptionsError } from '../errors.ts';
 import type { AsyncTier, Clock, Entry, EntryCodec, Ms, TierContext, TierSetItem, TierStats } from '../types.ts';
 import { checkDuration, checkInt } from '../validate.ts';
 import { FENCE_PREFIX, fenceValue, isFence } from './fence.ts';
-import { capEntry } from './memory.ts';
+import { capEntry, decodeStored } from './memory.ts';
 
 /**
  * What the tier needs from a database client. A `pg.Pool`, a `pg.Client` and a `PGlite`
@@ -358,8 +358,7 @@ export class PostgresTier implements AsyncTier {
   #decode(stored: string, raw: string): Entry | undefined {
     if (isFence(raw)) return undefined;
     try {
-      const { entry, keepUntil } = this.#codecOrDefault().decode(stored, raw);
-      return keepUntil === undefined ? entry : capEntry(entry, keepUntil);
+      return decodeStored(this.#codecOrDefault(), stored, raw);
     } catch {
       // Corrupt JSON, a wrong encryption key or truncated data never reaches the caller: count
       // it and drop the row in the background. The delete matches the raw value, so a fresh

@@ -17,7 +17,7 @@ import { CacheKeyError, CacheOptionsError } from '../errors.ts';
 import type { AsyncTier, Clock, Entry, EntryCodec, Ms, TierContext, TierSetItem, TierStats } from '../types.ts';
 import { checkDuration, checkInt } from '../validate.ts';
 import { FENCE_PREFIX, fenceValue, isFence } from './fence.ts';
-import { capEntry } from './memory.ts';
+import { capEntry, decodeStored } from './memory.ts';
 
 // KEYS[1] = the key; ARGV = value, entry createdAt, PX ('' for none), fence prefix. 1 if written.
 const SET_UNLESS_FENCED = luaScript(`
@@ -354,8 +354,7 @@ export class RedisTier implements AsyncTier {
     if (isFence(raw)) return undefined;
     let entry: Entry;
     try {
-      const decoded = this.#codecOrDefault().decode(key, raw);
-      entry = decoded.keepUntil === undefined ? decoded.entry : capEntry(decoded.entry, decoded.keepUntil);
+      entry = decodeStored(this.#codecOrDefault(), key, raw);
     } catch {
       // A storage error never reaches the caller: drop the entry (fire and forget) and count it.
       this.#corrupt++;

@@ -31,7 +31,7 @@ import { createEntryCodec } from '../codec/entry-codec.ts';
 import { CacheEntryTooLargeError, CacheError, CacheOptionsError, CacheSensitiveRefusedError } from '../errors.ts';
 import type { Clock, Entry, EntryCodec, Ms, SyncTier, TierContext, TierSetItem, TierStats } from '../types.ts';
 import { checkDuration, checkInt } from '../validate.ts';
-import { capEntry } from './memory.ts';
+import { capEntry, decodeStored } from './memory.ts';
 
 /** The part of the DOM `Storage` interface the tier uses. */
 export type StorageLike = Pick<Storage, 'getItem' | 'setItem' | 'removeItem' | 'key' | 'length'>;
@@ -191,8 +191,7 @@ export class WebStorageTier implements SyncTier {
     if (raw === null) return undefined;
     let entry: Entry;
     try {
-      const decoded = this.#codecOrDefault().decode(key, raw);
-      entry = decoded.keepUntil === undefined ? decoded.entry : capEntry(decoded.entry, decoded.keepUntil);
+      entry = decodeStored(this.#codecOrDefault(), key, raw);
     } catch {
       // A storage error never reaches the caller: drop the entry and count it.
       this.#corrupt++;
