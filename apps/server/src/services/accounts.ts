@@ -149,7 +149,9 @@ export class Accounts {
   }
 
   async #principal(userId: number): Promise<Principal | undefined> {
-    const [user] = await this.db.select().from(users).where(eq(users.id, userId));
+    // A hot query through the Drizzle query cache: user rows rarely change, and any write to
+    // `users` drops it (table tag). Memberships are read fresh: they decide authorization.
+    const [user] = await this.db.select().from(users).where(eq(users.id, userId)).$withCache();
     if (!user) return undefined;
     const memberships = await this.db
       .select({ teamId: teamMembers.teamId })
