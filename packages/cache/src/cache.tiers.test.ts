@@ -63,11 +63,10 @@ describe('a failing asynchronous tier never fails a request', () => {
   it('answers a read within the deadline when the remote tier hangs', async () => {
     const { cache, l2 } = twoTiers({ tierDeadline: 20 });
     l2.controls.mode = 'hang';
-    const started = Date.now();
+    // The hung tier never answers; the call resolves anyway (a hang would fail the test by timeout).
     expect(await cache.getOrSet('k', () => 'from source')).toBe('from source');
-    expect(Date.now() - started).toBeLessThan(1_000); // generous: the deadline is 20 ms per call
     const tier = cache.stats().tiers[1]!;
-    expect(tier.timeouts).toBe(2); // the read and the write
+    expect(tier.timeouts).toBe(2); // the read and the write, each cut at the deadline
   });
 
   it('opens the breaker after repeated failures, skips the tier, and closes after a good probe', async () => {
