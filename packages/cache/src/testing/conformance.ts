@@ -213,8 +213,11 @@ export function runTierConformance(name: string, options: ConformanceOptions): v
       await tier.fence(['k'], now + 20, 60_000);
       await tier.set('k', entryAt(now + 1, 'explicit set'), 60_000);
       expect((await tier.get('k'))?.value).toBe('explicit set');
-      // Without a fence, setFenced is a plain write.
+      // Without a fence, setFenced writes unless the stored value read the source later.
       expect(await tier.setFenced('fresh', entryAt(now, 'v'), 60_000)).toBe(true);
+      expect(await tier.setFenced('fresh', entryAt(now - 1, 'older read'), 60_000)).toBe(false);
+      expect(await tier.setFenced('fresh', entryAt(now + 1, 'newer read'), 60_000)).toBe(true);
+      expect((await tier.get('fresh'))?.value).toBe('newer read');
     });
 
     if (options.corrupt) {

@@ -234,7 +234,7 @@ export class PostgresTier implements AsyncTier {
     await this.#client.query(this.#sql.upsertMany, [stored, stored.map(() => fenceValue(at)), stored.map(() => until)]);
   }
 
-  /** Writes unless a live fence at or after the entry's creation stands (one statement). */
+  /** Writes unless a live fence or value at least as new stands (one statement). */
   async setFenced(key: string, entry: Entry, ttl: Ms): Promise<boolean> {
     const row = this.#encode(key, entry, ttl);
     await this.#ready();
@@ -401,11 +401,14 @@ function statements(table: string) {
     getMany: `SELECT key, value FROM ${table} WHERE key = ANY($1::text[]) AND expires_at > $2`,
     upsert: `INSERT INTO ${table} (key, value, expires_at) VALUES ($1, $2, $3) ${upsertTail}`,
     upsertMany: `INSERT INTO ${table} (key, value, expires_at) SELECT * FROM unnest($1::text[], $2::text[], $3::bigint[]) ${upsertTail}`,
-    // A live fence at or after the entry's creation ($4) keeps the row as it is: no row returned.
+    // A live fence or value created at or after the entry ($4) keeps the row as it is (no row
+    // returned): refreshes that read the source later win. The envelope starts with its timestamp.
     upsertFenced:
       `INSERT INTO ${table} AS t (key, value, expires_at) VALUES ($1, $2, $3) ` +
       'ON CONFLICT (key) DO UPDATE SET value = excluded.value, expires_at = excluded.expires_at ' +
-      `WHERE NOT (t.expires_at > $5 AND starts_with(t.value, $6) AND substr(t.value, length($6) + 1)::float8 >= $4::float8) ` +
+      'WHERE NOT (t.expires_at > $5 AND coalesce(CASE WHEN starts_with(t.value, $6) ' +
+      'THEN substr(t.value, length($6) + 1) ' +
+      `ELSE substring(t.value from '^\\{"v":1,"timestamp":([-+0-9.eE]+)') END::float8, -1) >= $4::float8) ` +
       'RETURNING (xmax = 0) AS inserted',
     delete: `DELETE FROM ${table} WHERE key = $1 RETURNING 1 AS x`,
     deleteMany: deleteCount('key = ANY($1::text[])'),

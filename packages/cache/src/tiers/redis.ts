@@ -20,10 +20,18 @@ import { FENCE_PREFIX, fenceValue, isFence } from './fence.ts';
 import { capEntry, decodeStored } from './memory.ts';
 
 // KEYS[1] = the key; ARGV = value, entry createdAt, PX ('' for none), fence prefix. 1 if written.
-const SET_UNLESS_FENCED = luaScript(`
+// Refused when what is stored, a fence or a value, is as new or newer: refreshes that read the
+// source later win, whatever order their writes arrive in. The envelope starts with its timestamp.
+const SET_UNLESS_NEWER = luaScript(`
 local current = redis.call('GET', KEYS[1])
-if current and string.sub(current, 1, #ARGV[4]) == ARGV[4] and tonumber(string.sub(current, #ARGV[4] + 1)) >= tonumber(ARGV[2]) then
-  return 0
+if current then
+  local at
+  if string.sub(current, 1, #ARGV[4]) == ARGV[4] then
+    at = tonumber(string.sub(current, #ARGV[4] + 1))
+  else
+    at = tonumber(string.match(current, '^{"v":1,"timestamp":([-+%d%.eE]+)'))
+  end
+  if at and at >= tonumber(ARGV[2]) then return 0 end
 end
 if ARGV[3] == '' then redis.call('SET', KEYS[1], ARGV[1]) else redis.call('SET', KEYS[1], ARGV[1], 'PX', ARGV[3]) end
 return 1
@@ -226,11 +234,11 @@ export class RedisTier implements AsyncTier {
     );
   }
 
-  /** Writes unless a fence newer than the entry stands (one atomic script on one key). */
+  /** Writes unless a fence or a value at least as new stands (one atomic script on one key). */
   async setFenced(key: string, entry: Entry, ttl: Ms): Promise<boolean> {
     const write = this.#prepare(key, entry, ttl);
     if (write.px === 0) return false;
-    const written = await SET_UNLESS_FENCED.run(
+    const written = await SET_UNLESS_NEWER.run(
       this.#client,
       [write.storageKey],
       [write.raw, String(entry.createdAt), write.px === undefined ? '' : String(write.px), FENCE_PREFIX],
