@@ -3,10 +3,11 @@
  * services, the job queue and the HTTP app. `main.ts` runs it; tests build it with overrides.
  */
 import { drizzleCache } from '@agiletrack/cache/adapters/drizzle';
+import { pgListener } from '@agiletrack/cache/bus/postgres';
 import { resolvePolicy } from '@agiletrack/domain';
 import type { FastifyInstance } from 'fastify';
 import { type Logger, pino } from 'pino';
-import { EventHub } from './cache/event-hub.ts';
+import { EventHub, postgresEvents, redisEvents } from './cache/event-hub.ts';
 import { createServerCache, type ServerCache } from './cache/server-cache.ts';
 import type { Config } from './config.ts';
 import { type Database, openDatabase } from './db/database.ts';
@@ -68,7 +69,16 @@ export async function createServer(options: ServerOptions): Promise<Server> {
   const db = database.drizzle({
     cache: drizzleCache(serverCache.cache.namespace('db'), { ttl: config.CACHE_L2_TTL_MS }),
   });
-  const hub = new EventHub(serverCache.redis, logger, config.REDIS_PREFIX);
+  const transport = serverCache.redis
+    ? redisEvents(serverCache.redis, `${config.REDIS_PREFIX}events`)
+    : database.kind === 'postgres' && config.DATABASE_URL
+      ? postgresEvents(
+          database.sql,
+          pgListener(config.DATABASE_URL),
+          `agiletrack_events_${database.schema}`.slice(0, 63),
+        )
+      : undefined;
+  const hub = new EventHub(transport, logger);
   await hub.start();
   const accounts = new Accounts(db, serverCache.auth, config.SESSION_TTL_MS);
   const invalidator = new Invalidator(serverCache.cache, hub);

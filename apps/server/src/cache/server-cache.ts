@@ -5,6 +5,7 @@
  * (PGlite in embedded mode).
  */
 import { type Cache, createCache, type Encryptor, type Tier } from '@agiletrack/cache';
+import { pgListener, postgresBus, postgresTagStore } from '@agiletrack/cache/bus/postgres';
 import { redisBus, redisLock, redisTagStore } from '@agiletrack/cache/bus/redis';
 import { memoryTier } from '@agiletrack/cache/tiers/memory';
 import { postgresTier } from '@agiletrack/cache/tiers/postgres';
@@ -40,6 +41,9 @@ const teamHashTag = (key: string): string | undefined => {
   return match ? `{team_${match[1]}}` : undefined;
 };
 
+/** The LISTEN/NOTIFY channel of one deployment (its schema), so deployments sharing a database stay apart. */
+export const busChannel = (schema: string) => `agiletrack_bus_${schema}`.slice(0, 63);
+
 /** Builds the server's cache for the configured mode. */
 export async function createServerCache(options: {
   config: Config;
@@ -60,7 +64,21 @@ export async function createServerCache(options: {
   if (mode === 'database') {
     const l2 = postgresTier({ client: database.sql, name: 'postgres' });
     await l2.ensureSchema();
-    const cache = createCache({ tiers: [l1, l2], ...common });
+    // Several instances on one PostgreSQL: LISTEN/NOTIFY carries invalidations and the tag table
+    // shares tag stamps. PGlite is one process: nothing to tell anyone.
+    const shared =
+      database.kind === 'postgres' && config.DATABASE_URL
+        ? {
+            bus: postgresBus({
+              client: database.sql,
+              listen: pgListener(config.DATABASE_URL),
+              channel: busChannel(database.schema),
+            }),
+            tagStore: postgresTagStore({ client: database.sql }),
+          }
+        : undefined;
+    await shared?.tagStore.init();
+    const cache = createCache({ tiers: [l1, l2], ...common, ...shared });
     return { cache, auth: cache.namespace('auth'), redis: undefined, l2: mode, close: () => cache.close() };
   }
 

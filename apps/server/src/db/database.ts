@@ -24,6 +24,8 @@ export type SqlRunner = (sql: string, params?: unknown[]) => Promise<Record<stri
 /** An open database. */
 export interface Database {
   readonly kind: 'pglite' | 'postgres';
+  /** The PostgreSQL schema holding the tables. */
+  readonly schema: string;
   /** The client for the cache's Postgres tier: same pool, not counted as application queries. */
   readonly sql: SqlClient;
   /** Builds the drizzle instance; `cache` plugs in the query cache. */
@@ -98,6 +100,7 @@ export async function openDatabase(options: DatabaseOptions): Promise<Database> 
     const wrapped = counted(pool, count);
     return {
       kind: 'postgres',
+      schema: schemaName,
       sql: pool as unknown as SqlClient,
       drizzle: (opts = {}) =>
         drizzleNodePg({ client: wrapped, schema, ...(opts.cache && { cache: opts.cache }) }) as unknown as AppDb,
@@ -121,6 +124,7 @@ export async function openDatabase(options: DatabaseOptions): Promise<Database> 
   const wrapped = counted(lite, count);
   return {
     kind: 'pglite',
+    schema: schemaName,
     sql: lite as unknown as SqlClient,
     drizzle: (opts = {}) =>
       drizzlePglite({ client: wrapped, schema, ...(opts.cache && { cache: opts.cache }) }) as unknown as AppDb,

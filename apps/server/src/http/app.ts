@@ -19,6 +19,7 @@ import { eventRoutes } from './routes/events.ts';
 import { integrationRoutes } from './routes/integrations.ts';
 import { systemRoutes } from './routes/system.ts';
 import { teamRoutes } from './routes/teams.ts';
+import { webRoutes } from './routes/web.ts';
 
 /** Everything the routes use. */
 export interface AppDeps {
@@ -90,5 +91,6 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   await app.register(integrationRoutes(deps));
   await app.register(eventRoutes(deps));
   await app.register(adminRoutes(deps));
+  await app.register(webRoutes()); // the dashboard, when apps/web/dist exists
   return app;
 }

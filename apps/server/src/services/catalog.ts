@@ -265,8 +265,9 @@ export class Catalog {
         await tx.insert(teamMembers).values(memberIds.map((userId) => ({ teamId: row!.id, userId })));
       return row!;
     });
-    await this.invalidator.after({ type: 'team.created', teamId: team.id });
+    // Members' cached principals go first: the event below is filtered by them.
     await this.accounts.forget(memberIds);
+    await this.invalidator.after({ type: 'team.created', teamId: team.id });
     return this.getTeam(team.id);
   }
 
@@ -292,8 +293,8 @@ export class Catalog {
         if (next.length > 0) await tx.insert(teamMembers).values(next.map((userId) => ({ teamId, userId })));
       }
     });
-    await this.invalidator.after({ type: 'team.updated', teamId });
     await this.accounts.forget(touchedUsers);
+    await this.invalidator.after({ type: 'team.updated', teamId });
     return this.getTeam(teamId);
   }
 
@@ -316,8 +317,9 @@ export class Catalog {
       cacheKeys.integrationMetrics(id),
       cacheKeys.lastSync(id),
     ]);
-    await this.invalidator.after({ type: 'team.deleted', teamId }, extra);
+    // Streams opened by former members still get this event (they saw the team when they opened).
     await this.accounts.forget(memberIds);
+    await this.invalidator.after({ type: 'team.deleted', teamId }, extra);
   }
 
   /** Adds an integration to a team; credentials are encrypted before they are stored. */

@@ -2,12 +2,17 @@
 import type { CacheStatus } from '@agiletrack/cache';
 import type { FastifyPluginAsync, FastifyRequest } from 'fastify';
 import { forbidden, notFound } from '../../errors.ts';
-import type { Principal } from '../../services/accounts.ts';
+import { canSeeTeam, type Principal } from '../../services/accounts.ts';
 import type { IntegrationView } from '../../services/views.ts';
 import type { AppDeps } from '../app.ts';
-import { principalOf, requireTeam } from '../guards.ts';
+import { principalOf } from '../guards.ts';
 import { sendCached, wantsFresh } from '../respond.ts';
 import { IntegrationSchemas, MetricsQuery, parse, parseRouteId, UpdateIntegrationBody } from '../validation.ts';
+
+// The caller named an integration, not a team: a refusal must not tell them which team owns it.
+function requireIntegrationAccess(principal: Principal, teamId: number): void {
+  if (!canSeeTeam(principal, teamId)) throw forbidden('you do not have access to this integration');
+}
 
 /** See the file comment. */
 export const integrationRoutes =
@@ -21,7 +26,7 @@ export const integrationRoutes =
       const id = parseRouteId((request.params as { integrationId?: unknown }).integrationId, 'integrationId');
       if (id === null) throw notFound('integration');
       const integration = await catalog.getIntegration(id);
-      requireTeam(principal, integration.teamId);
+      requireIntegrationAccess(principal, integration.teamId);
       return integration;
     }
 
@@ -31,7 +36,7 @@ export const integrationRoutes =
       if (id === null) throw notFound('integration');
       const status: CacheStatus = {};
       const integration = await catalog.getIntegration(id, { force: wantsFresh(request), status });
-      requireTeam(principal, integration.teamId);
+      requireIntegrationAccess(principal, integration.teamId);
       return sendCached(request, reply, { integration }, status);
     });
 

@@ -1,0 +1,78 @@
+/**
+ * The built dashboard (apps/web/dist): its files, and index.html for every other GET outside
+ * /api, so client-side routes (/teams/3) survive a reload. Does nothing when no build exists;
+ * `npm start` builds one first when it is missing or out of date (apps/web/src/node/ensure-built.ts).
+ */
+import { existsSync, statSync } from 'node:fs';
+import { extname, join, resolve, sep } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import fastifyStatic from '@fastify/static';
+import type { FastifyPluginAsync } from 'fastify';
+
+/** Where `npm run build:web` writes the dashboard. */
+export const WEB_DIST_DIR = fileURLToPath(new URL('../../../../web/dist/', import.meta.url));
+
+// The dashboard loads nothing from elsewhere; uPlot and React set inline style attributes.
+const CONTENT_SECURITY_POLICY = [
+  "default-src 'self'",
+  "script-src 'self'",
+  "style-src 'self' 'unsafe-inline'",
+  "img-src 'self' data:",
+  "connect-src 'self'",
+  "base-uri 'self'",
+  "form-action 'self'",
+  "frame-ancestors 'none'",
+].join('; ');
+
+function isFile(path: string): boolean {
+  try {
+    return statSync(path).isFile();
+  } catch {
+    return false;
+  }
+}
+
+/** Options of {@link webRoutes}. */
+export interface WebRoutesOptions {
+  /** The build to serve. @default apps/web/dist */
+  root?: string;
+}
+
+/** See the file comment. */
+export const webRoutes =
+  (options: WebRoutesOptions = {}): FastifyPluginAsync =>
+  async (app) => {
+    const root = resolve(options.root ?? WEB_DIST_DIR);
+    if (!existsSync(join(root, 'index.html'))) {
+      app.log.info({ root }, 'no dashboard build: serving the API only (npm run build:web builds it)');
+      return;
+    }
+    await app.register(fastifyStatic, { root, serve: false });
+
+    app.get('/*', async (request, reply) => {
+      const path = request.url.split('?')[0]!;
+      // Unknown API paths keep their JSON 404.
+      if (path === '/api' || path.startsWith('/api/')) return reply.callNotFound();
+      let relative: string;
+      try {
+        relative = decodeURIComponent(path).replace(/^\/+/, '');
+      } catch {
+        return reply.callNotFound();
+      }
+      const file = resolve(root, relative);
+      if (relative !== '' && file.startsWith(root + sep) && isFile(file)) {
+        // Vite puts a content hash in every asset name: the file under a name never changes.
+        return relative.startsWith('assets/')
+          ? reply.sendFile(relative, { maxAge: '365d', immutable: true })
+          : reply.sendFile(relative);
+      }
+      // A missing file is a 404, not the app: a broken asset link must fail visibly.
+      if (extname(relative) !== '') return reply.callNotFound();
+      return reply
+        .header('Cache-Control', 'no-cache')
+        .header('Content-Security-Policy', CONTENT_SECURITY_POLICY)
+        .header('X-Content-Type-Options', 'nosniff')
+        .header('Referrer-Policy', 'same-origin')
+        .sendFile('index.html', { cacheControl: false });
+    });
+  };

@@ -1,0 +1,74 @@
+/** The app shell: login when anonymous, else the page for the current path inside the layout. */
+import { useEffect } from 'react';
+import { navigate, parseRoute, type Route, usePath } from './app/router.ts';
+import { session } from './app/session.ts';
+import { useStore } from './app/store.ts';
+import { UserCachesContext } from './app/use-resource.ts';
+import { Layout } from './components/Layout.tsx';
+import { Link } from './components/Link.tsx';
+import { PageBoundary } from './components/PageBoundary.tsx';
+import { AdminCachePage } from './pages/AdminCachePage.tsx';
+import { CacheMonitorPage } from './pages/CacheMonitorPage.tsx';
+import { IntegrationPage } from './pages/IntegrationPage.tsx';
+import { LoginPage } from './pages/LoginPage.tsx';
+import { TeamPage } from './pages/TeamPage.tsx';
+import { TeamsPage } from './pages/TeamsPage.tsx';
+
+// Where to go back to after logging in.
+let returnTo = '/teams';
+
+function Page({ route, isAdmin }: { route: Route; isAdmin: boolean }) {
+  switch (route.name) {
+    case 'teams':
+    case 'login':
+      return <TeamsPage />;
+    case 'team':
+      return <TeamPage teamId={route.teamId} />;
+    case 'integration':
+      return <IntegrationPage integrationId={route.integrationId} />;
+    case 'adminCache':
+      return <AdminCachePage isAdmin={isAdmin} />;
+    case 'monitor':
+      return <CacheMonitorPage isAdmin={isAdmin} />;
+    case 'notFound':
+      return (
+        <section>
+          <h1>Not found</h1>
+          <p>
+            Nothing lives at <code>{route.path}</code>. <Link href="/teams">Back to the teams</Link>.
+          </p>
+        </section>
+      );
+  }
+}
+
+/** See the file comment. */
+export function App() {
+  const state = useStore(session);
+  const path = usePath();
+  const route = parseRoute(path);
+
+  useEffect(() => {
+    if (state.kind === 'anonymous' && route.name !== 'login') {
+      returnTo = path;
+      navigate('/login', true);
+    } else if (state.kind === 'user' && route.name === 'login') {
+      navigate(returnTo === '/login' ? '/teams' : returnTo, true);
+      returnTo = '/teams';
+    }
+  }, [state.kind, route.name, path]);
+
+  if (state.kind === 'checking') return <p className="muted splash">Loading…</p>;
+  if (state.kind === 'anonymous') return <LoginPage notice={state.notice} />;
+  const isAdmin = state.user.role === 'admin';
+  return (
+    // Keyed by user: nothing rendered for one user survives into another's session.
+    <UserCachesContext.Provider value={state.caches} key={state.user.userId}>
+      <Layout user={state.user} path={path}>
+        <PageBoundary page={path}>
+          <Page route={route} isAdmin={isAdmin} />
+        </PageBoundary>
+      </Layout>
+    </UserCachesContext.Provider>
+  );
+}

@@ -1,0 +1,64 @@
+/** Calls to the AgileTrack API: same-origin, session cookie, `{error: {code, message}}` on failure. */
+
+/** A failed API call, with the server's error code. */
+export class ApiError extends Error {
+  constructor(
+    readonly status: number,
+    readonly code: string,
+    message: string,
+  ) {
+    super(message);
+    this.name = 'ApiError';
+  }
+}
+
+let onUnauthorized: (() => void) | undefined;
+
+/** Called when the API answers 401: the session ended (logout elsewhere, expiry). */
+export function setUnauthorizedHandler(handler: (() => void) | undefined): void {
+  onUnauthorized = handler;
+}
+
+async function errorOf(response: Response): Promise<ApiError> {
+  let code = `E_HTTP_${response.status}`;
+  let message = response.statusText || `request failed with status ${response.status}`;
+  try {
+    const body = (await response.json()) as { error?: { code?: unknown; message?: unknown } };
+    if (typeof body.error?.code === 'string') code = body.error.code;
+    if (typeof body.error?.message === 'string') message = body.error.message;
+  } catch {
+    // Not JSON (a proxy's error page): keep the status line.
+  }
+  return new ApiError(response.status, code, message);
+}
+
+/**
+ * Sends a request; resolves with the response when it is 2xx or 304, rejects with {@link ApiError}
+ * otherwise (and tells the app about a 401 first).
+ */
+export async function api(path: string, init: RequestInit = {}): Promise<Response> {
+  const headers = new Headers(init.headers);
+  if (init.body !== undefined && !headers.has('Content-Type')) headers.set('Content-Type', 'application/json');
+  // Our caches are the cache, so the browser's HTTP cache is left out ('no-store'). For such a
+  // request (and for any request with If-None-Match) the browser would add `Cache-Control:
+  // no-cache`, which the server reads as Force refresh; an explicit header keeps it from doing so.
+  if (!headers.has('Cache-Control')) headers.set('Cache-Control', 'max-age=0');
+  const response = await fetch(path, { cache: 'no-store', ...init, headers, credentials: 'same-origin' });
+  if (response.ok || response.status === 304) return response;
+  const error = await errorOf(response);
+  if (response.status === 401 && !path.startsWith('/api/auth/')) onUnauthorized?.();
+  throw error;
+}
+
+/** Sends JSON and returns the parsed JSON answer (`undefined` for 204). */
+export async function apiJson(path: string, method = 'GET', body?: unknown): Promise<unknown> {
+  const response = await api(path, { method, ...(body !== undefined && { body: JSON.stringify(body) }) });
+  if (response.status === 204) return undefined;
+  return response.json();
+}
+
+/** A readable message for any error. */
+export function messageOf(error: unknown): string {
+  if (error instanceof Error) return error.message;
+  return String(error);
+}

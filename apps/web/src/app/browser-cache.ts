@@ -1,0 +1,191 @@
+/**
+ * The dashboard's caches, per the policy table in @agiletrack/domain:
+ *
+ *   persistent: memory (4 h) → localStorage (3 d, `agiletrack_…`)  teams, a team, its integrations,
+ *                                                                   integration details, basic metrics
+ *   session:    memory (4 h) only                                   an integration's metrics, last-sync
+ *                                                                   status, session-specific variants
+ *
+ * Both are namespaced per user (`u12:`), so a shared computer never shows one user's teams to the
+ * next, and logging out clears exactly that user's entries. Nothing sensitive is written: the
+ * API never returns credentials, and the web-storage tier refuses entries marked `sensitive`.
+ */
+import { type Cache, type CacheStats, createCache } from '@agiletrack/cache';
+import { notifyExternalChange } from '@agiletrack/cache/adapters/react';
+import { memoryTier } from '@agiletrack/cache/tiers/memory';
+import {
+  estimateStorage,
+  linkTabs,
+  type StorageEstimateReport,
+  type WebStorageTierStats,
+  webStorageTier,
+} from '@agiletrack/cache/tiers/web-storage';
+import { type BrowserTier, DEFAULT_CACHE_POLICY, policyFor } from '@agiletrack/domain';
+import { z } from 'zod';
+
+/** 3 days: the policy's localStorage lifetime. */
+export const LOCAL_STORAGE_TTL_MS = DEFAULT_CACHE_POLICY.teams.browserTtlMs;
+/** 4 hours: the policy's browser-memory lifetime. */
+export const MEMORY_TTL_MS = DEFAULT_CACHE_POLICY.integrationMetrics.browserTtlMs;
+
+const memory = memoryTier({ name: 'memory', ttl: MEMORY_TTL_MS, maxBytes: 16 * 1024 * 1024 });
+/** The localStorage tier (prefix `agiletrack_`). */
+export const storageTier = webStorageTier({ name: 'localStorage', ttl: LOCAL_STORAGE_TTL_MS });
+
+/** Entries that survive a reload. Uncompressed, so localStorage stays readable as in the seed. */
+const persistentRoot = createCache({
+  tiers: [memory, storageTier],
+  ttl: LOCAL_STORAGE_TTL_MS,
+  codec: { compressThreshold: Number.POSITIVE_INFINITY },
+});
+
+/** Entries that die with the page. */
+const sessionRoot = createCache({
+  tiers: [memoryTier({ name: 'session-memory', ttl: MEMORY_TTL_MS, maxBytes: 8 * 1024 * 1024 })],
+  ttl: MEMORY_TTL_MS,
+});
+
+// Another tab changed one of our keys: drop the memory copy and re-render the hooks showing it.
+linkTabs(storageTier, [memory], notifyExternalChange);
+
+/** One user's two caches. Identities are stable, as `useCached` requires. */
+export interface UserCaches {
+  readonly userId: number;
+  readonly persistent: Cache;
+  readonly session: Cache;
+}
+
+const byUser = new Map<number, UserCaches>();
+
+/** The caches of `userId`, namespaced `u{userId}`. */
+export function cachesFor(userId: number): UserCaches {
+  let caches = byUser.get(userId);
+  if (caches === undefined) {
+    const name = `u${userId}`;
+    caches = { userId, persistent: persistentRoot.namespace(name), session: sessionRoot.namespace(name) };
+    byUser.set(userId, caches);
+  }
+  return caches;
+}
+
+/** Where the policy keeps `key` in the browser; unknown keys stay in memory. */
+export function browserTierOf(key: string): BrowserTier {
+  try {
+    return policyFor(key).browserTier;
+  } catch {
+    return 'memory';
+  }
+}
+
+/** The cache `key` belongs in. */
+export function cacheForKey(caches: UserCaches, key: string): Cache {
+  return browserTierOf(key) === 'localStorage' ? caches.persistent : caches.session;
+}
+
+/** The browser TTL of `key`. */
+export function ttlForKey(key: string): number {
+  return browserTierOf(key) === 'localStorage' ? LOCAL_STORAGE_TTL_MS : MEMORY_TTL_MS;
+}
+
+/** Drops `keys` from both of the user's caches (an invalidation names logical keys, not tiers). */
+export async function evictKeys(caches: UserCaches, keys: readonly string[]): Promise<void> {
+  const valid = keys.filter((key) => {
+    try {
+      policyFor(key);
+      return true;
+    } catch {
+      return false;
+    }
+  });
+  if (valid.length === 0) return;
+  await Promise.all([caches.persistent.deleteMany(valid), caches.session.deleteMany(valid)]);
+}
+
+/** Removes every entry of the user, in memory and in localStorage. */
+export async function clearUser(userId: number): Promise<void> {
+  const caches = cachesFor(userId);
+  await Promise.all([caches.persistent.clear(), caches.session.clear()]);
+}
+
+// --- who is logged in, remembered so a reload can render before /api/me answers ---------------
+
+const CURRENT_USER_KEY = 'me';
+
+/** What is remembered about the logged-in user: enough to pick the namespace and the menus. */
+export const RememberedUserSchema = z.object({
+  userId: z.number().int().positive(),
+  name: z.string(),
+  role: z.enum(['admin', 'member']),
+});
+export type RememberedUser = z.infer<typeof RememberedUserSchema>;
+
+/** The user remembered by this browser, if any (and only if it still parses). */
+export function rememberedUser(): RememberedUser | undefined {
+  let raw: unknown;
+  try {
+    raw = persistentRoot.getSync(CURRENT_USER_KEY);
+  } catch {
+    return undefined;
+  }
+  if (raw === undefined) return undefined;
+  const parsed = RememberedUserSchema.safeParse(raw);
+  if (parsed.success) return parsed.data;
+  void persistentRoot.delete(CURRENT_USER_KEY);
+  recoveries.schemaDrops++;
+  return undefined;
+}
+
+/** Remembers the logged-in user (no email, no token: the session cookie is httpOnly). */
+export async function rememberUser(user: RememberedUser): Promise<void> {
+  const { userId, name, role } = user;
+  await persistentRoot.set(CURRENT_USER_KEY, { userId, name, role }, { ttl: LOCAL_STORAGE_TTL_MS });
+}
+
+/** Forgets the logged-in user. */
+export async function forgetUser(): Promise<void> {
+  await persistentRoot.delete(CURRENT_USER_KEY);
+}
+
+// --- observability -------------------------------------------------------------------------------
+
+/** Recoveries from bad cached data, shown in the cache monitor. */
+export const recoveries = {
+  /** Cached values dropped because they failed their schema. */
+  schemaDrops: 0,
+  /** Pages re-rendered from the network after crashing on cached data. */
+  boundaryResets: 0,
+};
+
+/** Everything the cache monitor shows about the browser side. */
+export interface BrowserCacheStats {
+  persistent: CacheStats;
+  session: CacheStats;
+  localStorage: WebStorageTierStats;
+  recoveries: typeof recoveries;
+}
+
+/** Counters of both caches and of the localStorage tier. */
+export function browserCacheStats(): BrowserCacheStats {
+  return {
+    persistent: persistentRoot.stats(),
+    session: sessionRoot.stats(),
+    localStorage: storageTier.stats(),
+    recoveries: { ...recoveries },
+  };
+}
+
+/** The browser's usage and quota for this origin (`navigator.storage.estimate()`). */
+export function storageEstimate(): Promise<StorageEstimateReport | undefined> {
+  return estimateStorage();
+}
+
+declare global {
+  interface Window {
+    /** For tests and the curious: the browser cache's counters. */
+    __agiletrackCache?: { stats(): BrowserCacheStats; estimate(): Promise<StorageEstimateReport | undefined> };
+  }
+}
+
+if (typeof window !== 'undefined') {
+  window.__agiletrackCache = { stats: browserCacheStats, estimate: storageEstimate };
+}

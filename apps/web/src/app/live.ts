@@ -1,0 +1,52 @@
+/**
+ * The server's invalidations, pushed over `GET /api/events` (SSE, session cookie): each event
+ * names the logical keys a write made stale; they are evicted from this user's caches, and the
+ * hooks showing them refetch. After a reconnect, what is on screen is revalidated by ETag, since
+ * events sent while disconnected are lost.
+ */
+import { evictKeys, type UserCaches } from './browser-cache.ts';
+import { reloadOnScreen } from './loader.ts';
+import { InvalidateEventSchema } from './schemas.ts';
+import { createStore } from './store.ts';
+
+/** Whether the event stream is connected. */
+export type LiveStatus = 'connecting' | 'live' | 'reconnecting' | 'off';
+
+/** The stream's status, for the header. */
+export const liveStatus = createStore<LiveStatus>('off');
+
+/** How many invalidation events arrived, and the last one (shown in the cache monitor). */
+export const liveEvents = createStore<{ count: number; last: string | undefined }>({ count: 0, last: undefined });
+
+/** Opens the stream for `caches`' user; returns the function that closes it. */
+export function connectEvents(caches: UserCaches): () => void {
+  if (typeof EventSource === 'undefined') return () => {};
+  const source = new EventSource('/api/events');
+  let connections = 0;
+  liveStatus.set('connecting');
+  source.addEventListener('ready', () => {
+    connections++;
+    liveStatus.set('live');
+    if (connections > 1) void reloadOnScreen('revalidate');
+  });
+  source.addEventListener('invalidate', (message) => {
+    let data: unknown;
+    try {
+      data = JSON.parse((message as MessageEvent<string>).data);
+    } catch {
+      return;
+    }
+    const parsed = InvalidateEventSchema.safeParse(data);
+    if (!parsed.success) return;
+    const { count } = liveEvents.get();
+    liveEvents.set({ count: count + 1, last: `${parsed.data.type} → ${parsed.data.keys.join(', ')}` });
+    void evictKeys(caches, parsed.data.keys);
+  });
+  source.addEventListener('error', () => {
+    liveStatus.set(source.readyState === EventSource.CLOSED ? 'off' : 'reconnecting');
+  });
+  return () => {
+    source.close();
+    liveStatus.set('off');
+  };
+}

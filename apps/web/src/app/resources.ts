@@ -1,0 +1,79 @@
+/**
+ * Every cached read of the dashboard: its logical key (from @agiletrack/domain, so browser and
+ * server agree on names), its URL, and the schema of the value kept under the key.
+ */
+import { cacheKeys } from '@agiletrack/domain';
+import { z } from 'zod';
+import {
+  type Integration,
+  type IntegrationMetrics,
+  IntegrationMetricsSchema,
+  IntegrationSchema,
+  type LastSync,
+  LastSyncSchema,
+  type Team,
+  type TeamMetrics,
+  TeamMetricsSchema,
+  TeamSchema,
+} from './schemas.ts';
+
+/** A cached API read. */
+export interface Resource<T> {
+  /** The logical cache key (`team_12`). */
+  readonly key: string;
+  /** The GET that produces it. */
+  readonly url: string;
+  /** Checks a value, from the network or from storage. */
+  readonly schema: z.ZodType<T>;
+  /** The field of the response body that holds the value (`{team: …}` → `team`). */
+  readonly field: string;
+}
+
+// One object per key, so hooks can depend on a resource's identity.
+const made = new Map<string, Resource<unknown>>();
+
+const resource = <T>(key: string, url: string, field: string, schema: z.ZodType<T>): Resource<T> => {
+  let found = made.get(key) as Resource<T> | undefined;
+  if (found === undefined) {
+    found = { key, url, field, schema };
+    made.set(key, found as Resource<unknown>);
+  }
+  return found;
+};
+
+/** The dashboard's reads. */
+export const resources = {
+  teams: (): Resource<Team[]> => resource(cacheKeys.teams(), '/api/teams', 'teams', z.array(TeamSchema)),
+  team: (teamId: number): Resource<Team> =>
+    resource(cacheKeys.team(teamId), `/api/teams/${teamId}`, 'team', TeamSchema),
+  teamIntegrations: (teamId: number): Resource<Integration[]> =>
+    resource(
+      cacheKeys.teamIntegrations(teamId),
+      `/api/teams/${teamId}/integrations`,
+      'integrations',
+      z.array(IntegrationSchema),
+    ),
+  teamMetrics: (teamId: number): Resource<TeamMetrics> =>
+    resource(cacheKeys.teamMetrics(teamId), `/api/teams/${teamId}/metrics`, 'metrics', TeamMetricsSchema),
+  integration: (integrationId: number): Resource<Integration> =>
+    resource(
+      cacheKeys.integration(integrationId),
+      `/api/integrations/${integrationId}`,
+      'integration',
+      IntegrationSchema,
+    ),
+  integrationMetrics: (integrationId: number): Resource<IntegrationMetrics> =>
+    resource(
+      cacheKeys.integrationMetrics(integrationId),
+      `/api/integrations/${integrationId}/metrics`,
+      'metrics',
+      IntegrationMetricsSchema,
+    ),
+  lastSync: (integrationId: number): Resource<LastSync> =>
+    resource(
+      cacheKeys.lastSync(integrationId),
+      `/api/integrations/${integrationId}/last-sync`,
+      'lastSync',
+      LastSyncSchema,
+    ),
+};

@@ -1,0 +1,76 @@
+/** A small History-API router: the server answers every non-API path with index.html. */
+import { createStore, useStore } from './store.ts';
+
+/** The pages. */
+export type Route =
+  | { readonly name: 'login' }
+  | { readonly name: 'teams' }
+  | { readonly name: 'team'; readonly teamId: number }
+  | { readonly name: 'integration'; readonly integrationId: number }
+  | { readonly name: 'adminCache' }
+  | { readonly name: 'monitor' }
+  | { readonly name: 'notFound'; readonly path: string };
+
+const positive = (text: string | undefined): number | undefined => {
+  if (text === undefined || !/^[1-9][0-9]{0,15}$/.test(text)) return undefined;
+  const value = Number(text);
+  return Number.isSafeInteger(value) ? value : undefined;
+};
+
+/** The route of a path. */
+export function parseRoute(path: string): Route {
+  const parts = path.split('?')[0]!.split('/').filter(Boolean);
+  const [first, second, third] = parts;
+  if (parts.length === 0 || (first === 'teams' && parts.length === 1)) return { name: 'teams' };
+  if (first === 'login' && parts.length === 1) return { name: 'login' };
+  if (first === 'teams' && parts.length === 2) {
+    const teamId = positive(second);
+    if (teamId !== undefined) return { name: 'team', teamId };
+  }
+  if (first === 'integrations' && parts.length === 2) {
+    const integrationId = positive(second);
+    if (integrationId !== undefined) return { name: 'integration', integrationId };
+  }
+  if (first === 'admin' && third === undefined) {
+    if (second === 'cache') return { name: 'adminCache' };
+    if (second === 'monitor') return { name: 'monitor' };
+  }
+  return { name: 'notFound', path };
+}
+
+/** The path of a route. */
+export function pathOf(route: Route): string {
+  switch (route.name) {
+    case 'login':
+      return '/login';
+    case 'teams':
+      return '/teams';
+    case 'team':
+      return `/teams/${route.teamId}`;
+    case 'integration':
+      return `/integrations/${route.integrationId}`;
+    case 'adminCache':
+      return '/admin/cache';
+    case 'monitor':
+      return '/admin/monitor';
+    case 'notFound':
+      return route.path;
+  }
+}
+
+const location = createStore(typeof window === 'undefined' ? '/' : window.location.pathname);
+if (typeof window !== 'undefined') window.addEventListener('popstate', () => location.set(window.location.pathname));
+
+/** Goes to `path` (pushes a history entry; `replace` does not). */
+export function navigate(path: string, replace = false): void {
+  if (path === window.location.pathname) return;
+  if (replace) window.history.replaceState(null, '', path);
+  else window.history.pushState(null, '', path);
+  window.scrollTo(0, 0);
+  location.set(path);
+}
+
+/** The current path. */
+export function usePath(): string {
+  return useStore(location);
+}

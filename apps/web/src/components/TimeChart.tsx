@@ -1,0 +1,84 @@
+/** A time line drawn with uPlot: x in epoch ms, one line per series; `null` leaves a gap. */
+import { useEffect, useRef } from 'react';
+import uPlot from 'uplot';
+import { SERIES_COLORS } from './BarChart.tsx';
+
+/** One line. */
+export interface TimeSeries {
+  readonly label: string;
+  readonly values: readonly (number | null)[];
+}
+
+interface Props {
+  /** Epoch milliseconds, ascending. */
+  readonly times: readonly number[];
+  readonly series: readonly TimeSeries[];
+  readonly height?: number;
+  /** Formats the y axis values. */
+  readonly format?: (value: number) => string;
+  /** Fixed y range, e.g. `[0, 1]` for rates. */
+  readonly range?: readonly [number, number];
+}
+
+/** See the file comment. */
+export function TimeChart({ times, series, height = 200, format, range }: Props) {
+  const box = useRef<HTMLDivElement>(null);
+  const chart = useRef<uPlot | null>(null);
+  const labels = series.map((s) => s.label).join('\u0000');
+
+  // The chart is rebuilt when the set of series changes, and only fed data otherwise.
+  // biome-ignore lint/correctness/useExhaustiveDependencies: `labels` stands for the series list; data goes through setData below.
+  useEffect(() => {
+    const element = box.current;
+    if (element === null) return;
+    const options: uPlot.Options = {
+      width: Math.max(200, element.clientWidth),
+      height,
+      legend: { show: true },
+      cursor: { drag: { x: false, y: false } },
+      scales: {
+        // One point alone would get a range of years; show an hour either side of it instead.
+        x: {
+          time: true,
+          range: (u, min, max) => {
+            const xs = u.data[0];
+            const first = xs[0];
+            return first !== undefined && first === xs[xs.length - 1] ? [first - 3600, first + 3600] : [min, max];
+          },
+        },
+        ...(range && { y: { range: [range[0], range[1]] } }),
+      },
+      axes: [{}, { size: 60, ...(format && { values: (_u: uPlot, ticks: number[]) => ticks.map(format) }) }],
+      series: [
+        {},
+        ...series.map((s, i) => ({
+          label: s.label,
+          stroke: SERIES_COLORS[i % SERIES_COLORS.length],
+          width: 2,
+          points: { show: true, size: 5 },
+          spanGaps: false,
+          ...(format && { value: (_u: uPlot, v: number | null) => (v === null ? '—' : format(v)) }),
+        })),
+      ],
+    };
+    const plot = new uPlot(options, toData(times, series), element);
+    chart.current = plot;
+    const resize = new ResizeObserver(() => plot.setSize({ width: Math.max(200, element.clientWidth), height }));
+    resize.observe(element);
+    return () => {
+      resize.disconnect();
+      plot.destroy();
+      chart.current = null;
+    };
+  }, [labels, height]);
+
+  useEffect(() => {
+    chart.current?.setData(toData(times, series));
+  }, [times, series]);
+
+  return <div className="time-chart" ref={box} />;
+}
+
+function toData(times: readonly number[], series: readonly TimeSeries[]): uPlot.AlignedData {
+  return [times.map((t) => t / 1000), ...series.map((s) => s.values.map((v) => v ?? null))] as uPlot.AlignedData;
+}

@@ -1,0 +1,407 @@
+/**
+ * The dashboard in real headless Chromium against the real server (embedded mode): instant
+ * rendering from the browser cache, live invalidation, force refresh, logout hygiene, a full
+ * localStorage, recovery from bad cached data, no credentials in browser storage, screenshots.
+ */
+import { mkdirSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+import type { BrowserContext, Page, Request } from 'playwright-core';
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { WEB_ROOT } from '../node/build.ts';
+import {
+  type Dashboard,
+  dumpBrowserStorage,
+  localStorageKeys,
+  logIn,
+  newContext,
+  SECRETS,
+  startDashboard,
+  storedEntry,
+  waitForStoredKeys,
+} from './harness.ts';
+
+const TEST_MS = 45_000;
+
+let dashboard: Dashboard;
+let context: BrowserContext | undefined;
+let storageChecks = 0;
+
+beforeAll(async () => {
+  dashboard = await startDashboard();
+}, 120_000);
+
+afterAll(async () => {
+  await dashboard?.close();
+});
+
+/** A fresh profile and page for one test; its storage is checked for credentials afterwards. */
+async function openPage(): Promise<Page> {
+  context = await newContext(dashboard);
+  const page = await context.newPage();
+  page.on('pageerror', (error) => console.error('page error:', error.message));
+  return page;
+}
+
+// (6) After every test: no seeded credential in localStorage, sessionStorage or IndexedDB of any page.
+afterEach(async () => {
+  if (!context) return;
+  try {
+    for (const page of context.pages()) {
+      if (page.isClosed() || !page.url().startsWith(dashboard.baseUrl)) continue;
+      const { text } = await dumpBrowserStorage(page);
+      for (const secret of SECRETS) expect(text).not.toContain(secret);
+      storageChecks++;
+    }
+  } finally {
+    await context.close();
+    context = undefined;
+  }
+});
+
+const keysOf = (userId: number, teamId: number) => [
+  `agiletrack_u${userId}:team_${teamId}`,
+  `agiletrack_u${userId}:team_${teamId}_integrations`,
+  `agiletrack_u${userId}:team_${teamId}_metrics`,
+];
+
+async function openTeamPage(page: Page, teamId: number): Promise<void> {
+  await page.goto(`/teams/${teamId}`);
+  await page.getByTestId('team-name').waitFor({ timeout: 10_000 });
+  await page.getByTestId('team-metrics').waitFor({ timeout: 10_000 });
+}
+
+describe('dashboard in Chromium', () => {
+  it(
+    'renders a team page from the browser cache on a warm reload, before any API request completes',
+    async () => {
+      const page = await openPage();
+      const { alice, teamA } = dashboard.server.ids;
+      await logIn(page, 'alice');
+      await openTeamPage(page, teamA);
+      await waitForStoredKeys(page, keysOf(alice, teamA));
+
+      // Hold every API request (except the event stream) until the content has been checked.
+      let release!: () => void;
+      const gate = new Promise<void>((resolve) => {
+        release = resolve;
+      });
+      const started: string[] = [];
+      let completed = 0;
+      await page.route('**/api/**', async (route) => {
+        const url = new URL(route.request().url());
+        if (url.pathname === '/api/events') return route.continue();
+        started.push(url.pathname);
+        await gate;
+        await route.continue();
+        completed++;
+      });
+      const revalidations: { path: string; ifNoneMatch: string | undefined; status: number }[] = [];
+      page.on('response', async (response) => {
+        const path = new URL(response.url()).pathname;
+        const headers = await response.request().allHeaders();
+        revalidations.push({ path, ifNoneMatch: headers['if-none-match'], status: response.status() });
+      });
+
+      await page.reload({ waitUntil: 'domcontentloaded' });
+      await page.getByTestId('team-name').waitFor({ timeout: 5_000 });
+      await page.getByRole('link', { name: 'A repo' }).waitFor({ timeout: 5_000 });
+      await page.getByRole('link', { name: 'A board' }).waitFor({ timeout: 5_000 });
+      await page.getByTestId('metric-cards').waitFor({ timeout: 5_000 });
+      expect(await page.getByTestId('team-name').textContent()).toBe('Team A');
+      const cards = await page.getByTestId('metric-cards').textContent();
+      expect(cards).toContain('21'); // throughput per week: 12 + 9
+      expect(cards).toContain('Throughput / week');
+
+      // The revalidations were sent and are all still held: the content above came from the cache.
+      const teamPaths = [`/api/teams/${teamA}`, `/api/teams/${teamA}/integrations`, `/api/teams/${teamA}/metrics`];
+      await expect.poll(() => [...teamPaths, '/api/me'].every((path) => started.includes(path))).toBe(true);
+      expect(completed).toBe(0);
+
+      release();
+      // Nothing changed on the server: each revalidation carried the stored ETag and got a 304.
+      await expect
+        .poll(() => teamPaths.every((path) => revalidations.some((r) => r.path === path)), { timeout: 10_000 })
+        .toBe(true);
+      for (const path of teamPaths) {
+        const seen = revalidations.find((r) => r.path === path)!;
+        expect(seen.ifNoneMatch, path).toMatch(/^"/);
+        expect(seen.status, path).toBe(304);
+      }
+      expect(await page.getByTestId('team-name').textContent()).toBe('Team A');
+    },
+    TEST_MS,
+  );
+
+  it(
+    'shows a change made by another user within 2 s, through the event stream, without a reload',
+    async () => {
+      const page = await openPage();
+      const { teamA } = dashboard.server.ids;
+      await logIn(page, 'alice');
+      await openTeamPage(page, teamA);
+      await page.locator('.live.live').waitFor({ timeout: 10_000 });
+      await page.evaluate(() => {
+        (window as { __marker?: number }).__marker = 1;
+      });
+
+      const started = performance.now();
+      const patched = await dashboard.server.request({
+        method: 'PATCH',
+        url: `/api/teams/${teamA}`,
+        payload: { name: 'Team A (renamed by admin)' },
+        as: 'admin',
+      });
+      expect(patched.statusCode).toBe(200);
+      try {
+        await page.waitForFunction(
+          () => document.querySelector('[data-testid="team-name"]')?.textContent === 'Team A (renamed by admin)',
+          null,
+          { timeout: 2_000 },
+        );
+        expect(performance.now() - started).toBeLessThan(2_000);
+        expect(await page.evaluate(() => (window as { __marker?: number }).__marker)).toBe(1);
+        // The new value replaced the old one in localStorage too.
+        const { alice } = dashboard.server.ids;
+        await expect
+          .poll(
+            async () =>
+              ((await storedEntry(page, `agiletrack_u${alice}:team_${teamA}`))?.data as { name?: string })?.name,
+          )
+          .toBe('Team A (renamed by admin)');
+      } finally {
+        await dashboard.server.request({
+          method: 'PATCH',
+          url: `/api/teams/${teamA}`,
+          payload: { name: 'Team A' },
+          as: 'admin',
+        });
+      }
+    },
+    TEST_MS,
+  );
+
+  it(
+    'Force refresh re-requests the page data with Cache-Control: no-cache and refills every tier',
+    async () => {
+      const page = await openPage();
+      const { alice, teamA, integrationA } = dashboard.server.ids;
+      await logIn(page, 'alice');
+      await openTeamPage(page, teamA);
+      await waitForStoredKeys(page, keysOf(alice, teamA));
+      const before = await storedEntry(page, `agiletrack_u${alice}:team_${teamA}_metrics`);
+
+      const requests: Request[] = [];
+      page.on('request', (request) => {
+        if (new URL(request.url()).pathname.startsWith('/api/')) requests.push(request);
+      });
+      await page.getByRole('button', { name: 'Force refresh' }).click();
+      await page.getByText(/Refreshed \d+ items from the server/).waitFor({ timeout: 10_000 });
+
+      const expected = [
+        `/api/teams/${teamA}`,
+        `/api/teams/${teamA}/integrations`,
+        `/api/teams/${teamA}/metrics`,
+        `/api/integrations/${integrationA}/last-sync`,
+      ];
+      for (const path of expected) {
+        const request = requests.find((r) => new URL(r.url()).pathname === path);
+        expect(request, path).toBeDefined();
+        const headers = await request!.allHeaders();
+        expect(headers['cache-control'], path).toBe('no-cache');
+        expect(headers['if-none-match'], path).toBeUndefined();
+        const response = await request!.response();
+        expect(response?.status(), path).toBe(200);
+        // The server saw the bypass: every tier of its cache was skipped and refilled.
+        expect(response?.headers()['x-cache'], path).toBe('BYPASS');
+      }
+      const after = await storedEntry(page, `agiletrack_u${alice}:team_${teamA}_metrics`);
+      expect(after!.timestamp).toBeGreaterThan(before!.timestamp);
+    },
+    TEST_MS,
+  );
+
+  it(
+    'logout removes every agiletrack_ key of that user from localStorage, and nothing else',
+    async () => {
+      const page = await openPage();
+      const { alice, teamA, integrationA } = dashboard.server.ids;
+      await page.goto('/login');
+      // Another user's cache entry and another application's key, which logout must leave alone.
+      await page.evaluate(() => {
+        localStorage.setItem(
+          'agiletrack_u999:teams',
+          JSON.stringify({ v: 1, timestamp: 1, expiresAt: 9e15, staleUntil: 9e15, data: [] }),
+        );
+        localStorage.setItem('other_app_setting', 'keep me');
+      });
+      await logIn(page, 'alice');
+      await openTeamPage(page, teamA);
+      await page.goto(`/integrations/${integrationA}`);
+      await page.getByTestId('integration-name').waitFor({ timeout: 10_000 });
+      await waitForStoredKeys(page, [
+        ...keysOf(alice, teamA),
+        `agiletrack_u${alice}:integration_${integrationA}`,
+        'agiletrack_me',
+      ]);
+
+      await page.getByRole('button', { name: 'Log out' }).click();
+      await page.getByRole('button', { name: 'Log in' }).waitFor({ timeout: 10_000 });
+      await expect.poll(() => localStorageKeys(page)).not.toContain('agiletrack_me');
+      const keys = await localStorageKeys(page);
+      expect(keys.filter((key) => key.startsWith(`agiletrack_u${alice}:`))).toEqual([]);
+      expect(keys).toContain('agiletrack_u999:teams');
+      expect(keys).toContain('other_app_setting');
+
+      // The session is over on the server too, and a reload shows the login form, not cached data.
+      expect(await page.evaluate(async () => (await fetch('/api/me')).status)).toBe(401);
+      await page.goto(`/teams/${teamA}`);
+      await page.getByRole('button', { name: 'Log in' }).waitFor({ timeout: 10_000 });
+      expect(await page.getByTestId('team-name').count()).toBe(0);
+    },
+    TEST_MS,
+  );
+
+  it(
+    'keeps working with localStorage full of other data, and records the failed writes in its stats',
+    async () => {
+      const page = await openPage();
+      const { teamA } = dashboard.server.ids;
+      await page.goto('/login');
+      const filled = await page.evaluate(() => {
+        let chunk = 'x'.repeat(1 << 20);
+        let i = 0;
+        while (chunk.length > 0) {
+          try {
+            localStorage.setItem(`junk_${i++}`, chunk);
+          } catch {
+            chunk = chunk.slice(0, Math.floor(chunk.length / 2));
+          }
+        }
+        return i;
+      });
+      expect(filled).toBeGreaterThan(1);
+
+      await logIn(page, 'alice');
+      await openTeamPage(page, teamA);
+      expect(await page.getByTestId('team-name').textContent()).toBe('Team A');
+      await page.getByRole('link', { name: 'A repo' }).waitFor();
+      const stats = await page.evaluate(() => window.__agiletrackCache!.stats().localStorage);
+      expect(stats.quotaFailures).toBeGreaterThan(0);
+      expect(stats.available).toBe(true);
+
+      // The monitor shows it, and raises an alert.
+      await page.getByRole('link', { name: 'Cache monitor', exact: true }).click();
+      await expect
+        .poll(async () => Number(await page.getByTestId('quota-failures').textContent()), { timeout: 10_000 })
+        .toBeGreaterThan(0);
+      expect(await page.getByTestId('alerts').textContent()).toContain('localStorage is full');
+
+      // A reload still works: the page loads from the server (the remembered user could not be stored).
+      await page.goto(`/teams/${teamA}`);
+      await page.getByTestId('team-name').waitFor({ timeout: 10_000 });
+      expect(await page.getByTestId('team-name').textContent()).toBe('Team A');
+      await page.getByTestId('team-metrics').waitFor({ timeout: 10_000 });
+    },
+    TEST_MS,
+  );
+
+  it(
+    'drops cached values that fail their schema or crash the page, refetches them, and does not crash again on reload',
+    async () => {
+      const page = await openPage();
+      const { alice, teamA } = dashboard.server.ids;
+      await logIn(page, 'alice');
+      await openTeamPage(page, teamA);
+      const [teamKey, integrationsKey] = keysOf(alice, teamA) as [string, string, string];
+      await waitForStoredKeys(page, [teamKey, integrationsKey]);
+
+      // Corrupt two entries: a team whose name is not a string (fails its schema), and integrations
+      // that pass the schema but belong to another team (the page refuses to render them).
+      await page.evaluate(
+        ([team, integrations]) => {
+          const edit = <T>(key: string, change: (data: T) => unknown) => {
+            const entry = JSON.parse(localStorage.getItem(key)!) as { data: T };
+            localStorage.setItem(key, JSON.stringify({ ...entry, data: change(entry.data) }));
+          };
+          edit<Record<string, unknown>>(team!, (data) => ({ ...data, name: 42 }));
+          edit<Record<string, unknown>[]>(integrations!, (data) => data.map((i) => ({ ...i, teamId: 999_999 })));
+        },
+        [teamKey, integrationsKey],
+      );
+
+      await page.reload();
+      await page.getByTestId('team-name').waitFor({ timeout: 10_000 });
+      expect(await page.getByTestId('team-name').textContent()).toBe('Team A');
+      await page.getByRole('link', { name: 'A repo' }).waitFor({ timeout: 10_000 });
+      const { recoveries } = await page.evaluate(() => window.__agiletrackCache!.stats());
+      expect(recoveries.schemaDrops).toBeGreaterThanOrEqual(1);
+      expect(recoveries.boundaryResets).toBe(1);
+      // The stored entries were replaced by good ones.
+      await expect
+        .poll(async () => ((await storedEntry(page, teamKey))?.data as { name?: unknown })?.name)
+        .toBe('Team A');
+      await expect
+        .poll(
+          async () =>
+            ((await storedEntry(page, integrationsKey))?.data as { teamId: number }[] | undefined)?.[0]?.teamId,
+        )
+        .toBe(teamA);
+
+      await page.reload();
+      await page.getByRole('link', { name: 'A repo' }).waitFor({ timeout: 10_000 });
+      const again = await page.evaluate(() => window.__agiletrackCache!.stats().recoveries);
+      expect(again).toEqual({ schemaDrops: 0, boundaryResets: 0 });
+    },
+    TEST_MS,
+  );
+
+  it(
+    'takes a 1280×800 screenshot of every page',
+    async () => {
+      const page = await openPage();
+      const { teamA, integrationA } = dashboard.server.ids;
+      // Committed screenshots change only on request; otherwise they go to a temporary folder.
+      const update = process.env.UPDATE_SCREENSHOTS === '1';
+      const folder = update ? resolve(WEB_ROOT, '../../docs/screenshots') : join(tmpdir(), 'agiletrack-screenshots');
+      mkdirSync(folder, { recursive: true });
+      const shoot = async (name: string) => {
+        await page.evaluate(() => document.fonts.ready);
+        const png = await page.screenshot({ type: 'png' });
+        // IHDR: width and height are big-endian at bytes 16 and 20.
+        expect([png.readUInt32BE(16), png.readUInt32BE(20)], name).toEqual([1280, 800]);
+        expect(png.length, name).toBeGreaterThan(10_000);
+        writeFileSync(join(folder, `${name}.png`), png);
+      };
+
+      await page.goto('/login');
+      await page.getByRole('button', { name: 'Log in' }).waitFor();
+      await shoot('login');
+      await logIn(page, 'admin');
+      await page.getByRole('link', { name: 'Team B' }).waitFor();
+      await shoot('teams');
+      await openTeamPage(page, teamA);
+      await page
+        .getByText(/succeeded/)
+        .first()
+        .waitFor({ timeout: 10_000 });
+      await shoot('team');
+      await page.goto(`/integrations/${integrationA}`);
+      await page.getByTestId('integration-metrics').waitFor({ timeout: 10_000 });
+      await shoot('integration');
+      await page.getByRole('link', { name: 'Admin → Cache' }).click();
+      await page.getByText('L1 memory').first().waitFor({ timeout: 10_000 });
+      await shoot('admin-cache');
+      await page.getByRole('link', { name: 'Cache monitor', exact: true }).click();
+      // Three polls, so the hit-rate charts have two intervals to draw.
+      await expect.poll(async () => page.getByText(/\b3 samples this session/).count(), { timeout: 15_000 }).toBe(1);
+      await shoot('cache-monitor');
+    },
+    TEST_MS,
+  );
+
+  it('checked browser storage for credentials after every test', () => {
+    // Six tests above leave a page on the dashboard's origin; each was checked in afterEach.
+    expect(storageChecks).toBeGreaterThanOrEqual(6);
+  });
+});

@@ -1,0 +1,122 @@
+/** One integration: its settings (never credentials), last sync with a Sync button, its metrics. */
+import { Fragment } from 'react';
+import { formatAgo, formatDate } from '../app/format.ts';
+import { assertConsistent } from '../app/history.ts';
+import { resources } from '../app/resources.ts';
+import { useResource } from '../app/use-resource.ts';
+import { Link } from '../components/Link.tsx';
+import { MetricBars, MetricCards, SessionTimeline } from '../components/MetricsView.tsx';
+import { LoadError, Loading, Revalidating } from '../components/States.tsx';
+import { SyncButton } from '../components/SyncButton.tsx';
+import { targetOf } from './TeamPage.tsx';
+
+/** The team's name for the breadcrumb, from the cache like everything else. */
+function TeamCrumb({ teamId }: { teamId: number }) {
+  const team = useResource(resources.team(teamId));
+  return <Link href={`/teams/${teamId}`}>{team.data?.name ?? `Team #${teamId}`}</Link>;
+}
+
+/** See the file comment. */
+export function IntegrationPage({ integrationId }: { integrationId: number }) {
+  const integration = useResource(resources.integration(integrationId));
+  const lastSync = useResource(resources.lastSync(integrationId));
+  const metrics = useResource(resources.integrationMetrics(integrationId));
+  assertConsistent(integration.data === undefined || integration.data.id === integrationId, 'integration');
+  assertConsistent(metrics.data === undefined || metrics.data.integrationId === integrationId, 'metrics');
+
+  const data = integration.data;
+  return (
+    <section>
+      <p className="crumbs">
+        <Link href="/teams">Teams</Link> / {data && <TeamCrumb teamId={data.teamId} />}
+      </p>
+      {integration.isLoading && <Loading what="integration" />}
+      {integration.error !== undefined && <LoadError error={integration.error} what="integration" />}
+      {data && (
+        <>
+          <h1>
+            <span data-testid="integration-name">{data.name}</span>{' '}
+            <Revalidating active={integration.isRevalidating || metrics.isRevalidating} />
+          </h1>
+          <div className="grid two">
+            <div className="panel">
+              <h2>Settings</h2>
+              <dl className="facts">
+                <dt>Kind</dt>
+                <dd>{data.kind === 'github' ? 'GitHub' : 'Jira'}</dd>
+                <dt>Source</dt>
+                <dd>{targetOf(data)}</dd>
+                {Object.entries(data.config)
+                  .filter(([name]) => !['owner', 'repo', 'projectKey', 'boardId'].includes(name))
+                  .map(([name, value]) => (
+                    <Fragment key={name}>
+                      <dt>{name}</dt>
+                      <dd>
+                        {typeof value === 'string' || typeof value === 'number' ? String(value) : JSON.stringify(value)}
+                      </dd>
+                    </Fragment>
+                  ))}
+                <dt>Sync every</dt>
+                <dd>{data.syncIntervalMinutes === null ? 'manual only' : `${data.syncIntervalMinutes} min`}</dd>
+                <dt>Credentials</dt>
+                <dd>stored encrypted on the server; never sent to the browser</dd>
+                <dt>Updated</dt>
+                <dd title={formatDate(data.updatedAt)}>{formatAgo(data.updatedAt)}</dd>
+              </dl>
+            </div>
+            <div className="panel">
+              <h2>Last sync</h2>
+              {lastSync.isLoading && <Loading what="last sync" />}
+              {lastSync.error !== undefined && <LoadError error={lastSync.error} what="last sync" />}
+              {lastSync.data && (
+                <dl className="facts" data-testid="last-sync">
+                  <dt>Status</dt>
+                  <dd>
+                    <span className={`status ${lastSync.data.status}`}>{lastSync.data.status}</span>
+                  </dd>
+                  <dt>Started</dt>
+                  <dd>{formatDate(lastSync.data.startedAt)}</dd>
+                  <dt>Finished</dt>
+                  <dd>{formatDate(lastSync.data.finishedAt)}</dd>
+                  {lastSync.data.error && (
+                    <>
+                      <dt>Error</dt>
+                      <dd className="error-text">{lastSync.data.error}</dd>
+                    </>
+                  )}
+                </dl>
+              )}
+              <SyncButton integrationId={integrationId} />
+            </div>
+          </div>
+        </>
+      )}
+      <div className="panel">
+        <h2>Metrics</h2>
+        {metrics.isLoading && <Loading what="metrics" />}
+        {metrics.error !== undefined && <LoadError error={metrics.error} what="metrics" />}
+        {metrics.data && (
+          <div data-testid="integration-metrics">
+            <p className="muted small">
+              {metrics.data.computedAt
+                ? `Newest snapshot, computed ${formatDate(metrics.data.computedAt)} over ${metrics.data.windowDays ?? '?'} days.`
+                : 'Not computed yet.'}
+            </p>
+            {metrics.data.metrics && (
+              <>
+                <MetricCards values={metrics.data.metrics} />
+                <MetricBars series={[{ label: data?.name ?? `#${integrationId}`, values: metrics.data.metrics }]} />
+                <h3>Over time</h3>
+                <SessionTimeline
+                  id={`integration:${integrationId}`}
+                  computedAt={metrics.data.computedAt}
+                  values={metrics.data.metrics}
+                />
+              </>
+            )}
+          </div>
+        )}
+      </div>
+    </section>
+  );
+}

@@ -1,0 +1,62 @@
+/** Login with email and password; the session cookie is httpOnly and never seen by scripts. */
+import { type FormEvent, useState } from 'react';
+import { messageOf } from '../app/api.ts';
+import { login } from '../app/session.ts';
+
+/** See the file comment. */
+export function LoginPage({ notice }: { notice?: string | undefined }) {
+  const [email, setEmail] = useState('');
+  const [password, setPassword] = useState('');
+  const [error, setError] = useState<string | undefined>(undefined);
+  const [busy, setBusy] = useState(false);
+
+  const submit = async (event: FormEvent) => {
+    event.preventDefault();
+    setBusy(true);
+    setError(undefined);
+    try {
+      await login(email, password);
+    } catch (caught) {
+      setError(messageOf(caught));
+      setBusy(false);
+    }
+  };
+
+  return (
+    <div className="login">
+      <form className="panel" onSubmit={submit}>
+        <h1>AgileTrack</h1>
+        <p className="muted">Delivery metrics for your teams.</p>
+        {notice && <p className="notice">{notice}</p>}
+        <label>
+          Email
+          <input
+            type="email"
+            autoComplete="username"
+            value={email}
+            onChange={(e) => setEmail(e.target.value)}
+            required
+          />
+        </label>
+        <label>
+          Password
+          <input
+            type="password"
+            autoComplete="current-password"
+            value={password}
+            onChange={(e) => setPassword(e.target.value)}
+            required
+          />
+        </label>
+        {error && (
+          <p className="error-text" role="alert">
+            {error}
+          </p>
+        )}
+        <button type="submit" disabled={busy}>
+          {busy ? 'Logging in…' : 'Log in'}
+        </button>
+      </form>
+    </div>
+  );
+}

@@ -1,0 +1,129 @@
+/** One team: its integrations with their last sync and a Sync button, and its metrics. */
+import { formatAgo, formatDate } from '../app/format.ts';
+import { assertConsistent } from '../app/history.ts';
+import { resources } from '../app/resources.ts';
+import type { Integration } from '../app/schemas.ts';
+import { useResource } from '../app/use-resource.ts';
+import { Link } from '../components/Link.tsx';
+import { MetricBars, MetricCards, SessionTimeline } from '../components/MetricsView.tsx';
+import { LoadError, Loading, Revalidating } from '../components/States.tsx';
+import { SyncButton } from '../components/SyncButton.tsx';
+
+/** Where an integration reads from, e.g. `acme/alpha` or Jira project `ENG`. */
+export function targetOf(integration: Integration): string {
+  const config = integration.config;
+  if (integration.kind === 'github') return `${String(config.owner ?? '?')}/${String(config.repo ?? '?')}`;
+  return `project ${String(config.projectKey ?? '?')}${config.boardId === undefined ? '' : `, board ${String(config.boardId)}`}`;
+}
+
+/** The last sync of one integration (memory-only key: it changes too often to persist). */
+function LastSyncCell({ integrationId }: { integrationId: number }) {
+  const lastSync = useResource(resources.lastSync(integrationId));
+  if (lastSync.data === undefined)
+    return lastSync.error === undefined ? <span className="muted">…</span> : <span className="muted">unknown</span>;
+  const { status, finishedAt, startedAt, error } = lastSync.data;
+  return (
+    <span className={`status ${status}`} title={error ?? formatDate(finishedAt ?? startedAt)}>
+      {status === 'never' ? 'never synced' : `${status} ${formatAgo(finishedAt ?? startedAt)}`}
+    </span>
+  );
+}
+
+/** See the file comment. */
+export function TeamPage({ teamId }: { teamId: number }) {
+  const team = useResource(resources.team(teamId));
+  const integrations = useResource(resources.teamIntegrations(teamId));
+  const metrics = useResource(resources.teamMetrics(teamId));
+  assertConsistent(team.data === undefined || team.data.id === teamId, 'team');
+  assertConsistent(integrations.data?.every((i) => i.teamId === teamId) ?? true, 'integrations');
+  assertConsistent(metrics.data === undefined || metrics.data.teamId === teamId, 'metrics');
+
+  const names = new Map(integrations.data?.map((i) => [i.id, i.name]));
+  return (
+    <section>
+      <p className="crumbs">
+        <Link href="/teams">Teams</Link> /
+      </p>
+      {team.data ? (
+        <>
+          <h1>
+            <span data-testid="team-name">{team.data.name}</span>{' '}
+            <Revalidating active={team.isRevalidating || integrations.isRevalidating || metrics.isRevalidating} />
+          </h1>
+          <p className="muted">
+            {team.data.description || 'No description.'} · {team.data.memberIds.length}{' '}
+            {team.data.memberIds.length === 1 ? 'member' : 'members'}
+          </p>
+        </>
+      ) : team.isLoading ? (
+        <Loading what="team" />
+      ) : null}
+      {team.error !== undefined && <LoadError error={team.error} what="team" />}
+
+      <div className="panel">
+        <h2>Integrations</h2>
+        {integrations.isLoading && <Loading what="integrations" />}
+        {integrations.error !== undefined && <LoadError error={integrations.error} what="integrations" />}
+        {integrations.data && integrations.data.length === 0 && <p className="muted">No integrations yet.</p>}
+        {integrations.data && integrations.data.length > 0 && (
+          <table className="table" data-testid="integrations">
+            <thead>
+              <tr>
+                <th>Integration</th>
+                <th>Kind</th>
+                <th>Source</th>
+                <th>Last sync</th>
+                <th />
+              </tr>
+            </thead>
+            <tbody>
+              {integrations.data.map((integration) => (
+                <tr key={integration.id}>
+                  <td>
+                    <Link href={`/integrations/${integration.id}`}>{integration.name}</Link>
+                  </td>
+                  <td>
+                    <span className={`kind ${integration.kind}`}>
+                      {integration.kind === 'github' ? 'GitHub' : 'Jira'}
+                    </span>
+                  </td>
+                  <td>{targetOf(integration)}</td>
+                  <td>
+                    <LastSyncCell integrationId={integration.id} />
+                  </td>
+                  <td className="right">
+                    <SyncButton integrationId={integration.id} compact />
+                  </td>
+                </tr>
+              ))}
+            </tbody>
+          </table>
+        )}
+      </div>
+
+      <div className="panel">
+        <h2>Metrics</h2>
+        {metrics.isLoading && <Loading what="metrics" />}
+        {metrics.error !== undefined && <LoadError error={metrics.error} what="metrics" />}
+        {metrics.data && (
+          <div data-testid="team-metrics">
+            <p className="muted small">
+              Team roll-up of the newest snapshot of each integration
+              {metrics.data.computedAt ? `, computed ${formatDate(metrics.data.computedAt)}` : ''}.
+            </p>
+            <MetricCards values={metrics.data.rollup} />
+            <h3>By integration</h3>
+            <MetricBars
+              series={metrics.data.integrations.map((m) => ({
+                label: names.get(m.integrationId) ?? `#${m.integrationId}`,
+                values: m.metrics,
+              }))}
+            />
+            <h3>Over time</h3>
+            <SessionTimeline id={`team:${teamId}`} computedAt={metrics.data.computedAt} values={metrics.data.rollup} />
+          </div>
+        )}
+      </div>
+    </section>
+  );
+}
