@@ -22,6 +22,7 @@ import {
 } from '@agiletrack/cache/tiers/web-storage';
 import { type BrowserTier, DEFAULT_CACHE_POLICY, policyFor } from '@agiletrack/domain';
 import { z } from 'zod';
+import { windowVariantsOf } from './resources.ts';
 
 /** 3 days: the policy's localStorage lifetime. */
 export const LOCAL_STORAGE_TTL_MS = DEFAULT_CACHE_POLICY.teams.browserTtlMs;
@@ -99,6 +100,10 @@ export async function evictKeys(caches: UserCaches, keys: readonly string[]): Pr
   });
   if (valid.length === 0) return;
   await Promise.all([caches.persistent.deleteMany(valid), caches.session.deleteMany(valid)]);
+  // Custom-window variants of a metrics key go stale with it.
+  await Promise.all(
+    valid.filter((key) => key.endsWith('_metrics')).map((key) => caches.session.clear(windowVariantsOf(key))),
+  );
 }
 
 /** Removes every entry of the user, in memory and in localStorage. */

@@ -41,6 +41,18 @@ const resource = <T>(key: string, url: string, field: string, schema: z.ZodType<
   return found;
 };
 
+/** The server's default metrics window (its cached snapshot). */
+export const DEFAULT_WINDOW_DAYS = 28;
+
+/** The windows the dashboard offers. */
+export const WINDOW_CHOICES = [7, 14, 28, 90] as const;
+
+/** Joins a metrics key and a window: `team_3_metrics_w7`. */
+export const WINDOW_SUFFIX = '_w';
+
+/** The prefix under which a metrics key's window variants live. */
+export const windowVariantsOf = (key: string): string => `${key}${WINDOW_SUFFIX}`;
+
 /** The dashboard's reads. */
 export const resources = {
   teams: (): Resource<Team[]> => resource(cacheKeys.teams(), '/api/teams', 'teams', z.array(TeamSchema)),
@@ -55,6 +67,19 @@ export const resources = {
     ),
   teamMetrics: (teamId: number): Resource<TeamMetrics> =>
     resource(cacheKeys.teamMetrics(teamId), `/api/teams/${teamId}/metrics`, 'metrics', TeamMetricsSchema),
+  /**
+   * A team's metrics over a custom window: a session-specific variant, so its key is not one of
+   * the policy's (it stays in memory only) and it dies with its base key (`windowVariantsOf`).
+   */
+  teamMetricsWindow: (teamId: number, windowDays: number): Resource<TeamMetrics> =>
+    windowDays === DEFAULT_WINDOW_DAYS
+      ? resource(cacheKeys.teamMetrics(teamId), `/api/teams/${teamId}/metrics`, 'metrics', TeamMetricsSchema)
+      : resource(
+          `${cacheKeys.teamMetrics(teamId)}${WINDOW_SUFFIX}${windowDays}`,
+          `/api/teams/${teamId}/metrics?windowDays=${windowDays}`,
+          'metrics',
+          TeamMetricsSchema,
+        ),
   integration: (integrationId: number): Resource<Integration> =>
     resource(
       cacheKeys.integration(integrationId),

@@ -400,6 +400,24 @@ describe('dashboard in Chromium', () => {
     TEST_MS,
   );
 
+  it(
+    'shows metrics over a custom window, kept in memory only (a session-specific variant)',
+    async () => {
+      const page = await openPage();
+      const { alice, teamA } = dashboard.server.ids;
+      await logIn(page, 'alice');
+      await openTeamPage(page, teamA);
+      const windowed = page.waitForResponse((r) => r.url().endsWith(`/api/teams/${teamA}/metrics?windowDays=7`));
+      await page.getByTestId('window-days').selectOption('7');
+      expect((await windowed).status()).toBe(200);
+      await page.getByTestId('team-metrics').waitFor({ timeout: 10_000 });
+      const keys = await page.evaluate(() => Object.keys(localStorage));
+      expect(keys).toContain(`agiletrack_u${alice}:team_${teamA}_metrics`); // the default window persists
+      expect(keys.filter((key) => key.includes('_metrics_w'))).toEqual([]); // the variant does not
+    },
+    TEST_MS,
+  );
+
   it('checked browser storage for credentials after every test', () => {
     // Six tests above leave a page on the dashboard's origin; each was checked in afterEach.
     expect(storageChecks).toBeGreaterThanOrEqual(6);

@@ -1,7 +1,8 @@
 /** One team: its integrations with their last sync and a Sync button, and its metrics. */
+import { useState } from 'react';
 import { formatAgo, formatDate } from '../app/format.ts';
 import { assertConsistent } from '../app/history.ts';
-import { resources } from '../app/resources.ts';
+import { DEFAULT_WINDOW_DAYS, resources, WINDOW_CHOICES } from '../app/resources.ts';
 import type { Integration } from '../app/schemas.ts';
 import { useResource } from '../app/use-resource.ts';
 import { Link } from '../components/Link.tsx';
@@ -33,7 +34,8 @@ function LastSyncCell({ integrationId }: { integrationId: number }) {
 export function TeamPage({ teamId }: { teamId: number }) {
   const team = useResource(resources.team(teamId));
   const integrations = useResource(resources.teamIntegrations(teamId));
-  const metrics = useResource(resources.teamMetrics(teamId));
+  const [windowDays, setWindowDays] = useState<number>(DEFAULT_WINDOW_DAYS);
+  const metrics = useResource(resources.teamMetricsWindow(teamId, windowDays));
   assertConsistent(team.data === undefined || team.data.id === teamId, 'team');
   assertConsistent(integrations.data?.every((i) => i.teamId === teamId) ?? true, 'integrations');
   assertConsistent(metrics.data === undefined || metrics.data.teamId === teamId, 'metrics');
@@ -102,7 +104,23 @@ export function TeamPage({ teamId }: { teamId: number }) {
       </div>
 
       <div className="panel">
-        <h2>Metrics</h2>
+        <h2>
+          Metrics{' '}
+          <label className="muted window-choice">
+            over{' '}
+            <select
+              data-testid="window-days"
+              value={windowDays}
+              onChange={(event) => setWindowDays(Number(event.target.value))}
+            >
+              {WINDOW_CHOICES.map((days) => (
+                <option key={days} value={days}>
+                  {days} days
+                </option>
+              ))}
+            </select>
+          </label>
+        </h2>
         {metrics.isLoading && <Loading what="metrics" />}
         {metrics.error !== undefined && <LoadError error={metrics.error} what="metrics" />}
         {metrics.data && (
@@ -120,7 +138,11 @@ export function TeamPage({ teamId }: { teamId: number }) {
               }))}
             />
             <h3>Over time</h3>
-            <SessionTimeline id={`team:${teamId}`} computedAt={metrics.data.computedAt} values={metrics.data.rollup} />
+            <SessionTimeline
+              id={`team:${teamId}:w${windowDays}`}
+              computedAt={metrics.data.computedAt}
+              values={metrics.data.rollup}
+            />
           </div>
         )}
       </div>
