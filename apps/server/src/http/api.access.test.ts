@@ -1,65 +1,6 @@
-/**
- * Access control and id validation on every id route (DESIGN sections 4 and 7): a member gets
- * 403 on every route of another team even when that team's data is cached, and the 403 body
- * holds none of it; ids that are not positive integers or UUIDs get 400 `E_INVALID_ID` before
- * anything is read, so `01` can never alias `1`; a well-formed id that names nothing is 404.
- */
-import type { LightMyRequestResponse } from 'fastify';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startTestServer, TEST_MODES, type TestMode, type TestServer } from '../testing/harness.ts';
-
-type RequestOptions = Parameters<TestServer['request']>[0];
-
-/** One server per describe block; every response body is kept for the credentials check. */
-function serverFor(mode: TestMode) {
-  const api = {
-    t: undefined as unknown as TestServer,
-    bodies: [] as string[],
-    async request(options: RequestOptions): Promise<LightMyRequestResponse> {
-      const response = await api.t.request(options);
-      api.bodies.push(response.body);
-      return response;
-    },
-  };
-  beforeAll(async () => {
-    api.t = await startTestServer(mode);
-  });
-  afterAll(async () => {
-    await api.t?.close();
-  });
-  return api;
-}
-
-/** Secrets or credential fields found in a response body (DESIGN section 7: never returned). */
-function leaksIn(body: string): string[] {
-  const found = ['SECRET_A', 'SECRET_B'].filter((secret) => body.includes(secret));
-  const walk = (value: unknown): void => {
-    if (Array.isArray(value)) value.forEach(walk);
-    else if (value !== null && typeof value === 'object') {
-      for (const [key, inner] of Object.entries(value)) {
-        if (key === 'credentials' || key === 'credentialsEncrypted') found.push(`field ${key}`);
-        walk(inner);
-      }
-    }
-  };
-  try {
-    walk(JSON.parse(body));
-  } catch {
-    // Not JSON: the substring check above covers it.
-  }
-  return found;
-}
-
-/** Asserts a failure answer: the status and exactly `{error: {code, message}}`. */
-function expectError(response: LightMyRequestResponse, status: number, code: string): void {
-  expect(response.headers['content-type']).toMatch(/^application\/json/);
-  expect({ status: response.statusCode, body: response.json() }).toEqual({
-    status,
-    body: { error: { code, message: expect.stringMatching(/\S/) } },
-  });
-}
-
-const FRESH = { 'cache-control': 'no-cache' };
+import { describe, expect, it } from 'vitest';
+import { expectError, FRESH, leaksIn, type RequestOptions, serverFor } from '../testing/api-helpers.ts';
+import { TEST_MODES } from '../testing/harness.ts';
 
 /** Every route that takes a team id, with a body that would be valid. */
 const teamRoutes = (teamId: string): RequestOptions[] => [
@@ -70,7 +11,12 @@ const teamRoutes = (teamId: string): RequestOptions[] => [
   {
     method: 'POST',
     url: `/api/teams/${teamId}/integrations`,
-    payload: { kind: 'github', name: 'planted', config: { owner: 'evil', repo: 'x', baseUrl: 'http://127.0.0.1:9' }, credentials: { token: 't' } },
+    payload: {
+      kind: 'github',
+      name: 'planted',
+      config: { owner: 'evil', repo: 'x', baseUrl: 'http://127.0.0.1:9' },
+      credentials: { token: 't' },
+    },
   },
   { method: 'GET', url: `/api/teams/${teamId}/metrics` },
 ];
@@ -143,6 +89,19 @@ describe.each(TEST_MODES)('access control and ids (%s)', (mode) => {
       expect(await snapshot()).toEqual(before);
     });
 
+    // The 403 of an integration route must not name the team that owns the integration.
+    it("is not told which team owns another team's integration", async () => {
+      const { team, integration } = idsOf();
+      for (const route of integrationRoutes(String(integration))) {
+        const response = await api.request({ ...route, as: user });
+        expectError(response, 403, 'E_FORBIDDEN');
+        expect({ route: label(route), message: response.json().error.message }).toEqual({
+          route: label(route),
+          message: expect.not.stringMatching(new RegExp(`\\b${team}\\b`)),
+        });
+      }
+    });
+
     it('does not see the team in the list, in /api/me, or in an unknown-team answer', async () => {
       const { team } = idsOf();
       const list = await api.request({ method: 'GET', url: '/api/teams', as: user });
@@ -157,7 +116,20 @@ describe.each(TEST_MODES)('access control and ids (%s)', (mode) => {
   });
 
   describe('ids that are not positive integers or UUIDs', () => {
-    const badIds = ['abc', '0', '-1', '1.5', '01', '1e3', '%20', '+1', '0x1', '12345678901234567', '1_metrics', 'team_1'];
+    const badIds = [
+      'abc',
+      '0',
+      '-1',
+      '1.5',
+      '01',
+      '1e3',
+      '%20',
+      '+1',
+      '0x1',
+      '12345678901234567',
+      '1_metrics',
+      'team_1',
+    ];
 
     const allRoutes = (id: string): RequestOptions[] => [
       ...teamRoutes(id),
@@ -169,7 +141,11 @@ describe.each(TEST_MODES)('access control and ids (%s)', (mode) => {
       for (const user of ['admin', 'alice'] as const) {
         for (const route of allRoutes(bad)) {
           const response = await api.request({ ...route, as: user });
-          expect({ route: label(route), user, status: response.statusCode }).toEqual({ route: label(route), user, status: 400 });
+          expect({ route: label(route), user, status: response.statusCode }).toEqual({
+            route: label(route),
+            user,
+            status: 400,
+          });
           expectError(response, 400, 'E_INVALID_ID');
         }
       }
@@ -181,7 +157,12 @@ describe.each(TEST_MODES)('access control and ids (%s)', (mode) => {
         await api.request({ method: 'GET', url, as: 'alice' });
         expect((await api.request({ method: 'GET', url, as: 'alice' })).headers['x-cache']).toBe('HIT');
       }
-      for (const url of [`/api/teams/0${teamA}`, `/api/teams/00${teamA}`, `/api/integrations/0${integrationA}`, `/api/teams/${teamA}%20`]) {
+      for (const url of [
+        `/api/teams/0${teamA}`,
+        `/api/teams/00${teamA}`,
+        `/api/integrations/0${integrationA}`,
+        `/api/teams/${teamA}%20`,
+      ]) {
         const response = await api.request({ method: 'GET', url, as: 'alice' });
         expectError(response, 400, 'E_INVALID_ID');
         expect(response.body).not.toContain('Team A');
@@ -201,7 +182,11 @@ describe.each(TEST_MODES)('access control and ids (%s)', (mode) => {
       ['an unknown integer', '987654'],
       ['an integer past the int4 range', '2147483648'],
     ])('get 404 from an admin on every id route: %s', async (_label, id) => {
-      for (const route of [...teamRoutes(id), ...integrationRoutes(id), { method: 'GET' as const, url: `/api/jobs/${id}` }]) {
+      for (const route of [
+        ...teamRoutes(id),
+        ...integrationRoutes(id),
+        { method: 'GET' as const, url: `/api/jobs/${id}` },
+      ]) {
         const response = await api.request({ ...route, as: 'admin' });
         expect({ route: label(route), status: response.statusCode }).toEqual({ route: label(route), status: 404 });
         expectError(response, 404, 'E_NOT_FOUND');
@@ -214,7 +199,11 @@ describe.each(TEST_MODES)('access control and ids (%s)', (mode) => {
 
     it('a member gets 403 for a team id that is not theirs and 404 for an unknown integration', async () => {
       expectError(await api.request({ method: 'GET', url: `/api/teams/${UUID}`, as: 'alice' }), 403, 'E_FORBIDDEN');
-      expectError(await api.request({ method: 'GET', url: `/api/integrations/${UUID}`, as: 'alice' }), 404, 'E_NOT_FOUND');
+      expectError(
+        await api.request({ method: 'GET', url: `/api/integrations/${UUID}`, as: 'alice' }),
+        404,
+        'E_NOT_FOUND',
+      );
     });
   });
 

@@ -1,61 +1,6 @@
-/**
- * Admin cache routes (DESIGN section 7): stats per tier, clearing by key, prefix, tag or all,
- * and warming the hot keys. Admin only; each clear drops exactly what it names.
- */
-import type { LightMyRequestResponse } from 'fastify';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startTestServer, TEST_MODES, type TestMode, type TestServer } from '../testing/harness.ts';
-
-type RequestOptions = Parameters<TestServer['request']>[0];
-
-/** One server per describe block; every response body is kept for the credentials check. */
-function serverFor(mode: TestMode) {
-  const api = {
-    t: undefined as unknown as TestServer,
-    bodies: [] as string[],
-    async request(options: RequestOptions): Promise<LightMyRequestResponse> {
-      const response = await api.t.request(options);
-      api.bodies.push(response.body);
-      return response;
-    },
-  };
-  beforeAll(async () => {
-    api.t = await startTestServer(mode);
-  });
-  afterAll(async () => {
-    await api.t?.close();
-  });
-  return api;
-}
-
-/** Secrets or credential fields found in a response body (DESIGN section 7: never returned). */
-function leaksIn(body: string): string[] {
-  const found = ['SECRET_A', 'SECRET_B'].filter((secret) => body.includes(secret));
-  const walk = (value: unknown): void => {
-    if (Array.isArray(value)) value.forEach(walk);
-    else if (value !== null && typeof value === 'object') {
-      for (const [key, inner] of Object.entries(value)) {
-        if (key === 'credentials' || key === 'credentialsEncrypted') found.push(`field ${key}`);
-        walk(inner);
-      }
-    }
-  };
-  try {
-    walk(JSON.parse(body));
-  } catch {
-    // Not JSON: the substring check above covers it.
-  }
-  return found;
-}
-
-/** Asserts a failure answer: the status and exactly `{error: {code, message}}`. */
-function expectError(response: LightMyRequestResponse, status: number, code: string): void {
-  expect(response.headers['content-type']).toMatch(/^application\/json/);
-  expect({ status: response.statusCode, body: response.json() }).toEqual({
-    status,
-    body: { error: { code, message: expect.stringMatching(/\S/) } },
-  });
-}
+import { describe, expect, it } from 'vitest';
+import { expectError, leaksIn, type RequestOptions, serverFor } from '../testing/api-helpers.ts';
+import { TEST_MODES } from '../testing/harness.ts';
 
 describe.each(TEST_MODES)('admin cache routes (%s)', (mode) => {
   const api = serverFor(mode);
@@ -92,10 +37,20 @@ describe.each(TEST_MODES)('admin cache routes (%s)', (mode) => {
       const response = await api.request({ method: 'GET', url: '/api/admin/cache/stats' });
       expect(response.statusCode).toBe(200);
       const stats = response.json();
-      expect(stats.mode).toEqual({ database: mode === 'embedded' ? 'pglite' : 'postgres', cache: mode === 'redis' ? 'redis' : 'database' });
-      expect(stats.cache.tiers.map((t: { name: string }) => t.name)).toEqual(['memory', mode === 'redis' ? 'redis' : 'postgres']);
+      expect(stats.mode).toEqual({
+        database: mode === 'embedded' ? 'pglite' : 'postgres',
+        cache: mode === 'redis' ? 'redis' : 'database',
+      });
+      expect(stats.cache.tiers.map((t: { name: string }) => t.name)).toEqual([
+        'memory',
+        mode === 'redis' ? 'redis' : 'postgres',
+      ]);
       for (const tier of stats.cache.tiers) {
-        expect(tier).toMatchObject({ hits: expect.any(Number), misses: expect.any(Number), entries: expect.any(Number) });
+        expect(tier).toMatchObject({
+          hits: expect.any(Number),
+          misses: expect.any(Number),
+          entries: expect.any(Number),
+        });
       }
       const [memory] = stats.cache.tiers;
       expect(memory.hits).toBeGreaterThan(0);
@@ -113,7 +68,8 @@ describe.each(TEST_MODES)('admin cache routes (%s)', (mode) => {
 
     it('counts a HIT in the memory tier', async () => {
       await warmUp(['/api/teams']);
-      const hits = async () => (await api.request({ method: 'GET', url: '/api/admin/cache/stats' })).json().cache.tiers[0].hits as number;
+      const hits = async () =>
+        (await api.request({ method: 'GET', url: '/api/admin/cache/stats' })).json().cache.tiers[0].hits as number;
       const before = await hits();
       await api.request({ method: 'GET', url: '/api/teams' });
       expect(await hits()).toBeGreaterThan(before);
@@ -129,7 +85,7 @@ describe.each(TEST_MODES)('admin cache routes (%s)', (mode) => {
       expect(await xCache(['/api/teams', ...teamA()])).toEqual({ ...all(teamA(), 'HIT'), '/api/teams': 'MISS' });
     });
 
-    it("?tag=team:<id> drops every key of that team (integration keys too) and nothing of other teams", async () => {
+    it('?tag=team:<id> drops every key of that team (integration keys too) and nothing of other teams', async () => {
       await warmUp(['/api/teams', ...teamA(), ...teamB()]);
       const response = await api.request({ method: 'DELETE', url: `/api/admin/cache?tag=team:${api.t.ids.teamA}` });
       expect(response.json()).toEqual({ cleared: { tag: `team:${api.t.ids.teamA}` } });
@@ -142,7 +98,9 @@ describe.each(TEST_MODES)('admin cache routes (%s)', (mode) => {
       await api.request({ method: 'DELETE', url: `/api/admin/cache?tag=integration:${api.t.ids.integrationA}` });
       const [team, integrations, teamMetrics, ...integrationUrls] = teamA();
       expect(await xCache(integrationUrls)).toEqual(all(integrationUrls, 'MISS'));
-      expect(await xCache([team!, integrations!, teamMetrics!, ...teamB()])).toEqual(all([team!, integrations!, teamMetrics!, ...teamB()], 'HIT'));
+      expect(await xCache([team!, integrations!, teamMetrics!, ...teamB()])).toEqual(
+        all([team!, integrations!, teamMetrics!, ...teamB()], 'HIT'),
+      );
     });
 
     it('?prefix=team_ drops every team_ key and keeps `teams` and the integration keys', async () => {
@@ -159,7 +117,9 @@ describe.each(TEST_MODES)('admin cache routes (%s)', (mode) => {
       await warmUp(['/api/teams', ...teamA(), ...teamB()]);
       const response = await api.request({ method: 'DELETE', url: '/api/admin/cache' });
       expect(response.json()).toEqual({ cleared: 'all' });
-      expect(await xCache(['/api/teams', ...teamA(), ...teamB()])).toEqual(all(['/api/teams', ...teamA(), ...teamB()], 'MISS'));
+      expect(await xCache(['/api/teams', ...teamA(), ...teamB()])).toEqual(
+        all(['/api/teams', ...teamA(), ...teamB()], 'MISS'),
+      );
     });
 
     it.each([
@@ -183,7 +143,9 @@ describe.each(TEST_MODES)('admin cache routes (%s)', (mode) => {
       const response = await api.request({ method: 'POST', url: '/api/admin/cache/warm' });
       expect(response.statusCode).toBe(200);
       const warmed = response.json().warmed;
-      const teams = (await api.request({ method: 'GET', url: '/api/teams', headers: { 'cache-control': 'no-cache' } })).json().teams;
+      const teams = (
+        await api.request({ method: 'GET', url: '/api/teams', headers: { 'cache-control': 'no-cache' } })
+      ).json().teams;
       expect(warmed).toEqual({ teams: teams.length, keys: expect.any(Number), ms: expect.any(Number) });
       expect(warmed.keys).toBeGreaterThanOrEqual(1 + 3 * teams.length + 3 * 2);
 
@@ -191,7 +153,10 @@ describe.each(TEST_MODES)('admin cache routes (%s)', (mode) => {
       const before = api.t.queries();
       for (const url of ['/api/teams', ...teamA(), ...teamB()]) {
         const read = await api.request({ method: 'GET', url });
-        expect({ url, how: `${read.headers['x-cache']} ${read.headers['x-cache-tier']}` }).toEqual({ url, how: 'HIT l1' });
+        expect({ url, how: `${read.headers['x-cache']} ${read.headers['x-cache-tier']}` }).toEqual({
+          url,
+          how: 'HIT l1',
+        });
       }
       expect(api.t.queries()).toBe(before);
     });
@@ -211,7 +176,10 @@ describe.each(TEST_MODES)('admin cache routes (%s)', (mode) => {
       for (const user of ['alice', 'bob'] as const) {
         for (const route of routes) {
           const response = await api.request({ ...route, as: user });
-          expect({ route: `${route.method} ${route.url}`, status: response.statusCode }).toEqual({ route: `${route.method} ${route.url}`, status: 403 });
+          expect({ route: `${route.method} ${route.url}`, status: response.statusCode }).toEqual({
+            route: `${route.method} ${route.url}`,
+            status: 403,
+          });
           expectError(response, 403, 'E_FORBIDDEN');
           expect(response.body).not.toMatch(/tiers|hits|usedMemory/);
         }

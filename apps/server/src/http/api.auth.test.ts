@@ -4,59 +4,9 @@
  * body on every protected route for a missing, malformed, unknown or logged-out credential.
  */
 import type { LightMyRequestResponse } from 'fastify';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startTestServer, TEST_MODES, type TestMode, type TestServer } from '../testing/harness.ts';
-
-type RequestOptions = Parameters<TestServer['request']>[0];
-
-/** One server per describe block; every response body is kept for the credentials check. */
-function serverFor(mode: TestMode) {
-  const api = {
-    t: undefined as unknown as TestServer,
-    bodies: [] as string[],
-    async request(options: RequestOptions): Promise<LightMyRequestResponse> {
-      const response = await api.t.request(options);
-      api.bodies.push(response.body);
-      return response;
-    },
-  };
-  beforeAll(async () => {
-    api.t = await startTestServer(mode);
-  });
-  afterAll(async () => {
-    await api.t?.close();
-  });
-  return api;
-}
-
-/** Secrets or credential fields found in a response body (DESIGN section 7: never returned). */
-function leaksIn(body: string): string[] {
-  const found = ['SECRET_A', 'SECRET_B'].filter((secret) => body.includes(secret));
-  const walk = (value: unknown): void => {
-    if (Array.isArray(value)) value.forEach(walk);
-    else if (value !== null && typeof value === 'object') {
-      for (const [key, inner] of Object.entries(value)) {
-        if (key === 'credentials' || key === 'credentialsEncrypted') found.push(`field ${key}`);
-        walk(inner);
-      }
-    }
-  };
-  try {
-    walk(JSON.parse(body));
-  } catch {
-    // Not JSON (Prometheus text, an empty 204): the substring check above covers it.
-  }
-  return found;
-}
-
-/** Asserts a failure answer: the status and exactly `{error: {code, message}}`. */
-function expectError(response: LightMyRequestResponse, status: number, code: string): void {
-  expect(response.headers['content-type']).toMatch(/^application\/json/);
-  expect({ status: response.statusCode, body: response.json() }).toEqual({
-    status,
-    body: { error: { code, message: expect.stringMatching(/\S/) } },
-  });
-}
+import { describe, expect, it } from 'vitest';
+import { expectError, leaksIn, type RequestOptions, serverFor } from '../testing/api-helpers.ts';
+import { TEST_MODES } from '../testing/harness.ts';
 
 // A token of the right shape (43 base64url characters) that names no session or API token.
 const UNKNOWN_TOKEN = 'A'.repeat(43);
@@ -81,7 +31,12 @@ describe.each(TEST_MODES)('authentication (%s)', (mode) => {
       {
         method: 'POST',
         url: `/api/teams/${teamA}/integrations`,
-        payload: { kind: 'github', name: 'never (401)', config: { owner: 'o', repo: 'r' }, credentials: { token: 't' } },
+        payload: {
+          kind: 'github',
+          name: 'never (401)',
+          config: { owner: 'o', repo: 'r' },
+          credentials: { token: 't' },
+        },
       },
       { method: 'GET', url: `/api/teams/${teamA}/metrics` },
       { method: 'GET', url: `/api/integrations/${integrationA}` },
@@ -112,7 +67,13 @@ describe.each(TEST_MODES)('authentication (%s)', (mode) => {
     const response = await login('alice@test.local', 'alice-password-1');
     expect(response.statusCode).toBe(200);
     expect(response.json()).toEqual({
-      user: { userId: api.t.ids.alice, email: 'alice@test.local', name: 'Alice', role: 'member', teamIds: [api.t.ids.teamA] },
+      user: {
+        userId: api.t.ids.alice,
+        email: 'alice@test.local',
+        name: 'Alice',
+        role: 'member',
+        teamIds: [api.t.ids.teamA],
+      },
     });
     const cookie = response.cookies.find((c) => c.name === SESSION_COOKIE);
     expect(cookie).toMatchObject({ httpOnly: true, path: '/', sameSite: 'Lax', maxAge: 7 * 24 * 3600 });
@@ -120,7 +81,12 @@ describe.each(TEST_MODES)('authentication (%s)', (mode) => {
     // The token is only in the cookie, not in the body a script could read.
     expect(response.body).not.toContain(cookie!.value);
 
-    const me = await api.request({ method: 'GET', url: '/api/me', as: null, headers: { cookie: `${SESSION_COOKIE}=${cookie!.value}` } });
+    const me = await api.request({
+      method: 'GET',
+      url: '/api/me',
+      as: null,
+      headers: { cookie: `${SESSION_COOKIE}=${cookie!.value}` },
+    });
     expect(me.statusCode).toBe(200);
     expect(me.json().user).toMatchObject({ userId: api.t.ids.alice, email: 'alice@test.local', role: 'member' });
   });
@@ -149,7 +115,12 @@ describe.each(TEST_MODES)('authentication (%s)', (mode) => {
     ['a number as email', { email: 42, password: 'alice-password-1' }],
     ['an unknown field', { email: 'alice@test.local', password: 'alice-password-1', remember: true }],
   ])('rejects a login with %s as E_VALIDATION', async (_name, payload) => {
-    const response = await api.request({ method: 'POST', url: '/api/auth/login', as: null, ...(payload !== undefined && { payload }) });
+    const response = await api.request({
+      method: 'POST',
+      url: '/api/auth/login',
+      as: null,
+      ...(payload !== undefined && { payload }),
+    });
     expectError(response, 400, 'E_VALIDATION');
     expect(response.cookies).toEqual([]);
   });
@@ -163,6 +134,24 @@ describe.each(TEST_MODES)('authentication (%s)', (mode) => {
       payload: '{"email": "alice@test.local", ',
     });
     expectError(response, 400, 'E_BAD_REQUEST');
+  });
+
+  it('rejects an oversized body with 413 and a non-JSON body with 415, both coded', async () => {
+    const big = await api.request({
+      method: 'POST',
+      url: '/api/auth/login',
+      as: null,
+      payload: { email: 'alice@test.local', password: 'x'.repeat(300 * 1024) },
+    });
+    expectError(big, 413, 'E_PAYLOAD_TOO_LARGE');
+    const text = await api.request({
+      method: 'POST',
+      url: '/api/auth/login',
+      as: null,
+      headers: { 'content-type': 'text/xml' },
+      payload: '<login/>',
+    });
+    expectError(text, 415, 'E_UNSUPPORTED_MEDIA_TYPE');
   });
 
   it('logs out: the cookie is cleared and no longer authenticates', async () => {
@@ -179,8 +168,16 @@ describe.each(TEST_MODES)('authentication (%s)', (mode) => {
     expect(cleared?.value).toBe('');
     expect(cleared?.expires?.getTime() ?? 0).toBeLessThan(Date.now());
 
-    expectError(await api.request({ method: 'GET', url: '/api/me', as: null, headers: { cookie } }), 401, 'E_UNAUTHENTICATED');
-    expectError(await api.request({ method: 'GET', url: '/api/teams', as: null, headers: { cookie } }), 401, 'E_UNAUTHENTICATED');
+    expectError(
+      await api.request({ method: 'GET', url: '/api/me', as: null, headers: { cookie } }),
+      401,
+      'E_UNAUTHENTICATED',
+    );
+    expectError(
+      await api.request({ method: 'GET', url: '/api/teams', as: null, headers: { cookie } }),
+      401,
+      'E_UNAUTHENTICATED',
+    );
   });
 
   it('logout with a bearer token only ends nothing: the API token keeps working', async () => {
@@ -204,7 +201,10 @@ describe.each(TEST_MODES)('authentication (%s)', (mode) => {
       ['no credentials', {}],
       ['a malformed bearer token', { authorization: 'Bearer not-a-token' }],
       ['an unknown bearer token', { authorization: `Bearer ${UNKNOWN_TOKEN}` }],
-      ['a non-bearer authorization scheme', { authorization: `Basic ${Buffer.from('alice@test.local:alice-password-1').toString('base64')}` }],
+      [
+        'a non-bearer authorization scheme',
+        { authorization: `Basic ${Buffer.from('alice@test.local:alice-password-1').toString('base64')}` },
+      ],
       ['an unknown session cookie', { cookie: `${SESSION_COOKIE}=${UNKNOWN_TOKEN}` }],
       ['a malformed session cookie', { cookie: `${SESSION_COOKIE}=x` }],
     ];
@@ -220,7 +220,11 @@ describe.each(TEST_MODES)('authentication (%s)', (mode) => {
         expectError(response, 401, 'E_UNAUTHENTICATED');
       }
       // Nothing was written by the refused requests.
-      const team = await api.request({ method: 'GET', url: `/api/teams/${api.t.ids.teamA}`, headers: { 'cache-control': 'no-cache' } });
+      const team = await api.request({
+        method: 'GET',
+        url: `/api/teams/${api.t.ids.teamA}`,
+        headers: { 'cache-control': 'no-cache' },
+      });
       expect(team.json().team.name).toBe('Team A');
       const integration = await api.request({
         method: 'GET',
@@ -249,7 +253,8 @@ describe.each(TEST_MODES)('authentication (%s)', (mode) => {
     expect(response.headers['content-type']).toMatch(/^text\/plain/);
     expect(response.body).toContain('# TYPE agiletrack_cache_hits_total gauge');
     const l2 = mode === 'redis' ? 'redis' : 'postgres';
-    for (const tier of ['memory', l2]) expect(response.body).toMatch(new RegExp(`^agiletrack_cache_hits_total\\{tier="${tier}"\\} \\d+$`, 'm'));
+    for (const tier of ['memory', l2])
+      expect(response.body).toMatch(new RegExp(`^agiletrack_cache_hits_total\\{tier="${tier}"\\} \\d+$`, 'm'));
     const memoryHits = Number(/^agiletrack_cache_hits_total\{tier="memory"\} (\d+)$/m.exec(response.body)?.[1]);
     expect(memoryHits).toBeGreaterThan(0);
     expect(response.body).toMatch(/^agiletrack_cache_factory_calls_total \d+$/m);
@@ -258,7 +263,11 @@ describe.each(TEST_MODES)('authentication (%s)', (mode) => {
 
   it('answers an unknown route with a coded 404', async () => {
     expectError(await api.request({ method: 'GET', url: '/api/nothing-here' }), 404, 'E_NOT_FOUND');
-    expectError(await api.request({ method: 'PUT', url: `/api/teams/${api.t.ids.teamA}`, payload: {} }), 404, 'E_NOT_FOUND');
+    expectError(
+      await api.request({ method: 'PUT', url: `/api/teams/${api.t.ids.teamA}`, payload: {} }),
+      404,
+      'E_NOT_FOUND',
+    );
   });
 
   it('returned no credentials in any response of this block', () => {

@@ -1,77 +1,7 @@
-/**
- * How the API serves from the cache (DESIGN section 5): `X-Cache`/`X-Cache-Tier`, a repeated GET
- * answered from L1 without a database statement, `If-None-Match` → 304, `Cache-Control: no-cache`
- * → BYPASS that refills the tiers, fresh data right after a write, and a slow reader that started
- * before a write unable to put the old value back.
- */
-
-import type { LightMyRequestResponse } from 'fastify';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import type { TeamView } from '../services/views.ts';
-import { startTestServer, TEST_MODES, type TestMode, type TestServer } from '../testing/harness.ts';
-
-type RequestOptions = Parameters<TestServer['request']>[0];
-
-/** One server per describe block; every response body is kept for the credentials check. */
-function serverFor(mode: TestMode) {
-  const api = {
-    t: undefined as unknown as TestServer,
-    bodies: [] as string[],
-    async request(options: RequestOptions): Promise<LightMyRequestResponse> {
-      const response = await api.t.request(options);
-      api.bodies.push(response.body);
-      return response;
-    },
-  };
-  beforeAll(async () => {
-    api.t = await startTestServer(mode);
-  });
-  afterAll(async () => {
-    await api.t?.close();
-  });
-  return api;
-}
-
-/** Secrets or credential fields found in a response body (DESIGN section 7: never returned). */
-function leaksIn(body: string): string[] {
-  const found = ['SECRET_A', 'SECRET_B'].filter((secret) => body.includes(secret));
-  const walk = (value: unknown): void => {
-    if (Array.isArray(value)) value.forEach(walk);
-    else if (value !== null && typeof value === 'object') {
-      for (const [key, inner] of Object.entries(value)) {
-        if (key === 'credentials' || key === 'credentialsEncrypted') found.push(`field ${key}`);
-        walk(inner);
-      }
-    }
-  };
-  try {
-    walk(JSON.parse(body));
-  } catch {
-    // Not JSON (an empty 204 or 304): the substring check above covers it.
-  }
-  return found;
-}
-
-/** Asserts a failure answer: the status and exactly `{error: {code, message}}`. */
-function expectError(response: LightMyRequestResponse, status: number, code: string): void {
-  expect(response.headers['content-type']).toMatch(/^application\/json/);
-  expect({ status: response.statusCode, body: response.json() }).toEqual({
-    status,
-    body: { error: { code, message: expect.stringMatching(/\S/) } },
-  });
-}
-
-/** A promise with its resolver, to hold a factory until the test lets it go. */
-function gate<T>() {
-  let open!: (value: T) => void;
-  const promise = new Promise<T>((resolve) => {
-    open = resolve;
-  });
-  return { promise, open };
-}
-
-const FRESH = { 'cache-control': 'no-cache' };
-const how = (response: LightMyRequestResponse) => `${response.headers['x-cache']} ${response.headers['x-cache-tier']}`;
+import { expectError, FRESH, gate, how, leaksIn, serverFor } from '../testing/api-helpers.ts';
+import { TEST_MODES } from '../testing/harness.ts';
 
 describe.each(TEST_MODES)('serving from the cache (%s)', (mode) => {
   const api = serverFor(mode);
@@ -339,7 +269,7 @@ describe.each(TEST_MODES)('serving from the cache (%s)', (mode) => {
       expect({ how: how(again), name: again.json().team.name }).toEqual({ how: 'HIT l1', name: newName });
     });
 
-    // Known bug (see the report): the PATCH's read-back joins the slow reader's in-flight load.
+    // The PATCH's read-back must not join the slow reader's in-flight load (it once did).
     it('answers the PATCH itself with the new value, not the value of a read that began before it', async () => {
       const f = await fixture();
       const slow = await slowRead(f.teamId);

@@ -3,51 +3,10 @@
  * events of the teams its user may see, with the cache keys the write made stale, and nobody
  * else's. Every wait is bounded and every stream is aborted at the end.
  */
-import type { LightMyRequestResponse } from 'fastify';
+import type { Server } from 'node:http';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startTestServer, TEST_MODES, type TestMode, type TestServer, type TestUser } from '../testing/harness.ts';
-
-type RequestOptions = Parameters<TestServer['request']>[0];
-
-/** One server per describe block; every response body is kept for the credentials check. */
-function serverFor(mode: TestMode) {
-  const api = {
-    t: undefined as unknown as TestServer,
-    bodies: [] as string[],
-    async request(options: RequestOptions): Promise<LightMyRequestResponse> {
-      const response = await api.t.request(options);
-      api.bodies.push(response.body);
-      return response;
-    },
-  };
-  beforeAll(async () => {
-    api.t = await startTestServer(mode);
-  });
-  afterAll(async () => {
-    await api.t?.close();
-  });
-  return api;
-}
-
-/** Secrets or credential fields found in a response body (DESIGN section 7: never returned). */
-function leaksIn(body: string): string[] {
-  const found = ['SECRET_A', 'SECRET_B'].filter((secret) => body.includes(secret));
-  const walk = (value: unknown): void => {
-    if (Array.isArray(value)) value.forEach(walk);
-    else if (value !== null && typeof value === 'object') {
-      for (const [key, inner] of Object.entries(value)) {
-        if (key === 'credentials' || key === 'credentialsEncrypted') found.push(`field ${key}`);
-        walk(inner);
-      }
-    }
-  };
-  try {
-    walk(JSON.parse(body));
-  } catch {
-    // Not JSON (raw event-stream text): the substring check above covers it.
-  }
-  return found;
-}
+import { leaksIn, serverFor } from '../testing/api-helpers.ts';
+import { TEST_MODES, type TestUser } from '../testing/harness.ts';
 
 /** One server-sent event. */
 interface SseEvent {
@@ -72,7 +31,11 @@ const WAIT_MS = 5_000;
 /** Opens GET /api/events with `headers` on a listening server. */
 async function openStream(baseUrl: string, headers: Record<string, string>): Promise<Stream> {
   const abort = new AbortController();
-  const response = await fetch(`${baseUrl}/api/events`, { headers, signal: abort.signal });
+  // The response head must come within the wait too; the stream itself stays open until `close`.
+  const headTimer = setTimeout(() => abort.abort(), WAIT_MS);
+  const response = await fetch(`${baseUrl}/api/events`, { headers, signal: abort.signal }).finally(() =>
+    clearTimeout(headTimer),
+  );
   const reader = response.body!.getReader();
   const decoder = new TextDecoder();
   const seen: SseEvent[] = [];
@@ -142,8 +105,22 @@ async function openStream(baseUrl: string, headers: Record<string, string>): Pro
   };
 }
 
+/**
+ * Ends every socket of a listening server, so closing it does not wait for aborted streams to be
+ * noticed or for the client's keep-alive sockets to time out (undici keeps them 4 s).
+ */
+async function dropConnections(server: Server): Promise<void> {
+  const open = () => new Promise<number>((resolve) => server.getConnections((_error, count) => resolve(count)));
+  const deadline = Date.now() + WAIT_MS;
+  do {
+    server.closeAllConnections();
+    await new Promise((resolve) => setTimeout(resolve, 5));
+  } while ((await open()) > 0 && Date.now() < deadline);
+}
+
 const isInvalidate = (event: SseEvent) => event.event === 'invalidate';
-const forTeam = (teamId: number) => (event: SseEvent) => isInvalidate(event) && (event.data as { teamId: string }).teamId === String(teamId);
+const forTeam = (teamId: number) => (event: SseEvent) =>
+  isInvalidate(event) && (event.data as { teamId: string }).teamId === String(teamId);
 
 describe.each(TEST_MODES)('GET /api/events (%s)', (mode) => {
   const api = serverFor(mode);
@@ -156,23 +133,36 @@ describe.each(TEST_MODES)('GET /api/events (%s)', (mode) => {
   beforeAll(async () => {
     // The teams exist before any stream opens, so every stream's user already belongs to them.
     const stamp = Date.now();
-    const a = await api.request({ method: 'POST', url: '/api/teams', payload: { name: `SSE alice ${stamp}`, memberIds: [api.t.ids.alice] } });
-    const b = await api.request({ method: 'POST', url: '/api/teams', payload: { name: `SSE bob ${stamp}`, memberIds: [api.t.ids.bob] } });
+    const a = await api.request({
+      method: 'POST',
+      url: '/api/teams',
+      payload: { name: `SSE alice ${stamp}`, memberIds: [api.t.ids.alice] },
+    });
+    const b = await api.request({
+      method: 'POST',
+      url: '/api/teams',
+      payload: { name: `SSE bob ${stamp}`, memberIds: [api.t.ids.bob] },
+    });
     teamOfAlice = a.json().team.id;
     teamOfBob = b.json().team.id;
     const integration = await api.request({
       method: 'POST',
       url: `/api/teams/${teamOfAlice}/integrations`,
-      payload: { kind: 'github', name: 'sse repo', config: { owner: 'acme', repo: 'sse', baseUrl: 'http://127.0.0.1:9' }, credentials: { token: 'ghp_SECRET_A_sse' } },
+      payload: {
+        kind: 'github',
+        name: 'sse repo',
+        config: { owner: 'acme', repo: 'sse', baseUrl: 'http://127.0.0.1:9' },
+        credentials: { token: 'ghp_SECRET_A_sse' },
+      },
     });
     integrationOfAlice = integration.json().integration.id;
     baseUrl = await api.t.server.app.listen({ port: 0, host: '127.0.0.1' });
   });
 
-  afterAll(() => {
-    // Streams must be gone before the server closes, or it would wait for them.
+  afterAll(async () => {
     for (const stream of streams) stream.close();
     api.bodies.push(...streams.map((stream) => stream.text()));
+    await dropConnections(api.t.server.app.server);
   });
 
   async function streamAs(user: TestUser): Promise<Stream> {
@@ -190,18 +180,34 @@ describe.each(TEST_MODES)('GET /api/events (%s)', (mode) => {
     const bob = await streamAs('bob');
     const admin = await streamAs('admin');
 
-    const patchA = await api.request({ method: 'PATCH', url: `/api/teams/${teamOfAlice}`, payload: { description: 'changed for alice' } });
+    const patchA = await api.request({
+      method: 'PATCH',
+      url: `/api/teams/${teamOfAlice}`,
+      payload: { description: 'changed for alice' },
+    });
     expect(patchA.statusCode).toBe(200);
     const got = await alice.next(forTeam(teamOfAlice));
-    expect(got.data).toEqual({ type: 'team.updated', teamId: String(teamOfAlice), keys: expect.arrayContaining(['teams', `team_${teamOfAlice}`]) });
+    expect(got.data).toEqual({
+      type: 'team.updated',
+      teamId: String(teamOfAlice),
+      keys: expect.arrayContaining(['teams', `team_${teamOfAlice}`]),
+    });
     // Only ids and keys travel on the stream, never the data itself.
     expect(JSON.stringify(got.data)).not.toContain('changed for alice');
 
-    const patchB = await api.request({ method: 'PATCH', url: `/api/teams/${teamOfBob}`, payload: { description: 'changed for bob' } });
+    const patchB = await api.request({
+      method: 'PATCH',
+      url: `/api/teams/${teamOfBob}`,
+      payload: { description: 'changed for bob' },
+    });
     expect(patchB.statusCode).toBe(200);
     const gotB = await bob.next(isInvalidate);
     // Bob's first invalidation is his own team's: alice's event, sent before it, never reached him.
-    expect(gotB.data).toEqual({ type: 'team.updated', teamId: String(teamOfBob), keys: expect.arrayContaining([`team_${teamOfBob}`]) });
+    expect(gotB.data).toEqual({
+      type: 'team.updated',
+      teamId: String(teamOfBob),
+      keys: expect.arrayContaining([`team_${teamOfBob}`]),
+    });
     expect(bob.seen.filter(forTeam(teamOfAlice))).toEqual([]);
 
     // The admin sees both, in order.
@@ -216,9 +222,16 @@ describe.each(TEST_MODES)('GET /api/events (%s)', (mode) => {
 
   it('names the integration keys an integration write made stale', async () => {
     const alice = await streamAs('alice');
-    const response = await api.request({ method: 'PATCH', url: `/api/integrations/${integrationOfAlice}`, as: 'alice', payload: { name: 'renamed over sse' } });
+    const response = await api.request({
+      method: 'PATCH',
+      url: `/api/integrations/${integrationOfAlice}`,
+      as: 'alice',
+      payload: { name: 'renamed over sse' },
+    });
     expect(response.statusCode).toBe(200);
-    const got = await alice.next((event) => isInvalidate(event) && (event.data as { type: string }).type === 'integration.updated');
+    const got = await alice.next(
+      (event) => isInvalidate(event) && (event.data as { type: string }).type === 'integration.updated',
+    );
     expect(got.data).toEqual({
       type: 'integration.updated',
       teamId: String(teamOfAlice),
@@ -227,8 +240,72 @@ describe.each(TEST_MODES)('GET /api/events (%s)', (mode) => {
     });
   });
 
+  it("tells a team's members that it was deleted, and nobody else", async () => {
+    const created = await api.request({
+      method: 'POST',
+      url: '/api/teams',
+      payload: { name: `SSE doomed ${Date.now()}`, memberIds: [api.t.ids.alice] },
+    });
+    const teamId = created.json().team.id as number;
+    const alice = await streamAs('alice');
+    const bob = await streamAs('bob');
+    expect((await api.request({ method: 'DELETE', url: `/api/teams/${teamId}` })).statusCode).toBe(204);
+    const got = await alice.next(forTeam(teamId));
+    expect(got.data).toEqual({
+      type: 'team.deleted',
+      teamId: String(teamId),
+      keys: expect.arrayContaining([
+        'teams',
+        `team_${teamId}`,
+        `team_${teamId}_integrations`,
+        `team_${teamId}_metrics`,
+      ]),
+    });
+    await api.request({
+      method: 'PATCH',
+      url: `/api/teams/${teamOfBob}`,
+      payload: { description: 'after the delete' },
+    });
+    await bob.next(forTeam(teamOfBob));
+    expect(bob.seen.filter(forTeam(teamId))).toEqual([]);
+  });
+
+  // The write drops the members' cached principals before it publishes, so the stream's filter
+  // sees the new membership. Checked once a later event of the user's own team has arrived.
+  it('tells a user added to a new team about it on their open stream', async () => {
+    const bob = await streamAs('bob');
+    const created = await api.request({
+      method: 'POST',
+      url: '/api/teams',
+      payload: { name: `SSE joined ${Date.now()}`, memberIds: [api.t.ids.bob] },
+    });
+    const teamId = created.json().team.id as number;
+    await api.request({ method: 'PATCH', url: `/api/teams/${teamOfBob}`, payload: { description: 'later event' } });
+    await bob.next(forTeam(teamOfBob));
+    expect(bob.seen.filter(forTeam(teamId)).map((event) => event.data)).toEqual([
+      { type: 'team.created', teamId: String(teamId), keys: expect.arrayContaining(['teams']) },
+    ]);
+  });
+
+  it('tells a user added to an existing team about it on their open stream', async () => {
+    const created = await api.request({
+      method: 'POST',
+      url: '/api/teams',
+      payload: { name: `SSE added ${Date.now()}` },
+    });
+    const teamId = created.json().team.id as number;
+    const bob = await streamAs('bob');
+    await api.request({ method: 'PATCH', url: `/api/teams/${teamId}`, payload: { memberIds: [api.t.ids.bob] } });
+    await api.request({ method: 'PATCH', url: `/api/teams/${teamOfBob}`, payload: { description: 'later event' } });
+    await bob.next(forTeam(teamOfBob));
+    expect(bob.seen.filter(forTeam(teamId)).map((event) => event.data)).toEqual([
+      expect.objectContaining({ type: 'team.updated', teamId: String(teamId) }),
+    ]);
+  });
+
   it('counts open streams in the admin stats and forgets a stream when its client goes away', async () => {
-    const count = async () => (await api.request({ method: 'GET', url: '/api/admin/cache/stats' })).json().sseConnections as number;
+    const count = async () =>
+      (await api.request({ method: 'GET', url: '/api/admin/cache/stats' })).json().sseConnections as number;
     const before = await count();
     const stream = await streamAs('bob');
     expect(await count()).toBe(before + 1);

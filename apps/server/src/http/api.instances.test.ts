@@ -8,29 +8,8 @@
 import type { LightMyRequestResponse } from 'fastify';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import type { TeamView } from '../services/views.ts';
+import { gate, how, leaksIn, type RequestOptions } from '../testing/api-helpers.ts';
 import { startTestServer, TEST_MODES, type TestMode, type TestServer } from '../testing/harness.ts';
-
-type RequestOptions = Parameters<TestServer['request']>[0];
-
-/** Secrets or credential fields found in a response body (DESIGN section 7: never returned). */
-function leaksIn(body: string): string[] {
-  const found = ['SECRET_A', 'SECRET_B'].filter((secret) => body.includes(secret));
-  const walk = (value: unknown): void => {
-    if (Array.isArray(value)) value.forEach(walk);
-    else if (value !== null && typeof value === 'object') {
-      for (const [key, inner] of Object.entries(value)) {
-        if (key === 'credentials' || key === 'credentialsEncrypted') found.push(`field ${key}`);
-        walk(inner);
-      }
-    }
-  };
-  try {
-    walk(JSON.parse(body));
-  } catch {
-    // Not JSON (raw event-stream text): the substring check above covers it.
-  }
-  return found;
-}
 
 /** Resolves when `predicate` holds, polling briefly; fails after `ms`. */
 async function until(predicate: () => boolean, ms: number, what: string): Promise<void> {
@@ -41,16 +20,6 @@ async function until(predicate: () => boolean, ms: number, what: string): Promis
   }
 }
 
-/** A promise with its resolver, to hold a factory until the test lets it go. */
-function gate<T>() {
-  let open!: (value: T) => void;
-  const promise = new Promise<T>((resolve) => {
-    open = resolve;
-  });
-  return { promise, open };
-}
-
-const how = (response: LightMyRequestResponse) => `${response.headers['x-cache']} ${response.headers['x-cache-tier']}`;
 const SHARED_MODES = TEST_MODES.filter((mode) => mode !== 'embedded');
 const L1_TTL_MS = 30_000;
 
@@ -58,11 +27,15 @@ describe.each(SHARED_MODES)('two instances (%s)', (mode: TestMode) => {
   let one: TestServer;
   let two: TestServer;
   const bodies: string[] = [];
+  const busBaseline = { published: 0, received: 0 };
   let counter = 0;
 
   beforeAll(async () => {
     one = await startTestServer(mode);
     two = await startTestServer(mode, { join: one });
+    // Instance 1 published while seeding, before instance 2 listened: count from here.
+    busBaseline.published = one.server.deps.serverCache.cache.stats().bus.published;
+    busBaseline.received = two.server.deps.serverCache.cache.stats().bus.received;
   });
   afterAll(async () => {
     await two?.close();
@@ -88,17 +61,37 @@ describe.each(SHARED_MODES)('two instances (%s)', (mode: TestMode) => {
     return { id, name, url: `/api/teams/${id}`, key: `team_${id}` };
   }
 
+  /**
+   * Waits until instance 2 has received every invalidation instance 1 published, so an earlier
+   * write's message (e.g. the `set` a create announces) cannot evict what a test caches next.
+   */
+  async function settled(): Promise<void> {
+    const cache1 = one.server.deps.serverCache.cache;
+    const cache2 = two.server.deps.serverCache.cache;
+    await until(
+      () => cache2.stats().bus.received - busBaseline.received >= cache1.stats().bus.published - busBaseline.published,
+      5_000,
+      "instance 1's invalidations to reach instance 2",
+    );
+  }
+
   /** Reads `url` on instance 2 (as the admin) until it is an L1 HIT (the first read may come from L2 or the origin). */
   async function cachedOnTwo(url: string): Promise<LightMyRequestResponse> {
-    await request(two, { method: 'GET', url });
-    const hit = await request(two, { method: 'GET', url });
-    expect(how(hit)).toBe('HIT l1');
-    return hit;
+    await settled();
+    // A late invalidation from instance 1's setup may still evict the first copy: read again.
+    for (let attempt = 0; attempt < 20; attempt++) {
+      await request(two, { method: 'GET', url });
+      const hit = await request(two, { method: 'GET', url });
+      if (how(hit) === 'HIT l1') return hit;
+      await new Promise((resolve) => setTimeout(resolve, 25));
+    }
+    throw new Error(`${url} never became an L1 hit on instance 2`);
   }
 
   it("serves instance 1's cached value from the shared L2 on instance 2, then from its own L1", async () => {
     const team = await newTeam();
     await request(one, { method: 'GET', url: team.url }); // the create already filled L1 and L2
+    await settled();
     const before = one.queries();
     const first = await request(two, { method: 'GET', url: team.url });
     expect({ how: how(first), name: first.json().team.name }).toEqual({ how: 'HIT l2', name: team.name });
@@ -107,6 +100,21 @@ describe.each(SHARED_MODES)('two instances (%s)', (mode: TestMode) => {
     // The two instances share one database: instance 2 made no statement for either read.
     expect(one.queries()).toBe(before);
   });
+
+  /** Removes `key` from the shared L2 only, so no instance is told (as if its message were lost). */
+  async function dropFromL2Only(key: string, teamId: number): Promise<void> {
+    if (mode === 'redis') {
+      // The Redis tier stores `prefix + {team_<id>} + key` (one cluster slot per team).
+      expect(await one.server.deps.serverCache.redis!.del(`${one.prefix}{team_${teamId}}${key}`)).toBe(1);
+    } else {
+      // The Postgres tier's table, with its default key prefix.
+      const { rows } = await one.server.deps.database.sql.query(
+        'DELETE FROM agiletrack_cache WHERE key = $1 RETURNING 1 AS gone',
+        [`agiletrack:v1:${key}`],
+      );
+      expect(rows).toHaveLength(1);
+    }
+  }
 
   if (mode === 'redis') {
     it('serves the new value on instance 2 as soon as the PATCH on instance 1 has returned', async () => {
@@ -285,51 +293,53 @@ describe.each(SHARED_MODES)('two instances (%s)', (mode: TestMode) => {
       }
     });
 
-    it('without Redis, instance 2 may serve its L1 copy after a PATCH on instance 1, for at most the L1 TTL', async () => {
+    it('without Redis, the PostgreSQL bus evicts instance 2’s L1 copy after a PATCH on instance 1', async () => {
       const team = await newTeam();
-      const cache2 = two.server.deps.serverCache.cache;
-      const sql = one.server.deps.database.sql;
-      // The Postgres tier's table and default key prefix, read directly: what every instance shares.
-      const l2Row = async () => {
-        const { rows } = await sql.query('SELECT value FROM agiletrack_cache WHERE key = $1', [
-          `agiletrack:v1:${team.key}`,
-        ]);
-        return (rows[0] as { value: string } | undefined)?.value;
-      };
-
       await cachedOnTwo(team.url);
+      const received = two.server.deps.serverCache.cache.stats().bus.received;
       const name = `${team.name} (renamed on instance 1)`;
       const patch = await request(one, { method: 'PATCH', url: team.url, payload: { name } });
       expect(patch.json().team.name).toBe(name);
-
-      // The shared L2 (the Postgres table) no longer holds the old value: the write deleted it and
-      // its read-back stored the new one. Instance 1 serves the new value.
-      const row = await l2Row();
-      expect(row).toContain(name);
-      expect((await request(one, { method: 'GET', url: team.url })).json().team.name).toBe(name);
-
-      // Instance 2 heard nothing (no bus) and still answers from its L1…
-      const stale = await request(two, { method: 'GET', url: team.url });
-      expect({ how: how(stale), name: stale.json().team.name }).toEqual({ how: 'HIT l1', name: team.name });
-      // …but that copy expires within the L1 TTL of its own making (the memory tier caps the entry's times).
-      expect(two.server.deps.config.CACHE_L1_TTL_MS).toBe(L1_TTL_MS);
-      const entry = await cache2.getEntry<TeamView>(team.key);
-      expect(entry).toMatchObject({ tier: 'memory', stale: false });
-      expect(entry!.value.name).toBe(team.name);
-      expect(entry!.staleUntil - Date.now()).toBeLessThanOrEqual(L1_TTL_MS);
-
-      // Move the clock past that bound (no sleeping): instance 2 now reads the new value from L2.
-      vi.useFakeTimers({ toFake: ['Date'], now: entry!.staleUntil + 1 });
-      try {
-        // The system clock memoises Date.now() for one timer tick; let that tick pass.
-        await new Promise((resolve) => setTimeout(resolve, 5));
-        const fresh = await request(two, { method: 'GET', url: team.url });
-        expect({ how: how(fresh), name: fresh.json().team.name }).toEqual({ how: 'HIT l2', name });
-      } finally {
-        vi.useRealTimers();
-      }
+      // LISTEN/NOTIFY delivers the invalidation (a few ms); then instance 2 reads the new value.
+      await until(() => two.server.deps.serverCache.cache.stats().bus.received > received, 5_000, 'the bus message');
+      const fresh = await request(two, { method: 'GET', url: team.url });
+      expect(fresh.json().team.name).toBe(name);
     });
   }
+
+  // Runs last on purpose: it moves the clock forward, and what instance 2 stamps meanwhile stays
+  // ahead of instance 1's clock afterwards (tag invalidations compare those stamps).
+  it('bounds what a lost invalidation can cost by the L1 TTL: the stale L1 copy expires, no sleeping', async () => {
+    const team = await newTeam();
+    await cachedOnTwo(team.url);
+    // A change that reaches no instance's cache: the row behind the cache's back, the L2 copy dropped.
+    await one.server.deps.database.sql.query('UPDATE teams SET description = $1 WHERE id = $2', [
+      'changed unseen',
+      team.id,
+    ]);
+    await dropFromL2Only(team.key, team.id);
+
+    const stale = await request(two, { method: 'GET', url: team.url });
+    expect({ how: how(stale), description: stale.json().team.description }).toEqual({ how: 'HIT l1', description: '' });
+    // The memory tier caps an entry's times at its own TTL, so the copy cannot outlive it.
+    expect(two.server.deps.config.CACHE_L1_TTL_MS).toBe(L1_TTL_MS);
+    const entry = await two.server.deps.serverCache.cache.getEntry<TeamView>(team.key);
+    expect(entry).toMatchObject({ tier: 'memory', stale: false });
+    expect(entry!.staleUntil - Date.now()).toBeLessThanOrEqual(L1_TTL_MS);
+
+    vi.useFakeTimers({ toFake: ['Date'], now: entry!.staleUntil + 1 });
+    try {
+      // The system clock memoises Date.now() for one timer tick; let that tick pass.
+      await new Promise((resolve) => setTimeout(resolve, 5));
+      const fresh = await request(two, { method: 'GET', url: team.url });
+      expect({ how: how(fresh), description: fresh.json().team.description }).toEqual({
+        how: 'MISS origin',
+        description: 'changed unseen',
+      });
+    } finally {
+      vi.useRealTimers();
+    }
+  });
 
   it('returned no credentials in any response of this block', () => {
     expect(bodies.length).toBeGreaterThan(5);

@@ -1,82 +1,44 @@
-/**
- * Integration routes (DESIGN section 7): read, change, delete, metrics, last sync, starting a
- * sync (202 with a job id) and reading the job. Credentials are accepted, stored encrypted and
- * never returned.
- */
-import type { LightMyRequestResponse } from 'fastify';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startTestServer, TEST_MODES, type TestMode, type TestServer } from '../testing/harness.ts';
+import { describe, expect, it } from 'vitest';
+import { expectError, FRESH, leaksIn, serverFor } from '../testing/api-helpers.ts';
+import { TEST_MODES } from '../testing/harness.ts';
 
-type RequestOptions = Parameters<TestServer['request']>[0];
-
-/** One server per describe block; every response body is kept for the credentials check. */
-function serverFor(mode: TestMode) {
-  const api = {
-    t: undefined as unknown as TestServer,
-    bodies: [] as string[],
-    async request(options: RequestOptions): Promise<LightMyRequestResponse> {
-      const response = await api.t.request(options);
-      api.bodies.push(response.body);
-      return response;
-    },
-  };
-  beforeAll(async () => {
-    // The integrations point at a closed port: one attempt per request, so a started sync fails fast.
-    api.t = await startTestServer(mode, { sync: { client: { maxAttempts: 1, baseDelayMs: 1 } } });
-  });
-  afterAll(async () => {
-    await api.t?.close();
-  });
-  return api;
-}
-
-/** Secrets or credential fields found in a response body (DESIGN section 7: never returned). */
-function leaksIn(body: string): string[] {
-  const found = ['SECRET_A', 'SECRET_B'].filter((secret) => body.includes(secret));
-  const walk = (value: unknown): void => {
-    if (Array.isArray(value)) value.forEach(walk);
-    else if (value !== null && typeof value === 'object') {
-      for (const [key, inner] of Object.entries(value)) {
-        if (key === 'credentials' || key === 'credentialsEncrypted') found.push(`field ${key}`);
-        walk(inner);
-      }
-    }
-  };
-  try {
-    walk(JSON.parse(body));
-  } catch {
-    // Not JSON (an empty 204): the substring check above covers it.
-  }
-  return found;
-}
-
-/** Asserts a failure answer: the status and exactly `{error: {code, message}}`. */
-function expectError(response: LightMyRequestResponse, status: number, code: string): void {
-  expect(response.headers['content-type']).toMatch(/^application\/json/);
-  expect({ status: response.statusCode, body: response.json() }).toEqual({
-    status,
-    body: { error: { code, message: expect.stringMatching(/\S/) } },
-  });
-}
-
-const FRESH = { 'cache-control': 'no-cache' };
 // Nothing listens on the discard port: a sync started by a test fails at once, reaching no real API.
 const CLOSED_PORT = 'http://127.0.0.1:9';
 const UNKNOWN_UUID = '6f1c1e9a-2b7d-4c3e-9a51-0d2f4b8e7c10';
-const INTEGRATION_FIELDS = ['config', 'createdAt', 'hasCredentials', 'id', 'kind', 'name', 'syncIntervalMinutes', 'teamId', 'updatedAt'];
+const INTEGRATION_FIELDS = [
+  'config',
+  'createdAt',
+  'hasCredentials',
+  'id',
+  'kind',
+  'name',
+  'syncIntervalMinutes',
+  'teamId',
+  'updatedAt',
+];
 
 describe.each(TEST_MODES)('integration routes (%s)', (mode) => {
-  const api = serverFor(mode);
+  // The integrations point at a closed port: one attempt per request, so a started sync fails fast.
+  const api = serverFor(mode, { sync: { client: { maxAttempts: 1, baseDelayMs: 1 } } });
   let counter = 0;
 
   /** A fresh team with alice as member and one GitHub integration in it. */
   async function ownIntegration(): Promise<{ teamId: number; id: number }> {
-    const team = await api.request({ method: 'POST', url: '/api/teams', payload: { name: `Integrations ${++counter} ${Date.now()}`, memberIds: [api.t.ids.alice] } });
+    const team = await api.request({
+      method: 'POST',
+      url: '/api/teams',
+      payload: { name: `Integrations ${++counter} ${Date.now()}`, memberIds: [api.t.ids.alice] },
+    });
     const teamId = team.json().team.id as number;
     const created = await api.request({
       method: 'POST',
       url: `/api/teams/${teamId}/integrations`,
-      payload: { kind: 'github', name: 'own repo', config: { owner: 'acme', repo: 'own', baseUrl: CLOSED_PORT }, credentials: { token: 'ghp_SECRET_A_own' } },
+      payload: {
+        kind: 'github',
+        name: 'own repo',
+        config: { owner: 'acme', repo: 'own', baseUrl: CLOSED_PORT },
+        credentials: { token: 'ghp_SECRET_A_own' },
+      },
     });
     expect(created.statusCode).toBe(201);
     return { teamId, id: created.json().integration.id };
@@ -85,7 +47,11 @@ describe.each(TEST_MODES)('integration routes (%s)', (mode) => {
   describe('GET /api/integrations/:integrationId', () => {
     it('returns the integration, without credentials, to a member of its team and to an admin', async () => {
       for (const user of ['alice', 'admin'] as const) {
-        const response = await api.request({ method: 'GET', url: `/api/integrations/${api.t.ids.integrationA}`, as: user });
+        const response = await api.request({
+          method: 'GET',
+          url: `/api/integrations/${api.t.ids.integrationA}`,
+          as: user,
+        });
         expect(response.statusCode).toBe(200);
         const integration = response.json().integration;
         expect(Object.keys(integration).sort()).toEqual(INTEGRATION_FIELDS);
@@ -99,17 +65,33 @@ describe.each(TEST_MODES)('integration routes (%s)', (mode) => {
         });
       }
       const jira = await api.request({ method: 'GET', url: `/api/integrations/${api.t.ids.integrationB}`, as: 'bob' });
-      expect(jira.json().integration).toMatchObject({ kind: 'jira', config: { projectKey: 'BETA', email: 'bob@test.local' }, hasCredentials: true });
+      expect(jira.json().integration).toMatchObject({
+        kind: 'jira',
+        config: { projectKey: 'BETA', email: 'bob@test.local' },
+        hasCredentials: true,
+      });
     });
 
     it('is 403 for a member of another team', async () => {
-      expectError(await api.request({ method: 'GET', url: `/api/integrations/${api.t.ids.integrationA}`, as: 'bob' }), 403, 'E_FORBIDDEN');
+      expectError(
+        await api.request({ method: 'GET', url: `/api/integrations/${api.t.ids.integrationA}`, as: 'bob' }),
+        403,
+        'E_FORBIDDEN',
+      );
     });
 
     it('is 404 for an unknown id or a UUID, for admins and members alike', async () => {
       for (const user of ['admin', 'alice'] as const) {
-        expectError(await api.request({ method: 'GET', url: '/api/integrations/987654', as: user }), 404, 'E_NOT_FOUND');
-        expectError(await api.request({ method: 'GET', url: `/api/integrations/${UNKNOWN_UUID}`, as: user }), 404, 'E_NOT_FOUND');
+        expectError(
+          await api.request({ method: 'GET', url: '/api/integrations/987654', as: user }),
+          404,
+          'E_NOT_FOUND',
+        );
+        expectError(
+          await api.request({ method: 'GET', url: `/api/integrations/${UNKNOWN_UUID}`, as: user }),
+          404,
+          'E_NOT_FOUND',
+        );
       }
     });
   });
@@ -123,17 +105,29 @@ describe.each(TEST_MODES)('integration routes (%s)', (mode) => {
       const response = await api.request({ method: 'PATCH', url: `/api/integrations/${id}`, as: 'alice', payload });
       expect(response.statusCode).toBe(200);
       expect(response.json().integration).toMatchObject({ id, ...payload, hasCredentials: true });
-      expect((await api.request({ method: 'GET', url: `/api/integrations/${id}`, as: 'alice' })).json().integration).toMatchObject(payload);
+      expect(
+        (await api.request({ method: 'GET', url: `/api/integrations/${id}`, as: 'alice' })).json().integration,
+      ).toMatchObject(payload);
       const list = await api.request({ method: 'GET', url: `/api/teams/${teamId}/integrations`, as: 'alice' });
       expect(list.json().integrations).toEqual([expect.objectContaining({ id, ...payload })]);
 
-      const cleared = await api.request({ method: 'PATCH', url: `/api/integrations/${id}`, as: 'alice', payload: { syncIntervalMinutes: null } });
+      const cleared = await api.request({
+        method: 'PATCH',
+        url: `/api/integrations/${id}`,
+        as: 'alice',
+        payload: { syncIntervalMinutes: null },
+      });
       expect(cleared.json().integration.syncIntervalMinutes).toBeNull();
     });
 
     it('replaces credentials without ever returning them', async () => {
       const { id } = await ownIntegration();
-      const response = await api.request({ method: 'PATCH', url: `/api/integrations/${id}`, as: 'alice', payload: { credentials: { token: 'ghp_SECRET_A_rotated' } } });
+      const response = await api.request({
+        method: 'PATCH',
+        url: `/api/integrations/${id}`,
+        as: 'alice',
+        payload: { credentials: { token: 'ghp_SECRET_A_rotated' } },
+      });
       expect(response.statusCode).toBe(200);
       expect(response.json().integration.hasCredentials).toBe(true);
       expect(await api.t.server.deps.catalog.credentials(id)).toEqual({ token: 'ghp_SECRET_A_rotated' });
@@ -144,7 +138,10 @@ describe.each(TEST_MODES)('integration routes (%s)', (mode) => {
       ['nothing to change', {}],
       ['an empty name', { name: '' }],
       ['an unknown field', { kind: 'jira' }],
-      ['a Jira config on a GitHub integration', { config: { baseUrl: 'https://j.example.com', projectKey: 'ENG', email: 'a@b.co' } }],
+      [
+        'a Jira config on a GitHub integration',
+        { config: { baseUrl: 'https://j.example.com', projectKey: 'ENG', email: 'a@b.co' } },
+      ],
       ['a config with an unknown field', { config: { owner: 'acme', repo: 'r', branch: 'main' } }],
       ['Jira credentials on a GitHub integration', { credentials: { apiToken: 'SECRET_B_wrong_kind' } }],
       ['an empty secret', { credentials: { token: '' } }],
@@ -152,44 +149,85 @@ describe.each(TEST_MODES)('integration routes (%s)', (mode) => {
     ])('rejects %s with 400 E_VALIDATION and changes nothing', async (_label, payload) => {
       const { id } = await ownIntegration();
       const before = (await api.request({ method: 'GET', url: `/api/integrations/${id}`, headers: FRESH })).json();
-      const response = await api.request({ method: 'PATCH', url: `/api/integrations/${id}`, as: 'alice', ...(payload !== undefined && { payload }) });
+      const response = await api.request({
+        method: 'PATCH',
+        url: `/api/integrations/${id}`,
+        as: 'alice',
+        ...(payload !== undefined && { payload }),
+      });
       expectError(response, 400, 'E_VALIDATION');
-      expect((await api.request({ method: 'GET', url: `/api/integrations/${id}`, headers: FRESH })).json()).toEqual(before);
+      expect((await api.request({ method: 'GET', url: `/api/integrations/${id}`, headers: FRESH })).json()).toEqual(
+        before,
+      );
       expect(await api.t.server.deps.catalog.credentials(id)).toEqual({ token: 'ghp_SECRET_A_own' });
     });
 
     it('is 403 for a member of another team and leaves the integration unchanged', async () => {
       const { id } = await ownIntegration();
-      expectError(await api.request({ method: 'PATCH', url: `/api/integrations/${id}`, as: 'bob', payload: { name: 'taken over' } }), 403, 'E_FORBIDDEN');
-      expect((await api.request({ method: 'GET', url: `/api/integrations/${id}`, headers: FRESH })).json().integration.name).toBe('own repo');
+      expectError(
+        await api.request({
+          method: 'PATCH',
+          url: `/api/integrations/${id}`,
+          as: 'bob',
+          payload: { name: 'taken over' },
+        }),
+        403,
+        'E_FORBIDDEN',
+      );
+      expect(
+        (await api.request({ method: 'GET', url: `/api/integrations/${id}`, headers: FRESH })).json().integration.name,
+      ).toBe('own repo');
     });
 
     it('is 404 for an unknown integration', async () => {
-      expectError(await api.request({ method: 'PATCH', url: '/api/integrations/987654', payload: { name: 'x' } }), 404, 'E_NOT_FOUND');
+      expectError(
+        await api.request({ method: 'PATCH', url: '/api/integrations/987654', payload: { name: 'x' } }),
+        404,
+        'E_NOT_FOUND',
+      );
     });
   });
 
   describe('DELETE /api/integrations/:integrationId', () => {
     it("lets a member delete it: later reads are 404 and the team's list no longer has it", async () => {
       const { id, teamId } = await ownIntegration();
-      for (const url of [`/api/integrations/${id}`, `/api/integrations/${id}/metrics`, `/api/integrations/${id}/last-sync`, `/api/teams/${teamId}/integrations`]) {
+      for (const url of [
+        `/api/integrations/${id}`,
+        `/api/integrations/${id}/metrics`,
+        `/api/integrations/${id}/last-sync`,
+        `/api/teams/${teamId}/integrations`,
+      ]) {
         expect((await api.request({ method: 'GET', url, as: 'alice' })).statusCode).toBe(200);
       }
       const response = await api.request({ method: 'DELETE', url: `/api/integrations/${id}`, as: 'alice' });
       expect(response.statusCode).toBe(204);
       expect(response.body).toBe('');
-      for (const url of [`/api/integrations/${id}`, `/api/integrations/${id}/metrics`, `/api/integrations/${id}/last-sync`]) {
+      for (const url of [
+        `/api/integrations/${id}`,
+        `/api/integrations/${id}/metrics`,
+        `/api/integrations/${id}/last-sync`,
+      ]) {
         expectError(await api.request({ method: 'GET', url, as: 'alice' }), 404, 'E_NOT_FOUND');
       }
       const list = await api.request({ method: 'GET', url: `/api/teams/${teamId}/integrations`, as: 'alice' });
       expect(list.json().integrations).toEqual([]);
-      expectError(await api.request({ method: 'DELETE', url: `/api/integrations/${id}`, as: 'alice' }), 404, 'E_NOT_FOUND');
+      expectError(
+        await api.request({ method: 'DELETE', url: `/api/integrations/${id}`, as: 'alice' }),
+        404,
+        'E_NOT_FOUND',
+      );
     });
 
     it('is 403 for a member of another team and the integration stays', async () => {
       const { id } = await ownIntegration();
-      expectError(await api.request({ method: 'DELETE', url: `/api/integrations/${id}`, as: 'bob' }), 403, 'E_FORBIDDEN');
-      expect((await api.request({ method: 'GET', url: `/api/integrations/${id}`, headers: FRESH })).statusCode).toBe(200);
+      expectError(
+        await api.request({ method: 'DELETE', url: `/api/integrations/${id}`, as: 'bob' }),
+        403,
+        'E_FORBIDDEN',
+      );
+      expect((await api.request({ method: 'GET', url: `/api/integrations/${id}`, headers: FRESH })).statusCode).toBe(
+        200,
+      );
     });
 
     it('is 404 for an unknown integration', async () => {
@@ -199,15 +237,37 @@ describe.each(TEST_MODES)('integration routes (%s)', (mode) => {
 
   describe('GET /api/integrations/:integrationId/metrics and /last-sync', () => {
     it('returns empty metrics and a "never" last sync before any sync', async () => {
-      const metrics = await api.request({ method: 'GET', url: `/api/integrations/${api.t.ids.integrationA}/metrics`, as: 'alice' });
+      const metrics = await api.request({
+        method: 'GET',
+        url: `/api/integrations/${api.t.ids.integrationA}/metrics`,
+        as: 'alice',
+      });
       expect(metrics.statusCode).toBe(200);
       expect(metrics.json()).toEqual({
-        metrics: { integrationId: api.t.ids.integrationA, kind: 'github', windowDays: null, computedAt: null, metrics: null },
+        metrics: {
+          integrationId: api.t.ids.integrationA,
+          kind: 'github',
+          windowDays: null,
+          computedAt: null,
+          metrics: null,
+        },
       });
-      const lastSync = await api.request({ method: 'GET', url: `/api/integrations/${api.t.ids.integrationA}/last-sync`, as: 'alice' });
+      const lastSync = await api.request({
+        method: 'GET',
+        url: `/api/integrations/${api.t.ids.integrationA}/last-sync`,
+        as: 'alice',
+      });
       expect(lastSync.statusCode).toBe(200);
       expect(lastSync.json()).toEqual({
-        lastSync: { integrationId: api.t.ids.integrationA, status: 'never', jobId: null, startedAt: null, finishedAt: null, error: null, stats: null },
+        lastSync: {
+          integrationId: api.t.ids.integrationA,
+          status: 'never',
+          jobId: null,
+          startedAt: null,
+          finishedAt: null,
+          error: null,
+          stats: null,
+        },
       });
     });
 
@@ -218,20 +278,47 @@ describe.each(TEST_MODES)('integration routes (%s)', (mode) => {
         "INSERT INTO metric_snapshots (integration_id, computed_at, window_days, metrics) VALUES ($1, now() - interval '1 day', 14, $2), ($1, now(), 28, $3)",
         [id, JSON.stringify({ throughputPerWeek: 1 }), JSON.stringify({ throughputPerWeek: 9 })],
       );
-      await sql.query("INSERT INTO sync_runs (integration_id, job_id, status, finished_at, stats) VALUES ($1, 'job-1', 'succeeded', now(), $2)", [
-        id,
-        JSON.stringify({ items: 3 }),
-      ]);
-      const metrics = await api.request({ method: 'GET', url: `/api/integrations/${id}/metrics`, as: 'alice', headers: FRESH });
-      expect(metrics.json().metrics).toMatchObject({ integrationId: id, windowDays: 28, metrics: { throughputPerWeek: 9 } });
-      const lastSync = await api.request({ method: 'GET', url: `/api/integrations/${id}/last-sync`, as: 'alice', headers: FRESH });
-      expect(lastSync.json().lastSync).toMatchObject({ integrationId: id, status: 'succeeded', jobId: 'job-1', stats: { items: 3 } });
+      await sql.query(
+        "INSERT INTO sync_runs (integration_id, job_id, status, finished_at, stats) VALUES ($1, 'job-1', 'succeeded', now(), $2)",
+        [id, JSON.stringify({ items: 3 })],
+      );
+      const metrics = await api.request({
+        method: 'GET',
+        url: `/api/integrations/${id}/metrics`,
+        as: 'alice',
+        headers: FRESH,
+      });
+      expect(metrics.json().metrics).toMatchObject({
+        integrationId: id,
+        windowDays: 28,
+        metrics: { throughputPerWeek: 9 },
+      });
+      const lastSync = await api.request({
+        method: 'GET',
+        url: `/api/integrations/${id}/last-sync`,
+        as: 'alice',
+        headers: FRESH,
+      });
+      expect(lastSync.json().lastSync).toMatchObject({
+        integrationId: id,
+        status: 'succeeded',
+        jobId: 'job-1',
+        stats: { items: 3 },
+      });
     });
 
     it('is 403 for a member of another team and 404 for an unknown integration', async () => {
       for (const suffix of ['metrics', 'last-sync']) {
-        expectError(await api.request({ method: 'GET', url: `/api/integrations/${api.t.ids.integrationA}/${suffix}`, as: 'bob' }), 403, 'E_FORBIDDEN');
-        expectError(await api.request({ method: 'GET', url: `/api/integrations/987654/${suffix}` }), 404, 'E_NOT_FOUND');
+        expectError(
+          await api.request({ method: 'GET', url: `/api/integrations/${api.t.ids.integrationA}/${suffix}`, as: 'bob' }),
+          403,
+          'E_FORBIDDEN',
+        );
+        expectError(
+          await api.request({ method: 'GET', url: `/api/integrations/987654/${suffix}` }),
+          404,
+          'E_NOT_FOUND',
+        );
       }
     });
   });
@@ -256,12 +343,20 @@ describe.each(TEST_MODES)('integration routes (%s)', (mode) => {
     });
 
     it('is 403 for a member of another team and 404 for an unknown integration', async () => {
-      expectError(await api.request({ method: 'POST', url: `/api/integrations/${api.t.ids.integrationA}/sync`, as: 'bob' }), 403, 'E_FORBIDDEN');
+      expectError(
+        await api.request({ method: 'POST', url: `/api/integrations/${api.t.ids.integrationA}/sync`, as: 'bob' }),
+        403,
+        'E_FORBIDDEN',
+      );
       expectError(await api.request({ method: 'POST', url: '/api/integrations/987654/sync' }), 404, 'E_NOT_FOUND');
     });
 
     it('answers an unknown job id with 404 and a malformed one with 400 E_INVALID_ID', async () => {
-      expectError(await api.request({ method: 'GET', url: `/api/jobs/${UNKNOWN_UUID}`, as: 'alice' }), 404, 'E_NOT_FOUND');
+      expectError(
+        await api.request({ method: 'GET', url: `/api/jobs/${UNKNOWN_UUID}`, as: 'alice' }),
+        404,
+        'E_NOT_FOUND',
+      );
       expectError(await api.request({ method: 'GET', url: '/api/jobs/123456' }), 404, 'E_NOT_FOUND');
       expectError(await api.request({ method: 'GET', url: '/api/jobs/not-a-job' }), 400, 'E_INVALID_ID');
     });

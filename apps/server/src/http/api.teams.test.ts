@@ -1,64 +1,7 @@
-/**
- * Team routes (DESIGN section 7): list, create, read, change, delete; a team's integrations and
- * metrics. Success, validation, 403, 404 and 409 answers, and no half-written data after a
- * refused write (checked from the origin with `Cache-Control: no-cache`).
- */
-import type { LightMyRequestResponse } from 'fastify';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startTestServer, TEST_MODES, type TestMode, type TestServer } from '../testing/harness.ts';
+import { describe, expect, it } from 'vitest';
+import { expectError, FRESH, leaksIn, serverFor } from '../testing/api-helpers.ts';
+import { TEST_MODES } from '../testing/harness.ts';
 
-type RequestOptions = Parameters<TestServer['request']>[0];
-
-/** One server per describe block; every response body is kept for the credentials check. */
-function serverFor(mode: TestMode) {
-  const api = {
-    t: undefined as unknown as TestServer,
-    bodies: [] as string[],
-    async request(options: RequestOptions): Promise<LightMyRequestResponse> {
-      const response = await api.t.request(options);
-      api.bodies.push(response.body);
-      return response;
-    },
-  };
-  beforeAll(async () => {
-    api.t = await startTestServer(mode);
-  });
-  afterAll(async () => {
-    await api.t?.close();
-  });
-  return api;
-}
-
-/** Secrets or credential fields found in a response body (DESIGN section 7: never returned). */
-function leaksIn(body: string): string[] {
-  const found = ['SECRET_A', 'SECRET_B'].filter((secret) => body.includes(secret));
-  const walk = (value: unknown): void => {
-    if (Array.isArray(value)) value.forEach(walk);
-    else if (value !== null && typeof value === 'object') {
-      for (const [key, inner] of Object.entries(value)) {
-        if (key === 'credentials' || key === 'credentialsEncrypted') found.push(`field ${key}`);
-        walk(inner);
-      }
-    }
-  };
-  try {
-    walk(JSON.parse(body));
-  } catch {
-    // Not JSON (an empty 204): the substring check above covers it.
-  }
-  return found;
-}
-
-/** Asserts a failure answer: the status and exactly `{error: {code, message}}`. */
-function expectError(response: LightMyRequestResponse, status: number, code: string): void {
-  expect(response.headers['content-type']).toMatch(/^application\/json/);
-  expect({ status: response.statusCode, body: response.json() }).toEqual({
-    status,
-    body: { error: { code, message: expect.stringMatching(/\S/) } },
-  });
-}
-
-const FRESH = { 'cache-control': 'no-cache' };
 let unique = 0;
 /** A team name no other test uses. */
 const nameFor = (label: string) => `${label} ${++unique} ${Math.random().toString(36).slice(2, 8)}`;
@@ -100,11 +43,28 @@ describe.each(TEST_MODES)('team routes (%s)', (mode) => {
       const teams = response.json().teams as { id: number; name: string }[];
       expect(teams).toEqual(
         expect.arrayContaining([
-          expect.objectContaining({ id: api.t.ids.teamA, name: 'Team A', description: 'alpha', memberIds: [api.t.ids.alice] }),
-          expect.objectContaining({ id: api.t.ids.teamB, name: 'Team B', description: 'beta', memberIds: [api.t.ids.bob] }),
+          expect.objectContaining({
+            id: api.t.ids.teamA,
+            name: 'Team A',
+            description: 'alpha',
+            memberIds: [api.t.ids.alice],
+          }),
+          expect.objectContaining({
+            id: api.t.ids.teamB,
+            name: 'Team B',
+            description: 'beta',
+            memberIds: [api.t.ids.bob],
+          }),
         ]),
       );
-      expect(Object.keys(teams[0]!).sort()).toEqual(['createdAt', 'description', 'id', 'memberIds', 'name', 'updatedAt']);
+      expect(Object.keys(teams[0]!).sort()).toEqual([
+        'createdAt',
+        'description',
+        'id',
+        'memberIds',
+        'name',
+        'updatedAt',
+      ]);
     });
 
     it('shows a member only the teams they belong to, even when the full list is cached', async () => {
@@ -127,7 +87,11 @@ describe.each(TEST_MODES)('team routes (%s)', (mode) => {
     it('creates a team (admin) that the next list read shows', async () => {
       await api.request({ method: 'GET', url: '/api/teams' }); // cached before the write
       const name = nameFor('Created');
-      const response = await api.request({ method: 'POST', url: '/api/teams', payload: { name, description: 'd', memberIds: [api.t.ids.bob] } });
+      const response = await api.request({
+        method: 'POST',
+        url: '/api/teams',
+        payload: { name, description: 'd', memberIds: [api.t.ids.bob] },
+      });
       expect(response.statusCode).toBe(201);
       const team = response.json().team;
       expect(team).toEqual({
@@ -147,7 +111,11 @@ describe.each(TEST_MODES)('team routes (%s)', (mode) => {
 
     it('is for admins only: a member gets 403 and nothing is created', async () => {
       const name = nameFor('By a member');
-      expectError(await api.request({ method: 'POST', url: '/api/teams', as: 'alice', payload: { name } }), 403, 'E_FORBIDDEN');
+      expectError(
+        await api.request({ method: 'POST', url: '/api/teams', as: 'alice', payload: { name } }),
+        403,
+        'E_FORBIDDEN',
+      );
       expect((await originTeams()).map((t) => t.name)).not.toContain(name);
     });
 
@@ -161,7 +129,11 @@ describe.each(TEST_MODES)('team routes (%s)', (mode) => {
       ['an unknown field', { name: 'extra field', owner: 1 }],
     ])('rejects %s as E_VALIDATION', async (_label, payload) => {
       const before = await originTeams();
-      const response = await api.request({ method: 'POST', url: '/api/teams', ...(payload !== undefined && { payload }) });
+      const response = await api.request({
+        method: 'POST',
+        url: '/api/teams',
+        ...(payload !== undefined && { payload }),
+      });
       expectError(response, 400, 'E_VALIDATION');
       expect(await originTeams()).toEqual(before);
     });
@@ -169,14 +141,22 @@ describe.each(TEST_MODES)('team routes (%s)', (mode) => {
     it('refuses a duplicate name with 409 E_CONFLICT and leaves the list unchanged', async () => {
       const before = await originTeams();
       const cached = await api.request({ method: 'GET', url: '/api/teams' });
-      expectError(await api.request({ method: 'POST', url: '/api/teams', payload: { name: 'Team A' } }), 409, 'E_CONFLICT');
+      expectError(
+        await api.request({ method: 'POST', url: '/api/teams', payload: { name: 'Team A' } }),
+        409,
+        'E_CONFLICT',
+      );
       expect(await originTeams()).toEqual(before);
       expect((await api.request({ method: 'GET', url: '/api/teams' })).json()).toEqual(cached.json());
     });
 
     it('refuses unknown member ids with 400 and creates no team', async () => {
       const name = nameFor('Ghost members');
-      const response = await api.request({ method: 'POST', url: '/api/teams', payload: { name, memberIds: [api.t.ids.alice, 987_654] } });
+      const response = await api.request({
+        method: 'POST',
+        url: '/api/teams',
+        payload: { name, memberIds: [api.t.ids.alice, 987_654] },
+      });
       expectError(response, 400, 'E_VALIDATION');
       expect(response.json().error.message).toContain('987654');
       expect((await originTeams()).map((t) => t.name)).not.toContain(name);
@@ -190,12 +170,20 @@ describe.each(TEST_MODES)('team routes (%s)', (mode) => {
       for (const user of ['alice', 'admin'] as const) {
         const response = await api.request({ method: 'GET', url: `/api/teams/${api.t.ids.teamA}`, as: user });
         expect(response.statusCode).toBe(200);
-        expect(response.json().team).toMatchObject({ id: api.t.ids.teamA, name: 'Team A', memberIds: [api.t.ids.alice] });
+        expect(response.json().team).toMatchObject({
+          id: api.t.ids.teamA,
+          name: 'Team A',
+          memberIds: [api.t.ids.alice],
+        });
       }
     });
 
     it('is 403 for a member of another team', async () => {
-      expectError(await api.request({ method: 'GET', url: `/api/teams/${api.t.ids.teamB}`, as: 'alice' }), 403, 'E_FORBIDDEN');
+      expectError(
+        await api.request({ method: 'GET', url: `/api/teams/${api.t.ids.teamB}`, as: 'alice' }),
+        403,
+        'E_FORBIDDEN',
+      );
     });
 
     it('is 404 for an admin when the team does not exist', async () => {
@@ -210,16 +198,28 @@ describe.each(TEST_MODES)('team routes (%s)', (mode) => {
       const team = await createTeam({ name: nameFor('Rename me') });
       await api.request({ method: 'GET', url: `/api/teams/${team.id}` });
       const name = nameFor('Renamed');
-      const response = await api.request({ method: 'PATCH', url: `/api/teams/${team.id}`, payload: { name, description: 'new' } });
+      const response = await api.request({
+        method: 'PATCH',
+        url: `/api/teams/${team.id}`,
+        payload: { name, description: 'new' },
+      });
       expect(response.statusCode).toBe(200);
       expect(response.json().team).toMatchObject({ id: team.id, name, description: 'new' });
-      expect((await api.request({ method: 'GET', url: `/api/teams/${team.id}` })).json().team).toMatchObject({ name, description: 'new' });
+      expect((await api.request({ method: 'GET', url: `/api/teams/${team.id}` })).json().team).toMatchObject({
+        name,
+        description: 'new',
+      });
     });
 
     it('lets a member rename their own team but not change its members', async () => {
       const team = await createTeam({ name: nameFor('Alice rename'), memberIds: [api.t.ids.alice] });
       const name = nameFor('Renamed by Alice');
-      const renamed = await api.request({ method: 'PATCH', url: `/api/teams/${team.id}`, as: 'alice', payload: { name } });
+      const renamed = await api.request({
+        method: 'PATCH',
+        url: `/api/teams/${team.id}`,
+        as: 'alice',
+        payload: { name },
+      });
       expect(renamed.statusCode).toBe(200);
       expect(renamed.json().team.name).toBe(name);
 
@@ -237,7 +237,11 @@ describe.each(TEST_MODES)('team routes (%s)', (mode) => {
     it('changes members (admin), and access follows at once', async () => {
       const team = await createTeam({ name: nameFor('Membership') });
       expectError(await api.request({ method: 'GET', url: `/api/teams/${team.id}`, as: 'bob' }), 403, 'E_FORBIDDEN');
-      const added = await api.request({ method: 'PATCH', url: `/api/teams/${team.id}`, payload: { memberIds: [api.t.ids.bob] } });
+      const added = await api.request({
+        method: 'PATCH',
+        url: `/api/teams/${team.id}`,
+        payload: { memberIds: [api.t.ids.bob] },
+      });
       expect(added.json().team.memberIds).toEqual([api.t.ids.bob]);
       expect((await api.request({ method: 'GET', url: `/api/teams/${team.id}`, as: 'bob' })).statusCode).toBe(200);
       await api.request({ method: 'PATCH', url: `/api/teams/${team.id}`, payload: { memberIds: [] } });
@@ -248,13 +252,24 @@ describe.each(TEST_MODES)('team routes (%s)', (mode) => {
 
     it('is 403 for a member of another team, and the team is unchanged', async () => {
       const team = await createTeam({ name: nameFor('Not Alice'), memberIds: [api.t.ids.bob] });
-      const response = await api.request({ method: 'PATCH', url: `/api/teams/${team.id}`, as: 'alice', payload: { name: nameFor('Hijacked') } });
+      const response = await api.request({
+        method: 'PATCH',
+        url: `/api/teams/${team.id}`,
+        as: 'alice',
+        payload: { name: nameFor('Hijacked') },
+      });
       expectError(response, 403, 'E_FORBIDDEN');
-      expect((await api.request({ method: 'GET', url: `/api/teams/${team.id}`, headers: FRESH })).json().team.name).toBe(team.name);
+      expect(
+        (await api.request({ method: 'GET', url: `/api/teams/${team.id}`, headers: FRESH })).json().team.name,
+      ).toBe(team.name);
     });
 
     it('is 404 for an admin when the team does not exist', async () => {
-      expectError(await api.request({ method: 'PATCH', url: '/api/teams/987654', payload: { name: nameFor('Nobody') } }), 404, 'E_NOT_FOUND');
+      expectError(
+        await api.request({ method: 'PATCH', url: '/api/teams/987654', payload: { name: nameFor('Nobody') } }),
+        404,
+        'E_NOT_FOUND',
+      );
     });
 
     it.each([
@@ -266,7 +281,11 @@ describe.each(TEST_MODES)('team routes (%s)', (mode) => {
       ['a null name', { name: null }],
     ])('rejects %s with 400 E_VALIDATION and leaves the team unchanged in the database', async (_label, payload) => {
       const team = await createTeam({ name: nameFor('Unchanged'), description: 'kept' });
-      const response = await api.request({ method: 'PATCH', url: `/api/teams/${team.id}`, ...(payload !== undefined && { payload }) });
+      const response = await api.request({
+        method: 'PATCH',
+        url: `/api/teams/${team.id}`,
+        ...(payload !== undefined && { payload }),
+      });
       expectError(response, 400, 'E_VALIDATION');
       const origin = await api.request({ method: 'GET', url: `/api/teams/${team.id}`, headers: FRESH });
       expect(origin.json().team).toMatchObject({ name: team.name, description: 'kept', memberIds: [] });
@@ -287,15 +306,25 @@ describe.each(TEST_MODES)('team routes (%s)', (mode) => {
 
     it('refuses a rename to a taken name with 409 E_CONFLICT and keeps the old name', async () => {
       const team = await createTeam({ name: nameFor('Conflict') });
-      expectError(await api.request({ method: 'PATCH', url: `/api/teams/${team.id}`, payload: { name: 'Team B' } }), 409, 'E_CONFLICT');
-      expect((await api.request({ method: 'GET', url: `/api/teams/${team.id}`, headers: FRESH })).json().team.name).toBe(team.name);
+      expectError(
+        await api.request({ method: 'PATCH', url: `/api/teams/${team.id}`, payload: { name: 'Team B' } }),
+        409,
+        'E_CONFLICT',
+      );
+      expect(
+        (await api.request({ method: 'GET', url: `/api/teams/${team.id}`, headers: FRESH })).json().team.name,
+      ).toBe(team.name);
     });
   });
 
   describe('DELETE /api/teams/:teamId', () => {
     it('deletes a team (admin): reads that were cached become 404 and the list drops it', async () => {
       const team = await createTeam({ name: nameFor('Doomed'), memberIds: [api.t.ids.alice] });
-      const created = await api.request({ method: 'POST', url: `/api/teams/${team.id}/integrations`, payload: githubBody('doomed repo') });
+      const created = await api.request({
+        method: 'POST',
+        url: `/api/teams/${team.id}/integrations`,
+        payload: githubBody('doomed repo'),
+      });
       const integrationId = created.json().integration.id as number;
       for (const url of [
         '/api/teams',
@@ -323,15 +352,23 @@ describe.each(TEST_MODES)('team routes (%s)', (mode) => {
       ]) {
         expectError(await api.request({ method: 'GET', url }), 404, 'E_NOT_FOUND');
       }
-      expect((await api.request({ method: 'GET', url: '/api/teams' })).json().teams.map((t: { id: number }) => t.id)).not.toContain(team.id);
+      expect(
+        (await api.request({ method: 'GET', url: '/api/teams' })).json().teams.map((t: { id: number }) => t.id),
+      ).not.toContain(team.id);
       // Its former member no longer has it.
-      expect((await api.request({ method: 'GET', url: '/api/me', as: 'alice' })).json().user.teamIds).not.toContain(team.id);
+      expect((await api.request({ method: 'GET', url: '/api/me', as: 'alice' })).json().user.teamIds).not.toContain(
+        team.id,
+      );
       expectError(await api.request({ method: 'DELETE', url: `/api/teams/${team.id}` }), 404, 'E_NOT_FOUND');
     });
 
     it('is for admins only: a member of the team gets 403 and the team stays', async () => {
       const team = await createTeam({ name: nameFor('Kept'), memberIds: [api.t.ids.alice] });
-      expectError(await api.request({ method: 'DELETE', url: `/api/teams/${team.id}`, as: 'alice' }), 403, 'E_FORBIDDEN');
+      expectError(
+        await api.request({ method: 'DELETE', url: `/api/teams/${team.id}`, as: 'alice' }),
+        403,
+        'E_FORBIDDEN',
+      );
       expectError(await api.request({ method: 'DELETE', url: `/api/teams/${team.id}`, as: 'bob' }), 403, 'E_FORBIDDEN');
       expect((await api.request({ method: 'GET', url: `/api/teams/${team.id}`, headers: FRESH })).statusCode).toBe(200);
     });
@@ -343,7 +380,11 @@ describe.each(TEST_MODES)('team routes (%s)', (mode) => {
 
   describe('GET /api/teams/:teamId/integrations', () => {
     it("lists the team's integrations without credentials", async () => {
-      const response = await api.request({ method: 'GET', url: `/api/teams/${api.t.ids.teamA}/integrations`, as: 'alice' });
+      const response = await api.request({
+        method: 'GET',
+        url: `/api/teams/${api.t.ids.teamA}/integrations`,
+        as: 'alice',
+      });
       expect(response.statusCode).toBe(200);
       const list = response.json().integrations;
       expect(list).toContainEqual({
@@ -361,7 +402,11 @@ describe.each(TEST_MODES)('team routes (%s)', (mode) => {
     });
 
     it('is 403 for a member of another team and 404 for an admin on an unknown team', async () => {
-      expectError(await api.request({ method: 'GET', url: `/api/teams/${api.t.ids.teamA}/integrations`, as: 'bob' }), 403, 'E_FORBIDDEN');
+      expectError(
+        await api.request({ method: 'GET', url: `/api/teams/${api.t.ids.teamA}/integrations`, as: 'bob' }),
+        403,
+        'E_FORBIDDEN',
+      );
       expectError(await api.request({ method: 'GET', url: '/api/teams/987654/integrations' }), 404, 'E_NOT_FOUND');
     });
   });
@@ -370,7 +415,12 @@ describe.each(TEST_MODES)('team routes (%s)', (mode) => {
     it('lets a member add GitHub and Jira integrations; the answer says hasCredentials and holds no secret', async () => {
       const team = await createTeam({ name: nameFor('Integrations'), memberIds: [api.t.ids.alice] });
       await api.request({ method: 'GET', url: `/api/teams/${team.id}/integrations`, as: 'alice' }); // cached empty list
-      const github = await api.request({ method: 'POST', url: `/api/teams/${team.id}/integrations`, as: 'alice', payload: githubBody('gh') });
+      const github = await api.request({
+        method: 'POST',
+        url: `/api/teams/${team.id}/integrations`,
+        as: 'alice',
+        payload: githubBody('gh'),
+      });
       expect(github.statusCode).toBe(201);
       expect(github.json().integration).toEqual({
         id: expect.any(Number),
@@ -383,9 +433,19 @@ describe.each(TEST_MODES)('team routes (%s)', (mode) => {
         createdAt: expect.any(String),
         updatedAt: expect.any(String),
       });
-      const jira = await api.request({ method: 'POST', url: `/api/teams/${team.id}/integrations`, as: 'alice', payload: jiraBody('jr') });
+      const jira = await api.request({
+        method: 'POST',
+        url: `/api/teams/${team.id}/integrations`,
+        as: 'alice',
+        payload: jiraBody('jr'),
+      });
       expect(jira.statusCode).toBe(201);
-      expect(jira.json().integration).toMatchObject({ kind: 'jira', name: 'jr', syncIntervalMinutes: 30, hasCredentials: true });
+      expect(jira.json().integration).toMatchObject({
+        kind: 'jira',
+        name: 'jr',
+        syncIntervalMinutes: 30,
+        hasCredentials: true,
+      });
 
       const list = await api.request({ method: 'GET', url: `/api/teams/${team.id}/integrations`, as: 'alice' });
       expect(list.json().integrations.map((i: { name: string }) => i.name)).toEqual(['gh', 'jr']);
@@ -402,14 +462,22 @@ describe.each(TEST_MODES)('team routes (%s)', (mode) => {
       ['an empty token', { ...githubBody('x'), credentials: { token: '' } }],
       ['a Jira config on GitHub', { ...githubBody('x'), config: jiraBody('x').config }],
       ['a repo name with a slash', { ...githubBody('x'), config: { owner: 'acme', repo: 'a/b' } }],
-      ['a non-http base URL', { ...githubBody('x'), config: { owner: 'acme', repo: 'r', baseUrl: 'file:///etc/passwd' } }],
+      [
+        'a non-http base URL',
+        { ...githubBody('x'), config: { owner: 'acme', repo: 'r', baseUrl: 'file:///etc/passwd' } },
+      ],
       ['a bad Jira project key', { ...jiraBody('x'), config: { ...jiraBody('x').config, projectKey: 'eng' } }],
       ['a sync interval under 5 minutes', { ...githubBody('x'), syncIntervalMinutes: 1 }],
       ['an unknown field', { ...githubBody('x'), teamId: 1 }],
     ])('rejects %s with 400 E_VALIDATION and adds nothing', async (_label, payload) => {
       const url = `/api/teams/${api.t.ids.teamA}/integrations`;
       const before = (await api.request({ method: 'GET', url, headers: FRESH })).json();
-      const response = await api.request({ method: 'POST', url, as: 'alice', ...(payload !== undefined && { payload }) });
+      const response = await api.request({
+        method: 'POST',
+        url,
+        as: 'alice',
+        ...(payload !== undefined && { payload }),
+      });
       expectError(response, 400, 'E_VALIDATION');
       expect((await api.request({ method: 'GET', url, headers: FRESH })).json()).toEqual(before);
     });
@@ -417,9 +485,17 @@ describe.each(TEST_MODES)('team routes (%s)', (mode) => {
     it('is 403 for a member of another team (nothing added) and 404 for an admin on an unknown team', async () => {
       const url = `/api/teams/${api.t.ids.teamB}/integrations`;
       const before = (await api.request({ method: 'GET', url, headers: FRESH })).json();
-      expectError(await api.request({ method: 'POST', url, as: 'alice', payload: githubBody('intruder') }), 403, 'E_FORBIDDEN');
+      expectError(
+        await api.request({ method: 'POST', url, as: 'alice', payload: githubBody('intruder') }),
+        403,
+        'E_FORBIDDEN',
+      );
       expect((await api.request({ method: 'GET', url, headers: FRESH })).json()).toEqual(before);
-      expectError(await api.request({ method: 'POST', url: '/api/teams/987654/integrations', payload: githubBody('orphan') }), 404, 'E_NOT_FOUND');
+      expectError(
+        await api.request({ method: 'POST', url: '/api/teams/987654/integrations', payload: githubBody('orphan') }),
+        404,
+        'E_NOT_FOUND',
+      );
     });
   });
 
@@ -443,17 +519,29 @@ describe.each(TEST_MODES)('team routes (%s)', (mode) => {
       const team = await createTeam({ name: nameFor('Metrics'), memberIds: [api.t.ids.alice] });
       const ids: number[] = [];
       for (const name of ['m1', 'm2']) {
-        const response = await api.request({ method: 'POST', url: `/api/teams/${team.id}/integrations`, payload: githubBody(name) });
+        const response = await api.request({
+          method: 'POST',
+          url: `/api/teams/${team.id}/integrations`,
+          payload: githubBody(name),
+        });
         ids.push(response.json().integration.id);
       }
       const sql = api.t.server.deps.database.sql;
-      await sql.query('INSERT INTO metric_snapshots (integration_id, window_days, metrics) VALUES ($1, 28, $2), ($3, 28, $4)', [
-        ids[0],
-        JSON.stringify({ throughputPerWeek: 4, cycleTimeHours: 10 }),
-        ids[1],
-        JSON.stringify({ throughputPerWeek: 6, cycleTimeHours: 20 }),
-      ]);
-      const response = await api.request({ method: 'GET', url: `/api/teams/${team.id}/metrics`, as: 'alice', headers: FRESH });
+      await sql.query(
+        'INSERT INTO metric_snapshots (integration_id, window_days, metrics) VALUES ($1, 28, $2), ($3, 28, $4)',
+        [
+          ids[0],
+          JSON.stringify({ throughputPerWeek: 4, cycleTimeHours: 10 }),
+          ids[1],
+          JSON.stringify({ throughputPerWeek: 6, cycleTimeHours: 20 }),
+        ],
+      );
+      const response = await api.request({
+        method: 'GET',
+        url: `/api/teams/${team.id}/metrics`,
+        as: 'alice',
+        headers: FRESH,
+      });
       expect(response.statusCode).toBe(200);
       const metrics = response.json().metrics;
       expect(metrics.rollup).toMatchObject({ throughputPerWeek: 10, cycleTimeHours: 15 });
@@ -462,7 +550,11 @@ describe.each(TEST_MODES)('team routes (%s)', (mode) => {
     });
 
     it('is 403 for a member of another team and 404 for an admin on an unknown team', async () => {
-      expectError(await api.request({ method: 'GET', url: `/api/teams/${api.t.ids.teamA}/metrics`, as: 'bob' }), 403, 'E_FORBIDDEN');
+      expectError(
+        await api.request({ method: 'GET', url: `/api/teams/${api.t.ids.teamA}/metrics`, as: 'bob' }),
+        403,
+        'E_FORBIDDEN',
+      );
       expectError(await api.request({ method: 'GET', url: '/api/teams/987654/metrics' }), 404, 'E_NOT_FOUND');
     });
   });

@@ -104,7 +104,10 @@ export class MemoryJobQueue implements JobQueue {
       return;
     }
     const job = this.#jobs.get(id);
-    if (!job) return this.#pump();
+    if (!job) {
+      this.#pump();
+      return;
+    }
     this.#running = true;
     job.state = 'active';
     job.attempts++;

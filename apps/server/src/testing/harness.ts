@@ -6,6 +6,7 @@
  */
 import { randomBytes, randomUUID } from 'node:crypto';
 import type { InjectOptions, LightMyRequestResponse } from 'fastify';
+import { Redis } from 'ioredis';
 import pg from 'pg';
 import { pino } from 'pino';
 import { loadConfig } from '../config.ts';
@@ -154,10 +155,21 @@ export async function startTestServer(mode: TestMode, options: JoinOptions = {})
       return server.app.inject({ ...inject, headers });
     },
     async close() {
-      if (owned && server.deps.serverCache.redis) {
-        await server.deps.serverCache.cache.clear().catch(() => {});
-      }
       await server.close();
+      if (owned && mode === 'redis') {
+        // Everything this server wrote under its prefix: cache entries, tags, locks, BullMQ keys.
+        const redis = new Redis(TEST_REDIS_URL);
+        try {
+          let cursor = '0';
+          do {
+            const [next, keys] = await redis.scan(cursor, 'MATCH', `${prefix}*`, 'COUNT', 500);
+            cursor = next;
+            if (keys.length > 0) await redis.unlink(...keys);
+          } while (cursor !== '0');
+        } finally {
+          await redis.quit();
+        }
+      }
       if (owned && mode !== 'embedded') {
         const client = new pg.Client({ connectionString: TEST_DATABASE_URL });
         await client.connect();

@@ -34,9 +34,11 @@ export const integrationRoutes =
       const principal = principalOf(request);
       const id = parseRouteId((request.params as { integrationId?: unknown }).integrationId, 'integrationId');
       if (id === null) throw notFound('integration');
+      // Access first (from the cached owner), so a refused caller cannot force a refill.
       const status: CacheStatus = {};
-      const integration = await catalog.getIntegration(id, { force: wantsFresh(request), status });
-      requireIntegrationAccess(principal, integration.teamId);
+      const cached = await catalog.getIntegration(id, { status });
+      requireIntegrationAccess(principal, cached.teamId);
+      const integration = wantsFresh(request) ? await catalog.getIntegration(id, { force: true, status }) : cached;
       return sendCached(request, reply, { integration }, status);
     });
 
