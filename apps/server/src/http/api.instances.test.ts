@@ -1,9 +1,10 @@
 /**
  * Two API instances on one database (DESIGN sections 5 and 6). With Redis, a write on instance 1
- * reaches instance 2's L1 over the bus before the write's response, and a slow reader on
- * instance 2 cannot put the old value back. Without Redis there is no bus: instance 2 may serve
- * its L1 copy until the L1 TTL ends, and the tests pin that window down with the clock instead
- * of sleeping. The embedded mode (PGlite in memory) cannot be shared, so it has no second instance.
+ * reaches instance 2's L1 over the Redis bus before the write's response, and a slow reader on
+ * instance 2 cannot put the old value back. Without Redis the PostgreSQL LISTEN/NOTIFY bus does
+ * the same a few milliseconds later (the tests wait for its message), and the write fence in the
+ * shared table stops the slow reader. The embedded mode (PGlite in memory) cannot be shared, so it
+ * has no second instance.
  */
 import type { LightMyRequestResponse } from 'fastify';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
