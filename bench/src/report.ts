@@ -206,7 +206,8 @@ function outageSection(outage: OutageResults, config: BenchConfig): string[] {
 export function renderReport(r: RunReport): string {
   const { machine, config } = r;
   const load = (l: readonly number[]) => l.map((n) => n.toFixed(2)).join(' / ');
-  const busy = machine.loadAtStart[0]! > 0.3;
+  // Busy: more than half of one core already taken by something else when the run started.
+  const busy = machine.loadAtStart[0]! > 0.5;
   const out: string[] = [
     '# Benchmark results',
     '',
@@ -225,7 +226,7 @@ export function renderReport(r: RunReport): string {
   );
   if (busy) {
     out.push(
-      `- **The machine was shared**: other processes (test runs) were using the CPU when the run started. Absolute numbers are noisier than on an idle machine; ratios between libraries measured back to back are more robust.`,
+      `- **The machine was busy**: other processes were using the CPU when the run started. Absolute numbers are noisier than on an idle machine; ratios between libraries measured back to back are more robust.`,
     );
   }
   out.push(
