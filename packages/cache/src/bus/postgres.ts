@@ -12,6 +12,7 @@
  */
 import { randomUUID } from 'node:crypto';
 import pg from 'pg';
+import { TagTimes } from '../core/tag-times.ts';
 import { CacheClosedError, CacheOptionsError } from '../errors.ts';
 import type { SqlClient } from '../tiers/postgres.ts';
 import type { BusMessage, InvalidationBus, Ms, TagStore } from '../types.ts';
@@ -242,7 +243,7 @@ const TABLE = /^[a-z_][a-z0-9_]{0,62}$/;
 export class PostgresTagStore implements TagStore {
   readonly table: string;
   readonly #client: SqlClient;
-  readonly #times = new Map<string, Ms>();
+  readonly #times = new TagTimes();
   readonly #timeout: Ms;
   #schema: Promise<void> | undefined;
 
@@ -276,10 +277,7 @@ export class PostgresTagStore implements TagStore {
   }
 
   remember(tags: readonly string[], at: Ms): void {
-    for (const tag of tags) {
-      const current = this.#times.get(tag);
-      if (current === undefined || current < at) this.#times.set(tag, at);
-    }
+    this.#times.remember(tags, at);
   }
 
   /** Reloads every stamp, keeping the larger of local and stored. */

@@ -5,6 +5,8 @@
  * tag's time backwards. Other instances learn of invalidations from the bus (`remember`) and
  * catch up after a bus gap or at startup with `refresh()` / `init()`.
  */
+
+import { TagTimes } from '../core/tag-times.ts';
 import { CacheOptionsError } from '../errors.ts';
 import type { RedisClient } from '../tiers/redis.ts';
 import type { Ms, TagStore } from '../types.ts';
@@ -47,7 +49,7 @@ return moved
 export class RedisTagStore implements TagStore {
   readonly key: string;
   readonly #client: RedisClient;
-  readonly #times = new Map<string, Ms>();
+  readonly #times = new TagTimes();
   readonly #timeout: Ms;
 
   constructor(options: RedisTagStoreOptions) {
@@ -77,10 +79,7 @@ export class RedisTagStore implements TagStore {
 
   /** Records an invalidation another instance made; persists nothing. */
   remember(tags: readonly string[], at: Ms): void {
-    for (const tag of tags) {
-      const current = this.#times.get(tag);
-      if (current === undefined || current < at) this.#times.set(tag, at);
-    }
+    this.#times.remember(tags, at);
   }
 
   /** Reloads every stamp from Redis, keeping the larger of local and stored. */
