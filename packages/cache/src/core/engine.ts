@@ -3,96 +3,23 @@
  * and listens to the invalidation bus. Works on full (namespaced, validated) keys only; the
  * public `Cache` in `cache.ts` validates keys and applies namespaces before calling in.
  */
-import {
-  CacheClosedError,
-  CacheEncryptionKeyMissingError,
-  CacheEntryTooLargeError,
-  CacheFactoryTimeoutError,
-} from '../errors.ts';
+import { CacheClosedError, CacheEncryptionKeyMissingError, CacheEntryTooLargeError } from '../errors.ts';
 import type { BusMessage, Entry, Ms, Tier, TierSetItem } from '../types.ts';
+import type { Factory, GetOrSetOptions, WriteOptions } from './api-types.ts';
 import { CacheEvents } from './events.ts';
+import { InFlight, type Resolution } from './in-flight.ts';
+import { Loader } from './loader.ts';
 import type { ResolvedOptions } from './options.ts';
 import { isEntryError, TierRuntime } from './tier-runtime.ts';
 
-/** Options of one write. */
-export interface WriteOptions {
-  /** Fresh for this long (ms). Default: the cache's `ttl`. */
-  ttl?: Ms;
-  /** Kept this long past freshness, to be served stale (ms). Default: the cache's `grace`. */
-  grace?: Ms;
-  /** Tags for `invalidateTags`. */
-  tags?: readonly string[];
-  /** An entity tag stored with the value. */
-  etag?: string;
-  /** Encrypt in shared tiers; never written to browser storage. */
-  sensitive?: boolean;
-}
-
-/** Filled in by a read when passed as `status`: how the value was served. */
-export interface CacheStatus {
-  /** `hit` fresh from a tier, `stale` served past freshness, `miss` computed now, `bypass` forced. */
-  result?: 'hit' | 'stale' | 'miss' | 'bypass';
-  /** The tier that answered, or `origin` when the factory did. */
-  tier?: string;
-  etag?: string | undefined;
-  createdAt?: Ms;
-  expiresAt?: Ms;
-}
-
-/** What a factory receives. It may change the options of the entry it is producing. */
-export interface FactoryContext<V> {
-  /** The key as the caller wrote it (without namespace). */
-  readonly key: string;
-  /** The stale value being refreshed, if any (e.g. to revalidate with its etag). */
-  readonly stale: V | undefined;
-  /** The stale value's entity tag, if any. */
-  readonly staleEtag: string | undefined;
-  /** Options for the produced entry; the factory may change them (e.g. set `etag`, `ttl`). */
-  readonly options: WriteOptions;
-  /** Returns the value to the caller without caching it. */
-  skipCache(): void;
-}
-
-/** A value producer for `getOrSet`. */
-export type Factory<V> = (context: FactoryContext<V>) => V | Promise<V>;
-
-/** Options of `getOrSet`. */
-export interface GetOrSetOptions extends WriteOptions {
-  /** With a stale value at hand, wait this long for the refresh before serving it (ms). */
-  softTimeout?: Ms;
-  /** Without any value at hand, give up waiting for the factory after this long (ms). */
-  timeout?: Ms;
-  /** Take the cross-process lock (needs the cache's `lock`). */
-  lock?: boolean;
-  /** Skip every tier, call the factory and refill the tiers (force refresh). */
-  forceFresh?: boolean;
-  /** Filled in with how the value was served. */
-  status?: CacheStatus;
-}
-
-/** How `getOrSet` resolved; shared by every caller joined to one load. */
-interface Resolution {
-  readonly value: unknown;
-  readonly result: 'hit' | 'stale' | 'miss' | 'bypass';
-  readonly tier: string;
-  readonly entry: Entry | undefined;
-}
-
-interface Found {
+/** What `lookup` found: the entry, the tier that held it, and whether it is past freshness. */
+export interface Found {
   readonly entry: Entry;
   readonly tier: TierRuntime;
   readonly stale: boolean;
 }
 
-interface Refresh {
-  readonly key: string;
-  invalidated: boolean;
-  promise: Promise<Entry | undefined>;
-}
-
-const ORIGIN = 'origin';
 const noop = (): void => {};
-const delay = (ms: Ms) => new Promise<'timeout'>((resolve) => setTimeout(resolve, ms, 'timeout'));
 
 /** See the file comment. */
 export class CacheEngine {
@@ -117,11 +44,9 @@ export class CacheEngine {
   };
   readonly #o: ResolvedOptions;
   readonly #first: TierRuntime | undefined;
-  readonly #loads = new Map<string, Promise<Resolution>>();
-  /** The refresh a new caller may join, per key. */
-  readonly #refreshes = new Map<string, Refresh>();
-  /** Every refresh still running, joinable or not: invalidations must reach them all. */
-  readonly #inflight = new Set<Refresh>();
+  /** Loads and refreshes under way, and how invalidations reach them. */
+  readonly inFlight = new InFlight();
+  readonly #loader: Loader;
   readonly #sweepTimer: ReturnType<typeof setInterval> | undefined;
   readonly #needsEncryption: boolean;
   #lastStamp = 0;
@@ -146,6 +71,7 @@ export class CacheEngine {
     this.#first = options.tiers[0]?.sync ? this.runtimes[0] : undefined;
     this.#needsEncryption = options.tiers.some((tier) => tier.shared && !tier.refusesSensitive);
     this.#sampleCountdown = options.timingSampleEvery;
+    this.#loader = new Loader(this);
     if (options.sweepInterval > 0 && options.sweepInterval !== Number.POSITIVE_INFINITY) {
       this.#sweepTimer = setInterval(() => void this.sweep(), options.sweepInterval);
       (this.#sweepTimer as { unref?: () => void }).unref?.();
@@ -465,7 +391,7 @@ export class CacheEngine {
     if (tags.length === 0) return;
     const at = this.stamp();
     this.#epoch++;
-    this.#detachAll();
+    this.inFlight.detachAll();
     this.counters.tagInvalidations += tags.length;
     try {
       await this.#o.tagStore.invalidate(tags, at);
@@ -491,24 +417,12 @@ export class CacheEngine {
   }
 
   /**
-   * `getOrSet` after the fast path missed. Concurrent callers for one key share one load
-   * (lookup, then at most one factory call).
+   * `getOrSet` after the fast path missed: see `loader.ts`. Concurrent callers for one key share
+   * one load (lookup, then at most one factory call).
    */
   getOrSet(key: string, logicalKey: string, factory: Factory<unknown>, options: GetOrSetOptions): Promise<Resolution> {
     if (this.#closed) return Promise.reject(new CacheClosedError());
-    if (options.forceFresh) return this.#bypass(key, logicalKey, factory, options);
-    const joined = this.#loads.get(key);
-    if (joined !== undefined) {
-      this.counters.singleFlightJoins++;
-      return joined;
-    }
-    const load = this.#resolve(key, logicalKey, factory, options);
-    this.#loads.set(key, load);
-    const done = (): void => {
-      if (this.#loads.get(key) === load) this.#loads.delete(key);
-    };
-    load.then(done, done);
-    return load;
+    return this.#loader.getOrSet(key, logicalKey, factory, options);
   }
 
   /** Removes expired entries from tiers that can prune. Never overlaps itself. */
@@ -579,224 +493,16 @@ export class CacheEngine {
     }
   }
 
-  async #resolve(
-    key: string,
-    logicalKey: string,
-    factory: Factory<unknown>,
-    options: GetOrSetOptions,
-  ): Promise<Resolution> {
-    const found = await this.lookup(key);
-    if (found !== undefined && !found.stale) {
-      return { value: found.entry.value, result: 'hit', tier: found.tier.tier.name, entry: found.entry };
-    }
-    const refresh = this.#refresh(key, logicalKey, factory, options, found?.entry);
-    if (found !== undefined) {
-      const stale: Resolution = {
-        value: found.entry.value,
-        result: 'stale',
-        tier: found.tier.tier.name,
-        entry: found.entry,
-      };
-      const soft = options.softTimeout ?? this.#o.softTimeout;
-      if (soft === 0) {
-        refresh.catch(noop);
-        this.counters.staleServes++;
-        return stale;
-      }
-      const settled = await Promise.race([
-        refresh.then(
-          (entry) => ({ entry }),
-          (error: unknown) => ({ error }),
-        ),
-        delay(soft),
-      ]);
-      if (settled === 'timeout') {
-        this.counters.staleServes++;
-        return stale;
-      }
-      if ('error' in settled) {
-        // The source is failing: the last good value is better than an error (grace).
-        this.counters.graceServes++;
-        this.events.emit({ type: 'grace-serve', key });
-        return stale;
-      }
-      return { value: settled.entry?.value, result: 'miss', tier: ORIGIN, entry: settled.entry };
-    }
-    const timeout = options.timeout;
-    if (timeout === undefined || timeout === Number.POSITIVE_INFINITY) {
-      const entry = await refresh;
-      return { value: entry?.value, result: 'miss', tier: ORIGIN, entry };
-    }
-    const settled = await Promise.race([refresh, delay(timeout)]);
-    if (settled === 'timeout') {
-      this.counters.factoryTimeouts++;
-      refresh.catch(noop); // it goes on and fills the cache for the next caller
-      throw new CacheFactoryTimeoutError(key, timeout);
-    }
-    return { value: settled?.value, result: 'miss', tier: ORIGIN, entry: settled };
-  }
-
-  async #bypass(
-    key: string,
-    logicalKey: string,
-    factory: Factory<unknown>,
-    options: GetOrSetOptions,
-  ): Promise<Resolution> {
-    // A forced refresh is never joined, but invalidations must still reach it.
-    const record: Refresh = { key, invalidated: false, promise: Promise.resolve(undefined) };
-    this.#inflight.add(record);
-    try {
-      record.promise = this.#runFactory(key, logicalKey, factory, options, undefined, record, false);
-      const entry = await record.promise;
-      return { value: entry?.value, result: 'bypass', tier: ORIGIN, entry };
-    } finally {
-      this.#inflight.delete(record);
-    }
-  }
-
-  /** Starts (or joins) the one factory run for `key`. */
-  #refresh(
-    key: string,
-    logicalKey: string,
-    factory: Factory<unknown>,
-    options: GetOrSetOptions,
-    stale: Entry | undefined,
-  ): Promise<Entry | undefined> {
-    const running = this.#refreshes.get(key);
-    if (running !== undefined) return running.promise;
-    const record: Refresh = { key, invalidated: false, promise: Promise.resolve(undefined) };
-    const useLock = this.#o.lock !== undefined && (options.lock ?? this.#o.lockByDefault);
-    record.promise = this.#runFactory(key, logicalKey, factory, options, stale, record, useLock);
-    this.#refreshes.set(key, record);
-    this.#inflight.add(record);
-    const done = (): void => {
-      this.#inflight.delete(record);
-      if (this.#refreshes.get(key) === record) this.#refreshes.delete(key);
-    };
-    record.promise.then(done, done);
-    return record.promise;
-  }
-
-  async #runFactory(
-    key: string,
-    logicalKey: string,
-    factory: Factory<unknown>,
-    options: GetOrSetOptions,
-    stale: Entry | undefined,
-    record: { invalidated: boolean },
-    useLock: boolean,
-  ): Promise<Entry | undefined> {
-    // Stamped before the source is read: a tag invalidated while the factory runs wins.
-    const createdAt = this.stamp();
-    let release: (() => Promise<void>) | undefined;
-    if (useLock) {
-      const taken = await this.#lockOrWait(key);
-      if ('entry' in taken) return taken.entry;
-      release = taken.release;
-    }
-    try {
-      const writeOptions: WriteOptions = {
-        ttl: options.ttl,
-        grace: options.grace,
-        tags: options.tags,
-        etag: options.etag,
-        sensitive: options.sensitive,
-      };
-      let skip = false;
-      this.counters.factoryCalls++;
-      if (this.events.active) this.events.emit({ type: 'factory-call', key });
-      let value: unknown;
-      try {
-        value = await factory({
-          key: logicalKey,
-          stale: stale?.value,
-          staleEtag: stale?.etag,
-          options: writeOptions,
-          skipCache: () => {
-            skip = true;
-          },
-        });
-      } catch (error) {
-        this.counters.factoryErrors++;
-        this.events.emit({ type: 'factory-error', key, error });
-        throw error;
-      }
-      const entry = this.buildEntry(value, writeOptions, createdAt);
-      if (value === undefined || skip) return entry;
-      this.checkWritable(key, entry.sensitive);
-      // A delete, clear or tag invalidation that ran meanwhile makes this value old: return it
-      // to this caller (its read began before the write) but never store it.
-      if (record.invalidated || !this.tagsValid(entry)) return entry;
-      await this.write(key, entry, true);
-      await this.announceWrites([key]);
-      // Invalidated while we were writing: take back what we wrote (leave newer loads alone).
-      if (record.invalidated) await this.remove([key], false, false);
-      return entry;
-    } finally {
-      if (release) await release().catch(noop);
-    }
-  }
-
-  /** Takes the cross-process lock, or waits for its holder and reads what it wrote. */
-  async #lockOrWait(
-    key: string,
-  ): Promise<{ entry: Entry | undefined } | { release: (() => Promise<void>) | undefined }> {
-    const lock = this.#o.lock!;
-    const ttl = this.#o.lockTtl;
-    // `null` = the lock service failed: compute without it rather than wait for a holder that may not exist.
-    const acquire = () => lock.acquire(key, ttl).catch(() => null);
-    const release = await acquire();
-    if (release === null) {
-      this.counters.lockErrors++;
-      return { release: undefined };
-    }
-    if (release !== undefined) {
-      // Check the shared tiers again: another process may have filled the key while we took the lock.
-      const again = await this.lookup(key);
-      if (again !== undefined && !again.stale) {
-        await release().catch(noop);
-        return { entry: again.entry };
-      }
-      return { release };
-    }
-    this.counters.lockWaits++;
-    await lock.waitForRelease(key, ttl).catch(() => false);
-    const filled = await this.lookup(key);
-    if (filled !== undefined && !filled.stale) return { entry: filled.entry };
-    // The holder died or gave up without writing: take over (one more try for the lock).
-    this.counters.lockTakeovers++;
-    return { release: (await acquire()) ?? undefined };
-  }
-
   #invalidateLocal(keys: readonly string[]): void {
     this.#epoch++;
-    for (const key of keys) this.#detach(key, true);
+    for (const key of keys) this.inFlight.detach(key, true);
     for (const rt of this.runtimes) if (rt.tier.sync) rt.tier.deleteMany(keys);
   }
 
   #clearLocal(prefix: string): void {
     this.#epoch++;
-    this.#detachPrefix(prefix);
+    this.inFlight.detachPrefix(prefix);
     for (const rt of this.runtimes) if (rt.tier.sync) rt.tier.clear(prefix || undefined);
-  }
-
-  /**
-   * Cuts in-flight work on `key` loose from new callers: a load or refresh that began before an
-   * invalidation may return the old value to the callers already waiting on it, but a caller
-   * arriving after the invalidation (the writer reading its own write) must start afresh.
-   * `invalidated` also stops the old refresh from storing what it read.
-   */
-  #detach(key: string, invalidated: boolean): void {
-    if (invalidated) for (const running of this.#inflight) if (running.key === key) running.invalidated = true;
-    this.#refreshes.delete(key);
-    this.#loads.delete(key);
-  }
-
-  /** Detaches every key under `prefix` (all with ''), marking their refreshes invalidated. */
-  #detachPrefix(prefix: string): void {
-    for (const running of this.#inflight) if (running.key.startsWith(prefix)) running.invalidated = true;
-    for (const key of [...this.#refreshes.keys()]) if (key.startsWith(prefix)) this.#refreshes.delete(key);
-    for (const key of [...this.#loads.keys()]) if (key.startsWith(prefix)) this.#loads.delete(key);
   }
 
   async #publish(message: BusMessage): Promise<void> {
@@ -819,17 +525,17 @@ export class CacheEngine {
       case 'delete':
       case 'set':
         this.#epoch++;
-        for (const key of message.keys) this.#detach(key, true);
+        for (const key of message.keys) this.inFlight.detach(key, true);
         for (const rt of this.runtimes) if (local(rt.tier)) rt.tier.deleteMany(message.keys);
         break;
       case 'clear':
         this.#epoch++;
-        this.#detachPrefix(message.prefix);
+        this.inFlight.detachPrefix(message.prefix);
         for (const rt of this.runtimes) if (local(rt.tier)) rt.tier.clear(message.prefix || undefined);
         break;
       case 'tags':
         this.#epoch++;
-        this.#detachAll();
+        this.inFlight.detachAll();
         this.#o.tagStore.remember(message.tags, message.at);
         // Stamp later writes after the remote invalidation, whatever this machine's clock says.
         if (message.at > this.#lastStamp) this.#lastStamp = message.at;
@@ -842,21 +548,11 @@ export class CacheEngine {
     if (this.events.active) this.events.emit({ type: 'bus-message', message: { type: message.type } });
   }
 
-  /**
-   * After a tag invalidation, no new caller may join a load that began before it. (Those loads
-   * still store their value unless its tags were invalidated: `tagsValid` decides on write; and
-   * they stay in `#inflight`, so a later key invalidation still stops them.)
-   */
-  #detachAll(): void {
-    this.#loads.clear();
-    this.#refreshes.clear();
-  }
-
   /** Messages may have been lost: anything held locally may be stale, so drop it all. */
   #gap(): void {
     this.counters.busGaps++;
     this.#epoch++;
-    this.#detachPrefix('');
+    this.inFlight.detachPrefix('');
     for (const rt of this.runtimes) if (rt.tier.sync && !rt.tier.shared) rt.tier.clear();
     this.#o.tagStore.refresh?.().catch((error) => {
       this.events.emit({ type: 'tier-error', tier: 'tag-store', op: 'refresh', error });
@@ -864,3 +560,5 @@ export class CacheEngine {
     this.events.emit({ type: 'bus-gap' });
   }
 }
+
+export type { CacheStatus, Factory, FactoryContext, GetOrSetOptions, WriteOptions } from './api-types.ts';
