@@ -6,6 +6,7 @@
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
+import { createSimulator, DEFAULT_GITHUB_TOKEN } from '@agiletrack/api-simulator';
 import type { BrowserContext, Page, Request } from 'playwright-core';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { WEB_ROOT } from '../node/build.ts';
@@ -414,6 +415,35 @@ describe('dashboard in Chromium', () => {
       const keys = await page.evaluate(() => Object.keys(localStorage));
       expect(keys).toContain(`agiletrack_u${alice}:team_${teamA}_metrics`); // the default window persists
       expect(keys.filter((key) => key.includes('_metrics_w'))).toEqual([]); // the variant does not
+    },
+    TEST_MS,
+  );
+
+  it(
+    'runs a sync from the integration page, showing its progress and then the new last sync',
+    async () => {
+      const simulator = await createSimulator({ dataset: 'fixed', latency: 20 });
+      try {
+        const { teamA } = dashboard.server.ids;
+        const integration = await dashboard.server.server.deps.catalog.createIntegration(teamA, {
+          kind: 'github',
+          name: 'Simulated repo',
+          config: { owner: 'acme', repo: 'web', baseUrl: simulator.url },
+          credentials: { token: DEFAULT_GITHUB_TOKEN },
+        });
+        const page = await openPage();
+        await logIn(page, 'alice');
+        await page.goto(`/integrations/${integration.id}`);
+        await page.getByRole('button', { name: 'Sync now' }).click();
+        await page.getByRole('button', { name: 'Syncing…' }).waitFor({ timeout: 5_000 });
+        await page.getByRole('status').filter({ hasText: 'done' }).waitFor({ timeout: 20_000 });
+        // The finished sync invalidated last_sync_{id}; the page shows the new state.
+        await page.locator('.status.succeeded').first().waitFor({ timeout: 10_000 });
+        expect(simulator.counts().total).toBeGreaterThan(0);
+        expect(simulator.counts().byStatus['401'] ?? 0).toBe(0);
+      } finally {
+        await simulator.close();
+      }
     },
     TEST_MS,
   );
