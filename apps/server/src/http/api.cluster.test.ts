@@ -1,0 +1,92 @@
+/**
+ * The server with Redis Cluster as L2 (`REDIS_CLUSTER_NODES`, DESIGN section 6): a 3-master
+ * cluster started by the test on loopback ports, two API instances sharing it and one
+ * PostgreSQL schema. Reads go L1 → cluster → origin, and a write on one instance reaches the
+ * other through the bus on the cluster.
+ */
+import { type RedisTestCluster, startRedisCluster } from '@agiletrack/cache/testing/redis-cluster';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { how } from '../testing/api-helpers.ts';
+import { startTestServer, type TestServer } from '../testing/harness.ts';
+
+const BASE_PORT = Number(process.env.REDIS_TEST_SERVER_CLUSTER_PORT ?? 7121);
+
+async function until(check: () => boolean, ms = 5_000): Promise<void> {
+  const deadline = Date.now() + ms;
+  while (!check()) {
+    if (Date.now() > deadline) throw new Error('condition not met in time');
+    await new Promise((resolve) => setTimeout(resolve, 10));
+  }
+}
+
+describe('API on Redis Cluster (REDIS_CLUSTER_NODES)', () => {
+  let cluster: RedisTestCluster;
+  let one: TestServer;
+  let two: TestServer;
+  // Messages instance 1 sent before instance 2 listened are not instance 2's to receive.
+  const baseline = { published: 0, received: 0 };
+  const settled = () => {
+    return until(
+      () =>
+        two.server.deps.serverCache.cache.stats().bus.received - baseline.received >=
+        one.server.deps.serverCache.cache.stats().bus.published - baseline.published,
+    );
+  };
+
+  beforeAll(async () => {
+    cluster = await startRedisCluster({ basePort: BASE_PORT, masters: 3 });
+    const env = { REDIS_CLUSTER_NODES: cluster.nodes.map((n) => `${n.host}:${n.port}`).join(',') };
+    one = await startTestServer('postgres', { env });
+    two = await startTestServer('postgres', { join: one, env });
+    // Instance 2 subscribes in the background: probe until one of instance 1's messages arrives.
+    const cache1 = one.server.deps.serverCache.cache;
+    const cache2 = two.server.deps.serverCache.cache;
+    for (let i = 0; cache2.stats().bus.received === 0; i++) {
+      if (i > 100) throw new Error('instance 2 never heard instance 1');
+      await cache1.delete('probe');
+      await new Promise((resolve) => setTimeout(resolve, 50));
+    }
+    await new Promise((resolve) => setTimeout(resolve, 100)); // let the last probes land
+    baseline.published = cache1.stats().bus.published;
+    baseline.received = cache2.stats().bus.received;
+  }, 60_000);
+
+  afterAll(async () => {
+    await two?.close();
+    await one?.close();
+    await cluster?.stop();
+  });
+
+  it('runs in the cluster mode', async () => {
+    const health = await one.request({ method: 'GET', url: '/api/health', as: null });
+    expect(health.json()).toMatchObject({ status: 'ok', mode: { cache: 'redis-cluster' }, checks: { redis: 'ok' } });
+  });
+
+  it('serves L1, then the cluster for the other instance, and invalidates on both', async () => {
+    const url = `/api/teams/${one.ids.teamA}`;
+    await one.request({ method: 'GET', url });
+    expect(how(await one.request({ method: 'GET', url }))).toBe('HIT l1');
+    await settled();
+    expect(how(await two.request({ method: 'GET', url }))).toBe('HIT l2');
+    expect(how(await two.request({ method: 'GET', url }))).toBe('HIT l1');
+
+    const patch = await one.request({ method: 'PATCH', url, payload: { description: 'renamed on a cluster' } });
+    expect(patch.statusCode).toBe(200);
+    await settled();
+    const after = await two.request({ method: 'GET', url });
+    expect(after.json().team.description).toBe('renamed on a cluster');
+  });
+
+  it('keeps one team’s keys in one slot (hash tag) so its batch reads stay single-slot', async () => {
+    const redis = one.server.deps.serverCache.redis!;
+    const teamKey = `team_${one.ids.teamA}`;
+    await one.request({ method: 'GET', url: `/api/teams/${one.ids.teamA}/integrations` });
+    await one.request({ method: 'GET', url: `/api/teams/${one.ids.teamA}` });
+    const slots = await Promise.all(
+      [teamKey, `${teamKey}_integrations`].map((key) =>
+        redis.call('CLUSTER', 'KEYSLOT', `${one.prefix}{${teamKey}}${key}`),
+      ),
+    );
+    expect(slots[0]).toBe(slots[1]);
+  });
+});
