@@ -4,6 +4,7 @@
  */
 import { drizzleCache } from '@agiletrack/cache/adapters/drizzle';
 import { pgListener } from '@agiletrack/cache/bus/postgres';
+import { parseClusterNodes } from '@agiletrack/cache/tiers/redis';
 import { resolvePolicy } from '@agiletrack/domain';
 import type { FastifyInstance } from 'fastify';
 import { type Logger, pino } from 'pino';
@@ -94,17 +95,15 @@ export async function createServer(options: ServerOptions): Promise<Server> {
   const runWorkers = config.RUN_WORKER || options.forceWorkers === true;
   let jobs: JobQueue;
   if (options.jobs) jobs = await options.jobs(base);
-  else if (config.REDIS_URL && !config.REDIS_CLUSTER_NODES) {
+  else if (config.REDIS_URL || config.REDIS_CLUSTER_NODES) {
     jobs = new BullmqJobQueue({
-      redisUrl: config.REDIS_URL,
+      redis: config.REDIS_CLUSTER_NODES ? parseClusterNodes(config.REDIS_CLUSTER_NODES) : config.REDIS_URL!,
       prefix: `${config.REDIS_PREFIX}bull`,
       resultTtlMs: config.JOB_RESULT_TTL_MS,
       logger,
       workers: runWorkers ? { service: new SyncService(base, syncOptions) } : undefined,
     });
   } else {
-    if (config.REDIS_CLUSTER_NODES)
-      logger.warn('jobs run in process: the BullMQ queue is not set up for Redis Cluster yet');
     jobs = new MemoryJobQueue({
       processor: createSyncProcessor(base, syncOptions),
       resultTtlMs: config.JOB_RESULT_TTL_MS,

@@ -4,10 +4,13 @@
  * PostgreSQL schema. Reads go L1 → cluster → origin, and a write on one instance reaches the
  * other through the bus on the cluster.
  */
+
+import { createSimulator } from '@agiletrack/api-simulator';
 import { type RedisTestCluster, startRedisCluster } from '@agiletrack/cache/testing/redis-cluster';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { how } from '../testing/api-helpers.ts';
 import { startTestServer, type TestServer } from '../testing/harness.ts';
+import { connect, EXPECTED, sync } from '../testing/sync-helpers.ts';
 
 const BASE_PORT = Number(process.env.REDIS_TEST_SERVER_CLUSTER_PORT ?? 7121);
 
@@ -88,5 +91,19 @@ describe('API on Redis Cluster (REDIS_CLUSTER_NODES)', () => {
       ),
     );
     expect(slots[0]).toBe(slots[1]);
+  });
+
+  it('runs a sync as a BullMQ flow on the cluster (hash-tagged queue prefix)', async () => {
+    const simulator = await createSimulator({ dataset: 'fixed' });
+    try {
+      const ids = await connect(one, simulator);
+      const job = await sync(one, ids.jira);
+      expect(job.state).toBe('completed');
+      // Computed as of now, the fixed 2024 data set has nothing in the window; WIP is still counted.
+      const metrics = await one.request({ method: 'GET', url: `/api/integrations/${ids.jira}/metrics`, as: 'alice' });
+      expect(metrics.json().metrics.metrics.workInProgress).toBe(EXPECTED.jira.workInProgress);
+    } finally {
+      await simulator.close();
+    }
   });
 });

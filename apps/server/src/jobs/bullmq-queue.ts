@@ -6,7 +6,7 @@
  */
 import { randomUUID } from 'node:crypto';
 import { FlowProducer, type Job, Queue, UnrecoverableError, Worker } from 'bullmq';
-import { Redis } from 'ioredis';
+import { Cluster, Redis } from 'ioredis';
 import type { Logger } from 'pino';
 import type { FetchOutcome, SyncService } from '../sync/service.ts';
 import { UnrecoverableJobError } from './memory-queue.ts';
@@ -18,7 +18,8 @@ export const METRICS_QUEUE = 'agiletrack-metrics';
 
 /** Options of the BullMQ queue. */
 export interface BullmqQueueOptions {
-  redisUrl: string;
+  /** A Redis URL, or the nodes of a Redis Cluster (then the prefix is made a hash tag). */
+  redis: string | readonly { host: string; port: number }[];
   /** Key prefix, e.g. `agiletrack:v1:bull`. */
   prefix: string;
   resultTtlMs: number;
@@ -43,20 +44,22 @@ const STATES: Record<string, JobView['state']> = {
 
 /** See the file comment. */
 export class BullmqJobQueue implements JobQueue {
-  readonly #connection: Redis;
+  readonly #connection: Redis | Cluster;
   readonly #flow: FlowProducer;
   readonly #sync: Queue;
   readonly #metrics: Queue;
   readonly #workers: Worker[] = [];
-  readonly #workerConnections: Redis[] = [];
+  readonly #workerConnections: (Redis | Cluster)[] = [];
+  readonly #prefix: string;
   readonly #o: BullmqQueueOptions;
 
   constructor(options: BullmqQueueOptions) {
     this.#o = options;
     // BullMQ needs its own connections: blocking commands, and retries that never give up.
-    this.#connection = new Redis(options.redisUrl, { maxRetriesPerRequest: null });
-    this.#connection.on('error', () => {});
-    const common = { connection: this.#connection, prefix: options.prefix };
+    this.#connection = this.#connect();
+    // In a cluster every key of a queue must share a slot: a hash-tag prefix does that.
+    this.#prefix = typeof options.redis === 'string' ? options.prefix : `{${options.prefix}}`;
+    const common = { connection: this.#connection, prefix: this.#prefix };
     this.#flow = new FlowProducer(common);
     this.#sync = new Queue(SYNC_QUEUE, common);
     this.#metrics = new Queue(METRICS_QUEUE, common);
@@ -65,10 +68,9 @@ export class BullmqJobQueue implements JobQueue {
 
   /** Starts the two workers (the API process, or `npm run worker`). */
   startWorkers(service: SyncService, concurrency = 2): void {
-    const connection = this.#connection.duplicate({ maxRetriesPerRequest: null });
-    connection.on('error', () => {});
+    const connection = this.#connect();
     this.#workerConnections.push(connection);
-    const common = { connection, prefix: this.#o.prefix };
+    const common = { connection, prefix: this.#prefix };
     const fetchWorker = new Worker(
       SYNC_QUEUE,
       async (job: Job) => {
@@ -101,6 +103,16 @@ export class BullmqJobQueue implements JobQueue {
       worker.on('error', (error) => this.#o.logger.warn({ err: error.message }, 'worker error'));
       this.#workers.push(worker);
     }
+  }
+
+  #connect(): Redis | Cluster {
+    const target = this.#o.redis;
+    const connection =
+      typeof target === 'string'
+        ? new Redis(target, { maxRetriesPerRequest: null })
+        : new Cluster([...target], { redisOptions: { maxRetriesPerRequest: null } });
+    connection.on('error', () => {});
+    return connection;
   }
 
   async enqueueSync(
