@@ -235,3 +235,18 @@ describe('observability', () => {
     expect(status).toMatchObject({ result: 'hit', tier: 'memory', etag: '"e1"' });
   });
 });
+
+describe('tag retention', () => {
+  it('caps tagged entries at the retention and forgets older invalidations on sweep', async () => {
+    const { cache, clock } = make({ ttl: 10 * 86_400_000, tagRetention: 86_400_000 });
+    await cache.set('tagged', 1, { tags: ['team:1'] });
+    await cache.set('untagged', 2);
+    await cache.invalidateTags(['team:2']);
+    clock.advance(86_400_000);
+    // The tagged entry lived as long as invalidations of its tags are remembered, no longer.
+    expect(await cache.getMany(['tagged', 'untagged'])).toEqual([undefined, 2]);
+    await cache.sweep(); // forgets team:2's invalidation
+    await cache.set('again', 3, { tags: ['team:2'] });
+    expect(await cache.get('again')).toBe(3);
+  });
+});

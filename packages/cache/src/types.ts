@@ -207,4 +207,9 @@ export interface TagStore {
   remember(tags: readonly string[], at: Ms): void;
   /** Reloads every invalidation time from the shared store (after a bus gap). */
   refresh?(): Promise<void>;
+  /**
+   * Forgets invalidations older than `before` (locally and in the shared store). Safe because
+   * the cache never keeps a tagged entry longer than its `tagRetention`.
+   */
+  prune?(before: Ms): MaybePromise<number>;
 }

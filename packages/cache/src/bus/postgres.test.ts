@@ -88,6 +88,17 @@ describe('postgres bus and tag store (PostgreSQL)', () => {
     expect(three.invalidatedAt('never')).toBeUndefined();
   });
 
+  it('prunes old stamps from the table', async () => {
+    const store = postgresTagStore({ client: pool, table });
+    await store.invalidate(['prune:old'], 10);
+    await store.invalidate(['prune:new'], 1e15);
+    expect(await store.prune(100)).toBeGreaterThanOrEqual(1);
+    const fresh = postgresTagStore({ client: pool, table });
+    await fresh.init();
+    expect(fresh.invalidatedAt('prune:old')).toBeUndefined();
+    expect(fresh.invalidatedAt('prune:new')).toBe(1e15);
+  });
+
   it('evicts the L1 copy on another instance when a key is deleted (cache end to end)', async () => {
     const tierTable = `agiletrack_cache_${randomBytes(4).toString('hex')}`;
     closers.push(() => pool.query(`DROP TABLE IF EXISTS ${tierTable}`));

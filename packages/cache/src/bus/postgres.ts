@@ -294,6 +294,19 @@ export class PostgresTagStore implements TagStore {
     }
   }
 
+  /** Forgets stamps older than `before`, here and in the table. */
+  async prune(before: Ms): Promise<number> {
+    const removed = this.#times.prune(before);
+    await this.#ensure();
+    const { rows } = await withTimeout(
+      this.#client.query(`DELETE FROM ${this.table} WHERE at < $1 RETURNING 1 AS x`, [before]),
+      this.#timeout,
+      'tag-store',
+      'prune',
+    );
+    return Math.max(removed, rows.length);
+  }
+
   /** Creates the table if needed and loads the stored stamps; call once at startup. */
   init(): Promise<void> {
     return this.refresh();

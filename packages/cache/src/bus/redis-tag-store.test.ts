@@ -37,6 +37,16 @@ describe('redis tag store', () => {
     expect(b.invalidatedAt('team:13')).toBeUndefined();
   });
 
+  it('prune() forgets old stamps locally and in Redis, and keeps newer ones', async () => {
+    const { client, key } = await setup();
+    const a = redisTagStore({ client, key });
+    await a.invalidate(['old'], 1_000);
+    await a.invalidate(['new'], 5_000);
+    expect(await a.prune(3_000)).toBe(1);
+    expect(a.invalidatedAt('old')).toBeUndefined();
+    expect(await client.hkeys(key)).toEqual(['new']);
+  });
+
   it('never moves a stamp backwards, locally or in Redis', async () => {
     const { client, key } = await setup();
     const a = redisTagStore({ client, key });

@@ -92,6 +92,17 @@ export class RedisTagStore implements TagStore {
     }
   }
 
+  /** Forgets stamps older than `before`, here and in Redis (HDEL of the old fields). */
+  async prune(before: Ms): Promise<number> {
+    const removed = this.#times.prune(before);
+    const stored = await withTimeout(this.#client.hgetall(this.key), this.#timeout, 'tag-store', 'prune');
+    const old = Object.entries(stored)
+      .filter(([, text]) => Number(text) < before)
+      .map(([tag]) => tag);
+    if (old.length > 0) await withTimeout(this.#client.hdel(this.key, ...old), this.#timeout, 'tag-store', 'prune');
+    return Math.max(removed, old.length);
+  }
+
   /** Loads the stored stamps; call once at startup before serving. */
   init(): Promise<void> {
     return this.refresh();

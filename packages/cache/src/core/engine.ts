@@ -224,7 +224,15 @@ export class CacheEngine {
       expiresAt,
       staleUntil: expiresAt + grace,
     };
-    if (options.tags !== undefined && options.tags.length > 0) entry.tags = options.tags;
+    if (options.tags !== undefined && options.tags.length > 0) {
+      entry.tags = options.tags;
+      // Tag invalidations are forgotten after `tagRetention`: a tagged entry must not outlive them.
+      const limit = createdAt + this.#o.tagRetention;
+      if (entry.staleUntil > limit) {
+        entry.staleUntil = limit;
+        entry.expiresAt = Math.min(entry.expiresAt, limit);
+      }
+    }
     if (options.etag !== undefined) entry.etag = options.etag;
     if (options.sensitive) entry.sensitive = true;
     return entry;
@@ -437,6 +445,11 @@ export class CacheEngine {
         if (tier.sync) removed += tier.prune();
         else removed += await rt.call('prune', this.#o.adminDeadline, () => tier.prune!(), 0);
       }
+      await Promise.resolve(this.#o.tagStore.prune?.(this.#o.clock.now() - this.#o.tagRetention)).catch(
+        (error: unknown) => {
+          this.events.emit({ type: 'tier-error', tier: 'tag-store', op: 'prune', error });
+        },
+      );
     } finally {
       this.#sweeping = false;
     }

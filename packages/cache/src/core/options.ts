@@ -72,6 +72,12 @@ export interface CacheOptions {
    * before it (see `tiers/fence.ts`); longer than any factory takes. @default 60_000
    */
   fenceTtl?: Ms;
+  /**
+   * How long tag invalidations are remembered. A tagged entry never lives longer than this, so
+   * older invalidations can be forgotten (the sweep prunes them) without reviving anything.
+   * @default 7 days
+   */
+  tagRetention?: Ms;
 }
 
 /** Options after defaults, as the engine uses them. */
@@ -96,6 +102,7 @@ export interface ResolvedOptions {
   readonly timingSampleEvery: number;
   readonly maxPendingRepairs: number;
   readonly fenceTtl: Ms;
+  readonly tagRetention: Ms;
 }
 
 const TIER_METHODS = ['get', 'getMany', 'set', 'setMany', 'delete', 'deleteMany', 'clear', 'keys', 'stats'] as const;
@@ -135,6 +142,7 @@ export function resolveOptions(options: CacheOptions): ResolvedOptions {
   checkInt('timingSampleEvery', options.timingSampleEvery, 1);
   checkInt('maxPendingRepairs', options.maxPendingRepairs, 0);
   checkDuration('fenceTtl', options.fenceTtl);
+  checkDuration('tagRetention', options.tagRetention);
   if (options.lockByDefault && !options.lock) throw new CacheOptionsError('lockByDefault needs a lock');
 
   return {
@@ -158,5 +166,6 @@ export function resolveOptions(options: CacheOptions): ResolvedOptions {
     timingSampleEvery: options.timingSampleEvery ?? 64,
     maxPendingRepairs: options.maxPendingRepairs ?? 10_000,
     fenceTtl: options.fenceTtl ?? 60_000,
+    tagRetention: options.tagRetention ?? 7 * 86_400_000,
   };
 }

@@ -9,5 +9,6 @@ export function memoryTagStore(): TagStore {
     invalidatedAt: (tag) => times.get(tag),
     invalidate: (tags, at) => times.remember(tags, at),
     remember: (tags, at) => times.remember(tags, at),
+    prune: (before) => times.prune(before),
   };
 }

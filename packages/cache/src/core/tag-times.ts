@@ -17,4 +17,16 @@ export class TagTimes {
       if (current === undefined || current < at) this.#times.set(tag, at);
     }
   }
+
+  /** Forgets stamps older than `before`; returns how many. */
+  prune(before: Ms): number {
+    let removed = 0;
+    for (const [tag, at] of this.#times) {
+      if (at < before) {
+        this.#times.delete(tag);
+        removed++;
+      }
+    }
+    return removed;
+  }
 }
