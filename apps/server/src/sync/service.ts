@@ -8,6 +8,8 @@
  * While it runs, the metrics keys are marked stale, so readers get the last good values
  * (`X-Cache: STALE`) rather than a miss.
  */
+
+import { createHash } from 'node:crypto';
 import { cacheKeys } from '@agiletrack/domain';
 import { and, desc, eq } from 'drizzle-orm';
 import { metricSnapshots, syncRuns, workItems } from '../db/schema.ts';
@@ -27,6 +29,8 @@ export interface FetchOutcome {
   runId: number;
   changed: boolean;
   items: number;
+  /** A hash of the fetched items, kept with the run to tell the next sync whether anything changed. */
+  itemsHash: string;
   stats: ExternalStats;
 }
 
@@ -78,13 +82,32 @@ export class SyncService {
       },
     );
 
-    const client = await this.#client(integration);
+    let client: ExternalClient | undefined;
     try {
+      client = await this.#client(integration);
       const result =
         integration.kind === 'github'
           ? await fetchGithub(client, integration.config as { owner: string; repo: string }, progress)
           : await fetchJira(client, integration.config as { projectKey: string; boardId?: number }, progress);
-      if (result.changed) {
+      // Sources without ETags (Jira search) answer 200 every time: compare what was fetched with
+      // what the last successful sync stored, so an unchanged project recomputes nothing either.
+      const itemsHash = createHash('sha256').update(JSON.stringify(result.items)).digest('base64url');
+      const [last] = await db
+        .select({ stats: syncRuns.stats })
+        .from(syncRuns)
+        .where(and(eq(syncRuns.integrationId, integrationId), eq(syncRuns.status, 'succeeded')))
+        .orderBy(desc(syncRuns.startedAt), desc(syncRuns.id))
+        .limit(1);
+      // All 304s normally means nothing to store; but the stored responses live in the cache and
+      // may outlive the items (a database reset): then store them anyway.
+      const stored = await db
+        .select({ id: workItems.id })
+        .from(workItems)
+        .where(eq(workItems.integrationId, integrationId))
+        .limit(1);
+      const unchanged = !result.changed || last?.stats?.itemsHash === itemsHash;
+      const write = !unchanged || (stored.length === 0 && result.items.length > 0);
+      if (write) {
         await db.transaction(async (tx) => {
           await tx.delete(workItems).where(eq(workItems.integrationId, integrationId));
           for (let i = 0; i < result.items.length; i += 500) {
@@ -97,12 +120,18 @@ export class SyncService {
         integrationId,
         teamId: integration.teamId,
         runId,
-        changed: result.changed,
+        changed: write,
         items: result.items.length,
+        itemsHash,
         stats: client.stats,
       };
     } catch (error) {
-      await this.#fail(runId, integration, error, client.stats);
+      await this.#fail(
+        runId,
+        integration,
+        error,
+        client?.stats ?? { requests: 0, notModified: 0, retries: 0, rateLimitWaits: 0, waitedMs: 0 },
+      );
       throw error;
     }
   }
@@ -139,7 +168,13 @@ export class SyncService {
       .set({
         status: 'succeeded',
         finishedAt: new Date(this.#now()),
-        stats: { ...outcome.stats, items: outcome.items, changed: outcome.changed, computed },
+        stats: {
+          ...outcome.stats,
+          items: outcome.items,
+          itemsHash: outcome.itemsHash,
+          changed: outcome.changed,
+          computed,
+        },
       })
       .where(eq(syncRuns.id, outcome.runId));
     await this.deps.catalog.invalidator.after({

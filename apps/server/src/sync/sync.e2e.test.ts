@@ -5,7 +5,9 @@
  * result retention with a fake clock.
  */
 import { createSimulator, type Simulator } from '@agiletrack/api-simulator';
+import { eq } from 'drizzle-orm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { metricSnapshots, workItems } from '../db/schema.ts';
 import { MemoryJobQueue } from '../jobs/memory-queue.ts';
 import { startTestServer, type TestServer } from '../testing/harness.ts';
 import { AS_OF, connect, EXPECTED, sync, waitForJob } from '../testing/sync-helpers.ts';
@@ -87,6 +89,25 @@ describe('sync end to end (embedded)', () => {
     expect(counts.total).toBeGreaterThan(0);
     expect(counts.byStatus).toEqual({ '304': counts.total });
     expect(job.result).toMatchObject({ changed: false, computed: false });
+  });
+
+  it('recomputes nothing when a source without ETags (Jira search) returns the same items', async () => {
+    sim.reset();
+    const job = await sync(t, ids.jira);
+    expect(sim.counts().byStatus['200']).toBeGreaterThan(0); // Jira answered in full…
+    expect(job.result).toMatchObject({ changed: false, computed: false }); // …with nothing new
+  });
+
+  it('stores the items again when revalidation says nothing changed but the database lost them', async () => {
+    const { db } = t.server.deps.catalog;
+    await db.delete(workItems).where(eq(workItems.integrationId, ids.github));
+    await db.delete(metricSnapshots).where(eq(metricSnapshots.integrationId, ids.github));
+    sim.reset();
+    const job = await sync(t, ids.github);
+    expect(sim.counts().byStatus).toEqual({ '304': sim.counts().total }); // upstream: unchanged
+    expect(job.result).toMatchObject({ changed: true, computed: true });
+    const github = await t.request({ method: 'GET', url: `/api/integrations/${ids.github}/metrics`, as: 'alice' });
+    expect(github.json().metrics.metrics).toEqual(EXPECTED.github);
   });
 
   it('makes no external request for 100 dashboard reads within the hour', async () => {
