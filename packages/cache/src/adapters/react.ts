@@ -122,7 +122,9 @@ function readSync<V>(cache: Cache, key: string, status?: CacheStatus): { data: V
 function initialState<V>(cache: Cache, key: string, options: UseCachedOptions): State<V> {
   const { data, error } = readSync<V>(cache, key);
   // The mount effect will fetch: say so from the first render, so no frame shows "not loading, no data".
-  const fetching = (options.enabled ?? true) && (data === undefined || (options.revalidateOnMount ?? true));
+  // A key the cache refuses is an error at once: nothing will be fetched for it.
+  const fetching =
+    error === undefined && (options.enabled ?? true) && (data === undefined || (options.revalidateOnMount ?? true));
   return { cache, key, data, error, fetching };
 }
 
@@ -236,11 +238,11 @@ export function useCached<V>(
 
   // Mount (and key change): load what is missing, revalidate what was rendered from cache.
   useEffect(() => {
-    if (!enabled) return;
+    if (!enabled || readSync<V>(cache, key).error !== undefined) return;
     const { data, options: current } = latest.current;
     if (data === undefined) void run(false);
     else if (current.revalidateOnMount ?? true) void run(true);
-  }, [enabled, run]);
+  }, [cache, key, enabled, run]);
 
   // Invalidations and writes made elsewhere.
   useEffect(() => {
