@@ -21,9 +21,6 @@ export const systemClock: Clock = {
   },
 };
 
-/** Exact wall-clock time on every call (`Date.now`), for callers that need it. */
-export const preciseClock: Clock = { now: () => Date.now() };
-
 /** A clock that only moves when told to. For tests: expiry is checked without sleeping. */
 export interface FakeClock extends Clock {
   /** Moves time forward by `ms`. */

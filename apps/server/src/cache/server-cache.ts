@@ -42,7 +42,7 @@ const teamHashTag = (key: string): string | undefined => {
 };
 
 /** The LISTEN/NOTIFY channel of one deployment (its schema), so deployments sharing a database stay apart. */
-export const busChannel = (schema: string) => `agiletrack_bus_${schema}`.slice(0, 63);
+const busChannel = (schema: string) => `agiletrack_bus_${schema}`.slice(0, 63);
 
 /** Builds the server's cache for the configured mode. */
 export async function createServerCache(options: {

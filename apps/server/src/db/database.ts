@@ -4,7 +4,7 @@
  * to prove a cached read never reached the database).
  */
 import { mkdirSync } from 'node:fs';
-import { join, resolve } from 'node:path';
+import { resolve } from 'node:path';
 import type { SqlClient } from '@agiletrack/cache/tiers/postgres';
 import { PGlite } from '@electric-sql/pglite';
 import type { Cache as DrizzleCacheBase } from 'drizzle-orm/cache/core';
@@ -132,6 +132,3 @@ export async function openDatabase(options: DatabaseOptions): Promise<Database> 
     close: () => lite.close(),
   };
 }
-
-/** The default PGlite location inside the data directory (for messages). */
-export const pgliteDir = (dataDir: string) => join(dataDir, 'pglite');

@@ -14,7 +14,7 @@ const X_CACHE: Record<NonNullable<CacheStatus['result']>, string> = {
 };
 
 /** `l1` for the memory tier, `l2` for Redis/Postgres, `origin` for the database. */
-export function tierLabel(tier: string | undefined): string {
+function tierLabel(tier: string | undefined): string {
   if (tier === undefined || tier === 'origin') return 'origin';
   return tier === 'memory' ? 'l1' : 'l2';
 }
@@ -32,15 +32,33 @@ function matches(header: string | string[] | undefined, etag: string): boolean {
   return list.includes(etag) || list.includes('*');
 }
 
-/** Sends `body` as JSON with the cache headers; `304` when the client already has it. */
+// A value served from L1 is the frozen object the cache holds: serialize and hash it once, not on
+// every hit. Values built per request (a list filtered for one user) are not frozen and not kept.
+const encoded = new WeakMap<object, { field: string; json: string; etag: string }>();
+
+function encode(body: Record<string, unknown>): { json: string; etag: string } {
+  const fields = Object.keys(body);
+  const field = fields.length === 1 ? fields[0]! : undefined;
+  const value = field === undefined ? undefined : body[field];
+  const frozen = typeof value === 'object' && value !== null && Object.isFrozen(value);
+  if (frozen) {
+    const memo = encoded.get(value);
+    if (memo !== undefined && memo.field === field) return memo;
+  }
+  const json = JSON.stringify(body);
+  const result = { field: field ?? '', json, etag: `"${createHash('sha1').update(json).digest('base64url')}"` };
+  if (frozen) encoded.set(value, result);
+  return result;
+}
+
+/** Sends `body` (`{field: value}`) as JSON with the cache headers; `304` when the client already has it. */
 export function sendCached(
   request: FastifyRequest,
   reply: FastifyReply,
-  body: unknown,
+  body: Record<string, unknown>,
   status: CacheStatus,
 ): FastifyReply {
-  const json = JSON.stringify(body);
-  const etag = `"${createHash('sha1').update(json).digest('base64url')}"`;
+  const { json, etag } = encode(body);
   reply
     .header('ETag', etag)
     .header('Cache-Control', 'private, no-cache')

@@ -164,7 +164,6 @@ export class Catalog {
    * not cache it (it is one indexed query).
    */
   async windowMetrics(integration: IntegrationView, windowDays: number): Promise<IntegrationMetricsView> {
-    const items = await this.db.select().from(workItems).where(eq(workItems.integrationId, integration.id));
     const [latest] = await this.db
       .select({ computedAt: metricSnapshots.computedAt })
       .from(metricSnapshots)
@@ -172,16 +171,19 @@ export class Catalog {
       .orderBy(desc(metricSnapshots.computedAt))
       .limit(1);
     const asOf = latest?.computedAt ?? null;
-    const metrics =
-      asOf === null
-        ? null
-        : (computeMetrics(
-            integration.kind,
-            items.map((item) => ({ ...item, data: item.data ?? {} })),
-            asOf,
-            windowDays,
-          ) as unknown as Record<string, number | null>);
+    const metrics = asOf === null ? null : await this.metricsAsOf(integration, asOf, windowDays);
     return { integrationId: integration.id, kind: integration.kind, windowDays, computedAt: asOf, metrics };
+  }
+
+  /** Computes an integration's metrics from its stored work items, as of `asOf` (also used by syncs). */
+  async metricsAsOf(
+    integration: IntegrationView,
+    asOf: Date,
+    windowDays: number,
+  ): Promise<Record<string, number | null>> {
+    const items = await this.db.select().from(workItems).where(eq(workItems.integrationId, integration.id));
+    const normalised = items.map((item) => ({ ...item, data: item.data ?? {} }));
+    return computeMetrics(integration.kind, normalised, asOf, windowDays) as unknown as Record<string, number | null>;
   }
 
   /** A team's metrics over a custom window (not cached, see {@link windowMetrics}). */

@@ -19,7 +19,6 @@ import type { IntegrationView } from '../services/views.ts';
 import { fetchGithub } from './github.ts';
 import { ExternalClient, type ExternalClientOptions, type ExternalStats } from './http-client.ts';
 import { fetchJira } from './jira.ts';
-import { computeMetrics } from './metrics.ts';
 import type { Progress } from './types.ts';
 
 /** What step 1 hands to step 2. */
@@ -155,7 +154,7 @@ export class SyncService {
       .limit(1);
     const computed = outcome.changed || !latest;
     if (computed) {
-      metrics = await this.computeWindow(integration, this.windowDays);
+      metrics = await catalog.metricsAsOf(integration, new Date(this.#now()), this.windowDays);
       await db.insert(metricSnapshots).values({
         integrationId: outcome.integrationId,
         windowDays: this.windowDays,
@@ -186,19 +185,6 @@ export class SyncService {
     await catalog.teamMetrics(outcome.teamId);
     await catalog.integrationMetrics(integration);
     return { computed, metrics };
-  }
-
-  /** Metrics of an integration over any window, from its stored work items (not cached). */
-  async computeWindow(integration: IntegrationView, windowDays: number): Promise<Record<string, number | null>> {
-    const items = await this.deps.catalog.db
-      .select()
-      .from(workItems)
-      .where(eq(workItems.integrationId, integration.id));
-    const normalised = items.map((item) => ({ ...item, data: item.data ?? {} }));
-    return computeMetrics(integration.kind, normalised, new Date(this.#now()), windowDays) as unknown as Record<
-      string,
-      number | null
-    >;
   }
 
   async #client(integration: IntegrationView): Promise<ExternalClient> {

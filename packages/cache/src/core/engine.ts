@@ -330,7 +330,7 @@ export class CacheEngine {
   }
 
   /** Deletes keys from every tier, stops in-flight loads from writing them, and tells other instances. */
-  async remove(keys: readonly string[], publishAs: 'delete' | 'set' | false = 'delete', detach = true): Promise<void> {
+  async remove(keys: readonly string[], publish = true, detach = true): Promise<void> {
     if (detach) this.#invalidateLocal(keys);
     else for (const rt of this.runtimes) if (rt.tier.sync) rt.tier.deleteMany(keys);
     // Stamped after the caller's write committed: any refresh that began earlier is older.
@@ -345,7 +345,7 @@ export class CacheEngine {
       pending.push(rt.call('deleteMany', this.#o.tierDeadline, run, 0, keys));
     }
     await Promise.all(pending);
-    if (publishAs) await this.#publish({ type: publishAs, keys });
+    if (publish) await this.#publish({ type: 'delete', keys });
     if (this.events.active) this.events.emit({ type: 'delete', keys });
   }
 
