@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import type { TeamView } from '../services/views.ts';
-import { expectError, FRESH, gate, how, leaksIn, serverFor } from '../testing/api-helpers.ts';
+import { expectError, FRESH, how, leaksIn, serverFor, startSlowTeamRead } from '../testing/api-helpers.ts';
 import { TEST_MODES } from '../testing/harness.ts';
 
 describe.each(TEST_MODES)('serving from the cache (%s)', (mode) => {
@@ -220,21 +220,8 @@ describe.each(TEST_MODES)('serving from the cache (%s)', (mode) => {
   describe('a slow reader racing a write on this instance', () => {
     /** Starts a `team_{id}` read whose factory blocks until the gate opens, after deleting the key. */
     async function slowRead(teamId: number) {
-      const key = `team_${teamId}`;
-      const old = (await cache().get<TeamView>(key)) ?? (await api.t.server.deps.catalog.getTeam(teamId));
-      await cache().delete(key);
-      const release = gate<TeamView>();
-      const started = gate<void>();
-      const reader = cache().getOrSet<TeamView>(
-        key,
-        () => {
-          started.open();
-          return release.promise;
-        },
-        { forceFresh: false, tags: [`team:${teamId}`], ttl: 3_600_000 },
-      );
-      await started.promise;
-      return { key, old, reader, release: () => release.open(old) };
+      const old = (await cache().get<TeamView>(`team_${teamId}`)) ?? (await api.t.server.deps.catalog.getTeam(teamId));
+      return { old, ...(await startSlowTeamRead(cache(), teamId, old)) };
     }
 
     /** Resolves when the write's invalidation for `teamId` has run (it publishes after deleting). */

@@ -8,19 +8,11 @@
 import { createSimulator } from '@agiletrack/api-simulator';
 import { type RedisTestCluster, startRedisCluster } from '@agiletrack/cache/testing/redis-cluster';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { how } from '../testing/api-helpers.ts';
+import { how, until } from '../testing/api-helpers.ts';
 import { startTestServer, type TestServer } from '../testing/harness.ts';
 import { connect, EXPECTED, sync } from '../testing/sync-helpers.ts';
 
 const BASE_PORT = Number(process.env.REDIS_TEST_SERVER_CLUSTER_PORT ?? 7121);
-
-async function until(check: () => boolean, ms = 5_000): Promise<void> {
-  const deadline = Date.now() + ms;
-  while (!check()) {
-    if (Date.now() > deadline) throw new Error('condition not met in time');
-    await new Promise((resolve) => setTimeout(resolve, 10));
-  }
-}
 
 describe('API on Redis Cluster (REDIS_CLUSTER_NODES)', () => {
   let cluster: RedisTestCluster;

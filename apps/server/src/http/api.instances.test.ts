@@ -9,17 +9,8 @@
 import type { LightMyRequestResponse } from 'fastify';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import type { TeamView } from '../services/views.ts';
-import { gate, how, leaksIn, type RequestOptions } from '../testing/api-helpers.ts';
+import { how, leaksIn, type RequestOptions, startSlowTeamRead, until } from '../testing/api-helpers.ts';
 import { startTestServer, TEST_MODES, type TestMode, type TestServer } from '../testing/harness.ts';
-
-/** Resolves when `predicate` holds, polling briefly; fails after `ms`. */
-async function until(predicate: () => boolean, ms: number, what: string): Promise<void> {
-  const deadline = Date.now() + ms;
-  while (!predicate()) {
-    if (Date.now() > deadline) throw new Error(`timed out after ${ms} ms waiting for ${what}`);
-    await new Promise((resolve) => setTimeout(resolve, 5));
-  }
-}
 
 const SHARED_MODES = TEST_MODES.filter((mode) => mode !== 'embedded');
 const L1_TTL_MS = 30_000;
@@ -163,19 +154,7 @@ describe.each(SHARED_MODES)('two instances (%s)', (mode: TestMode) => {
       const cache2 = two.server.deps.serverCache.cache;
       const old = (await cache2.get<TeamView>(team.key))!;
       expect(old.name).toBe(team.name);
-      await cache2.delete(team.key);
-
-      const release = gate<TeamView>();
-      const started = gate<void>();
-      const reader = cache2.getOrSet<TeamView>(
-        team.key,
-        () => {
-          started.open();
-          return release.promise;
-        },
-        { forceFresh: false, tags: [`team:${team.id}`], ttl: 3_600_000 },
-      );
-      await started.promise;
+      const { reader, release } = await startSlowTeamRead(cache2, team.id, old);
 
       let deletes = 0;
       const stop = cache2.on('bus-message', (event) => {
@@ -194,7 +173,7 @@ describe.each(SHARED_MODES)('two instances (%s)', (mode: TestMode) => {
       } finally {
         stop();
       }
-      release.open(old);
+      release();
       expect((await reader).name).toBe(team.name); // its read began before the write
       const patched = await patch;
       expect(patched.statusCode).toBe(200);
@@ -259,22 +238,11 @@ describe.each(SHARED_MODES)('two instances (%s)', (mode: TestMode) => {
       const cache2 = two.server.deps.serverCache.cache;
       const old = (await cache2.get<TeamView>(team.key))!;
       expect(old.name).toBe(team.name);
-      await cache2.delete(team.key);
-      const release = gate<TeamView>();
-      const started = gate<void>();
-      const reader = cache2.getOrSet<TeamView>(
-        team.key,
-        () => {
-          started.open();
-          return release.promise;
-        },
-        { forceFresh: false, tags: [`team:${team.id}`], ttl: 3_600_000 },
-      );
-      await started.promise;
+      const { reader, release } = await startSlowTeamRead(cache2, team.id, old);
       const name = `${team.name} (renamed during a slow read on instance 2)`;
       const patched = await request(one, { method: 'PATCH', url: team.url, payload: { name } });
       expect(patched.json().team.name).toBe(name);
-      release.open(old);
+      release();
       expect((await reader).name).toBe(team.name);
 
       // Past every L1 TTL, both instances must read the new value.

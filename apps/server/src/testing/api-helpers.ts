@@ -2,8 +2,10 @@
  * Shared by the API tests (apps/server/src/http/api.*.test.ts): one seeded server per describe
  * block with every response body kept, the credentials-leak check, the error-body assertion.
  */
+import type { Cache } from '@agiletrack/cache';
 import type { LightMyRequestResponse } from 'fastify';
 import { afterAll, beforeAll, expect } from 'vitest';
+import type { TeamView } from '../services/views.ts';
 import { type JoinOptions, startTestServer, type TestMode, type TestServer } from './harness.ts';
 
 /** What `request` takes. */
@@ -72,4 +74,35 @@ export function gate<T>() {
     open = resolve;
   });
   return { promise, open };
+}
+
+/** Polls `predicate` every 5 ms; fails after `ms` naming `what` it waited for. */
+export async function until(predicate: () => boolean, ms = 5_000, what = 'the condition'): Promise<void> {
+  const deadline = Date.now() + ms;
+  while (!predicate()) {
+    if (Date.now() > deadline) throw new Error(`timed out after ${ms} ms waiting for ${what}`);
+    await new Promise((resolve) => setTimeout(resolve, 5));
+  }
+}
+
+/**
+ * Deletes team `teamId`'s key from `cache`, then starts a read of it whose factory blocks until
+ * `release()`; resolves once the factory has begun (its source read "happened" before anything
+ * the test does next). `release()` lets it return `old`.
+ */
+export async function startSlowTeamRead(cache: Cache, teamId: number, old: TeamView) {
+  const key = `team_${teamId}`;
+  await cache.delete(key);
+  const release = gate<TeamView>();
+  const started = gate<void>();
+  const reader = cache.getOrSet<TeamView>(
+    key,
+    () => {
+      started.open();
+      return release.promise;
+    },
+    { forceFresh: false, tags: [`team:${teamId}`], ttl: 3_600_000 },
+  );
+  await started.promise;
+  return { key, reader, release: () => release.open(old) };
 }
