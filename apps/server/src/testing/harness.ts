@@ -57,6 +57,8 @@ export interface JoinOptions {
   env?: Record<string, string>;
   /** Skip the seed (a fresh, empty database). */
   empty?: boolean;
+  /** Look for interrupted sync runs (off by default: it would add queries to counted reads). */
+  reaper?: boolean;
 }
 
 const silent = pino({ level: 'silent' });
@@ -85,6 +87,7 @@ export async function startTestServer(mode: TestMode, options: JoinOptions = {})
     ...(options.jobs && { jobs: options.jobs }),
     ...(options.sync && { sync: options.sync }),
     scheduler: false,
+    reaper: options.reaper ?? false,
   });
   const { accounts, catalog } = server.deps;
 
