@@ -18,10 +18,11 @@
 import { systemClock } from '../clock.ts';
 import { utf8Length } from '../codec/bytes.ts';
 import { createEntryCodec } from '../codec/entry-codec.ts';
+import { sqlIsFence, sqlStoredStamp } from '../codec/header.ts';
 import { CacheEntryTooLargeError, CacheOptionsError } from '../errors.ts';
 import type { AsyncTier, Clock, Entry, EntryCodec, Ms, TierContext, TierSetItem, TierStats } from '../types.ts';
 import { checkDuration, checkInt } from '../validate.ts';
-import { FENCE_PREFIX, fenceValue, isFence } from './fence.ts';
+import { fenceValue, isFence } from './fence.ts';
 import { capEntry, decodeStored } from './memory.ts';
 
 /**
@@ -238,12 +239,7 @@ export class PostgresTier implements AsyncTier {
   async setFenced(key: string, entry: Entry, ttl: Ms): Promise<boolean> {
     const row = this.#encode(key, entry, ttl);
     await this.#ready();
-    const { rows } = await this.#client.query(this.#sql.upsertFenced, [
-      ...row,
-      entry.createdAt,
-      this.#clock.now(),
-      FENCE_PREFIX,
-    ]);
+    const { rows } = await this.#client.query(this.#sql.upsertFenced, [...row, entry.createdAt, this.#clock.now()]);
     this.#delta += (rows as { inserted: boolean }[]).filter((r) => r.inserted).length;
     return rows.length > 0;
   }
@@ -402,19 +398,17 @@ function statements(table: string) {
     upsert: `INSERT INTO ${table} (key, value, expires_at) VALUES ($1, $2, $3) ${upsertTail}`,
     upsertMany: `INSERT INTO ${table} (key, value, expires_at) SELECT * FROM unnest($1::text[], $2::text[], $3::bigint[]) ${upsertTail}`,
     // A live fence or value created at or after the entry ($4) keeps the row as it is (no row
-    // returned): refreshes that read the source later win. The envelope starts with its timestamp.
+    // returned): refreshes that read the source later win. The stamp is read from the header.
     upsertFenced:
       `INSERT INTO ${table} AS t (key, value, expires_at) VALUES ($1, $2, $3) ` +
       'ON CONFLICT (key) DO UPDATE SET value = excluded.value, expires_at = excluded.expires_at ' +
-      'WHERE NOT (t.expires_at > $5 AND coalesce(CASE WHEN starts_with(t.value, $6) ' +
-      'THEN substr(t.value, length($6) + 1) ' +
-      `ELSE substring(t.value from '^\\{"v":1,"timestamp":([-+0-9.eE]+)') END::float8, -1) >= $4::float8) ` +
+      `WHERE NOT (t.expires_at > $5 AND coalesce(${sqlStoredStamp('t.value')}, -1) >= $4::float8) ` +
       'RETURNING (xmax = 0) AS inserted',
     delete: `DELETE FROM ${table} WHERE key = $1 RETURNING 1 AS x`,
     deleteMany: deleteCount('key = ANY($1::text[])'),
     dropCorrupt: `DELETE FROM ${table} WHERE key = $1 AND value = $2 RETURNING 1 AS x`,
     clear: deleteCount(`key LIKE $1 ESCAPE '\\'`),
-    keys: `SELECT key FROM ${table} WHERE key LIKE $1 ESCAPE '\\' AND expires_at > $2 AND NOT starts_with(value, '~fence:')`,
+    keys: `SELECT key FROM ${table} WHERE key LIKE $1 ESCAPE '\\' AND expires_at > $2 AND NOT ${sqlIsFence('value')}`,
     count: `SELECT count(*)::int AS total, coalesce(sum(octet_length(value)), 0)::float8 AS bytes FROM ${table} WHERE key LIKE $1 ESCAPE '\\'`,
     // The outer SELECT sees the table as it was before the DELETE, hence the subtraction in prune().
     prune:

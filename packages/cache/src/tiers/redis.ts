@@ -13,24 +13,20 @@ import { Cluster, type ClusterOptions, Redis, type RedisOptions } from 'ioredis'
 import { luaScript } from '../bus/lua.ts';
 import { systemClock } from '../clock.ts';
 import { createEntryCodec } from '../codec/entry-codec.ts';
+import { LUA_STORED_STAMP } from '../codec/header.ts';
 import { CacheKeyError, CacheOptionsError } from '../errors.ts';
 import type { AsyncTier, Clock, Entry, EntryCodec, Ms, TierContext, TierSetItem, TierStats } from '../types.ts';
 import { checkDuration, checkInt } from '../validate.ts';
-import { FENCE_PREFIX, fenceValue, isFence } from './fence.ts';
+import { fenceValue, isFence } from './fence.ts';
 import { capEntry, decodeStored } from './memory.ts';
 
-// KEYS[1] = the key; ARGV = value, entry createdAt, PX ('' for none), fence prefix. 1 if written.
+// KEYS[1] = the key; ARGV = value, entry createdAt, PX ('' for none). 1 if written.
 // Refused when what is stored, a fence or a value, is as new or newer: refreshes that read the
-// source later win, whatever order their writes arrive in. The envelope starts with its timestamp.
-const SET_UNLESS_NEWER = luaScript(`
+// source later win, whatever order their writes arrive in. The stamp is read from the header.
+const SET_UNLESS_NEWER = luaScript(`${LUA_STORED_STAMP}
 local current = redis.call('GET', KEYS[1])
 if current then
-  local at
-  if string.sub(current, 1, #ARGV[4]) == ARGV[4] then
-    at = tonumber(string.sub(current, #ARGV[4] + 1))
-  else
-    at = tonumber(string.match(current, '^{"v":1,"timestamp":([-+%d%.eE]+)'))
-  end
+  local at = stored_stamp(current)
   if at and at >= tonumber(ARGV[2]) then return 0 end
 end
 if ARGV[3] == '' then redis.call('SET', KEYS[1], ARGV[1]) else redis.call('SET', KEYS[1], ARGV[1], 'PX', ARGV[3]) end
@@ -241,7 +237,7 @@ export class RedisTier implements AsyncTier {
     const written = await SET_UNLESS_NEWER.run(
       this.#client,
       [write.storageKey],
-      [write.raw, String(entry.createdAt), write.px === undefined ? '' : String(write.px), FENCE_PREFIX],
+      [write.raw, String(entry.createdAt), write.px === undefined ? '' : String(write.px)],
     );
     if (written === 1) this.#writesSinceInfo++;
     return written === 1;
