@@ -23,7 +23,7 @@ const noop = (): void => {};
 
 /** See the file comment. */
 export class CacheEngine {
-  readonly events = new CacheEvents();
+  readonly events: CacheEvents;
   readonly runtimes: readonly TierRuntime[];
   readonly counters = {
     getOrSetCalls: 0,
@@ -57,6 +57,7 @@ export class CacheEngine {
 
   constructor(options: ResolvedOptions) {
     this.#o = options;
+    this.events = new CacheEvents(options.diagnosticsChannel);
     const settings = {
       clock: options.clock,
       events: this.events,

@@ -2,10 +2,10 @@
  * The web-storage tier: the browser's `localStorage` (or any `Storage`) as a synchronous, shared
  * tier, kept readable in the seed's shape:
  *
- *   localStorage['agiletrack_teams'] = '{"v":1,"timestamp":…,"expiresAt":…,"staleUntil":…,"keep":…,"data":[…]}'
+ *   localStorage['cache:teams'] = '{"v":1,"timestamp":…,"expiresAt":…,"staleUntil":…,"keep":…,"data":[…]}'
  *
  *   const memory = memoryTier({ ttl: hours(4) });
- *   const storage = webStorageTier();                       // localStorage, 3 days, `agiletrack_`
+ *   const storage = webStorageTier();                       // localStorage, 3 days, `cache:`
  *   const cache = createCache({ tiers: [memory, storage], ttl: days(3) });
  *   linkTabs(storage, [memory], notifyExternalChange);      // another tab wrote: drop our memory copy
  *
@@ -53,7 +53,7 @@ export interface WebStorageTierOptions {
   storage?: StorageLike | (() => StorageLike | null | undefined);
   /**
    * Prepended to every key in storage. Only keys with this prefix are ever read or removed.
-   * @default 'agiletrack_'
+   * @default 'cache:'
    */
   prefix?: string;
   /**
@@ -145,7 +145,7 @@ export class WebStorageTier implements SyncTier {
   constructor(options: WebStorageTierOptions = {}) {
     checkDuration('web-storage tier ttl', options.ttl);
     checkInt('maxEntrySize', options.maxEntrySize, 1);
-    const prefix = options.prefix ?? 'agiletrack_';
+    const prefix = options.prefix ?? 'cache:';
     if (typeof prefix !== 'string' || prefix.length === 0) {
       throw new CacheOptionsError('prefix must be a non-empty string, so other keys in storage are left alone');
     }
