@@ -68,6 +68,8 @@ export interface TierContext {
   readonly clock: Clock;
   /** Encodes/decodes entries for tiers that store bytes (shared tiers, serializing memory). */
   readonly codec: EntryCodec;
+  /** Call when an entry is evicted to make room (LRU, quota), for per-family eviction counts. */
+  readonly evicted?: ((key: string) => void) | undefined;
 }
 
 /** An entry read back from storage, with the tier expiry stored beside it. */

@@ -37,6 +37,12 @@ export interface CacheOptions {
   refreshAhead?: number;
   /** Source of time for every TTL decision. @default the system clock */
   clock?: Clock;
+  /**
+   * Names the family of a key (`team_12_metrics` → `team_metrics`), for counters and timing
+   * histograms per family in `stats().families` and `family` on operation events. Called once
+   * per key (remembered); keep the number of families small (at most 500 are tracked).
+   */
+  family?: (key: string) => string;
   /** Codec settings (compression threshold, encryption) for tiers that store strings. */
   codec?: EntryCodecOptions | EntryCodec;
   /**
@@ -95,6 +101,7 @@ export interface ResolvedOptions {
   readonly softTimeout: Ms;
   readonly refreshAhead: number;
   readonly clock: Clock;
+  readonly family: ((key: string) => string) | undefined;
   readonly codec: EntryCodec;
   readonly tierDeadline: Ms;
   readonly adminDeadline: Ms;
@@ -160,6 +167,9 @@ export function resolveOptions(options: CacheOptions): ResolvedOptions {
   checkInt('maxPendingRepairs', options.maxPendingRepairs, 0);
   checkDuration('fenceTtl', options.fenceTtl);
   checkDuration('tagRetention', options.tagRetention);
+  if (options.family !== undefined && typeof options.family !== 'function') {
+    throw new CacheOptionsError('family must be a function from key to family name');
+  }
   if (options.lockByDefault && !options.lock) throw new CacheOptionsError('lockByDefault needs a lock');
 
   return {
@@ -169,6 +179,7 @@ export function resolveOptions(options: CacheOptions): ResolvedOptions {
     softTimeout: options.softTimeout ?? 0,
     refreshAhead: options.refreshAhead ?? 0,
     clock: options.clock ?? systemClock,
+    family: options.family,
     codec: isCodec(options.codec) ? options.codec : createEntryCodec(options.codec),
     tierDeadline: options.tierDeadline ?? 50,
     adminDeadline: options.adminDeadline ?? 5_000,

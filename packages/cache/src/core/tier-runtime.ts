@@ -20,6 +20,8 @@ interface GuardSettings {
   readonly breakerFailures: number;
   readonly breakerCooldown: Ms;
   readonly maxPendingRepairs: number;
+  /** Told which keys a failed call was about (for per-family error counts). */
+  readonly keysFailed?: ((index: number, keys: readonly string[]) => void) | undefined;
 }
 
 const now = (): number => performance.now();
@@ -85,6 +87,7 @@ export class TierRuntime {
     run: () => Promise<T>,
     fallback: T,
     repairKeys?: readonly string[],
+    readKeys?: readonly string[],
   ): Promise<T> {
     if (!this.#admit()) {
       this.skipped++;
@@ -113,6 +116,8 @@ export class TierRuntime {
         return fallback;
       }
       this.#failed(op, error);
+      const keys = repairKeys ?? readKeys;
+      if (keys !== undefined) this.settings.keysFailed?.(this.index, keys);
       return fallback;
     } finally {
       clearTimeout(timer);
