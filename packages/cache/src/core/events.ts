@@ -49,7 +49,9 @@ export type CacheEvent =
   /** Keys (and prefixes) whose write failed were deleted from the tier once it answered again. */
   | { type: 'repair'; tier: string; keys: number; cleared: boolean }
   | { type: 'bus-message'; message: { type: string } }
-  | { type: 'bus-gap' };
+  | { type: 'bus-gap' }
+  /** The bus stopped or resumed delivering invalidations (see the `busDownL1Ttl` option). */
+  | { type: 'bus-health'; healthy: boolean };
 
 /** The name of each event. */
 export type CacheEventType = CacheEvent['type'];

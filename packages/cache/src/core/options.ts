@@ -62,6 +62,15 @@ export interface CacheOptions {
   };
   /** Carries deletes, clears and tag invalidations to other instances. */
   bus?: InvalidationBus;
+  /**
+   * While the bus reports itself down (connection lost, heartbeat late), local copies (memory
+   * tiers) are served only if produced less than this long ago (ms); older reads go to the
+   * shared tiers or the source. This bounds how long a value changed on another instance is
+   * served here: this long plus the bus's detection time. When the bus is back, local tiers are
+   * dropped. 0 bypasses local tiers entirely while the bus is down.
+   * @default 1_000
+   */
+  busDownL1Ttl?: Ms;
   /** Where tag invalidation times live. @default in-process */
   tagStore?: TagStore;
   /** Cross-process lock for `getOrSet` (`lock: true` per call, or `lockByDefault`). */
@@ -114,6 +123,7 @@ export interface ResolvedOptions {
   readonly breakerFailures: number;
   readonly breakerCooldown: Ms;
   readonly bus: InvalidationBus | undefined;
+  readonly busDownL1Ttl: Ms;
   readonly tagStore: TagStore;
   readonly lock: DistributedLock | undefined;
   readonly lockByDefault: boolean;
@@ -168,6 +178,7 @@ export function resolveOptions(options: CacheOptions): ResolvedOptions {
   checkInt('breaker.failures', options.breaker?.failures, 1);
   checkDuration('breaker.cooldown', options.breaker?.cooldown);
   checkDuration('lockTtl', options.lockTtl);
+  checkDuration('busDownL1Ttl', options.busDownL1Ttl, { allowZero: true });
   checkDuration('sweepInterval', options.sweepInterval, { allowZero: true });
   checkInt('maxKeyLength', options.maxKeyLength, 1, 10_000);
   checkInt('timingSampleEvery', options.timingSampleEvery, 1);
@@ -197,6 +208,7 @@ export function resolveOptions(options: CacheOptions): ResolvedOptions {
     breakerFailures: options.breaker?.failures ?? 5,
     breakerCooldown: options.breaker?.cooldown ?? 5_000,
     bus: options.bus,
+    busDownL1Ttl: options.busDownL1Ttl ?? 1_000,
     tagStore: options.tagStore ?? memoryTagStore(),
     lock: options.lock,
     lockByDefault: options.lockByDefault ?? false,

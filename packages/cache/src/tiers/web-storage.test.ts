@@ -123,8 +123,7 @@ runTierConformance('web-storage (quota storage)', {
     const storage = new QuotaStorage(5_000_000);
     return { ...attachForTest(webStorageTier({ storage, window: null })), storage };
   },
-  corrupt: (setup, key, raw) =>
-    (setup as unknown as { storage: QuotaStorage }).storage.setItem(`cache:${key}`, raw),
+  corrupt: (setup, key, raw) => (setup as unknown as { storage: QuotaStorage }).storage.setItem(`cache:${key}`, raw),
 });
 
 describe('web-storage tier', () => {
@@ -398,11 +397,7 @@ describe('web-storage tier', () => {
     expect(JSON.parse(storage.getItem('cache:user_42:team_1')!).data).toEqual({ id: 1, owner: 42 });
 
     await alice.clear(); // logout
-    expect(Object.keys(storage.snapshot()).sort()).toEqual([
-      'cache:teams',
-      'cache:user_7:team_1',
-      'other_app_token',
-    ]);
+    expect(Object.keys(storage.snapshot()).sort()).toEqual(['cache:teams', 'cache:user_7:team_1', 'other_app_token']);
     expect(alice.getSync('team_1')).toBeUndefined();
     expect(await alice.get('teams')).toBeUndefined();
     expect(bob.getSync('team_1')).toEqual({ id: 1, owner: 7 });
