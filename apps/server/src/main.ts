@@ -33,15 +33,16 @@ async function main(): Promise<void> {
     demo && !config.SIMULATOR_URL ? await startDemoSimulator(embedded ? config.DATA_DIR : undefined) : undefined;
   const simulatorUrl = config.SIMULATOR_URL ?? simulator?.url ?? 'http://127.0.0.1:4010';
   if (previousUrl && previousUrl !== simulatorUrl) {
-    for (const moved of await repointDemo(deps.catalog.db, previousUrl, simulatorUrl)) {
-      await deps.catalog.invalidator.after({ type: 'integration.updated', ...moved });
+    for (const moved of await repointDemo(deps.db, previousUrl, simulatorUrl)) {
+      await deps.invalidator.after({ type: 'integration.updated', ...moved });
     }
   }
   const seeded = demo
     ? await seedDemo({
-        db: deps.catalog.db,
+        db: deps.db,
         accounts: deps.accounts,
-        catalog: deps.catalog,
+        teams: deps.teams,
+        integrations: deps.integrations,
         simulatorUrl,
         sources: demoSources(simulator),
       })

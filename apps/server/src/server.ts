@@ -3,16 +3,18 @@
  * services, the job queue and the HTTP app. `main.ts` runs it; tests build it with overrides.
  */
 import { drizzleCache } from '@agiletrack/cache/adapters/drizzle';
-import { pgListener } from '@agiletrack/cache/bus/postgres';
-import { parseClusterNodes } from '@agiletrack/cache/tiers/redis';
+import { pgListener } from '@agiletrack/cache/postgres';
+import { parseClusterNodes } from '@agiletrack/cache/redis';
 import { resolvePolicy } from '@agiletrack/domain';
 import type { FastifyInstance } from 'fastify';
+import pg from 'pg';
 import { type Logger, pino } from 'pino';
 import { EventHub, postgresEvents, redisEvents } from './cache/event-hub.ts';
 import { createServerCache, type ServerCache } from './cache/server-cache.ts';
 import type { Config } from './config.ts';
 import { type Database, openDatabase } from './db/database.ts';
-import { type AppDeps, buildApp } from './http/app.ts';
+import { buildApp } from './http/app.ts';
+import type { AppDeps } from './http/deps.ts';
 import { BullmqJobQueue } from './jobs/bullmq-queue.ts';
 import { databaseJobStore } from './jobs/job-store.ts';
 import { MemoryJobQueue } from './jobs/memory-queue.ts';
@@ -20,8 +22,10 @@ import { stableJobId, startScheduler } from './jobs/scheduler.ts';
 import type { JobQueue } from './jobs/types.ts';
 import { CredentialVault, loadSecretKeys } from './security/secrets.ts';
 import { Accounts } from './services/accounts.ts';
-import { Catalog } from './services/catalog.ts';
+import { IntegrationService } from './services/integrations.ts';
 import { Invalidator } from './services/invalidation.ts';
+import { MetricsService } from './services/metrics.ts';
+import { TeamService } from './services/teams.ts';
 import { syncProcessor } from './sync/processor.ts';
 import { reapInterruptedRuns, staleAfter, startReaper } from './sync/runs.ts';
 import { type SyncOptions, SyncService } from './sync/service.ts';
@@ -81,7 +85,7 @@ export async function createServer(options: ServerOptions): Promise<Server> {
     : database.kind === 'postgres' && config.DATABASE_URL
       ? postgresEvents(
           database.sql,
-          pgListener(config.DATABASE_URL),
+          pgListener(() => new pg.Client({ connectionString: config.DATABASE_URL })),
           `agiletrack_events_${database.schema}`.slice(0, 63),
         )
       : undefined;
@@ -94,10 +98,12 @@ export async function createServer(options: ServerOptions): Promise<Server> {
     integrationMetrics: { l2TtlMs: config.JOB_RESULT_TTL_MS },
     teamMetrics: { l2TtlMs: config.JOB_RESULT_TTL_MS },
   });
-  const catalog = new Catalog(db, serverCache.cache, invalidator, accounts, vault, policy);
+  const teams = new TeamService(db, serverCache.cache, invalidator, accounts, policy);
+  const integrations = new IntegrationService(db, serverCache.cache, invalidator, vault, teams, policy);
+  const metrics = new MetricsService(db, serverCache.cache, teams, policy, config.SYNC_HEARTBEAT_MS);
   const metricsNow = config.METRICS_NOW ? Date.parse(config.METRICS_NOW) : undefined;
   const syncOptions: SyncOptions = { ...(metricsNow !== undefined && { now: () => metricsNow }), ...options.sync };
-  const base = { config, logger, database, serverCache, accounts, catalog, hub };
+  const base = { config, logger, database, db, serverCache, accounts, teams, integrations, metrics, invalidator, hub };
   const runWorkers = config.RUN_WORKER || options.forceWorkers === true;
   const syncService = new SyncService(base, syncOptions);
   // One PGlite process owns its data directory: whatever it finds running was interrupted.

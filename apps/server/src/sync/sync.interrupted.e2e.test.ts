@@ -48,7 +48,7 @@ describe('a sync worker killed mid-sync', () => {
       worker.exitCode !== null || worker.signalCode !== null ? resolve(null) : worker.once('exit', resolve),
     );
   const runsOf = (integrationId: number) =>
-    t.server.deps.catalog.db
+    t.server.deps.db
       .select({ id: syncRuns.id, status: syncRuns.status, error: syncRuns.error, jobId: syncRuns.jobId })
       .from(syncRuns)
       .where(eq(syncRuns.integrationId, integrationId))

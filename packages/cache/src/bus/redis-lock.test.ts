@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import type { Redis } from 'ioredis';
 import { afterEach, describe, expect, it } from 'vitest';
-import { closeRedisClient, createRedisClient, whenReady } from '../tiers/redis.ts';
+import { closeRedisClient, createRedisClient, whenReady } from '../redis/client.ts';
 import { type RedisLock, type RedisLockOptions, redisLock } from './redis-lock.ts';
 
 const REDIS_URL = process.env.REDIS_URL ?? 'redis://127.0.0.1:6379';
@@ -25,8 +25,7 @@ async function locks(count: number, options: Partial<RedisLockOptions> = {}): Pr
   for (let i = 0; i < count; i++) {
     const lock = redisLock({
       client: await connect(),
-      prefix: `${namespace}:lock:`,
-      channel: `${namespace}:released`,
+      prefix: `${namespace}:`,
       ...options,
     });
     cleanups.push(() => lock.close());
@@ -58,8 +57,8 @@ describe('redis lock', () => {
     const [holder, ...others] = await locks(4, { pollInterval: 60_000 });
     const release = await holder!.acquire('k', 10_000);
     expect(release).toBeDefined();
+    await Promise.all(others.map((lock) => lock.ready())); // the waiters' release channel is subscribed
     const waits = others.flatMap((lock) => [lock.waitForRelease('k', 10_000), lock.waitForRelease('k', 10_000)]);
-    await new Promise((resolve) => setTimeout(resolve, 100)); // the waiters are subscribed and polled once
     await release!();
     const started = Date.now();
     expect(await Promise.all(waits)).toEqual(new Array(6).fill(true));
