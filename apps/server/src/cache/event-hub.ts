@@ -77,6 +77,9 @@ export function postgresEvents(client: SqlClient, listen: PgListenerFactory, cha
   };
 }
 
+/** How long a write waits for its event to reach the other instances' transport. */
+const PUBLISH_DEADLINE_MS = 100;
+
 /** See the file comment. */
 export class EventHub {
   readonly #listeners = new Set<(event: PushedEvent) => void>();
@@ -94,13 +97,25 @@ export class EventHub {
       .catch((error: Error) => this.logger.warn({ err: error.message }, 'event channel'));
   }
 
-  /** Delivers to local listeners and to other instances. */
+  /**
+   * Delivers to local listeners and to other instances. A sick transport (a frozen Redis) holds
+   * no request: past `PUBLISH_DEADLINE_MS` the write answers anyway; browsers on other instances
+   * then learn of the change on their next revalidation instead.
+   */
   async publish(event: PushedEvent): Promise<void> {
     this.#deliver(event);
     if (!this.transport) return;
-    await this.transport
+    let timer: ReturnType<typeof setTimeout> | undefined;
+    const deadline = new Promise<void>((resolve) => {
+      timer = setTimeout(() => {
+        this.logger.warn('event publish to other instances is late: not waiting for it');
+        resolve();
+      }, PUBLISH_DEADLINE_MS);
+    });
+    const sent = this.transport
       .publish(JSON.stringify({ origin: this.#origin, event }))
       .catch((error: Error) => this.logger.warn({ err: error.message }, 'could not publish event to other instances'));
+    await Promise.race([sent, deadline]).finally(() => clearTimeout(timer));
   }
 
   /** Registers a listener (an SSE connection); returns the function that removes it. */

@@ -77,7 +77,7 @@ export async function startTestServer(mode: TestMode, options: JoinOptions = {})
     ...options.env,
   };
   if (mode !== 'embedded') env.DATABASE_URL = TEST_DATABASE_URL;
-  if (mode === 'redis') env.REDIS_URL = TEST_REDIS_URL;
+  if (mode === 'redis') env.REDIS_URL ??= TEST_REDIS_URL;
   if (mode === 'embedded' && join) throw new Error('embedded servers cannot share a database');
   const server = await createServer({
     config: loadConfig(env),
