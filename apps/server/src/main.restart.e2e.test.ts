@@ -109,7 +109,7 @@ async function allSynced(session: Session, ids: number[], status = 'succeeded'):
       }
       return true;
     },
-    60_000,
+    180_000,
     `every integration to have synced (${status})`,
   );
 }
@@ -157,7 +157,7 @@ describe('the embedded server across restarts', () => {
     const { jobId } = (await started.json()) as { jobId: string };
     await untilAsync(
       async () => ['completed', 'failed'].includes((await again.get(`/api/jobs/${jobId}`)).job?.state),
-      60_000,
+      180_000,
       'the sync after the restart',
     );
     const job = (await again.get(`/api/jobs/${jobId}`)).job;
@@ -169,7 +169,7 @@ describe('the embedded server across restarts', () => {
     const missing = runCli(dataDir, 'token:create', '--email', 'late@example.com', '--name', 'ci');
     expect(missing.status).toBe(2);
     expect(missing.stderr).toMatch(/no user late@example.com/);
-  }, 240_000);
+  }, 600_000);
 
   it('ends the runs of a server killed mid-sync as interrupted and syncs them at the next start', async () => {
     const dataDir = mkdtempSync(join(tmpdir(), 'agiletrack-killed-'));
@@ -177,7 +177,7 @@ describe('the embedded server across restarts', () => {
     const sim = await createSimulator({ dataset: 'fixed', latency: { fixedMs: 300 } });
     try {
       const first = await start(dataDir, { DEMO: 'true', SIMULATOR_URL: sim.url });
-      await untilAsync(async () => sim.counts().total > 0, 60_000, 'the demo sync to reach the simulator');
+      await untilAsync(async () => sim.counts().total > 0, 180_000, 'the demo sync to reach the simulator');
       first.child.kill('SIGKILL');
       await first.exited;
 
@@ -205,5 +205,5 @@ describe('the embedded server across restarts', () => {
     } finally {
       await lite.close();
     }
-  }, 240_000);
+  }, 600_000);
 });

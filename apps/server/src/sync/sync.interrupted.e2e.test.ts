@@ -76,7 +76,7 @@ describe('a sync worker killed mid-sync', () => {
     sim.setLatency(400);
     const started = await t.request({ method: 'POST', url: `/api/integrations/${ids.github}/sync` });
     const jobId = started.json().jobId as string;
-    await untilAsync(async () => (await runsOf(ids.github))[0]?.status === 'running', 30_000, 'the run to start');
+    await untilAsync(async () => (await runsOf(ids.github))[0]?.status === 'running', 120_000, 'the run to start');
     first.kill('SIGKILL');
     await exited(first);
 
@@ -98,7 +98,7 @@ describe('a sync worker killed mid-sync', () => {
     startWorker();
     await untilAsync(
       async () => (await runsOf(ids.github))[0]?.status === 'succeeded',
-      30_000,
+      120_000,
       `the sync to run again (${output.join('')})`,
     );
     const runs = await runsOf(ids.github);
@@ -114,5 +114,5 @@ describe('a sync worker killed mid-sync', () => {
     const team = () => t.request({ method: 'GET', url: `/api/teams/${t.ids.teamA}/metrics`, as: 'alice' });
     await team();
     expect((await team()).headers['x-cache']).toBe('HIT');
-  }, 90_000);
+  }, 300_000);
 });
