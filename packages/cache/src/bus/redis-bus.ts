@@ -10,26 +10,28 @@
 import { randomUUID } from 'node:crypto';
 import type { Redis } from 'ioredis';
 import { CacheClosedError, CacheOptionsError } from '../errors.ts';
-import { closeRedisClient, type RedisClient, whenReady } from '../tiers/redis.ts';
+import { closeRedisClient, type RedisClient, whenReady } from '../redis/client.ts';
+import { redisNames } from '../redis/names.ts';
 import type { BusHandlers, BusMessage, InvalidationBus, Ms } from '../types.ts';
 import { checkDuration } from '../validate.ts';
+import { parseBusMessage } from './message.ts';
 import { openSubscriber } from './subscriber.ts';
 import { withTimeout } from './timeout.ts';
 
 /** Redis bus options. Every default is here. */
 export interface RedisBusOptions {
   /** The connection messages are published on (a command client; not closed by the bus). */
-  publisher: RedisClient;
+  client: RedisClient;
   /**
    * A connection used only to subscribe. Not closed by the bus. Default: one the bus opens
-   * (a duplicate of `publisher`, or a plain connection to one cluster master) and closes.
+   * (a duplicate of `client`, or a plain connection to one cluster master) and closes.
    */
   subscriber?: Redis;
   /**
-   * The pub/sub channel every instance shares.
-   * @default 'agiletrack:v1:bus'
+   * The namespace every instance shares; the channel is `<prefix>:bus` (see `redis/names.ts`).
+   * @default 'cache:'
    */
-  channel?: string;
+  prefix?: string;
   /**
    * How long `subscribe()` waits for the connection. Past it, `subscribe()` resolves anyway;
    * the subscription is made when the connection comes up, followed by `onGap()`.
@@ -82,28 +84,6 @@ export interface RedisBusStats {
 type State = 'idle' | 'subscribing' | 'subscribed' | 'lost' | 'closed';
 type Handlers = BusHandlers;
 
-const isStringArray = (value: unknown): value is string[] =>
-  Array.isArray(value) && value.every((item) => typeof item === 'string');
-
-/** Returns a clean copy of `message` (known fields only), or `undefined` when it is not a bus message. */
-export function parseBusMessage(message: unknown): BusMessage | undefined {
-  if (typeof message !== 'object' || message === null) return undefined;
-  const m = message as Record<string, unknown>;
-  switch (m.type) {
-    case 'delete':
-    case 'set':
-      return isStringArray(m.keys) ? { type: m.type, keys: [...m.keys] } : undefined;
-    case 'clear':
-      return typeof m.prefix === 'string' ? { type: 'clear', prefix: m.prefix } : undefined;
-    case 'tags':
-      return isStringArray(m.tags) && typeof m.at === 'number' && Number.isFinite(m.at)
-        ? { type: 'tags', tags: [...m.tags], at: m.at }
-        : undefined;
-    default:
-      return undefined;
-  }
-}
-
 /** The Redis bus class; create it with {@link redisBus}. */
 export class RedisBus implements InvalidationBus {
   /** This instance's id, sent with every message so it can ignore its own. */
@@ -135,10 +115,10 @@ export class RedisBus implements InvalidationBus {
   };
 
   constructor(options: RedisBusOptions) {
-    if (!options?.publisher) throw new CacheOptionsError('redis bus: publisher is required');
-    this.#publisher = options.publisher;
+    if (!options?.client) throw new CacheOptionsError('redis bus: client is required');
+    this.#publisher = options.client;
     this.#givenSubscriber = options.subscriber;
-    this.channel = options.channel ?? 'agiletrack:v1:bus';
+    this.channel = redisNames(options.prefix, 'redis bus').bus;
     checkDuration('subscribeTimeout', options.subscribeTimeout);
     checkDuration('publishTimeout', options.publishTimeout);
     this.#subscribeTimeout = options.subscribeTimeout ?? 5_000;

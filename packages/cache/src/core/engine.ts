@@ -27,7 +27,7 @@ const noop = (): void => {};
 
 /** See the file comment. */
 export class CacheEngine {
-  readonly events = new CacheEvents();
+  readonly events: CacheEvents;
   readonly runtimes: readonly TierRuntime[];
   readonly counters = {
     getOrSetCalls: 0,
@@ -74,6 +74,7 @@ export class CacheEngine {
 
   constructor(options: ResolvedOptions) {
     this.#o = options;
+    this.events = new CacheEvents(options.diagnosticsChannel);
     const families = options.family ? new Families(options.family, options.tiers.length) : undefined;
     this.families = families;
     const settings = {
