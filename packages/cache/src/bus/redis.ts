@@ -2,3 +2,4 @@
 export { parseBusMessage, RedisBus, type RedisBusOptions, type RedisBusStats, redisBus } from './redis-bus.ts';
 export { RedisLock, type RedisLockOptions, redisLock } from './redis-lock.ts';
 export { RedisTagStore, type RedisTagStoreOptions, redisTagStore } from './redis-tag-store.ts';
+export type { BusTopics, TopicHandler } from './topics.ts';
