@@ -4,9 +4,10 @@
  * `REDIS_CLUSTER_NODES` is set, otherwise the Postgres-table tier in the application database
  * (PGlite in embedded mode).
  */
+import { randomUUID } from 'node:crypto';
 import { type Cache, createCache, type Encryptor, type Tier } from '@agiletrack/cache';
 import { pgListener, postgresBus, postgresTagStore } from '@agiletrack/cache/bus/postgres';
-import { redisBus, redisLock, redisTagStore } from '@agiletrack/cache/bus/redis';
+import { type BusTopics, redisBus, redisLock, redisTagStore } from '@agiletrack/cache/bus/redis';
 import { memoryTier } from '@agiletrack/cache/tiers/memory';
 import { postgresTier } from '@agiletrack/cache/tiers/postgres';
 import {
@@ -31,6 +32,10 @@ export interface ServerCache {
   readonly redis: RedisClient | undefined;
   /** `redis`, `redis-cluster` or `database`. */
   readonly l2: 'redis' | 'redis-cluster' | 'database';
+  /** Application topics on the invalidation bus (domain events, monitoring); none in one process. */
+  readonly topics: BusTopics | undefined;
+  /** This instance's id (the bus's, when there is one). */
+  readonly instance: string;
   close(): Promise<void>;
 }
 
@@ -79,7 +84,15 @@ export async function createServerCache(options: {
         : undefined;
     await shared?.tagStore.init();
     const cache = createCache({ tiers: [l1, l2], ...common, ...shared });
-    return { cache, auth: cache.namespace('auth'), redis: undefined, l2: mode, close: () => cache.close() };
+    return {
+      cache,
+      auth: cache.namespace('auth'),
+      redis: undefined,
+      l2: mode,
+      topics: shared?.bus,
+      instance: shared?.bus.instanceId ?? randomUUID(),
+      close: () => cache.close(),
+    };
   }
 
   const redis =
@@ -103,10 +116,11 @@ export async function createServerCache(options: {
   const tagStore = redisTagStore({ client: redis, key: `${prefix}tags` });
   await tagStore.refresh().catch(() => logger.warn('could not load tag invalidations from redis yet'));
   const tiers: Tier[] = [l1, redisTier({ client: redis, hashTag: teamHashTag, name: 'redis', prefix })];
+  const bus = redisBus({ publisher: redis, channel: `${prefix}bus` });
   const cache = createCache({
     tiers,
     ...common,
-    bus: redisBus({ publisher: redis, channel: `${prefix}bus` }),
+    bus,
     tagStore,
     lock: redisLock({ client: redis, prefix: `${prefix}lock:`, channel: `${prefix}lock-released` }),
     lockByDefault: true,
@@ -116,6 +130,8 @@ export async function createServerCache(options: {
     auth: cache.namespace('auth'),
     redis,
     l2: mode,
+    topics: bus,
+    instance: bus.instanceId,
     close: async () => {
       await cache.close();
       await closeRedisClient(redis);

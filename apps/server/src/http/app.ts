@@ -6,6 +6,7 @@ import cookie from '@fastify/cookie';
 import Fastify, { type FastifyBaseLogger, type FastifyInstance, type FastifyRequest, LogController } from 'fastify';
 import type { Logger } from 'pino';
 import type { EventHub } from '../cache/event-hub.ts';
+import type { CacheOps } from '../cache/ops.ts';
 import type { ServerCache } from '../cache/server-cache.ts';
 import type { Config } from '../config.ts';
 import type { Database } from '../db/database.ts';
@@ -15,6 +16,7 @@ import type { Accounts, Principal } from '../services/accounts.ts';
 import type { Catalog } from '../services/catalog.ts';
 import { adminRoutes } from './routes/admin.ts';
 import { authRoutes } from './routes/auth.ts';
+import { cacheOpsRoutes } from './routes/cache-ops.ts';
 import { eventRoutes } from './routes/events.ts';
 import { integrationRoutes } from './routes/integrations.ts';
 import { systemRoutes } from './routes/system.ts';
@@ -30,6 +32,8 @@ export interface AppDeps {
   accounts: Accounts;
   catalog: Catalog;
   hub: EventHub;
+  /** Monitor, analytics and alerts of the cache. */
+  ops: CacheOps;
   jobs: JobQueue;
 }
 
@@ -91,6 +95,7 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   await app.register(integrationRoutes(deps));
   await app.register(eventRoutes(deps));
   await app.register(adminRoutes(deps));
+  await app.register(cacheOpsRoutes(deps));
   await app.register(webRoutes()); // the dashboard, when apps/web/dist exists
   return app;
 }
