@@ -1,38 +1,88 @@
 /**
- * Operating the cache on one instance: the operation tap, the live monitor, the per-family
- * analytics and the alert rules, built together and closed together.
+ * Operating the cache on one instance: the operation tap, per-family counters, the live
+ * monitor, the alert rules and Redis INFO, built together and closed together.
  */
 import type { Logger } from 'pino';
 import type { Config } from '../config.ts';
+import { AlertEngine } from './alerts.ts';
 import type { EventHub } from './event-hub.ts';
+import { FamilyStats } from './family-stats.ts';
 import { CacheMonitor } from './monitor.ts';
 import { OperationTap } from './operations.ts';
+import { RedisInfoReader } from './redis-info.ts';
 import type { ServerCache } from './server-cache.ts';
 
 /** What the routes and the CLI reach. */
 export interface CacheOps {
   readonly instance: string;
   readonly tap: OperationTap;
+  readonly families: FamilyStats;
   readonly monitor: CacheMonitor;
+  readonly alerts: AlertEngine;
+  readonly redisInfo: RedisInfoReader | undefined;
+  /** What dashboards reported about their browser storage, cumulative. */
+  readonly clientReports: { quotaFailures: number };
   close(): Promise<void>;
 }
 
-/** Builds the operations side of one instance's cache. */
+/** Builds the operations side of one instance's cache and starts its alert rules. */
 export function createCacheOps(options: {
   config: Config;
   serverCache: ServerCache;
   hub: EventHub;
   logger: Logger;
 }): CacheOps {
-  const { serverCache, logger } = options;
+  const { config, serverCache, hub, logger } = options;
   const instance = serverCache.instance;
   const tap = new OperationTap(serverCache.cache);
-  const monitor = new CacheMonitor({ tap, topics: serverCache.topics, instance, logger });
+  const families = new FamilyStats(tap);
+  const cacheLog = logger.child({ component: 'cache' });
+  // Every operation at debug; loads over the threshold at info.
+  const offLog = families.onOp((op) => {
+    if (op.outcome === 'load' && op.ms >= config.CACHE_SLOW_LOAD_MS) {
+      cacheLog.info({ key: op.key, family: op.family, ms: op.ms }, 'slow cache load');
+    } else if (cacheLog.isLevelEnabled('debug')) {
+      cacheLog.debug({ key: op.key, family: op.family, tier: op.tier, outcome: op.outcome, ms: op.ms }, 'cache op');
+    }
+  });
+  const monitor = new CacheMonitor({
+    tap,
+    topics: serverCache.topics,
+    instance,
+    logger,
+    maxOpsPerSecond: config.MONITOR_MAX_OPS_PER_SECOND,
+  });
+  const redisInfo = serverCache.redis ? new RedisInfoReader(serverCache.redis) : undefined;
+  const clientReports = { quotaFailures: 0 };
+  const alerts = new AlertEngine(
+    { cache: serverCache.cache, families, redisInfo, quotaFailures: () => clientReports.quotaFailures },
+    {
+      errorRate: config.ALERT_ERROR_RATE,
+      hitRateDrop: config.ALERT_HIT_RATE_DROP,
+      redisMemoryRatio: config.ALERT_REDIS_MEMORY_RATIO,
+      evictions: config.ALERT_EVICTIONS,
+      quotaFailures: config.ALERT_QUOTA_FAILURES,
+      minSamples: config.ALERT_MIN_SAMPLES,
+      windowMs: config.ALERT_WINDOW_MS,
+    },
+    instance,
+    logger,
+  );
+  const offAlerts = alerts.onChange((alert) => hub.alert(alert));
+  alerts.start(config.ALERT_INTERVAL_MS);
   return {
     instance,
     tap,
+    families,
     monitor,
+    alerts,
+    redisInfo,
+    clientReports,
     async close() {
+      alerts.stop();
+      offAlerts();
+      offLog();
+      families.close();
       await monitor.close();
     },
   };

@@ -2,12 +2,15 @@
  * Operating the cache over HTTP (admins): the live monitor stream, per-family analytics and
  * the server's alerts.
  */
-import { MonitorQuerySchema } from '@agiletrack/domain';
+import { ClientReportSchema, MonitorQuerySchema } from '@agiletrack/domain';
 import type { FastifyPluginAsync } from 'fastify';
+import { z } from 'zod';
 import type { AppDeps } from '../app.ts';
 import { principalOf, requireAdmin } from '../guards.ts';
 import { openSse } from '../sse.ts';
 import { parse } from '../validation.ts';
+
+const AlertsQuery = z.object({ since: z.coerce.number().int().min(0).optional() });
 
 /** See the file comment. */
 export const cacheOpsRoutes =
@@ -21,5 +24,19 @@ export const cacheOpsRoutes =
       const stream = openSse(request, reply);
       stream.send('ready', { instance: ops.instance, filter });
       stream.onClose(ops.monitor.watch(filter, (op) => stream.send('op', op)));
+    });
+
+    app.get('/api/admin/alerts', async (request) => {
+      requireAdmin(principalOf(request));
+      const { since } = parse(AlertsQuery, request.query, 'query');
+      return ops.alerts.list(since);
+    });
+
+    // Any signed-in dashboard may report; the figure only feeds an alert rule.
+    app.post('/api/cache/client-report', async (request, reply) => {
+      principalOf(request);
+      const report = parse(ClientReportSchema, request.body);
+      ops.clientReports.quotaFailures += report.quotaFailures;
+      return reply.code(204).send();
     });
   };
