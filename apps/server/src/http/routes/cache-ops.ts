@@ -5,7 +5,7 @@
 import { ClientReportSchema, MonitorQuerySchema } from '@agiletrack/domain';
 import type { FastifyPluginAsync } from 'fastify';
 import { z } from 'zod';
-import type { AppDeps } from '../app.ts';
+import type { AppDeps } from '../deps.ts';
 import { principalOf, requireAdmin } from '../guards.ts';
 import { openSse } from '../sse.ts';
 import { parse } from '../validation.ts';

@@ -3,7 +3,7 @@ import type { FastifyPluginAsync } from 'fastify';
 import { Registry } from 'prom-client';
 import { registerMetrics } from '../../cache/prometheus.ts';
 import { describeMode } from '../../config.ts';
-import type { AppDeps } from '../app.ts';
+import type { AppDeps } from '../deps.ts';
 
 /** See the file comment. */
 export const systemRoutes =
