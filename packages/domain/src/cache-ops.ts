@@ -5,8 +5,12 @@
 import { z } from 'zod';
 import { CACHE_FAMILIES } from './families.ts';
 
-/** What happened to one cache operation. */
-export const CACHE_OUTCOMES = ['hit', 'stale', 'miss', 'load', 'error', 'grace', 'set', 'delete'] as const;
+/**
+ * How one cache operation ended (the cache library's outcomes): `hit` fresh from a tier, `stale`
+ * served past freshness, `miss` nothing fresh (a `getOrSet` miss is loaded: tier `origin`),
+ * `bypass` forced refresh, `write`, `delete`, `error`.
+ */
+export const CACHE_OUTCOMES = ['hit', 'stale', 'miss', 'bypass', 'write', 'delete', 'error'] as const;
 
 /** One of {@link CACHE_OUTCOMES}. */
 export type CacheOutcome = (typeof CACHE_OUTCOMES)[number];
@@ -19,10 +23,12 @@ export const CacheOpSchema = z.object({
   instance: z.string(),
   key: z.string(),
   family: z.enum(CACHE_FAMILIES),
-  /** The tier that answered or was written (`memory`, `redis`, `postgres`), `origin` for loads. */
+  /** The tier that answered (`memory`, `redis`, `postgres`), `origin` for loads, `-` for none. */
   tier: z.string(),
+  /** The public call (`get`, `getOrSet`, `set`, `delete`, …). */
+  op: z.string(),
   outcome: z.enum(CACHE_OUTCOMES),
-  /** Duration in ms (0 when the operation was not timed). */
+  /** Duration of the call, ms. */
   ms: z.number(),
 });
 
@@ -45,8 +51,13 @@ export const FamilyFiguresSchema = z.object({
   misses: z.number(),
   staleServes: z.number(),
   loads: z.number(),
+  /** Total load time, ms. */
   loadMs: z.number(),
+  loadErrors: z.number(),
+  /** Tier errors on the family's keys. */
   errors: z.number(),
+  /** Estimated bytes of values written. */
+  bytesWritten: z.number(),
   /** hits / (hits + misses); 0 without reads. */
   hitRate: z.number(),
   /** Mean load time, ms (0 without loads). */

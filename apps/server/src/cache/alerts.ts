@@ -8,7 +8,7 @@
 import type { Cache } from '@agiletrack/cache';
 import type { Alert, CacheFamily } from '@agiletrack/domain';
 import type { Logger } from 'pino';
-import type { FamilyCounts, FamilyStats } from './family-stats.ts';
+import { type FamilyCounts, familySnapshot } from './family-stats.ts';
 import type { RedisInfo, RedisInfoReader } from './redis-info.ts';
 
 /** Every rule's name (the `rule` of its alerts). */
@@ -43,7 +43,6 @@ export interface AlertThresholds {
 /** What the rules read. */
 export interface AlertSources {
   cache: Cache;
-  families: FamilyStats;
   redisInfo: RedisInfoReader | undefined;
   /** Cumulative quota failures reported by browsers. */
   quotaFailures(): number;
@@ -173,7 +172,7 @@ export class AlertEngine {
     return {
       at: this.now(),
       tiers,
-      families: this.sources.families.snapshot(),
+      families: familySnapshot(this.sources.cache),
       busGaps: stats.bus.gaps,
       evictedKeys: redis?.evictedKeys ?? 0,
       quotaFailures: this.sources.quotaFailures(),

@@ -6,7 +6,7 @@ import type { Logger } from 'pino';
 import type { Config } from '../config.ts';
 import { AlertEngine } from './alerts.ts';
 import type { EventHub } from './event-hub.ts';
-import { FamilyStats } from './family-stats.ts';
+import { logCacheOperations } from './logging.ts';
 import { CacheMonitor } from './monitor.ts';
 import { OperationTap } from './operations.ts';
 import { RedisInfoReader } from './redis-info.ts';
@@ -16,7 +16,6 @@ import type { ServerCache } from './server-cache.ts';
 export interface CacheOps {
   readonly instance: string;
   readonly tap: OperationTap;
-  readonly families: FamilyStats;
   readonly monitor: CacheMonitor;
   readonly alerts: AlertEngine;
   readonly redisInfo: RedisInfoReader | undefined;
@@ -35,16 +34,7 @@ export function createCacheOps(options: {
   const { config, serverCache, hub, logger } = options;
   const instance = serverCache.instance;
   const tap = new OperationTap(serverCache.cache);
-  const families = new FamilyStats(tap);
-  const cacheLog = logger.child({ component: 'cache' });
-  // Every operation at debug; loads over the threshold at info.
-  const offLog = families.onOp((op) => {
-    if (op.outcome === 'load' && op.ms >= config.CACHE_SLOW_LOAD_MS) {
-      cacheLog.info({ key: op.key, family: op.family, ms: op.ms }, 'slow cache load');
-    } else if (cacheLog.isLevelEnabled('debug')) {
-      cacheLog.debug({ key: op.key, family: op.family, tier: op.tier, outcome: op.outcome, ms: op.ms }, 'cache op');
-    }
-  });
+  const offLog = logCacheOperations({ cache: serverCache.cache, tap, logger, slowLoadMs: config.CACHE_SLOW_LOAD_MS });
   const monitor = new CacheMonitor({
     tap,
     topics: serverCache.topics,
@@ -55,7 +45,7 @@ export function createCacheOps(options: {
   const redisInfo = serverCache.redis ? new RedisInfoReader(serverCache.redis) : undefined;
   const clientReports = { quotaFailures: 0 };
   const alerts = new AlertEngine(
-    { cache: serverCache.cache, families, redisInfo, quotaFailures: () => clientReports.quotaFailures },
+    { cache: serverCache.cache, redisInfo, quotaFailures: () => clientReports.quotaFailures },
     {
       errorRate: config.ALERT_ERROR_RATE,
       hitRateDrop: config.ALERT_HIT_RATE_DROP,
@@ -73,7 +63,6 @@ export function createCacheOps(options: {
   return {
     instance,
     tap,
-    families,
     monitor,
     alerts,
     redisInfo,
@@ -82,7 +71,6 @@ export function createCacheOps(options: {
       alerts.stop();
       offAlerts();
       offLog();
-      families.close();
       await monitor.close();
     },
   };

@@ -4,10 +4,9 @@
  * Counters end in `_total`; labels are `tier`, `op`, `family`, `outcome` and `rule`, each from a
  * closed set, so the series count stays bounded whatever keys the cache sees.
  */
-import { CACHE_FAMILIES } from '@agiletrack/domain';
 import { Counter, collectDefaultMetrics, Gauge, type Registry } from 'prom-client';
 import { ALERT_RULES } from './alerts.ts';
-import { LOAD_BUCKETS_S } from './family-stats.ts';
+import { familySnapshot } from './family-stats.ts';
 import type { CacheOps } from './ops.ts';
 import type { RedisInfo } from './redis-info.ts';
 import type { ServerCache } from './server-cache.ts';
@@ -15,6 +14,7 @@ import type { ServerCache } from './server-cache.ts';
 type TierStats = ReturnType<ServerCache['cache']['stats']>['tiers'][number];
 
 // Subset of the library's fixed latency buckets, in ms: cumulative counts are exact at each.
+const LOAD_BUCKETS_MS = [1, 2.5, 5, 10, 25, 50, 100, 250, 500, 1_000, 2_500, 5_000, 10_000];
 const TIER_BUCKETS_MS = [0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 25, 50, 100, 250, 500, 1_000, 5_000];
 
 interface Sample {
@@ -122,21 +122,19 @@ export function registerMetrics(registry: Registry, serverCache: ServerCache, op
         ),
   );
 
-  const families = ops.families;
   new Counter({
     name: 'agiletrack_cache_family_operations_total',
-    help: 'Cache reads and loads by key family and outcome',
+    help: 'Cache reads and loads by key family and outcome (hit: fresh; miss: no fresh value)',
     labelNames: ['family', 'outcome'],
     registers,
     collect() {
       this.reset();
-      for (const [family, c] of Object.entries(families.snapshot())) {
-        this.inc({ family, outcome: 'hit' }, c.hits - c.staleHits);
-        this.inc({ family, outcome: 'stale' }, c.staleHits);
-        this.inc({ family, outcome: 'grace' }, c.staleServes - c.staleHits);
+      for (const [family, c] of Object.entries(familySnapshot(cache))) {
+        this.inc({ family, outcome: 'hit' }, c.hits);
         this.inc({ family, outcome: 'miss' }, c.misses);
+        this.inc({ family, outcome: 'stale' }, c.staleServes);
         this.inc({ family, outcome: 'load' }, c.loads);
-        this.inc({ family, outcome: 'error' }, c.errors);
+        this.inc({ family, outcome: 'error' }, c.loadErrors + c.errors);
       }
     },
   });
@@ -144,24 +142,17 @@ export function registerMetrics(registry: Registry, serverCache: ServerCache, op
     registry,
     'agiletrack_cache_load_duration_seconds',
     'Time to load a value from its source on a miss, by key family',
-    () => {
-      const snapshot = families.snapshot();
-      return CACHE_FAMILIES.flatMap((family) => {
-        const counts = families.loadBuckets(family);
-        const pairs = counts.map((count, i): [number, number] => [
-          LOAD_BUCKETS_S[i] ?? Number.POSITIVE_INFINITY,
-          count,
-        ]);
-        return histogramSamples(
+    () =>
+      Object.entries(familySnapshot(cache)).flatMap(([family, c]) =>
+        histogramSamples(
           'agiletrack_cache_load_duration_seconds',
           { family },
-          pairs,
-          LOAD_BUCKETS_S,
-          1,
-          snapshot[family].loadMs / 1_000,
-        );
-      });
-    },
+          c.loadBuckets,
+          LOAD_BUCKETS_MS,
+          1 / 1_000,
+          c.loadMs / 1_000,
+        ),
+      ),
   );
 
   const getOrSet = (name: string, help: string, pick: (s: ReturnType<typeof cache.stats>) => number) =>

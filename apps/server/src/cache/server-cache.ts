@@ -18,6 +18,7 @@ import {
   redisTier,
   whenReady,
 } from '@agiletrack/cache/tiers/redis';
+import { cacheKeyFamily } from '@agiletrack/domain';
 import type { Logger } from 'pino';
 import { type Config, describeMode } from '../config.ts';
 import type { Database } from '../db/database.ts';
@@ -60,6 +61,7 @@ export async function createServerCache(options: {
   const mode = describeMode(config).cache;
   const l1 = memoryTier({ ttl: config.CACHE_L1_TTL_MS, maxBytes: config.CACHE_L1_MAX_BYTES });
   const common = {
+    family: cacheKeyFamily,
     ttl: config.CACHE_L2_TTL_MS,
     grace: 6 * 3_600_000,
     tierDeadline: config.CACHE_TIER_DEADLINE_MS,
