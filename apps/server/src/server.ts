@@ -3,7 +3,7 @@
  * services, the job queue and the HTTP app. `main.ts` runs it; tests build it with overrides.
  */
 import { drizzleCache } from '@agiletrack/cache/adapters/drizzle';
-import { parseClusterNodes } from '@agiletrack/cache/tiers/redis';
+import { parseClusterNodes } from '@agiletrack/cache/redis';
 import { resolvePolicy } from '@agiletrack/domain';
 import type { FastifyInstance } from 'fastify';
 import { type Logger, pino } from 'pino';

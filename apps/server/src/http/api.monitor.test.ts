@@ -27,7 +27,7 @@ describe('cache monitor (two instances, redis)', () => {
       const topic = (JSON.parse(text) as { topic?: string }).topic;
       if (topic?.startsWith('monitor.')) monitorMessages.push(topic);
     });
-    await counter.subscribe(`${one.prefix}bus`);
+    await counter.subscribe(`${one.prefix}:bus`);
   });
   afterAll(async () => {
     await counter?.quit();

@@ -5,7 +5,7 @@
 import { randomBytes, randomUUID } from 'node:crypto';
 import pg from 'pg';
 import { afterEach, describe, expect, it, vi } from 'vitest';
-import { closeRedisClient, createRedisClient, whenReady } from '../tiers/redis.ts';
+import { closeRedisClient, createRedisClient, whenReady } from '../redis/client.ts';
 import type { BusMessage, InvalidationBus } from '../types.ts';
 import { pgListener, postgresBus } from './postgres.ts';
 import { redisBus } from './redis-bus.ts';
@@ -50,9 +50,9 @@ describe('bus topics', () => {
     client.on('error', () => {});
     await whenReady(client);
     closers.push(() => closeRedisClient(client));
-    const channel = `agiletrack:test:${randomUUID()}:bus`;
-    const a = redisBus({ publisher: client, channel });
-    const b = redisBus({ publisher: client, channel });
+    const prefix = `cache:test:${randomUUID()}:`;
+    const a = redisBus({ client, prefix });
+    const b = redisBus({ client, prefix });
     closers.push(
       () => a.close(),
       () => b.close(),
@@ -66,8 +66,16 @@ describe('bus topics', () => {
     const pool = new pg.Pool({ connectionString: PG_URL });
     closers.push(() => pool.end());
     const channel = `agiletrack_test_${randomBytes(4).toString('hex')}`;
-    const a = postgresBus({ client: pool, listen: pgListener(PG_URL), channel });
-    const b = postgresBus({ client: pool, listen: pgListener(PG_URL), channel });
+    const a = postgresBus({
+      client: pool,
+      listen: pgListener(() => new pg.Client({ connectionString: PG_URL })),
+      channel,
+    });
+    const b = postgresBus({
+      client: pool,
+      listen: pgListener(() => new pg.Client({ connectionString: PG_URL })),
+      channel,
+    });
     closers.push(
       () => a.close(),
       () => b.close(),
