@@ -75,6 +75,10 @@ export async function createServer(options: ServerOptions): Promise<Server> {
   });
   const hub = new EventHub(serverCache.topics, logger);
   await hub.start();
+  // Serve only once the bus listens, so no invalidation or event from another instance is missed.
+  await serverCache.cache
+    .ready()
+    .catch((error: Error) => logger.warn({ err: error.message }, 'invalidation bus not subscribed yet'));
   const ops = createCacheOps({ config, serverCache, hub, logger });
   const accounts = new Accounts(db, serverCache.auth, config.SESSION_TTL_MS);
   const invalidator = new Invalidator(serverCache.cache, hub);
