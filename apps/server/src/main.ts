@@ -24,7 +24,7 @@ async function main(): Promise<void> {
   const demo = config.DEMO || mode.database === 'pglite';
   // The demo's GitHub and Jira: the simulator, in this process unless SIMULATOR_URL points elsewhere.
   const simulator = demo && !config.SIMULATOR_URL ? await startDemoSimulator() : undefined;
-  const server = await createServer({ config });
+  const server = await createServer({ config, warm: config.CACHE_WARM_ON_START });
   const { app, deps } = server;
   const simulatorUrl = config.SIMULATOR_URL ?? simulator?.url ?? 'http://127.0.0.1:4010';
   const seeded = demo

@@ -11,6 +11,7 @@ import { CacheMonitor } from './monitor.ts';
 import { OperationTap } from './operations.ts';
 import { RedisInfoReader } from './redis-info.ts';
 import type { ServerCache } from './server-cache.ts';
+import { StartupWarmer } from './warmer.ts';
 
 /** What the routes and the CLI reach. */
 export interface CacheOps {
@@ -19,6 +20,8 @@ export interface CacheOps {
   readonly monitor: CacheMonitor;
   readonly alerts: AlertEngine;
   readonly redisInfo: RedisInfoReader | undefined;
+  /** The background warm at start (its `done` settles when it is over). */
+  readonly warmer: StartupWarmer;
   /** What dashboards reported about their browser storage, cumulative. */
   readonly clientReports: { quotaFailures: number };
   close(): Promise<void>;
@@ -44,6 +47,7 @@ export function createCacheOps(options: {
   });
   const redisInfo = serverCache.redis ? new RedisInfoReader(serverCache.redis) : undefined;
   const clientReports = { quotaFailures: 0 };
+  const warmer = new StartupWarmer();
   const alerts = new AlertEngine(
     { cache: serverCache.cache, redisInfo, quotaFailures: () => clientReports.quotaFailures },
     {
@@ -67,7 +71,9 @@ export function createCacheOps(options: {
     alerts,
     redisInfo,
     clientReports,
+    warmer,
     async close() {
+      await warmer.stop();
       alerts.stop();
       offAlerts();
       offLog();

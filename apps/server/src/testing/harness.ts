@@ -57,6 +57,8 @@ export interface JoinOptions {
   env?: Record<string, string>;
   /** Skip the seed (a fresh, empty database). */
   empty?: boolean;
+  /** Warm the cache in the background at start (see `server.deps.ops.warmer.done`). */
+  warm?: boolean;
 }
 
 const silent = pino({ level: 'silent' });
@@ -84,6 +86,7 @@ export async function startTestServer(mode: TestMode, options: JoinOptions = {})
     inMemory: mode === 'embedded',
     ...(options.jobs && { jobs: options.jobs }),
     ...(options.sync && { sync: options.sync }),
+    ...(options.warm && { warm: true }),
     scheduler: false,
   });
   const { accounts, teams, integrations } = server.deps;
