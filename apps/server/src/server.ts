@@ -82,6 +82,7 @@ export async function createServer(options: ServerOptions): Promise<Server> {
     .ready()
     .catch((error: Error) => logger.warn({ err: error.message }, 'invalidation bus not subscribed yet'));
   const ops = createCacheOps({ config, serverCache, hub, logger });
+  await ops.analytics.start();
   const accounts = new Accounts(db, serverCache.auth, config.SESSION_TTL_MS);
   const invalidator = new Invalidator(serverCache.cache, hub);
   // Task results (metrics) live exactly JOB_RESULT_TTL_MS in L2 (DESIGN section 4).

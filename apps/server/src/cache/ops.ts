@@ -5,7 +5,9 @@
 import type { Logger } from 'pino';
 import type { Config } from '../config.ts';
 import { AlertEngine } from './alerts.ts';
+import { FamilyAnalytics } from './analytics.ts';
 import type { EventHub } from './event-hub.ts';
+import { holdingsReader } from './holdings.ts';
 import { logCacheOperations } from './logging.ts';
 import { CacheMonitor } from './monitor.ts';
 import { OperationTap } from './operations.ts';
@@ -18,6 +20,7 @@ export interface CacheOps {
   readonly instance: string;
   readonly tap: OperationTap;
   readonly monitor: CacheMonitor;
+  readonly analytics: FamilyAnalytics;
   readonly alerts: AlertEngine;
   readonly redisInfo: RedisInfoReader | undefined;
   /** The background warm at start (its `done` settles when it is over). */
@@ -47,6 +50,15 @@ export function createCacheOps(options: {
   });
   const redisInfo = serverCache.redis ? new RedisInfoReader(serverCache.redis) : undefined;
   const clientReports = { quotaFailures: 0 };
+  const analytics = new FamilyAnalytics(
+    serverCache,
+    holdingsReader({
+      l1: serverCache.l1,
+      redis: serverCache.redis,
+      prefix: config.REDIS_PREFIX,
+      redisTierName: 'redis',
+    }),
+  );
   const warmer = new StartupWarmer();
   const alerts = new AlertEngine(
     { cache: serverCache.cache, redisInfo, quotaFailures: () => clientReports.quotaFailures },
@@ -68,6 +80,7 @@ export function createCacheOps(options: {
     instance,
     tap,
     monitor,
+    analytics,
     alerts,
     redisInfo,
     clientReports,
@@ -78,6 +91,7 @@ export function createCacheOps(options: {
       offAlerts();
       offLog();
       await monitor.close();
+      await analytics.close();
     },
   };
 }
