@@ -34,8 +34,8 @@ export function memoryHoldings(
   const out: Partial<Record<CacheFamily, { entries: number; bytes: number | null }>> = {};
   for (const key of keys) {
     const family = cacheKeyFamily(key);
-    const row = (out[family] ??= { entries: 0, bytes: 0 });
-    row.entries++;
+    out[family] ??= { entries: 0, bytes: 0 };
+    out[family].entries++;
   }
   for (const row of Object.values(out)) {
     row.bytes = total === undefined || keys.length === 0 ? null : Math.round((total * row.entries) / keys.length);
