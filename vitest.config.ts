@@ -10,6 +10,8 @@ export default defineConfig({
   ssr: { resolve: { conditions: [SOURCE_CONDITION, ...defaultServerConditions] } },
   test: {
     include: ['packages/*/src/**/*.test.ts', 'apps/*/src/**/*.test.ts', 'tools/*/src/**/*.test.ts'],
+    // Starts private Redis/PostgreSQL when REDIS_URL / DATABASE_URL are not reachable.
+    globalSetup: ['./vitest.global-setup.ts'],
     testTimeout: 20_000,
     hookTimeout: 30_000,
     env: { NODE_OPTIONS: `--conditions=${SOURCE_CONDITION}` },
