@@ -3,6 +3,7 @@
  * message that names the variable. Nothing else reads `process.env`.
  */
 import { z } from 'zod';
+import { type AllowRule, parseAllowList } from './security/outbound.ts';
 
 const duration = (fallback: number) =>
   z.coerce
@@ -83,6 +84,43 @@ const ConfigSchema = z.object({
     .transform((value) => value === 'true' || value === '1'),
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
   SIMULATOR_URL: optionalUrl(['http://', 'https://']),
+  /** Fixed demo passwords (`fixed`, for tests and screenshots) or generated per data directory. */
+  DEMO_PASSWORDS: z.enum(['generated', 'fixed']).default('generated'),
+  /** Private addresses the connectors may reach: `host:port` or CIDR entries, comma separated. */
+  OUTBOUND_ALLOW: z
+    .string()
+    .optional()
+    .transform((value, ctx): AllowRule[] => {
+      try {
+        return parseAllowList(value);
+      } catch (error) {
+        ctx.addIssue({ code: 'custom', message: (error as Error).message });
+        return z.NEVER;
+      }
+    }),
+  /** Bearer token that `GET /metrics` requires; without it (and without METRICS_PORT) /metrics is 404. */
+  METRICS_TOKEN: z
+    .string()
+    .optional()
+    .transform((value) => value?.trim() || undefined)
+    .refine((value) => value === undefined || value.length >= 16, { message: 'must be at least 16 characters' }),
+  /** Serve /metrics without a token on this port, bound to 127.0.0.1 only. */
+  METRICS_PORT: z.coerce
+    .number({ error: 'must be a port number from 1 to 65535' })
+    .int('must be a port number from 1 to 65535')
+    .min(1, 'must be a port number from 1 to 65535')
+    .max(65_535, 'must be a port number from 1 to 65535')
+    .optional(),
+  /** A request (headers and body) must arrive within this time, or the connection is closed. */
+  REQUEST_TIMEOUT_MS: duration(30_000),
+  /** How long an idle keep-alive connection stays open. */
+  KEEP_ALIVE_TIMEOUT_MS: duration(5_000),
+  /** Failed logins allowed per account within LOGIN_WINDOW_MS before 429. */
+  LOGIN_MAX_FAILURES: z.coerce.number().int().min(1).max(1_000).default(5),
+  /** Failed logins allowed per client address within LOGIN_WINDOW_MS before 429. */
+  LOGIN_MAX_FAILURES_PER_ADDRESS: z.coerce.number().int().min(1).max(100_000).default(50),
+  /** The login throttling window. */
+  LOGIN_WINDOW_MS: duration(15 * 60_000),
   /** Compute metrics as of this instant instead of now (reproducible reports, tests on fixed data). */
   METRICS_NOW: z.iso
     .datetime({ offset: true, error: 'must be an ISO-8601 date-time like 2024-01-20T00:00:00Z' })

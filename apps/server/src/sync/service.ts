@@ -15,6 +15,7 @@ import { and, desc, eq } from 'drizzle-orm';
 import { metricSnapshots, syncRuns, workItems } from '../db/schema.ts';
 import type { AppDeps } from '../http/app.ts';
 import { UnrecoverableJobError } from '../jobs/memory-queue.ts';
+import { OutboundGuard } from '../security/outbound.ts';
 import type { IntegrationView } from '../services/views.ts';
 import { fetchGithub } from './github.ts';
 import { ExternalClient, type ExternalClientOptions, type ExternalStats } from './http-client.ts';
@@ -48,6 +49,7 @@ type Deps = Omit<AppDeps, 'jobs'>;
 export class SyncService {
   readonly windowDays: number;
   readonly #now: () => number;
+  readonly #guard: OutboundGuard;
 
   constructor(
     readonly deps: Deps,
@@ -55,6 +57,7 @@ export class SyncService {
   ) {
     this.windowDays = options.windowDays ?? 28;
     this.#now = options.now ?? Date.now;
+    this.#guard = options.client?.guard ?? new OutboundGuard({ allow: deps.config.OUTBOUND_ALLOW });
   }
 
   /** Step 1. Throws `UnrecoverableJobError` for bad credentials or a missing integration. */
@@ -194,10 +197,16 @@ export class SyncService {
       integration.kind === 'github'
         ? { authorization: `Bearer ${credentials.token}`, 'x-github-api-version': '2022-11-28' }
         : { authorization: `Basic ${Buffer.from(`${config.email}:${credentials.apiToken}`).toString('base64')}` };
+    const github = integration.kind === 'github';
     return new ExternalClient({
       baseUrl: config.baseUrl ?? 'https://api.github.com',
       headers,
       store: this.deps.serverCache.cache.namespace('ext').namespace(`i${integration.id}`),
+      source: github ? 'GitHub' : 'Jira',
+      notFound: github
+        ? 'repository not found, or the token lacks access to it'
+        : 'project or board not found, or the API token lacks access to it',
+      guard: this.#guard,
       ...this.options.client,
     });
   }

@@ -72,6 +72,8 @@ export async function startTestServer(mode: TestMode, options: JoinOptions = {})
     SECRET_KEY: secretKey,
     REDIS_PREFIX: prefix,
     DATA_DIR: '/nonexistent-test-data-dir',
+    // The tests' simulators listen on loopback; tests of the outbound policy override this.
+    OUTBOUND_ALLOW: '127.0.0.1/32',
     ...options.env,
   };
   if (mode !== 'embedded') env.DATABASE_URL = TEST_DATABASE_URL;
