@@ -3,7 +3,7 @@
  * message that names the variable. Nothing else reads `process.env`.
  */
 import { z } from 'zod';
-import { type AllowRule, parseAllowList } from './security/outbound.ts';
+import { type AllowRule, allowEntryFor, parseAllowList } from './security/outbound.ts';
 
 const duration = (fallback: number) =>
   z.coerce
@@ -143,6 +143,14 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     throw new ConfigError(`invalid configuration:\n${lines.join('\n')}`);
   }
   return result.data;
+}
+
+/** What the outbound policy allows: `OUTBOUND_ALLOW`, plus the demo's simulator (`SIMULATOR_URL`). */
+export function outboundAllow(config: Config): AllowRule[] {
+  return [
+    ...config.OUTBOUND_ALLOW,
+    ...(config.SIMULATOR_URL ? parseAllowList(allowEntryFor(config.SIMULATOR_URL)) : []),
+  ];
 }
 
 /** Which services the configuration selects (DESIGN section 6). */

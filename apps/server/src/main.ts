@@ -24,9 +24,11 @@ async function main(): Promise<void> {
   const demo = config.DEMO || mode.database === 'pglite';
   // The demo's GitHub and Jira: the simulator, in this process unless SIMULATOR_URL points elsewhere.
   const simulator = demo && !config.SIMULATOR_URL ? await startDemoSimulator() : undefined;
+  // The simulator the demo syncs from is the one loopback address the outbound policy allows.
+  if (simulator) config = { ...config, SIMULATOR_URL: simulator.url };
   const server = await createServer({ config });
   const { app, deps } = server;
-  const simulatorUrl = config.SIMULATOR_URL ?? simulator?.url ?? 'http://127.0.0.1:4010';
+  const simulatorUrl = config.SIMULATOR_URL ?? 'http://127.0.0.1:4010';
   const seeded = demo
     ? await seedDemo({
         db: deps.catalog.db,

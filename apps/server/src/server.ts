@@ -17,6 +17,7 @@ import { BullmqJobQueue } from './jobs/bullmq-queue.ts';
 import { MemoryJobQueue } from './jobs/memory-queue.ts';
 import { startScheduler } from './jobs/scheduler.ts';
 import type { JobQueue } from './jobs/types.ts';
+import { LoginThrottle, memoryThrottleStore, redisThrottleStore } from './security/login-throttle.ts';
 import { CredentialVault, loadSecretKeys } from './security/secrets.ts';
 import { Accounts } from './services/accounts.ts';
 import { Catalog } from './services/catalog.ts';
@@ -47,6 +48,8 @@ export interface ServerOptions {
   forceWorkers?: boolean;
   /** Check for due periodic syncs (default: where workers run). */
   scheduler?: boolean;
+  /** The clock of sessions and login throttling (tests move it by hand). */
+  now?: () => number;
 }
 
 /** Builds everything; the app is not listening yet. */
@@ -81,7 +84,16 @@ export async function createServer(options: ServerOptions): Promise<Server> {
       : undefined;
   const hub = new EventHub(transport, logger);
   await hub.start();
-  const accounts = new Accounts(db, serverCache.auth, config.SESSION_TTL_MS);
+  const throttle = new LoginThrottle({
+    store: serverCache.redis
+      ? redisThrottleStore(serverCache.redis, `${config.REDIS_PREFIX}login:`)
+      : memoryThrottleStore(),
+    maxPerAccount: config.LOGIN_MAX_FAILURES,
+    maxPerAddress: config.LOGIN_MAX_FAILURES_PER_ADDRESS,
+    windowMs: config.LOGIN_WINDOW_MS,
+    ...(options.now && { now: options.now }),
+  });
+  const accounts = new Accounts(db, serverCache.auth, config.SESSION_TTL_MS, options.now, throttle);
   const invalidator = new Invalidator(serverCache.cache, hub);
   // Task results (metrics) live exactly JOB_RESULT_TTL_MS in L2 (DESIGN section 4).
   const policy = resolvePolicy({

@@ -68,6 +68,7 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   app.setErrorHandler((error, request, reply) => {
     const appError = toAppError(error);
     if (appError.status >= 500) request.log.error({ err: error }, 'request failed');
+    if (appError.retryAfterMs !== undefined) reply.header('Retry-After', Math.ceil(appError.retryAfterMs / 1000));
     return reply.code(appError.status).send({ error: { code: appError.code, message: appError.message } });
   });
   app.setNotFoundHandler((request, reply) =>

@@ -22,7 +22,10 @@ interface Listener {
 }
 
 async function listen(): Promise<Listener> {
-  const listener = { seen: [], handle: (_q, r) => r.end('[]') } as unknown as Listener;
+  const listener = {
+    seen: [],
+    handle: (_request: IncomingMessage, response: ServerResponse) => response.end('[]'),
+  } as unknown as Listener;
   listener.server = createServer((request, response) => {
     listener.seen.push({ path: request.url ?? '', authorization: request.headers.authorization });
     listener.handle(request, response);

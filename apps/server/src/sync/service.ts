@@ -12,6 +12,7 @@
 import { createHash } from 'node:crypto';
 import { cacheKeys } from '@agiletrack/domain';
 import { and, desc, eq } from 'drizzle-orm';
+import { outboundAllow } from '../config.ts';
 import { metricSnapshots, syncRuns, workItems } from '../db/schema.ts';
 import type { AppDeps } from '../http/app.ts';
 import { UnrecoverableJobError } from '../jobs/memory-queue.ts';
@@ -57,7 +58,7 @@ export class SyncService {
   ) {
     this.windowDays = options.windowDays ?? 28;
     this.#now = options.now ?? Date.now;
-    this.#guard = options.client?.guard ?? new OutboundGuard({ allow: deps.config.OUTBOUND_ALLOW });
+    this.#guard = options.client?.guard ?? new OutboundGuard({ allow: outboundAllow(deps.config) });
   }
 
   /** Step 1. Throws `UnrecoverableJobError` for bad credentials or a missing integration. */

@@ -57,6 +57,8 @@ export interface JoinOptions {
   env?: Record<string, string>;
   /** Skip the seed (a fresh, empty database). */
   empty?: boolean;
+  /** The clock of sessions and login throttling. */
+  now?: ServerOptions['now'];
 }
 
 const silent = pino({ level: 'silent' });
@@ -86,6 +88,7 @@ export async function startTestServer(mode: TestMode, options: JoinOptions = {})
     inMemory: mode === 'embedded',
     ...(options.jobs && { jobs: options.jobs }),
     ...(options.sync && { sync: options.sync }),
+    ...(options.now && { now: options.now }),
     scheduler: false,
   });
   const { accounts, catalog } = server.deps;
