@@ -78,10 +78,11 @@ const ConfigSchema = z.object({
     .enum(['true', 'false', 'auto'])
     .default('auto')
     .transform((value) => value),
+  /** Demo data on an empty database: on by default in the embedded mode; `false` starts empty. */
   DEMO: z
     .enum(['true', 'false', '1', '0'])
     .optional()
-    .transform((value) => value === 'true' || value === '1'),
+    .transform((value) => (value === undefined ? undefined : value === 'true' || value === '1')),
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
   SIMULATOR_URL: optionalUrl(['http://', 'https://']),
   /** Fixed demo passwords (`fixed`, for tests and screenshots) or generated per data directory. */

@@ -1,8 +1,10 @@
 /** GET /api/health and GET /metrics (Prometheus: process metrics plus every cache counter). */
+import type { Server } from 'node:http';
 import type { FastifyPluginAsync } from 'fastify';
 import { collectDefaultMetrics, Gauge, Registry } from 'prom-client';
 import { describeMode } from '../../config.ts';
 import type { AppDeps } from '../app.ts';
+import { metricsGuard, startMetricsListener } from '../metrics-access.ts';
 
 /** See the file comment. */
 export const systemRoutes =
@@ -44,7 +46,23 @@ export const systemRoutes =
       },
     });
 
-    app.get('/metrics', async (_request, reply) => reply.type(registry.contentType).send(await registry.metrics()));
+    app.get('/metrics', { preHandler: metricsGuard(deps.config) }, async (_request, reply) =>
+      reply.type(registry.contentType).send(await registry.metrics()),
+    );
+    const metricsPort = deps.config.METRICS_PORT;
+    if (metricsPort !== undefined) {
+      // The loopback listener lives exactly as long as the API listens.
+      let listener: Server | undefined;
+      app.addHook('onListen', async () => {
+        listener = await startMetricsListener(metricsPort, async () => ({
+          contentType: registry.contentType,
+          body: await registry.metrics(),
+        }));
+      });
+      app.addHook('onClose', async () => {
+        await new Promise((resolve) => (listener ? listener.close(resolve) : resolve(undefined)));
+      });
+    }
 
     app.get('/api/health', async (_request, reply) => {
       const checks: Record<string, string> = {};
