@@ -113,7 +113,7 @@ const ConfigSchema = z.object({
     .max(65_535, 'must be a port number from 1 to 65535')
     .optional(),
   /** A request (headers and body) must arrive within this time, or the connection is closed. */
-  REQUEST_TIMEOUT_MS: duration(30_000),
+  REQUEST_TIMEOUT_MS: duration(20_000),
   /** How long an idle keep-alive connection stays open. */
   KEEP_ALIVE_TIMEOUT_MS: duration(5_000),
   /** Failed logins allowed per account within LOGIN_WINDOW_MS before 429. */

@@ -34,9 +34,10 @@ async function main(): Promise<void> {
   const simulatorUrl = config.SIMULATOR_URL ?? 'http://127.0.0.1:4010';
   const logins = demo
     ? await seedDemo({
-        db: deps.catalog.db,
+        db: deps.db,
         accounts: deps.accounts,
-        catalog: deps.catalog,
+        teams: deps.teams,
+        integrations: deps.integrations,
         simulatorUrl,
         sources: demoSources(simulator),
         passwords: config.DEMO_PASSWORDS,
@@ -90,7 +91,7 @@ async function main(): Promise<void> {
 }
 
 async function hasUsers(deps: Server['deps']): Promise<boolean> {
-  const [row] = await deps.catalog.db.select({ value: count() }).from(users);
+  const [row] = await deps.db.select({ value: count() }).from(users);
   return (row?.value ?? 0) > 0;
 }
 

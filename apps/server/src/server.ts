@@ -10,18 +10,22 @@ import type { FastifyInstance } from 'fastify';
 import { type Logger, pino } from 'pino';
 import { EventHub, postgresEvents, redisEvents } from './cache/event-hub.ts';
 import { createServerCache, type ServerCache } from './cache/server-cache.ts';
-import type { Config } from './config.ts';
+import { type Config, outboundAllow } from './config.ts';
 import { type Database, openDatabase } from './db/database.ts';
-import { type AppDeps, buildApp } from './http/app.ts';
+import { buildApp } from './http/app.ts';
+import type { AppDeps } from './http/deps.ts';
 import { BullmqJobQueue } from './jobs/bullmq-queue.ts';
 import { MemoryJobQueue } from './jobs/memory-queue.ts';
 import { startScheduler } from './jobs/scheduler.ts';
 import type { JobQueue } from './jobs/types.ts';
 import { LoginThrottle, memoryThrottleStore, redisThrottleStore } from './security/login-throttle.ts';
+import { OutboundGuard } from './security/outbound.ts';
 import { CredentialVault, loadSecretKeys } from './security/secrets.ts';
 import { Accounts } from './services/accounts.ts';
-import { Catalog } from './services/catalog.ts';
+import { IntegrationService } from './services/integrations.ts';
 import { Invalidator } from './services/invalidation.ts';
+import { MetricsService } from './services/metrics.ts';
+import { TeamService } from './services/teams.ts';
 import { createSyncProcessor } from './sync/processor.ts';
 import { type SyncOptions, SyncService } from './sync/service.ts';
 
@@ -50,6 +54,8 @@ export interface ServerOptions {
   scheduler?: boolean;
   /** The clock of sessions and login throttling (tests move it by hand). */
   now?: () => number;
+  /** The connectors' outbound policy (tests resolve names without DNS). @default from OUTBOUND_ALLOW */
+  outbound?: OutboundGuard;
 }
 
 /** Builds everything; the app is not listening yet. */
@@ -100,10 +106,26 @@ export async function createServer(options: ServerOptions): Promise<Server> {
     integrationMetrics: { l2TtlMs: config.JOB_RESULT_TTL_MS },
     teamMetrics: { l2TtlMs: config.JOB_RESULT_TTL_MS },
   });
-  const catalog = new Catalog(db, serverCache.cache, invalidator, accounts, vault, policy);
+  const teams = new TeamService(db, serverCache.cache, invalidator, accounts, policy);
+  const outbound = options.outbound ?? new OutboundGuard({ allow: outboundAllow(config) });
+  const integrations = new IntegrationService(db, serverCache.cache, invalidator, vault, teams, policy, outbound);
+  const metrics = new MetricsService(db, serverCache.cache, teams, policy);
   const metricsNow = config.METRICS_NOW ? Date.parse(config.METRICS_NOW) : undefined;
   const syncOptions: SyncOptions = { ...(metricsNow !== undefined && { now: () => metricsNow }), ...options.sync };
-  const base = { config, logger, database, serverCache, accounts, catalog, hub };
+  const base = {
+    config,
+    logger,
+    database,
+    db,
+    serverCache,
+    accounts,
+    teams,
+    integrations,
+    metrics,
+    invalidator,
+    hub,
+    outbound,
+  };
   const runWorkers = config.RUN_WORKER || options.forceWorkers === true;
   let jobs: JobQueue;
   if (options.jobs) jobs = await options.jobs(base);

@@ -5,6 +5,7 @@
  *   const team = await cache.getOrSet('team_12', () => db.team(12), { tags: ['team:12'] });
  */
 
+import type { GetOrSetManyOptions, LoadMany, LoadManyContext } from './core/batch-loader.ts';
 import {
   CacheEngine,
   type CacheStatus,
@@ -13,8 +14,19 @@ import {
   type GetOrSetOptions,
   type WriteOptions,
 } from './core/engine.ts';
-import { type CacheEvent, type CacheEventOf, type CacheEventType, DIAGNOSTICS_CHANNEL } from './core/events.ts';
+import {
+  type CacheEvent,
+  type CacheEventOf,
+  type CacheEventType,
+  type CacheOperationEvent,
+  type CacheOperationName,
+  type CacheOperationOutcome,
+  DIAGNOSTICS_CHANNEL,
+} from './core/events.ts';
+import type { FamilyStatsReport } from './core/families.ts';
 import type { HistogramSnapshot } from './core/histogram.ts';
+import type { KeyOutcome } from './core/operations.ts';
+import { observe } from './core/operations.ts';
 import { type CacheOptions, resolveOptions } from './core/options.ts';
 import type { BreakerState, TierOp } from './core/tier-runtime.ts';
 import { type CacheEntryTooLargeError, CacheKeyError, CacheNamespaceError } from './errors.ts';
@@ -25,11 +37,18 @@ export type {
   CacheEvent,
   CacheEventOf,
   CacheEventType,
+  CacheOperationEvent,
+  CacheOperationName,
+  CacheOperationOutcome,
   CacheOptions,
   CacheStatus,
   Factory,
   FactoryContext,
+  FamilyStatsReport,
+  GetOrSetManyOptions,
   GetOrSetOptions,
+  LoadMany,
+  LoadManyContext,
   WriteOptions,
 };
 export { DIAGNOSTICS_CHANNEL };
@@ -90,9 +109,17 @@ export interface CacheStats {
     lockTakeovers: number;
     /** Lock calls that failed (the value was computed without the lock). */
     lockErrors: number;
+    /** Background refreshes started by refresh-ahead (one per key). */
+    refreshAheads: number;
+    /** `getOrSetMany` calls, their `loadMany` calls, and the keys those loaded. */
+    manyCalls: number;
+    batchLoads: number;
+    batchLoadedKeys: number;
   };
   tags: { invalidations: number };
   bus: { published: number; received: number; errors: number; gaps: number };
+  /** Per key family (the `family` option), by family name; empty without the option. */
+  families: Record<string, FamilyStatsReport>;
 }
 
 /** A multi-tier cache, or a namespace of one. Create with {@link createCache}. */
@@ -125,6 +152,20 @@ export class Cache {
 
   /** The fresh value of `key`, or `undefined`. Never rejects because a tier failed. */
   get<V = unknown>(key: string, options?: ReadOptions): Promise<V | undefined> {
+    if (this.#engine.events.watching) {
+      const status: CacheStatus = {};
+      return observe(
+        this.#engine,
+        'get',
+        [this.#prefix + key],
+        () => this.#get<V>(key, status),
+        () => statusOutcome(status, options?.status),
+      );
+    }
+    return this.#get<V>(key, options?.status);
+  }
+
+  #get<V>(key: string, status: CacheStatus | undefined): Promise<V | undefined> {
     let full: string;
     try {
       full = this.#full(key);
@@ -133,10 +174,10 @@ export class Cache {
     }
     const entry = this.#engine.fastGet(full);
     if (entry !== undefined) {
-      if (options?.status) fillStatus(options.status, 'hit', this.#engine.runtimes[0]!.tier.name, entry);
+      if (status) fillStatus(status, 'hit', this.#engine.runtimes[0]!.tier.name, entry);
       return Promise.resolve(entry.value as V);
     }
-    return this.#getSlow<V>(full, options?.status);
+    return this.#getSlow<V>(full, status);
   }
 
   /**
@@ -173,7 +214,19 @@ export class Cache {
    * `E_CACHE_ENTRY_TOO_LARGE` if a tier refused the value (the others keep it), and
    * `E_CACHE_ENCRYPTION_KEY_MISSING` for a sensitive value with no key, before writing anything.
    */
-  async set<V>(key: string, value: V, options: WriteOptions = {}): Promise<void> {
+  set<V>(key: string, value: V, options: WriteOptions = {}): Promise<void> {
+    if (!this.#engine.events.watching) return this.#set(key, value, options);
+    const outcome = value === undefined ? 'delete' : 'write';
+    return observe(
+      this.#engine,
+      'set',
+      [this.#prefix + key],
+      () => this.#set(key, value, options),
+      () => ({ outcome, tier: undefined }),
+    );
+  }
+
+  async #set<V>(key: string, value: V, options: WriteOptions): Promise<void> {
     const full = this.#full(key);
     if (value === undefined) return this.#engine.remove([full]);
     this.#checkTags(options.tags);
@@ -185,7 +238,15 @@ export class Cache {
 
   /** Deletes `key` from every tier and every instance. */
   async delete(key: string): Promise<void> {
-    await this.#engine.remove([this.#full(key)]);
+    if (!this.#engine.events.watching) return this.#engine.remove([this.#full(key)]);
+    const full = this.#full(key);
+    return observe(
+      this.#engine,
+      'delete',
+      [full],
+      () => this.#engine.remove([full]),
+      () => ({ outcome: 'delete', tier: undefined }),
+    );
   }
 
   /**
@@ -203,8 +264,21 @@ export class Cache {
   /** Fresh values for `keys`, in order; one round trip per asynchronous tier. */
   async getMany<V = unknown>(keys: readonly string[]): Promise<(V | undefined)[]> {
     const fulls = keys.map((key) => this.#full(key));
-    const entries = await this.#engine.getMany(fulls);
-    return entries.map((entry) => entry?.value as V | undefined);
+    if (!this.#engine.events.watching) {
+      const entries = await this.#engine.getMany(fulls);
+      return entries.map((entry) => entry?.value as V | undefined);
+    }
+    const found = await observe(
+      this.#engine,
+      'getMany',
+      fulls,
+      () => this.#engine.lookupMany(fulls, false),
+      (results, i) =>
+        results[i] === undefined
+          ? { outcome: 'miss', tier: undefined }
+          : { outcome: 'hit', tier: results[i]!.tier.tier.name },
+    );
+    return found.map((item) => item?.entry.value as V | undefined);
   }
 
   /** Writes many values; one round trip per asynchronous tier. */
@@ -215,15 +289,33 @@ export class Cache {
       this.#engine.checkWritable(full, item.sensitive);
       return { key: full, entry: this.#engine.buildEntry(item.value, item) };
     });
-    const refused: CacheEntryTooLargeError | undefined = await this.#engine.writeMany(prepared);
-    await this.#engine.announceWrites(prepared.map((item) => item.key));
-    if (refused) throw refused;
+    const write = async (): Promise<void> => {
+      const refused: CacheEntryTooLargeError | undefined = await this.#engine.writeMany(prepared);
+      await this.#engine.announceWrites(prepared.map((item) => item.key));
+      if (refused) throw refused;
+    };
+    if (!this.#engine.events.watching) return write();
+    return observe(
+      this.#engine,
+      'setMany',
+      prepared.map((item) => item.key),
+      write,
+      () => ({ outcome: 'write', tier: undefined }),
+    );
   }
 
   /** Deletes many keys; one round trip per asynchronous tier. */
   async deleteMany(keys: readonly string[]): Promise<void> {
     if (keys.length === 0) return;
-    await this.#engine.remove(keys.map((key) => this.#full(key)));
+    const fulls = keys.map((key) => this.#full(key));
+    if (!this.#engine.events.watching) return this.#engine.remove(fulls);
+    return observe(
+      this.#engine,
+      'delete',
+      fulls,
+      () => this.#engine.remove(fulls),
+      () => ({ outcome: 'delete', tier: undefined }),
+    );
   }
 
   /**
@@ -233,6 +325,20 @@ export class Cache {
    * rethrown as is when there is no stale value to fall back on.
    */
   getOrSet<V>(key: string, factory: Factory<V>, options: GetOrSetOptions = {}): Promise<V> {
+    if (this.#engine.events.watching) {
+      const status: CacheStatus = {};
+      return observe(
+        this.#engine,
+        'getOrSet',
+        [this.#prefix + key],
+        () => this.#getOrSet(key, factory, { ...options, status }),
+        () => statusOutcome(status, options.status),
+      );
+    }
+    return this.#getOrSet(key, factory, options);
+  }
+
+  #getOrSet<V>(key: string, factory: Factory<V>, options: GetOrSetOptions): Promise<V> {
     let full: string;
     try {
       full = this.#full(key);
@@ -242,9 +348,14 @@ export class Cache {
     }
     this.#engine.counters.getOrSetCalls++;
     if (!options.forceFresh) {
-      const entry = this.#engine.fastGet(full);
+      const engine = this.#engine;
+      const entry = engine.fastGet(full);
       if (entry !== undefined) {
-        if (options.status) fillStatus(options.status, 'hit', this.#engine.runtimes[0]!.tier.name, entry);
+        const ahead = options.refreshAhead ?? engine.options.refreshAhead;
+        if (ahead > 0 && engine.nearExpiry(entry, ahead)) {
+          engine.refreshAhead(full, key, factory as Factory<unknown>, options, entry);
+        }
+        if (options.status) fillStatus(options.status, 'hit', engine.runtimes[0]!.tier.name, entry);
         return Promise.resolve(entry.value as V);
       }
     }
@@ -252,6 +363,58 @@ export class Cache {
       if (options.status) fillStatus(options.status, resolution.result, resolution.tier, resolution.entry);
       return resolution.value as V;
     });
+  }
+
+  /**
+   * The values of `keys`, in order. Keys the first tier misses are read from each slower tier in
+   * one call; the keys still missing are produced by ONE `loadMany(missing)` call (resolving to
+   * their values in the same order) and written back in one call per tier. Each key joins a load
+   * already under way for it (from `getOrSet` or another batch). A stale key is answered with its
+   * last value and refreshed in the same `loadMany` call. Rejects with `loadMany`'s error when a
+   * key has no value to fall back on.
+   */
+  getOrSetMany<V>(keys: readonly string[], loadMany: LoadMany<V>, options: GetOrSetManyOptions = {}): Promise<V[]> {
+    let fulls: string[];
+    let checked: GetOrSetManyOptions = options;
+    try {
+      if (!Array.isArray(keys)) throw new CacheKeyError('keys must be an array of strings');
+      fulls = keys.map((key) => this.#full(key));
+      const tags = options.tags;
+      if (typeof tags === 'function') {
+        checked = {
+          ...options,
+          tags: (key) => {
+            const produced = tags(key);
+            this.#checkTags(produced);
+            return produced;
+          },
+        };
+      } else this.#checkTags(tags);
+      if (fulls.length > 0) this.#engine.checkWritable(fulls[0]!, options.sensitive);
+    } catch (error) {
+      return Promise.reject(error);
+    }
+    this.#engine.counters.getOrSetManyCalls++;
+    if (!this.#engine.events.watching) {
+      return this.#engine.getOrSetMany(fulls, keys, loadMany as LoadMany<unknown>, checked) as Promise<V[]>;
+    }
+    const report: KeyOutcome[] = [];
+    return observe(
+      this.#engine,
+      'getOrSetMany',
+      fulls,
+      () => this.#engine.getOrSetMany(fulls, keys, loadMany as LoadMany<unknown>, checked, report) as Promise<V[]>,
+      (_, i) => report[i] ?? { outcome: 'miss', tier: undefined },
+    );
+  }
+
+  /**
+   * Resolves once the invalidation bus is subscribed (at once without a bus), so a caller can
+   * start serving knowing no invalidation from other instances will be missed. Rejects if the
+   * bus could not subscribe at all.
+   */
+  ready(): Promise<void> {
+    return this.#engine.ready();
   }
 
   /** Makes every entry carrying one of `tags` a miss, on every instance. */
@@ -330,9 +493,14 @@ export class Cache {
         lockWaits: c.lockWaits,
         lockTakeovers: c.lockTakeovers,
         lockErrors: c.lockErrors,
+        refreshAheads: c.refreshAheads,
+        manyCalls: c.getOrSetManyCalls,
+        batchLoads: c.batchLoads,
+        batchLoadedKeys: c.batchLoadedKeys,
       },
       tags: { invalidations: c.tagInvalidations },
       bus: { published: c.busPublished, received: c.busReceived, errors: c.busErrors, gaps: c.busGaps },
+      families: engine.families?.report(engine.runtimes.map((rt) => rt.tier.name)) ?? {},
     };
   }
 
@@ -358,6 +526,12 @@ export class Cache {
     if (status) fillStatus(status, 'hit', found.tier.tier.name, found.entry);
     return found.entry.value as V;
   }
+}
+
+/** An operation's outcome from the status a read filled in, copied to the caller's status. */
+function statusOutcome(status: CacheStatus, given: CacheStatus | undefined): KeyOutcome {
+  if (given !== undefined) Object.assign(given, status);
+  return { outcome: status.result ?? 'miss', tier: status.tier };
 }
 
 function fillStatus(status: CacheStatus, result: CacheStatus['result'], tier: string, entry: Entry | undefined): void {

@@ -163,7 +163,12 @@ describe.each(TEST_MODES)('authentication (%s)', (mode) => {
     expect((await api.request({ method: 'GET', url: '/api/me', as: null, headers: { cookie } })).statusCode).toBe(200);
     expect((await api.request({ method: 'GET', url: '/api/me', as: null, headers: { cookie } })).statusCode).toBe(200);
 
-    const logout = await api.request({ method: 'POST', url: '/api/auth/logout', as: null, headers: { cookie } });
+    const logout = await api.request({
+      method: 'POST',
+      url: '/api/auth/logout',
+      as: null,
+      headers: { cookie, 'sec-fetch-site': 'same-origin' },
+    });
     expect(logout.statusCode).toBe(204);
     expect(logout.body).toBe('');
     const cleared = logout.cookies.find((c) => c.name === SESSION_COOKIE);

@@ -101,7 +101,11 @@ describe.each(TEST_MODES)('integration routes (%s)', (mode) => {
       const { id, teamId } = await ownIntegration();
       await api.request({ method: 'GET', url: `/api/integrations/${id}`, as: 'alice' });
       await api.request({ method: 'GET', url: `/api/teams/${teamId}/integrations`, as: 'alice' });
-      const payload = { name: 'renamed repo', config: { owner: 'acme', repo: 'renamed' }, syncIntervalMinutes: 60 };
+      const payload = {
+        name: 'renamed repo',
+        config: { owner: 'acme', repo: 'renamed', baseUrl: CLOSED_PORT },
+        syncIntervalMinutes: 60,
+      };
       const response = await api.request({ method: 'PATCH', url: `/api/integrations/${id}`, as: 'alice', payload });
       expect(response.statusCode).toBe(200);
       expect(response.json().integration).toMatchObject({ id, ...payload, hasCredentials: true });
@@ -130,7 +134,7 @@ describe.each(TEST_MODES)('integration routes (%s)', (mode) => {
       });
       expect(response.statusCode).toBe(200);
       expect(response.json().integration.hasCredentials).toBe(true);
-      expect(await api.t.server.deps.catalog.credentials(id)).toEqual({ token: 'ghp_SECRET_A_rotated' });
+      expect(await api.t.server.deps.integrations.credentials(id)).toEqual({ token: 'ghp_SECRET_A_rotated' });
     });
 
     it.each([
@@ -159,7 +163,7 @@ describe.each(TEST_MODES)('integration routes (%s)', (mode) => {
       expect((await api.request({ method: 'GET', url: `/api/integrations/${id}`, headers: FRESH })).json()).toEqual(
         before,
       );
-      expect(await api.t.server.deps.catalog.credentials(id)).toEqual({ token: 'ghp_SECRET_A_own' });
+      expect(await api.t.server.deps.integrations.credentials(id)).toEqual({ token: 'ghp_SECRET_A_own' });
     });
 
     it('is 403 for a member of another team and leaves the integration unchanged', async () => {

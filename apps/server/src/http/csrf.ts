@@ -57,5 +57,12 @@ function sameHost(origin: string, request: FastifyRequest, httpsOnly: boolean): 
   }
   if (httpsOnly && parsed.protocol !== 'https:') return false;
   if (parsed.protocol !== 'https:' && parsed.protocol !== 'http:') return false;
-  return parsed.host.toLowerCase() === (request.headers.host ?? '').toLowerCase();
+  // Parse the Host header the same way, so `localhost:80` and `http://localhost` agree.
+  let host: string;
+  try {
+    host = new URL(`${parsed.protocol}//${request.headers.host ?? ''}`).host;
+  } catch {
+    return false;
+  }
+  return parsed.host === host;
 }

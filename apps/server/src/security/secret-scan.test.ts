@@ -15,10 +15,9 @@ import { loadConfig } from '../config.ts';
 import { integrations, users } from '../db/schema.ts';
 import { type DemoLogin, seedDemo } from '../demo/seed.ts';
 import { demoSources } from '../demo/simulator.ts';
+import { SESSION_COOKIE } from '../http/credentials.ts';
 import { createServer, type Server } from '../server.ts';
 import { TEST_DATABASE_URL, TEST_REDIS_URL } from '../testing/harness.ts';
-
-const SESSION_COOKIE = 'agiletrack_session';
 
 async function redisDump(prefix: string): Promise<string[]> {
   const redis = new Redis(TEST_REDIS_URL);
@@ -97,9 +96,10 @@ describe.each(['embedded', 'redis'] as const)('no secrets in shared tiers after 
     });
     const { deps, app } = server;
     const seeded = await seedDemo({
-      db: deps.catalog.db,
+      db: deps.db,
       accounts: deps.accounts,
-      catalog: deps.catalog,
+      teams: deps.teams,
+      integrations: deps.integrations,
       simulatorUrl: sim.url,
       sources: demoSources(sim),
     });
@@ -141,7 +141,7 @@ describe.each(['embedded', 'redis'] as const)('no secrets in shared tiers after 
     await read();
 
     // Sync every integration and wait for every job.
-    const rows = await deps.catalog.db.select({ id: integrations.id, teamId: integrations.teamId }).from(integrations);
+    const rows = await deps.db.select({ id: integrations.id, teamId: integrations.teamId }).from(integrations);
     const jobIds: string[] = [];
     for (const row of rows) {
       jobIds.push((await deps.jobs.enqueueSync({ integrationId: row.id, teamId: row.teamId })).jobId);
@@ -157,7 +157,7 @@ describe.each(['embedded', 'redis'] as const)('no secrets in shared tiers after 
       }
     }
     await read();
-    for (const row of await deps.catalog.db.select({ hash: users.passwordHash }).from(users)) {
+    for (const row of await deps.db.select({ hash: users.passwordHash }).from(users)) {
       secrets.set(row.hash, 'a password hash');
     }
   }, 180_000);

@@ -4,11 +4,15 @@
  * public `Cache` in `cache.ts` validates keys and applies namespaces before calling in.
  */
 import { CacheClosedError, CacheEncryptionKeyMissingError, CacheEntryTooLargeError } from '../errors.ts';
+import { estimateSize } from '../size.ts';
 import type { BusMessage, Entry, Ms, Tier, TierSetItem } from '../types.ts';
 import type { Factory, GetOrSetOptions, WriteOptions } from './api-types.ts';
+import { BatchLoader, type GetOrSetManyOptions, type LoadMany } from './batch-loader.ts';
 import { CacheEvents } from './events.ts';
+import { Families, type FamilyCounters } from './families.ts';
 import { InFlight, type Resolution } from './in-flight.ts';
 import { Loader } from './loader.ts';
+import type { KeyOutcome } from './operations.ts';
 import type { ResolvedOptions } from './options.ts';
 import { isEntryError, TierRuntime } from './tier-runtime.ts';
 
@@ -27,6 +31,7 @@ export class CacheEngine {
   readonly runtimes: readonly TierRuntime[];
   readonly counters = {
     getOrSetCalls: 0,
+    getOrSetManyCalls: 0,
     staleServes: 0,
     graceServes: 0,
     factoryCalls: 0,
@@ -41,12 +46,18 @@ export class CacheEngine {
     busReceived: 0,
     busErrors: 0,
     busGaps: 0,
+    refreshAheads: 0,
+    batchLoads: 0,
+    batchLoadedKeys: 0,
   };
   readonly #o: ResolvedOptions;
   readonly #first: TierRuntime | undefined;
+  /** Per-family counters; `undefined` when the cache has no `family` option. */
+  readonly families: Families | undefined;
   /** Loads and refreshes under way, and how invalidations reach them. */
   readonly inFlight = new InFlight();
   readonly #loader: Loader;
+  readonly #batchLoader: BatchLoader;
   readonly #sweepTimer: ReturnType<typeof setInterval> | undefined;
   readonly #needsEncryption: boolean;
   #lastStamp = 0;
@@ -54,34 +65,50 @@ export class CacheEngine {
   #sampleCountdown: number;
   #sweeping = false;
   #closed = false;
+  readonly #subscribed: Promise<void>;
 
   constructor(options: ResolvedOptions) {
     this.#o = options;
+    const families = options.family ? new Families(options.family, options.tiers.length) : undefined;
+    this.families = families;
     const settings = {
       clock: options.clock,
       events: this.events,
       breakerFailures: options.breakerFailures,
       breakerCooldown: options.breakerCooldown,
       maxPendingRepairs: options.maxPendingRepairs,
+      keysFailed: families && ((index: number, keys: readonly string[]) => this.#familyErrors(index, keys)),
     };
     this.runtimes = options.tiers.map((tier, i) => {
-      tier.attach?.({ clock: options.clock, codec: options.codec });
+      tier.attach?.({
+        clock: options.clock,
+        codec: options.codec,
+        evicted: families && ((key: string) => families.of(key).tiers[i]!.evictions++),
+      });
       return new TierRuntime(tier, i, settings);
     });
     this.#first = options.tiers[0]?.sync ? this.runtimes[0] : undefined;
     this.#needsEncryption = options.tiers.some((tier) => tier.shared && !tier.refusesSensitive);
     this.#sampleCountdown = options.timingSampleEvery;
     this.#loader = new Loader(this);
+    this.#batchLoader = new BatchLoader(this);
     if (options.sweepInterval > 0 && options.sweepInterval !== Number.POSITIVE_INFINITY) {
       this.#sweepTimer = setInterval(() => void this.sweep(), options.sweepInterval);
       (this.#sweepTimer as { unref?: () => void }).unref?.();
     }
-    options.bus
-      ?.subscribe({ onMessage: (message) => this.#receive(message), onGap: () => this.#gap() })
-      .catch((error) => {
-        this.counters.busErrors++;
-        this.events.emit({ type: 'tier-error', tier: 'bus', op: 'subscribe', error });
-      });
+    this.#subscribed = options.bus
+      ? options.bus.subscribe({ onMessage: (message) => this.#receive(message), onGap: () => this.#gap() })
+      : Promise.resolve();
+    this.#subscribed.catch((error: unknown) => {
+      this.counters.busErrors++;
+      this.events.emit({ type: 'tier-error', tier: 'bus', op: 'subscribe', error });
+    });
+  }
+
+  /** Resolves when the bus is subscribed (at once without one); rejects if subscribing failed. */
+  async ready(): Promise<void> {
+    await this.#subscribed;
+    await this.#o.bus?.ready?.();
   }
 
   get options(): ResolvedOptions {
@@ -126,6 +153,11 @@ export class CacheEngine {
     if (entry === undefined || this.#o.clock.now() >= entry.expiresAt) return undefined;
     if (entry.tags !== undefined && !this.tagsValid(entry)) return undefined;
     rt.hits++;
+    if (this.families !== undefined) {
+      const family = this.families.of(key);
+      family.hits++;
+      family.tiers[0]!.hits++;
+    }
     if (this.events.active) this.events.emit({ type: 'hit', key, tier: rt.tier.name, stale: false });
     return entry;
   }
@@ -133,16 +165,23 @@ export class CacheEngine {
   /** Reads only the leading synchronous tiers (browser memory + storage): no promise at all. */
   getSync(key: string): { entry: Entry; tier: string } | undefined {
     const now = this.#o.clock.now();
+    const family = this.families?.of(key);
     for (const rt of this.runtimes) {
       if (!rt.tier.sync) break;
       const entry = this.#usable(rt, rt.tier.get(key), key, now);
       if (entry !== undefined && now < entry.expiresAt) {
         rt.hits++;
+        if (family !== undefined) {
+          family.hits++;
+          family.tiers[rt.index]!.hits++;
+        }
         this.#promote(key, entry, rt.index, now, this.#epoch);
         return { entry, tier: rt.tier.name };
       }
       rt.misses++;
+      if (family !== undefined) family.tiers[rt.index]!.misses++;
     }
+    if (family !== undefined) family.misses++;
     return undefined;
   }
 
@@ -150,66 +189,165 @@ export class CacheEngine {
   async lookup(key: string): Promise<Found | undefined> {
     const now = this.#o.clock.now();
     const epoch = this.#epoch;
+    const family = this.families?.of(key);
     let stale: Found | undefined;
     for (const rt of this.runtimes) {
       const tier = rt.tier;
-      const raw = tier.sync
-        ? tier.get(key)
-        : await rt.call('get', this.#o.tierDeadline, () => tier.get(key), undefined);
+      let raw: Entry | undefined;
+      if (tier.sync) raw = tier.get(key);
+      else if (family === undefined) raw = await rt.call('get', this.#o.tierDeadline, () => tier.get(key), undefined);
+      else {
+        const started = performance.now();
+        raw = await rt.call('get', this.#o.tierDeadline, () => tier.get(key), undefined, undefined, [key]);
+        family.tiers[rt.index]!.readTime.record(performance.now() - started);
+      }
       const entry = this.#usable(rt, raw, key, now);
       if (entry === undefined) {
         rt.misses++;
+        if (family !== undefined) family.tiers[rt.index]!.misses++;
         continue;
       }
       if (now < entry.expiresAt) {
         rt.hits++;
+        if (family !== undefined) {
+          family.hits++;
+          family.tiers[rt.index]!.hits++;
+        }
         if (this.events.active) this.events.emit({ type: 'hit', key, tier: tier.name, stale: false });
         this.#promote(key, entry, rt.index, now, epoch);
         return { entry, tier: rt, stale: false };
       }
       // Stale here; a slower tier may still hold a fresher copy, so keep walking.
       rt.staleHits++;
+      if (family !== undefined) family.tiers[rt.index]!.staleHits++;
       stale ??= { entry, tier: rt, stale: true };
     }
+    if (family !== undefined) family.misses++;
     if (stale === undefined && this.events.active) this.events.emit({ type: 'miss', key });
     return stale;
   }
 
   /** Batch read: one call per tier for the keys still missing. Fresh values only. */
   async getMany(keys: readonly string[]): Promise<(Entry | undefined)[]> {
+    const found = await this.lookupMany(keys, false);
+    const out = new Array<Entry | undefined>(keys.length);
+    for (let i = 0; i < keys.length; i++) out[i] = found[i]?.entry;
+    return out;
+  }
+
+  /**
+   * Batch `lookup`: one call per tier for the keys still without a fresh entry, fresh hits
+   * promoted. With `keepStale`, a key with only a stale entry gets it (the first one found);
+   * without, such keys are `undefined`.
+   */
+  async lookupMany(keys: readonly string[], keepStale: boolean, fromTier = 0): Promise<(Found | undefined)[]> {
+    const families = this.families;
     const now = this.#o.clock.now();
     const epoch = this.#epoch;
-    const results = new Array<Entry | undefined>(keys.length).fill(undefined);
-    let missing = keys.map((_, i) => i);
-    const promotions: { index: number; key: string; entry: Entry }[] = [];
-    for (const rt of this.runtimes) {
-      if (missing.length === 0) break;
+    const results = new Array<Found | undefined>(keys.length);
+    let missing: number[] | undefined;
+    let asked: readonly string[] = keys;
+    let promotions: Found[] | undefined;
+    let promotedKeys: string[] | undefined;
+    for (let t = fromTier; t < this.runtimes.length; t++) {
+      const rt = this.runtimes[t]!;
+      if (asked.length === 0) break;
       const tier = rt.tier;
-      const asked = missing.map((i) => keys[i]!);
+      const started = families === undefined || tier.sync ? 0 : performance.now();
       const got = tier.sync
         ? tier.getMany(asked)
         : await rt.call(
             'getMany',
             this.#o.tierDeadline,
             () => tier.getMany(asked),
-            asked.map(() => undefined),
+            new Array<Entry | undefined>(asked.length),
+            undefined,
+            families && asked,
           );
+      const readMs = started === 0 ? 0 : performance.now() - started;
       const still: number[] = [];
-      missing.forEach((i, n) => {
-        const entry = this.#usable(rt, got[n], keys[i]!, now);
+      const stillKeys: string[] = [];
+      for (let n = 0; n < asked.length; n++) {
+        const i = missing === undefined ? n : missing[n]!;
+        const key = asked[n]!;
+        const entry = this.#usable(rt, got[n], key, now);
+        if (families !== undefined) {
+          const counters = families.of(key).tiers[rt.index]!;
+          if (entry === undefined) counters.misses++;
+          else if (now < entry.expiresAt) counters.hits++;
+          else counters.staleHits++;
+          if (started !== 0) counters.readTime.record(readMs);
+        }
         if (entry !== undefined && now < entry.expiresAt) {
           rt.hits++;
-          results[i] = entry;
-          if (rt.index > 0) promotions.push({ index: rt.index, key: keys[i]!, entry });
-        } else {
-          rt.misses++;
-          still.push(i);
+          const found: Found = { entry, tier: rt, stale: false };
+          results[i] = found;
+          if (rt.index > 0) {
+            promotions ??= [];
+            promotedKeys ??= [];
+            promotions.push(found);
+            promotedKeys.push(key);
+          }
+          continue;
         }
-      });
+        if (entry === undefined) rt.misses++;
+        else {
+          rt.staleHits++;
+          if (keepStale && results[i] === undefined) results[i] = { entry, tier: rt, stale: true };
+        }
+        still.push(i);
+        stillKeys.push(key);
+      }
       missing = still;
+      asked = stillKeys;
     }
-    for (const { index, key, entry } of promotions) this.#promote(key, entry, index, now, epoch);
+    if (families !== undefined) {
+      for (let i = 0; i < keys.length; i++) {
+        const family = families.of(keys[i]!);
+        if (results[i] !== undefined && !results[i]!.stale) family.hits++;
+        else family.misses++;
+      }
+    }
+    if (promotions !== undefined) {
+      for (let p = 0; p < promotions.length; p++) {
+        const found = promotions[p]!;
+        this.#promote(promotedKeys![p]!, found.entry, found.tier.index, now, epoch);
+      }
+    }
     return results;
+  }
+
+  /**
+   * Reads `keys` from the first tier in one call when it is synchronous (`undefined` when it is
+   * not): a fresh or stale entry per key, counted like `lookup` counts.
+   */
+  firstMany(keys: readonly string[]): (Found | undefined)[] | undefined {
+    const rt = this.#first;
+    if (rt === undefined) return undefined;
+    const now = this.#o.clock.now();
+    const got = rt.tier.getMany(keys) as (Entry | undefined)[];
+    const out = new Array<Found | undefined>(keys.length);
+    const families = this.families;
+    for (let i = 0; i < keys.length; i++) {
+      const entry = this.#usable(rt, got[i], keys[i]!, now);
+      const family = families?.of(keys[i]!);
+      if (entry === undefined) {
+        rt.misses++;
+        if (family !== undefined) family.tiers[0]!.misses++;
+      } else if (now < entry.expiresAt) {
+        rt.hits++;
+        if (family !== undefined) {
+          family.hits++;
+          family.tiers[0]!.hits++;
+        }
+        out[i] = { entry, tier: rt, stale: false };
+      } else {
+        rt.staleHits++;
+        if (family !== undefined) family.tiers[0]!.staleHits++;
+        out[i] = { entry, tier: rt, stale: true };
+      }
+    }
+    return out;
   }
 
   /** Builds an entry for `value` with the cache's defaults applied. */
@@ -255,9 +393,16 @@ export class CacheEngine {
     if (keep <= 0) return undefined;
     let refused: CacheEntryTooLargeError | undefined;
     const pending: Promise<unknown>[] = [];
+    const family = this.families?.of(key);
+    const bytes = family === undefined ? 0 : estimateSize(entry.value);
     for (const rt of this.runtimes) {
       const tier = rt.tier;
       const ttl = Math.min(tier.ttl ?? keep, keep);
+      if (family !== undefined) {
+        const counters = family.tiers[rt.index]!;
+        counters.writes++;
+        counters.bytesWritten += bytes;
+      }
       if (tier.sync) {
         try {
           tier.set(key, entry, ttl);
@@ -295,14 +440,22 @@ export class CacheEngine {
   /** Batch write: one call per asynchronous tier. */
   async writeMany(items: readonly { key: string; entry: Entry }[]): Promise<CacheEntryTooLargeError | undefined> {
     const now = this.#o.clock.now();
+    const sizes = this.families && items.map((item) => estimateSize(item.entry.value));
     let refused: CacheEntryTooLargeError | undefined;
     const pending: Promise<void>[] = [];
     for (const rt of this.runtimes) {
       const tier = rt.tier;
       const batch: TierSetItem[] = [];
-      for (const { key, entry } of items) {
+      for (let n = 0; n < items.length; n++) {
+        const { key, entry } = items[n]!;
         const keep = entry.staleUntil - now;
-        if (keep > 0) batch.push({ key, entry, ttl: Math.min(tier.ttl ?? keep, keep) });
+        if (keep <= 0) continue;
+        batch.push({ key, entry, ttl: Math.min(tier.ttl ?? keep, keep) });
+        if (sizes !== undefined) {
+          const counters = this.families!.of(key).tiers[rt.index]!;
+          counters.writes++;
+          counters.bytesWritten += sizes[n]!;
+        }
       }
       if (batch.length === 0) continue;
       if (tier.sync) {
@@ -433,6 +586,39 @@ export class CacheEngine {
     return this.#loader.getOrSet(key, logicalKey, factory, options);
   }
 
+  /** `getOrSetMany` after key validation: see `batch-loader.ts`. */
+  getOrSetMany(
+    keys: readonly string[],
+    logicals: readonly string[],
+    loadMany: LoadMany<unknown>,
+    options: GetOrSetManyOptions,
+    report?: KeyOutcome[],
+  ): Promise<unknown[]> {
+    if (this.#closed) return Promise.reject(new CacheClosedError());
+    return this.#batchLoader.getOrSetMany(keys, logicals, loadMany, options, report);
+  }
+
+  /**
+   * Whether a fresh `entry` is in the last `fraction` of its lifetime (a refresh-ahead is due).
+   * The lifetime runs from the source read (`createdAt`) to `expiresAt`.
+   */
+  nearExpiry(entry: Entry, fraction: number): boolean {
+    return this.#o.clock.now() >= entry.expiresAt - fraction * (entry.expiresAt - entry.createdAt);
+  }
+
+  /** Starts one background refresh of `key` (joined if one runs); the caller already has its value. */
+  refreshAhead(
+    key: string,
+    logicalKey: string,
+    factory: Factory<unknown>,
+    options: GetOrSetOptions,
+    entry: Entry,
+  ): void {
+    if (this.#closed || this.inFlight.refreshes.has(key)) return;
+    this.counters.refreshAheads++;
+    this.#loader.refresh(key, logicalKey, factory, options, entry).catch(noop);
+  }
+
   /** Removes expired entries from tiers that can prune. Never overlaps itself. */
   async sweep(): Promise<number> {
     if (this.#sweeping || this.#closed) return 0;
@@ -473,6 +659,18 @@ export class CacheEngine {
   }
 
   // --- internals ---------------------------------------------------------------------------
+
+  /** A tier call on `keys` failed: count it against their families. */
+  #familyErrors(index: number, keys: readonly string[]): void {
+    const families = this.families!;
+    const seen = new Set<FamilyCounters>();
+    for (const key of keys) {
+      const family = families.of(key);
+      if (seen.has(family)) continue;
+      seen.add(family);
+      family.tiers[index]!.errors++;
+    }
+  }
 
   /** The entry if it is alive and its tags are valid; drops dead local copies on the way. */
   #usable(rt: TierRuntime, entry: Entry | undefined, key: string, now: Ms): Entry | undefined {

@@ -28,8 +28,21 @@ export interface CacheOptions {
    * @default 0
    */
   softTimeout?: Ms;
+  /**
+   * Refresh-ahead, as a fraction of the TTL (0 to 1): a `getOrSet`/`getOrSetMany` hit in the last
+   * part of its freshness is returned at once and starts one background refresh, so hot keys
+   * never expire under load. 0 disables.
+   * @default 0
+   */
+  refreshAhead?: number;
   /** Source of time for every TTL decision. @default the system clock */
   clock?: Clock;
+  /**
+   * Names the family of a key (`team_12_metrics` → `team_metrics`), for counters and timing
+   * histograms per family in `stats().families` and `family` on operation events. Called once
+   * per key (remembered); keep the number of families small (at most 500 are tracked).
+   */
+  family?: (key: string) => string;
   /** Codec settings (compression threshold, encryption) for tiers that store strings. */
   codec?: EntryCodecOptions | EntryCodec;
   /**
@@ -86,7 +99,9 @@ export interface ResolvedOptions {
   readonly ttl: Ms;
   readonly grace: Ms;
   readonly softTimeout: Ms;
+  readonly refreshAhead: number;
   readonly clock: Clock;
+  readonly family: ((key: string) => string) | undefined;
   readonly codec: EntryCodec;
   readonly tierDeadline: Ms;
   readonly adminDeadline: Ms;
@@ -111,6 +126,14 @@ function isCodec(value: unknown): value is EntryCodec {
   return typeof (value as EntryCodec | undefined)?.encode === 'function';
 }
 
+/** Throws unless `value` is undefined or a number in [0, 1). */
+export function checkFraction(name: string, value: unknown): void {
+  if (value === undefined) return;
+  if (typeof value !== 'number' || !(value >= 0 && value < 1)) {
+    throw new CacheOptionsError(`${name} must be a fraction of the TTL, from 0 (off) to below 1; got ${String(value)}`);
+  }
+}
+
 /** Applies defaults and validates; throws `CacheOptionsError` naming the bad option. */
 export function resolveOptions(options: CacheOptions): ResolvedOptions {
   if (typeof options !== 'object' || options === null)
@@ -132,6 +155,7 @@ export function resolveOptions(options: CacheOptions): ResolvedOptions {
   checkDuration('ttl', options.ttl);
   checkDuration('grace', options.grace, { allowZero: true });
   checkDuration('softTimeout', options.softTimeout, { allowZero: true });
+  checkFraction('refreshAhead', options.refreshAhead);
   checkDuration('tierDeadline', options.tierDeadline);
   checkDuration('adminDeadline', options.adminDeadline);
   checkInt('breaker.failures', options.breaker?.failures, 1);
@@ -143,6 +167,9 @@ export function resolveOptions(options: CacheOptions): ResolvedOptions {
   checkInt('maxPendingRepairs', options.maxPendingRepairs, 0);
   checkDuration('fenceTtl', options.fenceTtl);
   checkDuration('tagRetention', options.tagRetention);
+  if (options.family !== undefined && typeof options.family !== 'function') {
+    throw new CacheOptionsError('family must be a function from key to family name');
+  }
   if (options.lockByDefault && !options.lock) throw new CacheOptionsError('lockByDefault needs a lock');
 
   return {
@@ -150,7 +177,9 @@ export function resolveOptions(options: CacheOptions): ResolvedOptions {
     ttl: options.ttl ?? 60_000,
     grace: options.grace ?? 0,
     softTimeout: options.softTimeout ?? 0,
+    refreshAhead: options.refreshAhead ?? 0,
     clock: options.clock ?? systemClock,
+    family: options.family,
     codec: isCodec(options.codec) ? options.codec : createEntryCodec(options.codec),
     tierDeadline: options.tierDeadline ?? 50,
     adminDeadline: options.adminDeadline ?? 5_000,

@@ -20,6 +20,8 @@ interface GuardSettings {
   readonly breakerFailures: number;
   readonly breakerCooldown: Ms;
   readonly maxPendingRepairs: number;
+  /** Told which keys a failed call was about (for per-family error counts). */
+  readonly keysFailed?: ((index: number, keys: readonly string[]) => void) | undefined;
 }
 
 const now = (): number => performance.now();
@@ -57,6 +59,7 @@ export class TierRuntime {
   readonly #pendingKeys = new Set<string>();
   readonly #pendingPrefixes = new Set<string>();
   #lostTrack = false;
+  #repairing = false;
 
   constructor(
     readonly tier: Tier,
@@ -84,6 +87,7 @@ export class TierRuntime {
     run: () => Promise<T>,
     fallback: T,
     repairKeys?: readonly string[],
+    readKeys?: readonly string[],
   ): Promise<T> {
     if (!this.#admit()) {
       this.skipped++;
@@ -100,7 +104,7 @@ export class TierRuntime {
         }),
       ]);
       this.time(op, now() - started);
-      this.#succeeded();
+      this.#succeeded(op, repairKeys);
       return result;
     } catch (error) {
       this.time(op, now() - started);
@@ -112,6 +116,8 @@ export class TierRuntime {
         return fallback;
       }
       this.#failed(op, error);
+      const keys = repairKeys ?? readKeys;
+      if (keys !== undefined) this.settings.keysFailed?.(this.index, keys);
       return fallback;
     } finally {
       clearTimeout(timer);
@@ -148,13 +154,18 @@ export class TierRuntime {
     return true;
   }
 
-  #succeeded(): void {
+  #succeeded(op: TierOp, keys: readonly string[] | undefined): void {
     this.#failures = 0;
     if (this.breaker === 'half-open') {
       this.#probing = false;
       this.#setBreaker('closed');
-      void this.#repair();
     }
+    if (keys !== undefined && this.#pendingKeys.size > 0 && op !== 'clear') {
+      // This write or delete replaced whatever an earlier failed one left: nothing to repair there.
+      for (const key of keys) this.#pendingKeys.delete(key);
+    }
+    // The tier answers again: repair now, whether or not the failures were enough to open the breaker.
+    if (!this.#repairing && this.pendingRepairs > 0) void this.#repair();
   }
 
   #failed(op: TierOp, error: unknown): void {
@@ -191,6 +202,7 @@ export class TierRuntime {
   async #repair(): Promise<void> {
     if (this.tier.sync) return;
     const tier = this.tier;
+    this.#repairing = true;
     try {
       if (this.#lostTrack) {
         this.#lostTrack = false;
@@ -198,6 +210,7 @@ export class TierRuntime {
         this.#pendingPrefixes.clear();
         await tier.clear();
         this.repairs++;
+        this.settings.events.emit({ type: 'repair', tier: tier.name, keys: 0, cleared: true });
         return;
       }
       const keys = [...this.#pendingKeys];
@@ -207,10 +220,18 @@ export class TierRuntime {
       this.#pendingPrefixes.clear();
       for (const prefix of prefixes) await tier.clear(prefix);
       this.repairs += keys.length + prefixes.length;
+      this.settings.events.emit({
+        type: 'repair',
+        tier: tier.name,
+        keys: keys.length + prefixes.length,
+        cleared: false,
+      });
     } catch (error) {
       // The repair itself failed: we no longer know which keys are stale, so clear on next recovery.
       this.#lostTrack = true;
       this.#failed('deleteMany', error);
+    } finally {
+      this.#repairing = false;
     }
   }
 }

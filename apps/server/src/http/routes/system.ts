@@ -3,7 +3,7 @@ import type { Server } from 'node:http';
 import type { FastifyPluginAsync } from 'fastify';
 import { collectDefaultMetrics, Gauge, Registry } from 'prom-client';
 import { describeMode } from '../../config.ts';
-import type { AppDeps } from '../app.ts';
+import type { AppDeps } from '../deps.ts';
 import { metricsGuard, startMetricsListener } from '../metrics-access.ts';
 
 /** See the file comment. */
