@@ -235,14 +235,15 @@ describe('CSRF, headers, /metrics and hostile input (embedded)', () => {
   it('refuses cross-origin cookie writes (sync, warm, logout) with 403 E_CSRF; a bearer token works', async () => {
     const sync = `/api/integrations/${api.t.ids.integrationA}/sync`;
     for (const url of [sync, '/api/admin/cache/warm', '/api/auth/logout']) {
-      for (const headers of [
+      const attempts: Record<string, string>[] = [
         { origin: 'https://evil.example' },
         { origin: 'https://agiletrack.example.evil.example' },
         { 'sec-fetch-site': 'same-site', origin: 'https://other.agiletrack.example' },
         { 'sec-fetch-site': 'cross-site' },
         { origin: 'null' },
         {}, // neither header: not a browser form, and not allowed with a cookie
-      ]) {
+      ];
+      for (const headers of attempts) {
         expectError(await asCookie('POST', url, headers), 403, 'E_CSRF');
       }
     }
@@ -299,7 +300,7 @@ describe('CSRF, headers, /metrics and hostile input (embedded)', () => {
   });
 
   it('answers NUL bytes and control characters in any text field with 400 naming the field', async () => {
-    const cases: [string, string, unknown, RegExp][] = [
+    const cases: [string, string, Record<string, unknown>, RegExp][] = [
       ['POST', '/api/teams', { name: 'Team\u0000A' }, /name: must not contain control characters/],
       ['POST', '/api/teams', { name: 'ok', description: 'bell\u0007' }, /description:/],
       [
