@@ -58,14 +58,12 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
     const path = request.url.split('?')[0]!;
     const bearer = bearerToken(request);
     const cookie = request.cookies[SESSION_COOKIE];
-    checkCsrf(request, {
-      cookie: cookie !== undefined,
-      bearer: bearer !== undefined,
-      login: path === '/api/auth/login',
-      httpsOnly: deps.config.COOKIE_SECURE === 'true',
-    });
+    const csrf = { bearer: bearer !== undefined, httpsOnly: deps.config.COOKIE_SECURE === 'true' };
+    if (path === '/api/auth/login') checkCsrf(request, { ...csrf, cookie: false, login: true });
     if (!path.startsWith('/api/') || PUBLIC.has(path)) return;
     request.principal = await deps.accounts.authenticate({ bearer, cookie });
+    // Only a request the cookie authenticated can be forged: checked once it has (else 401 first).
+    checkCsrf(request, { ...csrf, cookie: cookie !== undefined, login: false });
   });
 
   await app.register(systemRoutes(deps));
