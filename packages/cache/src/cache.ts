@@ -117,7 +117,16 @@ export interface CacheStats {
     batchLoadedKeys: number;
   };
   tags: { invalidations: number };
-  bus: { published: number; received: number; errors: number; gaps: number };
+  bus: {
+    published: number;
+    received: number;
+    errors: number;
+    gaps: number;
+    /** Whether the bus delivers invalidations now (true without a bus). */
+    healthy: boolean;
+    /** Times the bus went down (local copies distrusted until it was back). */
+    downs: number;
+  };
   /** Per key family (the `family` option), by family name; empty without the option. */
   families: Record<string, FamilyStatsReport>;
 }
@@ -417,6 +426,14 @@ export class Cache {
     return this.#engine.ready();
   }
 
+  /**
+   * Whether the invalidation bus delivers now (always true without a bus). While it does not,
+   * local copies older than `busDownL1Ttl` are not served; `on('bus-health')` reports changes.
+   */
+  get busHealthy(): boolean {
+    return this.#engine.busHealthy;
+  }
+
   /** Makes every entry carrying one of `tags` a miss, on every instance. */
   async invalidateTags(tags: readonly string[]): Promise<void> {
     this.#checkTags(tags);
@@ -499,7 +516,14 @@ export class Cache {
         batchLoadedKeys: c.batchLoadedKeys,
       },
       tags: { invalidations: c.tagInvalidations },
-      bus: { published: c.busPublished, received: c.busReceived, errors: c.busErrors, gaps: c.busGaps },
+      bus: {
+        published: c.busPublished,
+        received: c.busReceived,
+        errors: c.busErrors,
+        gaps: c.busGaps,
+        healthy: engine.busHealthy,
+        downs: c.busDowns,
+      },
       families: engine.families?.report(engine.runtimes.map((rt) => rt.tier.name)) ?? {},
     };
   }

@@ -27,7 +27,7 @@ const noop = (): void => {};
 
 /** See the file comment. */
 export class CacheEngine {
-  readonly events = new CacheEvents();
+  readonly events: CacheEvents;
   readonly runtimes: readonly TierRuntime[];
   readonly counters = {
     getOrSetCalls: 0,
@@ -46,6 +46,7 @@ export class CacheEngine {
     busReceived: 0,
     busErrors: 0,
     busGaps: 0,
+    busDowns: 0,
     refreshAheads: 0,
     batchLoads: 0,
     batchLoadedKeys: 0,
@@ -66,9 +67,14 @@ export class CacheEngine {
   #sweeping = false;
   #closed = false;
   readonly #subscribed: Promise<void>;
+  #busHealthy = true;
+  /** The bus is unhealthy: local copies older than `busDownL1Ttl` are not served. */
+  #distrust = false;
+  #gapSinceDown = true;
 
   constructor(options: ResolvedOptions) {
     this.#o = options;
+    this.events = new CacheEvents(options.diagnosticsChannel);
     const families = options.family ? new Families(options.family, options.tiers.length) : undefined;
     this.families = families;
     const settings = {
@@ -96,13 +102,25 @@ export class CacheEngine {
       this.#sweepTimer = setInterval(() => void this.sweep(), options.sweepInterval);
       (this.#sweepTimer as { unref?: () => void }).unref?.();
     }
-    this.#subscribed = options.bus
-      ? options.bus.subscribe({ onMessage: (message) => this.#receive(message), onGap: () => this.#gap() })
+    const bus = options.bus;
+    this.#subscribed = bus
+      ? bus
+          .subscribe({
+            onMessage: (message) => this.#receive(message),
+            onGap: () => this.#gap(),
+            onHealth: (healthy) => this.#setBusHealth(healthy),
+          })
+          .then(() => this.#setBusHealth(bus.healthy ?? true))
       : Promise.resolve();
     this.#subscribed.catch((error: unknown) => {
       this.counters.busErrors++;
       this.events.emit({ type: 'tier-error', tier: 'bus', op: 'subscribe', error });
     });
+  }
+
+  /** Whether the bus delivers invalidations now (always true without a bus). */
+  get busHealthy(): boolean {
+    return this.#busHealthy;
   }
 
   /** Resolves when the bus is subscribed (at once without one); rejects if subscribing failed. */
@@ -150,8 +168,11 @@ export class CacheEngine {
     } else {
       entry = rt.tier.get(key) as Entry | undefined;
     }
-    if (entry === undefined || this.#o.clock.now() >= entry.expiresAt) return undefined;
+    if (entry === undefined) return undefined;
+    const now = this.#o.clock.now();
+    if (now >= entry.expiresAt) return undefined;
     if (entry.tags !== undefined && !this.tagsValid(entry)) return undefined;
+    if (this.#distrust && rt.local && now - entry.createdAt >= this.#o.busDownL1Ttl) return undefined;
     rt.hits++;
     if (this.families !== undefined) {
       const family = this.families.of(key);
@@ -675,7 +696,11 @@ export class CacheEngine {
   /** The entry if it is alive and its tags are valid; drops dead local copies on the way. */
   #usable(rt: TierRuntime, entry: Entry | undefined, key: string, now: Ms): Entry | undefined {
     if (entry === undefined) return undefined;
-    if (entry.staleUntil > now && this.tagsValid(entry)) return entry;
+    if (entry.staleUntil > now && this.tagsValid(entry)) {
+      // The bus is down: a local copy may have missed its invalidation. Not served, not dropped.
+      if (this.#distrust && rt.local && now - entry.createdAt >= this.#o.busDownL1Ttl) return undefined;
+      return entry;
+    }
     if (rt.tier.sync) rt.tier.delete(key);
     return undefined;
   }
@@ -759,8 +784,26 @@ export class CacheEngine {
     if (this.events.active) this.events.emit({ type: 'bus-message', message: { type: message.type } });
   }
 
+  /**
+   * The bus stopped (or resumed) delivering. While it is down, local copies are served only
+   * when younger than `busDownL1Ttl`, so a value changed elsewhere is served here for at most
+   * that long after the bus is known to be down. Back up, the local tiers are dropped (the gap).
+   */
+  #setBusHealth(healthy: boolean): void {
+    if (!this.#o.bus || healthy === this.#busHealthy || this.#closed) return;
+    if (healthy && !this.#gapSinceDown) this.#gap();
+    this.#busHealthy = healthy;
+    this.#distrust = !healthy;
+    if (!healthy) {
+      this.#gapSinceDown = false;
+      this.counters.busDowns++;
+    }
+    this.events.emit({ type: 'bus-health', healthy });
+  }
+
   /** Messages may have been lost: anything held locally may be stale, so drop it all. */
   #gap(): void {
+    this.#gapSinceDown = true;
     this.counters.busGaps++;
     this.#epoch++;
     this.inFlight.detachPrefix('');

@@ -52,6 +52,8 @@ export class TierRuntime {
   fencedWrites = 0;
   repairs = 0;
   breaker: BreakerState = 'closed';
+  /** Whether the tier lives in this process only (memory): bus invalidations are what keep it right. */
+  readonly local: boolean;
   readonly timings = new Map<TierOp, Histogram>();
   #failures = 0;
   #openUntil = 0;
@@ -65,7 +67,9 @@ export class TierRuntime {
     readonly tier: Tier,
     readonly index: number,
     readonly settings: GuardSettings,
-  ) {}
+  ) {
+    this.local = tier.sync && !tier.shared;
+  }
 
   /** Records one operation's duration. */
   time(op: TierOp, ms: number): void {
