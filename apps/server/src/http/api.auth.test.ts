@@ -264,7 +264,7 @@ describe.each(TEST_MODES)('authentication (%s)', (mode) => {
     });
     expect(response.statusCode).toBe(200);
     expect(response.headers['content-type']).toMatch(/^text\/plain/);
-    expect(response.body).toContain('# TYPE agiletrack_cache_hits_total gauge');
+    expect(response.body).toContain('# TYPE agiletrack_cache_hits_total counter');
     const l2 = mode === 'redis' ? 'redis' : 'postgres';
     for (const tier of ['memory', l2])
       expect(response.body).toMatch(new RegExp(`^agiletrack_cache_hits_total\\{tier="${tier}"\\} \\d+$`, 'm'));
