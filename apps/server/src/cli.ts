@@ -10,6 +10,10 @@
  *   cache:warm                                     fills the hot keys of every team, with progress
  *   sync --integration N [--no-wait]               syncs one integration, with progress
  *
+ * In the embedded mode the CLI opens the data directory itself, so it refuses to run while the
+ * server holds it ("the server is running; use the API or stop it"); `sync` starts the demo's
+ * simulator on its stored address when the integration points there.
+ *
  * Exit codes: 0 done, 1 failed, 2 bad usage or configuration.
  */
 import { randomBytes } from 'node:crypto';
@@ -17,8 +21,10 @@ import { parseArgs } from 'node:util';
 import { eq } from 'drizzle-orm';
 import { pino } from 'pino';
 import { z } from 'zod';
-import { ConfigError, loadConfig } from './config.ts';
+import { ConfigError, describeMode, loadConfig } from './config.ts';
+import { DataDirLockedError } from './db/data-dir-lock.ts';
 import { users } from './db/schema.ts';
+import { startDemoSimulator, storedSimulatorUrl } from './demo/simulator.ts';
 import { toAppError } from './errors.ts';
 import { createServer, type Server } from './server.ts';
 
@@ -70,6 +76,7 @@ async function run(argv: string[]): Promise<number> {
   const config = loadConfig({ ...process.env, LOG_LEVEL: process.env.LOG_LEVEL ?? 'warn' });
   const server: Server = await createServer({ config, logger: pino({ level: config.LOG_LEVEL }), scheduler: false });
   const { deps } = server;
+  const cleanups: (() => Promise<void>)[] = [];
   try {
     switch (command) {
       case 'user:create': {
@@ -127,6 +134,13 @@ async function run(argv: string[]): Promise<number> {
       case 'sync': {
         const integrationId = check(z.coerce.number().int().positive(), values.integration, 'integration');
         const integration = await deps.integrations.getIntegration(integrationId);
+        // The demo's integrations sync from the simulator the server runs; without the server, run it here.
+        const demoUrl = describeMode(config).database === 'pglite' ? storedSimulatorUrl(config.DATA_DIR) : undefined;
+        const baseUrl = (integration.config as { baseUrl?: string }).baseUrl;
+        if (demoUrl && baseUrl === demoUrl && !values['no-wait']) {
+          const simulator = await startDemoSimulator(config.DATA_DIR);
+          cleanups.push(() => simulator.close());
+        }
         const { jobId } = await deps.jobs.enqueueSync({ integrationId, teamId: integration.teamId });
         if (values['no-wait']) {
           console.log(JSON.stringify({ jobId }));
@@ -151,6 +165,7 @@ async function run(argv: string[]): Promise<number> {
     return 2;
   } finally {
     await server.close();
+    for (const cleanup of cleanups) await cleanup();
   }
 }
 
@@ -164,6 +179,10 @@ run(process.argv.slice(2)).then(
     if (error instanceof ConfigError) {
       console.error(error.message);
       process.exit(2);
+    }
+    if (error instanceof DataDirLockedError) {
+      console.error(error.message);
+      process.exit(1);
     }
     const appError = toAppError(error);
     console.error(`${appError.code}: ${appError.status >= 500 ? (error as Error).message : appError.message}`);

@@ -82,6 +82,8 @@ const ConfigSchema = z.object({
   CACHE_L2_TTL_MS: duration(3_600_000),
   CACHE_TIER_DEADLINE_MS: duration(50),
   JOB_RESULT_TTL_MS: duration(3_600_000),
+  /** A running sync beats this often; one silent for 3 beats was interrupted (failed, queued again). */
+  SYNC_HEARTBEAT_MS: duration(5_000),
   /** Run the job workers in the API process (with Redis; `npm run worker` runs them alone). */
   RUN_WORKER: z
     .enum(['true', 'false'])

@@ -5,7 +5,7 @@
  * (PGlite in embedded mode).
  */
 import { randomUUID } from 'node:crypto';
-import { type BusTopics, type Cache, createCache, type Encryptor } from '@agiletrack/cache';
+import { type BusTopics, type Cache, createCache, type DistributedLock, type Encryptor } from '@agiletrack/cache';
 import { pgListener, postgresBackplane } from '@agiletrack/cache/postgres';
 import {
   closeRedisClient,
@@ -131,14 +131,26 @@ export async function createServerCache(options: {
     tier: { hashTag: teamHashTag, name: 'redis' },
   });
   await shared.init().catch(() => logger.warn('could not load tag invalidations from redis yet'));
+  // While Redis is unreachable (the bus says so), each miss would wait out the lock's deadline
+  // before loading anyway: skip the cross-process lock then (in-process single-flight remains).
+  let cacheRef: Cache | undefined;
+  const lock: DistributedLock = {
+    acquire: (key, ttl) =>
+      cacheRef && !cacheRef.busHealthy ? Promise.resolve(async () => {}) : shared.lock.acquire(key, ttl),
+    waitForRelease: (key, timeout) => shared.lock.waitForRelease(key, timeout),
+    close: async () => {
+      await shared.lock.close?.();
+    },
+  };
   const cache = createCache({
     tiers: [l1, shared.tier],
     ...common,
     bus: shared.bus,
     tagStore: shared.tagStore,
-    lock: shared.lock,
+    lock,
     lockByDefault: true,
   });
+  cacheRef = cache;
   return {
     cache,
     auth: cache.namespace('auth'),

@@ -92,12 +92,17 @@ export interface OutboundGuardOptions {
 
 /** See the file comment. */
 export class OutboundGuard {
-  readonly #allow: readonly AllowRule[];
+  readonly #allow: AllowRule[];
   readonly #resolve: Resolver;
 
   constructor(options: OutboundGuardOptions = {}) {
-    this.#allow = options.allow ?? [];
+    this.#allow = [...(options.allow ?? [])];
     this.#resolve = options.resolve ?? ((hostname) => dnsLookup(hostname, { all: true, verbatim: true }));
+  }
+
+  /** Allows one more `OUTBOUND_ALLOW`-style entry (the demo's simulator, known only once it listens). */
+  permit(entry: string): void {
+    this.#allow.push(...parseAllowList(entry));
   }
 
   /**

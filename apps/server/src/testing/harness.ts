@@ -61,6 +61,8 @@ export interface JoinOptions {
   now?: ServerOptions['now'];
   /** The outbound policy (a test resolver for names). */
   outbound?: ServerOptions['outbound'];
+  /** Look for interrupted sync runs (off by default: it would add queries to counted reads). */
+  reaper?: boolean;
 }
 
 const silent = pino({ level: 'silent' });
@@ -81,7 +83,7 @@ export async function startTestServer(mode: TestMode, options: JoinOptions = {})
     ...options.env,
   };
   if (mode !== 'embedded') env.DATABASE_URL = TEST_DATABASE_URL;
-  if (mode === 'redis') env.REDIS_URL = TEST_REDIS_URL;
+  if (mode === 'redis') env.REDIS_URL ??= TEST_REDIS_URL;
   if (mode === 'embedded' && join) throw new Error('embedded servers cannot share a database');
   const server = await createServer({
     config: loadConfig(env),
@@ -93,6 +95,7 @@ export async function startTestServer(mode: TestMode, options: JoinOptions = {})
     ...(options.now && { now: options.now }),
     ...(options.outbound && { outbound: options.outbound }),
     scheduler: false,
+    reaper: options.reaper ?? false,
   });
   const { accounts, teams, integrations } = server.deps;
 
