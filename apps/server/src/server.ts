@@ -52,6 +52,8 @@ export interface ServerOptions {
   sync?: SyncOptions;
   /** Start job workers even when `RUN_WORKER=false` (the worker process). */
   forceWorkers?: boolean;
+  /** Warm the hot keys in the background once built (`npm start`; default off). */
+  warm?: boolean;
   /** Check for due periodic syncs (default: where workers run). */
   scheduler?: boolean;
   /** The clock of sessions and login throttling (tests move it by hand). */
@@ -92,6 +94,7 @@ export async function createServer(options: ServerOptions): Promise<Server> {
     .ready()
     .catch((error: Error) => logger.warn({ err: error.message }, 'invalidation bus not subscribed yet'));
   const ops = createCacheOps({ config, serverCache, hub, logger });
+  await ops.analytics.start();
   const throttle = new LoginThrottle({
     store: serverCache.redis
       ? redisThrottleStore(serverCache.redis, `${config.REDIS_PREFIX}login:`)
@@ -175,6 +178,12 @@ export async function createServer(options: ServerOptions): Promise<Server> {
       : () => {};
   const deps: AppDeps = { ...base, jobs };
   const app = await buildApp(deps);
+  if (options.warm) {
+    ops.warmer.start({ teams, integrations, metrics }, logger, {
+      maxTeams: config.CACHE_WARM_MAX_TEAMS,
+      concurrency: config.CACHE_WARM_CONCURRENCY,
+    });
+  }
   // Periodic syncs are scheduled by whichever processes run workers; job ids make them agree.
   const stopScheduler = runWorkers && options.scheduler !== false ? startScheduler({ db, jobs, logger }) : () => {};
 

@@ -5,7 +5,14 @@
  * (PGlite in embedded mode).
  */
 import { randomUUID } from 'node:crypto';
-import { type BusTopics, type Cache, createCache, type DistributedLock, type Encryptor } from '@agiletrack/cache';
+import {
+  type BusTopics,
+  type Cache,
+  createCache,
+  type DistributedLock,
+  type Encryptor,
+  type SyncTier,
+} from '@agiletrack/cache';
 import { pgListener, postgresBackplane } from '@agiletrack/cache/postgres';
 import {
   closeRedisClient,
@@ -37,6 +44,8 @@ export interface ServerCache {
   readonly topics: BusTopics | undefined;
   /** This instance's id (the bus's, when there is one). */
   readonly instance: string;
+  /** The in-process tier (analytics read its keys). */
+  readonly l1: SyncTier;
   close(): Promise<void>;
 }
 
@@ -104,6 +113,7 @@ export async function createServerCache(options: {
       l2: mode,
       topics,
       instance: topics?.instanceId ?? randomUUID(),
+      l1,
       close: () => cache.close(),
     };
   }
@@ -158,6 +168,7 @@ export async function createServerCache(options: {
     l2: mode,
     topics: shared.bus,
     instance: shared.bus.instanceId,
+    l1,
     close: async () => {
       await cache.close();
       await closeRedisClient(redis);

@@ -61,6 +61,8 @@ export interface JoinOptions {
   now?: ServerOptions['now'];
   /** The outbound policy (a test resolver for names). */
   outbound?: ServerOptions['outbound'];
+  /** Warm the cache in the background at start (see `server.deps.ops.warmer.done`). */
+  warm?: boolean;
   /** Look for interrupted sync runs (off by default: it would add queries to counted reads). */
   reaper?: boolean;
 }
@@ -94,6 +96,7 @@ export async function startTestServer(mode: TestMode, options: JoinOptions = {})
     ...(options.sync && { sync: options.sync }),
     ...(options.now && { now: options.now }),
     ...(options.outbound && { outbound: options.outbound }),
+    ...(options.warm && { warm: true }),
     scheduler: false,
     reaper: options.reaper ?? false,
   });
