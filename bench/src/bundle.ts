@@ -9,6 +9,7 @@ import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { gzipSync } from 'node:zlib';
 import { build } from 'esbuild';
+import { table } from './report.ts';
 
 const BENCH_DIR = join(dirname(fileURLToPath(import.meta.url)), '..');
 
@@ -72,7 +73,7 @@ const kb = (bytes: number): string => `${(bytes / 1024).toFixed(1)} KB`;
 /** The RESULTS.md section for a measurement. */
 export function renderBundle(size: BundleSize, at: Date): string {
   const verdict = size.gzipBytes <= BUNDLE_TARGET_BYTES ? 'within' : 'over';
-  const rows = size.parts.slice(0, 12).map(([part, bytes]) => `| ${part} | ${bytes.toLocaleString('en-US')} |`);
+  const rows = size.parts.slice(0, 12).map(([part, bytes]) => [part, bytes.toLocaleString('en-US')]);
   return [
     '## Browser bundle',
     '',
@@ -80,9 +81,13 @@ export function renderBundle(size: BundleSize, at: Date): string {
     '',
     `- **${kb(size.gzipBytes)} gzipped** (${size.gzipBytes.toLocaleString('en-US')} bytes), ${kb(size.minifiedBytes)} minified — ${verdict} the ${kb(BUNDLE_TARGET_BYTES)} target.`,
     '',
-    '| part (minified bytes) | bytes |',
-    '| --- | ---: |',
-    ...rows,
+    ...table(
+      [
+        ['part', 'left'],
+        ['minified bytes', 'right'],
+      ],
+      rows,
+    ),
     '',
   ].join('\n');
 }
