@@ -117,6 +117,15 @@ const ConfigSchema = z.object({
   ALERT_MIN_SAMPLES: count(20),
   /** Cache operations the live monitor streams per second and instance (the rest are dropped). */
   MONITOR_MAX_OPS_PER_SECOND: count(200),
+  /** Warm the hot keys of recent teams in the background when `npm start` starts. */
+  CACHE_WARM_ON_START: z
+    .enum(['true', 'false'])
+    .default('true')
+    .transform((value) => value === 'true'),
+  /** Most teams warmed at start (the most recently created first). */
+  CACHE_WARM_MAX_TEAMS: count(100),
+  /** Teams warmed at once at start. */
+  CACHE_WARM_CONCURRENCY: z.coerce.number().int().min(1).max(16).default(2),
   /** Cache loads slower than this are logged at info (every operation is logged at debug). */
   CACHE_SLOW_LOAD_MS: duration(500),
   /** Compute metrics as of this instant instead of now (reproducible reports, tests on fixed data). */

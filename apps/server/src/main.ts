@@ -22,7 +22,7 @@ async function main(): Promise<void> {
   const mode = describeMode(config);
   const started = performance.now();
   const demo = config.DEMO || mode.database === 'pglite';
-  const server = await createServer({ config });
+  const server = await createServer({ config, warm: config.CACHE_WARM_ON_START });
   const { app, deps } = server;
   // The demo's GitHub and Jira: the simulator, in this process unless SIMULATOR_URL points elsewhere,
   // at the address the data directory's demo integrations know (started after the database, whose

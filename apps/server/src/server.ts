@@ -50,6 +50,8 @@ export interface ServerOptions {
   sync?: SyncOptions;
   /** Start job workers even when `RUN_WORKER=false` (the worker process). */
   forceWorkers?: boolean;
+  /** Warm the hot keys in the background once built (`npm start`; default off). */
+  warm?: boolean;
   /** Check for due periodic syncs (default: where workers run). */
   scheduler?: boolean;
   /** Look for interrupted sync runs periodically. @default true */
@@ -86,6 +88,7 @@ export async function createServer(options: ServerOptions): Promise<Server> {
     .ready()
     .catch((error: Error) => logger.warn({ err: error.message }, 'invalidation bus not subscribed yet'));
   const ops = createCacheOps({ config, serverCache, hub, logger });
+  await ops.analytics.start();
   const accounts = new Accounts(db, serverCache.auth, config.SESSION_TTL_MS);
   const invalidator = new Invalidator(serverCache.cache, hub);
   // Task results (metrics) live exactly JOB_RESULT_TTL_MS in L2 (DESIGN section 4).
@@ -158,6 +161,12 @@ export async function createServer(options: ServerOptions): Promise<Server> {
       : () => {};
   const deps: AppDeps = { ...base, jobs };
   const app = await buildApp(deps);
+  if (options.warm) {
+    ops.warmer.start({ teams, integrations, metrics }, logger, {
+      maxTeams: config.CACHE_WARM_MAX_TEAMS,
+      concurrency: config.CACHE_WARM_CONCURRENCY,
+    });
+  }
   // Periodic syncs are scheduled by whichever processes run workers; job ids make them agree.
   const stopScheduler = runWorkers && options.scheduler !== false ? startScheduler({ db, jobs, logger }) : () => {};
 

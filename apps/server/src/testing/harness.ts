@@ -57,6 +57,8 @@ export interface JoinOptions {
   env?: Record<string, string>;
   /** Skip the seed (a fresh, empty database). */
   empty?: boolean;
+  /** Warm the cache in the background at start (see `server.deps.ops.warmer.done`). */
+  warm?: boolean;
   /** Look for interrupted sync runs (off by default: it would add queries to counted reads). */
   reaper?: boolean;
 }
@@ -86,6 +88,7 @@ export async function startTestServer(mode: TestMode, options: JoinOptions = {})
     inMemory: mode === 'embedded',
     ...(options.jobs && { jobs: options.jobs }),
     ...(options.sync && { sync: options.sync }),
+    ...(options.warm && { warm: true }),
     scheduler: false,
     reaper: options.reaper ?? false,
   });
