@@ -7,13 +7,14 @@ import { CACHE_FAMILIES, CACHE_OUTCOMES, type CacheOp, CacheOpSchema } from '@ag
 import { useEffect, useRef, useState } from 'react';
 
 const KEEP = 300;
+let received = 0;
 
 /** See the file comment. */
 export function LiveTail() {
   const [family, setFamily] = useState('');
   const [outcome, setOutcome] = useState('');
   const [paused, setPaused] = useState(false);
-  const [rows, setRows] = useState<readonly CacheOp[]>([]);
+  const [rows, setRows] = useState<readonly { seq: number; op: CacheOp }[]>([]);
   const [state, setState] = useState<'connecting' | 'live' | 'reconnecting'>('connecting');
   const pausedRef = useRef(paused);
   pausedRef.current = paused;
@@ -30,7 +31,7 @@ export function LiveTail() {
     source.addEventListener('op', (event) => {
       if (pausedRef.current) return;
       const parsed = CacheOpSchema.safeParse(JSON.parse((event as MessageEvent<string>).data));
-      if (parsed.success) setRows((current) => [parsed.data, ...current].slice(0, KEEP));
+      if (parsed.success) setRows((current) => [{ seq: ++received, op: parsed.data }, ...current].slice(0, KEEP));
     });
     return () => source.close();
   }, [family, outcome]);
@@ -81,8 +82,8 @@ export function LiveTail() {
               </tr>
             </thead>
             <tbody>
-              {rows.map((op, i) => (
-                <tr key={`${op.at}-${op.instance}-${op.key}-${i}`} className={`outcome-${op.outcome}`}>
+              {rows.map(({ seq, op }) => (
+                <tr key={seq} className={`outcome-${op.outcome}`}>
                   <td>{new Date(op.at).toLocaleTimeString()}</td>
                   <td>
                     <code>{op.instance.slice(0, 8)}</code>

@@ -62,13 +62,14 @@ export function CacheAnalyticsPage({ isAdmin }: { isAdmin: boolean }) {
         Per key family, merged across {report?.instances.length ?? '…'} instance(s); refreshed every {REFRESH_MS / 1000}{' '}
         s.
       </p>
-      <div className="toolbar" role="group" aria-label="Window">
+      <fieldset className="toolbar">
+        <legend className="visually-hidden">Window</legend>
         {(['minute', 'hour', 'day'] as const).map((w) => (
           <button key={w} type="button" aria-pressed={window === w} onClick={() => setWindow(w)}>
             Last {w}
           </button>
         ))}
-      </div>
+      </fieldset>
       {error !== undefined && <LoadError error={error} what="cache analytics" />}
       {report && active.length === 0 && <p className="muted">No cache activity in this window yet.</p>}
       {active.length > 0 && (
