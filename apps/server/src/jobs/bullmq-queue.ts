@@ -75,9 +75,14 @@ export class BullmqJobQueue implements JobQueue {
       SYNC_QUEUE,
       async (job: Job) => {
         try {
-          return await service.fetchAndStore(job.data.integrationId, job.id!, (step, done, total) => {
-            void job.updateProgress({ step, done, ...(total !== undefined && { total }) });
-          });
+          return await service.fetchAndStore(
+            job.data.integrationId,
+            job.id!,
+            (step, done, total) => {
+              void job.updateProgress({ step, done, ...(total !== undefined && { total }) });
+            },
+            { full: job.data.full },
+          );
         } catch (error) {
           // BullMQ's own class is what stops its retries.
           if (error instanceof UnrecoverableJobError) throw new UnrecoverableError(error.message);
@@ -116,7 +121,7 @@ export class BullmqJobQueue implements JobQueue {
   }
 
   async enqueueSync(
-    data: { integrationId: number; teamId: number },
+    data: { integrationId: number; teamId: number; full?: boolean | undefined },
     options: { jobId?: string } = {},
   ): Promise<{ jobId: string }> {
     const age = Math.ceil(this.#o.resultTtlMs / 1000);

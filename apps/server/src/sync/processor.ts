@@ -7,8 +7,11 @@ import { type SyncOptions, SyncService } from './service.ts';
 export function createSyncProcessor(deps: Omit<AppDeps, 'jobs'>, options: SyncOptions = {}): JobProcessor {
   const service = new SyncService(deps, options);
   return async (job, progress) => {
-    const fetched = await service.fetchAndStore(job.data.integrationId, job.id, (step, done, total) =>
-      progress({ step, done, ...(total !== undefined && { total }) }),
+    const fetched = await service.fetchAndStore(
+      job.data.integrationId,
+      job.id,
+      (step, done, total) => progress({ step, done, ...(total !== undefined && { total }) }),
+      { full: job.data.full },
     );
     const computed = await service.computeAndPublish(fetched);
     return { ...fetched, ...computed };

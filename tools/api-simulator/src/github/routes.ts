@@ -156,6 +156,13 @@ export function registerGitHubRoutes(app: FastifyInstance, ctx: SimContext): voi
     }),
   );
 
+  app.get<{ Params: RepoParams & { id: string } }>('/repos/:owner/:repo/deployments/:id', (request, reply) =>
+    answer(request, reply, () => {
+      const deployment = repoOf(request.params)?.deployments.find((d) => String(d.id) === request.params.id);
+      return deployment ? { status: 200, body: deployment } : notFound();
+    }),
+  );
+
   app.get<{ Params: RepoParams & { id: string } }>('/repos/:owner/:repo/deployments/:id/statuses', (request, reply) =>
     answer(request, reply, () => {
       const repo = repoOf(request.params);
