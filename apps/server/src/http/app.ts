@@ -3,16 +3,11 @@
  * authentication runs before any route handler, authorization before any cache read.
  */
 import cookie from '@fastify/cookie';
-import Fastify, { type FastifyBaseLogger, type FastifyInstance, type FastifyRequest, LogController } from 'fastify';
-import type { Logger } from 'pino';
-import type { EventHub } from '../cache/event-hub.ts';
-import type { ServerCache } from '../cache/server-cache.ts';
-import type { Config } from '../config.ts';
-import type { Database } from '../db/database.ts';
+import Fastify, { type FastifyBaseLogger, type FastifyInstance, LogController } from 'fastify';
 import { toAppError } from '../errors.ts';
-import type { JobQueue } from '../jobs/types.ts';
-import type { Accounts, Principal } from '../services/accounts.ts';
-import type { Catalog } from '../services/catalog.ts';
+import type { Principal } from '../services/accounts.ts';
+import { bearerToken, SESSION_COOKIE } from './credentials.ts';
+import type { AppDeps } from './deps.ts';
 import { adminRoutes } from './routes/admin.ts';
 import { authRoutes } from './routes/auth.ts';
 import { eventRoutes } from './routes/events.ts';
@@ -20,21 +15,6 @@ import { integrationRoutes } from './routes/integrations.ts';
 import { systemRoutes } from './routes/system.ts';
 import { teamRoutes } from './routes/teams.ts';
 import { webRoutes } from './routes/web.ts';
-
-/** Everything the routes use. */
-export interface AppDeps {
-  config: Config;
-  logger: Logger;
-  database: Database;
-  serverCache: ServerCache;
-  accounts: Accounts;
-  catalog: Catalog;
-  hub: EventHub;
-  jobs: JobQueue;
-}
-
-/** The session cookie's name. */
-export const SESSION_COOKIE = 'agiletrack_session';
 
 declare module 'fastify' {
   interface FastifyRequest {
@@ -44,14 +24,6 @@ declare module 'fastify' {
 
 // Routes that answer without a login.
 const PUBLIC = new Set(['/api/auth/login', '/api/health', '/metrics']);
-
-/** The bearer token of a request, if any. */
-export function bearerToken(request: FastifyRequest): string | undefined {
-  const header = request.headers.authorization;
-  if (typeof header !== 'string') return undefined;
-  const match = /^Bearer\s+(\S+)$/i.exec(header);
-  return match?.[1];
-}
 
 /** Builds the Fastify app (not listening). */
 export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {

@@ -79,7 +79,7 @@ describe('incremental sync (mid-size project)', () => {
     return counts;
   }
 
-  const db = () => t.server.deps.catalog.db;
+  const db = () => t.server.deps.db;
   const stored = async (integrationId: number) =>
     (
       await db()
