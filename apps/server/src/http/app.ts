@@ -12,6 +12,7 @@ import { adminRoutes } from './routes/admin.ts';
 import { authRoutes } from './routes/auth.ts';
 import { eventRoutes } from './routes/events.ts';
 import { integrationRoutes } from './routes/integrations.ts';
+import { metricsRoutes } from './routes/metrics.ts';
 import { systemRoutes } from './routes/system.ts';
 import { teamRoutes } from './routes/teams.ts';
 import { webRoutes } from './routes/web.ts';
@@ -61,6 +62,7 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   await app.register(authRoutes(deps));
   await app.register(teamRoutes(deps));
   await app.register(integrationRoutes(deps));
+  await app.register(metricsRoutes(deps));
   await app.register(eventRoutes(deps));
   await app.register(adminRoutes(deps));
   await app.register(webRoutes()); // the dashboard, when apps/web/dist exists

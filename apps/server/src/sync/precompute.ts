@@ -47,6 +47,8 @@ export async function precomputeMetrics(
   const fromDay = dayOf(Math.max(first, asOf - HISTORY_DAYS * 86_400_000));
   const points = dailyPoints(index, fromDay, dayOf(asOf), DEFAULT_METRIC_WINDOW, asOf);
   await db.transaction(async (tx) => {
+    // Only the newest snapshots are read (the days keep the history), so reads stay one small query.
+    await tx.delete(metricSnapshots).where(eq(metricSnapshots.integrationId, integration.id));
     await tx.insert(metricSnapshots).values(snapshots);
     await tx
       .delete(metricDaily)
