@@ -43,8 +43,10 @@ export function rollupMetrics(list: readonly (Values | null)[]): Record<string, 
   const present = list.filter((m): m is Values => m !== null);
   const out: Record<string, number | null> = {};
   for (const name of METRIC_NAMES) {
-    if (!present.some((m) => name in m)) continue;
-    out[name] = combine(METRICS[name].rollup, name, present);
+    const rule: MetricRollup = METRICS[name].rollup;
+    const from = rule.kind === 'ratio' ? rule.denominator : name;
+    if (!present.some((m) => from in m)) continue;
+    out[name] = combine(rule, name, present);
   }
   return out;
 }

@@ -91,7 +91,10 @@ interface GithubIndex {
   reviews: Timeline;
   /** Lead time (h) at the production deployment that shipped the change. */
   leadTimes: Timeline;
-  /** 1 for a failed production deployment, 0 for a good one, at its finish. */
+  /**
+   * Production deployments at their finish: 0 succeeded, 1 failed (its own status), 2 succeeded
+   * but an incident followed (a success for frequency, a failure for the failure rate).
+   */
   deployments: Timeline;
   /** Time to restore (h) at the recovery. */
   restores: Timeline;
@@ -174,7 +177,10 @@ export function indexItems(kind: 'github' | 'jira', items: readonly MetricItem[]
         }),
       ),
       deployments: new Timeline(
-        production.map((d) => ({ at: d.finishedAt!.getTime(), value: failed.has(d.externalId) ? 1 : 0 })),
+        production.map((d) => ({
+          at: d.finishedAt!.getTime(),
+          value: d.state !== 'success' ? 1 : failed.has(d.externalId) ? 2 : 0,
+        })),
       ),
       restores: new Timeline(restores),
       opened: new Timeline(open.map((p) => ({ at: p.createdAt.getTime(), value: 1 }))),
@@ -227,9 +233,10 @@ export function metricsAt(index: MetricIndex, at: number, windowDays: number): M
     const leadTimes = index.leadTimes.slice(start, at);
     const deployments = index.deployments.slice(start, at);
     const restores = index.restores.slice(start, at);
-    const failed = deployments.reduce((a, b) => a + b, 0);
+    const failed = deployments.filter((v) => v !== 0).length;
+    const succeeded = deployments.filter((v) => v !== 1).length;
     return {
-      deploymentsPerWeek: round((deployments.length - failed) / weeks),
+      deploymentsPerWeek: round(succeeded / weeks),
       leadTimeHours: round(median(leadTimes)),
       leadTimeP85Hours: round(quantile(leadTimes, 0.85)),
       changeFailureRate: deployments.length === 0 ? null : round(failed / deployments.length, 4),
