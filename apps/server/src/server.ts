@@ -3,10 +3,11 @@
  * services, the job queue and the HTTP app. `main.ts` runs it; tests build it with overrides.
  */
 import { drizzleCache } from '@agiletrack/cache/adapters/drizzle';
-import { pgListener } from '@agiletrack/cache/bus/postgres';
-import { parseClusterNodes } from '@agiletrack/cache/tiers/redis';
+import { pgListener } from '@agiletrack/cache/postgres';
+import { parseClusterNodes } from '@agiletrack/cache/redis';
 import { resolvePolicy } from '@agiletrack/domain';
 import type { FastifyInstance } from 'fastify';
+import pg from 'pg';
 import { type Logger, pino } from 'pino';
 import { EventHub, postgresEvents, redisEvents } from './cache/event-hub.ts';
 import { createServerCache, type ServerCache } from './cache/server-cache.ts';
@@ -78,7 +79,7 @@ export async function createServer(options: ServerOptions): Promise<Server> {
     : database.kind === 'postgres' && config.DATABASE_URL
       ? postgresEvents(
           database.sql,
-          pgListener(config.DATABASE_URL),
+          pgListener(() => new pg.Client({ connectionString: config.DATABASE_URL })),
           `agiletrack_events_${database.schema}`.slice(0, 63),
         )
       : undefined;

@@ -4,20 +4,21 @@
  * made on one instance evict the L1 copies of the others, and a listener that lost its
  * connection reports a gap when it is back (the cache then drops its local entries).
  *
- *   const bus = postgresBus({ client: pool, listen: pgListener(connectionString) });
+ *   const bus = postgresBus({ client: pool, listen: pgListener(() => new pg.Client(connectionString)) });
  *   const tags = postgresTagStore({ client: pool });  await tags.init();
+ *
+ * The module loads no driver: node-postgres and PGlite are passed in by the caller.
  *
  * Messages carry keys, prefixes and tags, never values; a NOTIFY payload holds at most 8000
  * bytes, so large key lists are sent in several messages.
  */
 import { randomUUID } from 'node:crypto';
-import pg from 'pg';
 import { TagTimes } from '../core/tag-times.ts';
 import { CacheClosedError, CacheOptionsError } from '../errors.ts';
 import type { SqlClient } from '../tiers/postgres.ts';
-import type { BusMessage, InvalidationBus, Ms, TagStore } from '../types.ts';
+import type { BusHandlers, BusMessage, InvalidationBus, Ms, TagStore } from '../types.ts';
 import { checkDuration } from '../validate.ts';
-import { parseBusMessage } from './redis-bus.ts';
+import { parseBusMessage } from './message.ts';
 import { withTimeout } from './timeout.ts';
 
 /** An open listening connection. */
@@ -35,10 +36,26 @@ export type PgListenerFactory = (
   onLost: () => void,
 ) => Promise<PgListening>;
 
-/** Listens through a dedicated node-postgres connection (LISTEN needs one connection of its own). */
-export function pgListener(config: string | pg.ClientConfig): PgListenerFactory {
+/** The part of a node-postgres `Client` a listener uses. */
+export interface PgListenClient {
+  connect(): Promise<unknown>;
+  query(text: string): Promise<unknown>;
+  end(): Promise<void>;
+  on(event: 'error' | 'end', listener: () => void): unknown;
+  on(event: 'notification', listener: (message: { channel: string; payload?: string }) => void): unknown;
+}
+
+/**
+ * Listens through a dedicated node-postgres connection (LISTEN needs one connection of its own).
+ * `connect` returns a new, unconnected client each time it is called (after a drop, a fresh one
+ * is made): `pgListener(() => new pg.Client(connectionString))`.
+ */
+export function pgListener(connect: () => PgListenClient): PgListenerFactory {
+  if (typeof connect !== 'function') {
+    throw new CacheOptionsError('pgListener needs a function returning a new pg.Client');
+  }
   return async (channel, onPayload, onLost) => {
-    const client = new pg.Client(typeof config === 'string' ? { connectionString: config } : config);
+    const client = connect();
     let lost = false;
     const lose = () => {
       if (lost) return;
@@ -50,8 +67,15 @@ export function pgListener(config: string | pg.ClientConfig): PgListenerFactory 
     client.on('notification', (message) => {
       if (message.channel === channel && message.payload !== undefined) onPayload(message.payload);
     });
-    await client.connect();
-    await client.query(`LISTEN "${channel}"`);
+    try {
+      await client.connect();
+      await client.query(`LISTEN "${channel}"`);
+    } catch (error) {
+      // The caller retries with a fresh client: this one must not linger half-open.
+      lost = true;
+      await client.end().catch(() => {});
+      throw error;
+    }
     return {
       close: async () => {
         lost = true;
@@ -79,7 +103,7 @@ export interface PostgresBusOptions {
   listen: PgListenerFactory;
   /**
    * The channel every instance shares: a lower-case SQL identifier.
-   * @default 'agiletrack_bus'
+   * @default 'cache_bus'
    */
   channel?: string;
   /**
@@ -97,7 +121,7 @@ export interface PostgresBusOptions {
 // NOTIFY payloads are limited to 8000 bytes; stay well below with room for the envelope.
 const MAX_PAYLOAD = 7_000;
 const CHANNEL = /^[a-z_][a-z0-9_]{0,62}$/;
-type Handlers = Parameters<InvalidationBus['subscribe']>[0];
+type Handlers = BusHandlers;
 
 /** Splits a message whose key list would not fit one payload. */
 function chunks(message: BusMessage, overhead: number): BusMessage[] {
@@ -136,7 +160,7 @@ export class PostgresBus implements InvalidationBus {
     if (!options?.client || typeof options.listen !== 'function') {
       throw new CacheOptionsError('postgres bus: client and listen are required');
     }
-    this.channel = options.channel ?? 'agiletrack_bus';
+    this.channel = options.channel ?? 'cache_bus';
     if (!CHANNEL.test(this.channel)) throw new CacheOptionsError(`postgres bus: channel must match ${CHANNEL}`);
     checkDuration('publishTimeout', options.publishTimeout);
     checkDuration('maxReconnectDelay', options.maxReconnectDelay);
@@ -165,6 +189,11 @@ export class PostgresBus implements InvalidationBus {
     if (this.#handlers) throw new Error('postgres bus: subscribe() was already called');
     this.#handlers = handlers;
     await this.#connect(0, false);
+  }
+
+  /** Whether the listening connection is up (notifications are arriving). */
+  get healthy(): boolean {
+    return !this.#closed && this.#listening !== undefined;
   }
 
   /**
@@ -196,11 +225,14 @@ export class PostgresBus implements InvalidationBus {
         // Whatever was published while we were away is gone: tell the cache.
         this.stats.gaps++;
         this.#handlers?.onGap();
+        this.#handlers?.onHealth?.(true);
       }
       this.#flushWaiters();
     } catch {
+      // Not listening: anything published meanwhile is missed, so the eventual connect is a gap.
+      if (!afterLoss) this.#handlers?.onHealth?.(false);
       const delay = Math.min(this.#o.maxReconnectDelay, 100 * 2 ** Math.min(attempt, 10));
-      this.#timer = setTimeout(() => void this.#connect(attempt + 1, afterLoss), delay);
+      this.#timer = setTimeout(() => void this.#connect(attempt + 1, true), delay);
       (this.#timer as { unref?: () => void }).unref?.();
     }
   }
@@ -218,6 +250,7 @@ export class PostgresBus implements InvalidationBus {
     if (this.#closed) return;
     this.stats.reconnects++;
     this.#listening = undefined;
+    this.#handlers?.onHealth?.(false);
     void this.#connect(0, true);
   }
 
@@ -253,7 +286,7 @@ export interface PostgresTagStoreOptions {
   client: SqlClient;
   /**
    * The table of tag invalidation stamps (created if missing).
-   * @default 'agiletrack_cache_tags'
+   * @default 'cache_tags'
    */
   table?: string;
   /** Longest wait on `invalidate` and `refresh`. @default 500 */
@@ -272,7 +305,7 @@ export class PostgresTagStore implements TagStore {
 
   constructor(options: PostgresTagStoreOptions) {
     if (!options?.client) throw new CacheOptionsError('postgres tag store: client is required');
-    this.table = options.table ?? 'agiletrack_cache_tags';
+    this.table = options.table ?? 'cache_tags';
     if (!TABLE.test(this.table)) throw new CacheOptionsError(`postgres tag store: table must match ${TABLE}`);
     checkDuration('timeout', options.timeout);
     this.#client = options.client;

@@ -1,10 +1,39 @@
 /**
- * Typed cache events, delivered to `cache.on(type, listener)` and published on the
- * `agiletrack:cache` diagnostics channel (Node only). Emitting costs one branch when nobody listens.
+ * Typed cache events, delivered to `cache.on(type, listener)` and published on a diagnostics
+ * channel (Node only; `cache` unless the cache's `diagnosticsChannel` option names another). Emitting costs one branch when nobody listens.
  */
+
+/** The public operation an `operation` event reports. */
+export type CacheOperationName = 'get' | 'getMany' | 'getOrSet' | 'getOrSetMany' | 'set' | 'setMany' | 'delete';
+
+/**
+ * How an operation ended: `hit` fresh from a tier, `stale` served past freshness, `miss` nothing
+ * fresh (for `getOrSet`: computed now, tier `origin`), `bypass` forced refresh, `write`,
+ * `delete`, `error` (the call rejected).
+ */
+export type CacheOperationOutcome = 'hit' | 'stale' | 'miss' | 'bypass' | 'write' | 'delete' | 'error';
+
+/**
+ * One public operation on one key, for live monitors. Emitted only while someone listens to
+ * `operation` (or the diagnostics channel): otherwise nothing is timed or built. Batch
+ * operations emit one event per key, each with the duration of the whole batch.
+ */
+export interface CacheOperationEvent {
+  type: 'operation';
+  op: CacheOperationName;
+  key: string;
+  /** The key's family (the cache's `family` option), or `undefined` without one. */
+  family: string | undefined;
+  /** The tier that answered (`origin` when a factory did), or `undefined` for misses and writes. */
+  tier: string | undefined;
+  outcome: CacheOperationOutcome;
+  /** Milliseconds from the call to its answer. */
+  ms: number;
+}
 
 /** Every event the cache emits, discriminated by `type`. Keys are full (namespaced) keys. */
 export type CacheEvent =
+  | CacheOperationEvent
   | { type: 'hit'; key: string; tier: string; stale: boolean }
   | { type: 'miss'; key: string }
   | { type: 'set'; key: string }
@@ -20,7 +49,9 @@ export type CacheEvent =
   /** Keys (and prefixes) whose write failed were deleted from the tier once it answered again. */
   | { type: 'repair'; tier: string; keys: number; cleared: boolean }
   | { type: 'bus-message'; message: { type: string } }
-  | { type: 'bus-gap' };
+  | { type: 'bus-gap' }
+  /** The bus stopped or resumed delivering invalidations (see the `busDownL1Ttl` option). */
+  | { type: 'bus-health'; healthy: boolean };
 
 /** The name of each event. */
 export type CacheEventType = CacheEvent['type'];
@@ -28,8 +59,8 @@ export type CacheEventType = CacheEvent['type'];
 /** The event with a given name. */
 export type CacheEventOf<T extends CacheEventType> = Extract<CacheEvent, { type: T }>;
 
-/** The diagnostics channel name every event is published on. */
-export const DIAGNOSTICS_CHANNEL = 'agiletrack:cache';
+/** The diagnostics channel events are published on when the cache's options name none. */
+export const DIAGNOSTICS_CHANNEL = 'cache';
 
 interface Channel {
   readonly hasSubscribers: boolean;
@@ -37,17 +68,28 @@ interface Channel {
 }
 
 // Reached without an import so the library bundles for browsers, where the channel is absent.
-function openChannel(): Channel | undefined {
+function openChannel(name: string): Channel | undefined {
   const proc = (globalThis as { process?: { getBuiltinModule?: (id: string) => unknown } }).process;
   const dc = proc?.getBuiltinModule?.('node:diagnostics_channel') as { channel(name: string): Channel } | undefined;
-  return dc?.channel(DIAGNOSTICS_CHANNEL);
+  return dc?.channel(name);
 }
 
 /** A small typed emitter. `active` lets hot paths skip building events nobody will see. */
 export class CacheEvents {
   readonly #listeners = new Map<CacheEventType, Set<(event: CacheEvent) => void>>();
-  readonly #channel = openChannel();
+  readonly #channel: Channel | undefined;
   #listenerCount = 0;
+  #operationListeners = 0;
+
+  /** Whether anyone wants `operation` events (checked before timing a call). */
+  get watching(): boolean {
+    return this.#operationListeners > 0 || this.#channel?.hasSubscribers === true;
+  }
+
+  /** `channel`: the diagnostics channel name; `false` publishes on none. */
+  constructor(channel: string | false = DIAGNOSTICS_CHANNEL) {
+    this.#channel = channel === false ? undefined : openChannel(channel);
+  }
 
   /** Whether anyone listens (a listener or a diagnostics channel subscriber). */
   get active(): boolean {
@@ -64,8 +106,11 @@ export class CacheEvents {
     const wrapped = listener as (event: CacheEvent) => void;
     set.add(wrapped);
     this.#listenerCount++;
+    if (type === 'operation') this.#operationListeners++;
     return () => {
-      if (set.delete(wrapped)) this.#listenerCount--;
+      if (!set.delete(wrapped)) return;
+      this.#listenerCount--;
+      if (type === 'operation') this.#operationListeners--;
     };
   }
 
