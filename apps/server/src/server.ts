@@ -3,13 +3,12 @@
  * services, the job queue and the HTTP app. `main.ts` runs it; tests build it with overrides.
  */
 import { drizzleCache } from '@agiletrack/cache/adapters/drizzle';
-import { pgListener } from '@agiletrack/cache/postgres';
 import { parseClusterNodes } from '@agiletrack/cache/redis';
 import { resolvePolicy } from '@agiletrack/domain';
 import type { FastifyInstance } from 'fastify';
-import pg from 'pg';
 import { type Logger, pino } from 'pino';
-import { EventHub, postgresEvents, redisEvents } from './cache/event-hub.ts';
+import { EventHub } from './cache/event-hub.ts';
+import { createCacheOps } from './cache/ops.ts';
 import { createServerCache, type ServerCache } from './cache/server-cache.ts';
 import type { Config } from './config.ts';
 import { type Database, openDatabase } from './db/database.ts';
@@ -74,17 +73,13 @@ export async function createServer(options: ServerOptions): Promise<Server> {
   const db = database.drizzle({
     cache: drizzleCache(serverCache.cache.namespace('db'), { ttl: config.CACHE_L2_TTL_MS }),
   });
-  const transport = serverCache.redis
-    ? redisEvents(serverCache.redis, `${config.REDIS_PREFIX}events`)
-    : database.kind === 'postgres' && config.DATABASE_URL
-      ? postgresEvents(
-          database.sql,
-          pgListener(() => new pg.Client({ connectionString: config.DATABASE_URL })),
-          `agiletrack_events_${database.schema}`.slice(0, 63),
-        )
-      : undefined;
-  const hub = new EventHub(transport, logger);
+  const hub = new EventHub(serverCache.topics, logger);
   await hub.start();
+  // Serve only once the bus listens, so no invalidation or event from another instance is missed.
+  await serverCache.cache
+    .ready()
+    .catch((error: Error) => logger.warn({ err: error.message }, 'invalidation bus not subscribed yet'));
+  const ops = createCacheOps({ config, serverCache, hub, logger });
   const accounts = new Accounts(db, serverCache.auth, config.SESSION_TTL_MS);
   const invalidator = new Invalidator(serverCache.cache, hub);
   // Task results (metrics) live exactly JOB_RESULT_TTL_MS in L2 (DESIGN section 4).
@@ -97,7 +92,20 @@ export async function createServer(options: ServerOptions): Promise<Server> {
   const metrics = new MetricsService(db, serverCache.cache, teams, policy);
   const metricsNow = config.METRICS_NOW ? Date.parse(config.METRICS_NOW) : undefined;
   const syncOptions: SyncOptions = { ...(metricsNow !== undefined && { now: () => metricsNow }), ...options.sync };
-  const base = { config, logger, database, db, serverCache, accounts, teams, integrations, metrics, invalidator, hub };
+  const base = {
+    config,
+    logger,
+    database,
+    db,
+    serverCache,
+    accounts,
+    teams,
+    integrations,
+    metrics,
+    invalidator,
+    hub,
+    ops,
+  };
   const runWorkers = config.RUN_WORKER || options.forceWorkers === true;
   let jobs: JobQueue;
   if (options.jobs) jobs = await options.jobs(base);
@@ -130,6 +138,7 @@ export async function createServer(options: ServerOptions): Promise<Server> {
       stopScheduler();
       await app.close();
       await jobs.close();
+      await ops.close();
       await hub.close();
       await serverCache!.close();
       await database.close();

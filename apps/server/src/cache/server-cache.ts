@@ -4,7 +4,8 @@
  * `REDIS_CLUSTER_NODES` is set, otherwise the Postgres-table tier in the application database
  * (PGlite in embedded mode).
  */
-import { type Cache, createCache, type Encryptor } from '@agiletrack/cache';
+import { randomUUID } from 'node:crypto';
+import { type BusTopics, type Cache, createCache, type Encryptor } from '@agiletrack/cache';
 import { pgListener, postgresBackplane } from '@agiletrack/cache/postgres';
 import {
   closeRedisClient,
@@ -16,6 +17,7 @@ import {
 } from '@agiletrack/cache/redis';
 import { memoryTier } from '@agiletrack/cache/tiers/memory';
 import { postgresTier } from '@agiletrack/cache/tiers/postgres';
+import { cacheKeyFamily } from '@agiletrack/domain';
 import pg from 'pg';
 import type { Logger } from 'pino';
 import { type Config, describeMode } from '../config.ts';
@@ -31,6 +33,10 @@ export interface ServerCache {
   readonly redis: RedisClient | undefined;
   /** `redis`, `redis-cluster` or `database`. */
   readonly l2: 'redis' | 'redis-cluster' | 'database';
+  /** Application topics on the invalidation bus (domain events, monitoring); none in one process. */
+  readonly topics: BusTopics | undefined;
+  /** This instance's id (the bus's, when there is one). */
+  readonly instance: string;
   close(): Promise<void>;
 }
 
@@ -58,6 +64,7 @@ export async function createServerCache(options: {
   const mode = describeMode(config).cache;
   const l1 = memoryTier({ ttl: config.CACHE_L1_TTL_MS, maxBytes: config.CACHE_L1_MAX_BYTES });
   const common = {
+    family: cacheKeyFamily,
     ttl: config.CACHE_L2_TTL_MS,
     grace: 6 * 3_600_000,
     tierDeadline: config.CACHE_TIER_DEADLINE_MS,
@@ -69,6 +76,7 @@ export async function createServerCache(options: {
     const { table, prefix, tagTable } = DATABASE_CACHE;
     const url = config.DATABASE_URL;
     let cache: Cache;
+    let topics: BusTopics | undefined;
     if (database.kind === 'postgres' && url) {
       // Several instances on one PostgreSQL: LISTEN/NOTIFY carries invalidations and the tag table
       // shares tag stamps.
@@ -82,13 +90,22 @@ export async function createServerCache(options: {
       });
       await shared.init();
       cache = createCache({ tiers: [l1, shared.tier], ...common, bus: shared.bus, tagStore: shared.tagStore });
+      topics = shared.bus;
     } else {
       // PGlite is one process: nothing to tell anyone.
       const l2 = postgresTier({ client: database.sql, name: 'postgres', table, prefix });
       await l2.ensureSchema();
       cache = createCache({ tiers: [l1, l2], ...common });
     }
-    return { cache, auth: cache.namespace('auth'), redis: undefined, l2: mode, close: () => cache.close() };
+    return {
+      cache,
+      auth: cache.namespace('auth'),
+      redis: undefined,
+      l2: mode,
+      topics,
+      instance: topics?.instanceId ?? randomUUID(),
+      close: () => cache.close(),
+    };
   }
 
   const redis =
@@ -127,6 +144,8 @@ export async function createServerCache(options: {
     auth: cache.namespace('auth'),
     redis,
     l2: mode,
+    topics: shared.bus,
+    instance: shared.bus.instanceId,
     close: async () => {
       await cache.close();
       await closeRedisClient(redis);

@@ -10,6 +10,7 @@ import { bearerToken, SESSION_COOKIE } from './credentials.ts';
 import type { AppDeps } from './deps.ts';
 import { adminRoutes } from './routes/admin.ts';
 import { authRoutes } from './routes/auth.ts';
+import { cacheOpsRoutes } from './routes/cache-ops.ts';
 import { eventRoutes } from './routes/events.ts';
 import { integrationRoutes } from './routes/integrations.ts';
 import { metricsRoutes } from './routes/metrics.ts';
@@ -65,6 +66,7 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   await app.register(metricsRoutes(deps));
   await app.register(eventRoutes(deps));
   await app.register(adminRoutes(deps));
+  await app.register(cacheOpsRoutes(deps));
   await app.register(webRoutes()); // the dashboard, when apps/web/dist exists
   return app;
 }

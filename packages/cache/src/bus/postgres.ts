@@ -20,6 +20,7 @@ import type { BusHandlers, BusMessage, InvalidationBus, Ms, TagStore } from '../
 import { checkDuration } from '../validate.ts';
 import { parseBusMessage } from './message.ts';
 import { withTimeout } from './timeout.ts';
+import { type BusTopics, checkTopic, type TopicHandler, TopicHandlers } from './topics.ts';
 
 /** An open listening connection. */
 export interface PgListening {
@@ -144,10 +145,19 @@ function chunks(message: BusMessage, overhead: number): BusMessage[] {
 }
 
 /** The PostgreSQL bus; create it with {@link postgresBus}. */
-export class PostgresBus implements InvalidationBus {
+export class PostgresBus implements InvalidationBus, BusTopics {
   readonly instanceId = randomUUID();
   readonly channel: string;
-  readonly stats = { published: 0, received: 0, ignoredOwn: 0, malformed: 0, gaps: 0, reconnects: 0 };
+  readonly stats = {
+    published: 0,
+    received: 0,
+    ignoredOwn: 0,
+    malformed: 0,
+    gaps: 0,
+    reconnects: 0,
+    topicsPublished: 0,
+  };
+  readonly #topics = new TopicHandlers();
   readonly #o: Required<Omit<PostgresBusOptions, 'channel'>>;
   #handlers: Handlers | undefined;
   #listening: PgListening | undefined;
@@ -182,6 +192,33 @@ export class PostgresBus implements InvalidationBus {
       );
       this.stats.published++;
     }
+  }
+
+  /** Sends application data on `topic` (one NOTIFY; rejects above the payload limit). */
+  async publishTopic(topic: string, data: unknown): Promise<void> {
+    if (this.#closed) throw new CacheClosedError();
+    checkTopic(topic);
+    const payload = JSON.stringify({ id: this.instanceId, topic, data });
+    if (Buffer.byteLength(payload) > MAX_PAYLOAD) {
+      throw new RangeError(`postgres bus: topic message of ${Buffer.byteLength(payload)} bytes exceeds ${MAX_PAYLOAD}`);
+    }
+    await withTimeout(
+      this.#o.client.query('SELECT pg_notify($1, $2)', [this.channel, payload]),
+      this.#o.publishTimeout,
+      'bus',
+      'publish',
+    );
+    this.stats.topicsPublished++;
+  }
+
+  /** Listens on an application topic; returns the function that stops. */
+  onTopic(topic: string, handler: TopicHandler): () => void {
+    return this.#topics.add(topic, handler);
+  }
+
+  /** Application messages from other instances handed to a topic handler. */
+  get topicsReceived(): number {
+    return this.#topics.received;
   }
 
   async subscribe(handlers: Handlers): Promise<void> {
@@ -255,15 +292,23 @@ export class PostgresBus implements InvalidationBus {
   }
 
   #receive(payload: string): void {
-    let parsed: { id?: unknown; msg?: unknown };
+    let parsed: { id?: unknown; msg?: unknown; topic?: unknown; data?: unknown };
     try {
-      parsed = JSON.parse(payload) as { id?: unknown; msg?: unknown };
+      parsed = JSON.parse(payload) as typeof parsed;
     } catch {
+      this.stats.malformed++;
+      return;
+    }
+    if (typeof parsed !== 'object' || parsed === null) {
       this.stats.malformed++;
       return;
     }
     if (parsed.id === this.instanceId) {
       this.stats.ignoredOwn++;
+      return;
+    }
+    if ('topic' in parsed) {
+      if (!this.#topics.dispatch(parsed)) this.stats.malformed++;
       return;
     }
     const msg = parseBusMessage(parsed.msg);
@@ -389,3 +434,4 @@ export class PostgresTagStore implements TagStore {
 export function postgresTagStore(options: PostgresTagStoreOptions): PostgresTagStore {
   return new PostgresTagStore(options);
 }
+export type { BusTopics, TopicHandler } from './topics.ts';

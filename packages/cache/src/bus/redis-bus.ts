@@ -17,6 +17,7 @@ import { checkDuration } from '../validate.ts';
 import { parseBusMessage } from './message.ts';
 import { openSubscriber } from './subscriber.ts';
 import { withTimeout } from './timeout.ts';
+import { type BusTopics, checkTopic, type TopicHandler, TopicHandlers } from './topics.ts';
 
 /** Redis bus options. Every default is here. */
 export interface RedisBusOptions {
@@ -73,6 +74,10 @@ export interface RedisBusStats {
   handlerErrors: number;
   /** Reconnects reported through `onGap`. */
   gaps: number;
+  /** Application messages sent on topics (see `bus/topics.ts`). */
+  topicsPublished: number;
+  /** Application messages from other instances handed to a topic handler. */
+  topicsReceived: number;
   /** Whether the channel is subscribed right now. */
   subscribed: boolean;
   /** Whether messages are arriving (subscribed, heartbeat answered). */
@@ -85,7 +90,7 @@ type State = 'idle' | 'subscribing' | 'subscribed' | 'lost' | 'closed';
 type Handlers = BusHandlers;
 
 /** The Redis bus class; create it with {@link redisBus}. */
-export class RedisBus implements InvalidationBus {
+export class RedisBus implements InvalidationBus, BusTopics {
   /** This instance's id, sent with every message so it can ignore its own. */
   readonly instanceId = randomUUID();
   readonly channel: string;
@@ -113,6 +118,8 @@ export class RedisBus implements InvalidationBus {
     gaps: 0,
     lateHeartbeats: 0,
   };
+  readonly #topics = new TopicHandlers();
+  #topicsPublished = 0;
 
   constructor(options: RedisBusOptions) {
     if (!options?.client) throw new CacheOptionsError('redis bus: client is required');
@@ -142,6 +149,20 @@ export class RedisBus implements InvalidationBus {
     const payload = JSON.stringify({ id: this.instanceId, msg });
     await withTimeout(this.#publisher.publish(this.channel, payload), this.#publishTimeout, 'bus', 'publish');
     this.#stats.published++;
+  }
+
+  /** Sends application data on `topic` to the other instances (same channel, same timeout). */
+  async publishTopic(topic: string, data: unknown): Promise<void> {
+    if (this.#state === 'closed') throw new CacheClosedError();
+    checkTopic(topic);
+    const payload = JSON.stringify({ id: this.instanceId, topic, data });
+    await withTimeout(this.#publisher.publish(this.channel, payload), this.#publishTimeout, 'bus', 'publish');
+    this.#topicsPublished++;
+  }
+
+  /** Listens on an application topic; returns the function that stops. */
+  onTopic(topic: string, handler: TopicHandler): () => void {
+    return this.#topics.add(topic, handler);
   }
 
   /** Subscribes (once per bus). Resolves when subscribed, or after `subscribeTimeout` (see the options). */
@@ -186,7 +207,14 @@ export class RedisBus implements InvalidationBus {
 
   /** Counters, read cheaply. */
   stats(): RedisBusStats {
-    return { ...this.#stats, subscribed: this.#state === 'subscribed', healthy: this.healthy };
+    return {
+      ...this.#stats,
+      handlerErrors: this.#stats.handlerErrors + this.#topics.errors,
+      topicsPublished: this.#topicsPublished,
+      topicsReceived: this.#topics.received,
+      subscribed: this.#state === 'subscribed',
+      healthy: this.healthy,
+    };
   }
 
   /** Unsubscribes and closes the subscriber connection if the bus opened it. Never closes the publisher. */
@@ -290,11 +318,16 @@ export class RedisBus implements InvalidationBus {
 
   readonly #onMessage = (channel: string, text: string): void => {
     if (channel !== this.channel || !this.#handlers) return;
-    let envelope: { id?: unknown; msg?: unknown };
+    let envelope: { id?: unknown; msg?: unknown; topic?: unknown; data?: unknown };
     try {
       envelope = JSON.parse(text);
     } catch {
       this.#stats.malformed++;
+      return;
+    }
+    if (typeof envelope === 'object' && envelope !== null && 'topic' in envelope) {
+      if (envelope.id === this.instanceId) this.#stats.ignoredOwn++;
+      else if (!this.#topics.dispatch(envelope)) this.#stats.malformed++;
       return;
     }
     const msg = typeof envelope === 'object' && envelope !== null ? parseBusMessage(envelope.msg) : undefined;

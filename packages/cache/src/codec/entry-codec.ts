@@ -157,15 +157,16 @@ export function createEntryCodec(options: EntryCodecOptions = {}): EntryCodec {
         }
       }
 
-      const entry: Entry = {
+      // Built field by field (no conditional spreads): this runs for every entry read from L2.
+      const entry: { -readonly [K in keyof Entry]: Entry[K] } = {
         value,
         createdAt: stored.timestamp,
         expiresAt: stored.expiresAt,
         staleUntil: stored.staleUntil,
-        ...(stored.tags !== undefined && { tags: stored.tags as string[] }),
-        ...(stored.etag !== undefined && { etag: stored.etag }),
-        ...(stored.s === 1 && { sensitive: true }),
       };
+      if (stored.tags !== undefined) entry.tags = stored.tags as string[];
+      if (stored.etag !== undefined) entry.etag = stored.etag;
+      if (stored.s === 1) entry.sensitive = true;
       return { entry, keepUntil: stored.keep as Ms | undefined };
     },
 

@@ -161,13 +161,11 @@ export class RedisTier implements AsyncTier {
   async getMany(keys: readonly string[]): Promise<(Entry | undefined)[]> {
     if (keys.length === 0) return [];
     const storageKeys = keys.map((key) => this.storageKey(key));
-    const raws: (string | null)[] = new Array(keys.length).fill(null);
+    let raws: (string | null)[];
     if (!this.#cluster) {
-      const values = await this.#client.mget(storageKeys);
-      values.forEach((value, i) => {
-        raws[i] = value;
-      });
+      raws = await this.#client.mget(storageKeys);
     } else {
+      raws = new Array<string | null>(keys.length).fill(null);
       // MGET must stay within one slot in a cluster: one MGET per slot, all in parallel.
       await Promise.all(
         [...groupBySlot(storageKeys)].map(async ([, indexes]) => {
@@ -178,7 +176,12 @@ export class RedisTier implements AsyncTier {
         }),
       );
     }
-    return raws.map((raw, i) => (raw === null ? undefined : this.#decode(keys[i]!, storageKeys[i]!, raw)));
+    const out = new Array<Entry | undefined>(keys.length);
+    for (let i = 0; i < keys.length; i++) {
+      const raw = raws[i];
+      out[i] = raw === null || raw === undefined ? undefined : this.#decode(keys[i]!, storageKeys[i]!, raw);
+    }
+    return out;
   }
 
   async set(key: string, entry: Entry, ttl: Ms): Promise<void> {
