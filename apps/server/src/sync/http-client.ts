@@ -37,8 +37,13 @@ export interface ExternalClientOptions {
   maxAttempts?: number;
   /** First backoff delay. @default 250 */
   baseDelayMs?: number;
-  /** Longest single wait (backoff or rate limit). @default 60_000 */
+  /** Longest single backoff wait. @default 60_000 */
   maxDelayMs?: number;
+  /**
+   * Longest wait for a rate-limit window to reset. GitHub's primary window is an hour, and a first
+   * sync of a large repository needs several. @default 3_660_000
+   */
+  maxRateLimitWaitMs?: number;
   /** Per-request timeout. @default 10_000 */
   timeoutMs?: number;
   sleep?: (ms: number) => Promise<void>;
@@ -65,6 +70,7 @@ export class ExternalClient {
       maxAttempts: 6,
       baseDelayMs: 250,
       maxDelayMs: 60_000,
+      maxRateLimitWaitMs: 3_660_000,
       timeoutMs: 10_000,
       sleep: wait,
       now: Date.now,
@@ -122,7 +128,7 @@ export class ExternalClient {
         // Waiting out a rate limit is not a failure: it has its own (generous) budget.
         if (++rateLimitWaits > 20) throw new Error(`${url}: still rate limited after 20 waits`);
         this.stats.rateLimitWaits++;
-        await this.#sleep(this.#retryAfter(response.headers));
+        await this.#sleep(this.#retryAfter(response.headers), this.#o.maxRateLimitWaitMs);
         attempt--;
         continue;
       }
@@ -178,7 +184,7 @@ export class ExternalClient {
       const delay = this.#resetAt - this.#o.now();
       if (delay > 0) {
         this.stats.rateLimitWaits++;
-        await this.#sleep(delay + 50);
+        await this.#sleep(delay + 50, this.#o.maxRateLimitWaitMs);
       }
       this.#remaining = undefined;
       return;
@@ -194,8 +200,8 @@ export class ExternalClient {
     return 1_000;
   }
 
-  async #sleep(ms: number): Promise<void> {
-    const capped = Math.min(Math.max(0, ms), this.#o.maxDelayMs);
+  async #sleep(ms: number, cap = this.#o.maxDelayMs): Promise<void> {
+    const capped = Math.min(Math.max(0, ms), cap);
     this.stats.waitedMs += capped;
     await this.#o.sleep(capped);
   }
