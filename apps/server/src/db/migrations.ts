@@ -107,7 +107,26 @@ export const MIGRATIONS: readonly Migration[] = [
     `,
   },
   {
-    id: '0003_metrics_history',
+    id: '0003_sync_heartbeat_and_jobs',
+    sql: `
+      ALTER TABLE sync_runs ADD COLUMN heartbeat_at timestamptz NOT NULL DEFAULT now();
+      CREATE INDEX sync_runs_running_idx ON sync_runs (heartbeat_at) WHERE status = 'running';
+      CREATE TABLE queued_jobs (
+        id text PRIMARY KEY,
+        name text NOT NULL,
+        state text NOT NULL,
+        data jsonb NOT NULL,
+        progress jsonb,
+        result jsonb,
+        failed_reason text,
+        attempts integer NOT NULL DEFAULT 0,
+        created_at bigint NOT NULL,
+        finished_at bigint
+      );
+    `,
+  },
+  {
+    id: '0004_metrics_history',
     sql: `
       ALTER TABLE work_items DROP CONSTRAINT work_items_kind_check;
       ALTER TABLE work_items ADD CONSTRAINT work_items_kind_check CHECK (kind IN ('pull_request', 'issue', 'deployment', 'sprint', 'incident'));

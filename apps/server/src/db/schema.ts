@@ -1,6 +1,7 @@
 /** The database schema (drizzle-orm). The SQL that creates it lives in `migrations.ts`. */
 import { sql } from 'drizzle-orm';
 import {
+  bigint,
   date,
   doublePrecision,
   index,
@@ -105,6 +106,8 @@ export const syncRuns = pgTable(
     status: text('status', { enum: ['queued', 'running', 'succeeded', 'failed'] }).notNull(),
     startedAt: timestamp('started_at', { withTimezone: true, mode: 'date' }).notNull().default(sql`now()`),
     finishedAt: timestamp('finished_at', { withTimezone: true, mode: 'date' }),
+    /** Beaten by the process doing the run; a stopped heartbeat means the run was interrupted. */
+    heartbeatAt: timestamp('heartbeat_at', { withTimezone: true, mode: 'date' }).notNull().default(sql`now()`),
     error: text('error'),
     stats: jsonb('stats').$type<Record<string, unknown>>(),
   },
@@ -168,3 +171,17 @@ export const metricDaily = pgTable(
   },
   (t) => [primaryKey({ columns: [t.integrationId, t.windowDays, t.day] })],
 );
+
+/** The embedded mode's job queue, kept so a crash or a restart loses no job. */
+export const queuedJobs = pgTable('queued_jobs', {
+  id: text('id').primaryKey(),
+  name: text('name').notNull(),
+  state: text('state').notNull(),
+  data: jsonb('data').notNull().$type<{ integrationId: number; teamId: number }>(),
+  progress: jsonb('progress'),
+  result: jsonb('result'),
+  failedReason: text('failed_reason'),
+  attempts: integer('attempts').notNull().default(0),
+  createdAt: bigint('created_at', { mode: 'number' }).notNull(),
+  finishedAt: bigint('finished_at', { mode: 'number' }),
+});

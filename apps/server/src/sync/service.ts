@@ -11,7 +11,7 @@
 
 import { cacheKeys } from '@agiletrack/domain';
 import { eq, sql } from 'drizzle-orm';
-import { metricDaily, syncRuns } from '../db/schema.ts';
+import { metricDaily } from '../db/schema.ts';
 import type { AppDeps } from '../http/deps.ts';
 import { UnrecoverableJobError } from '../jobs/memory-queue.ts';
 import type { IntegrationView } from '../services/views.ts';
@@ -20,6 +20,7 @@ import { ExternalClient, type ExternalClientOptions, type ExternalStats } from '
 import { fetchJira, type JiraConfig } from './jira.ts';
 import { dayOf } from './metrics.ts';
 import { precomputeMetrics } from './precompute.ts';
+import { SyncRuns } from './runs.ts';
 import { applyChanges, hasNoItems, knownItems, loadCursor } from './store.ts';
 import type { Progress, SyncContext } from './types.ts';
 
@@ -55,6 +56,8 @@ type Deps = Omit<AppDeps, 'jobs'>;
 /** See the file comment. */
 export class SyncService {
   readonly windowDays: number;
+  /** This process's runs and their heartbeat. */
+  readonly runs: SyncRuns;
   readonly #now: () => number;
 
   constructor(
@@ -63,6 +66,7 @@ export class SyncService {
   ) {
     this.windowDays = options.windowDays ?? 28;
     this.#now = options.now ?? Date.now;
+    this.runs = new SyncRuns(deps.db, deps.config.SYNC_HEARTBEAT_MS, deps.logger);
   }
 
   /** Step 1. Throws `UnrecoverableJobError` for bad credentials or a missing integration. */
@@ -79,11 +83,7 @@ export class SyncService {
     } catch {
       throw new UnrecoverableJobError(`integration ${integrationId} no longer exists`);
     }
-    const [run] = await db
-      .insert(syncRuns)
-      .values({ integrationId, jobId, status: 'running' })
-      .returning({ id: syncRuns.id });
-    const runId = run!.id;
+    const runId = await this.runs.start(integrationId, jobId);
     await serverCache.cache.delete(cacheKeys.lastSync(integrationId));
     // Readers keep the last good metrics (STALE) while this sync runs, for up to the job retention.
     await serverCache.cache.expire(
@@ -136,6 +136,19 @@ export class SyncService {
   async computeAndPublish(
     outcome: FetchOutcome,
   ): Promise<{ computed: boolean; metrics: Record<string, number | null> | null }> {
+    await this.runs.resume(outcome.runId);
+    try {
+      return await this.#compute(outcome);
+    } catch (error) {
+      await this.runs.finish(outcome.runId, {
+        status: 'failed',
+        error: (error instanceof Error ? error.message : String(error)).slice(0, 1_000),
+      });
+      throw error;
+    }
+  }
+
+  async #compute(outcome: FetchOutcome): Promise<{ computed: boolean; metrics: Record<string, number | null> | null }> {
     const { db, integrations, metrics: metricsService, invalidator } = this.deps;
     const integration = await integrations.getIntegration(outcome.integrationId, { force: true });
     let metrics: Record<string, number | null> | null = null;
@@ -148,22 +161,18 @@ export class SyncService {
     const now = this.#now();
     const computed = outcome.changed || !latest?.day || latest.day < dayOf(now);
     if (computed) metrics = await precomputeMetrics(db, integration, now);
-    await db
-      .update(syncRuns)
-      .set({
-        status: 'succeeded',
-        finishedAt: new Date(this.#now()),
-        stats: {
-          ...outcome.stats,
-          full: outcome.full,
-          items: outcome.items,
-          deleted: outcome.deleted,
-          changed: outcome.changed,
-          computed,
-          cursor: outcome.cursor,
-        },
-      })
-      .where(eq(syncRuns.id, outcome.runId));
+    await this.runs.finish(outcome.runId, {
+      status: 'succeeded',
+      stats: {
+        ...outcome.stats,
+        full: outcome.full,
+        items: outcome.items,
+        deleted: outcome.deleted,
+        changed: outcome.changed,
+        computed,
+        cursor: outcome.cursor,
+      },
+    });
     await invalidator.after({
       type: 'integration.synced',
       integrationId: outcome.integrationId,
@@ -195,10 +204,7 @@ export class SyncService {
 
   async #fail(runId: number, integration: IntegrationView, error: unknown, stats: ExternalStats): Promise<void> {
     const message = error instanceof Error ? error.message : String(error);
-    await this.deps.db
-      .update(syncRuns)
-      .set({ status: 'failed', finishedAt: new Date(this.#now()), error: message.slice(0, 1_000), stats: { ...stats } })
-      .where(eq(syncRuns.id, runId));
+    await this.runs.finish(runId, { status: 'failed', error: message.slice(0, 1_000), stats: { ...stats } });
     await this.deps.serverCache.cache.delete(cacheKeys.lastSync(integration.id));
   }
 }
