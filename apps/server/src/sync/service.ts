@@ -14,6 +14,7 @@ import { eq, sql } from 'drizzle-orm';
 import { metricDaily } from '../db/schema.ts';
 import type { AppDeps } from '../http/deps.ts';
 import { UnrecoverableJobError } from '../jobs/memory-queue.ts';
+import type { OutboundGuard } from '../security/outbound.ts';
 import type { IntegrationView } from '../services/views.ts';
 import { fetchGithub, type GithubConfig } from './github.ts';
 import { ExternalClient, type ExternalClientOptions, type ExternalStats } from './http-client.ts';
@@ -59,6 +60,7 @@ export class SyncService {
   /** This process's runs and their heartbeat. */
   readonly runs: SyncRuns;
   readonly #now: () => number;
+  readonly #guard: OutboundGuard;
 
   constructor(
     readonly deps: Deps,
@@ -66,6 +68,7 @@ export class SyncService {
   ) {
     this.windowDays = options.windowDays ?? 28;
     this.#now = options.now ?? Date.now;
+    this.#guard = options.client?.guard ?? deps.outbound;
     this.runs = new SyncRuns(deps.db, deps.config.SYNC_HEARTBEAT_MS, deps.logger);
   }
 
@@ -194,10 +197,16 @@ export class SyncService {
           ? // Jira Server / Data Center: a personal access token, sent as a bearer token.
             { authorization: `Bearer ${credentials.personalAccessToken}` }
           : { authorization: `Basic ${Buffer.from(`${config.email}:${credentials.apiToken}`).toString('base64')}` };
+    const github = integration.kind === 'github';
     return new ExternalClient({
       baseUrl: config.baseUrl ?? 'https://api.github.com',
       headers,
       store: this.deps.serverCache.cache.namespace('ext').namespace(`i${integration.id}`),
+      source: github ? 'GitHub' : 'Jira',
+      notFound: github
+        ? 'repository not found, or the token lacks access to it'
+        : 'project or board not found, or the API token lacks access to it',
+      guard: this.#guard,
       ...this.options.client,
     });
   }
