@@ -40,7 +40,6 @@ const env = (dataDir: string, extra: Record<string, string> = {}) => ({
   SECRET_KEY,
   LOG_LEVEL: 'warn',
   SYNC_HEARTBEAT_MS: '200',
-  // The tests log in with the documented demo passwords.
   DEMO_PASSWORDS: 'fixed',
   ...extra,
 });

@@ -9,11 +9,13 @@ import type { Principal } from '../services/accounts.ts';
 import { bearerToken, SESSION_COOKIE } from './credentials.ts';
 import { checkCsrf } from './csrf.ts';
 import type { AppDeps } from './deps.ts';
+import { addRequestLog } from './request-log.ts';
 import { adminRoutes } from './routes/admin.ts';
 import { authRoutes } from './routes/auth.ts';
 import { cacheOpsRoutes } from './routes/cache-ops.ts';
 import { eventRoutes } from './routes/events.ts';
 import { integrationRoutes } from './routes/integrations.ts';
+import { metricsRoutes } from './routes/metrics.ts';
 import { systemRoutes } from './routes/system.ts';
 import { teamRoutes } from './routes/teams.ts';
 import { webRoutes } from './routes/web.ts';
@@ -37,10 +39,12 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
     ...transportOptions(deps.config),
     // One line per request only when debugging; errors are always logged by the error handler.
     logController: new LogController({
-      disableRequestLogging: deps.config.LOG_LEVEL !== 'debug' && deps.config.LOG_LEVEL !== 'trace',
+      // Our own line (request-log.ts) carries the cache headers.
+      disableRequestLogging: true,
     }),
   });
   await app.register(cookie);
+  addRequestLog(app, deps.logger.isLevelEnabled('debug'));
   await registerSecurityHeaders(app, deps.config);
 
   app.setErrorHandler((error, request, reply) => {
@@ -71,6 +75,7 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   await app.register(authRoutes(deps));
   await app.register(teamRoutes(deps));
   await app.register(integrationRoutes(deps));
+  await app.register(metricsRoutes(deps));
   await app.register(eventRoutes(deps));
   await app.register(adminRoutes(deps));
   await app.register(cacheOpsRoutes(deps));
