@@ -10,7 +10,7 @@ import { type Logger, pino } from 'pino';
 import { EventHub } from './cache/event-hub.ts';
 import { createCacheOps } from './cache/ops.ts';
 import { createServerCache, type ServerCache } from './cache/server-cache.ts';
-import type { Config } from './config.ts';
+import { type Config, outboundAllow } from './config.ts';
 import { type Database, openDatabase } from './db/database.ts';
 import { buildApp } from './http/app.ts';
 import type { AppDeps } from './http/deps.ts';
@@ -19,6 +19,8 @@ import { databaseJobStore } from './jobs/job-store.ts';
 import { MemoryJobQueue } from './jobs/memory-queue.ts';
 import { stableJobId, startScheduler } from './jobs/scheduler.ts';
 import type { JobQueue } from './jobs/types.ts';
+import { LoginThrottle, memoryThrottleStore, redisThrottleStore } from './security/login-throttle.ts';
+import { OutboundGuard } from './security/outbound.ts';
 import { CredentialVault, loadSecretKeys } from './security/secrets.ts';
 import { Accounts } from './services/accounts.ts';
 import { IntegrationService } from './services/integrations.ts';
@@ -50,8 +52,14 @@ export interface ServerOptions {
   sync?: SyncOptions;
   /** Start job workers even when `RUN_WORKER=false` (the worker process). */
   forceWorkers?: boolean;
+  /** Warm the hot keys in the background once built (`npm start`; default off). */
+  warm?: boolean;
   /** Check for due periodic syncs (default: where workers run). */
   scheduler?: boolean;
+  /** The clock of sessions and login throttling (tests move it by hand). */
+  now?: () => number;
+  /** The connectors' outbound policy (tests resolve names without DNS). @default from OUTBOUND_ALLOW */
+  outbound?: OutboundGuard;
   /** Look for interrupted sync runs periodically. @default true */
   reaper?: boolean;
   /** How long `close()` waits for running syncs before abandoning them. @default 1_000 */
@@ -86,7 +94,17 @@ export async function createServer(options: ServerOptions): Promise<Server> {
     .ready()
     .catch((error: Error) => logger.warn({ err: error.message }, 'invalidation bus not subscribed yet'));
   const ops = createCacheOps({ config, serverCache, hub, logger });
-  const accounts = new Accounts(db, serverCache.auth, config.SESSION_TTL_MS);
+  await ops.analytics.start();
+  const throttle = new LoginThrottle({
+    store: serverCache.redis
+      ? redisThrottleStore(serverCache.redis, `${config.REDIS_PREFIX}login:`)
+      : memoryThrottleStore(),
+    maxPerAccount: config.LOGIN_MAX_FAILURES,
+    maxPerAddress: config.LOGIN_MAX_FAILURES_PER_ADDRESS,
+    windowMs: config.LOGIN_WINDOW_MS,
+    ...(options.now && { now: options.now }),
+  });
+  const accounts = new Accounts(db, serverCache.auth, config.SESSION_TTL_MS, options.now, throttle);
   const invalidator = new Invalidator(serverCache.cache, hub);
   // Task results (metrics) live exactly JOB_RESULT_TTL_MS in L2 (DESIGN section 4).
   const policy = resolvePolicy({
@@ -94,7 +112,8 @@ export async function createServer(options: ServerOptions): Promise<Server> {
     teamMetrics: { l2TtlMs: config.JOB_RESULT_TTL_MS },
   });
   const teams = new TeamService(db, serverCache.cache, invalidator, accounts, policy);
-  const integrations = new IntegrationService(db, serverCache.cache, invalidator, vault, teams, policy);
+  const outbound = options.outbound ?? new OutboundGuard({ allow: outboundAllow(config) });
+  const integrations = new IntegrationService(db, serverCache.cache, invalidator, vault, teams, policy, outbound);
   const metrics = new MetricsService(db, serverCache.cache, teams, policy, config.SYNC_HEARTBEAT_MS);
   const metricsNow = config.METRICS_NOW ? Date.parse(config.METRICS_NOW) : undefined;
   const syncOptions: SyncOptions = { ...(metricsNow !== undefined && { now: () => metricsNow }), ...options.sync };
@@ -110,6 +129,7 @@ export async function createServer(options: ServerOptions): Promise<Server> {
     metrics,
     invalidator,
     hub,
+    outbound,
     ops,
   };
   const runWorkers = config.RUN_WORKER || options.forceWorkers === true;
@@ -158,6 +178,12 @@ export async function createServer(options: ServerOptions): Promise<Server> {
       : () => {};
   const deps: AppDeps = { ...base, jobs };
   const app = await buildApp(deps);
+  if (options.warm) {
+    ops.warmer.start({ teams, integrations, metrics }, logger, {
+      maxTeams: config.CACHE_WARM_MAX_TEAMS,
+      concurrency: config.CACHE_WARM_CONCURRENCY,
+    });
+  }
   // Periodic syncs are scheduled by whichever processes run workers; job ids make them agree.
   const stopScheduler = runWorkers && options.scheduler !== false ? startScheduler({ db, jobs, logger }) : () => {};
 
