@@ -8,6 +8,7 @@ import { Layout } from './components/Layout.tsx';
 import { Link } from './components/Link.tsx';
 import { PageBoundary } from './components/PageBoundary.tsx';
 import { AdminCachePage } from './pages/AdminCachePage.tsx';
+import { CacheAnalyticsPage } from './pages/CacheAnalyticsPage.tsx';
 import { CacheMonitorPage } from './pages/CacheMonitorPage.tsx';
 import { IntegrationPage } from './pages/IntegrationPage.tsx';
 import { LoginPage } from './pages/LoginPage.tsx';
@@ -30,6 +31,8 @@ function Page({ route, isAdmin }: { route: Route; isAdmin: boolean }) {
       return <AdminCachePage isAdmin={isAdmin} />;
     case 'monitor':
       return <CacheMonitorPage isAdmin={isAdmin} />;
+    case 'analytics':
+      return <CacheAnalyticsPage isAdmin={isAdmin} />;
     case 'notFound':
       return (
         <section>

@@ -9,6 +9,7 @@ import type { Principal } from '../services/accounts.ts';
 import { bearerToken, SESSION_COOKIE } from './credentials.ts';
 import { checkCsrf } from './csrf.ts';
 import type { AppDeps } from './deps.ts';
+import { addRequestLog } from './request-log.ts';
 import { adminRoutes } from './routes/admin.ts';
 import { authRoutes } from './routes/auth.ts';
 import { cacheOpsRoutes } from './routes/cache-ops.ts';
@@ -37,10 +38,12 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
     ...transportOptions(deps.config),
     // One line per request only when debugging; errors are always logged by the error handler.
     logController: new LogController({
-      disableRequestLogging: deps.config.LOG_LEVEL !== 'debug' && deps.config.LOG_LEVEL !== 'trace',
+      // Our own line (request-log.ts) carries the cache headers.
+      disableRequestLogging: true,
     }),
   });
   await app.register(cookie);
+  addRequestLog(app, deps.logger.isLevelEnabled('debug'));
   await registerSecurityHeaders(app, deps.config);
 
   app.setErrorHandler((error, request, reply) => {

@@ -9,6 +9,7 @@ export type Route =
   | { readonly name: 'integration'; readonly integrationId: number }
   | { readonly name: 'adminCache' }
   | { readonly name: 'monitor' }
+  | { readonly name: 'analytics' }
   | { readonly name: 'notFound'; readonly path: string };
 
 const positive = (text: string | undefined): number | undefined => {
@@ -34,6 +35,7 @@ export function parseRoute(path: string): Route {
   if (first === 'admin' && third === undefined) {
     if (second === 'cache') return { name: 'adminCache' };
     if (second === 'monitor') return { name: 'monitor' };
+    if (second === 'analytics') return { name: 'analytics' };
   }
   return { name: 'notFound', path };
 }
@@ -53,6 +55,8 @@ export function pathOf(route: Route): string {
       return '/admin/cache';
     case 'monitor':
       return '/admin/monitor';
+    case 'analytics':
+      return '/admin/analytics';
     case 'notFound':
       return route.path;
   }

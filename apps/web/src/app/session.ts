@@ -13,7 +13,9 @@ import {
   rememberUser,
   type UserCaches,
 } from './browser-cache.ts';
+import { startClientReports } from './client-report.ts';
 import { connectEvents } from './live.ts';
+import { preloadAfterLogin } from './preload.ts';
 import { PrincipalSchema } from './schemas.ts';
 import { createStore } from './store.ts';
 
@@ -38,7 +40,13 @@ function enter(user: RememberedUser): void {
   closeEvents?.();
   const caches = cachesFor(user.userId);
   session.set({ kind: 'user', user, caches });
-  closeEvents = connectEvents(caches);
+  const closeStream = connectEvents(caches);
+  const stopReports = startClientReports();
+  closeEvents = () => {
+    closeStream();
+    stopReports();
+  };
+  void preloadAfterLogin(caches);
 }
 
 async function leave(userId: number | undefined, notice?: string): Promise<void> {
