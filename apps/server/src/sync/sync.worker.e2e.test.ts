@@ -10,7 +10,13 @@ import { Queue } from 'bullmq';
 import { Redis } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { METRICS_QUEUE, SYNC_QUEUE } from '../jobs/bullmq-queue.ts';
-import { startTestServer, TEST_DATABASE_URL, TEST_REDIS_URL, type TestServer } from '../testing/harness.ts';
+import {
+  startTestServer,
+  TEST_DATABASE_URL,
+  TEST_OUTBOUND_ALLOW,
+  TEST_REDIS_URL,
+  type TestServer,
+} from '../testing/harness.ts';
 import { connect, EXPECTED, sync } from '../testing/sync-helpers.ts';
 
 const WORKER = fileURLToPath(new URL('../worker.ts', import.meta.url));
@@ -34,6 +40,7 @@ describe('sync end to end (Redis, BullMQ, separate worker process)', () => {
         REDIS_URL: TEST_REDIS_URL,
         REDIS_PREFIX: t.prefix,
         SECRET_KEY: t.secretKey,
+        OUTBOUND_ALLOW: TEST_OUTBOUND_ALLOW,
         METRICS_NOW: AS_OF,
         LOG_LEVEL: 'warn',
       },
@@ -65,7 +72,7 @@ describe('sync end to end (Redis, BullMQ, separate worker process)', () => {
     // The worker warmed the team's metrics in Redis; this API instance reads them from L2.
     const team = await t.request({ method: 'GET', url: `/api/teams/${t.ids.teamA}/metrics`, as: 'alice' });
     expect(team.headers['x-cache']).toBe('HIT');
-    expect(team.json().metrics.rollup.throughputPerWeek).toBe(1.25);
+    expect(team.json().metrics.rollup).toMatchObject({ prThroughputPerWeek: 0.5, issueThroughputPerWeek: 0.75 });
 
     // A second sync with no upstream change: only 304s.
     sim.reset();
