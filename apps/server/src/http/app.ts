@@ -15,6 +15,7 @@ import { authRoutes } from './routes/auth.ts';
 import { cacheOpsRoutes } from './routes/cache-ops.ts';
 import { eventRoutes } from './routes/events.ts';
 import { integrationRoutes } from './routes/integrations.ts';
+import { metricsRoutes } from './routes/metrics.ts';
 import { systemRoutes } from './routes/system.ts';
 import { teamRoutes } from './routes/teams.ts';
 import { webRoutes } from './routes/web.ts';
@@ -74,6 +75,7 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   await app.register(authRoutes(deps));
   await app.register(teamRoutes(deps));
   await app.register(integrationRoutes(deps));
+  await app.register(metricsRoutes(deps));
   await app.register(eventRoutes(deps));
   await app.register(adminRoutes(deps));
   await app.register(cacheOpsRoutes(deps));

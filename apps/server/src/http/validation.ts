@@ -1,5 +1,5 @@
 /** Input parsing for routes: zod schemas and id parameters, failing with coded 400s. */
-import { parseId } from '@agiletrack/domain';
+import { isMetricName, METRIC_WINDOWS, parseId } from '@agiletrack/domain';
 import { z } from 'zod';
 import { AppError } from '../errors.ts';
 
@@ -107,17 +107,35 @@ const githubConfig = z
     owner: z.string().regex(/^[A-Za-z0-9_.-]{1,100}$/),
     repo: z.string().regex(/^[A-Za-z0-9_.-]{1,100}$/),
     baseUrl: url.optional(),
+    /** Environments whose deployments count as production (default: production, prod). */
+    productionEnvironments: z.array(z.string().trim().min(1).max(100)).min(1).max(20).optional(),
+    /** The label that marks an issue as an incident (default: incident). */
+    incidentLabel: z.string().trim().min(1).max(100).optional(),
   })
   .strict();
+const statusCategory = z.enum(['todo', 'in_progress', 'done']);
+const fieldId = z.string().regex(/^customfield_\d{1,10}$/, 'must be a custom field id like customfield_10016');
 const jiraConfig = z
   .object({
     baseUrl: url,
     projectKey: z.string().regex(/^[A-Z][A-Z0-9_]{0,19}$/, 'must be a Jira project key like ENG'),
     boardId: z.number().int().positive().optional(),
-    email: z.email().max(254),
+    /** The account of an API token (Jira Cloud); not used with a personal access token. */
+    email: z.email().max(254).optional(),
+    /** `cloud` (default) or `datacenter` (Jira Server / Data Center, REST v2). */
+    deployment: z.enum(['cloud', 'datacenter']).optional(),
+    /** Status name → category, overriding the category Jira gives a status. */
+    statusMapping: z.record(z.string().trim().min(1).max(100), statusCategory).optional(),
+    /** Story-point and sprint field ids, overriding discovery through the field list. */
+    fields: z.object({ storyPoints: fieldId.optional(), sprint: fieldId.optional() }).strict().optional(),
   })
   .strict();
 const secret = z.string().min(1).max(2_000);
+/** Jira Cloud: an API token (with the config's email); Jira Server / Data Center: a personal access token. */
+const jiraCredentials = z.union([
+  z.object({ apiToken: secret }).strict(),
+  z.object({ personalAccessToken: secret }).strict(),
+]);
 const interval = z.number().int().min(5).max(10_080).nullable().optional();
 
 /** POST /api/teams/:teamId/integrations */
@@ -136,10 +154,14 @@ export const CreateIntegrationBody = z.discriminatedUnion('kind', [
       kind: z.literal('jira'),
       name,
       config: jiraConfig,
-      credentials: z.object({ apiToken: secret }).strict(),
+      credentials: jiraCredentials,
       syncIntervalMinutes: interval,
     })
-    .strict(),
+    .strict()
+    .refine((body) => !('apiToken' in body.credentials) || body.config.email !== undefined, {
+      message: 'an API token needs the account email in config.email',
+      path: ['config', 'email'],
+    }),
 ]);
 
 /** PATCH /api/integrations/:integrationId (config is checked against the integration's kind). */
@@ -156,7 +178,7 @@ export const UpdateIntegrationBody = z
 /** The config and credentials schemas by kind, for PATCH. */
 export const IntegrationSchemas = {
   github: { config: githubConfig, credentials: z.object({ token: secret }).strict() },
-  jira: { config: jiraConfig, credentials: z.object({ apiToken: secret }).strict() },
+  jira: { config: jiraConfig, credentials: jiraCredentials },
 } as const;
 
 /** DELETE /api/admin/cache query. */
@@ -171,7 +193,52 @@ export const ClearCacheQuery = z
     message: 'give at most one of key, prefix, tag',
   });
 
-/** `?windowDays=` of the metrics routes: a custom window in days (the default window is cached). */
+/** `?windowDays=` of the metrics routes: one of the windows every sync computes. */
 export const MetricsQuery = z
-  .object({ windowDays: z.coerce.number().int('must be a whole number of days').min(1).max(365).optional() })
+  .object({
+    windowDays: z.coerce
+      .number()
+      .int('must be a whole number of days')
+      .refine((days) => (METRIC_WINDOWS as readonly number[]).includes(days), {
+        message: `must be one of ${METRIC_WINDOWS.join(', ')}`,
+      })
+      .optional(),
+  })
+  .strict();
+
+/** `?full=true` of POST /api/integrations/:integrationId/sync: a full resync. */
+export const SyncQuery = z
+  .object({
+    full: z
+      .enum(['true', 'false'])
+      .transform((v) => v === 'true')
+      .optional(),
+  })
+  .strict();
+
+const day = z.iso.date({ error: 'must be a day like 2024-01-31' });
+
+/** `?from=&to=&interval=` of the metrics history routes (days, inclusive; at most 800 days apart). */
+export const HistoryQuery = z
+  .object({ from: day.optional(), to: day.optional(), interval: z.enum(['day', 'week']).optional() })
+  .strict()
+  .refine((q) => q.from === undefined || q.to === undefined || q.from <= q.to, { message: 'from must not be after to' })
+  .refine(
+    (q) => q.from === undefined || q.to === undefined || Date.parse(q.to) - Date.parse(q.from) <= 800 * 86_400_000,
+    { message: 'a history spans at most 800 days' },
+  );
+
+const instant = z.union([z.iso.date(), z.iso.datetime({ offset: true })], {
+  error: 'must be a day (2024-01-31) or an ISO time',
+});
+
+/** `?metric=&from=&to=&cursor=&limit=` of the work-items drill-down. */
+export const WorkItemsQuery = z
+  .object({
+    metric: z.string().refine(isMetricName, { message: 'must be a metric name such as leadTimeHours' }),
+    from: instant.optional(),
+    to: instant.optional(),
+    cursor: z.string().min(1).max(200).optional(),
+    limit: z.coerce.number().int().min(1).max(200).default(50),
+  })
   .strict();

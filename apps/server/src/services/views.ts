@@ -43,10 +43,43 @@ export interface IntegrationMetricsView {
   metrics: Record<string, number | null> | null;
 }
 
-/** Metrics of a team: each integration's and a roll-up. */
+/** Metrics of a team over one window: each integration's and a roll-up of like with like. */
 export interface TeamMetricsView {
   teamId: number;
+  windowDays: number;
   computedAt: Date | null;
   rollup: Record<string, number | null>;
   integrations: IntegrationMetricsView[];
+}
+
+/** One day's metrics (over the default window, as of the end of that day); null before any data. */
+export interface MetricsPoint {
+  day: string;
+  metrics: Record<string, number | null> | null;
+}
+
+/** Daily (or weekly) metric points of a team or an integration. */
+export interface MetricsHistoryView {
+  scope: { teamId: number } | { integrationId: number };
+  windowDays: number;
+  interval: 'day' | 'week';
+  from: string;
+  to: string;
+  points: MetricsPoint[];
+}
+
+/** A work item behind a number, linked to its source. */
+export interface WorkItemView {
+  integrationId: number;
+  kind: 'pull_request' | 'issue' | 'deployment' | 'sprint' | 'incident';
+  externalId: string;
+  title: string;
+  state: string;
+  createdAt: Date;
+  finishedAt: Date | null;
+  /** The duration this item adds to the metric (hours), when it adds one. */
+  hours: number | null;
+  /** Why a deployment counts as failed: its own status, or an incident after it. */
+  failure: 'failed' | 'incident' | null;
+  url: string | null;
 }

@@ -54,6 +54,37 @@ export const TeamMetricsSchema = z.object({
 });
 export type TeamMetrics = z.infer<typeof TeamMetricsSchema>;
 
+/** One day's metrics (null before any data). */
+export const MetricsPointSchema = z.object({ day: z.string(), metrics: MetricValues.nullable() });
+
+/** Daily (or weekly) metric points of a team or an integration. */
+export const MetricsHistorySchema = z.object({
+  windowDays: z.number(),
+  interval: z.enum(['day', 'week']),
+  from: z.string(),
+  to: z.string(),
+  points: z.array(MetricsPointSchema),
+});
+export type MetricsHistory = z.infer<typeof MetricsHistorySchema>;
+
+/** A work item behind a number. */
+export const WorkItemSchema = z.object({
+  integrationId: id,
+  kind: z.string(),
+  externalId: z.string(),
+  title: z.string(),
+  state: z.string(),
+  createdAt: isoDate,
+  finishedAt: isoDate.nullable(),
+  hours: z.number().nullable(),
+  failure: z.enum(['failed', 'incident']).nullable(),
+  url: z.string().nullable(),
+});
+export type WorkItem = z.infer<typeof WorkItemSchema>;
+
+/** A page of the drill-down. */
+export const WorkItemsPageSchema = z.object({ workItems: z.array(WorkItemSchema), nextCursor: z.string().nullable() });
+
 /** The last sync of an integration. */
 export const LastSyncSchema = z.object({
   integrationId: id,

@@ -6,14 +6,7 @@ import type { Principal } from '../../services/accounts.ts';
 import type { AppDeps } from '../deps.ts';
 import { principalOf, requireAdmin, requireTeam } from '../guards.ts';
 import { sendCached, wantsFresh } from '../respond.ts';
-import {
-  CreateIntegrationBody,
-  CreateTeamBody,
-  MetricsQuery,
-  parse,
-  parseRouteId,
-  UpdateTeamBody,
-} from '../validation.ts';
+import { CreateIntegrationBody, CreateTeamBody, parse, parseRouteId, UpdateTeamBody } from '../validation.ts';
 
 /** Parses `:teamId` and checks access before anything is read. */
 export function teamIdOf(request: FastifyRequest, principal: Principal): number {
@@ -27,7 +20,7 @@ export function teamIdOf(request: FastifyRequest, principal: Principal): number 
 export const teamRoutes =
   (deps: AppDeps): FastifyPluginAsync =>
   async (app) => {
-    const { teams, integrations: integrationService, metrics: metricsService } = deps;
+    const { teams, integrations: integrationService } = deps;
 
     app.get('/api/teams', async (request, reply) => {
       const principal = principalOf(request);
@@ -80,21 +73,5 @@ export const teamRoutes =
       const body = parse(CreateIntegrationBody, request.body);
       const integration = await integrationService.createIntegration(teamId, body);
       return reply.code(201).send({ integration });
-    });
-
-    app.get('/api/teams/:teamId/metrics', async (request, reply) => {
-      const teamId = teamIdOf(request, principalOf(request));
-      const { windowDays } = parse(MetricsQuery, request.query, 'query');
-      if (windowDays !== undefined) {
-        return sendCached(
-          request,
-          reply,
-          { metrics: await metricsService.teamWindowMetrics(teamId, windowDays) },
-          { result: 'miss', tier: 'origin' },
-        );
-      }
-      const status: CacheStatus = {};
-      const metrics = await metricsService.teamMetrics(teamId, { force: wantsFresh(request), status });
-      return sendCached(request, reply, { metrics }, status);
     });
   };
