@@ -37,7 +37,13 @@ const data = sim.dataset.data;
 const repo = data.github.repos[0]!;
 
 const server = await createServer({
-  config: loadConfig({ LOG_LEVEL: 'silent', SECRET_KEY: randomBytes(32).toString('base64'), DATA_DIR: '/nonexistent' }),
+  config: loadConfig({
+    LOG_LEVEL: 'silent',
+    SECRET_KEY: randomBytes(32).toString('base64'),
+    DATA_DIR: '/nonexistent',
+    // The simulator listens on loopback, which outbound requests may reach only when allowed.
+    OUTBOUND_ALLOW: '127.0.0.1/32',
+  }),
   logger: pino({ level: 'silent' }),
   inMemory: true,
   scheduler: false,
