@@ -2,6 +2,8 @@
  * @agiletrack/domain: the code server and browser share — ids, the cache key scheme, the TTL
  * policy table and the events that invalidate it.
  */
+
+export * from './api/index.ts';
 export { DomainError, type DomainErrorCode, DomainErrorCodes } from './errors.ts';
 export {
   type DomainEvent,

@@ -2,9 +2,8 @@
  * Every cached read of the dashboard: its logical key (from @agiletrack/domain, so browser and
  * server agree on names), its URL, and the schema of the value kept under the key.
  */
-import { cacheKeys } from '@agiletrack/domain';
-import { z } from 'zod';
 import {
+  cacheKeys,
   type Integration,
   type IntegrationMetrics,
   IntegrationMetricsSchema,
@@ -15,7 +14,8 @@ import {
   type TeamMetrics,
   TeamMetricsSchema,
   TeamSchema,
-} from './schemas.ts';
+} from '@agiletrack/domain';
+import { z } from 'zod';
 
 /** A cached API read. */
 export interface Resource<T> {

@@ -1,9 +1,10 @@
 /** One team: its integrations with their last sync and a Sync button, and its metrics. */
+
+import type { Integration } from '@agiletrack/domain';
 import { useState } from 'react';
 import { formatAgo, formatDate } from '../app/format.ts';
 import { assertConsistent } from '../app/history.ts';
 import { DEFAULT_WINDOW_DAYS, resources, WINDOW_CHOICES } from '../app/resources.ts';
-import type { Integration } from '../app/schemas.ts';
 import { useResource } from '../app/use-resource.ts';
 import { Link } from '../components/Link.tsx';
 import { MetricBars, MetricCards, SessionTimeline } from '../components/MetricsView.tsx';
