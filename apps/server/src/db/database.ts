@@ -12,14 +12,11 @@ import { drizzle as drizzleNodePg } from 'drizzle-orm/node-postgres';
 import type { PgDatabase, PgQueryResultHKT } from 'drizzle-orm/pg-core';
 import { drizzle as drizzlePglite } from 'drizzle-orm/pglite';
 import pg from 'pg';
-import { migrate } from './migrations.ts';
+import { migrate, type SqlRunner } from './migrations.ts';
 import * as schema from './schema.ts';
 
 /** The drizzle database the services use, whichever driver is behind it. */
 export type AppDb = PgDatabase<PgQueryResultHKT, typeof schema>;
-
-/** Runs one statement (or several without parameters) and returns its rows. */
-export type SqlRunner = (sql: string, params?: unknown[]) => Promise<Record<string, unknown>[]>;
 
 /** An open database. */
 export interface Database {
