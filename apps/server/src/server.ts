@@ -19,8 +19,11 @@ import { startScheduler } from './jobs/scheduler.ts';
 import type { JobQueue } from './jobs/types.ts';
 import { CredentialVault, loadSecretKeys } from './security/secrets.ts';
 import { Accounts } from './services/accounts.ts';
+import { AuditLog } from './services/audit.ts';
 import { Catalog } from './services/catalog.ts';
 import { Invalidator } from './services/invalidation.ts';
+import { TokenService } from './services/tokens.ts';
+import { UserService } from './services/users.ts';
 import { createSyncProcessor } from './sync/processor.ts';
 import { type SyncOptions, SyncService } from './sync/service.ts';
 
@@ -91,7 +94,10 @@ export async function createServer(options: ServerOptions): Promise<Server> {
   const catalog = new Catalog(db, serverCache.cache, invalidator, accounts, vault, policy);
   const metricsNow = config.METRICS_NOW ? Date.parse(config.METRICS_NOW) : undefined;
   const syncOptions: SyncOptions = { ...(metricsNow !== undefined && { now: () => metricsNow }), ...options.sync };
-  const base = { config, logger, database, serverCache, accounts, catalog, hub };
+  const users = new UserService(db, accounts);
+  const tokens = new TokenService(db, accounts);
+  const audit = new AuditLog(db);
+  const base = { config, logger, database, serverCache, accounts, catalog, users, tokens, audit, hub };
   const runWorkers = config.RUN_WORKER || options.forceWorkers === true;
   let jobs: JobQueue;
   if (options.jobs) jobs = await options.jobs(base);

@@ -12,13 +12,20 @@ import type { Database } from '../db/database.ts';
 import { toAppError } from '../errors.ts';
 import type { JobQueue } from '../jobs/types.ts';
 import type { Accounts, Principal } from '../services/accounts.ts';
+import type { AuditLog } from '../services/audit.ts';
 import type { Catalog } from '../services/catalog.ts';
+import type { TokenService } from '../services/tokens.ts';
+import type { UserService } from '../services/users.ts';
 import { adminRoutes } from './routes/admin.ts';
+import { auditRoutes } from './routes/audit.ts';
 import { authRoutes } from './routes/auth.ts';
 import { eventRoutes } from './routes/events.ts';
 import { integrationRoutes } from './routes/integrations.ts';
+import { meRoutes } from './routes/me.ts';
+import { DOCS_PREFIX, openApiRoutes } from './routes/openapi.ts';
 import { systemRoutes } from './routes/system.ts';
 import { teamRoutes } from './routes/teams.ts';
+import { userRoutes } from './routes/users.ts';
 import { webRoutes } from './routes/web.ts';
 
 /** Everything the routes use. */
@@ -29,6 +36,9 @@ export interface AppDeps {
   serverCache: ServerCache;
   accounts: Accounts;
   catalog: Catalog;
+  users: UserService;
+  tokens: TokenService;
+  audit: AuditLog;
   hub: EventHub;
   jobs: JobQueue;
 }
@@ -40,10 +50,15 @@ declare module 'fastify' {
   interface FastifyRequest {
     principal?: Principal;
   }
+  interface FastifyInstance {
+    /** Every route registered, `METHOD /path` (the OpenAPI test compares them with the document). */
+    registeredRoutes: string[];
+  }
 }
 
 // Routes that answer without a login.
-const PUBLIC = new Set(['/api/auth/login', '/api/health', '/metrics']);
+const PUBLIC = new Set(['/api/auth/login', '/api/health', '/metrics', '/api/openapi.json']);
+const isPublic = (path: string) => PUBLIC.has(path) || path === DOCS_PREFIX || path.startsWith(`${DOCS_PREFIX}/`);
 
 /** The bearer token of a request, if any. */
 export function bearerToken(request: FastifyRequest): string | undefined {
@@ -63,6 +78,10 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
       disableRequestLogging: deps.config.LOG_LEVEL !== 'debug' && deps.config.LOG_LEVEL !== 'trace',
     }),
   });
+  app.decorate('registeredRoutes', [] as string[]);
+  app.addHook('onRoute', (route) => {
+    for (const method of [route.method].flat()) app.registeredRoutes.push(`${method} ${route.url}`);
+  });
   await app.register(cookie);
 
   app.setErrorHandler((error, request, reply) => {
@@ -78,7 +97,7 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
 
   app.addHook('onRequest', async (request) => {
     const path = request.url.split('?')[0]!;
-    if (!path.startsWith('/api/') || PUBLIC.has(path)) return;
+    if (!path.startsWith('/api/') || isPublic(path)) return;
     request.principal = await deps.accounts.authenticate({
       bearer: bearerToken(request),
       cookie: request.cookies[SESSION_COOKIE],
@@ -91,6 +110,10 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   await app.register(integrationRoutes(deps));
   await app.register(eventRoutes(deps));
   await app.register(adminRoutes(deps));
+  await app.register(userRoutes(deps));
+  await app.register(meRoutes(deps));
+  await app.register(auditRoutes(deps));
+  await app.register(openApiRoutes());
   await app.register(webRoutes()); // the dashboard, when apps/web/dist exists
   return app;
 }

@@ -22,8 +22,10 @@ export interface Principal {
 /** The tag carried by every cached principal of a user. */
 export const userTag = (userId: number) => `user:${userId}`;
 
-const digest = (token: string) => createHash('sha256').update(token).digest('base64url');
-const newToken = () => randomBytes(32).toString('base64url');
+/** How a session or API token is stored: its SHA-256, never the token itself. */
+export const digest = (token: string) => createHash('sha256').update(token).digest('base64url');
+/** A new random session or API token (43 base64url characters). */
+export const newToken = () => randomBytes(32).toString('base64url');
 // Only 43-character base64url tokens can be ours: anything else is refused before a lookup.
 const TOKEN_SHAPE = /^[A-Za-z0-9_-]{43}$/;
 const PRINCIPAL_TTL_MS = 60_000;
@@ -62,6 +64,7 @@ export class Accounts {
     // Verify even for an unknown email so response time does not reveal which emails exist.
     const ok = await verifyPassword(password, user?.passwordHash ?? 'scrypt$16384$8$1$AAAA$AAAA');
     if (!user || !ok) throw new AppError('E_UNAUTHENTICATED', 'wrong email or password');
+    if (user.deactivatedAt) throw new AppError('E_UNAUTHENTICATED', 'this account is deactivated');
     const token = newToken();
     await this.db
       .insert(sessions)
@@ -117,12 +120,19 @@ export class Accounts {
       `token_${hash}`,
       async (ctx) => {
         const [row] = await this.db.select().from(apiTokens).where(eq(apiTokens.tokenHash, hash));
-        const principal = row && (await this.#principal(row.userId));
-        if (!principal) {
+        const expired = row?.expiresAt != null && row.expiresAt.getTime() <= this.now();
+        const principal = row && !expired ? await this.#principal(row.userId) : undefined;
+        if (!row || !principal) {
           ctx.skipCache();
           return undefined;
         }
-        ctx.options.ttl = PRINCIPAL_TTL_MS;
+        // Last use is as precise as this cache period: a cached lookup does not reach the database.
+        await this.db
+          .update(apiTokens)
+          .set({ lastUsedAt: new Date(this.now()) })
+          .where(eq(apiTokens.id, row.id));
+        const left = row.expiresAt ? row.expiresAt.getTime() - this.now() : PRINCIPAL_TTL_MS;
+        ctx.options.ttl = Math.max(1, Math.min(PRINCIPAL_TTL_MS, left));
         ctx.options.tags = [userTag(principal.userId)];
         return principal;
       },
@@ -152,7 +162,7 @@ export class Accounts {
     // A hot query through the Drizzle query cache: user rows rarely change, and any write to
     // `users` drops it (table tag). Memberships are read fresh: they decide authorization.
     const [user] = await this.db.select().from(users).where(eq(users.id, userId)).$withCache();
-    if (!user) return undefined;
+    if (!user || user.deactivatedAt) return undefined;
     const memberships = await this.db
       .select({ teamId: teamMembers.teamId })
       .from(teamMembers)
