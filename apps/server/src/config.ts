@@ -107,7 +107,7 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
   return result.data;
 }
 
-/** Which services the configuration selects (DESIGN section 6). */
+/** Which services the configuration selects. */
 export function describeMode(config: Config): {
   database: 'pglite' | 'postgres';
   cache: 'redis' | 'redis-cluster' | 'database';

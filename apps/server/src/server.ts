@@ -86,7 +86,7 @@ export async function createServer(options: ServerOptions): Promise<Server> {
   await hub.start();
   const accounts = new Accounts(db, serverCache.auth, config.SESSION_TTL_MS);
   const invalidator = new Invalidator(serverCache.cache, hub);
-  // Task results (metrics) live exactly JOB_RESULT_TTL_MS in L2 (DESIGN section 4).
+  // Task results (metrics) live exactly JOB_RESULT_TTL_MS in L2: a task result expires with its job.
   const policy = resolvePolicy({
     integrationMetrics: { l2TtlMs: config.JOB_RESULT_TTL_MS },
     teamMetrics: { l2TtlMs: config.JOB_RESULT_TTL_MS },

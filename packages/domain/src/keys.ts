@@ -1,5 +1,5 @@
 /**
- * AgileTrack's logical cache keys (DESIGN section 4), their tags and Redis Cluster hash tags.
+ * AgileTrack's seven logical cache keys, their tags and Redis Cluster hash tags.
  * Keys are built only from canonical ids, and parsing accepts only what building produces, so a
  * key names exactly one entity and `buildCacheKey(parseCacheKey(k)) === k` for every accepted `k`.
  */
@@ -47,7 +47,7 @@ const SHAPES: {
   lastSync: ['last_sync_', '', 'integrationId', 'last_sync_{integration_id}'],
 };
 
-/** Every key kind, in the order of the DESIGN table. */
+/** Every key kind, in the order of the policy table. */
 export const CACHE_KEY_KINDS = Object.freeze(Object.keys(SHAPES) as CacheKeyKind[]);
 
 const PATTERNS = CACHE_KEY_KINDS.map((kind) => SHAPES[kind][3]).join(', ');

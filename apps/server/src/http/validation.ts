@@ -17,7 +17,7 @@ export function parse<S extends z.ZodType>(schema: S, input: unknown, what = 'bo
 const MAX_INT4 = 2_147_483_647;
 
 /**
- * Parses a route id: a positive integer or a UUID (DESIGN section 4), else E_INVALID_ID. Our
+ * Parses a route id: a positive integer or a UUID, else E_INVALID_ID. Our
  * tables use integer ids, so a UUID (or an integer past the column's range) names nothing: `null`.
  */
 export function parseRouteId(raw: unknown, name: string): number | null {

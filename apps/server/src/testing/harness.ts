@@ -1,5 +1,5 @@
 /**
- * Test servers in the three configurations the suite runs in (issue 4): embedded (PGlite in
+ * Test servers in the three configurations the suite runs in: embedded (PGlite in
  * memory, Postgres-table L2), PostgreSQL without Redis, PostgreSQL with Redis. Each server gets
  * its own PostgreSQL schema and Redis prefix, so test files run in parallel without sharing state;
  * a second instance can join the same schema and prefix to test cross-instance behaviour.
@@ -22,7 +22,7 @@ export const TEST_MODES: readonly TestMode[] = ['embedded', 'postgres', 'redis']
 export const TEST_DATABASE_URL = process.env.DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/test';
 export const TEST_REDIS_URL = process.env.REDIS_URL ?? 'redis://127.0.0.1:6379';
 
-/** Who the seeded users are. */
+/** The users every test server starts with. */
 export type TestUser = 'admin' | 'alice' | 'bob';
 
 /** A running test server with seeded data: alice is in team A, bob in team B. */
@@ -55,7 +55,7 @@ export interface JoinOptions {
   jobs?: ServerOptions['jobs'];
   sync?: ServerOptions['sync'];
   env?: Record<string, string>;
-  /** Skip the seed (a fresh, empty database). */
+  /** Start with an empty database (no users, teams or integrations). */
   empty?: boolean;
 }
 

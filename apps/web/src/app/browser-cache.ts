@@ -33,7 +33,7 @@ const memory = memoryTier({ name: 'memory', ttl: MEMORY_TTL_MS, maxBytes: 16 * 1
 /** The localStorage tier (prefix `agiletrack_`). */
 export const storageTier = webStorageTier({ name: 'localStorage', ttl: LOCAL_STORAGE_TTL_MS });
 
-/** Entries that survive a reload. Uncompressed, so localStorage stays readable as in the seed. */
+/** Entries that survive a reload. Uncompressed, so localStorage stays readable by a person. */
 const persistentRoot = createCache({
   tiers: [memory, storageTier],
   ttl: LOCAL_STORAGE_TTL_MS,

@@ -26,7 +26,7 @@ const CHROMIUM_ARGS = [
 /** The credentials seeded into the test server; none may ever reach browser storage. */
 export const SECRETS = ['ghp_SECRET_A_never_returned', 'jira_SECRET_B_never_returned', 'jira_SECRET_C_never_returned'];
 
-/** The logins of the seeded users. */
+/** The logins of the users the test server starts with. */
 export const LOGINS = {
   admin: { email: 'admin@test.local', password: 'admin-password-1' },
   alice: { email: 'alice@test.local', password: 'alice-password-1' },

@@ -128,7 +128,7 @@ runTierConformance('web-storage (quota storage)', {
 });
 
 describe('web-storage tier', () => {
-  it('uses localStorage by default and keeps the seed shape under agiletrack_', async () => {
+  it('uses localStorage by default and keeps the readable {data, timestamp} shape under agiletrack_', async () => {
     const web = webStorageTier();
     const cache = createCache({ tiers: [memoryTier({ ttl: FOUR_HOURS }), web], ttl: days(3), sweepInterval: 0 });
     open.push(cache);
