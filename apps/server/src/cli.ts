@@ -89,7 +89,7 @@ async function run(argv: string[]): Promise<number> {
       case 'token:create': {
         const address = check(email, values.email, 'email').toLowerCase();
         const name = check(z.string().trim().min(1).max(120), values.name, 'name');
-        const [user] = await deps.catalog.db.select({ id: users.id }).from(users).where(eq(users.email, address));
+        const [user] = await deps.db.select({ id: users.id }).from(users).where(eq(users.email, address));
         if (!user) throw new UsageError(`--email: no user ${address}`);
         console.log(await deps.accounts.createApiToken(user.id, name));
         return 0;
@@ -109,15 +109,15 @@ async function run(argv: string[]): Promise<number> {
         return 0;
       }
       case 'cache:warm': {
-        const ids = await deps.catalog.teamIds();
-        await deps.catalog.listTeams({ force: true });
+        const ids = await deps.teams.teamIds();
+        await deps.teams.listTeams({ force: true });
         for (const [index, teamId] of ids.entries()) {
-          await deps.catalog.getTeam(teamId, { force: true });
-          for (const integration of await deps.catalog.listIntegrations(teamId, { force: true })) {
-            await deps.catalog.integrationMetrics(integration, { force: true });
-            await deps.catalog.lastSync(integration, { force: true });
+          await deps.teams.getTeam(teamId, { force: true });
+          for (const integration of await deps.integrations.listIntegrations(teamId, { force: true })) {
+            await deps.metrics.integrationMetrics(integration, { force: true });
+            await deps.metrics.lastSync(integration, { force: true });
           }
-          await deps.catalog.teamMetrics(teamId, { force: true });
+          await deps.metrics.teamMetrics(teamId, { force: true });
           progress('warming teams', index + 1, ids.length);
         }
         if (process.stderr.isTTY) process.stderr.write('\n');
@@ -126,7 +126,7 @@ async function run(argv: string[]): Promise<number> {
       }
       case 'sync': {
         const integrationId = check(z.coerce.number().int().positive(), values.integration, 'integration');
-        const integration = await deps.catalog.getIntegration(integrationId);
+        const integration = await deps.integrations.getIntegration(integrationId);
         const { jobId } = await deps.jobs.enqueueSync({ integrationId, teamId: integration.teamId });
         if (values['no-wait']) {
           console.log(JSON.stringify({ jobId }));

@@ -29,9 +29,10 @@ async function main(): Promise<void> {
   const simulatorUrl = config.SIMULATOR_URL ?? simulator?.url ?? 'http://127.0.0.1:4010';
   const seeded = demo
     ? await seedDemo({
-        db: deps.catalog.db,
+        db: deps.db,
         accounts: deps.accounts,
-        catalog: deps.catalog,
+        teams: deps.teams,
+        integrations: deps.integrations,
         simulatorUrl,
         sources: demoSources(simulator),
       })

@@ -12,7 +12,8 @@ import { EventHub, postgresEvents, redisEvents } from './cache/event-hub.ts';
 import { createServerCache, type ServerCache } from './cache/server-cache.ts';
 import type { Config } from './config.ts';
 import { type Database, openDatabase } from './db/database.ts';
-import { type AppDeps, buildApp } from './http/app.ts';
+import { buildApp } from './http/app.ts';
+import type { AppDeps } from './http/deps.ts';
 import { BullmqJobQueue } from './jobs/bullmq-queue.ts';
 import { MemoryJobQueue } from './jobs/memory-queue.ts';
 import { startScheduler } from './jobs/scheduler.ts';
@@ -20,8 +21,10 @@ import type { JobQueue } from './jobs/types.ts';
 import { CredentialVault, loadSecretKeys } from './security/secrets.ts';
 import { Accounts } from './services/accounts.ts';
 import { AuditLog } from './services/audit.ts';
-import { Catalog } from './services/catalog.ts';
+import { IntegrationService } from './services/integrations.ts';
 import { Invalidator } from './services/invalidation.ts';
+import { MetricsService } from './services/metrics.ts';
+import { TeamService } from './services/teams.ts';
 import { TokenService } from './services/tokens.ts';
 import { UserService } from './services/users.ts';
 import { createSyncProcessor } from './sync/processor.ts';
@@ -91,13 +94,30 @@ export async function createServer(options: ServerOptions): Promise<Server> {
     integrationMetrics: { l2TtlMs: config.JOB_RESULT_TTL_MS },
     teamMetrics: { l2TtlMs: config.JOB_RESULT_TTL_MS },
   });
-  const catalog = new Catalog(db, serverCache.cache, invalidator, accounts, vault, policy);
+  const teams = new TeamService(db, serverCache.cache, invalidator, accounts, policy);
+  const integrations = new IntegrationService(db, serverCache.cache, invalidator, vault, teams, policy);
+  const metrics = new MetricsService(db, serverCache.cache, teams, policy);
   const metricsNow = config.METRICS_NOW ? Date.parse(config.METRICS_NOW) : undefined;
   const syncOptions: SyncOptions = { ...(metricsNow !== undefined && { now: () => metricsNow }), ...options.sync };
   const users = new UserService(db, accounts);
   const tokens = new TokenService(db, accounts);
   const audit = new AuditLog(db);
-  const base = { config, logger, database, serverCache, accounts, catalog, users, tokens, audit, hub };
+  const base = {
+    config,
+    logger,
+    database,
+    db,
+    serverCache,
+    accounts,
+    teams,
+    integrations,
+    metrics,
+    users,
+    tokens,
+    audit,
+    invalidator,
+    hub,
+  };
   const runWorkers = config.RUN_WORKER || options.forceWorkers === true;
   let jobs: JobQueue;
   if (options.jobs) jobs = await options.jobs(base);

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { createCache } from './cache.ts';
-import { createFakeClock } from './clock.ts';
+import { createFakeClock, type FakeClock } from './clock.ts';
 import type { CacheStatus } from './core/engine.ts';
 import { CacheFactoryTimeoutError } from './errors.ts';
 import { faultyTier } from './testing/faulty-tier.ts';
@@ -11,6 +11,14 @@ const make = (options: Partial<Parameters<typeof createCache>[0]> = {}) => {
   const cache = createCache({ tiers: [memoryTier()], clock, sweepInterval: 0, ...options });
   return { cache, clock };
 };
+
+/** Lets the cache's promise chain run until it has scheduled a timer on the fake clock. */
+async function untilScheduled(clock: FakeClock): Promise<void> {
+  for (let turns = 0; clock.pending === 0; turns++) {
+    if (turns > 100) throw new Error('no timer was scheduled');
+    await new Promise<void>((resolve) => setImmediate(resolve));
+  }
+}
 
 /** A promise the test settles by hand, to force interleavings. */
 function deferred<T>() {
@@ -122,24 +130,35 @@ describe('stale-while-revalidate and grace', () => {
     await cache.set('k', 'old');
     clock.advance(2_000);
     const gate = deferred<string>();
-    expect(await cache.getOrSet('k', () => gate.promise, { softTimeout: 20 })).toBe('old');
+    const served = cache.getOrSet('k', () => gate.promise, { softTimeout: 20 });
+    await untilScheduled(clock);
+    clock.advance(20); // the soft timeout runs on the cache's clock
+    expect(await served).toBe('old');
+    expect(clock.pending).toBe(0);
     expect(cache.stats().getOrSet.staleServes).toBe(1);
     gate.resolve('new');
     await new Promise((resolve) => setTimeout(resolve, 0));
     expect(await cache.get('k')).toBe('new');
   });
 
-  it('waits for a fast refresh within the soft timeout instead of serving stale', async () => {
+  it('waits for a fast refresh within the soft timeout instead of serving stale, and clears the timer', async () => {
     const { cache, clock } = make({ ttl: 1_000, grace: 60_000 });
     await cache.set('k', 'old');
     clock.advance(2_000);
     expect(await cache.getOrSet('k', async () => 'new', { softTimeout: 1_000 })).toBe('new');
+    expect(clock.pending).toBe(0);
+    // Likewise the hard timeout of a load that finished in time.
+    expect(await cache.getOrSet('other', async () => 'fast', { timeout: 1_000 })).toBe('fast');
+    expect(clock.pending).toBe(0);
   });
 
   it('gives up after the hard timeout when there is no stale value, and still fills the cache', async () => {
-    const { cache } = make();
+    const { cache, clock } = make();
     const gate = deferred<string>();
-    const error = await cache.getOrSet('k', () => gate.promise, { timeout: 10 }).catch((e: unknown) => e);
+    const pending = cache.getOrSet('k', () => gate.promise, { timeout: 10 }).catch((e: unknown) => e);
+    await untilScheduled(clock);
+    clock.advance(10);
+    const error = await pending;
     expect(error).toBeInstanceOf(CacheFactoryTimeoutError);
     expect(error).toMatchObject({ code: 'E_CACHE_FACTORY_TIMEOUT' });
     gate.resolve('late');

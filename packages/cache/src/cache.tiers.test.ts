@@ -94,12 +94,39 @@ describe('a failing asynchronous tier never fails a request', () => {
     await cache.set('k', 'new'); // L1 has "new"; L2 still has "old"
     l2.controls.mode = 'ok';
     clock.advance(1_000);
+    const repaired = new Promise((resolve) => cache.on('repair', resolve));
     await cache.get('probe'); // closes the breaker and runs the repair
-    await new Promise((resolve) => setTimeout(resolve, 5));
+    await repaired;
     expect(inner.get('k')).toBeUndefined();
     l1.clear();
     expect(await cache.get('k')).toBeUndefined();
     expect(cache.stats().tiers[1]!.repairs).toBe(1);
+  });
+
+  it('repairs a single failed write with the default breaker settings, once the tier answers again', async () => {
+    const { cache, l2, inner, l1 } = twoTiers();
+    await cache.set('k', 'old');
+    l2.controls.mode = 'fail';
+    await cache.set('k', 'new'); // one failure: the breaker (5 by default) stays closed
+    expect(cache.stats().tiers[1]).toMatchObject({ breaker: 'closed', pendingRepairs: 1, errors: 1 });
+    l2.controls.mode = 'ok';
+    const repaired = new Promise((resolve) => cache.on('repair', resolve));
+    await cache.get('probe'); // the tier answers: the repair runs
+    expect(await repaired).toMatchObject({ tier: 'l2', keys: 1, cleared: false });
+    expect(inner.get('k')).toBeUndefined();
+    l1.clear();
+    expect(await cache.get('k')).toBeUndefined();
+    expect(cache.stats().tiers[1]).toMatchObject({ pendingRepairs: 0, repairs: 1 });
+  });
+
+  it('does not repair a key that was written successfully after its failed write', async () => {
+    const { cache, l2, inner } = twoTiers();
+    l2.controls.mode = 'fail';
+    await cache.set('k', 'lost');
+    l2.controls.mode = 'ok';
+    await cache.set('k', 'kept');
+    expect(cache.stats().tiers[1]!.pendingRepairs).toBe(0);
+    expect(inner.get('k')?.value).toBe('kept');
   });
 });
 

@@ -5,6 +5,7 @@
  *   const team = await cache.getOrSet('team_12', () => db.team(12), { tags: ['team:12'] });
  */
 
+import type { GetOrSetManyOptions, LoadMany, LoadManyContext } from './core/batch-loader.ts';
 import {
   CacheEngine,
   type CacheStatus,
@@ -29,7 +30,10 @@ export type {
   CacheStatus,
   Factory,
   FactoryContext,
+  GetOrSetManyOptions,
   GetOrSetOptions,
+  LoadMany,
+  LoadManyContext,
   WriteOptions,
 };
 export { DIAGNOSTICS_CHANNEL };
@@ -90,6 +94,12 @@ export interface CacheStats {
     lockTakeovers: number;
     /** Lock calls that failed (the value was computed without the lock). */
     lockErrors: number;
+    /** Background refreshes started by refresh-ahead (one per key). */
+    refreshAheads: number;
+    /** `getOrSetMany` calls, their `loadMany` calls, and the keys those loaded. */
+    manyCalls: number;
+    batchLoads: number;
+    batchLoadedKeys: number;
   };
   tags: { invalidations: number };
   bus: { published: number; received: number; errors: number; gaps: number };
@@ -242,9 +252,14 @@ export class Cache {
     }
     this.#engine.counters.getOrSetCalls++;
     if (!options.forceFresh) {
-      const entry = this.#engine.fastGet(full);
+      const engine = this.#engine;
+      const entry = engine.fastGet(full);
       if (entry !== undefined) {
-        if (options.status) fillStatus(options.status, 'hit', this.#engine.runtimes[0]!.tier.name, entry);
+        const ahead = options.refreshAhead ?? engine.options.refreshAhead;
+        if (ahead > 0 && engine.nearExpiry(entry, ahead)) {
+          engine.refreshAhead(full, key, factory as Factory<unknown>, options, entry);
+        }
+        if (options.status) fillStatus(options.status, 'hit', engine.runtimes[0]!.tier.name, entry);
         return Promise.resolve(entry.value as V);
       }
     }
@@ -252,6 +267,48 @@ export class Cache {
       if (options.status) fillStatus(options.status, resolution.result, resolution.tier, resolution.entry);
       return resolution.value as V;
     });
+  }
+
+  /**
+   * The values of `keys`, in order. Keys the first tier misses are read from each slower tier in
+   * one call; the keys still missing are produced by ONE `loadMany(missing)` call (resolving to
+   * their values in the same order) and written back in one call per tier. Each key joins a load
+   * already under way for it (from `getOrSet` or another batch). A stale key is answered with its
+   * last value and refreshed in the same `loadMany` call. Rejects with `loadMany`'s error when a
+   * key has no value to fall back on.
+   */
+  getOrSetMany<V>(keys: readonly string[], loadMany: LoadMany<V>, options: GetOrSetManyOptions = {}): Promise<V[]> {
+    let fulls: string[];
+    let checked: GetOrSetManyOptions = options;
+    try {
+      if (!Array.isArray(keys)) throw new CacheKeyError('keys must be an array of strings');
+      fulls = keys.map((key) => this.#full(key));
+      const tags = options.tags;
+      if (typeof tags === 'function') {
+        checked = {
+          ...options,
+          tags: (key) => {
+            const produced = tags(key);
+            this.#checkTags(produced);
+            return produced;
+          },
+        };
+      } else this.#checkTags(tags);
+      if (fulls.length > 0) this.#engine.checkWritable(fulls[0]!, options.sensitive);
+    } catch (error) {
+      return Promise.reject(error);
+    }
+    this.#engine.counters.getOrSetManyCalls++;
+    return this.#engine.getOrSetMany(fulls, keys, loadMany as LoadMany<unknown>, checked) as Promise<V[]>;
+  }
+
+  /**
+   * Resolves once the invalidation bus is subscribed (at once without a bus), so a caller can
+   * start serving knowing no invalidation from other instances will be missed. Rejects if the
+   * bus could not subscribe at all.
+   */
+  ready(): Promise<void> {
+    return this.#engine.ready();
   }
 
   /** Makes every entry carrying one of `tags` a miss, on every instance. */
@@ -330,6 +387,10 @@ export class Cache {
         lockWaits: c.lockWaits,
         lockTakeovers: c.lockTakeovers,
         lockErrors: c.lockErrors,
+        refreshAheads: c.refreshAheads,
+        manyCalls: c.getOrSetManyCalls,
+        batchLoads: c.batchLoads,
+        batchLoadedKeys: c.batchLoadedKeys,
       },
       tags: { invalidations: c.tagInvalidations },
       bus: { published: c.busPublished, received: c.busReceived, errors: c.busErrors, gaps: c.busGaps },

@@ -19,6 +19,10 @@ export const systemClock: Clock = {
     timer.unref?.();
     return cachedNow;
   },
+  schedule(ms, fn) {
+    const timer = setTimeout(fn, ms);
+    return () => clearTimeout(timer);
+  },
 };
 
 /** A clock that only moves when told to. For tests: expiry is checked without sleeping. */
@@ -27,19 +31,45 @@ export interface FakeClock extends Clock {
   advance(ms: Ms): void;
   /** Jumps to an absolute time. */
   set(at: Ms): void;
+  /** Timers scheduled on this clock that have neither fired nor been cancelled. */
+  readonly pending: number;
 }
 
 /** Creates a {@link FakeClock} starting at `start` (a fixed date by default, for readable stamps). */
 export function createFakeClock(start: Ms = Date.UTC(2026, 0, 1)): FakeClock {
   let now = start;
+  let timers: { at: Ms; fn: () => void }[] = [];
+  // Fires due timers in time order; a timer scheduled by a firing one fires too if it is due.
+  const fire = (): void => {
+    for (;;) {
+      let next: { at: Ms; fn: () => void } | undefined;
+      for (const timer of timers) if (timer.at <= now && (next === undefined || timer.at < next.at)) next = timer;
+      if (next === undefined) return;
+      const due = next;
+      timers = timers.filter((timer) => timer !== due);
+      due.fn();
+    }
+  };
   return {
     now: () => now,
     advance(ms) {
       if (!(ms >= 0)) throw new RangeError('a fake clock only moves forward');
       now += ms;
+      fire();
     },
     set(at) {
       now = at;
+      fire();
+    },
+    schedule(ms, fn) {
+      const timer = { at: now + Math.max(0, ms), fn };
+      timers.push(timer);
+      return () => {
+        timers = timers.filter((other) => other !== timer);
+      };
+    },
+    get pending() {
+      return timers.length;
     },
   };
 }

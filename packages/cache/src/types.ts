@@ -13,6 +13,11 @@ export type MaybePromise<T> = T | Promise<T>;
 export interface Clock {
   /** Milliseconds since the epoch (or any fixed origin shared by all users of this clock). */
   now(): Ms;
+  /**
+   * Calls `fn` once `ms` of this clock's time have passed; returns the function that cancels it.
+   * Optional: without it the cache's own timeouts (soft and hard) run on real timers.
+   */
+  schedule?(ms: Ms, fn: () => void): () => void;
 }
 
 /**
@@ -172,6 +177,11 @@ export interface InvalidationBus {
    * the cache then drops its local entries written before the gap.
    */
   subscribe(handlers: { onMessage(message: BusMessage): void; onGap(): void }): Promise<void>;
+  /**
+   * Resolves once the subscription is live (at once when it already is); rejects if the bus is
+   * closed. Optional: a bus without it is taken as live when `subscribe` resolves.
+   */
+  ready?(): Promise<void>;
   close(): Promise<void>;
 }
 

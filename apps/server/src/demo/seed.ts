@@ -6,7 +6,8 @@ import { count } from 'drizzle-orm';
 import type { AppDb } from '../db/database.ts';
 import { metricSnapshots, users } from '../db/schema.ts';
 import type { Accounts } from '../services/accounts.ts';
-import type { Catalog } from '../services/catalog.ts';
+import type { IntegrationService } from '../services/integrations.ts';
+import type { TeamService } from '../services/teams.ts';
 
 /** The demo logins, printed at start. */
 export const DEMO_USERS = [
@@ -43,11 +44,12 @@ export interface DemoSource {
 export async function seedDemo(options: {
   db: AppDb;
   accounts: Accounts;
-  catalog: Catalog;
+  teams: TeamService;
+  integrations: IntegrationService;
   simulatorUrl: string;
   sources: readonly DemoSource[];
 }): Promise<boolean> {
-  const { db, accounts, catalog, simulatorUrl, sources } = options;
+  const { db, accounts, teams, integrations, simulatorUrl, sources } = options;
   const [{ value: userCount } = { value: 0 }] = await db.select({ value: count() }).from(users);
   if (userCount > 0) return false;
 
@@ -57,20 +59,20 @@ export async function seedDemo(options: {
   const now = Date.now();
 
   for (const [index, spec] of TEAMS.entries()) {
-    const team = await catalog.createTeam({
+    const team = await teams.createTeam({
       name: spec.name,
       description: spec.description,
       memberIds: spec.members.map((i) => userIds[i]!),
     });
     const source = sources[index % sources.length]!;
-    const github = await catalog.createIntegration(team.id, {
+    const github = await integrations.createIntegration(team.id, {
       kind: 'github',
       name: `${spec.name}: ${source.github.owner}/${source.github.repo}`,
       config: { owner: source.github.owner, repo: source.github.repo, baseUrl: simulatorUrl },
       credentials: { token: source.github.token },
       syncIntervalMinutes: 60,
     });
-    const jira = await catalog.createIntegration(team.id, {
+    const jira = await integrations.createIntegration(team.id, {
       kind: 'jira',
       name: `${spec.name}: ${source.jira.projectKey} board`,
       config: {

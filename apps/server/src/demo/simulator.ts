@@ -40,7 +40,7 @@ export function demoSources(simulator: Simulator | undefined): DemoSource[] {
 export async function syncDemo(server: Server): Promise<void> {
   const { deps } = server;
   try {
-    const rows = await deps.catalog.db.select({ id: integrations.id, teamId: integrations.teamId }).from(integrations);
+    const rows = await deps.db.select({ id: integrations.id, teamId: integrations.teamId }).from(integrations);
     for (const row of rows) await deps.jobs.enqueueSync({ integrationId: row.id, teamId: row.teamId });
     deps.logger.info({ integrations: rows.length }, 'demo: first sync of every integration enqueued');
   } catch (error) {

@@ -220,7 +220,7 @@ describe.each(TEST_MODES)('serving from the cache (%s)', (mode) => {
   describe('a slow reader racing a write on this instance', () => {
     /** Starts a `team_{id}` read whose factory blocks until the gate opens, after deleting the key. */
     async function slowRead(teamId: number) {
-      const old = (await cache().get<TeamView>(`team_${teamId}`)) ?? (await api.t.server.deps.catalog.getTeam(teamId));
+      const old = (await cache().get<TeamView>(`team_${teamId}`)) ?? (await api.t.server.deps.teams.getTeam(teamId));
       return { old, ...(await startSlowTeamRead(cache(), teamId, old)) };
     }
 

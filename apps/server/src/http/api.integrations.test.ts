@@ -130,7 +130,7 @@ describe.each(TEST_MODES)('integration routes (%s)', (mode) => {
       });
       expect(response.statusCode).toBe(200);
       expect(response.json().integration.hasCredentials).toBe(true);
-      expect(await api.t.server.deps.catalog.credentials(id)).toEqual({ token: 'ghp_SECRET_A_rotated' });
+      expect(await api.t.server.deps.integrations.credentials(id)).toEqual({ token: 'ghp_SECRET_A_rotated' });
     });
 
     it.each([
@@ -159,7 +159,7 @@ describe.each(TEST_MODES)('integration routes (%s)', (mode) => {
       expect((await api.request({ method: 'GET', url: `/api/integrations/${id}`, headers: FRESH })).json()).toEqual(
         before,
       );
-      expect(await api.t.server.deps.catalog.credentials(id)).toEqual({ token: 'ghp_SECRET_A_own' });
+      expect(await api.t.server.deps.integrations.credentials(id)).toEqual({ token: 'ghp_SECRET_A_own' });
     });
 
     it('is 403 for a member of another team and leaves the integration unchanged', async () => {

@@ -450,7 +450,7 @@ describe.each(TEST_MODES)('team routes (%s)', (mode) => {
       const list = await api.request({ method: 'GET', url: `/api/teams/${team.id}/integrations`, as: 'alice' });
       expect(list.json().integrations.map((i: { name: string }) => i.name)).toEqual(['gh', 'jr']);
       // The secret is stored, encrypted, for the connectors.
-      const stored = await api.t.server.deps.catalog.credentials(github.json().integration.id);
+      const stored = await api.t.server.deps.integrations.credentials(github.json().integration.id);
       expect(stored).toEqual({ token: 'ghp_SECRET_A_created_in_test' });
     });
 

@@ -1,21 +1,13 @@
 /**
- * The HTTP API (DESIGN section 7) on Fastify. Every failure leaves as `{error: {code, message}}`;
+ * The HTTP API on Fastify. Every failure leaves as `{error: {code, message}}`;
  * authentication runs before any route handler, authorization before any cache read.
  */
 import cookie from '@fastify/cookie';
-import Fastify, { type FastifyBaseLogger, type FastifyInstance, type FastifyRequest, LogController } from 'fastify';
-import type { Logger } from 'pino';
-import type { EventHub } from '../cache/event-hub.ts';
-import type { ServerCache } from '../cache/server-cache.ts';
-import type { Config } from '../config.ts';
-import type { Database } from '../db/database.ts';
+import Fastify, { type FastifyBaseLogger, type FastifyInstance, LogController } from 'fastify';
 import { toAppError } from '../errors.ts';
-import type { JobQueue } from '../jobs/types.ts';
-import type { Accounts, Principal } from '../services/accounts.ts';
-import type { AuditLog } from '../services/audit.ts';
-import type { Catalog } from '../services/catalog.ts';
-import type { TokenService } from '../services/tokens.ts';
-import type { UserService } from '../services/users.ts';
+import type { Principal } from '../services/accounts.ts';
+import { bearerToken, SESSION_COOKIE } from './credentials.ts';
+import type { AppDeps } from './deps.ts';
 import { adminRoutes } from './routes/admin.ts';
 import { auditRoutes } from './routes/audit.ts';
 import { authRoutes } from './routes/auth.ts';
@@ -27,24 +19,6 @@ import { systemRoutes } from './routes/system.ts';
 import { teamRoutes } from './routes/teams.ts';
 import { userRoutes } from './routes/users.ts';
 import { webRoutes } from './routes/web.ts';
-
-/** Everything the routes use. */
-export interface AppDeps {
-  config: Config;
-  logger: Logger;
-  database: Database;
-  serverCache: ServerCache;
-  accounts: Accounts;
-  catalog: Catalog;
-  users: UserService;
-  tokens: TokenService;
-  audit: AuditLog;
-  hub: EventHub;
-  jobs: JobQueue;
-}
-
-/** The session cookie's name. */
-export const SESSION_COOKIE = 'agiletrack_session';
 
 declare module 'fastify' {
   interface FastifyRequest {
@@ -59,14 +33,6 @@ declare module 'fastify' {
 // Routes that answer without a login.
 const PUBLIC = new Set(['/api/auth/login', '/api/health', '/metrics', '/api/openapi.json']);
 const isPublic = (path: string) => PUBLIC.has(path) || path === DOCS_PREFIX || path.startsWith(`${DOCS_PREFIX}/`);
-
-/** The bearer token of a request, if any. */
-export function bearerToken(request: FastifyRequest): string | undefined {
-  const header = request.headers.authorization;
-  if (typeof header !== 'string') return undefined;
-  const match = /^Bearer\s+(\S+)$/i.exec(header);
-  return match?.[1];
-}
 
 /** Builds the Fastify app (not listening). */
 export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {

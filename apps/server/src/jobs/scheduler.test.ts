@@ -24,13 +24,13 @@ describe('periodic syncs', () => {
         getJob: async () => undefined,
         close: async () => {},
       };
-      const { catalog, logger } = t.server.deps;
-      await catalog.updateIntegration(t.ids.integrationA, { syncIntervalMinutes: 60 });
+      const { db, integrations, logger } = t.server.deps;
+      await integrations.updateIntegration(t.ids.integrationA, { syncIntervalMinutes: 60 });
       const now = Date.parse('2026-11-24T10:30:00Z');
       // Two processes checking in the same hour, then one in the next hour.
-      await enqueueDueSyncs({ db: catalog.db, jobs, logger, now: () => now });
-      await enqueueDueSyncs({ db: catalog.db, jobs, logger, now: () => now + 60_000 });
-      await enqueueDueSyncs({ db: catalog.db, jobs, logger, now: () => now + 3_600_000 });
+      await enqueueDueSyncs({ db, jobs, logger, now: () => now });
+      await enqueueDueSyncs({ db, jobs, logger, now: () => now + 60_000 });
+      await enqueueDueSyncs({ db, jobs, logger, now: () => now + 3_600_000 });
       expect(asked).toHaveLength(3); // only integration A has an interval
       expect(seen.size).toBe(2); // the first two share the period's id
     } finally {

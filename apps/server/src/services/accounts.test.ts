@@ -26,10 +26,10 @@ describe('accounts', () => {
   });
 
   it('sees a membership change at once (memberships are never read from the query cache)', async () => {
-    const { catalog, accounts } = t.server.deps;
-    const team = await catalog.createTeam({ name: 'Accounts test team', memberIds: [t.ids.bob] });
+    const { teams, accounts } = t.server.deps;
+    const team = await teams.createTeam({ name: 'Accounts test team', memberIds: [t.ids.bob] });
     expect((await accounts.fromApiToken(t.tokens.bob))?.teamIds).toContain(team.id);
-    await catalog.updateTeam(team.id, { memberIds: [] });
+    await teams.updateTeam(team.id, { memberIds: [] });
     expect((await accounts.fromApiToken(t.tokens.bob))?.teamIds).not.toContain(team.id);
   });
 

@@ -13,7 +13,7 @@ import { createHash } from 'node:crypto';
 import { cacheKeys } from '@agiletrack/domain';
 import { and, desc, eq } from 'drizzle-orm';
 import { metricSnapshots, syncRuns, workItems } from '../db/schema.ts';
-import type { AppDeps } from '../http/app.ts';
+import type { AppDeps } from '../http/deps.ts';
 import { UnrecoverableJobError } from '../jobs/memory-queue.ts';
 import type { IntegrationView } from '../services/views.ts';
 import { fetchGithub } from './github.ts';
@@ -59,11 +59,10 @@ export class SyncService {
 
   /** Step 1. Throws `UnrecoverableJobError` for bad credentials or a missing integration. */
   async fetchAndStore(integrationId: number, jobId: string, progress: Progress): Promise<FetchOutcome> {
-    const { catalog, serverCache } = this.deps;
-    const db = catalog.db;
+    const { db, integrations, serverCache } = this.deps;
     let integration: IntegrationView;
     try {
-      integration = await catalog.getIntegration(integrationId, { force: true });
+      integration = await integrations.getIntegration(integrationId, { force: true });
     } catch {
       throw new UnrecoverableJobError(`integration ${integrationId} no longer exists`);
     }
@@ -139,9 +138,8 @@ export class SyncService {
   async computeAndPublish(
     outcome: FetchOutcome,
   ): Promise<{ computed: boolean; metrics: Record<string, number | null> | null }> {
-    const { catalog } = this.deps;
-    const db = catalog.db;
-    const integration = await catalog.getIntegration(outcome.integrationId, { force: true });
+    const { db, integrations, metrics: metricsService, invalidator } = this.deps;
+    const integration = await integrations.getIntegration(outcome.integrationId, { force: true });
     let metrics: Record<string, number | null> | null = null;
     // Nothing upstream changed (every answer a 304): the stored snapshot is still right.
     const [latest] = await db
@@ -154,7 +152,7 @@ export class SyncService {
       .limit(1);
     const computed = outcome.changed || !latest;
     if (computed) {
-      metrics = await catalog.metricsAsOf(integration, new Date(this.#now()), this.windowDays);
+      metrics = await metricsService.metricsAsOf(integration, new Date(this.#now()), this.windowDays);
       await db.insert(metricSnapshots).values({
         integrationId: outcome.integrationId,
         windowDays: this.windowDays,
@@ -176,19 +174,19 @@ export class SyncService {
         },
       })
       .where(eq(syncRuns.id, outcome.runId));
-    await this.deps.catalog.invalidator.after({
+    await invalidator.after({
       type: 'integration.synced',
       integrationId: outcome.integrationId,
       teamId: outcome.teamId,
     });
     // Warm the team's metrics so the first dashboard after a sync is a hit.
-    await catalog.teamMetrics(outcome.teamId);
-    await catalog.integrationMetrics(integration);
+    await metricsService.teamMetrics(outcome.teamId);
+    await metricsService.integrationMetrics(integration);
     return { computed, metrics };
   }
 
   async #client(integration: IntegrationView): Promise<ExternalClient> {
-    const credentials = await this.deps.catalog.credentials(integration.id);
+    const credentials = await this.deps.integrations.credentials(integration.id);
     const config = integration.config as { baseUrl?: string; email?: string };
     const headers: Record<string, string> =
       integration.kind === 'github'
@@ -204,7 +202,7 @@ export class SyncService {
 
   async #fail(runId: number, integration: IntegrationView, error: unknown, stats: ExternalStats): Promise<void> {
     const message = error instanceof Error ? error.message : String(error);
-    await this.deps.catalog.db
+    await this.deps.db
       .update(syncRuns)
       .set({ status: 'failed', finishedAt: new Date(this.#now()), error: message.slice(0, 1_000), stats: { ...stats } })
       .where(eq(syncRuns.id, runId));

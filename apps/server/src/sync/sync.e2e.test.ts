@@ -99,7 +99,7 @@ describe('sync end to end (embedded)', () => {
   });
 
   it('stores the items again when revalidation says nothing changed but the database lost them', async () => {
-    const { db } = t.server.deps.catalog;
+    const { db } = t.server.deps;
     await db.delete(workItems).where(eq(workItems.integrationId, ids.github));
     await db.delete(metricSnapshots).where(eq(metricSnapshots.integrationId, ids.github));
     sim.reset();

@@ -86,7 +86,7 @@ export async function startTestServer(mode: TestMode, options: JoinOptions = {})
     ...(options.sync && { sync: options.sync }),
     scheduler: false,
   });
-  const { accounts, catalog } = server.deps;
+  const { accounts, teams, integrations } = server.deps;
 
   let tokens = join?.tokens;
   let ids = join?.ids;
@@ -109,15 +109,15 @@ export async function startTestServer(mode: TestMode, options: JoinOptions = {})
       password: 'bob-password-1',
       role: 'member',
     });
-    const teamA = await catalog.createTeam({ name: 'Team A', description: 'alpha', memberIds: [alice] });
-    const teamB = await catalog.createTeam({ name: 'Team B', description: 'beta', memberIds: [bob] });
-    const integrationA = await catalog.createIntegration(teamA.id, {
+    const teamA = await teams.createTeam({ name: 'Team A', description: 'alpha', memberIds: [alice] });
+    const teamB = await teams.createTeam({ name: 'Team B', description: 'beta', memberIds: [bob] });
+    const integrationA = await integrations.createIntegration(teamA.id, {
       kind: 'github',
       name: 'A repo',
       config: { owner: 'acme', repo: 'alpha', baseUrl: 'http://127.0.0.1:9' },
       credentials: { token: 'ghp_SECRET_A_never_returned' },
     });
-    const integrationB = await catalog.createIntegration(teamB.id, {
+    const integrationB = await integrations.createIntegration(teamB.id, {
       kind: 'jira',
       name: 'B board',
       config: { baseUrl: 'http://127.0.0.1:9', projectKey: 'BETA', boardId: 1, email: 'bob@test.local' },

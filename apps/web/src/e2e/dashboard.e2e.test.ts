@@ -425,7 +425,7 @@ describe('dashboard in Chromium', () => {
       const simulator = await createSimulator({ dataset: 'fixed', latency: 20 });
       try {
         const { teamA } = dashboard.server.ids;
-        const integration = await dashboard.server.server.deps.catalog.createIntegration(teamA, {
+        const integration = await dashboard.server.server.deps.integrations.createIntegration(teamA, {
           kind: 'github',
           name: 'Simulated repo',
           config: { owner: 'acme', repo: 'web', baseUrl: simulator.url },

@@ -53,15 +53,15 @@ export async function startDashboard(): Promise<Dashboard> {
   await buildDashboard();
   const server = await startTestServer('embedded');
   try {
-    const { catalog } = server.server.deps;
-    const second = await catalog.createIntegration(server.ids.teamA, {
+    const { db, integrations } = server.server.deps;
+    const second = await integrations.createIntegration(server.ids.teamA, {
       kind: 'jira',
       name: 'A board',
       config: { baseUrl: 'http://127.0.0.1:9', projectKey: 'ALPHA', boardId: 2, email: 'alice@test.local' },
       credentials: { apiToken: 'jira_SECRET_C_never_returned' },
     });
     // A metrics snapshot per integration, as a finished sync would leave them.
-    await catalog.db.insert(metricSnapshots).values([
+    await db.insert(metricSnapshots).values([
       {
         integrationId: server.ids.integrationA,
         computedAt: hoursAgo(2),
@@ -101,7 +101,7 @@ export async function startDashboard(): Promise<Dashboard> {
         },
       },
     ]);
-    await catalog.db.insert(syncRuns).values(
+    await db.insert(syncRuns).values(
       [server.ids.integrationA, second.id, server.ids.integrationB].map((integrationId) => ({
         integrationId,
         status: 'succeeded' as const,

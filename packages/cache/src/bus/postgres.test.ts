@@ -115,7 +115,7 @@ describe('postgres bus and tag store (PostgreSQL)', () => {
     };
     const one = make();
     const two = make();
-    await new Promise((resolve) => setTimeout(resolve, 200)); // both listening
+    await Promise.all([one.ready(), two.ready()]); // both listening
     await one.set('team_1', 'old', { tags: ['team:1'] });
     expect(await two.get('team_1')).toBe('old'); // now in two's L1
     await one.set('team_1', 'new', { tags: ['team:1'] });

@@ -129,6 +129,8 @@ export class PostgresBus implements InvalidationBus {
   #listening: PgListening | undefined;
   #timer: ReturnType<typeof setTimeout> | undefined;
   #closed = false;
+  /** Callers of `ready()` waiting for the listener. */
+  #waiters: { resolve(): void; reject(error: unknown): void }[] = [];
 
   constructor(options: PostgresBusOptions) {
     if (!options?.client || typeof options.listen !== 'function') {
@@ -165,9 +167,20 @@ export class PostgresBus implements InvalidationBus {
     await this.#connect(0, false);
   }
 
+  /**
+   * Resolves once the listening connection is up (at once when it is; after a drop, when it is
+   * back). Rejects if the bus is closed first. Call after `subscribe()`.
+   */
+  ready(): Promise<void> {
+    if (this.#closed) return Promise.reject(new CacheClosedError());
+    if (this.#listening !== undefined) return Promise.resolve();
+    return new Promise((resolve, reject) => this.#waiters.push({ resolve, reject }));
+  }
+
   async close(): Promise<void> {
     this.#closed = true;
     clearTimeout(this.#timer);
+    this.#flushWaiters(new CacheClosedError());
     await this.#listening?.close();
   }
 
@@ -184,10 +197,20 @@ export class PostgresBus implements InvalidationBus {
         this.stats.gaps++;
         this.#handlers?.onGap();
       }
+      this.#flushWaiters();
     } catch {
       const delay = Math.min(this.#o.maxReconnectDelay, 100 * 2 ** Math.min(attempt, 10));
       this.#timer = setTimeout(() => void this.#connect(attempt + 1, afterLoss), delay);
       (this.#timer as { unref?: () => void }).unref?.();
+    }
+  }
+
+  #flushWaiters(error?: unknown): void {
+    const waiters = this.#waiters;
+    this.#waiters = [];
+    for (const waiter of waiters) {
+      if (error === undefined) waiter.resolve();
+      else waiter.reject(error);
     }
   }
 

@@ -157,14 +157,27 @@ describe('redis bus', () => {
     const seen: BusMessage[] = [];
     await bus.subscribe({ onMessage: (m) => seen.push(m), onGap: () => gaps++ });
     expect(bus.stats().subscribed).toBe(false);
+    let ready = false;
+    const readiness = bus.ready().then(() => {
+      ready = true;
+    });
 
     const server = await startRedisServer({ port });
     open.unshift({ close: () => server.stop() });
-    await vi.waitFor(() => expect(gaps).toBe(1), { timeout: 5_000 });
+    await readiness; // resolves once subscribed, after the gap was reported
+    expect(ready).toBe(true);
+    expect(gaps).toBe(1);
     expect(bus.stats().subscribed).toBe(true);
     await whenReady(publisher);
     await publisher.publish('bus', JSON.stringify({ id: 'x', msg: { type: 'delete', keys: ['k'] } }));
     await vi.waitFor(() => expect(seen).toHaveLength(1), { timeout: 2_000 });
+  });
+
+  it('is ready at once when subscribed, and a closed bus is never ready', async () => {
+    const receiver = await listen(await connect(), channelName());
+    await receiver.bus.ready();
+    await receiver.bus.close();
+    await expect(receiver.bus.ready()).rejects.toBeInstanceOf(CacheClosedError);
   });
 
   it('does not report a gap for its first subscription', async () => {

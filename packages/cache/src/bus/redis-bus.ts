@@ -99,6 +99,8 @@ export class RedisBus implements InvalidationBus {
   #subscriber: Redis | undefined;
   #handlers: Handlers | undefined;
   #state: State = 'idle';
+  /** Callers of `ready()` waiting for the subscription. */
+  #waiters: { resolve(): void; reject(error: unknown): void }[] = [];
   readonly #stats = { published: 0, received: 0, ignoredOwn: 0, malformed: 0, handlerErrors: 0, gaps: 0 };
 
   constructor(options: RedisBusOptions) {
@@ -143,11 +145,21 @@ export class RedisBus implements InvalidationBus {
     try {
       await whenReady(subscriber, this.#subscribeTimeout);
       await subscriber.subscribe(this.channel);
-      if (this.#state === 'subscribing') this.#state = 'subscribed';
+      if (this.#state === 'subscribing') this.#setSubscribed();
     } catch {
       // Not up yet: `#onReady` subscribes when it is, and reports the gap.
       if (this.#state === 'subscribing') this.#state = 'lost';
     }
+  }
+
+  /**
+   * Resolves once the channel is subscribed (at once when it is; after a lost connection, when
+   * it is subscribed again). Rejects if the bus is closed first. Call after `subscribe()`.
+   */
+  ready(): Promise<void> {
+    if (this.#state === 'subscribed') return Promise.resolve();
+    if (this.#state === 'closed') return Promise.reject(new CacheClosedError());
+    return new Promise((resolve, reject) => this.#waiters.push({ resolve, reject }));
   }
 
   /** Counters, read cheaply. */
@@ -159,6 +171,9 @@ export class RedisBus implements InvalidationBus {
   async close(): Promise<void> {
     if (this.#state === 'closed') return;
     this.#state = 'closed';
+    const waiters = this.#waiters;
+    this.#waiters = [];
+    for (const waiter of waiters) waiter.reject(new CacheClosedError());
     const subscriber = this.#subscriber;
     this.#subscriber = undefined;
     this.#handlers = undefined;
@@ -168,6 +183,13 @@ export class RedisBus implements InvalidationBus {
     for (const event of ['close', 'reconnecting', 'end']) subscriber.off(event, this.#onDrop);
     if (subscriber === this.#givenSubscriber) await subscriber.unsubscribe(this.channel).catch(() => {});
     else await closeRedisClient(subscriber);
+  }
+
+  #setSubscribed(): void {
+    this.#state = 'subscribed';
+    const waiters = this.#waiters;
+    this.#waiters = [];
+    for (const waiter of waiters) waiter.resolve();
   }
 
   readonly #onDrop = (): void => {
@@ -181,9 +203,9 @@ export class RedisBus implements InvalidationBus {
     this.#subscriber?.subscribe(this.channel).then(
       () => {
         if (this.#state !== 'subscribing') return;
-        this.#state = 'subscribed';
         this.#stats.gaps++;
         this.#handlers?.onGap();
+        this.#setSubscribed();
       },
       () => {
         if (this.#state === 'subscribing') this.#state = 'lost';

@@ -55,8 +55,8 @@ describe('bus, lock and tag store on a Redis Cluster', () => {
       expect(results.filter(Boolean)).toHaveLength(1);
       const [release] = results.filter((r) => r !== undefined);
       const waiter = results[0] ? second : first;
+      await waiter.ready();
       const wait = waiter.waitForRelease('k', 5_000);
-      await new Promise((resolve) => setTimeout(resolve, 100));
       await release!();
       expect(await wait).toBe(true);
     } finally {

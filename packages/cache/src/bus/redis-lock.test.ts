@@ -58,8 +58,8 @@ describe('redis lock', () => {
     const [holder, ...others] = await locks(4, { pollInterval: 60_000 });
     const release = await holder!.acquire('k', 10_000);
     expect(release).toBeDefined();
+    await Promise.all(others.map((lock) => lock.ready())); // the waiters' release channel is subscribed
     const waits = others.flatMap((lock) => [lock.waitForRelease('k', 10_000), lock.waitForRelease('k', 10_000)]);
-    await new Promise((resolve) => setTimeout(resolve, 100)); // the waiters are subscribed and polled once
     await release!();
     const started = Date.now();
     expect(await Promise.all(waits)).toEqual(new Array(6).fill(true));

@@ -159,6 +159,14 @@ export class RedisLock implements DistributedLock {
     });
   }
 
+  /**
+   * Opens the release subscription now (it is otherwise opened by the first wait) and resolves
+   * once it is subscribed, or once it gave up (waits then rely on polling).
+   */
+  ready(): Promise<void> {
+    return this.#subscribe();
+  }
+
   /** Ends every wait (`false`) and closes the subscriber connection if the lock opened it. */
   async close(): Promise<void> {
     if (this.#closed) return;

@@ -51,6 +51,11 @@ export interface GetOrSetOptions extends WriteOptions {
   timeout?: Ms;
   /** Take the cross-process lock (needs the cache's `lock`). */
   lock?: boolean;
+  /**
+   * Refresh-ahead for this call: a hit in the last `refreshAhead` fraction of its TTL is
+   * returned at once and one background refresh starts. Default: the cache's `refreshAhead`.
+   */
+  refreshAhead?: number;
   /** Skip every tier, call the factory and refill the tiers (force refresh). */
   forceFresh?: boolean;
   /** Filled in with how the value was served. */

@@ -6,6 +6,7 @@
 import { CacheClosedError, CacheEncryptionKeyMissingError, CacheEntryTooLargeError } from '../errors.ts';
 import type { BusMessage, Entry, Ms, Tier, TierSetItem } from '../types.ts';
 import type { Factory, GetOrSetOptions, WriteOptions } from './api-types.ts';
+import { BatchLoader, type GetOrSetManyOptions, type LoadMany } from './batch-loader.ts';
 import { CacheEvents } from './events.ts';
 import { InFlight, type Resolution } from './in-flight.ts';
 import { Loader } from './loader.ts';
@@ -27,6 +28,7 @@ export class CacheEngine {
   readonly runtimes: readonly TierRuntime[];
   readonly counters = {
     getOrSetCalls: 0,
+    getOrSetManyCalls: 0,
     staleServes: 0,
     graceServes: 0,
     factoryCalls: 0,
@@ -41,12 +43,16 @@ export class CacheEngine {
     busReceived: 0,
     busErrors: 0,
     busGaps: 0,
+    refreshAheads: 0,
+    batchLoads: 0,
+    batchLoadedKeys: 0,
   };
   readonly #o: ResolvedOptions;
   readonly #first: TierRuntime | undefined;
   /** Loads and refreshes under way, and how invalidations reach them. */
   readonly inFlight = new InFlight();
   readonly #loader: Loader;
+  readonly #batchLoader: BatchLoader;
   readonly #sweepTimer: ReturnType<typeof setInterval> | undefined;
   readonly #needsEncryption: boolean;
   #lastStamp = 0;
@@ -54,6 +60,7 @@ export class CacheEngine {
   #sampleCountdown: number;
   #sweeping = false;
   #closed = false;
+  readonly #subscribed: Promise<void>;
 
   constructor(options: ResolvedOptions) {
     this.#o = options;
@@ -72,16 +79,24 @@ export class CacheEngine {
     this.#needsEncryption = options.tiers.some((tier) => tier.shared && !tier.refusesSensitive);
     this.#sampleCountdown = options.timingSampleEvery;
     this.#loader = new Loader(this);
+    this.#batchLoader = new BatchLoader(this);
     if (options.sweepInterval > 0 && options.sweepInterval !== Number.POSITIVE_INFINITY) {
       this.#sweepTimer = setInterval(() => void this.sweep(), options.sweepInterval);
       (this.#sweepTimer as { unref?: () => void }).unref?.();
     }
-    options.bus
-      ?.subscribe({ onMessage: (message) => this.#receive(message), onGap: () => this.#gap() })
-      .catch((error) => {
-        this.counters.busErrors++;
-        this.events.emit({ type: 'tier-error', tier: 'bus', op: 'subscribe', error });
-      });
+    this.#subscribed = options.bus
+      ? options.bus.subscribe({ onMessage: (message) => this.#receive(message), onGap: () => this.#gap() })
+      : Promise.resolve();
+    this.#subscribed.catch((error: unknown) => {
+      this.counters.busErrors++;
+      this.events.emit({ type: 'tier-error', tier: 'bus', op: 'subscribe', error });
+    });
+  }
+
+  /** Resolves when the bus is subscribed (at once without one); rejects if subscribing failed. */
+  async ready(): Promise<void> {
+    await this.#subscribed;
+    await this.#o.bus?.ready?.();
   }
 
   get options(): ResolvedOptions {
@@ -177,39 +192,97 @@ export class CacheEngine {
 
   /** Batch read: one call per tier for the keys still missing. Fresh values only. */
   async getMany(keys: readonly string[]): Promise<(Entry | undefined)[]> {
+    const found = await this.lookupMany(keys, false);
+    const out = new Array<Entry | undefined>(keys.length);
+    for (let i = 0; i < keys.length; i++) out[i] = found[i]?.entry;
+    return out;
+  }
+
+  /**
+   * Batch `lookup`: one call per tier for the keys still without a fresh entry, fresh hits
+   * promoted. With `keepStale`, a key with only a stale entry gets it (the first one found);
+   * without, such keys are `undefined`.
+   */
+  async lookupMany(keys: readonly string[], keepStale: boolean, fromTier = 0): Promise<(Found | undefined)[]> {
     const now = this.#o.clock.now();
     const epoch = this.#epoch;
-    const results = new Array<Entry | undefined>(keys.length).fill(undefined);
-    let missing = keys.map((_, i) => i);
-    const promotions: { index: number; key: string; entry: Entry }[] = [];
-    for (const rt of this.runtimes) {
-      if (missing.length === 0) break;
+    const results = new Array<Found | undefined>(keys.length);
+    let missing: number[] | undefined;
+    let asked: readonly string[] = keys;
+    let promotions: Found[] | undefined;
+    let promotedKeys: string[] | undefined;
+    for (let t = fromTier; t < this.runtimes.length; t++) {
+      const rt = this.runtimes[t]!;
+      if (asked.length === 0) break;
       const tier = rt.tier;
-      const asked = missing.map((i) => keys[i]!);
       const got = tier.sync
         ? tier.getMany(asked)
         : await rt.call(
             'getMany',
             this.#o.tierDeadline,
             () => tier.getMany(asked),
-            asked.map(() => undefined),
+            new Array<Entry | undefined>(asked.length),
           );
       const still: number[] = [];
-      missing.forEach((i, n) => {
-        const entry = this.#usable(rt, got[n], keys[i]!, now);
+      const stillKeys: string[] = [];
+      for (let n = 0; n < asked.length; n++) {
+        const i = missing === undefined ? n : missing[n]!;
+        const key = asked[n]!;
+        const entry = this.#usable(rt, got[n], key, now);
         if (entry !== undefined && now < entry.expiresAt) {
           rt.hits++;
-          results[i] = entry;
-          if (rt.index > 0) promotions.push({ index: rt.index, key: keys[i]!, entry });
-        } else {
-          rt.misses++;
-          still.push(i);
+          const found: Found = { entry, tier: rt, stale: false };
+          results[i] = found;
+          if (rt.index > 0) {
+            promotions ??= [];
+            promotedKeys ??= [];
+            promotions.push(found);
+            promotedKeys.push(key);
+          }
+          continue;
         }
-      });
+        if (entry === undefined) rt.misses++;
+        else {
+          rt.staleHits++;
+          if (keepStale && results[i] === undefined) results[i] = { entry, tier: rt, stale: true };
+        }
+        still.push(i);
+        stillKeys.push(key);
+      }
       missing = still;
+      asked = stillKeys;
     }
-    for (const { index, key, entry } of promotions) this.#promote(key, entry, index, now, epoch);
+    if (promotions !== undefined) {
+      for (let p = 0; p < promotions.length; p++) {
+        const found = promotions[p]!;
+        this.#promote(promotedKeys![p]!, found.entry, found.tier.index, now, epoch);
+      }
+    }
     return results;
+  }
+
+  /**
+   * Reads `keys` from the first tier in one call when it is synchronous (`undefined` when it is
+   * not): a fresh or stale entry per key, counted like `lookup` counts.
+   */
+  firstMany(keys: readonly string[]): (Found | undefined)[] | undefined {
+    const rt = this.#first;
+    if (rt === undefined) return undefined;
+    const now = this.#o.clock.now();
+    const got = rt.tier.getMany(keys) as (Entry | undefined)[];
+    const out = new Array<Found | undefined>(keys.length);
+    for (let i = 0; i < keys.length; i++) {
+      const entry = this.#usable(rt, got[i], keys[i]!, now);
+      if (entry === undefined) rt.misses++;
+      else if (now < entry.expiresAt) {
+        rt.hits++;
+        out[i] = { entry, tier: rt, stale: false };
+      } else {
+        rt.staleHits++;
+        out[i] = { entry, tier: rt, stale: true };
+      }
+    }
+    return out;
   }
 
   /** Builds an entry for `value` with the cache's defaults applied. */
@@ -431,6 +504,38 @@ export class CacheEngine {
   getOrSet(key: string, logicalKey: string, factory: Factory<unknown>, options: GetOrSetOptions): Promise<Resolution> {
     if (this.#closed) return Promise.reject(new CacheClosedError());
     return this.#loader.getOrSet(key, logicalKey, factory, options);
+  }
+
+  /** `getOrSetMany` after key validation: see `batch-loader.ts`. */
+  getOrSetMany(
+    keys: readonly string[],
+    logicals: readonly string[],
+    loadMany: LoadMany<unknown>,
+    options: GetOrSetManyOptions,
+  ): Promise<unknown[]> {
+    if (this.#closed) return Promise.reject(new CacheClosedError());
+    return this.#batchLoader.getOrSetMany(keys, logicals, loadMany, options);
+  }
+
+  /**
+   * Whether a fresh `entry` is in the last `fraction` of its lifetime (a refresh-ahead is due).
+   * The lifetime runs from the source read (`createdAt`) to `expiresAt`.
+   */
+  nearExpiry(entry: Entry, fraction: number): boolean {
+    return this.#o.clock.now() >= entry.expiresAt - fraction * (entry.expiresAt - entry.createdAt);
+  }
+
+  /** Starts one background refresh of `key` (joined if one runs); the caller already has its value. */
+  refreshAhead(
+    key: string,
+    logicalKey: string,
+    factory: Factory<unknown>,
+    options: GetOrSetOptions,
+    entry: Entry,
+  ): void {
+    if (this.#closed || this.inFlight.refreshes.has(key)) return;
+    this.counters.refreshAheads++;
+    this.#loader.refresh(key, logicalKey, factory, options, entry).catch(noop);
   }
 
   /** Removes expired entries from tiers that can prune. Never overlaps itself. */

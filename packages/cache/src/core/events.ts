@@ -17,6 +17,8 @@ export type CacheEvent =
   | { type: 'write-refused'; key: string; tier: string; error: unknown }
   | { type: 'tier-error'; tier: string; op: string; error: unknown }
   | { type: 'breaker'; tier: string; state: 'open' | 'half-open' | 'closed' }
+  /** Keys (and prefixes) whose write failed were deleted from the tier once it answered again. */
+  | { type: 'repair'; tier: string; keys: number; cleared: boolean }
   | { type: 'bus-message'; message: { type: string } }
   | { type: 'bus-gap' };
 

@@ -4,14 +4,29 @@
  * that lose to any invalidation that came after the source read.
  */
 import { CacheFactoryTimeoutError } from '../errors.ts';
-import type { Entry, Ms } from '../types.ts';
+import type { Clock, Entry, Ms } from '../types.ts';
 import type { Factory, GetOrSetOptions, WriteOptions } from './api-types.ts';
 import type { CacheEngine } from './engine.ts';
 import type { InFlight, Refresh, Resolution } from './in-flight.ts';
 
 const ORIGIN = 'origin';
 const noop = (): void => {};
-const delay = (ms: Ms) => new Promise<'timeout'>((resolve) => setTimeout(resolve, ms, 'timeout'));
+
+/**
+ * Races `work` against `ms` of the cache's clock (so a fake clock drives soft and hard timeouts
+ * in tests), and always clears the timer, whichever wins.
+ */
+export function raceTimeout<T>(clock: Clock, ms: Ms, work: Promise<T>): Promise<T | 'timeout'> {
+  let cancel: (() => void) | undefined;
+  const timer = new Promise<'timeout'>((resolve) => {
+    if (clock.schedule) cancel = clock.schedule(ms, () => resolve('timeout'));
+    else {
+      const handle = setTimeout(resolve, ms, 'timeout');
+      cancel = () => clearTimeout(handle);
+    }
+  });
+  return Promise.race([work, timer]).finally(() => cancel?.());
+}
 
 /** See the file comment. */
 export class Loader {
@@ -51,9 +66,13 @@ export class Loader {
   ): Promise<Resolution> {
     const found = await this.#engine.lookup(key);
     if (found !== undefined && !found.stale) {
+      const ahead = options.refreshAhead ?? this.#engine.options.refreshAhead;
+      if (ahead > 0 && this.#engine.nearExpiry(found.entry, ahead)) {
+        this.#engine.refreshAhead(key, logicalKey, factory, options, found.entry);
+      }
       return { value: found.entry.value, result: 'hit', tier: found.tier.tier.name, entry: found.entry };
     }
-    const refresh = this.#refresh(key, logicalKey, factory, options, found?.entry);
+    const refresh = this.refresh(key, logicalKey, factory, options, found?.entry);
     if (found !== undefined) {
       const stale: Resolution = {
         value: found.entry.value,
@@ -67,13 +86,14 @@ export class Loader {
         this.#engine.counters.staleServes++;
         return stale;
       }
-      const settled = await Promise.race([
+      const settled = await raceTimeout(
+        this.#engine.options.clock,
+        soft,
         refresh.then(
           (entry) => ({ entry }),
           (error: unknown) => ({ error }),
         ),
-        delay(soft),
-      ]);
+      );
       if (settled === 'timeout') {
         this.#engine.counters.staleServes++;
         return stale;
@@ -91,7 +111,7 @@ export class Loader {
       const entry = await refresh;
       return { value: entry?.value, result: 'miss', tier: ORIGIN, entry };
     }
-    const settled = await Promise.race([refresh, delay(timeout)]);
+    const settled = await raceTimeout(this.#engine.options.clock, timeout, refresh);
     if (settled === 'timeout') {
       this.#engine.counters.factoryTimeouts++;
       refresh.catch(noop); // it goes on and fills the cache for the next caller
@@ -119,7 +139,7 @@ export class Loader {
   }
 
   /** Starts (or joins) the one factory run for `key`. */
-  #refresh(
+  refresh(
     key: string,
     logicalKey: string,
     factory: Factory<unknown>,

@@ -28,6 +28,13 @@ export interface CacheOptions {
    * @default 0
    */
   softTimeout?: Ms;
+  /**
+   * Refresh-ahead, as a fraction of the TTL (0 to 1): a `getOrSet`/`getOrSetMany` hit in the last
+   * part of its freshness is returned at once and starts one background refresh, so hot keys
+   * never expire under load. 0 disables.
+   * @default 0
+   */
+  refreshAhead?: number;
   /** Source of time for every TTL decision. @default the system clock */
   clock?: Clock;
   /** Codec settings (compression threshold, encryption) for tiers that store strings. */
@@ -86,6 +93,7 @@ export interface ResolvedOptions {
   readonly ttl: Ms;
   readonly grace: Ms;
   readonly softTimeout: Ms;
+  readonly refreshAhead: number;
   readonly clock: Clock;
   readonly codec: EntryCodec;
   readonly tierDeadline: Ms;
@@ -111,6 +119,14 @@ function isCodec(value: unknown): value is EntryCodec {
   return typeof (value as EntryCodec | undefined)?.encode === 'function';
 }
 
+/** Throws unless `value` is undefined or a number in [0, 1). */
+export function checkFraction(name: string, value: unknown): void {
+  if (value === undefined) return;
+  if (typeof value !== 'number' || !(value >= 0 && value < 1)) {
+    throw new CacheOptionsError(`${name} must be a fraction of the TTL, from 0 (off) to below 1; got ${String(value)}`);
+  }
+}
+
 /** Applies defaults and validates; throws `CacheOptionsError` naming the bad option. */
 export function resolveOptions(options: CacheOptions): ResolvedOptions {
   if (typeof options !== 'object' || options === null)
@@ -132,6 +148,7 @@ export function resolveOptions(options: CacheOptions): ResolvedOptions {
   checkDuration('ttl', options.ttl);
   checkDuration('grace', options.grace, { allowZero: true });
   checkDuration('softTimeout', options.softTimeout, { allowZero: true });
+  checkFraction('refreshAhead', options.refreshAhead);
   checkDuration('tierDeadline', options.tierDeadline);
   checkDuration('adminDeadline', options.adminDeadline);
   checkInt('breaker.failures', options.breaker?.failures, 1);
@@ -150,6 +167,7 @@ export function resolveOptions(options: CacheOptions): ResolvedOptions {
     ttl: options.ttl ?? 60_000,
     grace: options.grace ?? 0,
     softTimeout: options.softTimeout ?? 0,
+    refreshAhead: options.refreshAhead ?? 0,
     clock: options.clock ?? systemClock,
     codec: isCodec(options.codec) ? options.codec : createEntryCodec(options.codec),
     tierDeadline: options.tierDeadline ?? 50,

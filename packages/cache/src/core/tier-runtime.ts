@@ -57,6 +57,7 @@ export class TierRuntime {
   readonly #pendingKeys = new Set<string>();
   readonly #pendingPrefixes = new Set<string>();
   #lostTrack = false;
+  #repairing = false;
 
   constructor(
     readonly tier: Tier,
@@ -100,7 +101,7 @@ export class TierRuntime {
         }),
       ]);
       this.time(op, now() - started);
-      this.#succeeded();
+      this.#succeeded(op, repairKeys);
       return result;
     } catch (error) {
       this.time(op, now() - started);
@@ -148,13 +149,18 @@ export class TierRuntime {
     return true;
   }
 
-  #succeeded(): void {
+  #succeeded(op: TierOp, keys: readonly string[] | undefined): void {
     this.#failures = 0;
     if (this.breaker === 'half-open') {
       this.#probing = false;
       this.#setBreaker('closed');
-      void this.#repair();
     }
+    if (keys !== undefined && this.#pendingKeys.size > 0 && op !== 'clear') {
+      // This write or delete replaced whatever an earlier failed one left: nothing to repair there.
+      for (const key of keys) this.#pendingKeys.delete(key);
+    }
+    // The tier answers again: repair now, whether or not the failures were enough to open the breaker.
+    if (!this.#repairing && this.pendingRepairs > 0) void this.#repair();
   }
 
   #failed(op: TierOp, error: unknown): void {
@@ -191,6 +197,7 @@ export class TierRuntime {
   async #repair(): Promise<void> {
     if (this.tier.sync) return;
     const tier = this.tier;
+    this.#repairing = true;
     try {
       if (this.#lostTrack) {
         this.#lostTrack = false;
@@ -198,6 +205,7 @@ export class TierRuntime {
         this.#pendingPrefixes.clear();
         await tier.clear();
         this.repairs++;
+        this.settings.events.emit({ type: 'repair', tier: tier.name, keys: 0, cleared: true });
         return;
       }
       const keys = [...this.#pendingKeys];
@@ -207,10 +215,18 @@ export class TierRuntime {
       this.#pendingPrefixes.clear();
       for (const prefix of prefixes) await tier.clear(prefix);
       this.repairs += keys.length + prefixes.length;
+      this.settings.events.emit({
+        type: 'repair',
+        tier: tier.name,
+        keys: keys.length + prefixes.length,
+        cleared: false,
+      });
     } catch (error) {
       // The repair itself failed: we no longer know which keys are stale, so clear on next recovery.
       this.#lostTrack = true;
       this.#failed('deleteMany', error);
+    } finally {
+      this.#repairing = false;
     }
   }
 }

@@ -1,7 +1,7 @@
 /** Admin cache routes: stats per tier, clear (all, key, prefix, tag), warm the hot keys. */
 import type { FastifyPluginAsync } from 'fastify';
 import { describeMode } from '../../config.ts';
-import type { AppDeps } from '../app.ts';
+import type { AppDeps } from '../deps.ts';
 import { principalOf, requireAdmin } from '../guards.ts';
 import { ClearCacheQuery, parse } from '../validation.ts';
 
@@ -20,7 +20,7 @@ function parseInfo(text: string): Record<string, number | string> {
 export const adminRoutes =
   (deps: AppDeps): FastifyPluginAsync =>
   async (app) => {
-    const { serverCache, catalog } = deps;
+    const { serverCache, teams, integrations: integrationService, metrics } = deps;
     app.addHook('preHandler', async (request) => {
       requireAdmin(principalOf(request));
     });
@@ -73,18 +73,18 @@ export const adminRoutes =
 
     app.post('/api/admin/cache/warm', async () => {
       const started = performance.now();
-      await catalog.listTeams({ force: true });
-      const ids = await catalog.teamIds();
+      await teams.listTeams({ force: true });
+      const ids = await teams.teamIds();
       let keys = 1;
       for (const teamId of ids) {
-        await catalog.getTeam(teamId, { force: true });
-        const integrations = await catalog.listIntegrations(teamId, { force: true });
-        await catalog.teamMetrics(teamId, { force: true });
+        await teams.getTeam(teamId, { force: true });
+        const integrations = await integrationService.listIntegrations(teamId, { force: true });
+        await metrics.teamMetrics(teamId, { force: true });
         keys += 3;
         for (const integration of integrations) {
-          await catalog.getIntegration(integration.id, { force: true });
-          await catalog.integrationMetrics(integration, { force: true });
-          await catalog.lastSync(integration, { force: true });
+          await integrationService.getIntegration(integration.id, { force: true });
+          await metrics.integrationMetrics(integration, { force: true });
+          await metrics.lastSync(integration, { force: true });
           keys += 3;
         }
       }

@@ -2,7 +2,7 @@
 import { AuditQuery } from '@agiletrack/domain';
 import type { FastifyPluginAsync } from 'fastify';
 import { pageOf } from '../../services/page.ts';
-import type { AppDeps } from '../app.ts';
+import type { AppDeps } from '../deps.ts';
 import { principalOf, requireAdmin } from '../guards.ts';
 import { parse } from '../validation.ts';
 

@@ -1,6 +1,7 @@
 /** POST /api/auth/login · POST /api/auth/logout · GET /api/me */
 import type { FastifyPluginAsync } from 'fastify';
-import { type AppDeps, SESSION_COOKIE } from '../app.ts';
+import { SESSION_COOKIE } from '../credentials.ts';
+import type { AppDeps } from '../deps.ts';
 import { principalOf } from '../guards.ts';
 import { LoginBody, parse } from '../validation.ts';
 

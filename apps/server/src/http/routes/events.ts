@@ -4,7 +4,8 @@
  */
 import type { FastifyPluginAsync } from 'fastify';
 import type { PushedEvent } from '../../cache/event-hub.ts';
-import { type AppDeps, bearerToken, SESSION_COOKIE } from '../app.ts';
+import { bearerToken, SESSION_COOKIE } from '../credentials.ts';
+import type { AppDeps } from '../deps.ts';
 import { principalOf } from '../guards.ts';
 
 const KEEPALIVE_MS = 15_000;

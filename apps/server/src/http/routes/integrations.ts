@@ -4,7 +4,7 @@ import type { FastifyPluginAsync, FastifyRequest } from 'fastify';
 import { forbidden, notFound } from '../../errors.ts';
 import { canSeeTeam, type Principal } from '../../services/accounts.ts';
 import type { IntegrationView } from '../../services/views.ts';
-import type { AppDeps } from '../app.ts';
+import type { AppDeps } from '../deps.ts';
 import { principalOf } from '../guards.ts';
 import { sendCached, wantsFresh } from '../respond.ts';
 import { IntegrationSchemas, MetricsQuery, parse, parseRouteId, UpdateIntegrationBody } from '../validation.ts';
@@ -18,14 +18,14 @@ function requireIntegrationAccess(principal: Principal, teamId: number): void {
 export const integrationRoutes =
   (deps: AppDeps): FastifyPluginAsync =>
   async (app) => {
-    const { catalog } = deps;
+    const { integrations, metrics: metricsService } = deps;
 
     // The integration (cached) names its team; access is checked before anything else is read
     // or returned. Unknown ids are 404 for everyone: ids are sequential, hiding them buys nothing.
     async function load(request: FastifyRequest, principal: Principal): Promise<IntegrationView> {
       const id = parseRouteId((request.params as { integrationId?: unknown }).integrationId, 'integrationId');
       if (id === null) throw notFound('integration');
-      const integration = await catalog.getIntegration(id);
+      const integration = await integrations.getIntegration(id);
       requireIntegrationAccess(principal, integration.teamId);
       return integration;
     }
@@ -36,9 +36,9 @@ export const integrationRoutes =
       if (id === null) throw notFound('integration');
       // Access first (from the cached owner), so a refused caller cannot force a refill.
       const status: CacheStatus = {};
-      const cached = await catalog.getIntegration(id, { status });
+      const cached = await integrations.getIntegration(id, { status });
       requireIntegrationAccess(principal, cached.teamId);
-      const integration = wantsFresh(request) ? await catalog.getIntegration(id, { force: true, status }) : cached;
+      const integration = wantsFresh(request) ? await integrations.getIntegration(id, { force: true, status }) : cached;
       return sendCached(request, reply, { integration }, status);
     });
 
@@ -53,12 +53,12 @@ export const integrationRoutes =
         credentials:
           body.credentials === undefined ? undefined : parse(schemas.credentials, body.credentials, 'credentials'),
       };
-      return { integration: await catalog.updateIntegration(integration.id, patch) };
+      return { integration: await integrations.updateIntegration(integration.id, patch) };
     });
 
     app.delete('/api/integrations/:integrationId', async (request, reply) => {
       const integration = await load(request, principalOf(request));
-      await catalog.deleteIntegration(integration.id);
+      await integrations.deleteIntegration(integration.id);
       return reply.code(204).send();
     });
 
@@ -69,19 +69,19 @@ export const integrationRoutes =
         return sendCached(
           request,
           reply,
-          { metrics: await catalog.windowMetrics(integration, windowDays) },
+          { metrics: await metricsService.windowMetrics(integration, windowDays) },
           { result: 'miss', tier: 'origin' },
         );
       }
       const status: CacheStatus = {};
-      const metrics = await catalog.integrationMetrics(integration, { force: wantsFresh(request), status });
+      const metrics = await metricsService.integrationMetrics(integration, { force: wantsFresh(request), status });
       return sendCached(request, reply, { metrics }, status);
     });
 
     app.get('/api/integrations/:integrationId/last-sync', async (request, reply) => {
       const integration = await load(request, principalOf(request));
       const status: CacheStatus = {};
-      const lastSync = await catalog.lastSync(integration, { force: wantsFresh(request), status });
+      const lastSync = await metricsService.lastSync(integration, { force: wantsFresh(request), status });
       return sendCached(request, reply, { lastSync }, status);
     });
 

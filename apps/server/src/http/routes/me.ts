@@ -4,7 +4,8 @@ import type { FastifyPluginAsync } from 'fastify';
 import { notFound } from '../../errors.ts';
 import { digest } from '../../services/accounts.ts';
 import { pageOf } from '../../services/page.ts';
-import { type AppDeps, bearerToken, SESSION_COOKIE } from '../app.ts';
+import { bearerToken, SESSION_COOKIE } from '../credentials.ts';
+import type { AppDeps } from '../deps.ts';
 import { actorOf, principalOf } from '../guards.ts';
 import { parse, parseRouteId } from '../validation.ts';
 

@@ -2,7 +2,7 @@
 import type { FastifyPluginAsync } from 'fastify';
 import { collectDefaultMetrics, Gauge, Registry } from 'prom-client';
 import { describeMode } from '../../config.ts';
-import type { AppDeps } from '../app.ts';
+import type { AppDeps } from '../deps.ts';
 
 /** See the file comment. */
 export const systemRoutes =

@@ -3,7 +3,7 @@ import type { CacheStatus } from '@agiletrack/cache';
 import type { FastifyPluginAsync, FastifyRequest } from 'fastify';
 import { forbidden, notFound } from '../../errors.ts';
 import type { Principal } from '../../services/accounts.ts';
-import type { AppDeps } from '../app.ts';
+import type { AppDeps } from '../deps.ts';
 import { principalOf, requireAdmin, requireTeam } from '../guards.ts';
 import { sendCached, wantsFresh } from '../respond.ts';
 import {
@@ -27,12 +27,12 @@ export function teamIdOf(request: FastifyRequest, principal: Principal): number 
 export const teamRoutes =
   (deps: AppDeps): FastifyPluginAsync =>
   async (app) => {
-    const { catalog } = deps;
+    const { teams, integrations: integrationService, metrics: metricsService } = deps;
 
     app.get('/api/teams', async (request, reply) => {
       const principal = principalOf(request);
       const status: CacheStatus = {};
-      const all = await catalog.listTeams({ force: wantsFresh(request), status });
+      const all = await teams.listTeams({ force: wantsFresh(request), status });
       const visible = principal.role === 'admin' ? all : all.filter((team) => principal.teamIds.includes(team.id));
       return sendCached(request, reply, { teams: visible }, status);
     });
@@ -40,14 +40,14 @@ export const teamRoutes =
     app.post('/api/teams', async (request, reply) => {
       requireAdmin(principalOf(request));
       const body = parse(CreateTeamBody, request.body);
-      const team = await catalog.createTeam(body);
+      const team = await teams.createTeam(body);
       return reply.code(201).send({ team });
     });
 
     app.get('/api/teams/:teamId', async (request, reply) => {
       const teamId = teamIdOf(request, principalOf(request));
       const status: CacheStatus = {};
-      const team = await catalog.getTeam(teamId, { force: wantsFresh(request), status });
+      const team = await teams.getTeam(teamId, { force: wantsFresh(request), status });
       return sendCached(request, reply, { team }, status);
     });
 
@@ -57,28 +57,28 @@ export const teamRoutes =
       const body = parse(UpdateTeamBody, request.body);
       // Members may rename their team; only admins change who belongs to it.
       if (body.memberIds !== undefined) requireAdmin(principal);
-      return { team: await catalog.updateTeam(teamId, body) };
+      return { team: await teams.updateTeam(teamId, body) };
     });
 
     app.delete('/api/teams/:teamId', async (request, reply) => {
       const principal = principalOf(request);
       const teamId = teamIdOf(request, principal);
       requireAdmin(principal);
-      await catalog.deleteTeam(teamId);
+      await teams.deleteTeam(teamId);
       return reply.code(204).send();
     });
 
     app.get('/api/teams/:teamId/integrations', async (request, reply) => {
       const teamId = teamIdOf(request, principalOf(request));
       const status: CacheStatus = {};
-      const integrations = await catalog.listIntegrations(teamId, { force: wantsFresh(request), status });
+      const integrations = await integrationService.listIntegrations(teamId, { force: wantsFresh(request), status });
       return sendCached(request, reply, { integrations }, status);
     });
 
     app.post('/api/teams/:teamId/integrations', async (request, reply) => {
       const teamId = teamIdOf(request, principalOf(request));
       const body = parse(CreateIntegrationBody, request.body);
-      const integration = await catalog.createIntegration(teamId, body);
+      const integration = await integrationService.createIntegration(teamId, body);
       return reply.code(201).send({ integration });
     });
 
@@ -89,12 +89,12 @@ export const teamRoutes =
         return sendCached(
           request,
           reply,
-          { metrics: await catalog.teamWindowMetrics(teamId, windowDays) },
+          { metrics: await metricsService.teamWindowMetrics(teamId, windowDays) },
           { result: 'miss', tier: 'origin' },
         );
       }
       const status: CacheStatus = {};
-      const metrics = await catalog.teamMetrics(teamId, { force: wantsFresh(request), status });
+      const metrics = await metricsService.teamMetrics(teamId, { force: wantsFresh(request), status });
       return sendCached(request, reply, { metrics }, status);
     });
   };

@@ -3,7 +3,7 @@ import { CreateUserBody, ListUsersQuery, UpdateUserBody } from '@agiletrack/doma
 import type { FastifyPluginAsync, FastifyRequest } from 'fastify';
 import { notFound } from '../../errors.ts';
 import { pageOf } from '../../services/page.ts';
-import type { AppDeps } from '../app.ts';
+import type { AppDeps } from '../deps.ts';
 import { actorOf, principalOf, requireAdmin } from '../guards.ts';
 import { parse, parseRouteId } from '../validation.ts';
 

@@ -1,0 +1,35 @@
+/** Everything the routes use, built by the composition root (`server.ts`). */
+import type { Logger } from 'pino';
+import type { EventHub } from '../cache/event-hub.ts';
+import type { ServerCache } from '../cache/server-cache.ts';
+import type { Config } from '../config.ts';
+import type { AppDb, Database } from '../db/database.ts';
+import type { JobQueue } from '../jobs/types.ts';
+import type { Accounts } from '../services/accounts.ts';
+import type { AuditLog } from '../services/audit.ts';
+import type { IntegrationService } from '../services/integrations.ts';
+import type { Invalidator } from '../services/invalidation.ts';
+import type { MetricsService } from '../services/metrics.ts';
+import type { TeamService } from '../services/teams.ts';
+import type { TokenService } from '../services/tokens.ts';
+import type { UserService } from '../services/users.ts';
+
+/** See the file comment. */
+export interface AppDeps {
+  config: Config;
+  logger: Logger;
+  database: Database;
+  /** Drizzle over `database`, with hot lookups going through the query cache. */
+  db: AppDb;
+  serverCache: ServerCache;
+  accounts: Accounts;
+  teams: TeamService;
+  integrations: IntegrationService;
+  metrics: MetricsService;
+  users: UserService;
+  tokens: TokenService;
+  audit: AuditLog;
+  invalidator: Invalidator;
+  hub: EventHub;
+  jobs: JobQueue;
+}

@@ -1,0 +1,157 @@
+/**
+ * Integrations: cached reads (`team_{id}_integrations`, `integration_{id}`), transactional writes
+ * followed by exact invalidation, and the credentials the connectors need (never cached, never
+ * returned by a route).
+ */
+import type { Cache } from '@agiletrack/cache';
+import { type CachePolicy, cacheKeys, DEFAULT_CACHE_POLICY, tags as domainTags } from '@agiletrack/domain';
+import { eq } from 'drizzle-orm';
+import type { AppDb } from '../db/database.ts';
+import { integrations, teams } from '../db/schema.ts';
+import { notFound } from '../errors.ts';
+import type { CredentialVault } from '../security/secrets.ts';
+import type { Invalidator } from './invalidation.ts';
+import { cacheOptions, inTransaction, type ReadOptions } from './read-options.ts';
+import type { TeamService } from './teams.ts';
+import type { IntegrationView } from './views.ts';
+
+type IntegrationRow = typeof integrations.$inferSelect;
+
+/** The API view of a stored integration (without its credentials). */
+export const toIntegrationView = (row: IntegrationRow): IntegrationView => ({
+  id: row.id,
+  teamId: row.teamId,
+  kind: row.kind,
+  name: row.name,
+  config: row.config,
+  syncIntervalMinutes: row.syncIntervalMinutes,
+  hasCredentials: true,
+  createdAt: row.createdAt,
+  updatedAt: row.updatedAt,
+});
+
+/** See the file comment. */
+export class IntegrationService {
+  constructor(
+    readonly db: AppDb,
+    readonly cache: Cache,
+    readonly invalidator: Invalidator,
+    readonly vault: CredentialVault,
+    readonly teams: TeamService,
+    readonly policy: CachePolicy = DEFAULT_CACHE_POLICY,
+  ) {}
+
+  /** A team's integrations (`team_{id}_integrations`). The team must exist. */
+  async listIntegrations(teamId: number, options: ReadOptions = {}): Promise<IntegrationView[]> {
+    await this.teams.getTeam(teamId);
+    return this.cache.getOrSet(
+      cacheKeys.teamIntegrations(teamId),
+      async () => {
+        const rows = await this.db
+          .select()
+          .from(integrations)
+          .where(eq(integrations.teamId, teamId))
+          .orderBy(integrations.id);
+        return rows.map(toIntegrationView);
+      },
+      cacheOptions(this.policy, 'teamIntegrations', options, [domainTags.team(teamId)]),
+    );
+  }
+
+  /** One integration (`integration_{id}`), or 404. Never includes credentials. */
+  async getIntegration(integrationId: number, options: ReadOptions = {}): Promise<IntegrationView> {
+    const integration = await this.cache.getOrSet<IntegrationView | undefined>(
+      cacheKeys.integration(integrationId),
+      async (ctx) => {
+        const [row] = await this.db.select().from(integrations).where(eq(integrations.id, integrationId));
+        if (!row) {
+          ctx.skipCache();
+          return undefined;
+        }
+        ctx.options.tags = [domainTags.integration(integrationId), domainTags.team(row.teamId)];
+        return toIntegrationView(row);
+      },
+      cacheOptions(this.policy, 'integration', options, [domainTags.integration(integrationId)]),
+    );
+    if (!integration) throw notFound(`integration ${integrationId}`);
+    return integration;
+  }
+
+  /** Decrypted credentials of an integration, for the connectors only (never cached, never returned). */
+  async credentials(integrationId: number): Promise<Record<string, string>> {
+    const [row] = await this.db.select().from(integrations).where(eq(integrations.id, integrationId));
+    if (!row) throw notFound(`integration ${integrationId}`);
+    return this.vault.open(row.credentialsEncrypted, `integration:${row.id}`);
+  }
+
+  /** Adds an integration to a team; credentials are encrypted before they are stored. */
+  async createIntegration(
+    teamId: number,
+    input: {
+      kind: 'github' | 'jira';
+      name: string;
+      config: Record<string, unknown>;
+      credentials: Record<string, string>;
+      syncIntervalMinutes?: number | null | undefined;
+    },
+  ): Promise<IntegrationView> {
+    const row = await inTransaction(this.db, async (tx) => {
+      const [team] = await tx.select({ id: teams.id }).from(teams).where(eq(teams.id, teamId));
+      if (!team) throw notFound(`team ${teamId}`);
+      const [inserted] = await tx
+        .insert(integrations)
+        .values({
+          teamId,
+          kind: input.kind,
+          name: input.name,
+          config: input.config,
+          credentialsEncrypted: 'pending',
+          syncIntervalMinutes: input.syncIntervalMinutes ?? null,
+        })
+        .returning();
+      // The row id is bound into the ciphertext, so it is sealed once the id exists.
+      const sealed = this.vault.seal(input.credentials, `integration:${inserted!.id}`);
+      await tx.update(integrations).set({ credentialsEncrypted: sealed }).where(eq(integrations.id, inserted!.id));
+      return inserted!;
+    });
+    await this.invalidator.after({ type: 'integration.created', teamId, integrationId: row.id });
+    return this.getIntegration(row.id);
+  }
+
+  /** Changes an integration; new credentials replace the old ones entirely. */
+  async updateIntegration(
+    integrationId: number,
+    patch: {
+      name?: string | undefined;
+      config?: Record<string, unknown> | undefined;
+      credentials?: Record<string, string> | undefined;
+      syncIntervalMinutes?: number | null | undefined;
+    },
+  ): Promise<IntegrationView> {
+    const teamId = await inTransaction(this.db, async (tx) => {
+      const [existing] = await tx.select().from(integrations).where(eq(integrations.id, integrationId)).for('update');
+      if (!existing) throw notFound(`integration ${integrationId}`);
+      const changes: Partial<typeof integrations.$inferInsert> = { updatedAt: new Date() };
+      if (patch.name !== undefined) changes.name = patch.name;
+      if (patch.config !== undefined) changes.config = patch.config;
+      if (patch.syncIntervalMinutes !== undefined) changes.syncIntervalMinutes = patch.syncIntervalMinutes;
+      if (patch.credentials !== undefined)
+        changes.credentialsEncrypted = this.vault.seal(patch.credentials, `integration:${integrationId}`);
+      await tx.update(integrations).set(changes).where(eq(integrations.id, integrationId));
+      return existing.teamId;
+    });
+    await this.invalidator.after({ type: 'integration.updated', teamId, integrationId });
+    return this.getIntegration(integrationId);
+  }
+
+  /** Deletes an integration with its runs, items and snapshots. */
+  async deleteIntegration(integrationId: number): Promise<void> {
+    const teamId = await inTransaction(this.db, async (tx) => {
+      const [existing] = await tx.select().from(integrations).where(eq(integrations.id, integrationId)).for('update');
+      if (!existing) throw notFound(`integration ${integrationId}`);
+      await tx.delete(integrations).where(eq(integrations.id, integrationId));
+      return existing.teamId;
+    });
+    await this.invalidator.after({ type: 'integration.deleted', teamId, integrationId });
+  }
+}
