@@ -1,6 +1,6 @@
 /**
- * The server's shape: no import cycles between files or between folders (a folder is one layer:
- * `services`, `sync`, `http/routes`…), and no service file longer than a few hundred lines.
+ * The server's shape: no import cycle between its files, and no service file longer than a few
+ * hundred lines.
  */
 import { readdirSync, readFileSync } from 'node:fs';
 import { dirname, join, relative, resolve } from 'node:path';
@@ -36,9 +36,6 @@ function importGraph(): Map<string, string[]> {
   }
   return graph;
 }
-
-// Files at the top (server.ts, config.ts, errors.ts) are each their own layer.
-const layerOf = (file: string): string => (dirname(file) === '.' ? file : dirname(file));
 
 /** The strongly connected components with more than one node (Tarjan). */
 function cycles(graph: Map<string, string[]>): string[][] {
@@ -84,17 +81,6 @@ describe('apps/server structure', () => {
 
   it('has no import cycle between files', () => {
     expect(cycles(graph)).toEqual([]);
-  });
-
-  it('has no import cycle between folders', () => {
-    const folders = new Map<string, string[]>();
-    for (const [file, targets] of graph) {
-      const from = layerOf(file);
-      const list = folders.get(from) ?? [];
-      for (const target of targets) if (layerOf(target) !== from) list.push(layerOf(target));
-      folders.set(from, [...new Set(list)]);
-    }
-    expect(cycles(folders)).toEqual([]);
   });
 
   it('keeps every service file under 300 lines', () => {

@@ -23,6 +23,7 @@ import { Accounts } from './services/accounts.ts';
 import { AuditLog } from './services/audit.ts';
 import { IntegrationService } from './services/integrations.ts';
 import { Invalidator } from './services/invalidation.ts';
+import { MemberService } from './services/members.ts';
 import { MetricsService } from './services/metrics.ts';
 import { TeamService } from './services/teams.ts';
 import { TokenService } from './services/tokens.ts';
@@ -102,6 +103,7 @@ export async function createServer(options: ServerOptions): Promise<Server> {
   const users = new UserService(db, accounts);
   const tokens = new TokenService(db, accounts);
   const audit = new AuditLog(db);
+  const members = new MemberService(db, accounts, invalidator);
   const base = {
     config,
     logger,
@@ -112,6 +114,7 @@ export async function createServer(options: ServerOptions): Promise<Server> {
     teams,
     integrations,
     metrics,
+    members,
     users,
     tokens,
     audit,

@@ -9,6 +9,7 @@ import type { Accounts } from '../services/accounts.ts';
 import type { AuditLog } from '../services/audit.ts';
 import type { IntegrationService } from '../services/integrations.ts';
 import type { Invalidator } from '../services/invalidation.ts';
+import type { MemberService } from '../services/members.ts';
 import type { MetricsService } from '../services/metrics.ts';
 import type { TeamService } from '../services/teams.ts';
 import type { TokenService } from '../services/tokens.ts';
@@ -26,6 +27,7 @@ export interface AppDeps {
   teams: TeamService;
   integrations: IntegrationService;
   metrics: MetricsService;
+  members: MemberService;
   users: UserService;
   tokens: TokenService;
   audit: AuditLog;

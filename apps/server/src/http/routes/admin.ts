@@ -1,9 +1,10 @@
 /** Admin cache routes: stats per tier, clear (all, key, prefix, tag), warm the hot keys. */
+import { ClearCacheQuery } from '@agiletrack/domain';
 import type { FastifyPluginAsync } from 'fastify';
 import { describeMode } from '../../config.ts';
 import type { AppDeps } from '../deps.ts';
 import { principalOf, requireAdmin } from '../guards.ts';
-import { ClearCacheQuery, parse } from '../validation.ts';
+import { parse } from '../validation.ts';
 
 /** Parses the `INFO memory` text into numbers. */
 function parseInfo(text: string): Record<string, number | string> {
