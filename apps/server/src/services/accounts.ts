@@ -152,6 +152,11 @@ export class Accounts {
     return principal;
   }
 
+  /** Drops the cached principal of one API token (it was revoked), on every instance. */
+  async dropToken(tokenHash: string): Promise<void> {
+    await this.cache.delete(`token_${tokenHash}`);
+  }
+
   /** Drops cached principals of these users (their memberships changed). */
   async forget(userIds: Iterable<number>): Promise<void> {
     const tags = [...new Set(userIds)].map(userTag);

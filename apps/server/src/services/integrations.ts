@@ -163,11 +163,14 @@ export class IntegrationService {
       // Credentials are never written to the log: only that they were replaced.
       const rotated = patch.credentials !== undefined;
       await recordAudit(tx, actor, {
-        action: rotated && Object.keys(patch).length === 1 ? 'integration.rotate' : 'integration.update',
+        action:
+          rotated && Object.values(patch).filter((v) => v !== undefined).length === 1
+            ? 'integration.rotate'
+            : 'integration.update',
         entity: 'integration',
         entityId: integrationId,
         before: audited(existing),
-        after: { ...audited(updated!), ...(rotated && { credentials: 'replaced' }) },
+        after: { ...audited(updated!), ...(rotated && { credentialsReplaced: true }) },
       });
       return existing.teamId;
     });

@@ -78,12 +78,14 @@ export class TokenService {
 
   /** Revokes one of the user's tokens; 404 when it is not theirs. */
   async revoke(userId: number, tokenId: number, actor: Actor): Promise<void> {
+    let hash = '';
     await this.db.transaction(async (tx) => {
       const [row] = await tx
         .delete(apiTokens)
         .where(and(eq(apiTokens.id, tokenId), eq(apiTokens.userId, userId)))
         .returning();
       if (!row) throw notFound(`token ${tokenId}`);
+      hash = row.tokenHash;
       await recordAudit(tx as unknown as AppDb, actor, {
         action: 'token.revoke',
         entity: 'api_token',
@@ -91,6 +93,7 @@ export class TokenService {
         before: { userId, name: row.name },
       });
     });
-    await this.accounts.forget([userId]);
+    // The token's cached principal leaves the shared tier now and every L1 through the bus.
+    await this.accounts.dropToken(hash);
   }
 }
