@@ -22,6 +22,7 @@ const CAPACITY = 10_000;
 export const NAMES = {
   asyncLru: 'async wrapper over lru-cache (floor)',
   ours: '@agiletrack/cache',
+  oursFamilies: '@agiletrack/cache, with key families',
   bento: 'bentocache',
   bentoRefs: 'bentocache (serialize: false)',
   manager: 'cache-manager',
@@ -30,6 +31,7 @@ export const NAMES = {
   oursSync: '@agiletrack/cache getSync',
   cacheableMemory: 'CacheableMemory get',
   oursGetOrSet: '@agiletrack/cache getOrSet',
+  oursFamiliesGetOrSet: '@agiletrack/cache getOrSet, with key families',
   bentoGetOrSet: 'bentocache getOrSet',
   bentoRefsGetOrSet: 'bentocache getOrSet (serialize: false)',
   managerWrap: 'cache-manager wrap',
@@ -101,6 +103,12 @@ export async function runMemory(config: BenchConfig, log: (line: string) => void
   const keys = makeKeys('team', WARM_KEYS);
 
   const ours = createCache({ tiers: [memoryTier({ maxEntries: CAPACITY })], ttl: TTL_MS });
+  // The same cache counting per key family (`team_12` → `team`), to show what families cost.
+  const oursFamilies = createCache({
+    tiers: [memoryTier({ maxEntries: CAPACITY })],
+    ttl: TTL_MS,
+    family: (key) => key.replace(/_\d+$/, ''),
+  });
   const lru = new LRUCache<string, Value>({ max: CAPACITY });
   const bento = new BentoCache({
     default: 'memory',
@@ -119,6 +127,7 @@ export async function runMemory(config: BenchConfig, log: (line: string) => void
   try {
     for (const key of keys) {
       await ours.set(key, VALUE);
+      await oursFamilies.set(key, VALUE);
       lru.set(key, VALUE);
       await bento.set({ key, value: VALUE });
       await bentoRefs.set({ key, value: VALUE });
@@ -153,6 +162,7 @@ export async function runMemory(config: BenchConfig, log: (line: string) => void
     const get = await measureRows('get', [
       [NAMES.asyncLru, () => asyncLruGet(next())],
       [NAMES.ours, () => ours.get(next())],
+      [NAMES.oursFamilies, () => oursFamilies.get(next()), 'reference: counters per family on every hit'],
       [NAMES.bento, () => bento.get({ key: next() })],
       [NAMES.bentoRefs, () => bentoRefs.get({ key: next() }), 'reference only: not its default'],
       [NAMES.manager, () => manager.get(next())],
@@ -176,6 +186,11 @@ export async function runMemory(config: BenchConfig, log: (line: string) => void
     };
     const getOrSet = await measureRows('getOrSet', [
       [NAMES.oursGetOrSet, () => ours.getOrSet(next(), factory)],
+      [
+        NAMES.oursFamiliesGetOrSet,
+        () => oursFamilies.getOrSet(next(), factory),
+        'reference: counters per family on every hit',
+      ],
       [NAMES.bentoGetOrSet, () => bento.getOrSet({ key: next(), factory })],
       [NAMES.bentoRefsGetOrSet, () => bentoRefs.getOrSet({ key: next(), factory }), 'reference only: not its default'],
       [NAMES.managerWrap, () => manager.wrap(next(), factory)],
@@ -217,6 +232,7 @@ export async function runMemory(config: BenchConfig, log: (line: string) => void
     return { get, getSync, getOrSet, set, stampede };
   } finally {
     await ours.close();
+    await oursFamilies.close();
     await bento.disconnect();
     await bentoRefs.disconnect();
     await manager.disconnect();

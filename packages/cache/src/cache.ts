@@ -14,8 +14,19 @@ import {
   type GetOrSetOptions,
   type WriteOptions,
 } from './core/engine.ts';
-import { type CacheEvent, type CacheEventOf, type CacheEventType, DIAGNOSTICS_CHANNEL } from './core/events.ts';
+import {
+  type CacheEvent,
+  type CacheEventOf,
+  type CacheEventType,
+  type CacheOperationEvent,
+  type CacheOperationName,
+  type CacheOperationOutcome,
+  DIAGNOSTICS_CHANNEL,
+} from './core/events.ts';
+import type { FamilyStatsReport } from './core/families.ts';
 import type { HistogramSnapshot } from './core/histogram.ts';
+import type { KeyOutcome } from './core/operations.ts';
+import { observe } from './core/operations.ts';
 import { type CacheOptions, resolveOptions } from './core/options.ts';
 import type { BreakerState, TierOp } from './core/tier-runtime.ts';
 import { type CacheEntryTooLargeError, CacheKeyError, CacheNamespaceError } from './errors.ts';
@@ -26,10 +37,14 @@ export type {
   CacheEvent,
   CacheEventOf,
   CacheEventType,
+  CacheOperationEvent,
+  CacheOperationName,
+  CacheOperationOutcome,
   CacheOptions,
   CacheStatus,
   Factory,
   FactoryContext,
+  FamilyStatsReport,
   GetOrSetManyOptions,
   GetOrSetOptions,
   LoadMany,
@@ -102,7 +117,18 @@ export interface CacheStats {
     batchLoadedKeys: number;
   };
   tags: { invalidations: number };
-  bus: { published: number; received: number; errors: number; gaps: number };
+  bus: {
+    published: number;
+    received: number;
+    errors: number;
+    gaps: number;
+    /** Whether the bus delivers invalidations now (true without a bus). */
+    healthy: boolean;
+    /** Times the bus went down (local copies distrusted until it was back). */
+    downs: number;
+  };
+  /** Per key family (the `family` option), by family name; empty without the option. */
+  families: Record<string, FamilyStatsReport>;
 }
 
 /** A multi-tier cache, or a namespace of one. Create with {@link createCache}. */
@@ -135,6 +161,20 @@ export class Cache {
 
   /** The fresh value of `key`, or `undefined`. Never rejects because a tier failed. */
   get<V = unknown>(key: string, options?: ReadOptions): Promise<V | undefined> {
+    if (this.#engine.events.watching) {
+      const status: CacheStatus = {};
+      return observe(
+        this.#engine,
+        'get',
+        [this.#prefix + key],
+        () => this.#get<V>(key, status),
+        () => statusOutcome(status, options?.status),
+      );
+    }
+    return this.#get<V>(key, options?.status);
+  }
+
+  #get<V>(key: string, status: CacheStatus | undefined): Promise<V | undefined> {
     let full: string;
     try {
       full = this.#full(key);
@@ -143,10 +183,10 @@ export class Cache {
     }
     const entry = this.#engine.fastGet(full);
     if (entry !== undefined) {
-      if (options?.status) fillStatus(options.status, 'hit', this.#engine.runtimes[0]!.tier.name, entry);
+      if (status) fillStatus(status, 'hit', this.#engine.runtimes[0]!.tier.name, entry);
       return Promise.resolve(entry.value as V);
     }
-    return this.#getSlow<V>(full, options?.status);
+    return this.#getSlow<V>(full, status);
   }
 
   /**
@@ -183,7 +223,19 @@ export class Cache {
    * `E_CACHE_ENTRY_TOO_LARGE` if a tier refused the value (the others keep it), and
    * `E_CACHE_ENCRYPTION_KEY_MISSING` for a sensitive value with no key, before writing anything.
    */
-  async set<V>(key: string, value: V, options: WriteOptions = {}): Promise<void> {
+  set<V>(key: string, value: V, options: WriteOptions = {}): Promise<void> {
+    if (!this.#engine.events.watching) return this.#set(key, value, options);
+    const outcome = value === undefined ? 'delete' : 'write';
+    return observe(
+      this.#engine,
+      'set',
+      [this.#prefix + key],
+      () => this.#set(key, value, options),
+      () => ({ outcome, tier: undefined }),
+    );
+  }
+
+  async #set<V>(key: string, value: V, options: WriteOptions): Promise<void> {
     const full = this.#full(key);
     if (value === undefined) return this.#engine.remove([full]);
     this.#checkTags(options.tags);
@@ -195,7 +247,15 @@ export class Cache {
 
   /** Deletes `key` from every tier and every instance. */
   async delete(key: string): Promise<void> {
-    await this.#engine.remove([this.#full(key)]);
+    if (!this.#engine.events.watching) return this.#engine.remove([this.#full(key)]);
+    const full = this.#full(key);
+    return observe(
+      this.#engine,
+      'delete',
+      [full],
+      () => this.#engine.remove([full]),
+      () => ({ outcome: 'delete', tier: undefined }),
+    );
   }
 
   /**
@@ -213,8 +273,21 @@ export class Cache {
   /** Fresh values for `keys`, in order; one round trip per asynchronous tier. */
   async getMany<V = unknown>(keys: readonly string[]): Promise<(V | undefined)[]> {
     const fulls = keys.map((key) => this.#full(key));
-    const entries = await this.#engine.getMany(fulls);
-    return entries.map((entry) => entry?.value as V | undefined);
+    if (!this.#engine.events.watching) {
+      const entries = await this.#engine.getMany(fulls);
+      return entries.map((entry) => entry?.value as V | undefined);
+    }
+    const found = await observe(
+      this.#engine,
+      'getMany',
+      fulls,
+      () => this.#engine.lookupMany(fulls, false),
+      (results, i) =>
+        results[i] === undefined
+          ? { outcome: 'miss', tier: undefined }
+          : { outcome: 'hit', tier: results[i]!.tier.tier.name },
+    );
+    return found.map((item) => item?.entry.value as V | undefined);
   }
 
   /** Writes many values; one round trip per asynchronous tier. */
@@ -225,15 +298,33 @@ export class Cache {
       this.#engine.checkWritable(full, item.sensitive);
       return { key: full, entry: this.#engine.buildEntry(item.value, item) };
     });
-    const refused: CacheEntryTooLargeError | undefined = await this.#engine.writeMany(prepared);
-    await this.#engine.announceWrites(prepared.map((item) => item.key));
-    if (refused) throw refused;
+    const write = async (): Promise<void> => {
+      const refused: CacheEntryTooLargeError | undefined = await this.#engine.writeMany(prepared);
+      await this.#engine.announceWrites(prepared.map((item) => item.key));
+      if (refused) throw refused;
+    };
+    if (!this.#engine.events.watching) return write();
+    return observe(
+      this.#engine,
+      'setMany',
+      prepared.map((item) => item.key),
+      write,
+      () => ({ outcome: 'write', tier: undefined }),
+    );
   }
 
   /** Deletes many keys; one round trip per asynchronous tier. */
   async deleteMany(keys: readonly string[]): Promise<void> {
     if (keys.length === 0) return;
-    await this.#engine.remove(keys.map((key) => this.#full(key)));
+    const fulls = keys.map((key) => this.#full(key));
+    if (!this.#engine.events.watching) return this.#engine.remove(fulls);
+    return observe(
+      this.#engine,
+      'delete',
+      fulls,
+      () => this.#engine.remove(fulls),
+      () => ({ outcome: 'delete', tier: undefined }),
+    );
   }
 
   /**
@@ -243,6 +334,20 @@ export class Cache {
    * rethrown as is when there is no stale value to fall back on.
    */
   getOrSet<V>(key: string, factory: Factory<V>, options: GetOrSetOptions = {}): Promise<V> {
+    if (this.#engine.events.watching) {
+      const status: CacheStatus = {};
+      return observe(
+        this.#engine,
+        'getOrSet',
+        [this.#prefix + key],
+        () => this.#getOrSet(key, factory, { ...options, status }),
+        () => statusOutcome(status, options.status),
+      );
+    }
+    return this.#getOrSet(key, factory, options);
+  }
+
+  #getOrSet<V>(key: string, factory: Factory<V>, options: GetOrSetOptions): Promise<V> {
     let full: string;
     try {
       full = this.#full(key);
@@ -299,7 +404,17 @@ export class Cache {
       return Promise.reject(error);
     }
     this.#engine.counters.getOrSetManyCalls++;
-    return this.#engine.getOrSetMany(fulls, keys, loadMany as LoadMany<unknown>, checked) as Promise<V[]>;
+    if (!this.#engine.events.watching) {
+      return this.#engine.getOrSetMany(fulls, keys, loadMany as LoadMany<unknown>, checked) as Promise<V[]>;
+    }
+    const report: KeyOutcome[] = [];
+    return observe(
+      this.#engine,
+      'getOrSetMany',
+      fulls,
+      () => this.#engine.getOrSetMany(fulls, keys, loadMany as LoadMany<unknown>, checked, report) as Promise<V[]>,
+      (_, i) => report[i] ?? { outcome: 'miss', tier: undefined },
+    );
   }
 
   /**
@@ -309,6 +424,14 @@ export class Cache {
    */
   ready(): Promise<void> {
     return this.#engine.ready();
+  }
+
+  /**
+   * Whether the invalidation bus delivers now (always true without a bus). While it does not,
+   * local copies older than `busDownL1Ttl` are not served; `on('bus-health')` reports changes.
+   */
+  get busHealthy(): boolean {
+    return this.#engine.busHealthy;
   }
 
   /** Makes every entry carrying one of `tags` a miss, on every instance. */
@@ -393,7 +516,15 @@ export class Cache {
         batchLoadedKeys: c.batchLoadedKeys,
       },
       tags: { invalidations: c.tagInvalidations },
-      bus: { published: c.busPublished, received: c.busReceived, errors: c.busErrors, gaps: c.busGaps },
+      bus: {
+        published: c.busPublished,
+        received: c.busReceived,
+        errors: c.busErrors,
+        gaps: c.busGaps,
+        healthy: engine.busHealthy,
+        downs: c.busDowns,
+      },
+      families: engine.families?.report(engine.runtimes.map((rt) => rt.tier.name)) ?? {},
     };
   }
 
@@ -419,6 +550,12 @@ export class Cache {
     if (status) fillStatus(status, 'hit', found.tier.tier.name, found.entry);
     return found.entry.value as V;
   }
+}
+
+/** An operation's outcome from the status a read filled in, copied to the caller's status. */
+function statusOutcome(status: CacheStatus, given: CacheStatus | undefined): KeyOutcome {
+  if (given !== undefined) Object.assign(given, status);
+  return { outcome: status.result ?? 'miss', tier: status.tier };
 }
 
 function fillStatus(status: CacheStatus, result: CacheStatus['result'], tier: string, entry: Entry | undefined): void {

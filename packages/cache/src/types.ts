@@ -68,6 +68,8 @@ export interface TierContext {
   readonly clock: Clock;
   /** Encodes/decodes entries for tiers that store bytes (shared tiers, serializing memory). */
   readonly codec: EntryCodec;
+  /** Call when an entry is evicted to make room (LRU, quota), for per-family eviction counts. */
+  readonly evicted?: ((key: string) => void) | undefined;
 }
 
 /** An entry read back from storage, with the tier expiry stored beside it. */
@@ -168,15 +170,26 @@ export type BusMessage =
   | { readonly type: 'tags'; readonly tags: readonly string[]; readonly at: Ms }
   | { readonly type: 'set'; readonly keys: readonly string[] };
 
+/** What a bus calls back into the cache. */
+export interface BusHandlers {
+  onMessage(message: BusMessage): void;
+  onGap(): void;
+  onHealth?(healthy: boolean): void;
+}
+
 /** Carries invalidations between cache instances (Redis pub/sub in `bus/`). */
 export interface InvalidationBus {
   /** Sends a message to every other instance. Resolves once handed to the transport. */
   publish(message: BusMessage): Promise<void>;
   /**
    * Registers the receiver. `onGap` is called when messages may have been lost (a reconnect):
-   * the cache then drops its local entries written before the gap.
+   * the cache then drops its local entries written before the gap. `onHealth(false)` says the
+   * bus may be missing messages right now (connection lost, heartbeat late): the cache then
+   * stops trusting its local copies until `onHealth(true)`, which follows the gap report.
    */
-  subscribe(handlers: { onMessage(message: BusMessage): void; onGap(): void }): Promise<void>;
+  subscribe(handlers: BusHandlers): Promise<void>;
+  /** Whether messages are being received now. Optional: a bus without it is taken as healthy. */
+  readonly healthy?: boolean;
   /**
    * Resolves once the subscription is live (at once when it already is); rejects if the bus is
    * closed. Optional: a bus without it is taken as live when `subscribe` resolves.

@@ -1,6 +1,7 @@
 /**
  * Answers a cacheable GET: strong ETag of the body, `304` on `If-None-Match`, `X-Cache` and
- * `X-Cache-Tier` from the cache's status, and `Cache-Control: no-cache` honoured as a bypass.
+ * `X-Cache-Tier` from the cache's status, and `Cache-Control: no-cache` honoured as a bypass unless the
+ * request is a revalidation.
  */
 import { createHash } from 'node:crypto';
 import type { CacheStatus } from '@agiletrack/cache';
@@ -19,8 +20,13 @@ function tierLabel(tier: string | undefined): string {
   return tier === 'memory' ? 'l1' : 'l2';
 }
 
-/** Whether the request asked to bypass every cache tier. */
+/**
+ * Whether the request asked to bypass every cache tier: `no-cache` without `If-None-Match`.
+ * Browsers add `no-cache` to any `fetch` that carries `If-None-Match`, so with it the request is a
+ * revalidation, answered from the cache.
+ */
 export function wantsFresh(request: FastifyRequest): boolean {
+  if (request.headers['if-none-match'] !== undefined) return false;
   const header = request.headers['cache-control'];
   return typeof header === 'string' && /\bno-cache\b/i.test(header);
 }
@@ -65,6 +71,6 @@ export function sendCached(
     .header('Vary', 'Cookie, Authorization')
     .header('X-Cache', X_CACHE[status.result ?? 'miss'])
     .header('X-Cache-Tier', tierLabel(status.tier));
-  if (!wantsFresh(request) && matches(request.headers['if-none-match'], etag)) return reply.code(304).send();
+  if (matches(request.headers['if-none-match'], etag)) return reply.code(304).send();
   return reply.type('application/json; charset=utf-8').send(json);
 }

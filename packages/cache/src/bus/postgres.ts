@@ -15,7 +15,7 @@ import pg from 'pg';
 import { TagTimes } from '../core/tag-times.ts';
 import { CacheClosedError, CacheOptionsError } from '../errors.ts';
 import type { SqlClient } from '../tiers/postgres.ts';
-import type { BusMessage, InvalidationBus, Ms, TagStore } from '../types.ts';
+import type { BusHandlers, BusMessage, InvalidationBus, Ms, TagStore } from '../types.ts';
 import { checkDuration } from '../validate.ts';
 import { parseBusMessage } from './redis-bus.ts';
 import { withTimeout } from './timeout.ts';
@@ -97,7 +97,7 @@ export interface PostgresBusOptions {
 // NOTIFY payloads are limited to 8000 bytes; stay well below with room for the envelope.
 const MAX_PAYLOAD = 7_000;
 const CHANNEL = /^[a-z_][a-z0-9_]{0,62}$/;
-type Handlers = Parameters<InvalidationBus['subscribe']>[0];
+type Handlers = BusHandlers;
 
 /** Splits a message whose key list would not fit one payload. */
 function chunks(message: BusMessage, overhead: number): BusMessage[] {
@@ -167,6 +167,11 @@ export class PostgresBus implements InvalidationBus {
     await this.#connect(0, false);
   }
 
+  /** Whether the listening connection is up (notifications are arriving). */
+  get healthy(): boolean {
+    return !this.#closed && this.#listening !== undefined;
+  }
+
   /**
    * Resolves once the listening connection is up (at once when it is; after a drop, when it is
    * back). Rejects if the bus is closed first. Call after `subscribe()`.
@@ -196,11 +201,14 @@ export class PostgresBus implements InvalidationBus {
         // Whatever was published while we were away is gone: tell the cache.
         this.stats.gaps++;
         this.#handlers?.onGap();
+        this.#handlers?.onHealth?.(true);
       }
       this.#flushWaiters();
     } catch {
+      // Not listening: anything published meanwhile is missed, so the eventual connect is a gap.
+      if (!afterLoss) this.#handlers?.onHealth?.(false);
       const delay = Math.min(this.#o.maxReconnectDelay, 100 * 2 ** Math.min(attempt, 10));
-      this.#timer = setTimeout(() => void this.#connect(attempt + 1, afterLoss), delay);
+      this.#timer = setTimeout(() => void this.#connect(attempt + 1, true), delay);
       (this.#timer as { unref?: () => void }).unref?.();
     }
   }
@@ -218,6 +226,7 @@ export class PostgresBus implements InvalidationBus {
     if (this.#closed) return;
     this.stats.reconnects++;
     this.#listening = undefined;
+    this.#handlers?.onHealth?.(false);
     void this.#connect(0, true);
   }
 

@@ -11,7 +11,7 @@ import { randomUUID } from 'node:crypto';
 import type { Redis } from 'ioredis';
 import { CacheClosedError, CacheOptionsError } from '../errors.ts';
 import { closeRedisClient, type RedisClient, whenReady } from '../tiers/redis.ts';
-import type { BusMessage, InvalidationBus, Ms } from '../types.ts';
+import type { BusHandlers, BusMessage, InvalidationBus, Ms } from '../types.ts';
 import { checkDuration } from '../validate.ts';
 import { openSubscriber } from './subscriber.ts';
 import { withTimeout } from './timeout.ts';
@@ -43,6 +43,19 @@ export interface RedisBusOptions {
    * @default 100
    */
   publishTimeout?: Ms;
+  /**
+   * How often the subscriber connection is pinged. A Redis that is frozen (or a network that
+   * drops packets) closes nothing, so only a late answer shows that messages are not arriving:
+   * the bus then reports itself unhealthy until the answer comes, then reports a gap.
+   * 0 disables the heartbeat.
+   * @default 500
+   */
+  heartbeatInterval?: Ms;
+  /**
+   * How long a heartbeat may go unanswered before the bus reports itself unhealthy.
+   * @default 500
+   */
+  heartbeatTimeout?: Ms;
 }
 
 /** Counters of a {@link RedisBus}. */
@@ -60,10 +73,14 @@ export interface RedisBusStats {
   gaps: number;
   /** Whether the channel is subscribed right now. */
   subscribed: boolean;
+  /** Whether messages are arriving (subscribed, heartbeat answered). */
+  healthy: boolean;
+  /** Heartbeats answered late (each one an unhealthy period). */
+  lateHeartbeats: number;
 }
 
 type State = 'idle' | 'subscribing' | 'subscribed' | 'lost' | 'closed';
-type Handlers = Parameters<InvalidationBus['subscribe']>[0];
+type Handlers = BusHandlers;
 
 const isStringArray = (value: unknown): value is string[] =>
   Array.isArray(value) && value.every((item) => typeof item === 'string');
@@ -96,12 +113,26 @@ export class RedisBus implements InvalidationBus {
   readonly #givenSubscriber: Redis | undefined;
   readonly #subscribeTimeout: Ms;
   readonly #publishTimeout: Ms;
+  readonly #heartbeatInterval: Ms;
+  readonly #heartbeatTimeout: Ms;
+  #heartbeat: ReturnType<typeof setInterval> | undefined;
+  #pinging = false;
+  #late = false;
+  #reportedHealthy: boolean | undefined;
   #subscriber: Redis | undefined;
   #handlers: Handlers | undefined;
   #state: State = 'idle';
   /** Callers of `ready()` waiting for the subscription. */
   #waiters: { resolve(): void; reject(error: unknown): void }[] = [];
-  readonly #stats = { published: 0, received: 0, ignoredOwn: 0, malformed: 0, handlerErrors: 0, gaps: 0 };
+  readonly #stats = {
+    published: 0,
+    received: 0,
+    ignoredOwn: 0,
+    malformed: 0,
+    handlerErrors: 0,
+    gaps: 0,
+    lateHeartbeats: 0,
+  };
 
   constructor(options: RedisBusOptions) {
     if (!options?.publisher) throw new CacheOptionsError('redis bus: publisher is required');
@@ -112,6 +143,15 @@ export class RedisBus implements InvalidationBus {
     checkDuration('publishTimeout', options.publishTimeout);
     this.#subscribeTimeout = options.subscribeTimeout ?? 5_000;
     this.#publishTimeout = options.publishTimeout ?? 100;
+    checkDuration('heartbeatInterval', options.heartbeatInterval, { allowZero: true });
+    checkDuration('heartbeatTimeout', options.heartbeatTimeout);
+    this.#heartbeatInterval = options.heartbeatInterval ?? 500;
+    this.#heartbeatTimeout = options.heartbeatTimeout ?? 500;
+  }
+
+  /** Whether messages are arriving now: subscribed, and the last heartbeat was answered in time. */
+  get healthy(): boolean {
+    return this.#state === 'subscribed' && !this.#late;
   }
 
   /** Publishes to every other instance; rejects when Redis cannot take it within `publishTimeout`. */
@@ -150,6 +190,8 @@ export class RedisBus implements InvalidationBus {
       // Not up yet: `#onReady` subscribes when it is, and reports the gap.
       if (this.#state === 'subscribing') this.#state = 'lost';
     }
+    this.#reportHealth();
+    this.#startHeartbeat();
   }
 
   /**
@@ -164,13 +206,14 @@ export class RedisBus implements InvalidationBus {
 
   /** Counters, read cheaply. */
   stats(): RedisBusStats {
-    return { ...this.#stats, subscribed: this.#state === 'subscribed' };
+    return { ...this.#stats, subscribed: this.#state === 'subscribed', healthy: this.healthy };
   }
 
   /** Unsubscribes and closes the subscriber connection if the bus opened it. Never closes the publisher. */
   async close(): Promise<void> {
     if (this.#state === 'closed') return;
     this.#state = 'closed';
+    clearInterval(this.#heartbeat);
     const waiters = this.#waiters;
     this.#waiters = [];
     for (const waiter of waiters) waiter.reject(new CacheClosedError());
@@ -187,13 +230,65 @@ export class RedisBus implements InvalidationBus {
 
   #setSubscribed(): void {
     this.#state = 'subscribed';
+    this.#late = false;
+    this.#reportHealth();
     const waiters = this.#waiters;
     this.#waiters = [];
     for (const waiter of waiters) waiter.resolve();
   }
 
+  /** Tells the cache when `healthy` changed since it was last told. */
+  #reportHealth(): void {
+    const healthy = this.healthy;
+    if (healthy === this.#reportedHealthy || this.#handlers === undefined) return;
+    this.#reportedHealthy = healthy;
+    this.#handlers.onHealth?.(healthy);
+  }
+
+  #startHeartbeat(): void {
+    if (this.#heartbeatInterval === 0 || this.#heartbeat !== undefined || this.#state === 'closed') return;
+    this.#heartbeat = setInterval(() => this.#beat(), this.#heartbeatInterval);
+    (this.#heartbeat as { unref?: () => void }).unref?.();
+  }
+
+  /** One heartbeat: PING on the subscriber connection (allowed while subscribed). */
+  #beat(): void {
+    const subscriber = this.#subscriber;
+    if (this.#pinging || this.#state !== 'subscribed' || subscriber === undefined) return;
+    this.#pinging = true;
+    let pending = true;
+    const timer = setTimeout(() => {
+      // Timers run before I/O in a loop turn: after a stall of this process, let an answer that
+      // is already in the socket be read before calling the heartbeat late.
+      setImmediate(() => {
+        if (!pending || this.#state !== 'subscribed' || this.#late) return;
+        this.#late = true;
+        this.#stats.lateHeartbeats++;
+        this.#reportHealth();
+      });
+    }, this.#heartbeatTimeout);
+    const answered = (ok: boolean) => {
+      pending = false;
+      clearTimeout(timer);
+      this.#pinging = false;
+      if (!ok || !this.#late || this.#state !== 'subscribed') return;
+      // Messages sent while Redis did not answer may be lost or late: report the gap, then health.
+      this.#late = false;
+      this.#stats.gaps++;
+      this.#handlers?.onGap();
+      this.#reportHealth();
+    };
+    subscriber.ping().then(
+      () => answered(true),
+      () => answered(false),
+    );
+  }
+
   readonly #onDrop = (): void => {
-    if (this.#state === 'subscribed') this.#state = 'lost';
+    if (this.#state === 'subscribed') {
+      this.#state = 'lost';
+      this.#reportHealth();
+    }
   };
 
   readonly #onReady = (): void => {

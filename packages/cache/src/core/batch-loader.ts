@@ -7,6 +7,7 @@
 import type { Entry, Ms } from '../types.ts';
 import type { CacheEngine, Found } from './engine.ts';
 import type { Refresh, Resolution } from './in-flight.ts';
+import type { KeyOutcome } from './operations.ts';
 
 /** What `loadMany` receives besides the keys. */
 export interface LoadManyContext<V> {
@@ -97,6 +98,7 @@ export class BatchLoader {
     logicals: readonly string[],
     loadMany: LoadMany<unknown>,
     options: GetOrSetManyOptions,
+    report?: KeyOutcome[],
   ): Promise<unknown[]> {
     const engine = this.#engine;
     const inFlight = engine.inFlight;
@@ -112,6 +114,7 @@ export class BatchLoader {
       const local = first?.[i];
       if (local !== undefined && !local.stale) {
         out[i] = local.entry.value;
+        if (report !== undefined) report[i] = { outcome: 'hit', tier: local.tier.tier.name };
         if (ahead > 0 && engine.nearExpiry(local.entry, ahead)) {
           nearExpiry.push({ key, logical: logicals[i]!, stale: local.entry });
         }
@@ -124,6 +127,7 @@ export class BatchLoader {
         waits.push(
           joined.then((resolution) => {
             out[i] = resolution.value;
+            if (report !== undefined) report[i] = { outcome: resolution.result, tier: resolution.tier };
           }),
         );
         continue;
@@ -138,6 +142,7 @@ export class BatchLoader {
       waits.push(
         settle.promise.then((resolution) => {
           out[i] = resolution.value;
+          if (report !== undefined) report[i] = { outcome: resolution.result, tier: resolution.tier };
         }),
       );
     }
@@ -182,6 +187,7 @@ export class BatchLoader {
       if (hit !== undefined) {
         // Stale-while-revalidate: the last value now, the refresh in this batch's load.
         engine.counters.staleServes++;
+        if (engine.families !== undefined) engine.families.of(key).staleServes++;
         settle.resolve({ value: hit.entry.value, result: 'stale', tier: hit.tier.tier.name, entry: hit.entry });
       }
       const running = engine.inFlight.refreshes.get(key);
@@ -242,13 +248,25 @@ export class BatchLoader {
     let values: readonly unknown[];
     engine.counters.batchLoads++;
     engine.counters.batchLoadedKeys += items.length;
+    const families = engine.families;
+    const started = families === undefined ? 0 : performance.now();
     try {
       values = await loadMany(
         items.map((item) => item.logical),
         { stale: items.map((item) => item.stale?.value) },
       );
       if (!Array.isArray(values) || values.length !== items.length) throw new LoadManyResultError(items.length, values);
+      if (families !== undefined) {
+        // Each key waited for the whole batch: that is its load time.
+        const ms = performance.now() - started;
+        for (const item of items) {
+          const family = families.of(item.key);
+          family.loads++;
+          family.loadTime.record(ms);
+        }
+      }
     } catch (error) {
+      if (families !== undefined) for (const item of items) families.of(item.key).loadErrors++;
       engine.counters.factoryErrors++;
       engine.events.emit({ type: 'factory-error', key: items[0]!.key, error });
       fail(error);

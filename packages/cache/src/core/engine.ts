@@ -4,12 +4,15 @@
  * public `Cache` in `cache.ts` validates keys and applies namespaces before calling in.
  */
 import { CacheClosedError, CacheEncryptionKeyMissingError, CacheEntryTooLargeError } from '../errors.ts';
+import { estimateSize } from '../size.ts';
 import type { BusMessage, Entry, Ms, Tier, TierSetItem } from '../types.ts';
 import type { Factory, GetOrSetOptions, WriteOptions } from './api-types.ts';
 import { BatchLoader, type GetOrSetManyOptions, type LoadMany } from './batch-loader.ts';
 import { CacheEvents } from './events.ts';
+import { Families, type FamilyCounters } from './families.ts';
 import { InFlight, type Resolution } from './in-flight.ts';
 import { Loader } from './loader.ts';
+import type { KeyOutcome } from './operations.ts';
 import type { ResolvedOptions } from './options.ts';
 import { isEntryError, TierRuntime } from './tier-runtime.ts';
 
@@ -43,12 +46,15 @@ export class CacheEngine {
     busReceived: 0,
     busErrors: 0,
     busGaps: 0,
+    busDowns: 0,
     refreshAheads: 0,
     batchLoads: 0,
     batchLoadedKeys: 0,
   };
   readonly #o: ResolvedOptions;
   readonly #first: TierRuntime | undefined;
+  /** Per-family counters; `undefined` when the cache has no `family` option. */
+  readonly families: Families | undefined;
   /** Loads and refreshes under way, and how invalidations reach them. */
   readonly inFlight = new InFlight();
   readonly #loader: Loader;
@@ -61,18 +67,29 @@ export class CacheEngine {
   #sweeping = false;
   #closed = false;
   readonly #subscribed: Promise<void>;
+  #busHealthy = true;
+  /** The bus is unhealthy: local copies older than `busDownL1Ttl` are not served. */
+  #distrust = false;
+  #gapSinceDown = true;
 
   constructor(options: ResolvedOptions) {
     this.#o = options;
+    const families = options.family ? new Families(options.family, options.tiers.length) : undefined;
+    this.families = families;
     const settings = {
       clock: options.clock,
       events: this.events,
       breakerFailures: options.breakerFailures,
       breakerCooldown: options.breakerCooldown,
       maxPendingRepairs: options.maxPendingRepairs,
+      keysFailed: families && ((index: number, keys: readonly string[]) => this.#familyErrors(index, keys)),
     };
     this.runtimes = options.tiers.map((tier, i) => {
-      tier.attach?.({ clock: options.clock, codec: options.codec });
+      tier.attach?.({
+        clock: options.clock,
+        codec: options.codec,
+        evicted: families && ((key: string) => families.of(key).tiers[i]!.evictions++),
+      });
       return new TierRuntime(tier, i, settings);
     });
     this.#first = options.tiers[0]?.sync ? this.runtimes[0] : undefined;
@@ -84,13 +101,25 @@ export class CacheEngine {
       this.#sweepTimer = setInterval(() => void this.sweep(), options.sweepInterval);
       (this.#sweepTimer as { unref?: () => void }).unref?.();
     }
-    this.#subscribed = options.bus
-      ? options.bus.subscribe({ onMessage: (message) => this.#receive(message), onGap: () => this.#gap() })
+    const bus = options.bus;
+    this.#subscribed = bus
+      ? bus
+          .subscribe({
+            onMessage: (message) => this.#receive(message),
+            onGap: () => this.#gap(),
+            onHealth: (healthy) => this.#setBusHealth(healthy),
+          })
+          .then(() => this.#setBusHealth(bus.healthy ?? true))
       : Promise.resolve();
     this.#subscribed.catch((error: unknown) => {
       this.counters.busErrors++;
       this.events.emit({ type: 'tier-error', tier: 'bus', op: 'subscribe', error });
     });
+  }
+
+  /** Whether the bus delivers invalidations now (always true without a bus). */
+  get busHealthy(): boolean {
+    return this.#busHealthy;
   }
 
   /** Resolves when the bus is subscribed (at once without one); rejects if subscribing failed. */
@@ -138,9 +167,17 @@ export class CacheEngine {
     } else {
       entry = rt.tier.get(key) as Entry | undefined;
     }
-    if (entry === undefined || this.#o.clock.now() >= entry.expiresAt) return undefined;
+    if (entry === undefined) return undefined;
+    const now = this.#o.clock.now();
+    if (now >= entry.expiresAt) return undefined;
     if (entry.tags !== undefined && !this.tagsValid(entry)) return undefined;
+    if (this.#distrust && rt.local && now - entry.createdAt >= this.#o.busDownL1Ttl) return undefined;
     rt.hits++;
+    if (this.families !== undefined) {
+      const family = this.families.of(key);
+      family.hits++;
+      family.tiers[0]!.hits++;
+    }
     if (this.events.active) this.events.emit({ type: 'hit', key, tier: rt.tier.name, stale: false });
     return entry;
   }
@@ -148,16 +185,23 @@ export class CacheEngine {
   /** Reads only the leading synchronous tiers (browser memory + storage): no promise at all. */
   getSync(key: string): { entry: Entry; tier: string } | undefined {
     const now = this.#o.clock.now();
+    const family = this.families?.of(key);
     for (const rt of this.runtimes) {
       if (!rt.tier.sync) break;
       const entry = this.#usable(rt, rt.tier.get(key), key, now);
       if (entry !== undefined && now < entry.expiresAt) {
         rt.hits++;
+        if (family !== undefined) {
+          family.hits++;
+          family.tiers[rt.index]!.hits++;
+        }
         this.#promote(key, entry, rt.index, now, this.#epoch);
         return { entry, tier: rt.tier.name };
       }
       rt.misses++;
+      if (family !== undefined) family.tiers[rt.index]!.misses++;
     }
+    if (family !== undefined) family.misses++;
     return undefined;
   }
 
@@ -165,27 +209,40 @@ export class CacheEngine {
   async lookup(key: string): Promise<Found | undefined> {
     const now = this.#o.clock.now();
     const epoch = this.#epoch;
+    const family = this.families?.of(key);
     let stale: Found | undefined;
     for (const rt of this.runtimes) {
       const tier = rt.tier;
-      const raw = tier.sync
-        ? tier.get(key)
-        : await rt.call('get', this.#o.tierDeadline, () => tier.get(key), undefined);
+      let raw: Entry | undefined;
+      if (tier.sync) raw = tier.get(key);
+      else if (family === undefined) raw = await rt.call('get', this.#o.tierDeadline, () => tier.get(key), undefined);
+      else {
+        const started = performance.now();
+        raw = await rt.call('get', this.#o.tierDeadline, () => tier.get(key), undefined, undefined, [key]);
+        family.tiers[rt.index]!.readTime.record(performance.now() - started);
+      }
       const entry = this.#usable(rt, raw, key, now);
       if (entry === undefined) {
         rt.misses++;
+        if (family !== undefined) family.tiers[rt.index]!.misses++;
         continue;
       }
       if (now < entry.expiresAt) {
         rt.hits++;
+        if (family !== undefined) {
+          family.hits++;
+          family.tiers[rt.index]!.hits++;
+        }
         if (this.events.active) this.events.emit({ type: 'hit', key, tier: tier.name, stale: false });
         this.#promote(key, entry, rt.index, now, epoch);
         return { entry, tier: rt, stale: false };
       }
       // Stale here; a slower tier may still hold a fresher copy, so keep walking.
       rt.staleHits++;
+      if (family !== undefined) family.tiers[rt.index]!.staleHits++;
       stale ??= { entry, tier: rt, stale: true };
     }
+    if (family !== undefined) family.misses++;
     if (stale === undefined && this.events.active) this.events.emit({ type: 'miss', key });
     return stale;
   }
@@ -204,6 +261,7 @@ export class CacheEngine {
    * without, such keys are `undefined`.
    */
   async lookupMany(keys: readonly string[], keepStale: boolean, fromTier = 0): Promise<(Found | undefined)[]> {
+    const families = this.families;
     const now = this.#o.clock.now();
     const epoch = this.#epoch;
     const results = new Array<Found | undefined>(keys.length);
@@ -215,6 +273,7 @@ export class CacheEngine {
       const rt = this.runtimes[t]!;
       if (asked.length === 0) break;
       const tier = rt.tier;
+      const started = families === undefined || tier.sync ? 0 : performance.now();
       const got = tier.sync
         ? tier.getMany(asked)
         : await rt.call(
@@ -222,13 +281,23 @@ export class CacheEngine {
             this.#o.tierDeadline,
             () => tier.getMany(asked),
             new Array<Entry | undefined>(asked.length),
+            undefined,
+            families && asked,
           );
+      const readMs = started === 0 ? 0 : performance.now() - started;
       const still: number[] = [];
       const stillKeys: string[] = [];
       for (let n = 0; n < asked.length; n++) {
         const i = missing === undefined ? n : missing[n]!;
         const key = asked[n]!;
         const entry = this.#usable(rt, got[n], key, now);
+        if (families !== undefined) {
+          const counters = families.of(key).tiers[rt.index]!;
+          if (entry === undefined) counters.misses++;
+          else if (now < entry.expiresAt) counters.hits++;
+          else counters.staleHits++;
+          if (started !== 0) counters.readTime.record(readMs);
+        }
         if (entry !== undefined && now < entry.expiresAt) {
           rt.hits++;
           const found: Found = { entry, tier: rt, stale: false };
@@ -252,6 +321,13 @@ export class CacheEngine {
       missing = still;
       asked = stillKeys;
     }
+    if (families !== undefined) {
+      for (let i = 0; i < keys.length; i++) {
+        const family = families.of(keys[i]!);
+        if (results[i] !== undefined && !results[i]!.stale) family.hits++;
+        else family.misses++;
+      }
+    }
     if (promotions !== undefined) {
       for (let p = 0; p < promotions.length; p++) {
         const found = promotions[p]!;
@@ -271,14 +347,23 @@ export class CacheEngine {
     const now = this.#o.clock.now();
     const got = rt.tier.getMany(keys) as (Entry | undefined)[];
     const out = new Array<Found | undefined>(keys.length);
+    const families = this.families;
     for (let i = 0; i < keys.length; i++) {
       const entry = this.#usable(rt, got[i], keys[i]!, now);
-      if (entry === undefined) rt.misses++;
-      else if (now < entry.expiresAt) {
+      const family = families?.of(keys[i]!);
+      if (entry === undefined) {
+        rt.misses++;
+        if (family !== undefined) family.tiers[0]!.misses++;
+      } else if (now < entry.expiresAt) {
         rt.hits++;
+        if (family !== undefined) {
+          family.hits++;
+          family.tiers[0]!.hits++;
+        }
         out[i] = { entry, tier: rt, stale: false };
       } else {
         rt.staleHits++;
+        if (family !== undefined) family.tiers[0]!.staleHits++;
         out[i] = { entry, tier: rt, stale: true };
       }
     }
@@ -328,9 +413,16 @@ export class CacheEngine {
     if (keep <= 0) return undefined;
     let refused: CacheEntryTooLargeError | undefined;
     const pending: Promise<unknown>[] = [];
+    const family = this.families?.of(key);
+    const bytes = family === undefined ? 0 : estimateSize(entry.value);
     for (const rt of this.runtimes) {
       const tier = rt.tier;
       const ttl = Math.min(tier.ttl ?? keep, keep);
+      if (family !== undefined) {
+        const counters = family.tiers[rt.index]!;
+        counters.writes++;
+        counters.bytesWritten += bytes;
+      }
       if (tier.sync) {
         try {
           tier.set(key, entry, ttl);
@@ -368,14 +460,22 @@ export class CacheEngine {
   /** Batch write: one call per asynchronous tier. */
   async writeMany(items: readonly { key: string; entry: Entry }[]): Promise<CacheEntryTooLargeError | undefined> {
     const now = this.#o.clock.now();
+    const sizes = this.families && items.map((item) => estimateSize(item.entry.value));
     let refused: CacheEntryTooLargeError | undefined;
     const pending: Promise<void>[] = [];
     for (const rt of this.runtimes) {
       const tier = rt.tier;
       const batch: TierSetItem[] = [];
-      for (const { key, entry } of items) {
+      for (let n = 0; n < items.length; n++) {
+        const { key, entry } = items[n]!;
         const keep = entry.staleUntil - now;
-        if (keep > 0) batch.push({ key, entry, ttl: Math.min(tier.ttl ?? keep, keep) });
+        if (keep <= 0) continue;
+        batch.push({ key, entry, ttl: Math.min(tier.ttl ?? keep, keep) });
+        if (sizes !== undefined) {
+          const counters = this.families!.of(key).tiers[rt.index]!;
+          counters.writes++;
+          counters.bytesWritten += sizes[n]!;
+        }
       }
       if (batch.length === 0) continue;
       if (tier.sync) {
@@ -512,9 +612,10 @@ export class CacheEngine {
     logicals: readonly string[],
     loadMany: LoadMany<unknown>,
     options: GetOrSetManyOptions,
+    report?: KeyOutcome[],
   ): Promise<unknown[]> {
     if (this.#closed) return Promise.reject(new CacheClosedError());
-    return this.#batchLoader.getOrSetMany(keys, logicals, loadMany, options);
+    return this.#batchLoader.getOrSetMany(keys, logicals, loadMany, options, report);
   }
 
   /**
@@ -579,10 +680,26 @@ export class CacheEngine {
 
   // --- internals ---------------------------------------------------------------------------
 
+  /** A tier call on `keys` failed: count it against their families. */
+  #familyErrors(index: number, keys: readonly string[]): void {
+    const families = this.families!;
+    const seen = new Set<FamilyCounters>();
+    for (const key of keys) {
+      const family = families.of(key);
+      if (seen.has(family)) continue;
+      seen.add(family);
+      family.tiers[index]!.errors++;
+    }
+  }
+
   /** The entry if it is alive and its tags are valid; drops dead local copies on the way. */
   #usable(rt: TierRuntime, entry: Entry | undefined, key: string, now: Ms): Entry | undefined {
     if (entry === undefined) return undefined;
-    if (entry.staleUntil > now && this.tagsValid(entry)) return entry;
+    if (entry.staleUntil > now && this.tagsValid(entry)) {
+      // The bus is down: a local copy may have missed its invalidation. Not served, not dropped.
+      if (this.#distrust && rt.local && now - entry.createdAt >= this.#o.busDownL1Ttl) return undefined;
+      return entry;
+    }
     if (rt.tier.sync) rt.tier.delete(key);
     return undefined;
   }
@@ -666,8 +783,26 @@ export class CacheEngine {
     if (this.events.active) this.events.emit({ type: 'bus-message', message: { type: message.type } });
   }
 
+  /**
+   * The bus stopped (or resumed) delivering. While it is down, local copies are served only
+   * when younger than `busDownL1Ttl`, so a value changed elsewhere is served here for at most
+   * that long after the bus is known to be down. Back up, the local tiers are dropped (the gap).
+   */
+  #setBusHealth(healthy: boolean): void {
+    if (!this.#o.bus || healthy === this.#busHealthy || this.#closed) return;
+    if (healthy && !this.#gapSinceDown) this.#gap();
+    this.#busHealthy = healthy;
+    this.#distrust = !healthy;
+    if (!healthy) {
+      this.#gapSinceDown = false;
+      this.counters.busDowns++;
+    }
+    this.events.emit({ type: 'bus-health', healthy });
+  }
+
   /** Messages may have been lost: anything held locally may be stale, so drop it all. */
   #gap(): void {
+    this.#gapSinceDown = true;
     this.counters.busGaps++;
     this.#epoch++;
     this.inFlight.detachPrefix('');

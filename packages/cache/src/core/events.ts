@@ -3,8 +3,37 @@
  * `agiletrack:cache` diagnostics channel (Node only). Emitting costs one branch when nobody listens.
  */
 
+/** The public operation an `operation` event reports. */
+export type CacheOperationName = 'get' | 'getMany' | 'getOrSet' | 'getOrSetMany' | 'set' | 'setMany' | 'delete';
+
+/**
+ * How an operation ended: `hit` fresh from a tier, `stale` served past freshness, `miss` nothing
+ * fresh (for `getOrSet`: computed now, tier `origin`), `bypass` forced refresh, `write`,
+ * `delete`, `error` (the call rejected).
+ */
+export type CacheOperationOutcome = 'hit' | 'stale' | 'miss' | 'bypass' | 'write' | 'delete' | 'error';
+
+/**
+ * One public operation on one key, for live monitors. Emitted only while someone listens to
+ * `operation` (or the diagnostics channel): otherwise nothing is timed or built. Batch
+ * operations emit one event per key, each with the duration of the whole batch.
+ */
+export interface CacheOperationEvent {
+  type: 'operation';
+  op: CacheOperationName;
+  key: string;
+  /** The key's family (the cache's `family` option), or `undefined` without one. */
+  family: string | undefined;
+  /** The tier that answered (`origin` when a factory did), or `undefined` for misses and writes. */
+  tier: string | undefined;
+  outcome: CacheOperationOutcome;
+  /** Milliseconds from the call to its answer. */
+  ms: number;
+}
+
 /** Every event the cache emits, discriminated by `type`. Keys are full (namespaced) keys. */
 export type CacheEvent =
+  | CacheOperationEvent
   | { type: 'hit'; key: string; tier: string; stale: boolean }
   | { type: 'miss'; key: string }
   | { type: 'set'; key: string }
@@ -20,7 +49,9 @@ export type CacheEvent =
   /** Keys (and prefixes) whose write failed were deleted from the tier once it answered again. */
   | { type: 'repair'; tier: string; keys: number; cleared: boolean }
   | { type: 'bus-message'; message: { type: string } }
-  | { type: 'bus-gap' };
+  | { type: 'bus-gap' }
+  /** The bus stopped or resumed delivering invalidations (see the `busDownL1Ttl` option). */
+  | { type: 'bus-health'; healthy: boolean };
 
 /** The name of each event. */
 export type CacheEventType = CacheEvent['type'];
@@ -48,6 +79,12 @@ export class CacheEvents {
   readonly #listeners = new Map<CacheEventType, Set<(event: CacheEvent) => void>>();
   readonly #channel = openChannel();
   #listenerCount = 0;
+  #operationListeners = 0;
+
+  /** Whether anyone wants `operation` events (checked before timing a call). */
+  get watching(): boolean {
+    return this.#operationListeners > 0 || this.#channel?.hasSubscribers === true;
+  }
 
   /** Whether anyone listens (a listener or a diagnostics channel subscriber). */
   get active(): boolean {
@@ -64,8 +101,11 @@ export class CacheEvents {
     const wrapped = listener as (event: CacheEvent) => void;
     set.add(wrapped);
     this.#listenerCount++;
+    if (type === 'operation') this.#operationListeners++;
     return () => {
-      if (set.delete(wrapped)) this.#listenerCount--;
+      if (!set.delete(wrapped)) return;
+      this.#listenerCount--;
+      if (type === 'operation') this.#operationListeners--;
     };
   }
 

@@ -84,6 +84,7 @@ export class Loader {
       if (soft === 0) {
         refresh.catch(noop);
         this.#engine.counters.staleServes++;
+        this.#staleServed(key);
         return stale;
       }
       const settled = await raceTimeout(
@@ -96,11 +97,13 @@ export class Loader {
       );
       if (settled === 'timeout') {
         this.#engine.counters.staleServes++;
+        this.#staleServed(key);
         return stale;
       }
       if ('error' in settled) {
         // The source is failing: the last good value is better than an error (grace).
         this.#engine.counters.graceServes++;
+        this.#staleServed(key);
         this.#engine.events.emit({ type: 'grace-serve', key });
         return stale;
       }
@@ -189,6 +192,8 @@ export class Loader {
       let skip = false;
       this.#engine.counters.factoryCalls++;
       if (this.#engine.events.active) this.#engine.events.emit({ type: 'factory-call', key });
+      const family = this.#engine.families?.of(key);
+      const started = family === undefined ? 0 : performance.now();
       let value: unknown;
       try {
         value = await factory({
@@ -202,8 +207,13 @@ export class Loader {
         });
       } catch (error) {
         this.#engine.counters.factoryErrors++;
+        if (family !== undefined) family.loadErrors++;
         this.#engine.events.emit({ type: 'factory-error', key, error });
         throw error;
+      }
+      if (family !== undefined) {
+        family.loads++;
+        family.loadTime.record(performance.now() - started);
       }
       const entry = this.#engine.buildEntry(value, writeOptions, createdAt);
       if (value === undefined || skip) return entry;
@@ -219,6 +229,11 @@ export class Loader {
     } finally {
       if (release) await release().catch(noop);
     }
+  }
+
+  #staleServed(key: string): void {
+    const family = this.#engine.families?.of(key);
+    if (family !== undefined) family.staleServes++;
   }
 
   /** Takes the cross-process lock, or waits for its holder and reads what it wrote. */

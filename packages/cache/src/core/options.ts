@@ -37,6 +37,12 @@ export interface CacheOptions {
   refreshAhead?: number;
   /** Source of time for every TTL decision. @default the system clock */
   clock?: Clock;
+  /**
+   * Names the family of a key (`team_12_metrics` → `team_metrics`), for counters and timing
+   * histograms per family in `stats().families` and `family` on operation events. Called once
+   * per key (remembered); keep the number of families small (at most 500 are tracked).
+   */
+  family?: (key: string) => string;
   /** Codec settings (compression threshold, encryption) for tiers that store strings. */
   codec?: EntryCodecOptions | EntryCodec;
   /**
@@ -55,6 +61,15 @@ export interface CacheOptions {
   };
   /** Carries deletes, clears and tag invalidations to other instances. */
   bus?: InvalidationBus;
+  /**
+   * While the bus reports itself down (connection lost, heartbeat late), local copies (memory
+   * tiers) are served only if produced less than this long ago (ms); older reads go to the
+   * shared tiers or the source. This bounds how long a value changed on another instance is
+   * served here: this long plus the bus's detection time. When the bus is back, local tiers are
+   * dropped. 0 bypasses local tiers entirely while the bus is down.
+   * @default 1_000
+   */
+  busDownL1Ttl?: Ms;
   /** Where tag invalidation times live. @default in-process */
   tagStore?: TagStore;
   /** Cross-process lock for `getOrSet` (`lock: true` per call, or `lockByDefault`). */
@@ -95,12 +110,14 @@ export interface ResolvedOptions {
   readonly softTimeout: Ms;
   readonly refreshAhead: number;
   readonly clock: Clock;
+  readonly family: ((key: string) => string) | undefined;
   readonly codec: EntryCodec;
   readonly tierDeadline: Ms;
   readonly adminDeadline: Ms;
   readonly breakerFailures: number;
   readonly breakerCooldown: Ms;
   readonly bus: InvalidationBus | undefined;
+  readonly busDownL1Ttl: Ms;
   readonly tagStore: TagStore;
   readonly lock: DistributedLock | undefined;
   readonly lockByDefault: boolean;
@@ -154,12 +171,16 @@ export function resolveOptions(options: CacheOptions): ResolvedOptions {
   checkInt('breaker.failures', options.breaker?.failures, 1);
   checkDuration('breaker.cooldown', options.breaker?.cooldown);
   checkDuration('lockTtl', options.lockTtl);
+  checkDuration('busDownL1Ttl', options.busDownL1Ttl, { allowZero: true });
   checkDuration('sweepInterval', options.sweepInterval, { allowZero: true });
   checkInt('maxKeyLength', options.maxKeyLength, 1, 10_000);
   checkInt('timingSampleEvery', options.timingSampleEvery, 1);
   checkInt('maxPendingRepairs', options.maxPendingRepairs, 0);
   checkDuration('fenceTtl', options.fenceTtl);
   checkDuration('tagRetention', options.tagRetention);
+  if (options.family !== undefined && typeof options.family !== 'function') {
+    throw new CacheOptionsError('family must be a function from key to family name');
+  }
   if (options.lockByDefault && !options.lock) throw new CacheOptionsError('lockByDefault needs a lock');
 
   return {
@@ -169,12 +190,14 @@ export function resolveOptions(options: CacheOptions): ResolvedOptions {
     softTimeout: options.softTimeout ?? 0,
     refreshAhead: options.refreshAhead ?? 0,
     clock: options.clock ?? systemClock,
+    family: options.family,
     codec: isCodec(options.codec) ? options.codec : createEntryCodec(options.codec),
     tierDeadline: options.tierDeadline ?? 50,
     adminDeadline: options.adminDeadline ?? 5_000,
     breakerFailures: options.breaker?.failures ?? 5,
     breakerCooldown: options.breaker?.cooldown ?? 5_000,
     bus: options.bus,
+    busDownL1Ttl: options.busDownL1Ttl ?? 1_000,
     tagStore: options.tagStore ?? memoryTagStore(),
     lock: options.lock,
     lockByDefault: options.lockByDefault ?? false,

@@ -20,6 +20,8 @@ interface GuardSettings {
   readonly breakerFailures: number;
   readonly breakerCooldown: Ms;
   readonly maxPendingRepairs: number;
+  /** Told which keys a failed call was about (for per-family error counts). */
+  readonly keysFailed?: ((index: number, keys: readonly string[]) => void) | undefined;
 }
 
 const now = (): number => performance.now();
@@ -50,6 +52,8 @@ export class TierRuntime {
   fencedWrites = 0;
   repairs = 0;
   breaker: BreakerState = 'closed';
+  /** Whether the tier lives in this process only (memory): bus invalidations are what keep it right. */
+  readonly local: boolean;
   readonly timings = new Map<TierOp, Histogram>();
   #failures = 0;
   #openUntil = 0;
@@ -63,7 +67,9 @@ export class TierRuntime {
     readonly tier: Tier,
     readonly index: number,
     readonly settings: GuardSettings,
-  ) {}
+  ) {
+    this.local = tier.sync && !tier.shared;
+  }
 
   /** Records one operation's duration. */
   time(op: TierOp, ms: number): void {
@@ -85,6 +91,7 @@ export class TierRuntime {
     run: () => Promise<T>,
     fallback: T,
     repairKeys?: readonly string[],
+    readKeys?: readonly string[],
   ): Promise<T> {
     if (!this.#admit()) {
       this.skipped++;
@@ -113,6 +120,8 @@ export class TierRuntime {
         return fallback;
       }
       this.#failed(op, error);
+      const keys = repairKeys ?? readKeys;
+      if (keys !== undefined) this.settings.keysFailed?.(this.index, keys);
       return fallback;
     } finally {
       clearTimeout(timer);

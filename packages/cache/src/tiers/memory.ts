@@ -110,6 +110,7 @@ export class MemoryTier implements SyncTier {
   #codec: EntryCodec | undefined;
   #evictions = 0;
   #corrupt = 0;
+  #evicted: ((key: string) => void) | undefined;
 
   constructor(options: MemoryTierOptions = {}) {
     checkDuration('memory tier ttl', options.ttl);
@@ -131,8 +132,10 @@ export class MemoryTier implements SyncTier {
       maxEntrySize,
       // Sizes are computed in `set` (to refuse oversize values loudly) and passed in.
       sizeCalculation: () => 1,
-      dispose: (_value, _key, reason) => {
-        if (reason === 'evict') this.#evictions++;
+      dispose: (_value, key, reason) => {
+        if (reason !== 'evict') return;
+        this.#evictions++;
+        this.#evicted?.(key);
       },
     });
   }
@@ -141,6 +144,7 @@ export class MemoryTier implements SyncTier {
   attach(context: TierContext): void {
     this.#clock = context.clock;
     this.#codec = context.codec;
+    this.#evicted = context.evicted;
   }
 
   get(key: string): Entry | undefined {
