@@ -12,7 +12,7 @@ import { drizzle as drizzleNodePg } from 'drizzle-orm/node-postgres';
 import type { PgDatabase, PgQueryResultHKT } from 'drizzle-orm/pg-core';
 import { drizzle as drizzlePglite } from 'drizzle-orm/pglite';
 import pg from 'pg';
-import { migrate, type SqlRunner } from './migrations.ts';
+import { migrate } from './migrations.ts';
 import * as schema from './schema.ts';
 
 /** The drizzle database the services use, whichever driver is behind it. */

@@ -69,7 +69,9 @@ async function fromDatabase(database: Database): Promise<Record<string, TableSha
     FROM information_schema.columns WHERE table_schema = $1 AND table_name <> 'schema_migrations'`);
   const out: Record<string, TableShape> = {};
   for (const row of columns) {
-    const table = (out[row.table_name as string] ??= { columns: {}, unique: [], indexes: [], foreignKeys: [] });
+    const name = row.table_name as string;
+    out[name] ??= { columns: {}, unique: [], indexes: [], foreignKeys: [] };
+    const table = out[name];
     table.columns[row.column_name as string] = {
       type: row.type as string,
       nullable: row.is_nullable === 'YES',
