@@ -10,13 +10,10 @@ import { notFound } from '../errors.ts';
 import { type Accounts, digest, newToken } from './accounts.ts';
 import { type Actor, recordAudit } from './audit.ts';
 import { type PageRequest, type PageResult, toPage } from './page.ts';
+import type { Dated } from './views.ts';
 
 /** A token as the service returns it (never the secret or its hash). */
-export type ApiTokenView = Omit<ApiToken, 'createdAt' | 'lastUsedAt' | 'expiresAt'> & {
-  createdAt: Date;
-  lastUsedAt: Date | null;
-  expiresAt: Date | null;
-};
+export type ApiTokenView = Dated<ApiToken, 'createdAt' | 'lastUsedAt' | 'expiresAt'>;
 
 type TokenRow = typeof apiTokens.$inferSelect;
 

@@ -14,9 +14,10 @@ import { hashPassword, verifyPassword } from '../security/passwords.ts';
 import type { Accounts } from './accounts.ts';
 import { type Actor, recordAudit } from './audit.ts';
 import { type PageRequest, type PageResult, toPage } from './page.ts';
+import type { Dated } from './views.ts';
 
 /** A user as the service returns it (dates as `Date`; the API sends them as ISO strings). */
-export type UserView = Omit<User, 'createdAt' | 'deactivatedAt'> & { createdAt: Date; deactivatedAt: Date | null };
+export type UserView = Dated<User, 'createdAt' | 'deactivatedAt'>;
 
 type UserRow = typeof users.$inferSelect;
 

@@ -1,52 +1,25 @@
-/** What the API returns for each entity: plain data, never credentials. */
+/**
+ * What the services return for each entity: the API's shapes from @agiletrack/domain, with times
+ * held as `Date` (JSON turns them into the ISO strings the contract names). Never credentials.
+ */
+import type { Integration, IntegrationMetrics, LastSync, Team, TeamMetrics } from '@agiletrack/domain';
+
+/** `T` with its time fields `K` as `Date` (nullable where the contract allows null). */
+export type Dated<T, K extends keyof T> = Omit<T, K> & { [P in K]: null extends T[P] ? Date | null : Date };
 
 /** A team. */
-export interface TeamView {
-  id: number;
-  name: string;
-  description: string;
-  memberIds: number[];
-  createdAt: Date;
-  updatedAt: Date;
-}
+export type TeamView = Dated<Team, 'createdAt' | 'updatedAt'>;
 
 /** An integration, without its credentials. */
-export interface IntegrationView {
-  id: number;
-  teamId: number;
-  kind: 'github' | 'jira';
-  name: string;
-  config: Record<string, unknown>;
-  syncIntervalMinutes: number | null;
-  hasCredentials: true;
-  createdAt: Date;
-  updatedAt: Date;
-}
+export type IntegrationView = Dated<Integration, 'createdAt' | 'updatedAt'>;
 
 /** The last sync of an integration. */
-export interface LastSyncView {
-  integrationId: number;
-  status: 'never' | 'queued' | 'running' | 'succeeded' | 'failed';
-  jobId: string | null;
-  startedAt: Date | null;
-  finishedAt: Date | null;
-  error: string | null;
-  stats: Record<string, unknown> | null;
-}
+export type LastSyncView = Dated<LastSync, 'startedAt' | 'finishedAt'>;
 
 /** Metrics of one integration, from its newest snapshot. */
-export interface IntegrationMetricsView {
-  integrationId: number;
-  kind: 'github' | 'jira';
-  windowDays: number | null;
-  computedAt: Date | null;
-  metrics: Record<string, number | null> | null;
-}
+export type IntegrationMetricsView = Dated<IntegrationMetrics, 'computedAt'>;
 
 /** Metrics of a team: each integration's and a roll-up. */
-export interface TeamMetricsView {
-  teamId: number;
-  computedAt: Date | null;
-  rollup: Record<string, number | null>;
+export type TeamMetricsView = Omit<Dated<TeamMetrics, 'computedAt'>, 'integrations'> & {
   integrations: IntegrationMetricsView[];
-}
+};
