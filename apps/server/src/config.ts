@@ -11,6 +11,20 @@ const duration = (fallback: number) =>
     .positive('must be positive')
     .default(fallback);
 
+const ratio = (fallback: number) =>
+  z.coerce
+    .number({ error: 'must be a number from 0 to 1' })
+    .min(0, 'must be from 0 to 1')
+    .max(1, 'must be from 0 to 1')
+    .default(fallback);
+
+const count = (fallback: number) =>
+  z.coerce
+    .number({ error: 'must be a whole number' })
+    .int('must be a whole number')
+    .min(0, 'must not be negative')
+    .default(fallback);
+
 const optionalUrl = (protocols: readonly string[]) =>
   z
     .string()
@@ -83,6 +97,26 @@ const ConfigSchema = z.object({
     .transform((value) => value === 'true' || value === '1'),
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
   SIMULATOR_URL: optionalUrl(['http://', 'https://']),
+  /** How often the alert rules run. */
+  ALERT_INTERVAL_MS: duration(5_000),
+  /** The window alert rates and increases are measured over. */
+  ALERT_WINDOW_MS: duration(300_000),
+  /** A tier's (errors + timeouts) / calls over the window above this fires. */
+  ALERT_ERROR_RATE: ratio(0.05),
+  /** A family's hit rate this far below its last-hour rate fires. */
+  ALERT_HIT_RATE_DROP: ratio(0.2),
+  /** Redis used memory / maxmemory above this fires. */
+  ALERT_REDIS_MEMORY_RATIO: ratio(0.9),
+  /** Evictions in the window (shared tiers, Redis) at or above this fire. */
+  ALERT_EVICTIONS: count(1),
+  /** Browser localStorage quota failures in the window at or above this fire. */
+  ALERT_QUOTA_FAILURES: count(1),
+  /** Fewest reads or calls in the window before a rate is judged. */
+  ALERT_MIN_SAMPLES: count(20),
+  /** Cache operations the live monitor streams per second and instance (the rest are dropped). */
+  MONITOR_MAX_OPS_PER_SECOND: count(200),
+  /** Cache loads slower than this are logged at info (every operation is logged at debug). */
+  CACHE_SLOW_LOAD_MS: duration(500),
   /** Compute metrics as of this instant instead of now (reproducible reports, tests on fixed data). */
   METRICS_NOW: z.iso
     .datetime({ offset: true, error: 'must be an ISO-8601 date-time like 2024-01-20T00:00:00Z' })

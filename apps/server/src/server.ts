@@ -3,12 +3,12 @@
  * services, the job queue and the HTTP app. `main.ts` runs it; tests build it with overrides.
  */
 import { drizzleCache } from '@agiletrack/cache/adapters/drizzle';
-import { pgListener } from '@agiletrack/cache/bus/postgres';
-import { parseClusterNodes } from '@agiletrack/cache/tiers/redis';
+import { parseClusterNodes } from '@agiletrack/cache/redis';
 import { resolvePolicy } from '@agiletrack/domain';
 import type { FastifyInstance } from 'fastify';
 import { type Logger, pino } from 'pino';
-import { EventHub, postgresEvents, redisEvents } from './cache/event-hub.ts';
+import { EventHub } from './cache/event-hub.ts';
+import { createCacheOps } from './cache/ops.ts';
 import { createServerCache, type ServerCache } from './cache/server-cache.ts';
 import type { Config } from './config.ts';
 import { type Database, openDatabase } from './db/database.ts';
@@ -77,17 +77,13 @@ export async function createServer(options: ServerOptions): Promise<Server> {
   const db = database.drizzle({
     cache: drizzleCache(serverCache.cache.namespace('db'), { ttl: config.CACHE_L2_TTL_MS }),
   });
-  const transport = serverCache.redis
-    ? redisEvents(serverCache.redis, `${config.REDIS_PREFIX}events`)
-    : database.kind === 'postgres' && config.DATABASE_URL
-      ? postgresEvents(
-          database.sql,
-          pgListener(config.DATABASE_URL),
-          `agiletrack_events_${database.schema}`.slice(0, 63),
-        )
-      : undefined;
-  const hub = new EventHub(transport, logger);
+  const hub = new EventHub(serverCache.topics, logger);
   await hub.start();
+  // Serve only once the bus listens, so no invalidation or event from another instance is missed.
+  await serverCache.cache
+    .ready()
+    .catch((error: Error) => logger.warn({ err: error.message }, 'invalidation bus not subscribed yet'));
+  const ops = createCacheOps({ config, serverCache, hub, logger });
   const accounts = new Accounts(db, serverCache.auth, config.SESSION_TTL_MS);
   const invalidator = new Invalidator(serverCache.cache, hub);
   // Task results (metrics) live exactly JOB_RESULT_TTL_MS in L2: a task result expires with its job.
@@ -120,6 +116,7 @@ export async function createServer(options: ServerOptions): Promise<Server> {
     audit,
     invalidator,
     hub,
+    ops,
   };
   const runWorkers = config.RUN_WORKER || options.forceWorkers === true;
   let jobs: JobQueue;
@@ -153,6 +150,7 @@ export async function createServer(options: ServerOptions): Promise<Server> {
       stopScheduler();
       await app.close();
       await jobs.close();
+      await ops.close();
       await hub.close();
       await serverCache!.close();
       await database.close();

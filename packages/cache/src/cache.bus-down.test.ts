@@ -31,13 +31,13 @@ describe('an instance whose bus is down keeps no stale local value beyond the bo
     for (const close of open.splice(0).reverse()) await close();
   });
 
-  async function instance(clock: FakeClock, channel: string, prefix: string): Promise<Cache> {
+  async function instance(clock: FakeClock, prefix: string): Promise<Cache> {
     const client: Redis = createRedisClient(server.url, { maxReconnectDelay: 50 });
     client.on('error', noop);
     open.push(() => closeRedisClient(client));
     const cache = createCache({
       tiers: [memoryTier(), redisTier({ client, prefix })],
-      bus: redisBus({ publisher: client, channel, heartbeatInterval: 100, heartbeatTimeout: 1_000 }),
+      bus: redisBus({ client, prefix, heartbeatInterval: 100, heartbeatTimeout: 1_000 }),
       clock,
       busDownL1Ttl: BOUND,
       sweepInterval: 0,
@@ -59,8 +59,8 @@ describe('an instance whose bus is down keeps no stale local value beyond the bo
   async function pair() {
     const clock = createFakeClock();
     const id = randomUUID();
-    const one = await instance(clock, `bus:${id}`, `${id}:`);
-    const two = await instance(clock, `bus:${id}`, `${id}:`);
+    const one = await instance(clock, `${id}:`);
+    const two = await instance(clock, `${id}:`);
     return { clock, one, two };
   }
 

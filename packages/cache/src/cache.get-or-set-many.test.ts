@@ -127,6 +127,22 @@ describe('getOrSetMany', () => {
   });
 });
 
+describe('batch promotion', () => {
+  it('promotes no more hits than the fast tier holds: the last ones of the batch', async () => {
+    const clock = createFakeClock();
+    const l1 = counted(memoryTier({ maxEntries: 10 }));
+    const l2 = faultyTier(memoryTier({ name: 'inner', serialize: true }), 'l2');
+    const cache = createCache({ tiers: [l1, l2], clock, sweepInterval: 0 });
+    const keys = keysOf(100);
+    await cache.setMany(keys.map((key) => ({ key, value: key })));
+    l1.clear();
+    delete l1.calls.set;
+    expect(await cache.getMany(keys)).toEqual(keys);
+    expect(l1.calls.set).toBe(10);
+    expect(l1.keys().sort()).toEqual(keys.slice(90).sort());
+  });
+});
+
 describe('refresh-ahead', () => {
   it('answers a hit near expiry at once and starts exactly one background refresh', async () => {
     const { cache, clock } = twoTiers({ ttl: 10_000, refreshAhead: 0.2 });

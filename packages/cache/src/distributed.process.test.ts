@@ -7,9 +7,9 @@
 import { randomUUID } from 'node:crypto';
 import type { Redis } from 'ioredis';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { closeRedisClient, createRedisClient, whenReady } from './redis/client.ts';
 import { startWorker, type Worker, type WorkerConfig } from './testing/fixtures/workers.ts';
 import { startRedisServer } from './testing/redis-cluster.ts';
-import { closeRedisClient, createRedisClient, whenReady } from './tiers/redis.ts';
 
 const REDIS_URL = process.env.REDIS_URL ?? 'redis://127.0.0.1:6379';
 const sleep = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms));
@@ -47,10 +47,6 @@ function fleet(count: number, redisUrl: string, extra: Partial<WorkerConfig> = {
     name: String.fromCharCode(97 + i),
     redisUrl,
     prefix: `${ns}:cache:`,
-    channel: `${ns}:bus`,
-    tagsKey: `${ns}:tags`,
-    lockPrefix: `${ns}:lock:`,
-    lockChannel: `${ns}:lock-released`,
     ...extra,
   }));
 }

@@ -2,6 +2,8 @@
  * @agiletrack/cache — a multi-tier cache. The public surface is small on purpose: tiers, the
  * invalidation bus and adapters are subpath exports (`@agiletrack/cache/tiers/memory`, …).
  */
+
+export type { BusTopics, TopicHandler } from './bus/topics.ts';
 export {
   Cache,
   type CacheEvent,

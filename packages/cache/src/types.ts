@@ -112,6 +112,11 @@ interface TierBase {
    * them encrypted. The cache then keeps such entries in the other tiers only.
    */
   readonly refusesSensitive?: boolean;
+  /**
+   * The most entries the tier holds, when it has such a bound. A batch read promotes no more
+   * than this many hits into the tier (the earlier ones would be evicted by the later ones).
+   */
+  readonly capacity?: number;
   /** Called once by the cache before first use. */
   attach?(context: TierContext): void;
   /** Tier-intrinsic counters (entries, bytes, evictions, corrupt). */

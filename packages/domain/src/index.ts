@@ -3,6 +3,24 @@
  * policy table and the events that invalidate it.
  */
 
+export {
+  type Alert,
+  AlertSchema,
+  AlertsResponseSchema,
+  ANALYTICS_WINDOWS,
+  CACHE_OUTCOMES,
+  type CacheOp,
+  CacheOpSchema,
+  type CacheOutcome,
+  ClientReportSchema,
+  type FamiliesReport,
+  FamiliesReportSchema,
+  type FamilyFigures,
+  FamilyFiguresSchema,
+  type MonitorQuery,
+  MonitorQuerySchema,
+  TierHoldingSchema,
+} from './cache-ops.ts';
 export * from './api/index.ts';
 export { DomainError, type DomainErrorCode, DomainErrorCodes } from './errors.ts';
 export {
@@ -13,6 +31,7 @@ export {
   DomainEventTypes,
   type IntegrationEventType,
 } from './events.ts';
+export { CACHE_FAMILIES, type CacheFamily, cacheKeyFamily } from './families.ts';
 export { type Id, type IdInput, IdSchema, parseId } from './ids.ts';
 export {
   buildCacheKey,

@@ -1,106 +1,47 @@
 /**
  * Domain events to browsers: every write publishes here after invalidating the cache; each
  * instance pushes the events to its own SSE connections, filtered per user. Between instances,
- * events travel on Redis pub/sub, or on PostgreSQL LISTEN/NOTIFY without Redis (they carry ids
- * and keys, never data).
+ * events ride the cache's invalidation bus on the `events` topic (Redis pub/sub, or PostgreSQL
+ * LISTEN/NOTIFY without Redis), so one connection and one reconnect logic serve both. They carry
+ * ids and keys, never data. Admins' connections also get server alerts on the same stream.
  */
-import { randomUUID } from 'node:crypto';
-import type { PgListenerFactory, PgListening } from '@agiletrack/cache/bus/postgres';
-import type { SqlClient } from '@agiletrack/cache/tiers/postgres';
-import type { RedisClient } from '@agiletrack/cache/tiers/redis';
-import { type DomainEvent, DomainEventSchema } from '@agiletrack/domain';
-import type { Redis } from 'ioredis';
+import type { BusTopics } from '@agiletrack/cache';
+import { type Alert, type DomainEvent, DomainEventSchema } from '@agiletrack/domain';
 import type { Logger } from 'pino';
 
 /** An event as pushed to browsers: the domain event plus the cache keys it made stale. */
 export type PushedEvent = DomainEvent & { readonly keys: readonly string[] };
 
-/** How events reach other instances. */
-export interface EventTransport {
-  publish(payload: string): Promise<void>;
-  /** Starts delivering payloads from other instances (and our own: the hub filters them). */
-  start(onPayload: (payload: string) => void): Promise<void>;
-  close(): Promise<void>;
-}
-
-/** Events on a Redis pub/sub channel (a duplicate connection subscribes). */
-export function redisEvents(redis: RedisClient, channel: string): EventTransport {
-  let subscriber: Redis | undefined;
-  return {
-    publish: async (payload) => {
-      await redis.publish(channel, payload);
-    },
-    async start(onPayload) {
-      if (!('duplicate' in redis) || typeof redis.duplicate !== 'function') return;
-      subscriber = (redis as Redis).duplicate({ enableOfflineQueue: true });
-      subscriber.on('error', () => {
-        // The command client logs connection problems; this one reconnects by itself.
-      });
-      subscriber.on('message', (_channel: string, raw: string) => onPayload(raw));
-      await subscriber.subscribe(channel);
-    },
-    async close() {
-      await subscriber?.quit().catch(() => subscriber?.disconnect());
-    },
-  };
-}
-
-/** Events on a PostgreSQL LISTEN/NOTIFY channel. */
-export function postgresEvents(client: SqlClient, listen: PgListenerFactory, channel: string): EventTransport {
-  let listening: PgListening | undefined;
-  let closed = false;
-  let onPayloadRef: ((payload: string) => void) | undefined;
-  const open = async (): Promise<void> => {
-    if (closed || !onPayloadRef) return;
-    try {
-      listening = await listen(channel, onPayloadRef, () => {
-        // Reconnect after a short pause; events published meanwhile are lost (the cache side
-        // has its own gap handling; browsers re-validate on their next read).
-        setTimeout(() => void open(), 500).unref();
-      });
-    } catch {
-      setTimeout(() => void open(), 1_000).unref();
-    }
-  };
-  return {
-    publish: async (payload) => {
-      await client.query('SELECT pg_notify($1, $2)', [channel, payload]);
-    },
-    async start(onPayload) {
-      onPayloadRef = onPayload;
-      await open();
-    },
-    async close() {
-      closed = true;
-      await listening?.close();
-    },
-  };
-}
+const TOPIC = 'events';
 
 /** See the file comment. */
 export class EventHub {
   readonly #listeners = new Set<(event: PushedEvent) => void>();
-  readonly #origin = randomUUID();
+  readonly #alertListeners = new Set<(alert: Alert) => void>();
+  #off: (() => void) | undefined;
 
   constructor(
-    readonly transport: EventTransport | undefined,
+    readonly topics: BusTopics | undefined,
     readonly logger: Logger,
   ) {}
 
   /** Starts receiving events from other instances. */
   async start(): Promise<void> {
-    await this.transport
-      ?.start((raw) => this.#receive(raw))
-      .catch((error: Error) => this.logger.warn({ err: error.message }, 'event channel'));
+    this.#off ??= this.topics?.onTopic(TOPIC, (data) => this.#receive(data));
   }
 
   /** Delivers to local listeners and to other instances. */
   async publish(event: PushedEvent): Promise<void> {
     this.#deliver(event);
-    if (!this.transport) return;
-    await this.transport
-      .publish(JSON.stringify({ origin: this.#origin, event }))
+    if (!this.topics) return;
+    await this.topics
+      .publishTopic(TOPIC, event)
       .catch((error: Error) => this.logger.warn({ err: error.message }, 'could not publish event to other instances'));
+  }
+
+  /** Pushes an alert of this instance to the local connections (the SSE route shows it to admins only). */
+  alert(alert: Alert): void {
+    for (const listener of this.#alertListeners) listener(alert);
   }
 
   /** Registers a listener (an SSE connection); returns the function that removes it. */
@@ -109,24 +50,28 @@ export class EventHub {
     return () => this.#listeners.delete(listener);
   }
 
+  /** Registers an alert listener (an admin's SSE connection); returns the function that removes it. */
+  onAlert(listener: (alert: Alert) => void): () => void {
+    this.#alertListeners.add(listener);
+    return () => this.#alertListeners.delete(listener);
+  }
+
   /** How many SSE connections listen on this instance. */
   get listeners(): number {
     return this.#listeners.size;
   }
 
   async close(): Promise<void> {
+    this.#off?.();
     this.#listeners.clear();
-    await this.transport?.close();
+    this.#alertListeners.clear();
   }
 
-  #receive(raw: string): void {
+  #receive(data: unknown): void {
     try {
-      const message = JSON.parse(raw) as { origin?: unknown; event?: { keys?: unknown } };
-      if (message.origin === this.#origin) return;
-      const event = DomainEventSchema.parse(message.event);
-      const keys = Array.isArray(message.event?.keys)
-        ? message.event.keys.filter((k): k is string => typeof k === 'string')
-        : [];
+      const event = DomainEventSchema.parse(data);
+      const raw = (data as { keys?: unknown }).keys;
+      const keys = Array.isArray(raw) ? raw.filter((k): k is string => typeof k === 'string') : [];
       this.#deliver({ ...event, keys });
     } catch (error) {
       this.logger.warn({ err: (error as Error).message }, 'ignored a malformed event from another instance');

@@ -4,19 +4,21 @@
  * `REDIS_CLUSTER_NODES` is set, otherwise the Postgres-table tier in the application database
  * (PGlite in embedded mode).
  */
-import { type Cache, createCache, type Encryptor, type Tier } from '@agiletrack/cache';
-import { pgListener, postgresBus, postgresTagStore } from '@agiletrack/cache/bus/postgres';
-import { redisBus, redisLock, redisTagStore } from '@agiletrack/cache/bus/redis';
-import { memoryTier } from '@agiletrack/cache/tiers/memory';
-import { postgresTier } from '@agiletrack/cache/tiers/postgres';
+import { randomUUID } from 'node:crypto';
+import { type BusTopics, type Cache, createCache, type Encryptor } from '@agiletrack/cache';
+import { pgListener, postgresBackplane } from '@agiletrack/cache/postgres';
 import {
   closeRedisClient,
   createRedisClient,
   parseClusterNodes,
   type RedisClient,
-  redisTier,
+  redisBackplane,
   whenReady,
-} from '@agiletrack/cache/tiers/redis';
+} from '@agiletrack/cache/redis';
+import { memoryTier } from '@agiletrack/cache/tiers/memory';
+import { postgresTier } from '@agiletrack/cache/tiers/postgres';
+import { cacheKeyFamily } from '@agiletrack/domain';
+import pg from 'pg';
 import type { Logger } from 'pino';
 import { type Config, describeMode } from '../config.ts';
 import type { Database } from '../db/database.ts';
@@ -31,6 +33,10 @@ export interface ServerCache {
   readonly redis: RedisClient | undefined;
   /** `redis`, `redis-cluster` or `database`. */
   readonly l2: 'redis' | 'redis-cluster' | 'database';
+  /** Application topics on the invalidation bus (domain events, monitoring); none in one process. */
+  readonly topics: BusTopics | undefined;
+  /** This instance's id (the bus's, when there is one). */
+  readonly instance: string;
   close(): Promise<void>;
 }
 
@@ -44,6 +50,9 @@ const teamHashTag = (key: string): string | undefined => {
 /** The LISTEN/NOTIFY channel of one deployment (its schema), so deployments sharing a database stay apart. */
 const busChannel = (schema: string) => `agiletrack_bus_${schema}`.slice(0, 63);
 
+/** Where the Postgres tier keeps entries, and the table of tag stamps shared without Redis. */
+const DATABASE_CACHE = { table: 'agiletrack_cache', prefix: 'agiletrack:v1:', tagTable: 'agiletrack_cache_tags' };
+
 /** Builds the server's cache for the configured mode. */
 export async function createServerCache(options: {
   config: Config;
@@ -55,31 +64,48 @@ export async function createServerCache(options: {
   const mode = describeMode(config).cache;
   const l1 = memoryTier({ ttl: config.CACHE_L1_TTL_MS, maxBytes: config.CACHE_L1_MAX_BYTES });
   const common = {
+    family: cacheKeyFamily,
     ttl: config.CACHE_L2_TTL_MS,
     grace: 6 * 3_600_000,
     tierDeadline: config.CACHE_TIER_DEADLINE_MS,
     codec: { encryptor },
+    diagnosticsChannel: 'agiletrack:cache',
   };
 
   if (mode === 'database') {
-    const l2 = postgresTier({ client: database.sql, name: 'postgres' });
-    await l2.ensureSchema();
-    // Several instances on one PostgreSQL: LISTEN/NOTIFY carries invalidations and the tag table
-    // shares tag stamps. PGlite is one process: nothing to tell anyone.
-    const shared =
-      database.kind === 'postgres' && config.DATABASE_URL
-        ? {
-            bus: postgresBus({
-              client: database.sql,
-              listen: pgListener(config.DATABASE_URL),
-              channel: busChannel(database.schema),
-            }),
-            tagStore: postgresTagStore({ client: database.sql }),
-          }
-        : undefined;
-    await shared?.tagStore.init();
-    const cache = createCache({ tiers: [l1, l2], ...common, ...shared });
-    return { cache, auth: cache.namespace('auth'), redis: undefined, l2: mode, close: () => cache.close() };
+    const { table, prefix, tagTable } = DATABASE_CACHE;
+    const url = config.DATABASE_URL;
+    let cache: Cache;
+    let topics: BusTopics | undefined;
+    if (database.kind === 'postgres' && url) {
+      // Several instances on one PostgreSQL: LISTEN/NOTIFY carries invalidations and the tag table
+      // shares tag stamps.
+      const shared = postgresBackplane({
+        client: database.sql,
+        listen: pgListener(() => new pg.Client({ connectionString: url })),
+        prefix,
+        tier: { table, name: 'postgres' },
+        bus: { channel: busChannel(database.schema) },
+        tagStore: { table: tagTable },
+      });
+      await shared.init();
+      cache = createCache({ tiers: [l1, shared.tier], ...common, bus: shared.bus, tagStore: shared.tagStore });
+      topics = shared.bus;
+    } else {
+      // PGlite is one process: nothing to tell anyone.
+      const l2 = postgresTier({ client: database.sql, name: 'postgres', table, prefix });
+      await l2.ensureSchema();
+      cache = createCache({ tiers: [l1, l2], ...common });
+    }
+    return {
+      cache,
+      auth: cache.namespace('auth'),
+      redis: undefined,
+      l2: mode,
+      topics,
+      instance: topics?.instanceId ?? randomUUID(),
+      close: () => cache.close(),
+    };
   }
 
   const redis =
@@ -99,16 +125,18 @@ export async function createServerCache(options: {
   await whenReady(redis, 5_000).catch(() =>
     logger.warn('redis is not reachable yet: serving from L1 and the database until it is'),
   );
-  const prefix = config.REDIS_PREFIX;
-  const tagStore = redisTagStore({ client: redis, key: `${prefix}tags` });
-  await tagStore.refresh().catch(() => logger.warn('could not load tag invalidations from redis yet'));
-  const tiers: Tier[] = [l1, redisTier({ client: redis, hashTag: teamHashTag, name: 'redis', prefix })];
+  const shared = redisBackplane({
+    client: redis,
+    prefix: config.REDIS_PREFIX,
+    tier: { hashTag: teamHashTag, name: 'redis' },
+  });
+  await shared.init().catch(() => logger.warn('could not load tag invalidations from redis yet'));
   const cache = createCache({
-    tiers,
+    tiers: [l1, shared.tier],
     ...common,
-    bus: redisBus({ publisher: redis, channel: `${prefix}bus` }),
-    tagStore,
-    lock: redisLock({ client: redis, prefix: `${prefix}lock:`, channel: `${prefix}lock-released` }),
+    bus: shared.bus,
+    tagStore: shared.tagStore,
+    lock: shared.lock,
     lockByDefault: true,
   });
   return {
@@ -116,6 +144,8 @@ export async function createServerCache(options: {
     auth: cache.namespace('auth'),
     redis,
     l2: mode,
+    topics: shared.bus,
+    instance: shared.bus.instanceId,
     close: async () => {
       await cache.close();
       await closeRedisClient(redis);

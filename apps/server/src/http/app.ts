@@ -11,6 +11,7 @@ import type { AppDeps } from './deps.ts';
 import { adminRoutes } from './routes/admin.ts';
 import { auditRoutes } from './routes/audit.ts';
 import { authRoutes } from './routes/auth.ts';
+import { cacheOpsRoutes } from './routes/cache-ops.ts';
 import { eventRoutes } from './routes/events.ts';
 import { integrationRoutes } from './routes/integrations.ts';
 import { meRoutes } from './routes/me.ts';
@@ -76,6 +77,7 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   await app.register(integrationRoutes(deps));
   await app.register(eventRoutes(deps));
   await app.register(adminRoutes(deps));
+  await app.register(cacheOpsRoutes(deps));
   await app.register(userRoutes(deps));
   await app.register(meRoutes(deps));
   await app.register(auditRoutes(deps));

@@ -1,6 +1,7 @@
 /** Everything the routes use, built by the composition root (`server.ts`). */
 import type { Logger } from 'pino';
 import type { EventHub } from '../cache/event-hub.ts';
+import type { CacheOps } from '../cache/ops.ts';
 import type { ServerCache } from '../cache/server-cache.ts';
 import type { Config } from '../config.ts';
 import type { AppDb, Database } from '../db/database.ts';
@@ -33,5 +34,7 @@ export interface AppDeps {
   audit: AuditLog;
   invalidator: Invalidator;
   hub: EventHub;
+  /** Monitor, analytics and alerts of the cache. */
+  ops: CacheOps;
   jobs: JobQueue;
 }

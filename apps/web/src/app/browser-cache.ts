@@ -30,8 +30,8 @@ export const LOCAL_STORAGE_TTL_MS = DEFAULT_CACHE_POLICY.teams.browserTtlMs;
 export const MEMORY_TTL_MS = DEFAULT_CACHE_POLICY.integrationMetrics.browserTtlMs;
 
 const memory = memoryTier({ name: 'memory', ttl: MEMORY_TTL_MS, maxBytes: 16 * 1024 * 1024 });
-/** The localStorage tier (prefix `agiletrack_`). */
-export const storageTier = webStorageTier({ name: 'localStorage', ttl: LOCAL_STORAGE_TTL_MS });
+/** The localStorage tier, under the dashboard's own prefix `agiletrack_`. */
+export const storageTier = webStorageTier({ name: 'localStorage', prefix: 'agiletrack_', ttl: LOCAL_STORAGE_TTL_MS });
 
 /** Entries that survive a reload. Uncompressed, so localStorage stays readable by a person. */
 const persistentRoot = createCache({

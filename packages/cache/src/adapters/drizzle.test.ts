@@ -151,7 +151,7 @@ for (const backend of [server, embedded]) {
     async function setup(options: DrizzleCacheOptions = {}, shared?: { keyPrefix: string; clock?: FakeClock }) {
       const { connect, queries, tierClient } = await backend.open();
       const keyPrefix = shared?.keyPrefix ?? `drizzle-test:${RUN}:${++prefixes}:`;
-      const tier = postgresTier({ client: tierClient, table: CACHE_TABLE, keyPrefix });
+      const tier = postgresTier({ client: tierClient, table: CACHE_TABLE, prefix: keyPrefix });
       await tier.ensureSchema();
       const cache = createCache({
         tiers: [memoryTier(), tier],

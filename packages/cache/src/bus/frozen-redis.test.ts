@@ -1,8 +1,8 @@
 import type { Redis } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { CacheTierTimeoutError } from '../errors.ts';
+import { closeRedisClient, createRedisClient, whenReady } from '../redis/client.ts';
 import { type RedisTestServer, startRedisServer } from '../testing/redis-cluster.ts';
-import { closeRedisClient, createRedisClient, whenReady } from '../tiers/redis.ts';
 import { redisBus } from './redis-bus.ts';
 import { redisLock } from './redis-lock.ts';
 import { redisTagStore } from './redis-tag-store.ts';
@@ -36,9 +36,9 @@ describe('bus, lock and tag store against a frozen Redis', () => {
   }
 
   it('publish, acquire, release and invalidate reject with E_CACHE_TIER_TIMEOUT instead of waiting', async () => {
-    const bus = redisBus({ publisher: client, channel: 'bus', publishTimeout: 100 });
-    const lock = redisLock({ client, prefix: 'lock:', timeout: 100 });
-    const tags = redisTagStore({ client, key: 'tags', timeout: 100 });
+    const bus = redisBus({ client, prefix: 'frozen:', publishTimeout: 100 });
+    const lock = redisLock({ client, prefix: 'frozen:', timeout: 100 });
+    const tags = redisTagStore({ client, prefix: 'frozen:', timeout: 100 });
     const release = await lock.acquire('held', 10_000);
     await frozen(async () => {
       const started = Date.now();
@@ -65,7 +65,7 @@ describe('bus, lock and tag store against a frozen Redis', () => {
       await expect(lock.acquire('k', 60_000)).rejects.toBeInstanceOf(CacheTierTimeoutError);
     });
     // Redis now runs the queued SET NX (it succeeds), and the lock deletes it again.
-    await vi.waitFor(async () => expect(await client.exists('orphan:k')).toBe(0), { timeout: 2_000 });
+    await vi.waitFor(async () => expect(await client.exists(`${lock.keyPrefix}k`)).toBe(0), { timeout: 2_000 });
     expect(await lock.acquire('k', 1_000)).toBeDefined();
     await lock.close();
   });

@@ -25,8 +25,8 @@ async function until(check: () => boolean, ms = 5_000): Promise<void> {
 
 describe('postgres bus and tag store (PostgreSQL)', () => {
   let pool: pg.Pool;
-  const channel = `agiletrack_test_${randomBytes(4).toString('hex')}`;
-  const table = `agiletrack_tags_${randomBytes(4).toString('hex')}`;
+  const channel = `cache_test_${randomBytes(4).toString('hex')}`;
+  const table = `cache_tags_${randomBytes(4).toString('hex')}`;
   const closers: (() => Promise<unknown>)[] = [];
   beforeAll(() => {
     pool = new pg.Pool({ connectionString: URL });
@@ -38,7 +38,11 @@ describe('postgres bus and tag store (PostgreSQL)', () => {
   });
 
   function bus() {
-    const b = postgresBus({ client: pool, listen: pgListener(URL), channel });
+    const b = postgresBus({
+      client: pool,
+      listen: pgListener(() => new pg.Client({ connectionString: URL })),
+      channel,
+    });
     closers.push(() => b.close());
     return b;
   }
@@ -105,7 +109,7 @@ describe('postgres bus and tag store (PostgreSQL)', () => {
     const make = () => {
       const cache = createCache({
         tiers: [memoryTier(), postgresTier({ client: pool, table: tierTable })],
-        bus: postgresBus({ client: pool, listen: pgListener(URL), channel }),
+        bus: postgresBus({ client: pool, listen: pgListener(() => new pg.Client({ connectionString: URL })), channel }),
         tagStore: postgresTagStore({ client: pool, table }),
         tierDeadline: 5_000,
         sweepInterval: 0,

@@ -4,21 +4,23 @@
  * made on one instance evict the L1 copies of the others, and a listener that lost its
  * connection reports a gap when it is back (the cache then drops its local entries).
  *
- *   const bus = postgresBus({ client: pool, listen: pgListener(connectionString) });
+ *   const bus = postgresBus({ client: pool, listen: pgListener(() => new pg.Client(connectionString)) });
  *   const tags = postgresTagStore({ client: pool });  await tags.init();
+ *
+ * The module loads no driver: node-postgres and PGlite are passed in by the caller.
  *
  * Messages carry keys, prefixes and tags, never values; a NOTIFY payload holds at most 8000
  * bytes, so large key lists are sent in several messages.
  */
 import { randomUUID } from 'node:crypto';
-import pg from 'pg';
 import { TagTimes } from '../core/tag-times.ts';
 import { CacheClosedError, CacheOptionsError } from '../errors.ts';
 import type { SqlClient } from '../tiers/postgres.ts';
 import type { BusHandlers, BusMessage, InvalidationBus, Ms, TagStore } from '../types.ts';
 import { checkDuration } from '../validate.ts';
-import { parseBusMessage } from './redis-bus.ts';
+import { parseBusMessage } from './message.ts';
 import { withTimeout } from './timeout.ts';
+import { type BusTopics, checkTopic, type TopicHandler, TopicHandlers } from './topics.ts';
 
 /** An open listening connection. */
 export interface PgListening {
@@ -35,10 +37,26 @@ export type PgListenerFactory = (
   onLost: () => void,
 ) => Promise<PgListening>;
 
-/** Listens through a dedicated node-postgres connection (LISTEN needs one connection of its own). */
-export function pgListener(config: string | pg.ClientConfig): PgListenerFactory {
+/** The part of a node-postgres `Client` a listener uses. */
+export interface PgListenClient {
+  connect(): Promise<unknown>;
+  query(text: string): Promise<unknown>;
+  end(): Promise<void>;
+  on(event: 'error' | 'end', listener: () => void): unknown;
+  on(event: 'notification', listener: (message: { channel: string; payload?: string }) => void): unknown;
+}
+
+/**
+ * Listens through a dedicated node-postgres connection (LISTEN needs one connection of its own).
+ * `connect` returns a new, unconnected client each time it is called (after a drop, a fresh one
+ * is made): `pgListener(() => new pg.Client(connectionString))`.
+ */
+export function pgListener(connect: () => PgListenClient): PgListenerFactory {
+  if (typeof connect !== 'function') {
+    throw new CacheOptionsError('pgListener needs a function returning a new pg.Client');
+  }
   return async (channel, onPayload, onLost) => {
-    const client = new pg.Client(typeof config === 'string' ? { connectionString: config } : config);
+    const client = connect();
     let lost = false;
     const lose = () => {
       if (lost) return;
@@ -50,8 +68,15 @@ export function pgListener(config: string | pg.ClientConfig): PgListenerFactory 
     client.on('notification', (message) => {
       if (message.channel === channel && message.payload !== undefined) onPayload(message.payload);
     });
-    await client.connect();
-    await client.query(`LISTEN "${channel}"`);
+    try {
+      await client.connect();
+      await client.query(`LISTEN "${channel}"`);
+    } catch (error) {
+      // The caller retries with a fresh client: this one must not linger half-open.
+      lost = true;
+      await client.end().catch(() => {});
+      throw error;
+    }
     return {
       close: async () => {
         lost = true;
@@ -79,7 +104,7 @@ export interface PostgresBusOptions {
   listen: PgListenerFactory;
   /**
    * The channel every instance shares: a lower-case SQL identifier.
-   * @default 'agiletrack_bus'
+   * @default 'cache_bus'
    */
   channel?: string;
   /**
@@ -120,10 +145,19 @@ function chunks(message: BusMessage, overhead: number): BusMessage[] {
 }
 
 /** The PostgreSQL bus; create it with {@link postgresBus}. */
-export class PostgresBus implements InvalidationBus {
+export class PostgresBus implements InvalidationBus, BusTopics {
   readonly instanceId = randomUUID();
   readonly channel: string;
-  readonly stats = { published: 0, received: 0, ignoredOwn: 0, malformed: 0, gaps: 0, reconnects: 0 };
+  readonly stats = {
+    published: 0,
+    received: 0,
+    ignoredOwn: 0,
+    malformed: 0,
+    gaps: 0,
+    reconnects: 0,
+    topicsPublished: 0,
+  };
+  readonly #topics = new TopicHandlers();
   readonly #o: Required<Omit<PostgresBusOptions, 'channel'>>;
   #handlers: Handlers | undefined;
   #listening: PgListening | undefined;
@@ -136,7 +170,7 @@ export class PostgresBus implements InvalidationBus {
     if (!options?.client || typeof options.listen !== 'function') {
       throw new CacheOptionsError('postgres bus: client and listen are required');
     }
-    this.channel = options.channel ?? 'agiletrack_bus';
+    this.channel = options.channel ?? 'cache_bus';
     if (!CHANNEL.test(this.channel)) throw new CacheOptionsError(`postgres bus: channel must match ${CHANNEL}`);
     checkDuration('publishTimeout', options.publishTimeout);
     checkDuration('maxReconnectDelay', options.maxReconnectDelay);
@@ -158,6 +192,33 @@ export class PostgresBus implements InvalidationBus {
       );
       this.stats.published++;
     }
+  }
+
+  /** Sends application data on `topic` (one NOTIFY; rejects above the payload limit). */
+  async publishTopic(topic: string, data: unknown): Promise<void> {
+    if (this.#closed) throw new CacheClosedError();
+    checkTopic(topic);
+    const payload = JSON.stringify({ id: this.instanceId, topic, data });
+    if (Buffer.byteLength(payload) > MAX_PAYLOAD) {
+      throw new RangeError(`postgres bus: topic message of ${Buffer.byteLength(payload)} bytes exceeds ${MAX_PAYLOAD}`);
+    }
+    await withTimeout(
+      this.#o.client.query('SELECT pg_notify($1, $2)', [this.channel, payload]),
+      this.#o.publishTimeout,
+      'bus',
+      'publish',
+    );
+    this.stats.topicsPublished++;
+  }
+
+  /** Listens on an application topic; returns the function that stops. */
+  onTopic(topic: string, handler: TopicHandler): () => void {
+    return this.#topics.add(topic, handler);
+  }
+
+  /** Application messages from other instances handed to a topic handler. */
+  get topicsReceived(): number {
+    return this.#topics.received;
   }
 
   async subscribe(handlers: Handlers): Promise<void> {
@@ -231,15 +292,23 @@ export class PostgresBus implements InvalidationBus {
   }
 
   #receive(payload: string): void {
-    let parsed: { id?: unknown; msg?: unknown };
+    let parsed: { id?: unknown; msg?: unknown; topic?: unknown; data?: unknown };
     try {
-      parsed = JSON.parse(payload) as { id?: unknown; msg?: unknown };
+      parsed = JSON.parse(payload) as typeof parsed;
     } catch {
+      this.stats.malformed++;
+      return;
+    }
+    if (typeof parsed !== 'object' || parsed === null) {
       this.stats.malformed++;
       return;
     }
     if (parsed.id === this.instanceId) {
       this.stats.ignoredOwn++;
+      return;
+    }
+    if ('topic' in parsed) {
+      if (!this.#topics.dispatch(parsed)) this.stats.malformed++;
       return;
     }
     const msg = parseBusMessage(parsed.msg);
@@ -262,7 +331,7 @@ export interface PostgresTagStoreOptions {
   client: SqlClient;
   /**
    * The table of tag invalidation stamps (created if missing).
-   * @default 'agiletrack_cache_tags'
+   * @default 'cache_tags'
    */
   table?: string;
   /** Longest wait on `invalidate` and `refresh`. @default 500 */
@@ -281,7 +350,7 @@ export class PostgresTagStore implements TagStore {
 
   constructor(options: PostgresTagStoreOptions) {
     if (!options?.client) throw new CacheOptionsError('postgres tag store: client is required');
-    this.table = options.table ?? 'agiletrack_cache_tags';
+    this.table = options.table ?? 'cache_tags';
     if (!TABLE.test(this.table)) throw new CacheOptionsError(`postgres tag store: table must match ${TABLE}`);
     checkDuration('timeout', options.timeout);
     this.#client = options.client;
@@ -365,3 +434,4 @@ export class PostgresTagStore implements TagStore {
 export function postgresTagStore(options: PostgresTagStoreOptions): PostgresTagStore {
   return new PostgresTagStore(options);
 }
+export type { BusTopics, TopicHandler } from './topics.ts';

@@ -2,10 +2,11 @@ import { randomUUID } from 'node:crypto';
 import type { Redis } from 'ioredis';
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import { CacheClosedError } from '../errors.ts';
+import { closeRedisClient, createRedisClient, whenReady } from '../redis/client.ts';
 import { freePort, startRedisServer } from '../testing/redis-cluster.ts';
-import { closeRedisClient, createRedisClient, whenReady } from '../tiers/redis.ts';
 import type { BusMessage } from '../types.ts';
-import { parseBusMessage, type RedisBus, redisBus } from './redis-bus.ts';
+import { parseBusMessage } from './message.ts';
+import { type RedisBus, redisBus } from './redis-bus.ts';
 
 const REDIS_URL = process.env.REDIS_URL ?? 'redis://127.0.0.1:6379';
 const noop = (): void => {};
@@ -30,8 +31,8 @@ interface Listener {
   gaps: number;
 }
 
-async function listen(publisher: Redis, channel: string): Promise<Listener> {
-  const bus = redisBus({ publisher, channel });
+async function listen(client: Redis, prefix: string): Promise<Listener> {
+  const bus = redisBus({ client, prefix });
   open.push(bus);
   const listener: Listener = { bus, messages: [], gaps: 0 };
   await bus.subscribe({
@@ -41,13 +42,13 @@ async function listen(publisher: Redis, channel: string): Promise<Listener> {
   return listener;
 }
 
-const channelName = (): string => `agiletrack:test:${randomUUID()}:bus`;
+const prefixName = (): string => `agiletrack:test:${randomUUID()}:`;
 
 describe('redis bus', () => {
   it('delivers a message to the other instance and not back to its sender', async () => {
-    const channel = channelName();
-    const a = await listen(await connect(), channel);
-    const b = await listen(await connect(), channel);
+    const prefix = prefixName();
+    const a = await listen(await connect(), prefix);
+    const b = await listen(await connect(), prefix);
     await a.bus.publish({ type: 'delete', keys: ['team_12', 'teams'] });
     await a.bus.publish({ type: 'tags', tags: ['team:12'], at: 1_234 });
     await vi.waitFor(() => expect(b.messages).toHaveLength(2), { timeout: 2_000 });
@@ -63,13 +64,13 @@ describe('redis bus', () => {
   });
 
   it('never carries values: unknown fields are dropped on the way out and on the way in', async () => {
-    const channel = channelName();
+    const prefix = prefixName();
     const publisher = await connect();
-    const a = await listen(publisher, channel);
-    const b = await listen(await connect(), channel);
+    const a = await listen(publisher, prefix);
+    const b = await listen(await connect(), prefix);
     await a.bus.publish({ type: 'set', keys: ['k'], value: 'secret' } as unknown as BusMessage);
     await publisher.publish(
-      channel,
+      a.bus.channel,
       JSON.stringify({ id: 'other', msg: { type: 'clear', prefix: 'team_', value: { secret: 1 } } }),
     );
     await vi.waitFor(() => expect(b.messages).toHaveLength(2), { timeout: 2_000 });
@@ -80,9 +81,9 @@ describe('redis bus', () => {
   });
 
   it('ignores and counts malformed messages, and keeps delivering valid ones', async () => {
-    const channel = channelName();
     const raw = await connect();
-    const b = await listen(await connect(), channel);
+    const b = await listen(await connect(), prefixName());
+    const channel = b.bus.channel;
     const bad = [
       'not json',
       'null',
@@ -100,9 +101,9 @@ describe('redis bus', () => {
   });
 
   it('keeps running when a handler throws', async () => {
-    const channel = channelName();
     const publisher = await connect();
-    const bus = redisBus({ publisher: await connect(), channel });
+    const bus = redisBus({ client: await connect(), prefix: prefixName() });
+    const channel = bus.channel;
     open.push(bus);
     const seen: BusMessage[] = [];
     await bus.subscribe({
@@ -119,11 +120,11 @@ describe('redis bus', () => {
   });
 
   it('reports a gap once after its subscriber connection is killed and comes back', async () => {
-    const channel = channelName();
+    const prefix = prefixName();
     const name = `agiletrack-test-${randomUUID()}`;
-    const sender = await listen(await connect(), channel);
+    const sender = await listen(await connect(), prefix);
     const publisher = await connect(name); // its duplicate, the subscriber, carries the same name
-    const receiver = await listen(publisher, channel);
+    const receiver = await listen(publisher, prefix);
     const admin = await connect();
 
     // Kill only this test's pub/sub connection: other suites share this Redis.
@@ -151,7 +152,7 @@ describe('redis bus', () => {
     const publisher = createRedisClient(`redis://127.0.0.1:${port}`, { maxReconnectDelay: 50 });
     publisher.on('error', noop);
     open.unshift({ close: () => closeRedisClient(publisher) });
-    const bus = redisBus({ publisher, channel: 'bus', subscribeTimeout: 200 });
+    const bus = redisBus({ client: publisher, prefix: 'late:', subscribeTimeout: 200 });
     open.push(bus);
     let gaps = 0;
     const seen: BusMessage[] = [];
@@ -169,19 +170,19 @@ describe('redis bus', () => {
     expect(gaps).toBe(1);
     expect(bus.stats().subscribed).toBe(true);
     await whenReady(publisher);
-    await publisher.publish('bus', JSON.stringify({ id: 'x', msg: { type: 'delete', keys: ['k'] } }));
+    await publisher.publish(bus.channel, JSON.stringify({ id: 'x', msg: { type: 'delete', keys: ['k'] } }));
     await vi.waitFor(() => expect(seen).toHaveLength(1), { timeout: 2_000 });
   });
 
   it('is ready at once when subscribed, and a closed bus is never ready', async () => {
-    const receiver = await listen(await connect(), channelName());
+    const receiver = await listen(await connect(), prefixName());
     await receiver.bus.ready();
     await receiver.bus.close();
     await expect(receiver.bus.ready()).rejects.toBeInstanceOf(CacheClosedError);
   });
 
   it('does not report a gap for its first subscription', async () => {
-    const receiver = await listen(await connect(), channelName());
+    const receiver = await listen(await connect(), prefixName());
     await new Promise((resolve) => setTimeout(resolve, 50));
     expect(receiver.gaps).toBe(0);
   });
@@ -189,7 +190,7 @@ describe('redis bus', () => {
   it('closes the subscriber it opened, leaves the publisher and a given subscriber open, refuses to publish after', async () => {
     const publisher = await connect();
     const given = await connect();
-    const withGiven = redisBus({ publisher, subscriber: given, channel: channelName() });
+    const withGiven = redisBus({ client: publisher, subscriber: given, prefix: prefixName() });
     await withGiven.subscribe({ onMessage: noop, onGap: noop });
     await withGiven.close();
     expect(await given.ping()).toBe('PONG'); // unsubscribed, usable again for commands
@@ -198,7 +199,7 @@ describe('redis bus', () => {
 
     const name = `agiletrack-test-${randomUUID()}`;
     const named = await connect(name);
-    const owning = redisBus({ publisher: named, channel: channelName() });
+    const owning = redisBus({ client: named, prefix: prefixName() });
     await owning.subscribe({ onMessage: noop, onGap: noop });
     await owning.close();
     const left = ((await publisher.call('CLIENT', 'LIST', 'TYPE', 'pubsub')) as string).includes(` name=${name} `);
@@ -206,7 +207,7 @@ describe('redis bus', () => {
   });
 
   it('refuses to publish something that is not a bus message, and a second subscribe', async () => {
-    const bus = redisBus({ publisher: await connect(), channel: channelName() });
+    const bus = redisBus({ client: await connect(), prefix: prefixName() });
     open.push(bus);
     await expect(bus.publish({ type: 'delete', keys: 'k' } as unknown as BusMessage)).rejects.toThrow(TypeError);
     await bus.subscribe({ onMessage: noop, onGap: noop });

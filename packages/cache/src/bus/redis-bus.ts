@@ -10,26 +10,29 @@
 import { randomUUID } from 'node:crypto';
 import type { Redis } from 'ioredis';
 import { CacheClosedError, CacheOptionsError } from '../errors.ts';
-import { closeRedisClient, type RedisClient, whenReady } from '../tiers/redis.ts';
+import { closeRedisClient, type RedisClient, whenReady } from '../redis/client.ts';
+import { redisNames } from '../redis/names.ts';
 import type { BusHandlers, BusMessage, InvalidationBus, Ms } from '../types.ts';
 import { checkDuration } from '../validate.ts';
+import { parseBusMessage } from './message.ts';
 import { openSubscriber } from './subscriber.ts';
 import { withTimeout } from './timeout.ts';
+import { type BusTopics, checkTopic, type TopicHandler, TopicHandlers } from './topics.ts';
 
 /** Redis bus options. Every default is here. */
 export interface RedisBusOptions {
   /** The connection messages are published on (a command client; not closed by the bus). */
-  publisher: RedisClient;
+  client: RedisClient;
   /**
    * A connection used only to subscribe. Not closed by the bus. Default: one the bus opens
-   * (a duplicate of `publisher`, or a plain connection to one cluster master) and closes.
+   * (a duplicate of `client`, or a plain connection to one cluster master) and closes.
    */
   subscriber?: Redis;
   /**
-   * The pub/sub channel every instance shares.
-   * @default 'agiletrack:v1:bus'
+   * The namespace every instance shares; the channel is `<prefix>:bus` (see `redis/names.ts`).
+   * @default 'cache:'
    */
-  channel?: string;
+  prefix?: string;
   /**
    * How long `subscribe()` waits for the connection. Past it, `subscribe()` resolves anyway;
    * the subscription is made when the connection comes up, followed by `onGap()`.
@@ -71,6 +74,10 @@ export interface RedisBusStats {
   handlerErrors: number;
   /** Reconnects reported through `onGap`. */
   gaps: number;
+  /** Application messages sent on topics (see `bus/topics.ts`). */
+  topicsPublished: number;
+  /** Application messages from other instances handed to a topic handler. */
+  topicsReceived: number;
   /** Whether the channel is subscribed right now. */
   subscribed: boolean;
   /** Whether messages are arriving (subscribed, heartbeat answered). */
@@ -82,30 +89,8 @@ export interface RedisBusStats {
 type State = 'idle' | 'subscribing' | 'subscribed' | 'lost' | 'closed';
 type Handlers = BusHandlers;
 
-const isStringArray = (value: unknown): value is string[] =>
-  Array.isArray(value) && value.every((item) => typeof item === 'string');
-
-/** Returns a clean copy of `message` (known fields only), or `undefined` when it is not a bus message. */
-export function parseBusMessage(message: unknown): BusMessage | undefined {
-  if (typeof message !== 'object' || message === null) return undefined;
-  const m = message as Record<string, unknown>;
-  switch (m.type) {
-    case 'delete':
-    case 'set':
-      return isStringArray(m.keys) ? { type: m.type, keys: [...m.keys] } : undefined;
-    case 'clear':
-      return typeof m.prefix === 'string' ? { type: 'clear', prefix: m.prefix } : undefined;
-    case 'tags':
-      return isStringArray(m.tags) && typeof m.at === 'number' && Number.isFinite(m.at)
-        ? { type: 'tags', tags: [...m.tags], at: m.at }
-        : undefined;
-    default:
-      return undefined;
-  }
-}
-
 /** The Redis bus class; create it with {@link redisBus}. */
-export class RedisBus implements InvalidationBus {
+export class RedisBus implements InvalidationBus, BusTopics {
   /** This instance's id, sent with every message so it can ignore its own. */
   readonly instanceId = randomUUID();
   readonly channel: string;
@@ -133,12 +118,14 @@ export class RedisBus implements InvalidationBus {
     gaps: 0,
     lateHeartbeats: 0,
   };
+  readonly #topics = new TopicHandlers();
+  #topicsPublished = 0;
 
   constructor(options: RedisBusOptions) {
-    if (!options?.publisher) throw new CacheOptionsError('redis bus: publisher is required');
-    this.#publisher = options.publisher;
+    if (!options?.client) throw new CacheOptionsError('redis bus: client is required');
+    this.#publisher = options.client;
     this.#givenSubscriber = options.subscriber;
-    this.channel = options.channel ?? 'agiletrack:v1:bus';
+    this.channel = redisNames(options.prefix, 'redis bus').bus;
     checkDuration('subscribeTimeout', options.subscribeTimeout);
     checkDuration('publishTimeout', options.publishTimeout);
     this.#subscribeTimeout = options.subscribeTimeout ?? 5_000;
@@ -162,6 +149,20 @@ export class RedisBus implements InvalidationBus {
     const payload = JSON.stringify({ id: this.instanceId, msg });
     await withTimeout(this.#publisher.publish(this.channel, payload), this.#publishTimeout, 'bus', 'publish');
     this.#stats.published++;
+  }
+
+  /** Sends application data on `topic` to the other instances (same channel, same timeout). */
+  async publishTopic(topic: string, data: unknown): Promise<void> {
+    if (this.#state === 'closed') throw new CacheClosedError();
+    checkTopic(topic);
+    const payload = JSON.stringify({ id: this.instanceId, topic, data });
+    await withTimeout(this.#publisher.publish(this.channel, payload), this.#publishTimeout, 'bus', 'publish');
+    this.#topicsPublished++;
+  }
+
+  /** Listens on an application topic; returns the function that stops. */
+  onTopic(topic: string, handler: TopicHandler): () => void {
+    return this.#topics.add(topic, handler);
   }
 
   /** Subscribes (once per bus). Resolves when subscribed, or after `subscribeTimeout` (see the options). */
@@ -206,7 +207,14 @@ export class RedisBus implements InvalidationBus {
 
   /** Counters, read cheaply. */
   stats(): RedisBusStats {
-    return { ...this.#stats, subscribed: this.#state === 'subscribed', healthy: this.healthy };
+    return {
+      ...this.#stats,
+      handlerErrors: this.#stats.handlerErrors + this.#topics.errors,
+      topicsPublished: this.#topicsPublished,
+      topicsReceived: this.#topics.received,
+      subscribed: this.#state === 'subscribed',
+      healthy: this.healthy,
+    };
   }
 
   /** Unsubscribes and closes the subscriber connection if the bus opened it. Never closes the publisher. */
@@ -310,11 +318,16 @@ export class RedisBus implements InvalidationBus {
 
   readonly #onMessage = (channel: string, text: string): void => {
     if (channel !== this.channel || !this.#handlers) return;
-    let envelope: { id?: unknown; msg?: unknown };
+    let envelope: { id?: unknown; msg?: unknown; topic?: unknown; data?: unknown };
     try {
       envelope = JSON.parse(text);
     } catch {
       this.#stats.malformed++;
+      return;
+    }
+    if (typeof envelope === 'object' && envelope !== null && 'topic' in envelope) {
+      if (envelope.id === this.instanceId) this.#stats.ignoredOwn++;
+      else if (!this.#topics.dispatch(envelope)) this.#stats.malformed++;
       return;
     }
     const msg = typeof envelope === 'object' && envelope !== null ? parseBusMessage(envelope.msg) : undefined;

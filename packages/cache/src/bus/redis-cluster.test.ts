@@ -1,8 +1,8 @@
 import { randomUUID } from 'node:crypto';
 import type { Cluster } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
+import { closeRedisClient, createRedisClient, whenReady } from '../redis/client.ts';
 import { type RedisTestCluster, startRedisCluster } from '../testing/redis-cluster.ts';
-import { closeRedisClient, createRedisClient, whenReady } from '../tiers/redis.ts';
 import type { BusMessage } from '../types.ts';
 import { redisBus } from './redis-bus.ts';
 import { redisLock } from './redis-lock.ts';
@@ -31,9 +31,9 @@ describe('bus, lock and tag store on a Redis Cluster', () => {
   });
 
   it('the bus carries messages between two cluster clients', async () => {
-    const channel = `agiletrack:test:${randomUUID()}:bus`;
-    const a = redisBus({ publisher: clients[0]!, channel });
-    const b = redisBus({ publisher: clients[1]!, channel });
+    const prefix = `agiletrack:test:${randomUUID()}:`;
+    const a = redisBus({ client: clients[0]!, prefix });
+    const b = redisBus({ client: clients[1]!, prefix });
     const seen: BusMessage[] = [];
     try {
       await a.subscribe({ onMessage: () => {}, onGap: () => {} });
@@ -47,7 +47,7 @@ describe('bus, lock and tag store on a Redis Cluster', () => {
   });
 
   it('the lock excludes, releases and wakes waiters across cluster clients', async () => {
-    const prefix = `agiletrack:test:${randomUUID()}:lock:`;
+    const prefix = `agiletrack:test:${randomUUID()}:`;
     const first = redisLock({ client: clients[0]!, prefix, pollInterval: 60_000 });
     const second = redisLock({ client: clients[1]!, prefix, pollInterval: 60_000 });
     try {
@@ -66,10 +66,11 @@ describe('bus, lock and tag store on a Redis Cluster', () => {
   });
 
   it('the tag store shares stamps across cluster clients', async () => {
-    const key = `agiletrack:test:${randomUUID()}:tags`;
+    const prefix = `agiletrack:test:${randomUUID()}:`;
+    const key = redisTagStore({ client: clients[0]!, prefix }).key;
     try {
-      await redisTagStore({ client: clients[0]!, key }).invalidate(['team:1'], 7);
-      const other = redisTagStore({ client: clients[1]!, key });
+      await redisTagStore({ client: clients[0]!, prefix }).invalidate(['team:1'], 7);
+      const other = redisTagStore({ client: clients[1]!, prefix });
       await other.init();
       expect(other.invalidatedAt('team:1')).toBe(7);
     } finally {

@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import type { Redis } from 'ioredis';
 import { afterEach, describe, expect, it } from 'vitest';
-import { closeRedisClient, createRedisClient, whenReady } from '../tiers/redis.ts';
+import { closeRedisClient, createRedisClient, whenReady } from '../redis/client.ts';
 import { type RedisLock, type RedisLockOptions, redisLock } from './redis-lock.ts';
 
 const REDIS_URL = process.env.REDIS_URL ?? 'redis://127.0.0.1:6379';
@@ -25,8 +25,7 @@ async function locks(count: number, options: Partial<RedisLockOptions> = {}): Pr
   for (let i = 0; i < count; i++) {
     const lock = redisLock({
       client: await connect(),
-      prefix: `${namespace}:lock:`,
-      channel: `${namespace}:released`,
+      prefix: `${namespace}:`,
       ...options,
     });
     cleanups.push(() => lock.close());

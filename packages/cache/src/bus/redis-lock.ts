@@ -10,10 +10,11 @@
 import { randomUUID } from 'node:crypto';
 import type { Redis } from 'ioredis';
 import { CacheOptionsError } from '../errors.ts';
-import { closeRedisClient, type RedisClient, whenReady } from '../tiers/redis.ts';
+import { closeRedisClient, type RedisClient, whenReady } from '../redis/client.ts';
+import { luaScript } from '../redis/lua.ts';
+import { redisNames } from '../redis/names.ts';
 import type { DistributedLock, Ms } from '../types.ts';
 import { checkDuration } from '../validate.ts';
-import { luaScript } from './lua.ts';
 import { openSubscriber } from './subscriber.ts';
 import { withTimeout } from './timeout.ts';
 
@@ -24,15 +25,11 @@ export interface RedisLockOptions {
   /** A connection used only to subscribe (not closed by the lock). Default: one the lock opens on first wait. */
   subscriber?: Redis;
   /**
-   * Prepended to lock keys.
-   * @default 'agiletrack:v1:lock:'
+   * The namespace every instance shares: lock keys are `<prefix>:lock:<key>` and releases are
+   * announced on `<prefix>:lock-released` (see `redis/names.ts`).
+   * @default 'cache:'
    */
   prefix?: string;
-  /**
-   * The channel releases are announced on.
-   * @default 'agiletrack:v1:lock-released'
-   */
-  channel?: string;
   /**
    * How often a waited key is checked with EXISTS, for holders that died without releasing.
    * @default 200
@@ -68,7 +65,9 @@ interface KeyWait {
 
 /** The Redis lock class; create it with {@link redisLock}. */
 export class RedisLock implements DistributedLock {
-  readonly prefix: string;
+  /** Prepended to the key of every lock. */
+  readonly keyPrefix: string;
+  /** The channel releases are announced on. */
   readonly channel: string;
   readonly #client: RedisClient;
   readonly #givenSubscriber: Redis | undefined;
@@ -87,8 +86,9 @@ export class RedisLock implements DistributedLock {
     checkDuration('timeout', options.timeout);
     this.#client = options.client;
     this.#givenSubscriber = options.subscriber;
-    this.prefix = options.prefix ?? 'agiletrack:v1:lock:';
-    this.channel = options.channel ?? 'agiletrack:v1:lock-released';
+    const names = redisNames(options.prefix, 'redis lock');
+    this.keyPrefix = names.lock;
+    this.channel = names.lockReleased;
     this.#pollInterval = options.pollInterval ?? 200;
     this.#subscribeTimeout = options.subscribeTimeout ?? 2_000;
     this.#timeout = options.timeout ?? 200;
@@ -97,7 +97,7 @@ export class RedisLock implements DistributedLock {
   /** Tries once to take the lock; resolves to its release function, or `undefined` when held elsewhere. */
   async acquire(key: string, ttl: Ms): Promise<(() => Promise<void>) | undefined> {
     if (!(ttl > 0)) throw new CacheOptionsError(`lock ttl must be positive, got ${ttl}`);
-    const lockKey = this.prefix + key;
+    const lockKey = this.keyPrefix + key;
     const token = randomUUID();
     const attempt = this.#client.set(lockKey, token, 'PX', Math.ceil(ttl), 'NX');
     let taken: 'OK' | null;
@@ -133,7 +133,7 @@ export class RedisLock implements DistributedLock {
   /** Resolves `true` when the lock on `key` is free (released or expired), `false` after `timeout` ms. Never rejects. */
   waitForRelease(key: string, timeout: Ms): Promise<boolean> {
     if (this.#closed) return Promise.resolve(false);
-    const lockKey = this.prefix + key;
+    const lockKey = this.keyPrefix + key;
     return new Promise((resolve) => {
       let wait = this.#waits.get(lockKey);
       const isNew = wait === undefined;

@@ -8,10 +8,11 @@
 
 import { TagTimes } from '../core/tag-times.ts';
 import { CacheOptionsError } from '../errors.ts';
-import type { RedisClient } from '../tiers/redis.ts';
+import type { RedisClient } from '../redis/client.ts';
+import { luaScript } from '../redis/lua.ts';
+import { redisNames } from '../redis/names.ts';
 import type { Ms, TagStore } from '../types.ts';
 import { checkDuration } from '../validate.ts';
-import { luaScript } from './lua.ts';
 import { withTimeout } from './timeout.ts';
 
 /** Redis tag store options. Every default is here. */
@@ -19,10 +20,10 @@ export interface RedisTagStoreOptions {
   /** A command client (not closed by the store). */
   client: RedisClient;
   /**
-   * The hash holding every tag's last invalidation stamp.
-   * @default 'agiletrack:v1:tags'
+   * The namespace every instance shares; the hash of stamps is `<prefix>:tags` (see `redis/names.ts`).
+   * @default 'cache:'
    */
-  key?: string;
+  prefix?: string;
   /**
    * Longest wait for Redis on `invalidate` and `refresh`; past it they reject with
    * `E_CACHE_TIER_TIMEOUT`. The local record is already written by then.
@@ -56,7 +57,7 @@ export class RedisTagStore implements TagStore {
     if (!options?.client) throw new CacheOptionsError('redis tag store: client is required');
     this.#client = options.client;
     checkDuration('timeout', options.timeout);
-    this.key = options.key ?? 'agiletrack:v1:tags';
+    this.key = redisNames(options.prefix, 'redis tag store').tags;
     this.#timeout = options.timeout ?? 500;
   }
 

@@ -1,6 +1,6 @@
 /** A dedicated pub/sub connection next to a command client (a subscribed connection can do nothing else). */
 import { Redis } from 'ioredis';
-import { isCluster, type RedisClient, whenReady } from '../tiers/redis.ts';
+import { isCluster, type RedisClient, whenReady } from '../redis/client.ts';
 import type { Ms } from '../types.ts';
 
 /**

@@ -1,5 +1,6 @@
 /**
  * The stored form of an entry: one JSON object, readable when neither compressed nor encrypted.
+ * Its leading fields are the header of `header.ts`, which stores read without decoding.
  *
  *   {"v":1,"timestamp":createdAt,"expiresAt":…,"staleUntil":…,"tags":[…],"etag":"…","data":<value>}
  *
@@ -17,6 +18,7 @@ import {
 } from '../errors.ts';
 import type { Entry, EntryCodec, Ms } from '../types.ts';
 import { fromBase64, toBase64, utf8Decode, utf8Encode, utf8Length } from './bytes.ts';
+import { HEADER_VERSION, writeHeader } from './header.ts';
 import { deserialize, serialize } from './serializer.ts';
 
 /** A ciphertext with what is needed to open it. */
@@ -51,8 +53,6 @@ export interface EntryCodecOptions {
   encryptor?: Encryptor;
 }
 
-const FORMAT_VERSION = 1;
-
 interface StoredEnvelope {
   v?: unknown;
   timestamp?: unknown;
@@ -80,8 +80,7 @@ export function createEntryCodec(options: EntryCodecOptions = {}): EntryCodec {
   const counters = { count: 0, rawBytes: 0, storedBytes: 0 };
 
   function header(entry: Entry, keepUntil: Ms | undefined): string {
-    let head = `{"v":${FORMAT_VERSION},"timestamp":${entry.createdAt},"expiresAt":${entry.expiresAt},"staleUntil":${entry.staleUntil}`;
-    if (keepUntil !== undefined) head += `,"keep":${keepUntil}`;
+    let head = writeHeader(entry, keepUntil);
     if (entry.tags && entry.tags.length > 0) head += `,"tags":${JSON.stringify(entry.tags)}`;
     if (entry.etag !== undefined) head += `,"etag":${JSON.stringify(entry.etag)}`;
     if (entry.sensitive) head += ',"s":1';
@@ -124,7 +123,7 @@ export function createEntryCodec(options: EntryCodecOptions = {}): EntryCodec {
       if (
         typeof stored !== 'object' ||
         stored === null ||
-        stored.v !== FORMAT_VERSION ||
+        stored.v !== HEADER_VERSION ||
         typeof stored.timestamp !== 'number' ||
         typeof stored.expiresAt !== 'number' ||
         typeof stored.staleUntil !== 'number' ||
@@ -158,15 +157,16 @@ export function createEntryCodec(options: EntryCodecOptions = {}): EntryCodec {
         }
       }
 
-      const entry: Entry = {
+      // Built field by field (no conditional spreads): this runs for every entry read from L2.
+      const entry: { -readonly [K in keyof Entry]: Entry[K] } = {
         value,
         createdAt: stored.timestamp,
         expiresAt: stored.expiresAt,
         staleUntil: stored.staleUntil,
-        ...(stored.tags !== undefined && { tags: stored.tags as string[] }),
-        ...(stored.etag !== undefined && { etag: stored.etag }),
-        ...(stored.s === 1 && { sensitive: true }),
       };
+      if (stored.tags !== undefined) entry.tags = stored.tags as string[];
+      if (stored.etag !== undefined) entry.etag = stored.etag;
+      if (stored.s === 1) entry.sensitive = true;
       return { entry, keepUntil: stored.keep as Ms | undefined };
     },
 

@@ -27,7 +27,7 @@ const noop = (): void => {};
 
 /** See the file comment. */
 export class CacheEngine {
-  readonly events = new CacheEvents();
+  readonly events: CacheEvents;
   readonly runtimes: readonly TierRuntime[];
   readonly counters = {
     getOrSetCalls: 0,
@@ -74,6 +74,7 @@ export class CacheEngine {
 
   constructor(options: ResolvedOptions) {
     this.#o = options;
+    this.events = new CacheEvents(options.diagnosticsChannel);
     const families = options.family ? new Families(options.family, options.tiers.length) : undefined;
     this.families = families;
     const settings = {
@@ -328,12 +329,7 @@ export class CacheEngine {
         else family.misses++;
       }
     }
-    if (promotions !== undefined) {
-      for (let p = 0; p < promotions.length; p++) {
-        const found = promotions[p]!;
-        this.#promote(promotedKeys![p]!, found.entry, found.tier.index, now, epoch);
-      }
-    }
+    if (promotions !== undefined) this.#promoteMany(promotions, promotedKeys!, now, epoch);
     return results;
   }
 
@@ -724,6 +720,49 @@ export class CacheEngine {
         }
       } else {
         void rt.call('set', this.#o.tierDeadline, () => tier.set(key, entry, ttl), undefined, [key]);
+      }
+    }
+  }
+
+  /**
+   * Batch `#promote`: each faster tier gets the hits found below it, in one call for an
+   * asynchronous tier, and no more than its `capacity` (the last ones: earlier ones would only be
+   * evicted by later ones of the same batch).
+   */
+  #promoteMany(found: readonly Found[], keys: readonly string[], now: Ms, epoch: number): void {
+    if (epoch !== this.#epoch) return;
+    for (let t = 0; t < this.runtimes.length - 1; t++) {
+      const rt = this.runtimes[t]!;
+      const tier = rt.tier;
+      let count = 0;
+      for (let p = 0; p < found.length; p++) if (found[p]!.tier.index > t) count++;
+      if (count === 0) break;
+      let skip = Math.max(0, count - (tier.capacity ?? count));
+      const batch: TierSetItem[] = [];
+      for (let p = 0; p < found.length; p++) {
+        const { entry, tier: from } = found[p]!;
+        if (from.index <= t) continue;
+        if (skip > 0) {
+          skip--;
+          continue;
+        }
+        const remaining = entry.staleUntil - now;
+        if (remaining <= 0) continue;
+        const ttl = Math.min(tier.ttl ?? remaining, remaining);
+        if (!tier.sync) {
+          batch.push({ key: keys[p]!, entry, ttl });
+          continue;
+        }
+        try {
+          tier.set(keys[p]!, entry, ttl);
+        } catch (error) {
+          if (!isEntryError(error)) throw error;
+          rt.writeRefusals++;
+        }
+      }
+      if (batch.length > 0 && !tier.sync) {
+        const repair = batch.map((item) => item.key);
+        void rt.call('setMany', this.#o.tierDeadline, () => tier.setMany(batch), undefined, repair);
       }
     }
   }

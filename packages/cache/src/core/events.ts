@@ -1,6 +1,6 @@
 /**
- * Typed cache events, delivered to `cache.on(type, listener)` and published on the
- * `agiletrack:cache` diagnostics channel (Node only). Emitting costs one branch when nobody listens.
+ * Typed cache events, delivered to `cache.on(type, listener)` and published on a diagnostics
+ * channel (Node only; `cache` unless the cache's `diagnosticsChannel` option names another). Emitting costs one branch when nobody listens.
  */
 
 /** The public operation an `operation` event reports. */
@@ -59,8 +59,8 @@ export type CacheEventType = CacheEvent['type'];
 /** The event with a given name. */
 export type CacheEventOf<T extends CacheEventType> = Extract<CacheEvent, { type: T }>;
 
-/** The diagnostics channel name every event is published on. */
-export const DIAGNOSTICS_CHANNEL = 'agiletrack:cache';
+/** The diagnostics channel events are published on when the cache's options name none. */
+export const DIAGNOSTICS_CHANNEL = 'cache';
 
 interface Channel {
   readonly hasSubscribers: boolean;
@@ -68,22 +68,27 @@ interface Channel {
 }
 
 // Reached without an import so the library bundles for browsers, where the channel is absent.
-function openChannel(): Channel | undefined {
+function openChannel(name: string): Channel | undefined {
   const proc = (globalThis as { process?: { getBuiltinModule?: (id: string) => unknown } }).process;
   const dc = proc?.getBuiltinModule?.('node:diagnostics_channel') as { channel(name: string): Channel } | undefined;
-  return dc?.channel(DIAGNOSTICS_CHANNEL);
+  return dc?.channel(name);
 }
 
 /** A small typed emitter. `active` lets hot paths skip building events nobody will see. */
 export class CacheEvents {
   readonly #listeners = new Map<CacheEventType, Set<(event: CacheEvent) => void>>();
-  readonly #channel = openChannel();
+  readonly #channel: Channel | undefined;
   #listenerCount = 0;
   #operationListeners = 0;
 
   /** Whether anyone wants `operation` events (checked before timing a call). */
   get watching(): boolean {
     return this.#operationListeners > 0 || this.#channel?.hasSubscribers === true;
+  }
+
+  /** `channel`: the diagnostics channel name; `false` publishes on none. */
+  constructor(channel: string | false = DIAGNOSTICS_CHANNEL) {
+    this.#channel = channel === false ? undefined : openChannel(channel);
   }
 
   /** Whether anyone listens (a listener or a diagnostics channel subscriber). */

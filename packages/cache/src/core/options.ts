@@ -5,6 +5,7 @@ import { createEntryCodec, type EntryCodecOptions } from '../codec/entry-codec.t
 import { CacheOptionsError } from '../errors.ts';
 import type { Clock, DistributedLock, EntryCodec, InvalidationBus, Ms, TagStore, Tier } from '../types.ts';
 import { checkDuration, checkInt, DEFAULT_MAX_KEY_LENGTH } from '../validate.ts';
+import { DIAGNOSTICS_CHANNEL } from './events.ts';
 import { memoryTagStore } from './tag-store.ts';
 
 /** Options of `createCache`. */
@@ -100,6 +101,11 @@ export interface CacheOptions {
    * @default 7 days
    */
   tagRetention?: Ms;
+  /**
+   * The `node:diagnostics_channel` name every event is published on; `false` for none.
+   * @default 'cache'
+   */
+  diagnosticsChannel?: string | false;
 }
 
 /** Options after defaults, as the engine uses them. */
@@ -128,6 +134,7 @@ export interface ResolvedOptions {
   readonly maxPendingRepairs: number;
   readonly fenceTtl: Ms;
   readonly tagRetention: Ms;
+  readonly diagnosticsChannel: string | false;
 }
 
 const TIER_METHODS = ['get', 'getMany', 'set', 'setMany', 'delete', 'deleteMany', 'clear', 'keys', 'stats'] as const;
@@ -178,6 +185,10 @@ export function resolveOptions(options: CacheOptions): ResolvedOptions {
   checkInt('maxPendingRepairs', options.maxPendingRepairs, 0);
   checkDuration('fenceTtl', options.fenceTtl);
   checkDuration('tagRetention', options.tagRetention);
+  const channel = options.diagnosticsChannel;
+  if (channel !== undefined && channel !== false && (typeof channel !== 'string' || channel.length === 0)) {
+    throw new CacheOptionsError('diagnosticsChannel must be a non-empty string or false');
+  }
   if (options.family !== undefined && typeof options.family !== 'function') {
     throw new CacheOptionsError('family must be a function from key to family name');
   }
@@ -208,5 +219,6 @@ export function resolveOptions(options: CacheOptions): ResolvedOptions {
     maxPendingRepairs: options.maxPendingRepairs ?? 10_000,
     fenceTtl: options.fenceTtl ?? 60_000,
     tagRetention: options.tagRetention ?? 7 * 86_400_000,
+    diagnosticsChannel: channel ?? DIAGNOSTICS_CHANNEL,
   };
 }

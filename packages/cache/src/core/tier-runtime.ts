@@ -85,7 +85,7 @@ export class TierRuntime {
    * Runs one asynchronous tier call under the deadline and the breaker. Never rejects: on
    * error, timeout or open breaker it resolves `fallback` and counts why.
    */
-  async call<T>(
+  call<T>(
     op: TierOp,
     deadline: Ms,
     run: () => Promise<T>,
@@ -96,36 +96,73 @@ export class TierRuntime {
     if (!this.#admit()) {
       this.skipped++;
       this.#remember(repairKeys);
-      return fallback;
+      return Promise.resolve(fallback);
     }
     const started = now();
-    let timer: ReturnType<typeof setTimeout> | undefined;
-    try {
-      const result = await Promise.race([
-        run(),
-        new Promise<never>((_, reject) => {
-          timer = setTimeout(() => reject(new CacheTierTimeoutError(this.tier.name, op, deadline)), deadline);
-        }),
-      ]);
-      this.time(op, now() - started);
-      this.#succeeded(op, repairKeys);
-      return result;
-    } catch (error) {
-      this.time(op, now() - started);
-      this.#remember(repairKeys);
-      if (isEntryError(error)) {
-        // The entry was refused (too large, unserializable): the tier itself is healthy.
-        this.writeRefusals++;
-        this.settings.events.emit({ type: 'write-refused', key: repairKeys?.[0] ?? '', tier: this.tier.name, error });
-        return fallback;
+    // One promise and one timer per call, settled by whichever comes first: this runs on every
+    // remote read, so no Promise.race and no extra async frames.
+    return new Promise<T>((resolve) => {
+      let settled = false;
+      const timer = setTimeout(() => {
+        if (settled) return;
+        settled = true;
+        resolve(
+          this.#fail(
+            op,
+            started,
+            new CacheTierTimeoutError(this.tier.name, op, deadline),
+            fallback,
+            repairKeys,
+            readKeys,
+          ),
+        );
+      }, deadline);
+      let work: Promise<T>;
+      try {
+        work = run();
+      } catch (error) {
+        work = Promise.reject(error);
       }
-      this.#failed(op, error);
-      const keys = repairKeys ?? readKeys;
-      if (keys !== undefined) this.settings.keysFailed?.(this.index, keys);
+      work.then(
+        (result) => {
+          if (settled) return;
+          settled = true;
+          clearTimeout(timer);
+          this.time(op, now() - started);
+          this.#succeeded(op, repairKeys);
+          resolve(result);
+        },
+        (error: unknown) => {
+          if (settled) return;
+          settled = true;
+          clearTimeout(timer);
+          resolve(this.#fail(op, started, error, fallback, repairKeys, readKeys));
+        },
+      );
+    });
+  }
+
+  /** Counts a failed (or refused) call and answers its fallback. */
+  #fail<T>(
+    op: TierOp,
+    started: number,
+    error: unknown,
+    fallback: T,
+    repairKeys: readonly string[] | undefined,
+    readKeys: readonly string[] | undefined,
+  ): T {
+    this.time(op, now() - started);
+    this.#remember(repairKeys);
+    if (isEntryError(error)) {
+      // The entry was refused (too large, unserializable): the tier itself is healthy.
+      this.writeRefusals++;
+      this.settings.events.emit({ type: 'write-refused', key: repairKeys?.[0] ?? '', tier: this.tier.name, error });
       return fallback;
-    } finally {
-      clearTimeout(timer);
     }
+    this.#failed(op, error);
+    const keys = repairKeys ?? readKeys;
+    if (keys !== undefined) this.settings.keysFailed?.(this.index, keys);
+    return fallback;
   }
 
   /** Remembers a prefix whose clear failed, to clear it again on recovery. */

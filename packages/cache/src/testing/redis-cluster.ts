@@ -204,7 +204,7 @@ export async function startRedisCluster(options: RedisClusterOptions = {}): Prom
     await assertPortFree(port, 'startRedisCluster');
     await assertPortFree(port + 10_000, 'startRedisCluster (cluster bus port)');
   }
-  const dir = mkdtempSync(join(tmpdir(), 'agiletrack-redis-cluster-'));
+  const dir = mkdtempSync(join(tmpdir(), 'cache-redis-cluster-'));
   dirs.add(dir);
   const started: Spawned[] = [];
   const stop = async (): Promise<void> => {
@@ -266,7 +266,7 @@ export async function startRedisServer(options: RedisServerOptions = {}): Promis
   const port = options.port ?? (await freePort());
   const timeout = options.timeout ?? 10_000;
   await assertPortFree(port, 'startRedisServer');
-  const dir = mkdtempSync(join(tmpdir(), 'agiletrack-redis-'));
+  const dir = mkdtempSync(join(tmpdir(), 'cache-redis-'));
   dirs.add(dir);
   let current: Spawned | undefined = await spawnServer(port, baseArgs(port, dir), dir, timeout).catch((error) => {
     rmSync(dir, { recursive: true, force: true });

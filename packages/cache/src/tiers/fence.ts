@@ -6,8 +6,9 @@
  * even when the invalidation message reaches that instance too late (or, without Redis, never).
  */
 
-/** Every tombstone starts with this (never valid codec output, which is a JSON object). */
-export const FENCE_PREFIX = '~fence:';
+import { FENCE_PREFIX } from '../codec/header.ts';
+
+export { FENCE_PREFIX };
 
 /** The stored form of a fence at stamp `at`. */
 export const fenceValue = (at: number): string => `${FENCE_PREFIX}${at}`;

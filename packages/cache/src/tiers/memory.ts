@@ -13,7 +13,7 @@ import { LRUCache } from 'lru-cache';
 import { systemClock } from '../clock.ts';
 import { createEntryCodec } from '../codec/entry-codec.ts';
 import { CacheEntryTooLargeError, CacheOptionsError } from '../errors.ts';
-import { estimateSize } from '../size.ts';
+import { estimateSize, estimateSizeAndFreeze } from '../size.ts';
 import type { Clock, Entry, EntryCodec, Ms, SyncTier, TierContext, TierSetItem, TierStats } from '../types.ts';
 import { checkDuration, checkInt } from '../validate.ts';
 
@@ -101,6 +101,8 @@ export class MemoryTier implements SyncTier {
   readonly shared = false;
   readonly name: string;
   readonly ttl: Ms | undefined;
+  /** `maxEntries`: a batch read promotes no more than this many hits here. */
+  readonly capacity: number;
   readonly #lru: LRUCache<string, Stored>;
   readonly #serialize: boolean;
   readonly #freeze: boolean;
@@ -126,8 +128,9 @@ export class MemoryTier implements SyncTier {
     this.#freeze = options.freeze ?? true;
     this.#sizeOf = options.sizeOf ?? estimateSize;
     this.#maxEntrySize = maxEntrySize;
+    this.capacity = options.maxEntries ?? 10_000;
     this.#lru = new LRUCache<string, Stored>({
-      max: options.maxEntries ?? 10_000,
+      max: this.capacity,
       maxSize: maxBytes,
       maxEntrySize,
       // Sizes are computed in `set` (to refuse oversize values loudly) and passed in.
@@ -168,9 +171,12 @@ export class MemoryTier implements SyncTier {
       stored = codec.encode(key, capped.sensitive && !codec.canEncrypt ? { ...capped, sensitive: false } : capped);
       size = stored.length * 2;
     } else {
-      if (this.#freeze) deepFreeze(capped.value);
       stored = capped;
-      size = this.#sizeOf(capped.value) + key.length * 2;
+      if (this.#freeze && this.#sizeOf === estimateSize) size = estimateSizeAndFreeze(capped.value) + key.length * 2;
+      else {
+        if (this.#freeze) deepFreeze(capped.value);
+        size = this.#sizeOf(capped.value) + key.length * 2;
+      }
     }
     if (size > this.#maxEntrySize) throw new CacheEntryTooLargeError(key, size, this.#maxEntrySize, this.name);
     this.#lru.set(key, stored, { size: Math.max(1, size) });

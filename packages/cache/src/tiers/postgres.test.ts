@@ -54,7 +54,7 @@ let prefixes = 0;
 const uniquePrefix = () => `test:${RUN}:${++prefixes}:`;
 
 function tierOn(backend: Backend, options: Partial<PostgresTierOptions> = {}): PostgresTier {
-  return postgresTier({ client: backend.client(), table: backend.table(), keyPrefix: uniquePrefix(), ...options });
+  return postgresTier({ client: backend.client(), table: backend.table(), prefix: uniquePrefix(), ...options });
 }
 
 function entryAt(now: number, value: unknown, ttl = 60_000, extra: Partial<Entry> = {}): Entry {
@@ -89,7 +89,7 @@ for (const backend of [server, embedded]) {
         .client()
         .query(
           `INSERT INTO ${tier.table} (key, value, expires_at) VALUES ($1, $2, $3) ON CONFLICT (key) DO UPDATE SET value = excluded.value`,
-          [tier.keyPrefix + key, raw, Number.MAX_SAFE_INTEGER],
+          [tier.prefix + key, raw, Number.MAX_SAFE_INTEGER],
         );
     },
   });
@@ -163,10 +163,10 @@ for (const backend of [server, embedded]) {
       const { rows } = await backend
         .client()
         .query(`SELECT key FROM ${tier.table} WHERE key LIKE $1 OR key LIKE $2 ORDER BY key`, [
-          `${escapeLike(tier.keyPrefix)}%`,
-          `${escapeLike(neighbour.keyPrefix)}%`,
+          `${escapeLike(tier.prefix)}%`,
+          `${escapeLike(neighbour.prefix)}%`,
         ]);
-      expect(rows).toEqual([{ key: `${tier.keyPrefix}live` }, { key: `${neighbour.keyPrefix}old` }]);
+      expect(rows).toEqual([{ key: `${tier.prefix}live` }, { key: `${neighbour.prefix}old` }]);
       expect(tier.stats().entries).toBe(1);
       await neighbour.clear();
       await tier.clear();
@@ -200,8 +200,8 @@ for (const backend of [server, embedded]) {
 
     it('counts rows written by other instances at info()', async () => {
       const keyPrefix = uniquePrefix();
-      const { tier: mine, clock } = attachForTest(tierOn(backend, { keyPrefix }));
-      const { tier: theirs } = attachForTest(tierOn(backend, { keyPrefix }), clock);
+      const { tier: mine, clock } = attachForTest(tierOn(backend, { prefix: keyPrefix }));
+      const { tier: theirs } = attachForTest(tierOn(backend, { prefix: keyPrefix }), clock);
       await mine.set('a', entryAt(clock.now(), 1), 60_000);
       await mine.set('a', entryAt(clock.now(), 2), 60_000);
       expect(mine.stats().entries).toBe(1);
@@ -217,7 +217,7 @@ for (const backend of [server, embedded]) {
     it('stores sensitive entries encrypted, and reads them with the wrong key as a counted miss', async () => {
       const keyPrefix = uniquePrefix();
       const clock = createFakeClock();
-      const tier = tierOn(backend, { keyPrefix });
+      const tier = tierOn(backend, { prefix: keyPrefix });
       const encryptor = aesGcmEncryptor({ keys: [{ id: 'k1', key: generateEncryptionKey() }] });
       tier.attach({ clock, codec: createEntryCodec({ encryptor }) });
       await tier.set('secret', entryAt(clock.now(), { token: 'hunter2' }, 60_000, { sensitive: true }), 60_000);
@@ -227,7 +227,7 @@ for (const backend of [server, embedded]) {
         .query(`SELECT value FROM ${tier.table} WHERE key = $1`, [`${keyPrefix}secret`]);
       expect(JSON.stringify(rows)).not.toContain('hunter2');
 
-      const other = tierOn(backend, { keyPrefix });
+      const other = tierOn(backend, { prefix: keyPrefix });
       const wrong = aesGcmEncryptor({ keys: [{ id: 'k1', key: generateEncryptionKey() }] });
       other.attach({ clock, codec: createEntryCodec({ encryptor: wrong }) });
       expect(await other.get('secret')).toBeUndefined();
@@ -290,7 +290,7 @@ describe('postgres tier', () => {
       expect(() => postgresTier({ client, table }), table).toThrow(CacheOptionsError);
     }
     expect(() => postgresTier({ client, table: 'cache.entries' })).not.toThrow();
-    expect(() => postgresTier({ client, keyPrefix: 'a\nb' })).toThrow(CacheOptionsError);
+    expect(() => postgresTier({ client, prefix: 'a\nb' })).toThrow(CacheOptionsError);
     expect(() => postgresTier({ client, ttl: 0 })).toThrow(CacheOptionsError);
     expect(() => postgresTier({} as PostgresTierOptions)).toThrow(/client/);
   });

@@ -18,10 +18,11 @@
 import { systemClock } from '../clock.ts';
 import { utf8Length } from '../codec/bytes.ts';
 import { createEntryCodec } from '../codec/entry-codec.ts';
+import { sqlIsFence, sqlStoredStamp } from '../codec/header.ts';
 import { CacheEntryTooLargeError, CacheOptionsError } from '../errors.ts';
 import type { AsyncTier, Clock, Entry, EntryCodec, Ms, TierContext, TierSetItem, TierStats } from '../types.ts';
 import { checkDuration, checkInt } from '../validate.ts';
-import { FENCE_PREFIX, fenceValue, isFence } from './fence.ts';
+import { fenceValue, isFence } from './fence.ts';
 import { capEntry, decodeStored } from './memory.ts';
 
 /**
@@ -46,14 +47,14 @@ export interface PostgresTierOptions {
   /**
    * The table, optionally schema-qualified (`cache.entries`). Lower-case letters, digits and
    * `_`, starting with a letter or `_`, at most 48 characters per part (the index name adds a suffix).
-   * @default 'agiletrack_cache'
+   * @default 'cache_entries'
    */
   table?: string;
   /**
    * Prepended to every key, so applications and versions sharing the table never meet.
-   * @default 'agiletrack:v1:'
+   * @default 'cache:'
    */
-  keyPrefix?: string;
+  prefix?: string;
   /**
    * Create the table on first use (`ensureSchema()`). Turn off when migrations own the schema.
    * @default true
@@ -72,7 +73,7 @@ export interface PostgresTierOptions {
 }
 
 const TABLE_PART = /^[a-z_][a-z0-9_]{0,47}$/;
-const MAX_KEY_PREFIX_LENGTH = 128;
+const MAX_PREFIX_LENGTH = 128;
 // biome-ignore lint/suspicious/noControlCharactersInRegex: matching control characters is the point
 const CONTROL = /[\u0000-\u001f\u007f-\u009f]/;
 // Beyond Number.MAX_SAFE_INTEGER a bigint would lose precision on its way back to JavaScript.
@@ -111,7 +112,7 @@ export class PostgresTier implements AsyncTier {
   /** The table, as given (validated). */
   readonly table: string;
   /** The prefix every stored key carries. */
-  readonly keyPrefix: string;
+  readonly prefix: string;
   readonly #client: SqlClient;
   readonly #createTable: boolean;
   readonly #maxEntrySize: number;
@@ -134,24 +135,24 @@ export class PostgresTier implements AsyncTier {
     }
     checkDuration('postgres tier ttl', options.ttl);
     checkInt('maxEntrySize', options.maxEntrySize, 1);
-    const table = options.table ?? 'agiletrack_cache';
+    const table = options.table ?? 'cache_entries';
     const parts = checkTable(table);
-    const keyPrefix = options.keyPrefix ?? 'agiletrack:v1:';
-    if (typeof keyPrefix !== 'string' || keyPrefix.length > MAX_KEY_PREFIX_LENGTH || CONTROL.test(keyPrefix)) {
+    const prefix = options.prefix ?? 'cache:';
+    if (typeof prefix !== 'string' || prefix.length > MAX_PREFIX_LENGTH || CONTROL.test(prefix)) {
       throw new CacheOptionsError(
-        `keyPrefix must be a string of at most ${MAX_KEY_PREFIX_LENGTH} characters without control characters`,
+        `prefix must be a string of at most ${MAX_PREFIX_LENGTH} characters without control characters`,
       );
     }
     this.#client = options.client;
     this.name = options.name ?? 'postgres';
     this.ttl = options.ttl;
     this.table = table;
-    this.keyPrefix = keyPrefix;
+    this.prefix = prefix;
     this.#createTable = options.createTable ?? true;
     this.#maxEntrySize = options.maxEntrySize ?? 4 * 1024 * 1024;
     this.#sql = statements(parts.join('.'));
     this.#schemaSql = schemaStatement(parts, options.unlogged ?? true);
-    this.#likeAll = `${escapeLike(keyPrefix)}%`;
+    this.#likeAll = `${escapeLike(prefix)}%`;
   }
 
   /** Receives the cache's clock and codec. */
@@ -181,7 +182,7 @@ export class PostgresTier implements AsyncTier {
 
   async get(key: string): Promise<Entry | undefined> {
     await this.#ready();
-    const stored = this.keyPrefix + key;
+    const stored = this.prefix + key;
     const { rows } = await this.#client.query(this.#sql.get, [stored, this.#clock.now()]);
     const row = rows[0] as KeyValueRow | undefined;
     return row === undefined ? undefined : this.#decode(stored, row.value);
@@ -190,11 +191,11 @@ export class PostgresTier implements AsyncTier {
   async getMany(keys: readonly string[]): Promise<(Entry | undefined)[]> {
     if (keys.length === 0) return [];
     await this.#ready();
-    const stored = [...new Set(keys)].map((key) => this.keyPrefix + key);
+    const stored = [...new Set(keys)].map((key) => this.prefix + key);
     const { rows } = await this.#client.query(this.#sql.getMany, [stored, this.#clock.now()]);
     const found = new Map<string, Entry | undefined>();
     for (const row of rows as KeyValueRow[]) found.set(row.key, this.#decode(row.key, row.value));
-    return keys.map((key) => found.get(this.keyPrefix + key));
+    return keys.map((key) => found.get(this.prefix + key));
   }
 
   async set(key: string, entry: Entry, ttl: Ms): Promise<void> {
@@ -229,7 +230,7 @@ export class PostgresTier implements AsyncTier {
   async fence(keys: readonly string[], at: Ms, ttl: Ms): Promise<void> {
     if (keys.length === 0) return;
     await this.#ready();
-    const stored = [...new Set(keys)].map((key) => this.keyPrefix + key);
+    const stored = [...new Set(keys)].map((key) => this.prefix + key);
     const until = Math.min(this.#clock.now() + ttl, FOREVER);
     await this.#client.query(this.#sql.upsertMany, [stored, stored.map(() => fenceValue(at)), stored.map(() => until)]);
   }
@@ -238,19 +239,14 @@ export class PostgresTier implements AsyncTier {
   async setFenced(key: string, entry: Entry, ttl: Ms): Promise<boolean> {
     const row = this.#encode(key, entry, ttl);
     await this.#ready();
-    const { rows } = await this.#client.query(this.#sql.upsertFenced, [
-      ...row,
-      entry.createdAt,
-      this.#clock.now(),
-      FENCE_PREFIX,
-    ]);
+    const { rows } = await this.#client.query(this.#sql.upsertFenced, [...row, entry.createdAt, this.#clock.now()]);
     this.#delta += (rows as { inserted: boolean }[]).filter((r) => r.inserted).length;
     return rows.length > 0;
   }
 
   async delete(key: string): Promise<boolean> {
     await this.#ready();
-    const { rows } = await this.#client.query(this.#sql.delete, [this.keyPrefix + key]);
+    const { rows } = await this.#client.query(this.#sql.delete, [this.prefix + key]);
     this.#delta -= rows.length;
     return rows.length > 0;
   }
@@ -258,7 +254,7 @@ export class PostgresTier implements AsyncTier {
   async deleteMany(keys: readonly string[]): Promise<number> {
     if (keys.length === 0) return 0;
     await this.#ready();
-    const stored = [...new Set(keys)].map((key) => this.keyPrefix + key);
+    const stored = [...new Set(keys)].map((key) => this.prefix + key);
     const { rows } = await this.#client.query(this.#sql.deleteMany, [stored]);
     const deleted = countOf(rows);
     this.#delta -= deleted;
@@ -273,13 +269,13 @@ export class PostgresTier implements AsyncTier {
     return deleted;
   }
 
-  /** Live keys (without the tier's key prefix). Scans the prefix range: an administrative call. */
+  /** Live keys (without the tier's prefix). Scans the prefix range: an administrative call. */
   async keys(prefix = ''): Promise<string[]> {
     await this.#ready();
     // A corrupt row dropped by an earlier read must not be listed: wait for those deletes.
     await this.#settleDrops();
     const { rows } = await this.#client.query(this.#sql.keys, [this.#like(prefix), this.#clock.now()]);
-    return (rows as { key: string }[]).map((row) => row.key.slice(this.keyPrefix.length));
+    return (rows as { key: string }[]).map((row) => row.key.slice(this.prefix.length));
   }
 
   /**
@@ -331,7 +327,7 @@ export class PostgresTier implements AsyncTier {
   }
 
   #like(prefix: string): string {
-    return `${escapeLike(this.keyPrefix + prefix)}%`;
+    return `${escapeLike(this.prefix + prefix)}%`;
   }
 
   #setCount(total: number, bytes: number): void {
@@ -341,7 +337,7 @@ export class PostgresTier implements AsyncTier {
   }
 
   #encode(key: string, entry: Entry, ttl: Ms): [string, string, number] {
-    const stored = this.keyPrefix + key;
+    const stored = this.prefix + key;
     const keepUntil = this.#clock.now() + ttl;
     const capped = capEntry(entry, keepUntil);
     // Encoded under the stored key: it authenticates an encrypted entry, so a ciphertext copied
@@ -402,19 +398,17 @@ function statements(table: string) {
     upsert: `INSERT INTO ${table} (key, value, expires_at) VALUES ($1, $2, $3) ${upsertTail}`,
     upsertMany: `INSERT INTO ${table} (key, value, expires_at) SELECT * FROM unnest($1::text[], $2::text[], $3::bigint[]) ${upsertTail}`,
     // A live fence or value created at or after the entry ($4) keeps the row as it is (no row
-    // returned): refreshes that read the source later win. The envelope starts with its timestamp.
+    // returned): refreshes that read the source later win. The stamp is read from the header.
     upsertFenced:
       `INSERT INTO ${table} AS t (key, value, expires_at) VALUES ($1, $2, $3) ` +
       'ON CONFLICT (key) DO UPDATE SET value = excluded.value, expires_at = excluded.expires_at ' +
-      'WHERE NOT (t.expires_at > $5 AND coalesce(CASE WHEN starts_with(t.value, $6) ' +
-      'THEN substr(t.value, length($6) + 1) ' +
-      `ELSE substring(t.value from '^\\{"v":1,"timestamp":([-+0-9.eE]+)') END::float8, -1) >= $4::float8) ` +
+      `WHERE NOT (t.expires_at > $5 AND coalesce(${sqlStoredStamp('t.value')}, -1) >= $4::float8) ` +
       'RETURNING (xmax = 0) AS inserted',
     delete: `DELETE FROM ${table} WHERE key = $1 RETURNING 1 AS x`,
     deleteMany: deleteCount('key = ANY($1::text[])'),
     dropCorrupt: `DELETE FROM ${table} WHERE key = $1 AND value = $2 RETURNING 1 AS x`,
     clear: deleteCount(`key LIKE $1 ESCAPE '\\'`),
-    keys: `SELECT key FROM ${table} WHERE key LIKE $1 ESCAPE '\\' AND expires_at > $2 AND NOT starts_with(value, '~fence:')`,
+    keys: `SELECT key FROM ${table} WHERE key LIKE $1 ESCAPE '\\' AND expires_at > $2 AND NOT ${sqlIsFence('value')}`,
     count: `SELECT count(*)::int AS total, coalesce(sum(octet_length(value)), 0)::float8 AS bytes FROM ${table} WHERE key LIKE $1 ESCAPE '\\'`,
     // The outer SELECT sees the table as it was before the DELETE, hence the subtraction in prune().
     prune:
@@ -432,7 +426,7 @@ function schemaStatement(parts: string[], unlogged: boolean): string {
   const index = `${parts[parts.length - 1]}_expires_at_idx`;
   return `DO $$
 BEGIN
-  PERFORM pg_advisory_xact_lock(hashtext('agiletrack_cache.ensure_schema'), hashtext('${table}'));
+  PERFORM pg_advisory_xact_lock(hashtext('cache.ensure_schema'), hashtext('${table}'));
   CREATE ${unlogged ? 'UNLOGGED ' : ''}TABLE IF NOT EXISTS ${table} (
     key text COLLATE "C" PRIMARY KEY,
     value text NOT NULL,

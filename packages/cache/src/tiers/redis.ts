@@ -9,36 +9,32 @@
  * Connection errors propagate as rejections: the cache's guard (deadline, circuit breaker)
  * counts them. Only undecodable entries are swallowed: dropped (UNLINK), counted, read as a miss.
  */
-import { Cluster, type ClusterOptions, Redis, type RedisOptions } from 'ioredis';
-import { luaScript } from '../bus/lua.ts';
+import type { Redis } from 'ioredis';
 import { systemClock } from '../clock.ts';
 import { createEntryCodec } from '../codec/entry-codec.ts';
+import { LUA_STORED_STAMP } from '../codec/header.ts';
 import { CacheKeyError, CacheOptionsError } from '../errors.ts';
+import { closeRedisClient, isCluster, type RedisClient } from '../redis/client.ts';
+import { luaScript } from '../redis/lua.ts';
+import { DEFAULT_REDIS_PREFIX } from '../redis/names.ts';
+import { groupBySlot } from '../redis/slots.ts';
 import type { AsyncTier, Clock, Entry, EntryCodec, Ms, TierContext, TierSetItem, TierStats } from '../types.ts';
 import { checkDuration, checkInt } from '../validate.ts';
-import { FENCE_PREFIX, fenceValue, isFence } from './fence.ts';
+import { fenceValue, isFence } from './fence.ts';
 import { capEntry, decodeStored } from './memory.ts';
 
-// KEYS[1] = the key; ARGV = value, entry createdAt, PX ('' for none), fence prefix. 1 if written.
+// KEYS[1] = the key; ARGV = value, entry createdAt, PX ('' for none). 1 if written.
 // Refused when what is stored, a fence or a value, is as new or newer: refreshes that read the
-// source later win, whatever order their writes arrive in. The envelope starts with its timestamp.
-const SET_UNLESS_NEWER = luaScript(`
+// source later win, whatever order their writes arrive in. The stamp is read from the header.
+const SET_UNLESS_NEWER = luaScript(`${LUA_STORED_STAMP}
 local current = redis.call('GET', KEYS[1])
 if current then
-  local at
-  if string.sub(current, 1, #ARGV[4]) == ARGV[4] then
-    at = tonumber(string.sub(current, #ARGV[4] + 1))
-  else
-    at = tonumber(string.match(current, '^{"v":1,"timestamp":([-+%d%.eE]+)'))
-  end
+  local at = stored_stamp(current)
   if at and at >= tonumber(ARGV[2]) then return 0 end
 end
 if ARGV[3] == '' then redis.call('SET', KEYS[1], ARGV[1]) else redis.call('SET', KEYS[1], ARGV[1], 'PX', ARGV[3]) end
 return 1
 `);
-
-/** A single-node client or a cluster client. */
-export type RedisClient = Redis | Cluster;
 
 /** Redis tier options. Every default is here. */
 export interface RedisTierOptions {
@@ -55,9 +51,9 @@ export interface RedisTierOptions {
    */
   name?: string;
   /**
-   * Prepended to every key; the version in it lets a new format start from an empty namespace.
-   * Must not be empty: `clear()` deletes everything under it.
-   * @default 'agiletrack:v1:'
+   * Prepended to every key; a version in it (`app:v2:`) lets a new format start from an empty
+   * namespace. Must not be empty: `clear()` deletes everything under it.
+   * @default 'cache:'
    */
   prefix?: string;
   /** The longest this tier keeps an entry (ms). Unset: the ttl the cache passes. */
@@ -85,7 +81,6 @@ export interface RedisTierInfo {
   dbSize: number;
 }
 
-const DEFAULT_PREFIX = 'agiletrack:v1:';
 const TAG_PATTERN = /^\{[^{}]+\}$/;
 const BARE_TAG_PATTERN = /^[^{}]+$/;
 const noop = (): void => {};
@@ -116,7 +111,7 @@ export class RedisTier implements AsyncTier {
     if (!client || typeof client.get !== 'function' || typeof client.pipeline !== 'function') {
       throw new CacheOptionsError('redis tier: client must be an ioredis Redis or Cluster instance');
     }
-    const prefix = options.prefix ?? DEFAULT_PREFIX;
+    const prefix = options.prefix ?? DEFAULT_REDIS_PREFIX;
     if (typeof prefix !== 'string' || prefix.length === 0) {
       throw new CacheOptionsError(
         'redis tier: prefix must be a non-empty string (clear() deletes everything under it)',
@@ -166,13 +161,11 @@ export class RedisTier implements AsyncTier {
   async getMany(keys: readonly string[]): Promise<(Entry | undefined)[]> {
     if (keys.length === 0) return [];
     const storageKeys = keys.map((key) => this.storageKey(key));
-    const raws: (string | null)[] = new Array(keys.length).fill(null);
+    let raws: (string | null)[];
     if (!this.#cluster) {
-      const values = await this.#client.mget(storageKeys);
-      values.forEach((value, i) => {
-        raws[i] = value;
-      });
+      raws = await this.#client.mget(storageKeys);
     } else {
+      raws = new Array<string | null>(keys.length).fill(null);
       // MGET must stay within one slot in a cluster: one MGET per slot, all in parallel.
       await Promise.all(
         [...groupBySlot(storageKeys)].map(async ([, indexes]) => {
@@ -183,7 +176,12 @@ export class RedisTier implements AsyncTier {
         }),
       );
     }
-    return raws.map((raw, i) => (raw === null ? undefined : this.#decode(keys[i]!, storageKeys[i]!, raw)));
+    const out = new Array<Entry | undefined>(keys.length);
+    for (let i = 0; i < keys.length; i++) {
+      const raw = raws[i];
+      out[i] = raw === null || raw === undefined ? undefined : this.#decode(keys[i]!, storageKeys[i]!, raw);
+    }
+    return out;
   }
 
   async set(key: string, entry: Entry, ttl: Ms): Promise<void> {
@@ -241,7 +239,7 @@ export class RedisTier implements AsyncTier {
     const written = await SET_UNLESS_NEWER.run(
       this.#client,
       [write.storageKey],
-      [write.raw, String(entry.createdAt), write.px === undefined ? '' : String(write.px), FENCE_PREFIX],
+      [write.raw, String(entry.createdAt), write.px === undefined ? '' : String(write.px)],
     );
     if (written === 1) this.#writesSinceInfo++;
     return written === 1;
@@ -444,14 +442,12 @@ export class RedisTier implements AsyncTier {
   }
 }
 
+// The connection helpers live in `redis/client.ts` (subpath `/redis`); re-exported for tier users.
+export { closeRedisClient, createRedisClient, type RedisClient, whenReady } from '../redis/client.ts';
+
 /** Creates a Redis tier. Validates its options at once. */
 export function redisTier(options: RedisTierOptions): RedisTier {
   return new RedisTier(options);
-}
-
-/** Whether `client` is an ioredis Cluster (checked by flag, so two copies of ioredis still work). */
-export function isCluster(client: RedisClient): client is Cluster {
-  return (client as { isCluster?: boolean }).isCluster === true;
 }
 
 /** Escapes Redis glob characters (`* ? [ ] \`) so a prefix matches only itself. */
@@ -467,190 +463,4 @@ async function execPipeline(pipeline: ReturnType<Redis['pipeline']>): Promise<un
     if (error) throw error;
     return result;
   });
-}
-
-// CRC16-CCITT (XMODEM), the checksum Redis Cluster uses for key slots.
-const CRC16_TABLE = (() => {
-  const table = new Uint16Array(256);
-  for (let i = 0; i < 256; i++) {
-    let crc = i << 8;
-    for (let bit = 0; bit < 8; bit++) crc = crc & 0x8000 ? (crc << 1) ^ 0x1021 : crc << 1;
-    table[i] = crc & 0xffff;
-  }
-  return table;
-})();
-
-function crc16(bytes: Uint8Array, start: number, end: number): number {
-  let crc = 0;
-  for (let i = start; i < end; i++) crc = ((crc << 8) ^ CRC16_TABLE[((crc >> 8) ^ bytes[i]!) & 0xff]!) & 0xffff;
-  return crc;
-}
-
-/**
- * The cluster slot of a key, as `CLUSTER KEYSLOT` computes it (hash tags included). ioredis
- * does not export its own; computed here rather than importing its undeclared dependency.
- */
-export function redisKeySlot(key: string): number {
-  const bytes = Buffer.from(key, 'utf8');
-  const open = bytes.indexOf(0x7b); // {
-  if (open >= 0) {
-    const close = bytes.indexOf(0x7d, open + 1); // }
-    if (close > open + 1) return crc16(bytes, open + 1, close) & 0x3fff;
-  }
-  return crc16(bytes, 0, bytes.length) & 0x3fff;
-}
-
-/** Groups key positions by cluster slot, preserving the order within each group. */
-function groupBySlot(storageKeys: readonly string[]): Map<number, number[]> {
-  const groups = new Map<number, number[]>();
-  storageKeys.forEach((key, i) => {
-    const slot = redisKeySlot(key);
-    const group = groups.get(slot);
-    if (group) group.push(i);
-    else groups.set(slot, [i]);
-  });
-  return groups;
-}
-
-/** A cluster node address. */
-export interface RedisNodeAddress {
-  host: string;
-  port: number;
-}
-
-/** Options of {@link createRedisClient}. Every default is here. */
-export interface RedisClientOptions {
-  /**
-   * Longest wait between reconnect attempts (backoff doubles from 50 ms up to this).
-   * @default 2_000
-   */
-  maxReconnectDelay?: Ms;
-  /**
-   * How long a connection attempt may take.
-   * @default 2_000
-   */
-  connectTimeout?: Ms;
-  /** More ioredis options for a single node, applied over the defaults. */
-  redis?: RedisOptions;
-  /** More ioredis options for a cluster, applied over the defaults. */
-  cluster?: ClusterOptions;
-}
-
-/**
- * Parses `REDIS_CLUSTER_NODES` (`host:port,host:port`). Throws `CacheOptionsError` on a
- * malformed entry.
- */
-export function parseClusterNodes(text: string): RedisNodeAddress[] {
-  const nodes = text
-    .split(',')
-    .map((part) => part.trim())
-    .filter((part) => part.length > 0)
-    .map((part) => {
-      const match = /^(.+):(\d{1,5})$/.exec(part);
-      const port = Number(match?.[2]);
-      if (!match || port < 1 || port > 65_535) {
-        throw new CacheOptionsError(`cluster node ${JSON.stringify(part)} is not host:port`);
-      }
-      return { host: match[1]!.replace(/^\[(.*)\]$/, '$1'), port };
-    });
-  if (nodes.length === 0) throw new CacheOptionsError('cluster nodes list is empty; expected host:port,host:port');
-  return nodes;
-}
-
-function backoff(maxDelay: Ms): (times: number) => number {
-  return (times) => Math.min(50 * 2 ** Math.min(times, 16), maxDelay);
-}
-
-/**
- * Creates an ioredis client with cache-friendly defaults: commands fail fast while disconnected
- * (`enableOfflineQueue: false`, `maxRetriesPerRequest: 1`) instead of queueing behind a dead
- * connection, and reconnection retries forever with capped backoff. A URL gives a single node;
- * a list of nodes (see {@link parseClusterNodes}) gives a cluster. Attach an `error` listener.
- */
-export function createRedisClient(url: string, options?: RedisClientOptions): Redis;
-export function createRedisClient(nodes: readonly RedisNodeAddress[], options?: RedisClientOptions): Cluster;
-export function createRedisClient(
-  target: string | readonly RedisNodeAddress[],
-  options: RedisClientOptions = {},
-): RedisClient {
-  checkDuration('maxReconnectDelay', options.maxReconnectDelay);
-  checkDuration('connectTimeout', options.connectTimeout);
-  const maxDelay = options.maxReconnectDelay ?? 2_000;
-  const connectTimeout = options.connectTimeout ?? 2_000;
-  if (typeof target === 'string') {
-    return new Redis(target, {
-      enableOfflineQueue: false,
-      maxRetriesPerRequest: 1,
-      lazyConnect: false,
-      connectTimeout,
-      retryStrategy: backoff(maxDelay),
-      ...options.redis,
-    });
-  }
-  if (!Array.isArray(target) || target.length === 0) {
-    throw new CacheOptionsError('createRedisClient needs a redis:// URL or a non-empty list of cluster nodes');
-  }
-  return new Cluster(
-    target.map((node) => ({ host: node.host, port: node.port })),
-    {
-      enableOfflineQueue: false,
-      lazyConnect: false,
-      clusterRetryStrategy: backoff(maxDelay),
-      ...options.cluster,
-      redisOptions: { maxRetriesPerRequest: 1, connectTimeout, ...options.cluster?.redisOptions },
-    },
-  );
-}
-
-/**
- * Resolves once `client` is ready for commands (with `enableOfflineQueue: false`, commands sent
- * earlier fail). Rejects after `timeout` ms, or at once if the client has ended.
- */
-export function whenReady(client: RedisClient, timeout: Ms = 5_000): Promise<void> {
-  if (client.status === 'ready') return Promise.resolve();
-  return new Promise((resolve, reject) => {
-    const finish = (error?: Error): void => {
-      clearTimeout(timer);
-      client.off('ready', onReady);
-      client.off('end', onEnd);
-      if (error) reject(error);
-      else resolve();
-    };
-    const onReady = (): void => finish();
-    const onEnd = (): void => finish(new Error('redis connection ended before it was ready'));
-    const timer = setTimeout(
-      () => finish(new Error(`redis connection not ready after ${timeout} ms (status ${client.status})`)),
-      timeout,
-    );
-    timer.unref?.();
-    client.on('ready', onReady);
-    client.on('end', onEnd);
-    if (client.status === 'end') onEnd();
-  });
-}
-
-/**
- * Quits `client` gracefully when connected, drops the connection otherwise (a client that is
- * reconnecting would never answer QUIT), and resolves once it has ended (at most 1 s).
- */
-export async function closeRedisClient(client: RedisClient): Promise<void> {
-  if (client.status === 'end') return;
-  const ended = new Promise<void>((resolve) => {
-    const timer = setTimeout(resolve, 1_000);
-    timer.unref?.();
-    client.once('end', () => {
-      clearTimeout(timer);
-      resolve();
-    });
-  });
-  if (client.status === 'ready') {
-    try {
-      await client.quit();
-    } catch {
-      client.disconnect();
-    }
-  } else {
-    client.disconnect();
-  }
-  await ended;
 }

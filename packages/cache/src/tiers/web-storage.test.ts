@@ -123,19 +123,18 @@ runTierConformance('web-storage (quota storage)', {
     const storage = new QuotaStorage(5_000_000);
     return { ...attachForTest(webStorageTier({ storage, window: null })), storage };
   },
-  corrupt: (setup, key, raw) =>
-    (setup as unknown as { storage: QuotaStorage }).storage.setItem(`agiletrack_${key}`, raw),
+  corrupt: (setup, key, raw) => (setup as unknown as { storage: QuotaStorage }).storage.setItem(`cache:${key}`, raw),
 });
 
 describe('web-storage tier', () => {
-  it('uses localStorage by default and keeps the readable {data, timestamp} shape under agiletrack_', async () => {
+  it('uses localStorage by default and keeps the readable shape under cache:', async () => {
     const web = webStorageTier();
     const cache = createCache({ tiers: [memoryTier({ ttl: FOUR_HOURS }), web], ttl: days(3), sweepInterval: 0 });
     open.push(cache);
     const teams = [{ id: 1, name: 'Platform' }];
     await cache.set('teams', teams);
 
-    const stored = JSON.parse(localStorage.getItem('agiletrack_teams')!);
+    const stored = JSON.parse(localStorage.getItem('cache:teams')!);
     expect(stored.data).toEqual(teams);
     expect(typeof stored.timestamp).toBe('number');
     expect(stored.timestamp).toBeLessThanOrEqual(Date.now());
@@ -157,14 +156,14 @@ describe('web-storage tier', () => {
     open.push(cache);
     await cache.set('teams', ['a']);
     const start = clock.now();
-    expect(JSON.parse(storage.getItem('agiletrack_teams')!).keep).toBe(start + THREE_DAYS);
+    expect(JSON.parse(storage.getItem('cache:teams')!).keep).toBe(start + THREE_DAYS);
 
     clock.advance(THREE_DAYS - 1);
     expect(cache.getSync('teams')).toEqual(['a']);
     clock.advance(1);
     expect(cache.getSync('teams')).toBeUndefined();
     expect(await cache.get('teams')).toBeUndefined();
-    expect(storage.getItem('agiletrack_teams')).toBeNull();
+    expect(storage.getItem('cache:teams')).toBeNull();
   });
 
   it('memory tier of 4 h: alive at 4 h − 1 ms from memory, from storage at 4 h; storage gone at 3 d', async () => {
@@ -256,7 +255,7 @@ describe('web-storage tier', () => {
       expect(storage.setItemCalls - before).toBeLessThanOrEqual(2);
       expect(web.stats().quotaFailures).toBe(1);
       // The old `big` is gone from storage: it must not come back once memory forgets it.
-      expect(storage.getItem('agiletrack_big')).toBeNull();
+      expect(storage.getItem('cache:big')).toBeNull();
       expect(storage.snapshot((key) => key.startsWith('other_app_'))).toEqual(foreign);
       // The cache still answers from memory.
       expect(cache.getSync('big')).toBe(bigger);
@@ -280,8 +279,8 @@ describe('web-storage tier', () => {
       await expect(cache.set('huge', incompressible(1, 12_000))).rejects.toMatchObject({
         code: 'E_CACHE_ENTRY_TOO_LARGE',
       });
-      expect(storage.getItem('agiletrack_huge')).toBeNull();
-      expect(storage.getItem('agiletrack_small')).not.toBeNull();
+      expect(storage.getItem('cache:huge')).toBeNull();
+      expect(storage.getItem('cache:small')).not.toBeNull();
       expect(await cache.get('huge')).toBeDefined(); // the memory tier kept it
     });
 
@@ -356,7 +355,7 @@ describe('web-storage tier', () => {
     expect(everything).not.toContain('secret-abc-123');
     expect(everything).not.toContain('credentials');
     expect(everything).not.toContain('hunter2');
-    expect(everything).toContain('agiletrack_teams');
+    expect(everything).toContain('cache:teams');
     expect(cache.getSync('session_token')).toBe('secret-abc-123');
     expect(await cache.get('credentials')).toBe('hunter2-secret');
     expect(tierStats(cache, 'web-storage').writeRefusals).toBe(2);
@@ -367,25 +366,25 @@ describe('web-storage tier', () => {
     const { cache } = browserCache(storage);
     await cache.set('profile', 'public');
     await cache.set('profile', 'private', { sensitive: true });
-    expect(storage.getItem('agiletrack_profile')).toBeNull();
+    expect(storage.getItem('cache:profile')).toBeNull();
     expect(cache.getSync('profile')).toBe('private');
   });
 
   it('removes and counts corrupt JSON and entries in the old seed format', async () => {
     const storage = new QuotaStorage();
     const { cache, web } = browserCache(storage);
-    storage.setItem('agiletrack_teams', '{"data":[1,2');
-    storage.setItem('agiletrack_team_1', JSON.stringify({ data: { id: 1 }, timestamp: 1 }));
+    storage.setItem('cache:teams', '{"data":[1,2');
+    storage.setItem('cache:team_1', JSON.stringify({ data: { id: 1 }, timestamp: 1 }));
     expect(cache.getSync('teams')).toBeUndefined();
     expect(await cache.get('team_1')).toBeUndefined();
-    expect(storage.getItem('agiletrack_teams')).toBeNull();
-    expect(storage.getItem('agiletrack_team_1')).toBeNull();
+    expect(storage.getItem('cache:teams')).toBeNull();
+    expect(storage.getItem('cache:team_1')).toBeNull();
     expect(web.stats().corrupt).toBe(2);
     expect(await cache.getOrSet('teams', () => ['fresh'])).toEqual(['fresh']);
-    expect(JSON.parse(storage.getItem('agiletrack_teams')!).data).toEqual(['fresh']);
+    expect(JSON.parse(storage.getItem('cache:teams')!).data).toEqual(['fresh']);
   });
 
-  it('namespaces: a user namespace is stored under agiletrack_user_42: and logout clears only it', async () => {
+  it('namespaces: a user namespace is stored under cache:user_42: and logout clears only it', async () => {
     const storage = new QuotaStorage();
     storage.setItem('other_app_token', 'keep me');
     const { cache } = browserCache(storage);
@@ -395,14 +394,10 @@ describe('web-storage tier', () => {
     await alice.set('teams', ['a']);
     await bob.set('team_1', { id: 1, owner: 7 });
     await cache.set('teams', ['shared']);
-    expect(JSON.parse(storage.getItem('agiletrack_user_42:team_1')!).data).toEqual({ id: 1, owner: 42 });
+    expect(JSON.parse(storage.getItem('cache:user_42:team_1')!).data).toEqual({ id: 1, owner: 42 });
 
     await alice.clear(); // logout
-    expect(Object.keys(storage.snapshot()).sort()).toEqual([
-      'agiletrack_teams',
-      'agiletrack_user_7:team_1',
-      'other_app_token',
-    ]);
+    expect(Object.keys(storage.snapshot()).sort()).toEqual(['cache:teams', 'cache:user_7:team_1', 'other_app_token']);
     expect(alice.getSync('team_1')).toBeUndefined();
     expect(await alice.get('teams')).toBeUndefined();
     expect(bob.getSync('team_1')).toEqual({ id: 1, owner: 7 });
@@ -412,13 +407,13 @@ describe('web-storage tier', () => {
   it('clear() and keys() touch only our prefix', () => {
     const storage = new QuotaStorage();
     storage.setItem('other_app_a', '1');
-    storage.setItem('agiletrack', 'no underscore: not ours');
+    storage.setItem('cache', 'no colon: not ours');
     const { tier, clock } = attachForTest(webStorageTier({ storage, window: null }));
     tier.set('a', entry(1, clock.now()), 60_000);
     tier.set('b', entry(2, clock.now()), 60_000);
     expect(tier.keys().sort()).toEqual(['a', 'b']);
     expect(tier.clear()).toBe(2);
-    expect(storage.snapshot()).toEqual({ other_app_a: '1', agiletrack: 'no underscore: not ours' });
+    expect(storage.snapshot()).toEqual({ other_app_a: '1', cache: 'no colon: not ours' });
   });
 
   it('stats: entries and bytes as (key + value) × 2, kept up to date without rescanning', () => {
@@ -436,7 +431,7 @@ describe('web-storage tier', () => {
     tier.delete('b');
     expect(tier.stats()).toMatchObject({ entries: 1, bytes: own() });
     // Stats were read from counters: only delete() read storage (to know whether `b` existed).
-    expect(getItem.mock.calls.map(([key]) => key)).toEqual(['agiletrack_b']);
+    expect(getItem.mock.calls.map(([key]) => key)).toEqual(['cache:b']);
   });
 
   it('cross-tab: a storage event for our key calls onExternalChange; linkTabs drops the memory copy', async () => {
@@ -455,14 +450,14 @@ describe('web-storage tier', () => {
     const event = (key: string | null, newValue: string | null) =>
       window.dispatchEvent(new StorageEvent('storage', { key, newValue, storageArea: localStorage }));
 
-    event('agiletrack_teams', localStorage.getItem('agiletrack_teams'));
+    event('cache:teams', localStorage.getItem('cache:teams'));
     event('other_app_key', 'x');
     expect(changed).toEqual(['teams']);
     expect(cache.getSync('teams')).toEqual(['old']); // no link yet: memory still answers
 
     const heard: (string | undefined)[] = [];
     const unlink = linkTabs(web, [memory], (key) => heard.push(key));
-    event('agiletrack_teams', localStorage.getItem('agiletrack_teams'));
+    event('cache:teams', localStorage.getItem('cache:teams'));
     expect(heard).toEqual(['teams']);
     expect(cache.getSync('teams')).toEqual(['new']);
 

@@ -2,10 +2,10 @@
  * The web-storage tier: the browser's `localStorage` (or any `Storage`) as a synchronous, shared
  * tier, kept readable in the original dashboard's shape:
  *
- *   localStorage['agiletrack_teams'] = '{"v":1,"timestamp":…,"expiresAt":…,"staleUntil":…,"keep":…,"data":[…]}'
+ *   localStorage['cache:teams'] = '{"v":1,"timestamp":…,"expiresAt":…,"staleUntil":…,"keep":…,"data":[…]}'
  *
  *   const memory = memoryTier({ ttl: hours(4) });
- *   const storage = webStorageTier();                       // localStorage, 3 days, `agiletrack_`
+ *   const storage = webStorageTier();                       // localStorage, 3 days, `cache:`
  *   const cache = createCache({ tiers: [memory, storage], ttl: days(3) });
  *   linkTabs(storage, [memory], notifyExternalChange);      // another tab wrote: drop our memory copy
  *
@@ -28,6 +28,7 @@
  */
 import { systemClock } from '../clock.ts';
 import { createEntryCodec } from '../codec/entry-codec.ts';
+import { readHeader } from '../codec/header.ts';
 import { CacheEntryTooLargeError, CacheError, CacheOptionsError, CacheSensitiveRefusedError } from '../errors.ts';
 import type { Clock, Entry, EntryCodec, Ms, SyncTier, TierContext, TierSetItem, TierStats } from '../types.ts';
 import { checkDuration, checkInt } from '../validate.ts';
@@ -52,7 +53,7 @@ export interface WebStorageTierOptions {
   storage?: StorageLike | (() => StorageLike | null | undefined);
   /**
    * Prepended to every key in storage. Only keys with this prefix are ever read or removed.
-   * @default 'agiletrack_'
+   * @default 'cache:'
    */
   prefix?: string;
   /**
@@ -101,12 +102,6 @@ export const WEB_STORAGE_DEFAULT_TTL: Ms = 259_200_000;
 
 // Contains a control character, which no cache key may contain, so it can never collide.
 const PROBE_SUFFIX = '\u0000probe';
-const NUMBER = '(-?\\d+(?:\\.\\d+)?(?:[eE][+-]?\\d+)?)';
-// The codec writes these fields first and in this order; see codec/entry-codec.ts.
-const HEADER = new RegExp(
-  `^\\{"v":1,"timestamp":${NUMBER},"expiresAt":${NUMBER},"staleUntil":${NUMBER}(?:,"keep":${NUMBER})?`,
-);
-const HEADER_SCAN = 200;
 
 interface Header {
   readonly timestamp: Ms;
@@ -150,7 +145,7 @@ export class WebStorageTier implements SyncTier {
   constructor(options: WebStorageTierOptions = {}) {
     checkDuration('web-storage tier ttl', options.ttl);
     checkInt('maxEntrySize', options.maxEntrySize, 1);
-    const prefix = options.prefix ?? 'agiletrack_';
+    const prefix = options.prefix ?? 'cache:';
     if (typeof prefix !== 'string' || prefix.length === 0) {
       throw new CacheOptionsError('prefix must be a non-empty string, so other keys in storage are left alone');
     }
@@ -473,14 +468,12 @@ export class WebStorageTier implements SyncTier {
   }
 
   /**
-   * The timestamp and end of life of a stored entry, read from the first bytes of the JSON by a
-   * pattern; an unusual but valid entry falls back to a full decode. Removes and counts a corrupt one.
+   * The timestamp and end of life of a stored entry, read from its header (`codec/header.ts`); an unusual but valid entry falls back to a full decode. Removes and counts a corrupt one.
    */
   #header(storageKey: string, raw: string): Header | undefined {
-    const match = HEADER.exec(raw.length > HEADER_SCAN ? raw.slice(0, HEADER_SCAN) : raw);
-    if (match !== null) {
-      const keep = match[4] === undefined ? Number.POSITIVE_INFINITY : Number(match[4]);
-      return { timestamp: Number(match[1]), until: Math.min(Number(match[3]), keep) };
+    const head = readHeader(raw);
+    if (head !== undefined) {
+      return { timestamp: head.timestamp, until: Math.min(head.staleUntil, head.keep ?? Number.POSITIVE_INFINITY) };
     }
     try {
       const { entry, keepUntil } = this.#codecOrDefault().decode(storageKey.slice(this.prefix.length), raw);

@@ -6,17 +6,6 @@ import type { AppDeps } from '../deps.ts';
 import { principalOf, requireAdmin } from '../guards.ts';
 import { parse } from '../validation.ts';
 
-/** Parses the `INFO memory` text into numbers. */
-function parseInfo(text: string): Record<string, number | string> {
-  const out: Record<string, number | string> = {};
-  for (const line of text.split(/\r?\n/)) {
-    const [key, value] = line.split(':');
-    if (!key || value === undefined || key.startsWith('#')) continue;
-    out[key] = /^-?\d+(\.\d+)?$/.test(value) ? Number(value) : value;
-  }
-  return out;
-}
-
 /** See the file comment. */
 export const adminRoutes =
   (deps: AppDeps): FastifyPluginAsync =>
@@ -28,17 +17,9 @@ export const adminRoutes =
 
     app.get('/api/admin/cache/stats', async () => {
       let redis: Record<string, unknown> | null = null;
-      if (serverCache.redis) {
+      if (deps.ops.redisInfo) {
         try {
-          const info = parseInfo(await serverCache.redis.info('memory'));
-          redis = {
-            usedMemory: info.used_memory,
-            usedMemoryHuman: info.used_memory_human,
-            usedMemoryPeak: info.used_memory_peak,
-            maxMemory: info.maxmemory,
-            maxMemoryPolicy: info.maxmemory_policy,
-            fragmentationRatio: info.mem_fragmentation_ratio,
-          };
+          redis = { ...(await deps.ops.redisInfo.read()) };
         } catch (error) {
           redis = { error: (error as Error).message };
         }

@@ -46,7 +46,18 @@ export const eventRoutes =
           (event.type === 'team.deleted' && first.teamIds.includes(teamId));
         if (visible && !closed) raw.write(`event: invalidate\ndata: ${JSON.stringify(event)}\n\n`);
       };
-      const unsubscribe = deps.hub.subscribe((event) => void send(event));
+      const offEvents = deps.hub.subscribe((event) => void send(event));
+      // Admins also see the server's alerts firing and resolving.
+      const offAlerts =
+        first.role === 'admin'
+          ? deps.hub.onAlert((alert) => {
+              if (!closed) raw.write(`event: alert\ndata: ${JSON.stringify(alert)}\n\n`);
+            })
+          : () => {};
+      const unsubscribe = () => {
+        offEvents();
+        offAlerts();
+      };
       const keepalive = setInterval(() => raw.write(': keepalive\n\n'), KEEPALIVE_MS);
       keepalive.unref();
       request.raw.on('close', close);

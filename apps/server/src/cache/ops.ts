@@ -1,0 +1,77 @@
+/**
+ * Operating the cache on one instance: the operation tap, per-family counters, the live
+ * monitor, the alert rules and Redis INFO, built together and closed together.
+ */
+import type { Logger } from 'pino';
+import type { Config } from '../config.ts';
+import { AlertEngine } from './alerts.ts';
+import type { EventHub } from './event-hub.ts';
+import { logCacheOperations } from './logging.ts';
+import { CacheMonitor } from './monitor.ts';
+import { OperationTap } from './operations.ts';
+import { RedisInfoReader } from './redis-info.ts';
+import type { ServerCache } from './server-cache.ts';
+
+/** What the routes and the CLI reach. */
+export interface CacheOps {
+  readonly instance: string;
+  readonly tap: OperationTap;
+  readonly monitor: CacheMonitor;
+  readonly alerts: AlertEngine;
+  readonly redisInfo: RedisInfoReader | undefined;
+  /** What dashboards reported about their browser storage, cumulative. */
+  readonly clientReports: { quotaFailures: number };
+  close(): Promise<void>;
+}
+
+/** Builds the operations side of one instance's cache and starts its alert rules. */
+export function createCacheOps(options: {
+  config: Config;
+  serverCache: ServerCache;
+  hub: EventHub;
+  logger: Logger;
+}): CacheOps {
+  const { config, serverCache, hub, logger } = options;
+  const instance = serverCache.instance;
+  const tap = new OperationTap(serverCache.cache);
+  const offLog = logCacheOperations({ cache: serverCache.cache, tap, logger, slowLoadMs: config.CACHE_SLOW_LOAD_MS });
+  const monitor = new CacheMonitor({
+    tap,
+    topics: serverCache.topics,
+    instance,
+    logger,
+    maxOpsPerSecond: config.MONITOR_MAX_OPS_PER_SECOND,
+  });
+  const redisInfo = serverCache.redis ? new RedisInfoReader(serverCache.redis) : undefined;
+  const clientReports = { quotaFailures: 0 };
+  const alerts = new AlertEngine(
+    { cache: serverCache.cache, redisInfo, quotaFailures: () => clientReports.quotaFailures },
+    {
+      errorRate: config.ALERT_ERROR_RATE,
+      hitRateDrop: config.ALERT_HIT_RATE_DROP,
+      redisMemoryRatio: config.ALERT_REDIS_MEMORY_RATIO,
+      evictions: config.ALERT_EVICTIONS,
+      quotaFailures: config.ALERT_QUOTA_FAILURES,
+      minSamples: config.ALERT_MIN_SAMPLES,
+      windowMs: config.ALERT_WINDOW_MS,
+    },
+    instance,
+    logger,
+  );
+  const offAlerts = alerts.onChange((alert) => hub.alert(alert));
+  alerts.start(config.ALERT_INTERVAL_MS);
+  return {
+    instance,
+    tap,
+    monitor,
+    alerts,
+    redisInfo,
+    clientReports,
+    async close() {
+      alerts.stop();
+      offAlerts();
+      offLog();
+      await monitor.close();
+    },
+  };
+}

@@ -1,0 +1,42 @@
+/**
+ * Operating the cache over HTTP (admins): the live monitor stream, per-family analytics and
+ * the server's alerts.
+ */
+import { ClientReportSchema, MonitorQuerySchema } from '@agiletrack/domain';
+import type { FastifyPluginAsync } from 'fastify';
+import { z } from 'zod';
+import type { AppDeps } from '../deps.ts';
+import { principalOf, requireAdmin } from '../guards.ts';
+import { openSse } from '../sse.ts';
+import { parse } from '../validation.ts';
+
+const AlertsQuery = z.object({ since: z.coerce.number().int().min(0).optional() });
+
+/** See the file comment. */
+export const cacheOpsRoutes =
+  (deps: AppDeps): FastifyPluginAsync =>
+  async (app) => {
+    const { ops } = deps;
+
+    app.get('/api/admin/cache/monitor', async (request, reply) => {
+      requireAdmin(principalOf(request));
+      const filter = parse(MonitorQuerySchema, request.query, 'query');
+      const stream = openSse(request, reply);
+      stream.send('ready', { instance: ops.instance, filter });
+      stream.onClose(ops.monitor.watch(filter, (op) => stream.send('op', op)));
+    });
+
+    app.get('/api/admin/alerts', async (request) => {
+      requireAdmin(principalOf(request));
+      const { since } = parse(AlertsQuery, request.query, 'query');
+      return ops.alerts.list(since);
+    });
+
+    // Any signed-in dashboard may report; the figure only feeds an alert rule.
+    app.post('/api/cache/client-report', async (request, reply) => {
+      principalOf(request);
+      const report = parse(ClientReportSchema, request.body);
+      ops.clientReports.quotaFailures += report.quotaFailures;
+      return reply.code(204).send();
+    });
+  };
