@@ -3,6 +3,7 @@
  * policy table and the events that invalidate it.
  */
 
+export * from './api/index.ts';
 export {
   type Alert,
   AlertSchema,
@@ -21,7 +22,6 @@ export {
   MonitorQuerySchema,
   TierHoldingSchema,
 } from './cache-ops.ts';
-export * from './api/index.ts';
 export { DomainError, type DomainErrorCode, DomainErrorCodes } from './errors.ts';
 export {
   type DomainEvent,

@@ -1,6 +1,10 @@
 /** The admin cache routes: server cache stats per tier, clear (all, key, prefix, tag), warm. */
 import { z } from 'zod';
+import { AlertsResponseSchema, ClientReportSchema, MonitorQuerySchema } from '../cache-ops.ts';
 import { route } from './common.ts';
+
+/** GET /api/admin/alerts: `since` (epoch ms) keeps only alerts changed after it. */
+export const AlertsQuery = z.object({ since: z.coerce.number().int().min(0).optional() });
 
 const Timing = z.object({
   count: z.number(),
@@ -93,6 +97,34 @@ export const adminCacheRoutes = [
     access: 'admin',
     query: ClearCacheQuery as unknown as z.ZodObject,
     responses: { 200: ClearedBody },
+  }),
+  route({
+    method: 'GET',
+    path: '/api/admin/cache/monitor',
+    summary: 'Server-sent events: every cache operation on every instance (key, family, tier, outcome, duration)',
+    tag: 'Admin',
+    access: 'admin',
+    query: MonitorQuerySchema,
+    produces: 'text/event-stream',
+    responses: { 200: null },
+  }),
+  route({
+    method: 'GET',
+    path: '/api/admin/alerts',
+    summary: 'Firing and recently resolved cache alerts',
+    tag: 'Admin',
+    access: 'admin',
+    query: AlertsQuery,
+    responses: { 200: AlertsResponseSchema },
+  }),
+  route({
+    method: 'POST',
+    path: '/api/cache/client-report',
+    summary: "A dashboard reports its browser cache's failed writes (feeds an alert)",
+    tag: 'Admin',
+    access: 'user',
+    body: ClientReportSchema,
+    responses: { 204: null },
   }),
   route({
     method: 'POST',
