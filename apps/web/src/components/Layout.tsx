@@ -110,6 +110,7 @@ export function Layout({ user, path, children }: { user: RememberedUser; path: s
           <button
             type="button"
             className="quiet"
+            aria-label="Refresh"
             onClick={refresh}
             disabled={refreshing}
             title="Reload this page's data from the server, bypassing every cache"

@@ -53,7 +53,7 @@ export function AuditPage() {
       <form className="inline-form" onSubmit={(event) => event.preventDefault()} aria-label="Filter the audit log">
         <label>
           What
-          <select value={entity} onChange={(e) => setEntity(e.target.value)}>
+          <select aria-label="What" value={entity} onChange={(e) => setEntity(e.target.value)}>
             <option value="">everything</option>
             {ENTITIES.map((name) => (
               <option key={name} value={name}>

@@ -459,16 +459,16 @@ export function ManageIntegrationsPage() {
       {teams.isLoading && <Loading what="teams" />}
       {teams.data && list.length === 0 && <p className="muted">Create a team first (Settings → Teams).</p>}
       {list.length > 0 && (
-        <label className="picker">
-          Team
-          <select value={team?.id} onChange={(e) => setSelected(Number(e.target.value))}>
+        <div className="picker">
+          <label htmlFor="integration-team-picker">Team</label>
+          <select id="integration-team-picker" value={team?.id} onChange={(e) => setSelected(Number(e.target.value))}>
             {list.map((t) => (
               <option key={t.id} value={t.id}>
                 {t.name}
               </option>
             ))}
           </select>
-        </label>
+        </div>
       )}
       {team && <TeamIntegrations key={team.id} teamId={team.id} />}
     </section>

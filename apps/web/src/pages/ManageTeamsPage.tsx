@@ -192,16 +192,16 @@ export function ManageTeamsPage({ isAdmin }: { isAdmin: boolean }) {
       {teams.isLoading && <Loading what="teams" />}
       {teams.data && list.length === 0 && <p className="muted">No teams yet.</p>}
       {list.length > 0 && (
-        <label className="picker">
-          Team
-          <select value={team?.id} onChange={(e) => setSelected(Number(e.target.value))}>
+        <div className="picker">
+          <label htmlFor="team-picker">Team</label>
+          <select id="team-picker" value={team?.id} onChange={(e) => setSelected(Number(e.target.value))}>
             {list.map((t) => (
               <option key={t.id} value={t.id}>
                 {t.name}
               </option>
             ))}
           </select>
-        </label>
+        </div>
       )}
       {team && <TeamEditor key={team.id} team={team} isAdmin={isAdmin} />}
     </section>
