@@ -105,7 +105,7 @@ describe('managing AgileTrack from the dashboard', () => {
       expect(await page.title()).toBe('Settings · Integrations — AgileTrack');
       await page.getByLabel('Team', { exact: true }).selectOption({ label: teamName });
       await page.getByLabel('Owner').fill('acme');
-      await page.getByLabel('Repository').fill('web');
+      await page.getByLabel('Repository', { exact: true }).fill('web');
       await page.getByLabel('Access token').fill('ghp_wrong_token');
       await page.getByLabel('API address (optional)').fill(simulator.url);
       await page.getByRole('button', { name: 'Test connection' }).click();
@@ -250,8 +250,17 @@ describe('managing AgileTrack from the dashboard', () => {
         const widths = await page.evaluate(() => ({
           scroll: document.documentElement.scrollWidth,
           inner: window.innerWidth,
+          // What sticks out, to name it in the failure.
+          wide: [...document.querySelectorAll('body *')]
+            .filter((el) => el.getBoundingClientRect().right > window.innerWidth + 1)
+            .slice(0, 5)
+            .map(
+              (el) => `${el.tagName.toLowerCase()}.${el.className} (${Math.round(el.getBoundingClientRect().right)}px)`,
+            ),
         }));
-        expect(widths.scroll, `${path} is ${widths.scroll}px wide`).toBeLessThanOrEqual(widths.inner);
+        expect(widths.scroll, `${path} is ${widths.scroll}px wide: ${widths.wide.join(', ')}`).toBeLessThanOrEqual(
+          widths.inner,
+        );
         for (const name of ['Menu', 'Refresh', 'Log out']) {
           const box = await page.getByRole('button', { name, exact: true }).boundingBox();
           expect(box, `${name} on ${path}`).not.toBeNull();

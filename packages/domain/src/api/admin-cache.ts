@@ -46,7 +46,7 @@ export const ServerCacheStatsSchema = z.object({
     tiers: z.array(TierStatsSchema),
     getOrSet: z.record(z.string(), z.number()),
     tags: z.looseObject({ invalidations: z.number() }),
-    bus: z.record(z.string(), z.number()),
+    bus: z.record(z.string(), z.union([z.number(), z.boolean()])),
   }),
   redis: z.record(z.string(), z.unknown()).nullable(),
   process: z.object({ rss: z.number(), heapUsed: z.number(), heapTotal: z.number() }),
