@@ -8,13 +8,15 @@ import { Redis } from 'ioredis';
 import type { BenchConfig } from './config.ts';
 import { bounded, cycle, makeKeys, sleep, TINY_L1, TTL_MS, VALUE, type Value, WARM_KEYS, within } from './fixtures.ts';
 import type { TieredBuilder, TieredContender } from './tiered.ts';
-import { type Row, time } from './timing.ts';
+import { type PairedTiming, paired, type Row, time } from './timing.ts';
 
 /** Keys per getMany. */
 export const BATCH = 100;
 
 /** Name of the raw client rows. */
 export const RAW = 'ioredis (limit)';
+/** Name of the raw batch row that also parses what it read (what any cache must do at least). */
+export const RAW_PARSED = 'ioredis + JSON.parse';
 
 /** Results of the Redis section. */
 export interface RedisResults {
@@ -22,6 +24,9 @@ export interface RedisResults {
   set: Row[];
   getOrSet: Row[];
   getMany: Row[];
+  getOrSetMany: Row[];
+  /** Ours against raw ioredis in alternating rounds (see `paired`), for the targets. */
+  paired: { getMany?: PairedTiming; getManyParsed?: PairedTiming; get?: PairedTiming };
   /** Errors a library reported through events instead of rejecting (none expected). */
   eventErrors: { lib: string; count: number }[];
   /** Keys under the run prefix deleted at the end. */
@@ -102,6 +107,8 @@ export async function runRedis(
     set: [],
     getOrSet: [],
     getMany: [],
+    getOrSetMany: [],
+    paired: {},
     eventErrors: [],
     deletedKeys: 0,
     prefix,
@@ -151,10 +158,56 @@ export async function runRedis(
 
     const nextRawWindow = cycle(rawWindows);
     await record(results.getMany, RAW, 'getMany', () => raw.mget(nextRawWindow()), `MGET of ${BATCH} keys`);
+    const mgetParsed = async () => {
+      const values = await raw.mget(nextRawWindow());
+      return values.map((value) => (value === null ? undefined : JSON.parse(value)));
+    };
+    await record(results.getMany, RAW_PARSED, 'getMany', mgetParsed, `MGET of ${BATCH} keys, each value parsed`);
     for (const c of contenders) {
       const next = cycle(windows);
       const note = c.batch === 'native' ? undefined : `no batch read: ${BATCH} concurrent gets`;
       await record(results.getMany, c.lib, 'getMany', () => c.getMany(next()), note);
+    }
+
+    await record(
+      results.getOrSetMany,
+      RAW,
+      'getOrSetMany',
+      () => raw.mget(nextRawWindow()),
+      `MGET of ${BATCH} keys, no decoding`,
+    );
+    for (const c of contenders) {
+      const next = cycle(windows);
+      factoryCalls = 0;
+      const note = c.lib === '@agiletrack/cache' ? 'getOrSetMany' : `no batch getOrSet: ${BATCH} concurrent getOrSet`;
+      await record(results.getOrSetMany, c.lib, 'getOrSetMany', () => c.getOrSetMany(next(), factory), note);
+      if (factoryCalls > 0) results.getOrSetMany.at(-1)!.note = `${note}; factory ran ${factoryCalls} times`;
+    }
+
+    const ours = contenders.find((c) => c.lib === '@agiletrack/cache');
+    if (ours) {
+      const oursWindow = cycle(windows);
+      const oursKey = cycle(keys);
+      results.paired.getMany = await paired(
+        () => raw.mget(nextRawWindow()),
+        () => ours.getMany(oursWindow()),
+        { calls: config.quick ? 10 : 40 },
+      );
+      results.paired.getManyParsed = await paired(mgetParsed, () => ours.getMany(oursWindow()), {
+        calls: config.quick ? 10 : 40,
+      });
+      results.paired.get = await paired(
+        () => raw.get(nextRaw()),
+        () => ours.get(oursKey()),
+        {
+          calls: config.quick ? 20 : 200,
+        },
+      );
+      for (const [name, p] of Object.entries(results.paired)) {
+        log(
+          `  paired     ${name.padEnd(28)} ${p!.ratio.toFixed(2)}× (ours ${(p!.oursAvg / 1e3).toFixed(1)} µs, raw ${(p!.floorAvg / 1e3).toFixed(1)} µs)`,
+        );
+      }
     }
 
     await record(

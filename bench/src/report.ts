@@ -5,7 +5,7 @@ import { MEMORY_SETUPS, type MemoryResults, NAMES, STAMPEDE_CALLERS } from './me
 import type { OutageResults } from './outage.ts';
 import { HUNG_MS } from './outage.ts';
 import { BATCH, type RedisResults } from './redis.ts';
-import type { TargetCheck } from './targets.ts';
+import { checkRedisTargets, type TargetCheck } from './targets.ts';
 import type { Row } from './timing.ts';
 
 /** A section's results, or why it did not run. */
@@ -154,7 +154,29 @@ function redisSection(redis: RedisResults, config: BenchConfig): string[] {
   out.push('### Tiered `get` (L1 miss → L2 hit)', '', ...timingTable(redis.get, NAMES.ours), '');
   out.push('### `getOrSet` (L2 hit, factory never runs)', '', ...timingTable(redis.getOrSet, NAMES.ours), '');
   out.push(`### \`getMany\` of ${BATCH} keys (all L2 hits)`, '', ...timingTable(redis.getMany, NAMES.ours), '');
+  out.push(
+    `### \`getOrSetMany\` of ${BATCH} keys (all L2 hits, the loader never runs)`,
+    '',
+    'Ours is one `getOrSetMany` call; no other library has a batch `getOrSet`, so theirs is the best equivalent: ' +
+      `${BATCH} concurrent \`getOrSet\` calls (\`Promise.all\`).`,
+    '',
+    ...timingTable(redis.getOrSetMany, NAMES.ours),
+    '',
+  );
   out.push('### `set` (both tiers)', '', ...timingTable(redis.set, NAMES.ours), '');
+  const targets = checkRedisTargets(redis);
+  out.push(
+    `### Targets (${targets.filter((t) => t.pass).length} of ${targets.length} met)`,
+    '',
+    'Ratios of mean µs/op, same run.',
+    '',
+  );
+  for (const t of targets) {
+    out.push(
+      `- [${t.pass ? 'x' : ' '}] **${t.pass ? 'PASS' : 'FAIL'}** ${t.target}: **${t.ratio.toFixed(2)}×** (needs ${t.bound}) — ${t.detail}`,
+    );
+  }
+  out.push('');
   if (redis.eventErrors.length > 0) {
     out.push(
       `Errors reported through events (not rejections) during these cases: ${redis.eventErrors.map((e) => `${e.lib} ${e.count}`).join(', ')}.`,

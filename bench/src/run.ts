@@ -10,7 +10,7 @@ import { runMemory } from './memory.ts';
 import { runOutage } from './outage.ts';
 import { probeRedis, runRedis } from './redis.ts';
 import { type Outcome, type RunReport, renderReport } from './report.ts';
-import { checkTargets } from './targets.ts';
+import { checkRedisTargets, checkTargets } from './targets.ts';
 import {
   bentoBuilder,
   cacheableBuilder,
@@ -79,6 +79,9 @@ async function main(): Promise<void> {
       log(`Redis as L2 at ${config.redisUrl}`);
       try {
         redis = { ran: true, value: await runRedis(config, builders, log) };
+        for (const t of checkRedisTargets(redis.value)) {
+          log(`  ${t.pass ? 'PASS' : 'FAIL'} ${t.ratio.toFixed(2)}× (${t.bound}) ${t.target}`);
+        }
       } catch (error) {
         redis = { ran: false, reason: `failed: ${reasonOf(error)}` };
         log(`  Redis section failed: ${reasonOf(error)}`);

@@ -1,6 +1,7 @@
 /** The performance targets of the in-memory cache, checked against the in-memory results (by mean ns/op). */
 import { type MemoryResults, NAMES } from './memory.ts';
-import type { Row } from './timing.ts';
+import { RAW, RAW_PARSED, type RedisResults } from './redis.ts';
+import type { PairedTiming, Row } from './timing.ts';
 
 /** One checked target. */
 export interface TargetCheck {
@@ -77,6 +78,40 @@ export function checkTargets(results: MemoryResults): TargetCheck[] {
       find(results.getSync, NAMES.oursSync),
       find(results.getSync, NAMES.lruGet),
       3,
+    ),
+  ];
+}
+
+/**
+ * Checks the Redis-as-L2 targets: batch and tiered reads near raw ioredis, in the same run. The
+ * ratios come from alternating rounds (`paired`) when measured, else from the case means.
+ */
+export function checkRedisTargets(results: RedisResults): TargetCheck[] {
+  const us = (ns: number): string => `${(ns / 1e3).toFixed(1)} µs`;
+  const check = (
+    target: string,
+    rows: readonly Row[],
+    pairedTiming: PairedTiming | undefined,
+    bound: number,
+    floorName = RAW,
+  ) => {
+    const mine = find(rows, NAMES.ours);
+    const floor = find(rows, floorName);
+    const ratio = pairedTiming?.ratio ?? mine.timing.avg / floor.timing.avg;
+    const detail = pairedTiming
+      ? `median of ${pairedTiming.rounds} alternating rounds: ours ${us(pairedTiming.oursAvg)} vs raw ${us(pairedTiming.floorAvg)}`
+      : `ours ${us(mine.timing.avg)} vs raw ${us(floor.timing.avg)}`;
+    return { target, pass: ratio <= bound, ratio, bound: `≤ ${bound}×`, detail } satisfies TargetCheck;
+  };
+  return [
+    check('`getMany` of 100 keys (L2 hits) within 1.5× of raw `MGET`', results.getMany, results.paired.getMany, 1.5),
+    check('tiered `get` (L1 miss, L2 hit) within 1.15× of raw `GET`', results.get, results.paired.get, 1.15),
+    check(
+      '(reference) `getMany` of 100 keys within 1.5× of raw `MGET` + `JSON.parse` of each value',
+      results.getMany,
+      results.paired.getManyParsed,
+      1.5,
+      RAW_PARSED,
     ),
   ];
 }

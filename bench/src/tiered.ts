@@ -25,6 +25,11 @@ export interface TieredContender {
   set(key: string, value: Value): Promise<unknown>;
   getOrSet(key: string, factory: () => Promise<Value>): Promise<unknown>;
   getMany(keys: readonly string[]): Promise<readonly unknown[]>;
+  /**
+   * `getOrSet` for a batch: ours is `getOrSetMany` (one read per tier, one batch load of the
+   * missing keys); the others have no batch getOrSet, so it is `keys.length` concurrent `getOrSet`.
+   */
+  getOrSetMany(keys: readonly string[], factory: () => Promise<Value>): Promise<readonly unknown[]>;
   /** Whether `get` reads L2 on an L1 miss (false for cacheable's nonBlocking mode). */
   readonly readsThrough: boolean;
   /** `native`: one batch call; `parallel gets`: the library has no batch read, so 100 concurrent gets. */
@@ -86,6 +91,8 @@ export function oursBuilder(mod: RedisTierModule): TieredBuilder {
         set: (key, value) => cache.set(key, value),
         getOrSet: (key, factory) => cache.getOrSet(key, factory),
         getMany: (keys) => cache.getMany(keys),
+        getOrSetMany: (keys, factory) =>
+          cache.getOrSetMany(keys, (missing) => Promise.all(missing.map(() => factory()))),
         readsThrough: true,
         batch: 'native',
         swallowedErrors: () => errors,
@@ -124,6 +131,7 @@ export const bentoBuilder: TieredBuilder = {
       set: (key, value) => bento.set({ key, value }),
       getOrSet: (key, factory) => bento.getOrSet({ key, factory }),
       getMany: (keys) => Promise.all(keys.map((key) => bento.get({ key }))),
+      getOrSetMany: (keys, factory) => Promise.all(keys.map((key) => bento.getOrSet({ key, factory }))),
       readsThrough: true,
       batch: 'parallel gets',
       swallowedErrors: () => 0,
@@ -156,6 +164,7 @@ export const managerBuilder: TieredBuilder = {
       set: (key, value) => manager.set(key, value),
       getOrSet: (key, factory) => manager.wrap(key, factory),
       getMany: (keys) => manager.mget([...keys]),
+      getOrSetMany: (keys, factory) => Promise.all(keys.map((key) => manager.wrap(key, factory))),
       readsThrough: true,
       batch: 'native',
       swallowedErrors: () => errors,
@@ -179,6 +188,7 @@ function cacheableContender(
     set: (key, value) => cache.set(key, value),
     getOrSet: (key, factory) => cache.getOrSet(key, factory),
     getMany: (keys) => cache.getMany([...keys]),
+    getOrSetMany: (keys, factory) => Promise.all(keys.map((key) => cache.getOrSet(key, factory))),
     batch: 'native',
     swallowedErrors: errors,
     async close() {

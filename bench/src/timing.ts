@@ -57,3 +57,55 @@ export function quantile(sorted: readonly number[], q: number): number {
   const rank = Math.min(sorted.length - 1, Math.max(0, Math.ceil(q * sorted.length) - 1));
   return sorted[rank]!;
 }
+
+/** The outcome of {@link paired}: medians over rounds, in ns per call. */
+export interface PairedTiming {
+  /** Median over rounds of (ours / floor) for that round. */
+  ratio: number;
+  floorAvg: number;
+  oursAvg: number;
+  rounds: number;
+  callsPerRound: number;
+}
+
+/**
+ * Measures `ours` against `floor` in alternating rounds of `calls` sequential awaited calls and
+ * takes the median of the per-round ratios. On a shared, busy machine the load drifts within
+ * seconds; alternating keeps both sides under the same load, so the ratio is steadier than two
+ * separate cases measured at different times.
+ */
+export async function paired(
+  floor: () => unknown,
+  ours: () => unknown,
+  options: { rounds?: number; calls?: number } = {},
+): Promise<PairedTiming> {
+  const rounds = options.rounds ?? 21;
+  const calls = options.calls ?? 100;
+  const run = async (fn: () => unknown): Promise<number> => {
+    const started = performance.now();
+    for (let i = 0; i < calls; i++) await fn();
+    return ((performance.now() - started) * 1e6) / calls;
+  };
+  await run(floor);
+  await run(ours);
+  const ratios: number[] = [];
+  const floors: number[] = [];
+  const mine: number[] = [];
+  for (let r = 0; r < rounds; r++) {
+    // Alternate which side goes first, so neither always runs right after the other's GC.
+    const first = r % 2 === 0;
+    const a = await run(first ? floor : ours);
+    const b = await run(first ? ours : floor);
+    const f = first ? a : b;
+    const o = first ? b : a;
+    floors.push(f);
+    mine.push(o);
+    ratios.push(o / f);
+  }
+  const median = (values: number[]) =>
+    quantile(
+      [...values].sort((x, y) => x - y),
+      0.5,
+    );
+  return { ratio: median(ratios), floorAvg: median(floors), oursAvg: median(mine), rounds, callsPerRound: calls };
+}

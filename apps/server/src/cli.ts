@@ -5,10 +5,13 @@
  *   user:create --email a@b.c --name "Ada" --role admin [--password …]   (prompts nothing: a
  *                                                  password is generated and printed if omitted)
  *   token:create --email a@b.c --name ci           prints a new API token once
- *   cache:stats                                    per-tier counters as JSON
- *   cache:clear [--key K | --prefix P | --tag T]   everything without an option
- *   cache:warm                                     fills the hot keys of every team, with progress
+ *   cache:stats | cache:clear | cache:warm | cache:monitor   call the running server's admin API
+ *                                                  (AGILETRACK_URL, AGILETRACK_TOKEN): see cli/cache-commands.ts
  *   sync --integration N [--no-wait]               syncs one integration, with progress
+ *
+ * In the embedded mode the CLI opens the data directory itself, so it refuses to run while the
+ * server holds it ("the server is running; use the API or stop it"); `sync` starts the demo's
+ * simulator on its stored address when the integration points there.
  *
  * Exit codes: 0 done, 1 failed, 2 bad usage or configuration.
  */
@@ -17,15 +20,18 @@ import { parseArgs } from 'node:util';
 import { eq } from 'drizzle-orm';
 import { pino } from 'pino';
 import { z } from 'zod';
-import { ConfigError, loadConfig } from './config.ts';
+import { CACHE_COMMANDS, runCacheCommand } from './cli/cache-commands.ts';
+import { ConfigError, describeMode, loadConfig } from './config.ts';
+import { DataDirLockedError } from './db/data-dir-lock.ts';
 import { users } from './db/schema.ts';
+import { startDemoSimulator, storedSimulatorUrl } from './demo/simulator.ts';
 import { toAppError } from './errors.ts';
-import { createServer, type Server } from './server.ts';
+import type { Server } from './server.ts';
 
 class UsageError extends Error {}
 
 const email = z.email('must be an email address').max(254);
-const COMMANDS = ['user:create', 'token:create', 'cache:stats', 'cache:clear', 'cache:warm', 'sync'] as const;
+const COMMANDS = ['user:create', 'token:create', ...CACHE_COMMANDS, 'sync'] as const;
 
 function usage(): string {
   return (
@@ -52,6 +58,22 @@ async function run(argv: string[]): Promise<number> {
   const [command, ...rest] = argv;
   if (!command || !(COMMANDS as readonly string[]).includes(command))
     throw new UsageError(command ? `unknown command "${command}"` : 'no command given');
+  // Cache commands talk to the running server; they open no database or cache of their own.
+  if ((CACHE_COMMANDS as readonly string[]).includes(command)) {
+    const stop = new AbortController();
+    process.once('SIGINT', () => stop.abort());
+    return runCacheCommand(
+      command,
+      rest,
+      process.env,
+      {
+        out: (line) => console.log(line),
+        err: (text) => process.stderr.write(text),
+        tty: process.stderr.isTTY === true,
+      },
+      stop.signal,
+    );
+  }
   const { values } = parseArgs({
     args: rest,
     strict: true,
@@ -60,16 +82,16 @@ async function run(argv: string[]): Promise<number> {
       name: { type: 'string' },
       role: { type: 'string' },
       password: { type: 'string' },
-      key: { type: 'string' },
-      prefix: { type: 'string' },
-      tag: { type: 'string' },
       integration: { type: 'string' },
       'no-wait': { type: 'boolean' },
     },
   });
   const config = loadConfig({ ...process.env, LOG_LEVEL: process.env.LOG_LEVEL ?? 'warn' });
+  // Loaded here so the cache commands, which only speak HTTP, start fast.
+  const { createServer } = await import('./server.ts');
   const server: Server = await createServer({ config, logger: pino({ level: config.LOG_LEVEL }), scheduler: false });
   const { deps } = server;
+  const cleanups: (() => Promise<void>)[] = [];
   try {
     switch (command) {
       case 'user:create': {
@@ -94,39 +116,16 @@ async function run(argv: string[]): Promise<number> {
         console.log(await deps.accounts.createApiToken(user.id, name));
         return 0;
       }
-      case 'cache:stats':
-        console.log(JSON.stringify(deps.serverCache.cache.stats(), null, 2));
-        return 0;
-      case 'cache:clear': {
-        const given = [values.key, values.prefix, values.tag].filter((v) => v !== undefined);
-        if (given.length > 1) throw new UsageError('give at most one of --key, --prefix, --tag');
-        const cache = deps.serverCache.cache;
-        if (values.key) await cache.delete(values.key);
-        else if (values.prefix) await cache.clear(values.prefix);
-        else if (values.tag) await cache.invalidateTags([values.tag]);
-        else await cache.clear();
-        console.log(JSON.stringify({ cleared: values.key ?? values.prefix ?? values.tag ?? 'all' }));
-        return 0;
-      }
-      case 'cache:warm': {
-        const ids = await deps.teams.teamIds();
-        await deps.teams.listTeams({ force: true });
-        for (const [index, teamId] of ids.entries()) {
-          await deps.teams.getTeam(teamId, { force: true });
-          for (const integration of await deps.integrations.listIntegrations(teamId, { force: true })) {
-            await deps.metrics.integrationMetrics(integration, { force: true });
-            await deps.metrics.lastSync(integration, { force: true });
-          }
-          await deps.metrics.teamMetrics(teamId, { force: true });
-          progress('warming teams', index + 1, ids.length);
-        }
-        if (process.stderr.isTTY) process.stderr.write('\n');
-        console.log(JSON.stringify({ warmed: ids.length }));
-        return 0;
-      }
       case 'sync': {
         const integrationId = check(z.coerce.number().int().positive(), values.integration, 'integration');
         const integration = await deps.integrations.getIntegration(integrationId);
+        // The demo's integrations sync from the simulator the server runs; without the server, run it here.
+        const demoUrl = describeMode(config).database === 'pglite' ? storedSimulatorUrl(config.DATA_DIR) : undefined;
+        const baseUrl = (integration.config as { baseUrl?: string }).baseUrl;
+        if (demoUrl && baseUrl === demoUrl && !values['no-wait']) {
+          const simulator = await startDemoSimulator(config.DATA_DIR);
+          cleanups.push(() => simulator.close());
+        }
         const { jobId } = await deps.jobs.enqueueSync({ integrationId, teamId: integration.teamId });
         if (values['no-wait']) {
           console.log(JSON.stringify({ jobId }));
@@ -151,6 +150,7 @@ async function run(argv: string[]): Promise<number> {
     return 2;
   } finally {
     await server.close();
+    for (const cleanup of cleanups) await cleanup();
   }
 }
 
@@ -164,6 +164,10 @@ run(process.argv.slice(2)).then(
     if (error instanceof ConfigError) {
       console.error(error.message);
       process.exit(2);
+    }
+    if (error instanceof DataDirLockedError) {
+      console.error(error.message);
+      process.exit(1);
     }
     const appError = toAppError(error);
     console.error(`${appError.code}: ${appError.status >= 500 ? (error as Error).message : appError.message}`);

@@ -81,6 +81,8 @@ const ConfigSchema = z.object({
   CACHE_L2_TTL_MS: duration(3_600_000),
   CACHE_TIER_DEADLINE_MS: duration(50),
   JOB_RESULT_TTL_MS: duration(3_600_000),
+  /** A running sync beats this often; one silent for 3 beats was interrupted (failed, queued again). */
+  SYNC_HEARTBEAT_MS: duration(5_000),
   /** Run the job workers in the API process (with Redis; `npm run worker` runs them alone). */
   RUN_WORKER: z
     .enum(['true', 'false'])
@@ -115,6 +117,15 @@ const ConfigSchema = z.object({
   ALERT_MIN_SAMPLES: count(20),
   /** Cache operations the live monitor streams per second and instance (the rest are dropped). */
   MONITOR_MAX_OPS_PER_SECOND: count(200),
+  /** Warm the hot keys of recent teams in the background when `npm start` starts. */
+  CACHE_WARM_ON_START: z
+    .enum(['true', 'false'])
+    .default('true')
+    .transform((value) => value === 'true'),
+  /** Most teams warmed at start (the most recently created first). */
+  CACHE_WARM_MAX_TEAMS: count(100),
+  /** Teams warmed at once at start. */
+  CACHE_WARM_CONCURRENCY: z.coerce.number().int().min(1).max(16).default(2),
   /** Cache loads slower than this are logged at info (every operation is logged at debug). */
   CACHE_SLOW_LOAD_MS: duration(500),
   /** Compute metrics as of this instant instead of now (reproducible reports, tests on fixed data). */

@@ -5,7 +5,7 @@
  */
 import { ConfigError, describeMode, loadConfig } from './config.ts';
 import { DEMO_USERS, seedDemo } from './demo/seed.ts';
-import { demoSources, startDemoSimulator, syncDemo } from './demo/simulator.ts';
+import { demoSources, repointDemo, startDemoSimulator, storedSimulatorUrl, syncDemo } from './demo/simulator.ts';
 import { createServer } from './server.ts';
 
 async function main(): Promise<void> {
@@ -22,11 +22,21 @@ async function main(): Promise<void> {
   const mode = describeMode(config);
   const started = performance.now();
   const demo = config.DEMO || mode.database === 'pglite';
-  // The demo's GitHub and Jira: the simulator, in this process unless SIMULATOR_URL points elsewhere.
-  const simulator = demo && !config.SIMULATOR_URL ? await startDemoSimulator() : undefined;
-  const server = await createServer({ config });
+  const server = await createServer({ config, warm: config.CACHE_WARM_ON_START });
   const { app, deps } = server;
+  // The demo's GitHub and Jira: the simulator, in this process unless SIMULATOR_URL points elsewhere,
+  // at the address the data directory's demo integrations know (started after the database, whose
+  // lock says whether another server owns this data directory).
+  const embedded = mode.database === 'pglite';
+  const previousUrl = embedded ? storedSimulatorUrl(config.DATA_DIR) : undefined;
+  const simulator =
+    demo && !config.SIMULATOR_URL ? await startDemoSimulator(embedded ? config.DATA_DIR : undefined) : undefined;
   const simulatorUrl = config.SIMULATOR_URL ?? simulator?.url ?? 'http://127.0.0.1:4010';
+  if (previousUrl && previousUrl !== simulatorUrl) {
+    for (const moved of await repointDemo(deps.db, previousUrl, simulatorUrl)) {
+      await deps.invalidator.after({ type: 'integration.updated', ...moved });
+    }
+  }
   const seeded = demo
     ? await seedDemo({
         db: deps.db,
@@ -62,6 +72,12 @@ async function main(): Promise<void> {
     if (stopping) return;
     stopping = true;
     app.log.info({ signal }, 'shutting down');
+    // Running syncs get a second (then they are ended cleanly and run again at the next start);
+    // whatever still hangs after two seconds does not keep the process alive.
+    setTimeout(() => {
+      console.error('AgileTrack: shutdown took too long; exiting');
+      process.exit(1);
+    }, 2_000).unref();
     await server.close();
     await simulator?.close();
     process.exit(0);

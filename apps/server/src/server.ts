@@ -15,8 +15,9 @@ import { type Database, openDatabase } from './db/database.ts';
 import { buildApp } from './http/app.ts';
 import type { AppDeps } from './http/deps.ts';
 import { BullmqJobQueue } from './jobs/bullmq-queue.ts';
+import { databaseJobStore } from './jobs/job-store.ts';
 import { MemoryJobQueue } from './jobs/memory-queue.ts';
-import { startScheduler } from './jobs/scheduler.ts';
+import { stableJobId, startScheduler } from './jobs/scheduler.ts';
 import type { JobQueue } from './jobs/types.ts';
 import { CredentialVault, loadSecretKeys } from './security/secrets.ts';
 import { Accounts } from './services/accounts.ts';
@@ -28,7 +29,8 @@ import { MetricsService } from './services/metrics.ts';
 import { TeamService } from './services/teams.ts';
 import { TokenService } from './services/tokens.ts';
 import { UserService } from './services/users.ts';
-import { createSyncProcessor } from './sync/processor.ts';
+import { syncProcessor } from './sync/processor.ts';
+import { reapInterruptedRuns, staleAfter, startReaper } from './sync/runs.ts';
 import { type SyncOptions, SyncService } from './sync/service.ts';
 
 /** A built server. */
@@ -52,8 +54,14 @@ export interface ServerOptions {
   sync?: SyncOptions;
   /** Start job workers even when `RUN_WORKER=false` (the worker process). */
   forceWorkers?: boolean;
+  /** Warm the hot keys in the background once built (`npm start`; default off). */
+  warm?: boolean;
   /** Check for due periodic syncs (default: where workers run). */
   scheduler?: boolean;
+  /** Look for interrupted sync runs periodically. @default true */
+  reaper?: boolean;
+  /** How long `close()` waits for running syncs before abandoning them. @default 1_000 */
+  shutdownGraceMs?: number;
 }
 
 /** Builds everything; the app is not listening yet. */
@@ -84,6 +92,7 @@ export async function createServer(options: ServerOptions): Promise<Server> {
     .ready()
     .catch((error: Error) => logger.warn({ err: error.message }, 'invalidation bus not subscribed yet'));
   const ops = createCacheOps({ config, serverCache, hub, logger });
+  await ops.analytics.start();
   const accounts = new Accounts(db, serverCache.auth, config.SESSION_TTL_MS);
   const invalidator = new Invalidator(serverCache.cache, hub);
   // Task results (metrics) live exactly JOB_RESULT_TTL_MS in L2: a task result expires with its job.
@@ -93,7 +102,7 @@ export async function createServer(options: ServerOptions): Promise<Server> {
   });
   const teams = new TeamService(db, serverCache.cache, invalidator, accounts, policy);
   const integrations = new IntegrationService(db, serverCache.cache, invalidator, vault, teams, policy);
-  const metrics = new MetricsService(db, serverCache.cache, teams, policy);
+  const metrics = new MetricsService(db, serverCache.cache, teams, policy, config.SYNC_HEARTBEAT_MS);
   const metricsNow = config.METRICS_NOW ? Date.parse(config.METRICS_NOW) : undefined;
   const syncOptions: SyncOptions = { ...(metricsNow !== undefined && { now: () => metricsNow }), ...options.sync };
   const users = new UserService(db, accounts);
@@ -119,6 +128,9 @@ export async function createServer(options: ServerOptions): Promise<Server> {
     ops,
   };
   const runWorkers = config.RUN_WORKER || options.forceWorkers === true;
+  const syncService = new SyncService(base, syncOptions);
+  // One PGlite process owns its data directory: whatever it finds running was interrupted.
+  const soleProcess = database.kind === 'pglite' && !options.inMemory;
   let jobs: JobQueue;
   if (options.jobs) jobs = await options.jobs(base);
   else if (config.REDIS_URL || config.REDIS_CLUSTER_NODES) {
@@ -127,16 +139,46 @@ export async function createServer(options: ServerOptions): Promise<Server> {
       prefix: `${config.REDIS_PREFIX}bull`,
       resultTtlMs: config.JOB_RESULT_TTL_MS,
       logger,
-      workers: runWorkers ? { service: new SyncService(base, syncOptions) } : undefined,
+      workers: runWorkers ? { service: syncService } : undefined,
     });
   } else {
     jobs = new MemoryJobQueue({
-      processor: createSyncProcessor(base, syncOptions),
+      processor: syncProcessor(syncService),
       resultTtlMs: config.JOB_RESULT_TTL_MS,
+      store: soleProcess ? databaseJobStore(db) : undefined,
+      onStoreError: (error) => logger.warn({ err: error.message }, 'jobs: could not store a job'),
     });
   }
+  // A sync whose process died is marked failed ("interrupted") and queued again, once.
+  const reap = {
+    db,
+    requeue: (run: { runId: number; integrationId: number; teamId: number }) =>
+      jobs.enqueueSync(
+        { integrationId: run.integrationId, teamId: run.teamId },
+        { jobId: stableJobId(`resync:${run.runId}`) },
+      ),
+    invalidate: (run: { integrationId: number; teamId: number }) =>
+      invalidator.after({ type: 'integration.synced', integrationId: run.integrationId, teamId: run.teamId }),
+  };
+  if (soleProcess) await reapInterruptedRuns({ ...reap, staleAfterMs: 0 });
+  if (jobs instanceof MemoryJobQueue) await jobs.recover();
+  const stopReaper =
+    options.reaper !== false
+      ? startReaper({
+          ...reap,
+          staleAfterMs: staleAfter(config.SYNC_HEARTBEAT_MS),
+          everyMs: config.SYNC_HEARTBEAT_MS,
+          logger,
+        })
+      : () => {};
   const deps: AppDeps = { ...base, jobs };
   const app = await buildApp(deps);
+  if (options.warm) {
+    ops.warmer.start({ teams, integrations, metrics }, logger, {
+      maxTeams: config.CACHE_WARM_MAX_TEAMS,
+      concurrency: config.CACHE_WARM_CONCURRENCY,
+    });
+  }
   // Periodic syncs are scheduled by whichever processes run workers; job ids make them agree.
   const stopScheduler = runWorkers && options.scheduler !== false ? startScheduler({ db, jobs, logger }) : () => {};
 
@@ -148,7 +190,17 @@ export async function createServer(options: ServerOptions): Promise<Server> {
       if (closed) return;
       closed = true;
       stopScheduler();
+      stopReaper();
       await app.close();
+      // Running syncs get a moment to finish; those that cannot are ended cleanly and queued again.
+      const finished = (await jobs.stop?.(options.shutdownGraceMs ?? 1_000)) ?? true;
+      if (!finished) {
+        for (const run of await syncService.runs.abandon().catch(() => [])) {
+          await reap.invalidate(run).catch(() => {});
+          await reap.requeue(run).catch(() => {});
+        }
+      }
+      syncService.runs.close();
       await jobs.close();
       await ops.close();
       await hub.close();

@@ -5,20 +5,26 @@
 import type { Logger } from 'pino';
 import type { Config } from '../config.ts';
 import { AlertEngine } from './alerts.ts';
+import { FamilyAnalytics } from './analytics.ts';
 import type { EventHub } from './event-hub.ts';
+import { holdingsReader } from './holdings.ts';
 import { logCacheOperations } from './logging.ts';
 import { CacheMonitor } from './monitor.ts';
 import { OperationTap } from './operations.ts';
 import { RedisInfoReader } from './redis-info.ts';
 import type { ServerCache } from './server-cache.ts';
+import { StartupWarmer } from './warmer.ts';
 
 /** What the routes and the CLI reach. */
 export interface CacheOps {
   readonly instance: string;
   readonly tap: OperationTap;
   readonly monitor: CacheMonitor;
+  readonly analytics: FamilyAnalytics;
   readonly alerts: AlertEngine;
   readonly redisInfo: RedisInfoReader | undefined;
+  /** The background warm at start (its `done` settles when it is over). */
+  readonly warmer: StartupWarmer;
   /** What dashboards reported about their browser storage, cumulative. */
   readonly clientReports: { quotaFailures: number };
   close(): Promise<void>;
@@ -44,6 +50,16 @@ export function createCacheOps(options: {
   });
   const redisInfo = serverCache.redis ? new RedisInfoReader(serverCache.redis) : undefined;
   const clientReports = { quotaFailures: 0 };
+  const analytics = new FamilyAnalytics(
+    serverCache,
+    holdingsReader({
+      l1: serverCache.l1,
+      redis: serverCache.redis,
+      prefix: config.REDIS_PREFIX,
+      redisTierName: 'redis',
+    }),
+  );
+  const warmer = new StartupWarmer();
   const alerts = new AlertEngine(
     { cache: serverCache.cache, redisInfo, quotaFailures: () => clientReports.quotaFailures },
     {
@@ -64,14 +80,18 @@ export function createCacheOps(options: {
     instance,
     tap,
     monitor,
+    analytics,
     alerts,
     redisInfo,
     clientReports,
+    warmer,
     async close() {
+      await warmer.stop();
       alerts.stop();
       offAlerts();
       offLog();
       await monitor.close();
+      await analytics.close();
     },
   };
 }

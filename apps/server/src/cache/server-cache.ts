@@ -5,7 +5,14 @@
  * (PGlite in embedded mode).
  */
 import { randomUUID } from 'node:crypto';
-import { type BusTopics, type Cache, createCache, type Encryptor } from '@agiletrack/cache';
+import {
+  type BusTopics,
+  type Cache,
+  createCache,
+  type DistributedLock,
+  type Encryptor,
+  type SyncTier,
+} from '@agiletrack/cache';
 import { pgListener, postgresBackplane } from '@agiletrack/cache/postgres';
 import {
   closeRedisClient,
@@ -37,6 +44,8 @@ export interface ServerCache {
   readonly topics: BusTopics | undefined;
   /** This instance's id (the bus's, when there is one). */
   readonly instance: string;
+  /** The in-process tier (analytics read its keys). */
+  readonly l1: SyncTier;
   close(): Promise<void>;
 }
 
@@ -104,6 +113,7 @@ export async function createServerCache(options: {
       l2: mode,
       topics,
       instance: topics?.instanceId ?? randomUUID(),
+      l1,
       close: () => cache.close(),
     };
   }
@@ -131,14 +141,26 @@ export async function createServerCache(options: {
     tier: { hashTag: teamHashTag, name: 'redis' },
   });
   await shared.init().catch(() => logger.warn('could not load tag invalidations from redis yet'));
+  // While Redis is unreachable (the bus says so), each miss would wait out the lock's deadline
+  // before loading anyway: skip the cross-process lock then (in-process single-flight remains).
+  let cacheRef: Cache | undefined;
+  const lock: DistributedLock = {
+    acquire: (key, ttl) =>
+      cacheRef && !cacheRef.busHealthy ? Promise.resolve(async () => {}) : shared.lock.acquire(key, ttl),
+    waitForRelease: (key, timeout) => shared.lock.waitForRelease(key, timeout),
+    close: async () => {
+      await shared.lock.close?.();
+    },
+  };
   const cache = createCache({
     tiers: [l1, shared.tier],
     ...common,
     bus: shared.bus,
     tagStore: shared.tagStore,
-    lock: shared.lock,
+    lock,
     lockByDefault: true,
   });
+  cacheRef = cache;
   return {
     cache,
     auth: cache.namespace('auth'),
@@ -146,6 +168,7 @@ export async function createServerCache(options: {
     l2: mode,
     topics: shared.bus,
     instance: shared.bus.instanceId,
+    l1,
     close: async () => {
       await cache.close();
       await closeRedisClient(redis);

@@ -12,6 +12,7 @@ import { drizzle as drizzleNodePg } from 'drizzle-orm/node-postgres';
 import type { PgDatabase, PgQueryResultHKT } from 'drizzle-orm/pg-core';
 import { drizzle as drizzlePglite } from 'drizzle-orm/pglite';
 import pg from 'pg';
+import { lockDataDir } from './data-dir-lock.ts';
 import { migrate } from './migrations.ts';
 import * as schema from './schema.ts';
 
@@ -107,17 +108,25 @@ export async function openDatabase(options: DatabaseOptions): Promise<Database> 
   }
 
   let dataDir: string | undefined;
+  let unlock = () => {};
   if (options.dataDir) {
     dataDir = resolve(options.dataDir, 'pglite');
     mkdirSync(dataDir, { recursive: true });
+    unlock = lockDataDir(resolve(options.dataDir));
   }
   const lite = dataDir ? new PGlite(dataDir) : new PGlite();
-  await lite.waitReady;
-  await migrate(async (text, params) => {
-    if (params && params.length > 0) return (await lite.query<Record<string, unknown>>(text, params)).rows;
-    const results = await lite.exec(text);
-    return (results.at(-1)?.rows ?? []) as Record<string, unknown>[];
-  }, schemaName);
+  try {
+    await lite.waitReady;
+    await migrate(async (text, params) => {
+      if (params && params.length > 0) return (await lite.query<Record<string, unknown>>(text, params)).rows;
+      const results = await lite.exec(text);
+      return (results.at(-1)?.rows ?? []) as Record<string, unknown>[];
+    }, schemaName);
+  } catch (error) {
+    await lite.close().catch(() => {});
+    unlock();
+    throw error;
+  }
   const wrapped = counted(lite, count);
   return {
     kind: 'pglite',
@@ -126,6 +135,12 @@ export async function openDatabase(options: DatabaseOptions): Promise<Database> 
     drizzle: (opts = {}) =>
       drizzlePglite({ client: wrapped, schema, ...(opts.cache && { cache: opts.cache }) }) as unknown as AppDb,
     queryCount: () => queries,
-    close: () => lite.close(),
+    close: async () => {
+      try {
+        await lite.close();
+      } finally {
+        unlock();
+      }
+    },
   };
 }

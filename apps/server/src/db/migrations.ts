@@ -109,7 +109,26 @@ export const MIGRATIONS: readonly Migration[] = [
     `,
   },
   {
-    id: '0003_accounts_audit',
+    id: '0003_sync_heartbeat_and_jobs',
+    sql: `
+      ALTER TABLE sync_runs ADD COLUMN heartbeat_at timestamptz NOT NULL DEFAULT now();
+      CREATE INDEX sync_runs_running_idx ON sync_runs (heartbeat_at) WHERE status = 'running';
+      CREATE TABLE queued_jobs (
+        id text PRIMARY KEY,
+        name text NOT NULL,
+        state text NOT NULL,
+        data jsonb NOT NULL,
+        progress jsonb,
+        result jsonb,
+        failed_reason text,
+        attempts integer NOT NULL DEFAULT 0,
+        created_at bigint NOT NULL,
+        finished_at bigint
+      );
+    `,
+  },
+  {
+    id: '0004_accounts_audit',
     sql: `
       ALTER TABLE users ADD COLUMN deactivated_at timestamptz;
       ALTER TABLE api_tokens ADD COLUMN last_used_at timestamptz;

@@ -1,6 +1,7 @@
 /** The database schema (drizzle-orm). The SQL that creates it lives in `migrations.ts`. */
 import { sql } from 'drizzle-orm';
 import {
+  bigint,
   bigserial,
   doublePrecision,
   index,
@@ -114,6 +115,8 @@ export const syncRuns = pgTable(
     status: text('status', { enum: ['queued', 'running', 'succeeded', 'failed'] }).notNull(),
     startedAt: timestamp('started_at', { withTimezone: true, mode: 'date' }).notNull().default(sql`now()`),
     finishedAt: timestamp('finished_at', { withTimezone: true, mode: 'date' }),
+    /** Beaten by the process doing the run; a stopped heartbeat means the run was interrupted. */
+    heartbeatAt: timestamp('heartbeat_at', { withTimezone: true, mode: 'date' }).notNull().default(sql`now()`),
     error: text('error'),
     stats: jsonb('stats').$type<Record<string, unknown>>(),
   },
@@ -157,6 +160,20 @@ export const metricSnapshots = pgTable(
   },
   (t) => [index('metric_snapshots_integration_idx').on(t.integrationId, t.computedAt)],
 );
+
+/** The embedded mode's job queue, kept so a crash or a restart loses no job. */
+export const queuedJobs = pgTable('queued_jobs', {
+  id: text('id').primaryKey(),
+  name: text('name').notNull(),
+  state: text('state').notNull(),
+  data: jsonb('data').notNull().$type<{ integrationId: number; teamId: number }>(),
+  progress: jsonb('progress'),
+  result: jsonb('result'),
+  failedReason: text('failed_reason'),
+  attempts: integer('attempts').notNull().default(0),
+  createdAt: bigint('created_at', { mode: 'number' }).notNull(),
+  finishedAt: bigint('finished_at', { mode: 'number' }),
+});
 
 /** Every change made through the API or the CLI: who, when, from where, and non-secret fields before and after. */
 export const auditLog = pgTable(

@@ -1,26 +1,74 @@
 /**
  * The demo's upstream: the API simulator with recent, seeded data (three repositories and three
- * Jira boards over the last 12 weeks), and a first sync of every integration after start.
+ * Jira boards over the last 12 weeks), and a first sync of every integration after start. Its
+ * port is kept in the data directory, so the demo integrations find it again after a restart;
+ * when that port is taken, the simulator gets another and the integrations are re-pointed.
  */
+import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
 import {
   createSimulator,
   DEFAULT_GITHUB_TOKEN,
   DEFAULT_JIRA_CREDENTIALS,
   type Simulator,
 } from '@agiletrack/api-simulator';
+import { sql } from 'drizzle-orm';
+import type { AppDb } from '../db/database.ts';
 import { integrations } from '../db/schema.ts';
 import type { Server } from '../server.ts';
 import type { DemoSource } from './seed.ts';
 
 const DAY = 86_400_000;
 
-/** Starts the simulator on a free loopback port with data ending today. */
-export function startDemoSimulator(): Promise<Simulator> {
+const stateFile = (dataDir: string) => join(dataDir, 'demo-simulator.json');
+
+/** The simulator URL the data directory's demo integrations point at, if a demo ran there. */
+export function storedSimulatorUrl(dataDir: string): string | undefined {
+  try {
+    const { url } = JSON.parse(readFileSync(stateFile(dataDir), 'utf8')) as { url?: unknown };
+    return typeof url === 'string' ? url : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+/**
+ * Starts the simulator with data ending today: on the port stored in `dataDir` when there is one
+ * and it is free, else on a free loopback port (then stored).
+ */
+export async function startDemoSimulator(dataDir?: string): Promise<Simulator> {
   const days = 84; // six two-week sprints: the last one is the current sprint
-  return createSimulator({
-    seed: 7,
-    size: { repos: 3, projects: 3, start: new Date(Date.now() - days * DAY).toISOString(), days },
+  const start = (port: number) =>
+    createSimulator({
+      seed: 7,
+      port,
+      size: { repos: 3, projects: 3, start: new Date(Date.now() - days * DAY).toISOString(), days },
+    });
+  const previous = dataDir ? storedSimulatorUrl(dataDir) : undefined;
+  const port = previous ? Number(new URL(previous).port) : 0;
+  const simulator = await start(port).catch((error: NodeJS.ErrnoException) => {
+    if (port !== 0 && error.code === 'EADDRINUSE') return start(0);
+    throw error;
   });
+  if (dataDir && simulator.url !== previous) {
+    mkdirSync(dataDir, { recursive: true });
+    writeFileSync(stateFile(dataDir), `${JSON.stringify({ url: simulator.url })}\n`);
+  }
+  return simulator;
+}
+
+/** Points integrations that used the simulator at `from` to `to` (its new address); returns them. */
+export async function repointDemo(
+  db: AppDb,
+  from: string,
+  to: string,
+): Promise<{ integrationId: number; teamId: number }[]> {
+  if (from === to) return [];
+  return db
+    .update(integrations)
+    .set({ config: sql`jsonb_set(${integrations.config}, '{baseUrl}', to_jsonb(${to}::text))` })
+    .where(sql`${integrations.config}->>'baseUrl' = ${from}`)
+    .returning({ integrationId: integrations.id, teamId: integrations.teamId });
 }
 
 /** One source per demo team, from the simulator's data (or its defaults when it runs elsewhere). */

@@ -1,7 +1,10 @@
 /**
  * The job queue with Redis: BullMQ. A sync is a flow — `compute-metrics` (parent) runs after
  * `sync-integration` (child) — with retries and exponential backoff on the fetch step, progress
- * reported by the fetch, and both jobs removed one hour after they finish (`JOB_RESULT_TTL_MS`).
+ * reported by the fetch. Both jobs are unreadable `JOB_RESULT_TTL_MS` after they finish and removed
+ * then by BullMQ (when a later job completes) or by the periodic clean, whichever comes first. A
+ * worker that dies mid-job is not retried by BullMQ's stalled-job check (`maxStalledCount: 0`):
+ * the sync run's heartbeat tells, and the run reaper queues the sync again.
  * Workers run in the API process unless `RUN_WORKER=false` (then `npm run worker` runs them).
  */
 import { randomUUID } from 'node:crypto';
@@ -30,6 +33,9 @@ export interface BullmqQueueOptions {
   attempts?: number;
   /** First backoff delay of the fetch step (ms). @default 2_000 */
   backoffMs?: number;
+  /** How often finished jobs past their retention are removed (ms). @default 60_000 */
+  cleanEveryMs?: number;
+  now?: () => number;
 }
 
 const STATES: Record<string, JobView['state']> = {
@@ -52,6 +58,8 @@ export class BullmqJobQueue implements JobQueue {
   readonly #workerConnections: (Redis | Cluster)[] = [];
   readonly #prefix: string;
   readonly #o: BullmqQueueOptions;
+  readonly #now: () => number;
+  readonly #cleaner: ReturnType<typeof setInterval>;
 
   constructor(options: BullmqQueueOptions) {
     this.#o = options;
@@ -64,6 +72,23 @@ export class BullmqJobQueue implements JobQueue {
     this.#sync = new Queue(SYNC_QUEUE, common);
     this.#metrics = new Queue(METRICS_QUEUE, common);
     if (options.workers) this.startWorkers(options.workers.service, options.workers.concurrency ?? 2);
+    this.#now = options.now ?? Date.now;
+    this.#cleaner = setInterval(
+      () => void this.clean().catch((error: Error) => options.logger.warn({ err: error.message }, 'job clean failed')),
+      options.cleanEveryMs ?? 60_000,
+    );
+    this.#cleaner.unref();
+  }
+
+  /** Removes finished jobs older than the retention from both queues; returns how many. */
+  async clean(): Promise<number> {
+    let removed = 0;
+    for (const queue of [this.#metrics, this.#sync]) {
+      for (const state of ['completed', 'failed'] as const) {
+        removed += (await queue.clean(this.#o.resultTtlMs, 1_000, state)).length;
+      }
+    }
+    return removed;
   }
 
   /** Starts the two workers (the API process, or `npm run worker`). */
@@ -75,7 +100,9 @@ export class BullmqJobQueue implements JobQueue {
       SYNC_QUEUE,
       async (job: Job) => {
         try {
-          return await service.fetchAndStore(job.data.integrationId, job.id!, (step, done, total) => {
+          // The run records the flow's id (the parent's): the id the API hands out and accepts.
+          const flowId = job.parent?.id ?? job.id!;
+          return await service.fetchAndStore(job.data.integrationId, flowId, (step, done, total) => {
             void job.updateProgress({ step, done, ...(total !== undefined && { total }) });
           });
         } catch (error) {
@@ -84,7 +111,7 @@ export class BullmqJobQueue implements JobQueue {
           throw error;
         }
       },
-      { ...common, concurrency },
+      { ...common, concurrency, maxStalledCount: 0 },
     );
     const computeWorker = new Worker(
       METRICS_QUEUE,
@@ -94,7 +121,7 @@ export class BullmqJobQueue implements JobQueue {
         if (!outcome) throw new UnrecoverableError('the sync step left no result');
         return { ...outcome, ...(await service.computeAndPublish(outcome)) };
       },
-      { ...common, concurrency },
+      { ...common, concurrency, maxStalledCount: 0 },
     );
     for (const worker of [fetchWorker, computeWorker]) {
       worker.on('failed', (job, error) =>
@@ -153,6 +180,8 @@ export class BullmqJobQueue implements JobQueue {
     const rawState = await this.#metrics.getJobState(jobId);
     const parent = await this.#metrics.getJob(jobId);
     if (!parent || rawState === 'unknown') return undefined;
+    // Unreadable once past its retention, whether or not it was removed yet.
+    if (parent.finishedOn && this.#now() - parent.finishedOn >= this.#o.resultTtlMs) return undefined;
     const child = await this.#sync.getJob(`${jobId}-fetch`);
     const state = STATES[rawState] ?? 'unknown';
     const active = state !== 'completed' && state !== 'failed';
@@ -186,7 +215,23 @@ export class BullmqJobQueue implements JobQueue {
     }
   }
 
+  async stop(graceMs: number): Promise<boolean> {
+    let timer: ReturnType<typeof setTimeout> | undefined;
+    const closed = Promise.all(this.#workers.map((worker) => worker.close())).then(() => true);
+    const finished = await Promise.race([
+      closed,
+      new Promise<false>((resolve) => {
+        timer = setTimeout(() => resolve(false), graceMs);
+      }),
+    ]);
+    clearTimeout(timer);
+    // Past the grace: stop waiting; the jobs' locks lapse and the run reaper takes over.
+    if (!finished) await Promise.all(this.#workers.map((worker) => worker.close(true)));
+    return finished;
+  }
+
   async close(): Promise<void> {
+    clearInterval(this.#cleaner);
     await Promise.all(this.#workers.map((worker) => worker.close()));
     await this.#flow.close();
     await this.#sync.close();

@@ -1,9 +1,13 @@
 /**
- * The embedded mode's job queue: same interface and the same one-hour result retention as the
- * BullMQ queue, in process. Jobs run one at a time, retry with exponential backoff, report
- * progress, and are forgotten `resultTtlMs` after they finish (clock injectable for tests).
+ * The embedded mode's job queue: same interface and the same result retention as the BullMQ
+ * queue, in process. Jobs run one at a time, retry with exponential backoff, report progress,
+ * are unreadable `resultTtlMs` after they finish and removed by a periodic clean (clock
+ * injectable for tests). With a store, every state change is written down, so a crash or a
+ * restart loses no job: jobs that were waiting run after `recover()`, and a job that was running
+ * runs again (it counts as an attempt).
  */
 import { randomUUID } from 'node:crypto';
+import type { JobStore } from './job-store.ts';
 import type { JobQueue, JobView } from './types.ts';
 
 /** Runs one job; `progress` reports how far it got. Throw `UnrecoverableJobError` to skip retries. */
@@ -26,6 +30,12 @@ export interface MemoryQueueOptions {
   attempts?: number;
   /** First retry delay, doubled each time. @default 1_000 */
   backoffMs?: number;
+  /** Where jobs are kept across restarts; without it they live in memory only. */
+  store?: JobStore | undefined;
+  /** Reports a failed store write (the job goes on in memory). */
+  onStoreError?: (error: Error) => void;
+  /** How often expired results are removed. @default 60_000 */
+  cleanEveryMs?: number;
   now?: () => number;
 }
 
@@ -34,13 +44,52 @@ export class MemoryJobQueue implements JobQueue {
   readonly #jobs = new Map<string, JobView>();
   readonly #queue: string[] = [];
   readonly #timers = new Set<ReturnType<typeof setTimeout>>();
-  readonly #o: Required<MemoryQueueOptions>;
-  #running = false;
-  #closed = false;
+  readonly #o: Required<Omit<MemoryQueueOptions, 'store'>> & { store: JobStore | undefined };
+  readonly #cleaner: ReturnType<typeof setInterval>;
+  #running: { id: string; done: Promise<void> } | undefined;
+  #stopped = false;
+  #paused: boolean;
+  #writes: Promise<void> = Promise.resolve();
   #idle: Array<() => void> = [];
 
   constructor(options: MemoryQueueOptions) {
-    this.#o = { resultTtlMs: 3_600_000, attempts: 3, backoffMs: 1_000, now: Date.now, ...options };
+    this.#o = {
+      resultTtlMs: 3_600_000,
+      attempts: 3,
+      backoffMs: 1_000,
+      cleanEveryMs: 60_000,
+      now: Date.now,
+      onStoreError: () => {},
+      ...options,
+      store: options.store,
+    };
+    // With a store, nothing runs before `recover()` has put back what an earlier process left.
+    this.#paused = this.#o.store !== undefined;
+    this.#cleaner = setInterval(() => this.clean(), this.#o.cleanEveryMs);
+    this.#cleaner.unref();
+  }
+
+  /** Loads the stored jobs (a job that was running when the process stopped runs again), then starts. */
+  async recover(): Promise<void> {
+    const store = this.#o.store;
+    if (store) {
+      for (const job of await store.load()) {
+        if (this.#jobs.has(job.id)) continue;
+        const unfinished = job.state === 'active' || job.state === 'waiting' || job.state === 'delayed';
+        if (unfinished && job.attempts >= this.#o.attempts && job.state === 'active') {
+          Object.assign(job, { state: 'failed', failedReason: 'interrupted', finishedAt: this.#o.now() });
+          this.#persist(job);
+        } else if (unfinished) {
+          job.state = 'waiting';
+          this.#queue.push(job.id);
+          this.#persist(job);
+        }
+        this.#jobs.set(job.id, job);
+      }
+    }
+    this.#paused = false;
+    this.clean();
+    this.#pump();
   }
 
   async enqueueSync(
@@ -54,7 +103,7 @@ export class MemoryJobQueue implements JobQueue {
         return { jobId: job.id };
     }
     const id = options.jobId ?? randomUUID();
-    this.#jobs.set(id, {
+    const job: JobView = {
       id,
       name: 'sync-integration',
       state: 'waiting',
@@ -65,16 +114,34 @@ export class MemoryJobQueue implements JobQueue {
       attempts: 0,
       createdAt: this.#o.now(),
       finishedAt: null,
-    });
+    };
+    this.#jobs.set(id, job);
+    this.#persist(job);
     this.#queue.push(id);
     this.#pump();
     return { jobId: id };
   }
 
   async getJob(jobId: string): Promise<JobView | undefined> {
-    this.#expire();
     const job = this.#jobs.get(jobId);
-    return job && { ...job };
+    // Unreadable once expired, whether or not the clean has removed it yet.
+    if (!job || this.#expired(job, this.#o.now())) return undefined;
+    return { ...job };
+  }
+
+  /** Removes the results older than `resultTtlMs` (also runs every `cleanEveryMs`). */
+  clean(): number {
+    const now = this.#o.now();
+    const removed: string[] = [];
+    for (const [id, job] of this.#jobs) {
+      if (this.#expired(job, now)) {
+        this.#jobs.delete(id);
+        removed.push(id);
+      }
+    }
+    const store = this.#o.store;
+    if (store && removed.length > 0) this.#write(() => store.remove(removed));
+    return removed.length;
   }
 
   /** Resolves when no job is waiting or running (tests, graceful shutdown). */
@@ -83,53 +150,96 @@ export class MemoryJobQueue implements JobQueue {
     return new Promise((resolve) => this.#idle.push(resolve));
   }
 
-  async close(): Promise<void> {
-    this.#closed = true;
+  /**
+   * Takes no more jobs and waits up to `graceMs` for the running one; a job still running then is
+   * put back as waiting (it runs again at the next start). True when nothing was left running.
+   */
+  async stop(graceMs: number): Promise<boolean> {
+    this.#stopped = true;
     for (const timer of this.#timers) clearTimeout(timer);
     this.#timers.clear();
+    const running = this.#running;
+    if (!running) return true;
+    let timer: ReturnType<typeof setTimeout> | undefined;
+    const finished = await Promise.race([
+      running.done.then(() => true),
+      new Promise<false>((resolve) => {
+        timer = setTimeout(() => resolve(false), graceMs);
+      }),
+    ]);
+    clearTimeout(timer);
+    if (!finished) {
+      const job = this.#jobs.get(running.id);
+      if (job) {
+        job.state = 'waiting';
+        this.#persist(job);
+      }
+    }
+    return finished;
   }
 
-  #expire(): void {
-    const now = this.#o.now();
-    for (const [id, job] of this.#jobs) {
-      if (job.finishedAt !== null && now - job.finishedAt >= this.#o.resultTtlMs) this.#jobs.delete(id);
-    }
+  async close(): Promise<void> {
+    await this.stop(0);
+    clearInterval(this.#cleaner);
+    await this.#writes;
+  }
+
+  #expired(job: JobView, now: number): boolean {
+    return job.finishedAt !== null && now - job.finishedAt >= this.#o.resultTtlMs;
+  }
+
+  #persist(job: JobView): void {
+    const store = this.#o.store;
+    if (!store) return;
+    const snapshot = { ...job };
+    this.#write(() => store.save(snapshot));
+  }
+
+  // Writes go one after another, so the store ends in the last state.
+  #write(write: () => Promise<void>): void {
+    this.#writes = this.#writes.then(write).catch((error: Error) => this.#o.onStoreError(error));
   }
 
   #pump(): void {
-    if (this.#running || this.#closed) return;
+    if (this.#running || this.#stopped || this.#paused) return;
     const id = this.#queue.shift();
     if (id === undefined) {
       if (this.#timers.size === 0) for (const resolve of this.#idle.splice(0)) resolve();
       return;
     }
     const job = this.#jobs.get(id);
-    if (!job) {
+    if (job?.state !== 'waiting') {
       this.#pump();
       return;
     }
-    this.#running = true;
     job.state = 'active';
     job.attempts++;
-    this.#o
+    this.#persist(job);
+    const done = this.#o
       .processor({ id, name: job.name, data: job.data, attempt: job.attempts }, (value) => {
         job.progress = value;
       })
       .then(
         (result) => {
+          if (this.#stopped && job.state !== 'active') return; // abandoned at shutdown
           job.state = 'completed';
           job.result = result ?? null;
           job.progress = 100;
           job.finishedAt = this.#o.now();
+          this.#persist(job);
         },
         (error: Error) => {
+          if (this.#stopped && job.state !== 'active') return;
           job.failedReason = error?.message ?? String(error);
           if (error instanceof UnrecoverableJobError || job.attempts >= this.#o.attempts) {
             job.state = 'failed';
             job.finishedAt = this.#o.now();
+            this.#persist(job);
             return;
           }
           job.state = 'delayed';
+          this.#persist(job);
+          if (this.#stopped) return; // the retry runs at the next start
           const timer = setTimeout(
             () => {
               this.#timers.delete(timer);
@@ -144,8 +254,9 @@ export class MemoryJobQueue implements JobQueue {
         },
       )
       .finally(() => {
-        this.#running = false;
+        this.#running = undefined;
         this.#pump();
       });
+    this.#running = { id, done };
   }
 }

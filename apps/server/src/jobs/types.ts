@@ -27,5 +27,10 @@ export interface JobQueue {
   ): Promise<{ jobId: string }>;
   /** A job by id, or undefined when unknown or expired (results are kept 1 hour). */
   getJob(jobId: string): Promise<JobView | undefined>;
+  /**
+   * Takes no more jobs and waits up to `graceMs` for those running here; true when none is left
+   * running (the rest are abandoned: run again at the next start, or by another worker).
+   */
+  stop?(graceMs: number): Promise<boolean>;
   close(): Promise<void>;
 }

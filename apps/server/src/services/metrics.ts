@@ -5,10 +5,11 @@
  */
 import type { Cache } from '@agiletrack/cache';
 import { type CachePolicy, cacheKeys, DEFAULT_CACHE_POLICY, tags as domainTags } from '@agiletrack/domain';
-import { and, desc, eq, gt, inArray } from 'drizzle-orm';
+import { and, desc, eq, gt, inArray, sql } from 'drizzle-orm';
 import type { AppDb } from '../db/database.ts';
 import { integrations, metricSnapshots, syncRuns, workItems } from '../db/schema.ts';
 import { computeMetrics } from '../sync/metrics.ts';
+import { staleAfter } from '../sync/runs.ts';
 import { toIntegrationView } from './integrations.ts';
 import { rollupMetrics } from './metrics-rollup.ts';
 import { cacheOptions, type ReadOptions } from './read-options.ts';
@@ -22,6 +23,8 @@ export class MetricsService {
     readonly cache: Cache,
     readonly teams: TeamService,
     readonly policy: CachePolicy = DEFAULT_CACHE_POLICY,
+    /** How often running syncs beat their heartbeat (see sync/runs.ts). */
+    readonly syncHeartbeatMs = 5_000,
   ) {}
 
   /** Metrics of one integration (`metrics_{id}`): its newest snapshot. */
@@ -159,7 +162,9 @@ export class MetricsService {
         and(
           inArray(syncRuns.integrationId, integrationIds),
           eq(syncRuns.status, 'running'),
-          // A worker that died mid-sync must not keep metrics uncached for ever.
+          // A run whose process died stops beating: it must not keep metrics uncached (the reaper
+          // ends it soon after); nor may a run that hangs in a live process, past an hour.
+          gt(syncRuns.heartbeatAt, sql`now() - ${staleAfter(this.syncHeartbeatMs)} * interval '1 millisecond'`),
           gt(syncRuns.startedAt, new Date(Date.now() - 3_600_000)),
         ),
       )

@@ -3,9 +3,8 @@ import type { AppDeps } from '../http/deps.ts';
 import type { JobProcessor } from '../jobs/memory-queue.ts';
 import { type SyncOptions, SyncService } from './service.ts';
 
-/** Builds the processor the in-process queue runs. */
-export function createSyncProcessor(deps: Omit<AppDeps, 'jobs'>, options: SyncOptions = {}): JobProcessor {
-  const service = new SyncService(deps, options);
+/** The processor that runs a sync with `service`. */
+export function syncProcessor(service: SyncService): JobProcessor {
   return async (job, progress) => {
     const fetched = await service.fetchAndStore(job.data.integrationId, job.id, (step, done, total) =>
       progress({ step, done, ...(total !== undefined && { total }) }),
@@ -13,4 +12,9 @@ export function createSyncProcessor(deps: Omit<AppDeps, 'jobs'>, options: SyncOp
     const computed = await service.computeAndPublish(fetched);
     return { ...fetched, ...computed };
   };
+}
+
+/** Builds the processor the in-process queue runs, with its own sync service. */
+export function createSyncProcessor(deps: Omit<AppDeps, 'jobs'>, options: SyncOptions = {}): JobProcessor {
+  return syncProcessor(new SyncService(deps, options));
 }

@@ -19,6 +19,7 @@ import type { IntegrationView } from '../services/views.ts';
 import { fetchGithub } from './github.ts';
 import { ExternalClient, type ExternalClientOptions, type ExternalStats } from './http-client.ts';
 import { fetchJira } from './jira.ts';
+import { SyncRuns } from './runs.ts';
 import type { Progress } from './types.ts';
 
 /** What step 1 hands to step 2. */
@@ -47,6 +48,8 @@ type Deps = Omit<AppDeps, 'jobs'>;
 /** See the file comment. */
 export class SyncService {
   readonly windowDays: number;
+  /** This process's runs and their heartbeat. */
+  readonly runs: SyncRuns;
   readonly #now: () => number;
 
   constructor(
@@ -55,6 +58,7 @@ export class SyncService {
   ) {
     this.windowDays = options.windowDays ?? 28;
     this.#now = options.now ?? Date.now;
+    this.runs = new SyncRuns(deps.db, deps.config.SYNC_HEARTBEAT_MS, deps.logger);
   }
 
   /** Step 1. Throws `UnrecoverableJobError` for bad credentials or a missing integration. */
@@ -66,11 +70,7 @@ export class SyncService {
     } catch {
       throw new UnrecoverableJobError(`integration ${integrationId} no longer exists`);
     }
-    const [run] = await db
-      .insert(syncRuns)
-      .values({ integrationId, jobId, status: 'running' })
-      .returning({ id: syncRuns.id });
-    const runId = run!.id;
+    const runId = await this.runs.start(integrationId, jobId);
     await serverCache.cache.delete(cacheKeys.lastSync(integrationId));
     // Readers keep the last good metrics (STALE) while this sync runs, for up to the job retention.
     await serverCache.cache.expire(
@@ -138,6 +138,19 @@ export class SyncService {
   async computeAndPublish(
     outcome: FetchOutcome,
   ): Promise<{ computed: boolean; metrics: Record<string, number | null> | null }> {
+    await this.runs.resume(outcome.runId);
+    try {
+      return await this.#compute(outcome);
+    } catch (error) {
+      await this.runs.finish(outcome.runId, {
+        status: 'failed',
+        error: (error instanceof Error ? error.message : String(error)).slice(0, 1_000),
+      });
+      throw error;
+    }
+  }
+
+  async #compute(outcome: FetchOutcome): Promise<{ computed: boolean; metrics: Record<string, number | null> | null }> {
     const { db, integrations, metrics: metricsService, invalidator } = this.deps;
     const integration = await integrations.getIntegration(outcome.integrationId, { force: true });
     let metrics: Record<string, number | null> | null = null;
@@ -160,20 +173,16 @@ export class SyncService {
         metrics: metrics as unknown as Record<string, unknown>,
       });
     }
-    await db
-      .update(syncRuns)
-      .set({
-        status: 'succeeded',
-        finishedAt: new Date(this.#now()),
-        stats: {
-          ...outcome.stats,
-          items: outcome.items,
-          itemsHash: outcome.itemsHash,
-          changed: outcome.changed,
-          computed,
-        },
-      })
-      .where(eq(syncRuns.id, outcome.runId));
+    await this.runs.finish(outcome.runId, {
+      status: 'succeeded',
+      stats: {
+        ...outcome.stats,
+        items: outcome.items,
+        itemsHash: outcome.itemsHash,
+        changed: outcome.changed,
+        computed,
+      },
+    });
     await invalidator.after({
       type: 'integration.synced',
       integrationId: outcome.integrationId,
@@ -202,10 +211,7 @@ export class SyncService {
 
   async #fail(runId: number, integration: IntegrationView, error: unknown, stats: ExternalStats): Promise<void> {
     const message = error instanceof Error ? error.message : String(error);
-    await this.deps.db
-      .update(syncRuns)
-      .set({ status: 'failed', finishedAt: new Date(this.#now()), error: message.slice(0, 1_000), stats: { ...stats } })
-      .where(eq(syncRuns.id, runId));
+    await this.runs.finish(runId, { status: 'failed', error: message.slice(0, 1_000), stats: { ...stats } });
     await this.deps.serverCache.cache.delete(cacheKeys.lastSync(integration.id));
   }
 }

@@ -9,6 +9,7 @@ import { eq } from 'drizzle-orm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { metricSnapshots, workItems } from '../db/schema.ts';
 import { MemoryJobQueue } from '../jobs/memory-queue.ts';
+import { untilAsync } from '../testing/api-helpers.ts';
 import { startTestServer, type TestServer } from '../testing/harness.ts';
 import { AS_OF, connect, EXPECTED, sync, waitForJob } from '../testing/sync-helpers.ts';
 import { createSyncProcessor } from './processor.ts';
@@ -140,8 +141,15 @@ describe('sync end to end (embedded)', () => {
     sim.setLatency(40);
     const started = await t.request({ method: 'POST', url: `/api/integrations/${ids.github}/sync` });
     const jobId = started.json().jobId as string;
-    // While it runs, the metrics route serves the last good values, marked stale.
-    await new Promise((resolve) => setTimeout(resolve, 60));
+    // While it runs (it has reported progress), the metrics route serves the last good values, marked stale.
+    await untilAsync(
+      async () => {
+        const job = (await t.request({ method: 'GET', url: `/api/jobs/${jobId}` })).json().job;
+        return typeof job.progress === 'object' && job.state === 'active';
+      },
+      10_000,
+      'the sync to report progress',
+    );
     const during = await t.request({ method: 'GET', url: `/api/integrations/${ids.github}/metrics`, as: 'alice' });
     expect(during.statusCode).toBe(200);
     expect(during.headers['x-cache']).toBe('STALE');

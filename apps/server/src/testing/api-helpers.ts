@@ -85,6 +85,19 @@ export async function until(predicate: () => boolean, ms = 5_000, what = 'the co
   }
 }
 
+/** Like {@link until}, for an asynchronous check (polled one at a time, every 10 ms). */
+export async function untilAsync(
+  predicate: () => Promise<boolean>,
+  ms = 10_000,
+  what = 'the condition',
+): Promise<void> {
+  const deadline = Date.now() + ms;
+  while (!(await predicate())) {
+    if (Date.now() > deadline) throw new Error(`timed out after ${ms} ms waiting for ${what}`);
+    await new Promise((resolve) => setTimeout(resolve, 10));
+  }
+}
+
 /**
  * Deletes team `teamId`'s key from `cache`, then starts a read of it whose factory blocks until
  * `release()`; resolves once the factory has begun (its source read "happened" before anything

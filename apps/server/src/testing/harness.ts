@@ -57,6 +57,10 @@ export interface JoinOptions {
   env?: Record<string, string>;
   /** Start with an empty database (no users, teams or integrations). */
   empty?: boolean;
+  /** Warm the cache in the background at start (see `server.deps.ops.warmer.done`). */
+  warm?: boolean;
+  /** Look for interrupted sync runs (off by default: it would add queries to counted reads). */
+  reaper?: boolean;
 }
 
 const silent = pino({ level: 'silent' });
@@ -75,7 +79,7 @@ export async function startTestServer(mode: TestMode, options: JoinOptions = {})
     ...options.env,
   };
   if (mode !== 'embedded') env.DATABASE_URL = TEST_DATABASE_URL;
-  if (mode === 'redis') env.REDIS_URL = TEST_REDIS_URL;
+  if (mode === 'redis') env.REDIS_URL ??= TEST_REDIS_URL;
   if (mode === 'embedded' && join) throw new Error('embedded servers cannot share a database');
   const server = await createServer({
     config: loadConfig(env),
@@ -84,7 +88,9 @@ export async function startTestServer(mode: TestMode, options: JoinOptions = {})
     inMemory: mode === 'embedded',
     ...(options.jobs && { jobs: options.jobs }),
     ...(options.sync && { sync: options.sync }),
+    ...(options.warm && { warm: true }),
     scheduler: false,
+    reaper: options.reaper ?? false,
   });
   const { accounts, teams, integrations } = server.deps;
 

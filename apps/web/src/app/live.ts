@@ -43,8 +43,11 @@ export function connectEvents(caches: UserCaches): () => void {
     liveEvents.set({ count: count + 1, last: `${parsed.data.type} → ${parsed.data.keys.join(', ')}` });
     void evictKeys(caches, parsed.data.keys);
   });
+  // An error means the stream dropped or a reconnect failed: the server is unreachable right now
+  // (the browser keeps retrying; 'ready' says it is back). Showing "reconnecting" here kept a
+  // hopeful badge up for as long as the server was down.
   source.addEventListener('error', () => {
-    liveStatus.set(source.readyState === EventSource.CLOSED ? 'off' : 'reconnecting');
+    liveStatus.set('off');
   });
   return () => {
     source.close();

@@ -6,7 +6,7 @@
 import { existsSync, readdirSync, statSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { build, type InlineConfig } from 'vite';
+import { build, defaultClientConditions, type InlineConfig } from 'vite';
 
 /** apps/web */
 export const WEB_ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '../..');
@@ -35,6 +35,8 @@ export function dashboardConfig(command: 'build' | 'serve', outDir = WEB_DIST): 
       define: { 'process.env.NODE_ENV': JSON.stringify('production') },
     }),
     oxc: { jsx: { runtime: 'automatic', development: command === 'serve' } },
+    // The workspace packages are bundled from their TypeScript sources, not from a build of them.
+    resolve: { conditions: ['@agiletrack/source', ...defaultClientConditions] },
     build: {
       outDir,
       emptyOutDir: true,

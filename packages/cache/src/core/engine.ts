@@ -207,10 +207,12 @@ export class CacheEngine {
   }
 
   /** Walks every tier; returns the first fresh entry (promoted), else the first stale one. */
-  async lookup(key: string): Promise<Found | undefined> {
+  async lookup(key: string, recheck = false): Promise<Found | undefined> {
     const now = this.#o.clock.now();
     const epoch = this.#epoch;
     const family = this.families?.of(key);
+    // A re-check under the lock is part of a read already counted once for its family.
+    const counted = recheck ? undefined : family;
     let stale: Found | undefined;
     for (const rt of this.runtimes) {
       const tier = rt.tier;
@@ -230,10 +232,8 @@ export class CacheEngine {
       }
       if (now < entry.expiresAt) {
         rt.hits++;
-        if (family !== undefined) {
-          family.hits++;
-          family.tiers[rt.index]!.hits++;
-        }
+        if (family !== undefined) family.tiers[rt.index]!.hits++;
+        if (counted !== undefined) counted.hits++;
         if (this.events.active) this.events.emit({ type: 'hit', key, tier: tier.name, stale: false });
         this.#promote(key, entry, rt.index, now, epoch);
         return { entry, tier: rt, stale: false };
@@ -243,7 +243,7 @@ export class CacheEngine {
       if (family !== undefined) family.tiers[rt.index]!.staleHits++;
       stale ??= { entry, tier: rt, stale: true };
     }
-    if (family !== undefined) family.misses++;
+    if (counted !== undefined) counted.misses++;
     if (stale === undefined && this.events.active) this.events.emit({ type: 'miss', key });
     return stale;
   }

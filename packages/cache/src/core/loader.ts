@@ -251,7 +251,7 @@ export class Loader {
     }
     if (release !== undefined) {
       // Check the shared tiers again: another process may have filled the key while we took the lock.
-      const again = await this.#engine.lookup(key);
+      const again = await this.#engine.lookup(key, true);
       if (again !== undefined && !again.stale) {
         await release().catch(noop);
         return { entry: again.entry };
@@ -260,7 +260,7 @@ export class Loader {
     }
     this.#engine.counters.lockWaits++;
     await lock.waitForRelease(key, ttl).catch(() => false);
-    const filled = await this.#engine.lookup(key);
+    const filled = await this.#engine.lookup(key, true);
     if (filled !== undefined && !filled.stale) return { entry: filled.entry };
     // The holder died or gave up without writing: take over (one more try for the lock).
     this.#engine.counters.lockTakeovers++;

@@ -1,10 +1,15 @@
 /** Admin cache routes: stats per tier, clear (all, key, prefix, tag), warm the hot keys. */
 import { ClearCacheQuery } from '@agiletrack/domain';
 import type { FastifyPluginAsync } from 'fastify';
+import { z } from 'zod';
+import { warmTeams } from '../../cache/warmer.ts';
 import { describeMode } from '../../config.ts';
 import type { AppDeps } from '../deps.ts';
 import { principalOf, requireAdmin } from '../guards.ts';
 import { parse } from '../validation.ts';
+
+// One team at a time lets a client show progress (`cache:warm`).
+const WarmQuery = z.object({ teamId: z.coerce.number().int().positive().max(2_147_483_647).optional() });
 
 /** See the file comment. */
 export const adminRoutes =
@@ -53,23 +58,14 @@ export const adminRoutes =
       };
     });
 
-    app.post('/api/admin/cache/warm', async () => {
-      const started = performance.now();
-      await teams.listTeams({ force: true });
-      const ids = await teams.teamIds();
-      let keys = 1;
-      for (const teamId of ids) {
-        await teams.getTeam(teamId, { force: true });
-        const integrations = await integrationService.listIntegrations(teamId, { force: true });
-        await metrics.teamMetrics(teamId, { force: true });
-        keys += 3;
-        for (const integration of integrations) {
-          await integrationService.getIntegration(integration.id, { force: true });
-          await metrics.integrationMetrics(integration, { force: true });
-          await metrics.lastSync(integration, { force: true });
-          keys += 3;
-        }
-      }
-      return { warmed: { teams: ids.length, keys, ms: Math.round(performance.now() - started) } };
+    app.post('/api/admin/cache/warm', async (request) => {
+      const { teamId } = parse(WarmQuery, request.query, 'query');
+      const services = { teams, integrations: integrationService, metrics };
+      if (teamId !== undefined) await teams.getTeam(teamId);
+      const warmed = await warmTeams(services, {
+        force: true,
+        ...(teamId !== undefined && { teamIds: [teamId] }),
+      });
+      return { warmed };
     });
   };

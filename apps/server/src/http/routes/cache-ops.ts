@@ -23,6 +23,11 @@ export const cacheOpsRoutes =
       stream.onClose(ops.monitor.watch(filter, (op) => stream.send('op', op)));
     });
 
+    app.get('/api/admin/cache/families', async (request) => {
+      requireAdmin(principalOf(request));
+      return ops.analytics.report();
+    });
+
     app.get('/api/admin/alerts', async (request) => {
       requireAdmin(principalOf(request));
       const { since } = parse(AlertsQuery, request.query, 'query');

@@ -14,6 +14,11 @@ const KEEPALIVE_MS = 15_000;
 export const eventRoutes =
   (deps: AppDeps): FastifyPluginAsync =>
   async (app) => {
+    // Open streams never end by themselves: shutting down ends them, so the server stops at once.
+    const streams = new Set<() => void>();
+    app.addHook('preClose', async () => {
+      for (const close of streams) close();
+    });
     app.get('/api/events', async (request, reply) => {
       const first = principalOf(request);
       const credentials = { bearer: bearerToken(request), cookie: request.cookies[SESSION_COOKIE] };
@@ -31,6 +36,7 @@ export const eventRoutes =
       const close = () => {
         if (closed) return;
         closed = true;
+        streams.delete(close);
         unsubscribe();
         clearInterval(keepalive);
         raw.end();
@@ -60,6 +66,7 @@ export const eventRoutes =
       };
       const keepalive = setInterval(() => raw.write(': keepalive\n\n'), KEEPALIVE_MS);
       keepalive.unref();
+      streams.add(close);
       request.raw.on('close', close);
     });
   };

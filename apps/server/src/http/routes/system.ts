@@ -5,6 +5,9 @@ import { registerMetrics } from '../../cache/prometheus.ts';
 import { describeMode } from '../../config.ts';
 import type { AppDeps } from '../deps.ts';
 
+/** How long one health check may take before it counts as failed (the route answers within ~this). */
+const HEALTH_CHECK_DEADLINE_MS = 500;
+
 /** See the file comment. */
 export const systemRoutes =
   (deps: AppDeps): FastifyPluginAsync =>
@@ -14,23 +17,47 @@ export const systemRoutes =
 
     app.get('/metrics', async (_request, reply) => reply.type(registry.contentType).send(await registry.metrics()));
 
+    // Every check has a deadline: a frozen Redis or database must not hold the answer (nor a load
+    // balancer probing it). Past the deadline a check reads 'timeout'.
+    const check = async (probe: () => Promise<unknown>): Promise<'ok' | 'error' | 'timeout'> => {
+      let timer: ReturnType<typeof setTimeout> | undefined;
+      const deadline = new Promise<'timeout'>((resolve) => {
+        timer = setTimeout(() => resolve('timeout'), HEALTH_CHECK_DEADLINE_MS);
+      });
+      const result = probe().then(
+        () => 'ok' as const,
+        () => 'error' as const,
+      );
+      return Promise.race([result, deadline]).finally(() => clearTimeout(timer));
+    };
+
     app.get('/api/health', async (_request, reply) => {
-      const checks: Record<string, string> = {};
-      try {
-        await deps.database.sql.query('SELECT 1');
-        checks.database = 'ok';
-      } catch {
-        checks.database = 'error';
+      const redis = deps.serverCache.redis;
+      const [database, redisCheck] = await Promise.all([
+        check(() => deps.database.sql.query('SELECT 1')),
+        redis ? check(() => redis.ping()) : undefined,
+      ]);
+      const checks: Record<string, string> = { database };
+      if (redisCheck) checks.redis = redisCheck;
+      const cache = deps.serverCache.cache;
+      const bus = cache.stats().bus;
+      // Without a bus (one process) there is nothing to lose; with one, say whether it is connected.
+      if (deps.serverCache.l2 !== 'database' || deps.database.kind === 'postgres') {
+        checks.bus = cache.busHealthy ? 'ok' : 'down';
       }
-      if (deps.serverCache.redis) {
-        checks.redis = await deps.serverCache.redis
-          .ping()
-          .then(() => 'ok')
-          .catch(() => 'error');
-      }
-      const ok = checks.database === 'ok';
-      // Redis down is degraded, not down: requests are still served from L1 and the database.
-      const status = !ok ? 'down' : checks.redis === 'error' ? 'degraded' : 'ok';
-      return reply.code(ok ? 200 : 503).send({ status, mode: describeMode(deps.config), checks });
+      const ok = database === 'ok';
+      // Redis or the bus down is degraded, not down: requests are still served from the database,
+      // and local copies only while they are younger than the bus-down bound.
+      const degraded = Object.entries(checks)
+        .filter(([, value]) => value !== 'ok')
+        .map(([name]) => name);
+      const status = !ok ? 'down' : degraded.length > 0 ? 'degraded' : 'ok';
+      return reply.code(ok ? 200 : 503).send({
+        status,
+        mode: describeMode(deps.config),
+        checks,
+        ...(degraded.length > 0 && { degraded }),
+        bus: { healthy: bus.healthy, downs: bus.downs },
+      });
     });
   };

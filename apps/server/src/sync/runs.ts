@@ -1,0 +1,192 @@
+/**
+ * The lifecycle of a `sync_runs` row: a run is `running` while the process doing it beats its
+ * heartbeat (every `heartbeatMs`, the database's clock). A run whose heartbeat stopped for
+ * `staleAfterMs` belongs to a process that died: any process marks it failed ("interrupted"),
+ * once (one UPDATE … RETURNING decides who), and queues the integration's sync again — unless
+ * the run before it was interrupted too, so a sync that kills its worker is not retried for ever.
+ */
+import { and, desc, eq, inArray, lt, sql } from 'drizzle-orm';
+import type { Logger } from 'pino';
+import type { AppDb } from '../db/database.ts';
+import { integrations, syncRuns } from '../db/schema.ts';
+
+/** The reason written on a run whose process stopped (crash, kill, shutdown that could not wait). */
+export const INTERRUPTED = 'interrupted';
+
+/** How long a run may go without a heartbeat before it counts as interrupted. */
+export const staleAfter = (heartbeatMs: number): number => heartbeatMs * 3;
+
+/** An SQL condition: the run's heartbeat is older than `ms`. */
+const heartbeatOlderThan = (ms: number) => lt(syncRuns.heartbeatAt, sql`now() - ${ms} * interval '1 millisecond'`);
+
+/** Starts, beats and ends the runs of this process. */
+export class SyncRuns {
+  readonly #active = new Set<number>();
+  #timer: ReturnType<typeof setInterval> | undefined;
+
+  constructor(
+    readonly db: AppDb,
+    readonly heartbeatMs: number,
+    readonly logger?: Logger,
+  ) {}
+
+  /** Inserts a running run and keeps its heartbeat going; returns its id. */
+  async start(integrationId: number, jobId: string): Promise<number> {
+    const [run] = await this.db
+      .insert(syncRuns)
+      .values({ integrationId, jobId, status: 'running' })
+      .returning({ id: syncRuns.id });
+    this.#active.add(run!.id);
+    this.#ensureTimer();
+    return run!.id;
+  }
+
+  /** Beats now for a run that continues in this process (the second step of a flow). */
+  async resume(runId: number): Promise<void> {
+    this.#active.add(runId);
+    this.#ensureTimer();
+    await this.#beat([runId]);
+  }
+
+  /** Ends a run (while it is still running: an interrupted run stays interrupted). */
+  async finish(
+    runId: number,
+    values: { status: 'succeeded' | 'failed'; error?: string; stats?: Record<string, unknown> },
+  ): Promise<boolean> {
+    this.#forget(runId);
+    const rows = await this.db
+      .update(syncRuns)
+      .set({ ...values, finishedAt: sql`now()` })
+      .where(and(eq(syncRuns.id, runId), eq(syncRuns.status, 'running')))
+      .returning({ id: syncRuns.id });
+    return rows.length > 0;
+  }
+
+  /** Runs this process is doing now. */
+  active(): number[] {
+    return [...this.#active];
+  }
+
+  /**
+   * Marks this process's runs failed ("interrupted") because it stops before they end; returns
+   * the integrations they were syncing, to queue again.
+   */
+  async abandon(): Promise<{ runId: number; integrationId: number; teamId: number }[]> {
+    const ids = this.active();
+    for (const id of ids) this.#forget(id);
+    if (ids.length === 0) return [];
+    return this.db
+      .update(syncRuns)
+      .set({ status: 'failed', error: INTERRUPTED, finishedAt: sql`now()` })
+      .from(integrations)
+      .where(
+        and(inArray(syncRuns.id, ids), eq(syncRuns.status, 'running'), eq(integrations.id, syncRuns.integrationId)),
+      )
+      .returning({ runId: syncRuns.id, integrationId: syncRuns.integrationId, teamId: integrations.teamId });
+  }
+
+  /** Stops the heartbeat (the runs themselves are left to `abandon` or to another process). */
+  close(): void {
+    this.#active.clear();
+    if (this.#timer) clearInterval(this.#timer);
+    this.#timer = undefined;
+  }
+
+  #forget(runId: number): void {
+    this.#active.delete(runId);
+    if (this.#active.size === 0 && this.#timer) {
+      clearInterval(this.#timer);
+      this.#timer = undefined;
+    }
+  }
+
+  #ensureTimer(): void {
+    if (this.#timer) return;
+    this.#timer = setInterval(() => {
+      void this.#beat(this.active()).catch((error: Error) =>
+        this.logger?.warn({ err: error.message }, 'sync heartbeat failed'),
+      );
+    }, this.heartbeatMs);
+    this.#timer.unref();
+  }
+
+  async #beat(ids: number[]): Promise<void> {
+    if (ids.length === 0) return;
+    await this.db
+      .update(syncRuns)
+      .set({ heartbeatAt: sql`now()` })
+      .where(and(inArray(syncRuns.id, ids), eq(syncRuns.status, 'running')));
+  }
+}
+
+/** A run found interrupted. */
+export interface InterruptedRun {
+  runId: number;
+  integrationId: number;
+  teamId: number;
+  /** Whether its integration was queued again (not when the run before it was interrupted too). */
+  requeued: boolean;
+}
+
+/** What reaping needs. */
+export interface ReapOptions {
+  db: AppDb;
+  /** Runs without a heartbeat for this long are interrupted (0: every running run, at an embedded start). */
+  staleAfterMs: number;
+  /** Queues the integration's sync again; `runId` makes the request idempotent across processes. */
+  requeue(run: { runId: number; integrationId: number; teamId: number }): Promise<unknown>;
+  /** Drops what readers cached about the integration while it looked busy. */
+  invalidate(run: { integrationId: number; teamId: number }): Promise<unknown>;
+}
+
+/** Marks interrupted runs failed, invalidates their integrations' metrics and queues them once again. */
+export async function reapInterruptedRuns(options: ReapOptions): Promise<InterruptedRun[]> {
+  const { db } = options;
+  const reaped = await db
+    .update(syncRuns)
+    .set({ status: 'failed', error: INTERRUPTED, finishedAt: sql`now()` })
+    .from(integrations)
+    .where(
+      and(
+        eq(syncRuns.status, 'running'),
+        eq(integrations.id, syncRuns.integrationId),
+        ...(options.staleAfterMs > 0 ? [heartbeatOlderThan(options.staleAfterMs)] : []),
+      ),
+    )
+    .returning({ runId: syncRuns.id, integrationId: syncRuns.integrationId, teamId: integrations.teamId });
+  const result: InterruptedRun[] = [];
+  for (const run of reaped) {
+    await options.invalidate(run);
+    const [previous] = await db
+      .select({ status: syncRuns.status, error: syncRuns.error })
+      .from(syncRuns)
+      .where(and(eq(syncRuns.integrationId, run.integrationId), lt(syncRuns.id, run.runId)))
+      .orderBy(desc(syncRuns.id))
+      .limit(1);
+    const again = !(previous?.status === 'failed' && previous.error === INTERRUPTED);
+    if (again) await options.requeue(run);
+    result.push({ ...run, requeued: again });
+  }
+  return result;
+}
+
+/** Reaps now and then every `everyMs`; returns the function that stops it. */
+export function startReaper(options: ReapOptions & { everyMs: number; logger: Logger }): () => void {
+  let running = false;
+  const tick = async () => {
+    if (running) return;
+    running = true;
+    try {
+      const reaped = await reapInterruptedRuns(options);
+      if (reaped.length > 0) options.logger.warn({ runs: reaped }, 'sync runs interrupted: marked failed');
+    } catch (error) {
+      options.logger.warn({ err: (error as Error).message }, 'sync runs: check for interrupted runs failed');
+    } finally {
+      running = false;
+    }
+  };
+  void tick();
+  const timer = setInterval(() => void tick(), options.everyMs);
+  timer.unref();
+  return () => clearInterval(timer);
+}

@@ -1,0 +1,118 @@
+/**
+ * A sync worker killed mid-sync (SIGKILL, Redis + BullMQ, separate worker process): its run ends
+ * failed ("interrupted") once the heartbeat stops, the integration syncs again on the next worker,
+ * and its metrics are cached again afterwards. The heartbeat is short here so this stays fast.
+ */
+import { type ChildProcess, spawn } from 'node:child_process';
+import { fileURLToPath } from 'node:url';
+import { createSimulator, type Simulator } from '@agiletrack/api-simulator';
+import { desc, eq } from 'drizzle-orm';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { syncRuns } from '../db/schema.ts';
+import { untilAsync } from '../testing/api-helpers.ts';
+import { startTestServer, TEST_DATABASE_URL, TEST_REDIS_URL, type TestServer } from '../testing/harness.ts';
+import { connect } from '../testing/sync-helpers.ts';
+
+const WORKER = fileURLToPath(new URL('../worker.ts', import.meta.url));
+const AS_OF = '2024-01-20T00:00:00Z';
+const HEARTBEAT_MS = '200';
+
+describe('a sync worker killed mid-sync', () => {
+  let sim: Simulator;
+  let t: TestServer;
+  const workers: ChildProcess[] = [];
+  const output: string[] = [];
+
+  const startWorker = () => {
+    const worker = spawn(process.execPath, ['--import', 'tsx', WORKER], {
+      env: {
+        ...process.env,
+        DATABASE_URL: TEST_DATABASE_URL,
+        DATABASE_SCHEMA: t.schema,
+        REDIS_URL: TEST_REDIS_URL,
+        REDIS_PREFIX: t.prefix,
+        SECRET_KEY: t.secretKey,
+        METRICS_NOW: AS_OF,
+        SYNC_HEARTBEAT_MS: HEARTBEAT_MS,
+        LOG_LEVEL: 'warn',
+      },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    worker.stdout?.on('data', (chunk) => output.push(String(chunk)));
+    worker.stderr?.on('data', (chunk) => output.push(String(chunk)));
+    workers.push(worker);
+    return worker;
+  };
+  const exited = (worker: ChildProcess) =>
+    new Promise((resolve) =>
+      worker.exitCode !== null || worker.signalCode !== null ? resolve(null) : worker.once('exit', resolve),
+    );
+  const runsOf = (integrationId: number) =>
+    t.server.deps.db
+      .select({ id: syncRuns.id, status: syncRuns.status, error: syncRuns.error, jobId: syncRuns.jobId })
+      .from(syncRuns)
+      .where(eq(syncRuns.integrationId, integrationId))
+      .orderBy(desc(syncRuns.id));
+
+  beforeAll(async () => {
+    sim = await createSimulator({ dataset: 'fixed' });
+    t = await startTestServer('redis', {
+      env: { RUN_WORKER: 'false', METRICS_NOW: AS_OF, SYNC_HEARTBEAT_MS: HEARTBEAT_MS },
+      reaper: true,
+    });
+  }, 60_000);
+
+  afterAll(async () => {
+    for (const worker of workers) worker.kill('SIGTERM');
+    await Promise.all(workers.map(exited));
+    await t?.close();
+    await sim?.close();
+  });
+
+  it('ends the run failed "interrupted", syncs again on the next worker, and caches the metrics again', async () => {
+    const ids = await connect(t, sim);
+    const first = startWorker();
+    // Slow upstream: the kill lands while the worker is fetching.
+    sim.setLatency(400);
+    const started = await t.request({ method: 'POST', url: `/api/integrations/${ids.github}/sync` });
+    const jobId = started.json().jobId as string;
+    await untilAsync(async () => (await runsOf(ids.github))[0]?.status === 'running', 120_000, 'the run to start');
+    first.kill('SIGKILL');
+    await exited(first);
+
+    // The heartbeat stops; the API's reaper ends the run (3 beats + one check: about a second here).
+    await untilAsync(
+      async () => (await runsOf(ids.github)).some((run) => run.status === 'failed'),
+      10_000,
+      'the run to be marked interrupted',
+    );
+    const [interrupted] = await runsOf(ids.github);
+    expect(interrupted).toMatchObject({ status: 'failed', error: 'interrupted', jobId });
+    // The run's job id is the one the API handed out, and the API accepts it.
+    const lastSync = await t.request({ method: 'GET', url: `/api/integrations/${ids.github}/last-sync`, as: 'alice' });
+    expect(lastSync.json().lastSync).toMatchObject({ status: 'failed', jobId });
+    expect((await t.request({ method: 'GET', url: `/api/jobs/${jobId}` })).statusCode).toBe(200);
+
+    // It was queued again: the next worker syncs it.
+    sim.setLatency(0);
+    startWorker();
+    await untilAsync(
+      async () => (await runsOf(ids.github))[0]?.status === 'succeeded',
+      120_000,
+      `the sync to run again (${output.join('')})`,
+    );
+    const runs = await runsOf(ids.github);
+    expect(runs.filter((run) => run.status === 'running')).toEqual([]);
+    expect(runs.filter((run) => run.status === 'failed' && run.error === 'interrupted')).toHaveLength(1);
+
+    // Nothing looks busy any more: the metrics are served from the cache again.
+    const read = () => t.request({ method: 'GET', url: `/api/integrations/${ids.github}/metrics`, as: 'alice' });
+    await read();
+    const cached = await read();
+    expect(cached.statusCode).toBe(200);
+    expect(cached.headers['x-cache']).toBe('HIT');
+    const team = () => t.request({ method: 'GET', url: `/api/teams/${t.ids.teamA}/metrics`, as: 'alice' });
+    await team();
+    expect((await team()).headers['x-cache']).toBe('HIT');
+  }, 300_000);
+});
