@@ -120,7 +120,10 @@ export const syncRuns = pgTable(
     error: text('error'),
     stats: jsonb('stats').$type<Record<string, unknown>>(),
   },
-  (t) => [index('sync_runs_integration_idx').on(t.integrationId, t.startedAt)],
+  (t) => [
+    index('sync_runs_integration_idx').on(t.integrationId, t.startedAt),
+    index('sync_runs_running_idx').on(t.heartbeatAt).where(sql`status = 'running'`),
+  ],
 );
 
 /** Pull requests, issues, deployments fetched from an integration, normalised. */

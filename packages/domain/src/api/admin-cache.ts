@@ -1,6 +1,6 @@
 /** The admin cache routes: server cache stats per tier, clear (all, key, prefix, tag), warm. */
 import { z } from 'zod';
-import { AlertsResponseSchema, ClientReportSchema, MonitorQuerySchema } from '../cache-ops.ts';
+import { AlertsResponseSchema, ClientReportSchema, FamiliesReportSchema, MonitorQuerySchema } from '../cache-ops.ts';
 import { route } from './common.ts';
 
 /** GET /api/admin/alerts: `since` (epoch ms) keeps only alerts changed after it. */
@@ -107,6 +107,14 @@ export const adminCacheRoutes = [
     query: MonitorQuerySchema,
     produces: 'text/event-stream',
     responses: { 200: null },
+  }),
+  route({
+    method: 'GET',
+    path: '/api/admin/cache/families',
+    summary: 'Per key family: hit rates, timings and holdings over the last minute, hour and day',
+    tag: 'Admin',
+    access: 'admin',
+    responses: { 200: FamiliesReportSchema },
   }),
   route({
     method: 'GET',
