@@ -14,6 +14,6 @@ export default defineConfig({
     globalSetup: ['./vitest.global-setup.ts'],
     testTimeout: 20_000,
     hookTimeout: 30_000,
-    env: { NODE_OPTIONS: `--conditions=${SOURCE_CONDITION}` },
+    env: { NODE_OPTIONS: [process.env.NODE_OPTIONS, `--conditions=${SOURCE_CONDITION}`].filter(Boolean).join(' ') },
   },
 });

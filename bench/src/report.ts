@@ -51,7 +51,7 @@ type Align = 'left' | 'right';
  * A Markdown table padded the way Biome formats one (Biome also formats Markdown), so the
  * generated file passes `biome check` without a formatting pass.
  */
-function table(columns: readonly (readonly [string, Align])[], rows: readonly (readonly string[])[]): string[] {
+export function table(columns: readonly (readonly [string, Align])[], rows: readonly (readonly string[])[]): string[] {
   const clean = rows.map((row) => row.map((text) => text.replaceAll('|', '/')));
   const widths = columns.map(([title], i) => Math.max(3, title.length, ...clean.map((row) => row[i]!.length)));
   const right = (i: number): boolean => columns[i]![1] === 'right';

@@ -4,6 +4,7 @@
  */
 import { writeFileSync } from 'node:fs';
 import { loadavg } from 'node:os';
+import { measureBundle, renderBundle, writeBundleSection } from './bundle.ts';
 import { readConfig } from './config.ts';
 import { describeMachine, MEASURED_PACKAGES, packageVersion, redisServerVersion } from './machine.ts';
 import { runMemory } from './memory.ts';
@@ -120,6 +121,11 @@ async function main(): Promise<void> {
     tieredSetups: outageBuilders.map(({ lib, setup }) => ({ lib, setup })),
   };
   writeFileSync(config.out, renderReport(report));
+  try {
+    writeBundleSection(config.out, renderBundle(await measureBundle(), new Date()));
+  } catch (error) {
+    log(`browser bundle not measured: ${reasonOf(error)}`);
+  }
   log(`wrote ${config.out} (${(report.durationMs / 1000).toFixed(0)} s)`);
 }
 

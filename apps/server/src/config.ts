@@ -3,6 +3,7 @@
  * message that names the variable. Nothing else reads `process.env`.
  */
 import { z } from 'zod';
+import { type AllowRule, allowEntryFor, parseAllowList } from './security/outbound.ts';
 
 const duration = (fallback: number) =>
   z.coerce
@@ -93,12 +94,50 @@ const ConfigSchema = z.object({
     .enum(['true', 'false', 'auto'])
     .default('auto')
     .transform((value) => value),
+  /** Demo data on an empty database: on by default in the embedded mode; `false` starts empty. */
   DEMO: z
     .enum(['true', 'false', '1', '0'])
     .optional()
-    .transform((value) => value === 'true' || value === '1'),
+    .transform((value) => (value === undefined ? undefined : value === 'true' || value === '1')),
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
   SIMULATOR_URL: optionalUrl(['http://', 'https://']),
+  /** Fixed demo passwords (`fixed`, for tests and screenshots) or generated per data directory. */
+  DEMO_PASSWORDS: z.enum(['generated', 'fixed']).default('generated'),
+  /** Private addresses the connectors may reach: `host:port` or CIDR entries, comma separated. */
+  OUTBOUND_ALLOW: z
+    .string()
+    .optional()
+    .transform((value, ctx): AllowRule[] => {
+      try {
+        return parseAllowList(value);
+      } catch (error) {
+        ctx.addIssue({ code: 'custom', message: (error as Error).message });
+        return z.NEVER;
+      }
+    }),
+  /** Bearer token that `GET /metrics` requires; without it (and without METRICS_PORT) /metrics is 404. */
+  METRICS_TOKEN: z
+    .string()
+    .optional()
+    .transform((value) => value?.trim() || undefined)
+    .refine((value) => value === undefined || value.length >= 16, { message: 'must be at least 16 characters' }),
+  /** Serve /metrics without a token on this port, bound to 127.0.0.1 only. */
+  METRICS_PORT: z.coerce
+    .number({ error: 'must be a port number from 1 to 65535' })
+    .int('must be a port number from 1 to 65535')
+    .min(1, 'must be a port number from 1 to 65535')
+    .max(65_535, 'must be a port number from 1 to 65535')
+    .optional(),
+  /** A request (headers and body) must arrive within this time, or the connection is closed. */
+  REQUEST_TIMEOUT_MS: duration(20_000),
+  /** How long an idle keep-alive connection stays open. */
+  KEEP_ALIVE_TIMEOUT_MS: duration(5_000),
+  /** Failed logins allowed per account within LOGIN_WINDOW_MS before 429. */
+  LOGIN_MAX_FAILURES: z.coerce.number().int().min(1).max(1_000).default(5),
+  /** Failed logins allowed per client address within LOGIN_WINDOW_MS before 429. */
+  LOGIN_MAX_FAILURES_PER_ADDRESS: z.coerce.number().int().min(1).max(100_000).default(50),
+  /** The login throttling window. */
+  LOGIN_WINDOW_MS: duration(15 * 60_000),
   /** How often the alert rules run. */
   ALERT_INTERVAL_MS: duration(5_000),
   /** The window alert rates and increases are measured over. */
@@ -150,6 +189,14 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     throw new ConfigError(`invalid configuration:\n${lines.join('\n')}`);
   }
   return result.data;
+}
+
+/** What the outbound policy allows: `OUTBOUND_ALLOW`, plus the demo's simulator (`SIMULATOR_URL`). */
+export function outboundAllow(config: Config): AllowRule[] {
+  return [
+    ...config.OUTBOUND_ALLOW,
+    ...(config.SIMULATOR_URL ? parseAllowList(allowEntryFor(config.SIMULATOR_URL)) : []),
+  ];
 }
 
 /** Which services the configuration selects. */

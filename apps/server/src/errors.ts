@@ -4,19 +4,24 @@
  */
 import { CacheError } from '@agiletrack/cache';
 import { DomainError } from '@agiletrack/domain';
+import { OutboundForbiddenError } from './security/outbound.ts';
 
 /** Code → HTTP status. */
 export const ErrorStatus = {
   E_VALIDATION: 400,
   E_INVALID_ID: 400,
   E_BAD_REQUEST: 400,
+  E_CREDENTIALS_REQUIRED: 400,
+  E_OUTBOUND_FORBIDDEN: 400,
   E_UNAUTHENTICATED: 401,
   E_FORBIDDEN: 403,
+  E_CSRF: 403,
   E_NOT_FOUND: 404,
   E_CONFLICT: 409,
   E_PAYLOAD_TOO_LARGE: 413,
   E_UNSUPPORTED_MEDIA_TYPE: 415,
   E_RATE_LIMITED: 429,
+  E_TOO_MANY_ATTEMPTS: 429,
   E_INTERNAL: 500,
   E_UNAVAILABLE: 503,
 } as const;
@@ -27,15 +32,18 @@ export type ErrorCode = keyof typeof ErrorStatus;
 /** An error that becomes an HTTP answer. */
 export class AppError extends Error {
   readonly status: number;
+  /** When to try again (sent as `Retry-After`, in whole seconds), for 429 and 503. */
+  readonly retryAfterMs: number | undefined;
 
   constructor(
     readonly code: ErrorCode,
     message: string,
-    options?: { cause?: unknown },
+    options?: { cause?: unknown; retryAfterMs?: number },
   ) {
     super(message, options);
     this.name = 'AppError';
     this.status = ErrorStatus[code];
+    this.retryAfterMs = options?.retryAfterMs;
   }
 }
 
@@ -45,9 +53,46 @@ export const forbidden = (message = 'you do not have access to this resource') =
 export const unauthenticated = (message = 'log in or send a valid API token') =>
   new AppError('E_UNAUTHENTICATED', message);
 
+// Connection-level failures (node-postgres, PGlite, sockets) and PostgreSQL's SQLSTATEs for
+// "cannot serve now": class 08, shutdown (57P01-57P03), too many connections (53300).
+const UNREACHABLE_CODES = new Set([
+  'ECONNREFUSED',
+  'ECONNRESET',
+  'ETIMEDOUT',
+  'EHOSTUNREACH',
+  'ENETUNREACH',
+  'EPIPE',
+  'EAI_AGAIN',
+  '57P01',
+  '57P02',
+  '57P03',
+  '53300',
+]);
+const UNREACHABLE_MESSAGE =
+  /Connection terminated|timeout exceeded when trying to connect|Client has encountered a connection error|connect ECONNREFUSED|PGlite is closed/i;
+
+/** Whether `error` (or one of its causes) says the database could not be reached. */
+export function isUnreachable(error: unknown): boolean {
+  let current = error as { code?: unknown; message?: unknown; cause?: unknown; errors?: unknown } | undefined;
+  for (let depth = 0; current && depth < 6; depth++) {
+    const code = typeof current.code === 'string' ? current.code : '';
+    if (UNREACHABLE_CODES.has(code) || /^08[0-9A-Z]{3}$/.test(code)) return true;
+    if (typeof current.message === 'string' && UNREACHABLE_MESSAGE.test(current.message)) return true;
+    if (Array.isArray(current.errors) && current.errors.some(isUnreachable)) return true;
+    current = current.cause as typeof current;
+  }
+  return false;
+}
+
+/** How long clients are told to wait when the database is unreachable. */
+const UNAVAILABLE_RETRY_MS = 5_000;
+
 /** Maps any thrown value to an AppError (unknown ones become E_INTERNAL without leaking details). */
 export function toAppError(error: unknown): AppError {
   if (error instanceof AppError) return error;
+  if (error instanceof OutboundForbiddenError) {
+    return new AppError('E_OUTBOUND_FORBIDDEN', error.message, { cause: error });
+  }
   if (error instanceof DomainError) {
     const code: ErrorCode = error.code === 'E_INVALID_ID' ? 'E_INVALID_ID' : 'E_VALIDATION';
     return new AppError(code, error.message, { cause: error });
@@ -66,6 +111,12 @@ export function toAppError(error: unknown): AppError {
             ? 'E_RATE_LIMITED'
             : 'E_BAD_REQUEST';
     return new AppError(code, fastify.message ?? 'bad request', { cause: error });
+  }
+  if (isUnreachable(error)) {
+    return new AppError('E_UNAVAILABLE', 'the database cannot be reached: try again shortly', {
+      cause: error,
+      retryAfterMs: UNAVAILABLE_RETRY_MS,
+    });
   }
   return new AppError('E_INTERNAL', 'internal error', { cause: error });
 }

@@ -3,10 +3,14 @@
  * services mode with DATABASE_URL / REDIS_URL. Seeds the demo on an empty database and prints
  * the URL and the demo logins.
  */
+
+import { count } from 'drizzle-orm';
 import { ConfigError, describeMode, loadConfig } from './config.ts';
-import { DEMO_USERS, seedDemo } from './demo/seed.ts';
+import { users } from './db/schema.ts';
+import { seedDemo } from './demo/seed.ts';
 import { demoSources, repointDemo, startDemoSimulator, storedSimulatorUrl, syncDemo } from './demo/simulator.ts';
-import { createServer } from './server.ts';
+import { allowEntryFor } from './security/outbound.ts';
+import { createServer, type Server } from './server.ts';
 
 async function main(): Promise<void> {
   let config: ReturnType<typeof loadConfig>;
@@ -21,7 +25,7 @@ async function main(): Promise<void> {
   }
   const mode = describeMode(config);
   const started = performance.now();
-  const demo = config.DEMO || mode.database === 'pglite';
+  const demo = config.DEMO ?? mode.database === 'pglite';
   const server = await createServer({ config, warm: config.CACHE_WARM_ON_START });
   const { app, deps } = server;
   // The demo's GitHub and Jira: the simulator, in this process unless SIMULATOR_URL points elsewhere,
@@ -32,12 +36,14 @@ async function main(): Promise<void> {
   const simulator =
     demo && !config.SIMULATOR_URL ? await startDemoSimulator(embedded ? config.DATA_DIR : undefined) : undefined;
   const simulatorUrl = config.SIMULATOR_URL ?? simulator?.url ?? 'http://127.0.0.1:4010';
+  // The simulator the demo syncs from is the one loopback address the outbound policy allows.
+  if (simulator) deps.outbound.permit(allowEntryFor(simulator.url));
   if (previousUrl && previousUrl !== simulatorUrl) {
     for (const moved of await repointDemo(deps.db, previousUrl, simulatorUrl)) {
       await deps.invalidator.after({ type: 'integration.updated', ...moved });
     }
   }
-  const seeded = demo
+  const logins = demo
     ? await seedDemo({
         db: deps.db,
         accounts: deps.accounts,
@@ -45,8 +51,9 @@ async function main(): Promise<void> {
         integrations: deps.integrations,
         simulatorUrl,
         sources: demoSources(simulator),
+        passwords: config.DEMO_PASSWORDS,
       })
-    : false;
+    : undefined;
   const address = await app.listen({ host: config.HOST, port: config.PORT });
   if (demo) void syncDemo(server);
 
@@ -54,15 +61,29 @@ async function main(): Promise<void> {
     '',
     `AgileTrack is running at ${address}  (${Math.round(performance.now() - started)} ms)`,
     `  mode: database ${mode.database}${mode.database === 'pglite' ? ` in ${config.DATA_DIR}` : ''}, cache L1 memory + L2 ${mode.cache}`,
-    `  health: ${address}/api/health   metrics: ${address}/metrics`,
+    `  health: ${address}/api/health${config.METRICS_TOKEN || config.METRICS_PORT ? '   metrics: see README (Prometheus)' : ''}`,
   ];
   if (demo) {
     lines.push(
-      `${seeded ? '  demo data: created' : '  demo data: already present'}; syncing from the GitHub/Jira simulator at ${simulatorUrl}`,
+      `${logins ? '  demo data: created' : '  demo data: already present'}; syncing from the GitHub/Jira simulator at ${simulatorUrl}`,
     );
-    for (const user of DEMO_USERS) lines.push(`  login (${user.role}): ${user.email} / ${user.password}`);
+    if (logins) {
+      // Printed this once: only the hashes are stored.
+      for (const login of logins) lines.push(`  login (${login.role}): ${login.email} / ${login.password}`);
+      lines.push(
+        `  try: curl -c /tmp/at.cookie -H 'content-type: application/json' -d '{"email":"${logins[0]!.email}","password":"${logins[0]!.password}"}' ${address}/api/auth/login && curl -b /tmp/at.cookie ${address}/api/teams`,
+        config.DEMO_PASSWORDS === 'fixed'
+          ? '  (fixed demo passwords: DEMO_PASSWORDS=fixed)'
+          : '  these passwords are shown only now; to start over, stop AgileTrack and delete the data directory',
+      );
+    } else {
+      lines.push('  logins: as printed when the demo data was created (to start over, delete the data directory)');
+    }
+  } else if (!(await hasUsers(deps))) {
     lines.push(
-      `  try: curl -c /tmp/at.cookie -H 'content-type: application/json' -d '{"email":"${DEMO_USERS[0]!.email}","password":"${DEMO_USERS[0]!.password}"}' ${address}/api/auth/login && curl -b /tmp/at.cookie ${address}/api/teams`,
+      '  no users yet: create the first admin with',
+      '    npm run cli -- user:create --email you@example.com --name "Your Name" --role admin',
+      '  (stop the server first in the embedded mode; the CLI prints a generated password)',
     );
   }
   console.log(lines.join('\n'));
@@ -84,6 +105,11 @@ async function main(): Promise<void> {
   };
   process.on('SIGINT', () => void stop('SIGINT'));
   process.on('SIGTERM', () => void stop('SIGTERM'));
+}
+
+async function hasUsers(deps: Server['deps']): Promise<boolean> {
+  const [row] = await deps.db.select({ value: count() }).from(users);
+  return (row?.value ?? 0) > 0;
 }
 
 main().catch((error: unknown) => {

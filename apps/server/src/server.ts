@@ -10,7 +10,7 @@ import { type Logger, pino } from 'pino';
 import { EventHub } from './cache/event-hub.ts';
 import { createCacheOps } from './cache/ops.ts';
 import { createServerCache, type ServerCache } from './cache/server-cache.ts';
-import type { Config } from './config.ts';
+import { type Config, outboundAllow } from './config.ts';
 import { type Database, openDatabase } from './db/database.ts';
 import { buildApp } from './http/app.ts';
 import type { AppDeps } from './http/deps.ts';
@@ -19,6 +19,8 @@ import { databaseJobStore } from './jobs/job-store.ts';
 import { MemoryJobQueue } from './jobs/memory-queue.ts';
 import { stableJobId, startScheduler } from './jobs/scheduler.ts';
 import type { JobQueue } from './jobs/types.ts';
+import { LoginThrottle, memoryThrottleStore, redisThrottleStore } from './security/login-throttle.ts';
+import { OutboundGuard } from './security/outbound.ts';
 import { CredentialVault, loadSecretKeys } from './security/secrets.ts';
 import { Accounts } from './services/accounts.ts';
 import { AuditLog } from './services/audit.ts';
@@ -58,6 +60,10 @@ export interface ServerOptions {
   warm?: boolean;
   /** Check for due periodic syncs (default: where workers run). */
   scheduler?: boolean;
+  /** The clock of sessions and login throttling (tests move it by hand). */
+  now?: () => number;
+  /** The connectors' outbound policy (tests resolve names without DNS). @default from OUTBOUND_ALLOW */
+  outbound?: OutboundGuard;
   /** Look for interrupted sync runs periodically. @default true */
   reaper?: boolean;
   /** How long `close()` waits for running syncs before abandoning them. @default 1_000 */
@@ -93,7 +99,16 @@ export async function createServer(options: ServerOptions): Promise<Server> {
     .catch((error: Error) => logger.warn({ err: error.message }, 'invalidation bus not subscribed yet'));
   const ops = createCacheOps({ config, serverCache, hub, logger });
   await ops.analytics.start();
-  const accounts = new Accounts(db, serverCache.auth, config.SESSION_TTL_MS);
+  const throttle = new LoginThrottle({
+    store: serverCache.redis
+      ? redisThrottleStore(serverCache.redis, `${config.REDIS_PREFIX}login:`)
+      : memoryThrottleStore(),
+    maxPerAccount: config.LOGIN_MAX_FAILURES,
+    maxPerAddress: config.LOGIN_MAX_FAILURES_PER_ADDRESS,
+    windowMs: config.LOGIN_WINDOW_MS,
+    ...(options.now && { now: options.now }),
+  });
+  const accounts = new Accounts(db, serverCache.auth, config.SESSION_TTL_MS, options.now, throttle);
   const invalidator = new Invalidator(serverCache.cache, hub);
   // Task results (metrics) live exactly JOB_RESULT_TTL_MS in L2: a task result expires with its job.
   const policy = resolvePolicy({
@@ -101,7 +116,8 @@ export async function createServer(options: ServerOptions): Promise<Server> {
     teamMetrics: { l2TtlMs: config.JOB_RESULT_TTL_MS },
   });
   const teams = new TeamService(db, serverCache.cache, invalidator, accounts, policy);
-  const integrations = new IntegrationService(db, serverCache.cache, invalidator, vault, teams, policy);
+  const outbound = options.outbound ?? new OutboundGuard({ allow: outboundAllow(config) });
+  const integrations = new IntegrationService(db, serverCache.cache, invalidator, vault, teams, policy, outbound);
   const metrics = new MetricsService(db, serverCache.cache, teams, policy, config.SYNC_HEARTBEAT_MS);
   const metricsNow = config.METRICS_NOW ? Date.parse(config.METRICS_NOW) : undefined;
   const syncOptions: SyncOptions = { ...(metricsNow !== undefined && { now: () => metricsNow }), ...options.sync };
@@ -125,6 +141,7 @@ export async function createServer(options: ServerOptions): Promise<Server> {
     audit,
     invalidator,
     hub,
+    outbound,
     ops,
   };
   const runWorkers = config.RUN_WORKER || options.forceWorkers === true;

@@ -12,6 +12,8 @@ const root = fileURLToPath(new URL('../../../../', import.meta.url));
 const RULES = `${root}ops/prometheus/alerts.yml`;
 const DASHBOARD = `${root}ops/grafana/agiletrack-cache.json`;
 
+const METRICS_TOKEN = 'a-scraper-token-for-prometheus';
+
 /** Every `agiletrack_…` name in a PromQL expression. */
 const metricNames = (expr: string): string[] => expr.match(/\bagiletrack_[a-z0-9_]+/g) ?? [];
 
@@ -20,10 +22,15 @@ describe('prometheus metrics, rules and dashboard', () => {
   let text: string;
 
   beforeAll(async () => {
-    t = await startTestServer('redis');
+    t = await startTestServer('redis', { env: { METRICS_TOKEN } });
     // A miss, a load and hits, so tier and load histograms have samples.
     for (let i = 0; i < 3; i++) await t.request({ method: 'GET', url: `/api/teams/${t.ids.teamA}/metrics` });
-    const response = await t.request({ method: 'GET', url: '/metrics', as: null });
+    const response = await t.request({
+      method: 'GET',
+      url: '/metrics',
+      as: null,
+      headers: { authorization: `Bearer ${METRICS_TOKEN}` },
+    });
     expect(response.statusCode).toBe(200);
     text = response.body;
   });

@@ -5,14 +5,7 @@
  * (PGlite in embedded mode).
  */
 import { randomUUID } from 'node:crypto';
-import {
-  type BusTopics,
-  type Cache,
-  createCache,
-  type DistributedLock,
-  type Encryptor,
-  type SyncTier,
-} from '@agiletrack/cache';
+import { type BusTopics, type Cache, createCache, type Encryptor, type SyncTier } from '@agiletrack/cache';
 import { pgListener, postgresBackplane } from '@agiletrack/cache/postgres';
 import {
   closeRedisClient,
@@ -29,6 +22,7 @@ import pg from 'pg';
 import type { Logger } from 'pino';
 import { type Config, describeMode } from '../config.ts';
 import type { Database } from '../db/database.ts';
+import { patientBus, patientLock, patientTagStore, RedisHealth } from './bus-down.ts';
 
 /** What the rest of the server uses. */
 export interface ServerCache {
@@ -139,25 +133,20 @@ export async function createServerCache(options: {
     client: redis,
     prefix: config.REDIS_PREFIX,
     tier: { hashTag: teamHashTag, name: 'redis' },
+    // A lock that cannot be had quickly is not worth waiting for: the load runs without it.
+    lock: { timeout: 100 },
   });
   await shared.init().catch(() => logger.warn('could not load tag invalidations from redis yet'));
-  // While Redis is unreachable (the bus says so), each miss would wait out the lock's deadline
-  // before loading anyway: skip the cross-process lock then (in-process single-flight remains).
+  // While Redis is unreachable (the bus says so), writes and misses do not wait on it.
   let cacheRef: Cache | undefined;
-  const lock: DistributedLock = {
-    acquire: (key, ttl) =>
-      cacheRef && !cacheRef.busHealthy ? Promise.resolve(async () => {}) : shared.lock.acquire(key, ttl),
-    waitForRelease: (key, timeout) => shared.lock.waitForRelease(key, timeout),
-    close: async () => {
-      await shared.lock.close?.();
-    },
-  };
+  const health = new RedisHealth(() => cacheRef?.busHealthy ?? true);
+  const tags = patientTagStore(shared.tagStore, health, logger);
   const cache = createCache({
     tiers: [l1, shared.tier],
     ...common,
-    bus: shared.bus,
-    tagStore: shared.tagStore,
-    lock,
+    bus: patientBus(shared.bus, health),
+    tagStore: tags.store,
+    lock: patientLock(shared.lock, health),
     lockByDefault: true,
   });
   cacheRef = cache;
@@ -170,6 +159,7 @@ export async function createServerCache(options: {
     instance: shared.bus.instanceId,
     l1,
     close: async () => {
+      tags.close();
       await cache.close();
       await closeRedisClient(redis);
     },

@@ -1,7 +1,10 @@
 /**
  * Demo data for `npm start`: an admin, two members, three teams, a GitHub and a Jira integration
- * each, and a few weeks of metric history. Runs only on an empty database.
+ * each, and a few weeks of metric history. Runs only on an empty database. The demo's passwords
+ * are generated for each new database (returned once to be printed, stored only as hashes),
+ * unless fixed ones are asked for (tests, screenshots).
  */
+import { randomBytes } from 'node:crypto';
 import { count } from 'drizzle-orm';
 import type { AppDb } from '../db/database.ts';
 import { metricSnapshots, users } from '../db/schema.ts';
@@ -9,7 +12,7 @@ import type { Accounts } from '../services/accounts.ts';
 import type { IntegrationService } from '../services/integrations.ts';
 import type { TeamService } from '../services/teams.ts';
 
-/** The demo logins, printed at start. */
+/** The demo accounts; these passwords are used only with `DEMO_PASSWORDS=fixed`. */
 export const DEMO_USERS = [
   { email: 'admin@agiletrack.demo', name: 'Ada Admin', password: 'demo-admin-pass', role: 'admin' as const },
   { email: 'maya@agiletrack.demo', name: 'Maya Member', password: 'demo-member-pass', role: 'member' as const },
@@ -40,7 +43,14 @@ export interface DemoSource {
   jira: { projectKey: string; boardId: number; email: string; apiToken: string };
 }
 
-/** Seeds the demo when the database has no users; returns whether it did. */
+/** One demo login, as printed at the first start. */
+export interface DemoLogin {
+  email: string;
+  password: string;
+  role: 'admin' | 'member';
+}
+
+/** Seeds the demo when the database has no users; returns the logins it created (undefined: already seeded). */
 export async function seedDemo(options: {
   db: AppDb;
   accounts: Accounts;
@@ -48,13 +58,20 @@ export async function seedDemo(options: {
   integrations: IntegrationService;
   simulatorUrl: string;
   sources: readonly DemoSource[];
-}): Promise<boolean> {
+  /** `generated` (default): fresh passwords for this database; `fixed`: the ones in DEMO_USERS. */
+  passwords?: 'generated' | 'fixed';
+}): Promise<DemoLogin[] | undefined> {
   const { db, accounts, teams, integrations, simulatorUrl, sources } = options;
   const [{ value: userCount } = { value: 0 }] = await db.select({ value: count() }).from(users);
-  if (userCount > 0) return false;
+  if (userCount > 0) return undefined;
 
+  const logins: DemoLogin[] = DEMO_USERS.map((user) => ({
+    email: user.email,
+    role: user.role,
+    password: options.passwords === 'fixed' ? user.password : randomBytes(12).toString('base64url'),
+  }));
   const userIds: number[] = [];
-  for (const user of DEMO_USERS) userIds.push(await accounts.createUser(user));
+  for (const [i, user] of DEMO_USERS.entries()) userIds.push(await accounts.createUser({ ...user, ...logins[i]! }));
   const rand = random(42);
   const now = Date.now();
 
@@ -118,5 +135,5 @@ export async function seedDemo(options: {
       ]);
     }
   }
-  return true;
+  return logins;
 }

@@ -12,8 +12,10 @@ import { TEST_MODES } from '../testing/harness.ts';
 const UNKNOWN_TOKEN = 'A'.repeat(43);
 const SESSION_COOKIE = 'agiletrack_session';
 
+const METRICS_TOKEN = 'metrics-token-for-the-scraper';
+
 describe.each(TEST_MODES)('authentication (%s)', (mode) => {
-  const api = serverFor(mode);
+  const api = serverFor(mode, { env: { METRICS_TOKEN } });
 
   /** Every protected route, with a body that would be valid, for the 401 matrix. */
   function protectedRoutes(): RequestOptions[] {
@@ -161,7 +163,12 @@ describe.each(TEST_MODES)('authentication (%s)', (mode) => {
     expect((await api.request({ method: 'GET', url: '/api/me', as: null, headers: { cookie } })).statusCode).toBe(200);
     expect((await api.request({ method: 'GET', url: '/api/me', as: null, headers: { cookie } })).statusCode).toBe(200);
 
-    const logout = await api.request({ method: 'POST', url: '/api/auth/logout', as: null, headers: { cookie } });
+    const logout = await api.request({
+      method: 'POST',
+      url: '/api/auth/logout',
+      as: null,
+      headers: { cookie, 'sec-fetch-site': 'same-origin' },
+    });
     expect(logout.statusCode).toBe(204);
     expect(logout.body).toBe('');
     const cleared = logout.cookies.find((c) => c.name === SESSION_COOKIE);
@@ -245,13 +252,19 @@ describe.each(TEST_MODES)('authentication (%s)', (mode) => {
     });
   });
 
-  it('serves Prometheus metrics on GET /metrics without a login, with the cache counters per tier', async () => {
+  it('serves Prometheus metrics on GET /metrics to METRICS_TOKEN, with the cache counters per tier', async () => {
     await api.request({ method: 'GET', url: '/api/teams' });
     await api.request({ method: 'GET', url: '/api/teams' });
-    const response = await api.request({ method: 'GET', url: '/metrics', as: null });
+    expectError(await api.request({ method: 'GET', url: '/metrics', as: null }), 401, 'E_UNAUTHENTICATED');
+    const response = await api.request({
+      method: 'GET',
+      url: '/metrics',
+      as: null,
+      headers: { authorization: `Bearer ${METRICS_TOKEN}` },
+    });
     expect(response.statusCode).toBe(200);
     expect(response.headers['content-type']).toMatch(/^text\/plain/);
-    expect(response.body).toContain('# TYPE agiletrack_cache_hits_total gauge');
+    expect(response.body).toContain('# TYPE agiletrack_cache_hits_total counter');
     const l2 = mode === 'redis' ? 'redis' : 'postgres';
     for (const tier of ['memory', l2])
       expect(response.body).toMatch(new RegExp(`^agiletrack_cache_hits_total\\{tier="${tier}"\\} \\d+$`, 'm'));

@@ -101,7 +101,11 @@ describe.each(TEST_MODES)('integration routes (%s)', (mode) => {
       const { id, teamId } = await ownIntegration();
       await api.request({ method: 'GET', url: `/api/integrations/${id}`, as: 'alice' });
       await api.request({ method: 'GET', url: `/api/teams/${teamId}/integrations`, as: 'alice' });
-      const payload = { name: 'renamed repo', config: { owner: 'acme', repo: 'renamed' }, syncIntervalMinutes: 60 };
+      const payload = {
+        name: 'renamed repo',
+        config: { owner: 'acme', repo: 'renamed', baseUrl: CLOSED_PORT },
+        syncIntervalMinutes: 60,
+      };
       const response = await api.request({ method: 'PATCH', url: `/api/integrations/${id}`, as: 'alice', payload });
       expect(response.statusCode).toBe(200);
       expect(response.json().integration).toMatchObject({ id, ...payload, hasCredentials: true });

@@ -7,6 +7,7 @@ import Fastify, { type FastifyBaseLogger, type FastifyInstance, LogController } 
 import { toAppError } from '../errors.ts';
 import type { Principal } from '../services/accounts.ts';
 import { bearerToken, SESSION_COOKIE } from './credentials.ts';
+import { checkCsrf } from './csrf.ts';
 import type { AppDeps } from './deps.ts';
 import { adminRoutes } from './routes/admin.ts';
 import { auditRoutes } from './routes/audit.ts';
@@ -20,6 +21,8 @@ import { systemRoutes } from './routes/system.ts';
 import { teamRoutes } from './routes/teams.ts';
 import { userRoutes } from './routes/users.ts';
 import { webRoutes } from './routes/web.ts';
+import { registerSecurityHeaders } from './security-headers.ts';
+import { transportOptions } from './transport.ts';
 
 declare module 'fastify' {
   interface FastifyRequest {
@@ -40,6 +43,7 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   const app = Fastify({
     loggerInstance: deps.logger as FastifyBaseLogger,
     bodyLimit: 256 * 1024,
+    ...transportOptions(deps.config),
     // One line per request only when debugging; errors are always logged by the error handler.
     logController: new LogController({
       disableRequestLogging: deps.config.LOG_LEVEL !== 'debug' && deps.config.LOG_LEVEL !== 'trace',
@@ -50,10 +54,12 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
     for (const method of [route.method].flat()) app.registeredRoutes.push(`${method} ${route.url}`);
   });
   await app.register(cookie);
+  await registerSecurityHeaders(app, deps.config);
 
   app.setErrorHandler((error, request, reply) => {
     const appError = toAppError(error);
     if (appError.status >= 500) request.log.error({ err: error }, 'request failed');
+    if (appError.retryAfterMs !== undefined) reply.header('Retry-After', Math.ceil(appError.retryAfterMs / 1000));
     return reply.code(appError.status).send({ error: { code: appError.code, message: appError.message } });
   });
   app.setNotFoundHandler((request, reply) =>
@@ -64,11 +70,14 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
 
   app.addHook('onRequest', async (request) => {
     const path = request.url.split('?')[0]!;
+    const bearer = bearerToken(request);
+    const cookie = request.cookies[SESSION_COOKIE];
+    const csrf = { bearer: bearer !== undefined, httpsOnly: deps.config.COOKIE_SECURE === 'true' };
+    if (path === '/api/auth/login') checkCsrf(request, { ...csrf, cookie: false, login: true });
     if (!path.startsWith('/api/') || isPublic(path)) return;
-    request.principal = await deps.accounts.authenticate({
-      bearer: bearerToken(request),
-      cookie: request.cookies[SESSION_COOKIE],
-    });
+    request.principal = await deps.accounts.authenticate({ bearer, cookie });
+    // Only a request the cookie authenticated can be forged: checked once it has (else 401 first).
+    checkCsrf(request, { ...csrf, cookie: cookie !== undefined, login: false });
   });
 
   await app.register(systemRoutes(deps));

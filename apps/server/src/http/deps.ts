@@ -6,6 +6,7 @@ import type { ServerCache } from '../cache/server-cache.ts';
 import type { Config } from '../config.ts';
 import type { AppDb, Database } from '../db/database.ts';
 import type { JobQueue } from '../jobs/types.ts';
+import type { OutboundGuard } from '../security/outbound.ts';
 import type { Accounts } from '../services/accounts.ts';
 import type { AuditLog } from '../services/audit.ts';
 import type { IntegrationService } from '../services/integrations.ts';
@@ -37,4 +38,6 @@ export interface AppDeps {
   /** Monitor, analytics and alerts of the cache. */
   ops: CacheOps;
   jobs: JobQueue;
+  /** What the connectors may reach (checked on save and on every request). */
+  outbound: OutboundGuard;
 }

@@ -6,8 +6,16 @@ import { parseId } from '@agiletrack/domain';
 import type { z } from 'zod';
 import { AppError } from '../errors.ts';
 
-/** Parses `input` with `schema` or throws E_VALIDATION naming the first problems. */
+/**
+ * Parses `input` with `schema` or throws E_VALIDATION naming the first problems. Before any
+ * schema runs, every request passes two checks that no schema can forget: text carries no
+ * control characters (NUL and the like, which PostgreSQL refuses), and every integer under an
+ * id field (`id`, `…Id`, `…Ids`) fits the database's integer columns.
+ */
 export function parse<S extends z.ZodType>(schema: S, input: unknown, what = 'body'): z.output<S> {
+  const unsafe = findUnsafe(input, []);
+  if (unsafe)
+    throw new AppError('E_VALIDATION', `invalid ${what}: ${unsafe.path.join('.') || what}: ${unsafe.problem}`);
   const result = schema.safeParse(input);
   if (result.success) return result.data;
   const problems = result.error.issues
@@ -15,6 +23,44 @@ export function parse<S extends z.ZodType>(schema: S, input: unknown, what = 'bo
     .map((issue) => `${issue.path.length > 0 ? issue.path.join('.') : what}: ${issue.message}`)
     .join('; ');
   throw new AppError('E_VALIDATION', `invalid ${what}: ${problems}`);
+}
+
+// C0 controls but tab, line feed and carriage return; DEL.
+// biome-ignore lint/suspicious/noControlCharactersInRegex: matching them is the point
+const CONTROL = /[\u0000-\u0008\u000B\u000C\u000E-\u001F\u007F]/;
+const ID_FIELD = /^(id|.+Id|.+Ids)$/;
+
+function findUnsafe(
+  value: unknown,
+  path: (string | number)[],
+  idField = false,
+  depth = 0,
+): { path: (string | number)[]; problem: string } | undefined {
+  if (depth > 32) return { path, problem: 'nested too deeply' };
+  if (typeof value === 'string') {
+    return CONTROL.test(value) ? { path, problem: 'must not contain control characters (such as NUL)' } : undefined;
+  }
+  if (typeof value === 'number') {
+    return idField && Number.isFinite(value) && Math.abs(value) > MAX_INT4
+      ? { path, problem: `must be an id from 1 to ${MAX_INT4}` }
+      : undefined;
+  }
+  if (Array.isArray(value)) {
+    for (const [index, item] of value.entries()) {
+      const found = findUnsafe(item, [...path, index], idField, depth + 1);
+      if (found) return found;
+    }
+    return undefined;
+  }
+  if (value !== null && typeof value === 'object') {
+    for (const [key, item] of Object.entries(value)) {
+      if (CONTROL.test(key))
+        return { path: [...path, key], problem: 'field names must not contain control characters' };
+      const found = findUnsafe(item, [...path, key], ID_FIELD.test(key), depth + 1);
+      if (found) return found;
+    }
+  }
+  return undefined;
 }
 
 const MAX_INT4 = 2_147_483_647;

@@ -1,5 +1,35 @@
-/** Password hashing with scrypt (node:crypto): `scrypt$N$r$p$salt$hash`, compared in constant time. */
+/**
+ * Password hashing with scrypt (node:crypto): `scrypt$N$r$p$salt$hash`, compared in constant time.
+ * One derivation runs at a time per process, with a short queue: a login flood occupies one
+ * thread-pool thread and one core at most, so cached reads keep their latency; past the queue,
+ * logins are refused at once ({@link PasswordWorkBusyError}) instead of piling up.
+ */
 import { randomBytes, scrypt, timingSafeEqual } from 'node:crypto';
+
+/** Too many password checks waiting: the caller answers 503 with a short Retry-After. */
+export class PasswordWorkBusyError extends Error {
+  override name = 'PasswordWorkBusyError';
+}
+
+const MAX_RUNNING = 1;
+const MAX_WAITING = 32;
+let running = 0;
+const waiting: (() => void)[] = [];
+
+async function bounded<T>(work: () => Promise<T>): Promise<T> {
+  if (running >= MAX_RUNNING) {
+    if (waiting.length >= MAX_WAITING) throw new PasswordWorkBusyError('too many password checks in progress');
+    await new Promise<void>((resolve) => waiting.push(resolve));
+  } else running++;
+  try {
+    return await work();
+  } finally {
+    // Hand the slot straight to the next waiter, or free it.
+    const next = waiting.shift();
+    if (next) next();
+    else running--;
+  }
+}
 
 const N = 16_384;
 const R = 8;
@@ -7,11 +37,14 @@ const P = 1;
 const KEY_LENGTH = 32;
 
 function derive(password: string, salt: Buffer, n: number, r: number, p: number): Promise<Buffer> {
-  return new Promise((resolve, reject) => {
-    scrypt(password, salt, KEY_LENGTH, { N: n, r, p, maxmem: 64 * 1024 * 1024 }, (error, key) =>
-      error ? reject(error) : resolve(key),
-    );
-  });
+  return bounded(
+    () =>
+      new Promise<Buffer>((resolve, reject) => {
+        scrypt(password, salt, KEY_LENGTH, { N: n, r, p, maxmem: 64 * 1024 * 1024 }, (error, key) =>
+          error ? reject(error) : resolve(key),
+        );
+      }),
+  );
 }
 
 /** Hashes a password with a fresh salt. */

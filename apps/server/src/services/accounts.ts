@@ -8,7 +8,8 @@ import { and, eq, gt } from 'drizzle-orm';
 import type { AppDb } from '../db/database.ts';
 import { apiTokens, sessions, teamMembers, users } from '../db/schema.ts';
 import { AppError, unauthenticated } from '../errors.ts';
-import { hashPassword, verifyPassword } from '../security/passwords.ts';
+import type { LoginThrottle } from '../security/login-throttle.ts';
+import { hashPassword, PasswordWorkBusyError, verifyPassword } from '../security/passwords.ts';
 
 /** Who is calling, with what they may see. */
 export interface Principal {
@@ -37,6 +38,8 @@ export class Accounts {
     readonly cache: Cache,
     readonly sessionTtlMs: number,
     readonly now: () => number = Date.now,
+    /** Login budgets per account and address; without one, logins are not throttled (tools). */
+    readonly throttle?: LoginThrottle,
   ) {}
 
   /** Creates a user (CLI, demo seed, tests). */
@@ -58,13 +61,36 @@ export class Accounts {
     return row!.id;
   }
 
-  /** Checks a password and opens a session; returns the session token (for the cookie). */
-  async login(email: string, password: string): Promise<{ token: string; principal: Principal }> {
-    const [user] = await this.db.select().from(users).where(eq(users.email, email.toLowerCase()));
-    // Verify even for an unknown email so response time does not reveal which emails exist.
-    const ok = await verifyPassword(password, user?.passwordHash ?? 'scrypt$16384$8$1$AAAA$AAAA');
+  /**
+   * Checks a password and opens a session; returns the session token (for the cookie). Throttled
+   * per account and per client `address`: over budget → 429 `E_TOO_MANY_ATTEMPTS` with a wait.
+   */
+  async login(email: string, password: string, address = 'unknown'): Promise<{ token: string; principal: Principal }> {
+    const admission = await this.throttle?.begin(email, address);
+    if (admission && !admission.allowed) {
+      throw new AppError('E_TOO_MANY_ATTEMPTS', 'too many login attempts: wait before trying again', {
+        retryAfterMs: admission.retryAfterMs,
+      });
+    }
+    // Uncached on purpose: the password hash never enters a cache tier.
+    const [user] = await this.db
+      .select({ id: users.id, passwordHash: users.passwordHash, deactivatedAt: users.deactivatedAt })
+      .from(users)
+      .where(eq(users.email, email.toLowerCase()));
+    let ok: boolean;
+    try {
+      // Verify even for an unknown email so response time does not reveal which emails exist.
+      ok = await verifyPassword(password, user?.passwordHash ?? 'scrypt$16384$8$1$AAAA$AAAA');
+    } catch (error) {
+      if (!(error instanceof PasswordWorkBusyError)) throw error;
+      throw new AppError('E_UNAVAILABLE', 'too many logins in progress: try again in a second', {
+        cause: error,
+        retryAfterMs: 1_000,
+      });
+    }
     if (!user || !ok) throw new AppError('E_UNAUTHENTICATED', 'wrong email or password');
     if (user.deactivatedAt) throw new AppError('E_UNAUTHENTICATED', 'this account is deactivated');
+    await admission?.succeeded();
     const token = newToken();
     await this.db
       .insert(sessions)
@@ -165,8 +191,19 @@ export class Accounts {
 
   async #principal(userId: number): Promise<Principal | undefined> {
     // A hot query through the Drizzle query cache: user rows rarely change, and any write to
-    // `users` drops it (table tag). Memberships are read fresh: they decide authorization.
-    const [user] = await this.db.select().from(users).where(eq(users.id, userId)).$withCache();
+    // `users` drops it (table tag). Only the principal's columns: the password hash never enters
+    // a cache tier. Memberships are read fresh: they decide authorization.
+    const [user] = await this.db
+      .select({
+        id: users.id,
+        email: users.email,
+        name: users.name,
+        role: users.role,
+        deactivatedAt: users.deactivatedAt,
+      })
+      .from(users)
+      .where(eq(users.id, userId))
+      .$withCache();
     if (!user || user.deactivatedAt) return undefined;
     const memberships = await this.db
       .select({ teamId: teamMembers.teamId })

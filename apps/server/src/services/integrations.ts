@@ -8,7 +8,8 @@ import { type CachePolicy, cacheKeys, DEFAULT_CACHE_POLICY, tags as domainTags }
 import { eq } from 'drizzle-orm';
 import type { AppDb } from '../db/database.ts';
 import { integrations, teams } from '../db/schema.ts';
-import { notFound } from '../errors.ts';
+import { AppError, notFound } from '../errors.ts';
+import { OutboundGuard } from '../security/outbound.ts';
 import type { CredentialVault } from '../security/secrets.ts';
 import { type Actor, recordAudit, SYSTEM_ACTOR } from './audit.ts';
 import type { Invalidator } from './invalidation.ts';
@@ -40,6 +41,17 @@ export const toIntegrationView = (row: IntegrationRow): IntegrationView => ({
   updatedAt: row.updatedAt,
 });
 
+/** Where an integration's requests (and credentials) go: the origin of its base URL. */
+export function originOf(kind: 'github' | 'jira', config: Record<string, unknown>): string {
+  const baseUrl =
+    typeof config.baseUrl === 'string' ? config.baseUrl : kind === 'github' ? 'https://api.github.com' : '';
+  try {
+    return new URL(baseUrl).origin;
+  } catch {
+    return `invalid:${baseUrl}`;
+  }
+}
+
 /** See the file comment. */
 export class IntegrationService {
   constructor(
@@ -49,6 +61,8 @@ export class IntegrationService {
     readonly vault: CredentialVault,
     readonly teams: TeamService,
     readonly policy: CachePolicy = DEFAULT_CACHE_POLICY,
+    /** The connectors' outbound policy, checked when an integration is saved. */
+    readonly outbound: OutboundGuard = new OutboundGuard(),
   ) {}
 
   /** A team's integrations (`team_{id}_integrations`). The team must exist. */
@@ -106,6 +120,7 @@ export class IntegrationService {
     },
     actor: Actor = SYSTEM_ACTOR,
   ): Promise<IntegrationView> {
+    await this.#checkOutbound(input.kind, input.config);
     const row = await inTransaction(this.db, async (tx) => {
       const [team] = await tx.select({ id: teams.id }).from(teams).where(eq(teams.id, teamId));
       if (!team) throw notFound(`team ${teamId}`);
@@ -135,7 +150,13 @@ export class IntegrationService {
     return this.getIntegration(row.id);
   }
 
-  /** Changes an integration; new credentials replace the old ones entirely. */
+  /**
+   * Changes an integration; new credentials replace the old ones entirely. Credentials are bound
+   * to the origin they were entered for: a config that moves the integration to another origin
+   * (scheme, host or port of `baseUrl`; GitHub to GitHub Enterprise) must come with credentials,
+   * or it is refused with `E_CREDENTIALS_REQUIRED` — else whoever may edit the integration could
+   * send its token to a server of their choosing.
+   */
   async updateIntegration(
     integrationId: number,
     patch: {
@@ -146,9 +167,23 @@ export class IntegrationService {
     },
     actor: Actor = SYSTEM_ACTOR,
   ): Promise<IntegrationView> {
+    if (patch.config !== undefined) {
+      const current = await this.getIntegration(integrationId);
+      await this.#checkOutbound(current.kind, patch.config);
+    }
     const teamId = await inTransaction(this.db, async (tx) => {
       const [existing] = await tx.select().from(integrations).where(eq(integrations.id, integrationId)).for('update');
       if (!existing) throw notFound(`integration ${integrationId}`);
+      if (
+        patch.config !== undefined &&
+        patch.credentials === undefined &&
+        originOf(existing.kind, patch.config) !== originOf(existing.kind, existing.config)
+      ) {
+        throw new AppError(
+          'E_CREDENTIALS_REQUIRED',
+          `moving the integration to ${originOf(existing.kind, patch.config)} needs its credentials again: send them in the same request`,
+        );
+      }
       const changes: Partial<typeof integrations.$inferInsert> = { updatedAt: new Date() };
       if (patch.name !== undefined) changes.name = patch.name;
       if (patch.config !== undefined) changes.config = patch.config;
@@ -193,5 +228,13 @@ export class IntegrationService {
       return existing.teamId;
     });
     await this.invalidator.after({ type: 'integration.deleted', teamId, integrationId });
+  }
+
+  // Refuse private and metadata addresses when the integration is saved, with the policy's reason;
+  // a name that does not resolve yet is accepted (each sync checks again).
+  async #checkOutbound(kind: 'github' | 'jira', config: Record<string, unknown>): Promise<void> {
+    const origin = originOf(kind, config);
+    if (origin.startsWith('invalid:')) return; // the schema has refused it already
+    await this.outbound.check(origin, { resolveNames: false });
   }
 }

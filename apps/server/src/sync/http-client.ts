@@ -3,10 +3,17 @@
  * and, on GitHub, costs no rate limit), pacing that never sends a request the advertised limit
  * would refuse, and retries with exponential backoff and jitter for 5xx, timeouts, network errors
  * and malformed bodies. Bad credentials fail at once, without retry.
+ *
+ * Credentials stay with their origin: every request (pagination links, redirects) must go to the
+ * origin of `baseUrl`, so the `Authorization` header never reaches another host; a redirect to
+ * another origin is refused, not followed. Every request passes the outbound policy. Failures
+ * carry a human reason written here, never text from the upstream body.
  */
 import { createHash } from 'node:crypto';
 import type { Cache } from '@agiletrack/cache';
 import { UnrecoverableJobError } from '../jobs/memory-queue.ts';
+import { OutboundForbiddenError, OutboundGuard } from '../security/outbound.ts';
+import { type OutboundFetch, outboundFetch } from '../security/outbound-fetch.ts';
 
 /** A response: the JSON body (stored one on a 304) and whether it changed since last time. */
 export interface ExternalResponse<T> {
@@ -27,11 +34,22 @@ export interface ExternalStats {
 
 /** Client options; defaults here. */
 export interface ExternalClientOptions {
+  /** The integration's origin (and path prefix); every request must stay on this origin. */
   baseUrl: string;
   headers: Record<string, string>;
-  /** Where responses and their ETags are kept (the L2 cache, namespaced per integration). */
+  /** Where responses and their ETags are kept (the L2 cache, namespaced per integration), encrypted. */
   store: Cache;
-  /** How long a stored response is kept for revalidation. @default 7 days */
+  /** Who answers, in failure messages (`GitHub`, `Jira`). @default the host */
+  source?: string;
+  /** What a 404 means for this source, in failure messages. @default 'not found, or the credentials lack access' */
+  notFound?: string;
+  /** The outbound policy. @default refuse every non-public address */
+  guard?: OutboundGuard;
+  /**
+   * How long a stored response is kept for revalidation: two days covers daily syncs; a longer
+   * interval refetches in full, which costs rate limit but keeps no upstream data for longer.
+   * @default 48 hours
+   */
   storeTtlMs?: number;
   /** Attempts per request for transient failures. @default 6 */
   maxAttempts?: number;
@@ -44,10 +62,18 @@ export interface ExternalClientOptions {
   sleep?: (ms: number) => Promise<void>;
   now?: () => number;
   random?: () => number;
-  fetch?: typeof fetch;
+  /** @default the guarded fetch of `guard` */
+  fetch?: OutboundFetch;
 }
 
 class TransientError extends Error {}
+
+/** The upstream refused or failed for good: the reason is ours (no upstream text), shown in last-sync. */
+export class UpstreamError extends UnrecoverableJobError {
+  override name = 'UpstreamError';
+}
+
+const MAX_REDIRECTS = 5;
 
 const wait = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
 
@@ -55,13 +81,20 @@ const wait = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, 
 export class ExternalClient {
   readonly stats: ExternalStats = { requests: 0, notModified: 0, retries: 0, rateLimitWaits: 0, waitedMs: 0 };
   readonly #o: Required<ExternalClientOptions>;
+  readonly #origin: string;
   /** Requests left in the current window, as the server last advertised (minus what we sent since). */
   #remaining: number | undefined;
   #resetAt = 0;
 
   constructor(options: ExternalClientOptions) {
+    const guard = options.guard ?? new OutboundGuard();
+    const base = new URL(options.baseUrl);
+    this.#origin = base.origin;
     this.#o = {
-      storeTtlMs: 7 * 86_400_000,
+      source: base.host,
+      notFound: 'not found, or the credentials lack access',
+      guard,
+      storeTtlMs: 48 * 3_600_000,
       maxAttempts: 6,
       baseDelayMs: 250,
       maxDelayMs: 60_000,
@@ -69,7 +102,7 @@ export class ExternalClient {
       sleep: wait,
       now: Date.now,
       random: Math.random,
-      fetch: globalThis.fetch.bind(globalThis),
+      fetch: outboundFetch(guard),
       ...options,
     };
   }
@@ -85,9 +118,11 @@ export class ExternalClient {
   }
 
   async #request<T>(method: 'GET' | 'POST', path: string, body?: unknown): Promise<ExternalResponse<T>> {
-    const url = path.startsWith('http') ? path : `${this.#o.baseUrl.replace(/\/$/, '')}${path}`;
-    const storeKey = `r_${createHash('sha256').update(`${method} ${url}`).digest('base64url')}`;
+    const first = path.startsWith('http') ? path : `${this.#o.baseUrl.replace(/\/$/, '')}${path}`;
+    this.#sameOrigin(first, 'a pagination link');
+    const storeKey = `r_${createHash('sha256').update(`${method} ${first}`).digest('base64url')}`;
     const stored = method === 'GET' ? await this.#o.store.get<{ etag: string; body: T }>(storeKey) : undefined;
+    const source = this.#o.source;
     let rateLimitWaits = 0;
 
     for (let attempt = 1; ; attempt++) {
@@ -97,15 +132,12 @@ export class ExternalClient {
       if (body !== undefined) headers['content-type'] = 'application/json';
       let response: Response;
       try {
-        this.stats.requests++;
-        response = await this.#o.fetch(url, {
-          method,
-          headers,
-          ...(body !== undefined && { body: JSON.stringify(body) }),
-          signal: AbortSignal.timeout(this.#o.timeoutMs),
-        });
+        response = await this.#send(method, first, headers, body);
       } catch (error) {
-        await this.#retryOrThrow(attempt, new TransientError(`${method} ${url}: ${(error as Error).message}`));
+        if (error instanceof UnrecoverableJobError) throw error;
+        if (error instanceof OutboundForbiddenError) throw new UpstreamError(error.message, { cause: error });
+        const code = (error as { code?: string }).code ?? (error as Error).name;
+        await this.#retryOrThrow(attempt, new TransientError(`${source} could not be reached (${code})`));
         continue;
       }
       this.#observeLimits(response.headers);
@@ -120,39 +152,88 @@ export class ExternalClient {
       ) {
         await response.body?.cancel();
         // Waiting out a rate limit is not a failure: it has its own (generous) budget.
-        if (++rateLimitWaits > 20) throw new Error(`${url}: still rate limited after 20 waits`);
+        if (++rateLimitWaits > 20) throw new UpstreamError(`${source} is still rate limiting after 20 waits`);
         this.stats.rateLimitWaits++;
         await this.#sleep(this.#retryAfter(response.headers));
         attempt--;
         continue;
       }
+      // The upstream body is drained, never read: its text must not reach a user.
+      if (response.status >= 400) await response.body?.cancel();
       if (response.status === 401) {
-        await response.body?.cancel();
-        throw new UnrecoverableJobError(
-          `${new URL(url).host} rejected the credentials (401): update the integration's token`,
-        );
+        throw new UpstreamError(`${source} rejected the credentials (401): update the integration's token`);
       }
       if (response.status >= 500) {
-        await response.body?.cancel();
-        await this.#retryOrThrow(attempt, new TransientError(`${method} ${url}: ${response.status}`));
+        await this.#retryOrThrow(
+          attempt,
+          new TransientError(`${source} answered ${response.status} (a server error) ${attempt} times`),
+        );
         continue;
       }
-      if (response.status >= 400) {
-        const text = await response.text().catch(() => '');
-        throw new UnrecoverableJobError(`${method} ${url}: ${response.status} ${text.slice(0, 200)}`);
+      if (response.status === 403) {
+        throw new UpstreamError(`${source} answered 403: the credentials lack permission for this resource`);
+      }
+      if (response.status === 404) throw new UpstreamError(`${source} answered 404: ${this.#o.notFound}`);
+      if (response.status >= 400) throw new UpstreamError(`${source} answered ${response.status}: request refused`);
+      if (response.status >= 300) {
+        await response.body?.cancel();
+        throw new UpstreamError(`${source} answered ${response.status} without a usable redirect`);
       }
       let parsed: T;
       try {
         parsed = (await response.json()) as T;
       } catch {
-        await this.#retryOrThrow(attempt, new TransientError(`${method} ${url}: malformed JSON body`));
+        await this.#retryOrThrow(attempt, new TransientError(`${source} answered with a malformed JSON body`));
         continue;
       }
       const etag = response.headers.get('etag');
       if (method === 'GET' && etag) {
-        await this.#o.store.set(storeKey, { etag, body: parsed }, { ttl: this.#o.storeTtlMs }).catch(() => {});
+        // Upstream data in a shared tier: encrypted, and kept only as long as revalidation needs.
+        await this.#o.store
+          .set(storeKey, { etag, body: parsed }, { ttl: this.#o.storeTtlMs, sensitive: true })
+          .catch(() => {});
       }
       return { body: parsed, status: response.status, headers: response.headers, changed: true };
+    }
+  }
+
+  // One request, following redirects that stay on the integration's origin (GET only).
+  async #send(method: 'GET' | 'POST', url: string, headers: Record<string, string>, body: unknown): Promise<Response> {
+    let current = url;
+    for (let hop = 0; ; hop++) {
+      this.stats.requests++;
+      const response = await this.#o.fetch(current, {
+        method,
+        headers,
+        ...(body !== undefined && { body: JSON.stringify(body) }),
+        signal: AbortSignal.timeout(this.#o.timeoutMs),
+      });
+      const location = response.headers.get('location');
+      if (response.status < 300 || response.status >= 400 || response.status === 304 || location === null) {
+        return response;
+      }
+      await response.body?.cancel();
+      const next = new URL(location, current).href;
+      this.#sameOrigin(next, `a ${response.status} redirect`);
+      if (method !== 'GET' || hop + 1 >= MAX_REDIRECTS) {
+        throw new UpstreamError(`${this.#o.source} redirected ${method} too many times or in a way not followed`);
+      }
+      current = next;
+    }
+  }
+
+  // The credentials were entered for one origin: nothing leaves it.
+  #sameOrigin(url: string, what: string): void {
+    let origin: string;
+    try {
+      origin = new URL(url).origin;
+    } catch {
+      throw new UpstreamError(`${this.#o.source} sent ${what} that is not a URL`);
+    }
+    if (origin !== this.#origin) {
+      throw new UpstreamError(
+        `${this.#o.source} sent ${what} to another origin (${origin}); it was not followed, so the credentials stayed with ${this.#origin}`,
+      );
     }
   }
 

@@ -15,6 +15,7 @@ import { and, desc, eq } from 'drizzle-orm';
 import { metricSnapshots, syncRuns, workItems } from '../db/schema.ts';
 import type { AppDeps } from '../http/deps.ts';
 import { UnrecoverableJobError } from '../jobs/memory-queue.ts';
+import type { OutboundGuard } from '../security/outbound.ts';
 import type { IntegrationView } from '../services/views.ts';
 import { fetchGithub } from './github.ts';
 import { ExternalClient, type ExternalClientOptions, type ExternalStats } from './http-client.ts';
@@ -51,6 +52,7 @@ export class SyncService {
   /** This process's runs and their heartbeat. */
   readonly runs: SyncRuns;
   readonly #now: () => number;
+  readonly #guard: OutboundGuard;
 
   constructor(
     readonly deps: Deps,
@@ -58,6 +60,7 @@ export class SyncService {
   ) {
     this.windowDays = options.windowDays ?? 28;
     this.#now = options.now ?? Date.now;
+    this.#guard = options.client?.guard ?? deps.outbound;
     this.runs = new SyncRuns(deps.db, deps.config.SYNC_HEARTBEAT_MS, deps.logger);
   }
 
@@ -201,10 +204,16 @@ export class SyncService {
       integration.kind === 'github'
         ? { authorization: `Bearer ${credentials.token}`, 'x-github-api-version': '2022-11-28' }
         : { authorization: `Basic ${Buffer.from(`${config.email}:${credentials.apiToken}`).toString('base64')}` };
+    const github = integration.kind === 'github';
     return new ExternalClient({
       baseUrl: config.baseUrl ?? 'https://api.github.com',
       headers,
       store: this.deps.serverCache.cache.namespace('ext').namespace(`i${integration.id}`),
+      source: github ? 'GitHub' : 'Jira',
+      notFound: github
+        ? 'repository not found, or the token lacks access to it'
+        : 'project or board not found, or the API token lacks access to it',
+      guard: this.#guard,
       ...this.options.client,
     });
   }

@@ -57,6 +57,10 @@ export interface JoinOptions {
   env?: Record<string, string>;
   /** Start with an empty database (no users, teams or integrations). */
   empty?: boolean;
+  /** The clock of sessions and login throttling. */
+  now?: ServerOptions['now'];
+  /** The outbound policy (a test resolver for names). */
+  outbound?: ServerOptions['outbound'];
   /** Warm the cache in the background at start (see `server.deps.ops.warmer.done`). */
   warm?: boolean;
   /** Look for interrupted sync runs (off by default: it would add queries to counted reads). */
@@ -76,6 +80,8 @@ export async function startTestServer(mode: TestMode, options: JoinOptions = {})
     SECRET_KEY: secretKey,
     REDIS_PREFIX: prefix,
     DATA_DIR: '/nonexistent-test-data-dir',
+    // The tests' simulators listen on loopback; tests of the outbound policy override this.
+    OUTBOUND_ALLOW: '127.0.0.1/32',
     ...options.env,
   };
   if (mode !== 'embedded') env.DATABASE_URL = TEST_DATABASE_URL;
@@ -88,6 +94,8 @@ export async function startTestServer(mode: TestMode, options: JoinOptions = {})
     inMemory: mode === 'embedded',
     ...(options.jobs && { jobs: options.jobs }),
     ...(options.sync && { sync: options.sync }),
+    ...(options.now && { now: options.now }),
+    ...(options.outbound && { outbound: options.outbound }),
     ...(options.warm && { warm: true }),
     scheduler: false,
     reaper: options.reaper ?? false,

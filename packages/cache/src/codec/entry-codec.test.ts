@@ -72,6 +72,47 @@ describe('entry codec', () => {
     expect(stats.rawBytes / stats.storedBytes).toBeGreaterThan(20);
   });
 
+  it('reads entries compressed before, by fflate (raw DEFLATE both)', () => {
+    const data =
+      'Rc07CgJREETRrQwdG9hV/mZWYS4GE4wg+BD0ZeLeBbGv2aWCOq/oy9xiiuNt7pf7o8Uqrn1pz5hO3xjWv2XIClW4YlOxrdhV7CsOFWNF/q/5Ts6T9+Q++U+AREiIxBCGMIQhDGEIQxjCEIYwjGEMYxjDGMYwhjGM4THO7w8=';
+    const raw = `{"v":1,"timestamp":1,"expiresAt":2,"staleUntil":2,"z":1,"data":"${data}"}`;
+    expect(createEntryCodec().decode('k', raw).entry.value).toEqual({
+      team: 'Platform',
+      items: Array.from({ length: 40 }, (_, i) => `item ${i}`),
+    });
+  });
+
+  it('uses the compression it is given, or none', () => {
+    const value = 'metrics '.repeat(1_000);
+    const calls = { deflate: 0, inflate: 0 };
+    const platform = createEntryCodec({ compressThreshold: 100 });
+    const counting = createEntryCodec({
+      compressThreshold: 100,
+      compression: {
+        deflate: (bytes) => {
+          calls.deflate++;
+          return bytes.slice().reverse();
+        },
+        inflate: (bytes) => {
+          calls.inflate++;
+          return bytes.slice().reverse();
+        },
+      },
+    });
+    const raw = counting.encode('k', entry(value));
+    expect(raw).toContain('"z":1');
+    expect(counting.decode('k', raw).entry.value).toBe(value);
+    expect(calls).toEqual({ deflate: 1, inflate: 1 });
+
+    const none = createEntryCodec({ compressThreshold: 100, compression: false });
+    const plain = none.encode('k', entry(value));
+    expect(plain).not.toContain('"z":1');
+    expect(none.decode('k', plain).entry.value).toBe(value);
+    // A compressed entry met where there is nothing to inflate it is corrupt (dropped and counted).
+    expect(() => none.decode('k', platform.encode('k', entry(value)))).toThrow(CacheCorruptEntryError);
+    expect(() => createEntryCodec({ compression: {} as never })).toThrow(CacheOptionsError);
+  });
+
   it('binds the ciphertext to its key: moved under another key it does not decrypt', () => {
     const codec = createEntryCodec({
       encryptor: aesGcmEncryptor({ keys: [{ id: 'k1', key: generateEncryptionKey() }] }),

@@ -8,7 +8,6 @@
  * (`"enc":{"k":keyId,"iv":…,"t":…}`) it holds base64 bytes instead. `timestamp` keeps the
  * seed's name for the creation time. `keep` is the tier's own expiry, when the tier stores it.
  */
-import { deflateSync, inflateSync } from 'fflate';
 import {
   CacheCorruptEntryError,
   CacheDecryptError,
@@ -45,12 +44,42 @@ export interface EntryCodecOptions {
    */
   compressThreshold?: number;
   /**
-   * fflate/zlib level, 1 (fast) to 9 (small).
+   * zlib level, 1 (fast) to 9 (small).
    * @default 1
    */
   compressionLevel?: 1 | 2 | 3 | 4 | 5 | 6 | 7 | 8 | 9;
+  /**
+   * Raw DEFLATE both ways; `false` never compresses. In browsers, where there is no zlib, pass
+   * one to compress there (fflate's `deflateSync`/`inflateSync` fit:
+   * `{ deflate: (b, level) => deflateSync(b, { level }), inflate: inflateSync }`).
+   * @default Node's zlib where the platform has it, else none (entries are stored uncompressed)
+   */
+  compression?: Compression | false;
   /** Encrypts entries marked `sensitive`; without it such entries are refused by shared tiers. */
   encryptor?: Encryptor;
+}
+
+/** Raw DEFLATE (RFC 1951, no zlib header): what a compressed entry's `data` holds, base64-encoded. */
+export interface Compression {
+  deflate(bytes: Uint8Array, level: number): Uint8Array;
+  /** Throws on data that is not valid DEFLATE. */
+  inflate(bytes: Uint8Array): Uint8Array;
+}
+
+interface Zlib {
+  deflateRawSync(bytes: Uint8Array, options: { level: number }): Uint8Array;
+  inflateRawSync(bytes: Uint8Array): Uint8Array;
+}
+
+// Reached without an import so browser bundles carry no compressor they would not use.
+function platformCompression(): Compression | undefined {
+  const proc = (globalThis as { process?: { getBuiltinModule?: (id: string) => unknown } }).process;
+  const zlib = proc?.getBuiltinModule?.('node:zlib') as Zlib | undefined;
+  if (zlib === undefined) return undefined;
+  return {
+    deflate: (bytes, level) => zlib.deflateRawSync(bytes, { level }),
+    inflate: (bytes) => zlib.inflateRawSync(bytes),
+  };
 }
 
 interface StoredEnvelope {
@@ -73,6 +102,13 @@ export function createEntryCodec(options: EntryCodecOptions = {}): EntryCodec {
   if (!(threshold >= 0))
     throw new CacheOptionsError('compressThreshold must be a number >= 0 (Infinity disables compression)');
   const level = options.compressionLevel ?? 1;
+  const compression = options.compression === false ? undefined : (options.compression ?? platformCompression());
+  if (
+    compression !== undefined &&
+    (typeof compression.deflate !== 'function' || typeof compression.inflate !== 'function')
+  ) {
+    throw new CacheOptionsError('compression must have deflate(bytes, level) and inflate(bytes), or be false');
+  }
   if (!Number.isInteger(level) || level < 1 || level > 9) {
     throw new CacheOptionsError('compressionLevel must be an integer from 1 to 9');
   }
@@ -93,12 +129,12 @@ export function createEntryCodec(options: EntryCodecOptions = {}): EntryCodec {
     encode(key, entry, keepUntil) {
       const text = serialize(entry.value);
       const size = utf8Length(text);
-      const compress = size > threshold;
+      const compress = size > threshold && compression !== undefined;
       if (!compress && !entry.sensitive) return `${header(entry, keepUntil)},"data":${text}}`;
 
       let bytes = utf8Encode(text);
       if (compress) {
-        bytes = deflateSync(bytes, { level });
+        bytes = compression!.deflate(bytes, level);
         counters.count++;
         counters.rawBytes += size;
         counters.storedBytes += bytes.length;
@@ -149,7 +185,10 @@ export function createEntryCodec(options: EntryCodecOptions = {}): EntryCodec {
             if (!encryptor) throw new CacheDecryptError(`entry "${key}" is encrypted but no key is configured`);
             bytes = encryptor.decrypt({ keyId: k, iv: fromBase64(iv), tag: fromBase64(t), data: bytes }, key);
           }
-          if (stored.z === 1) bytes = inflateSync(bytes);
+          if (stored.z === 1) {
+            if (compression === undefined) throw new TypeError('entry is compressed and no compression is configured');
+            bytes = compression.inflate(bytes);
+          }
           value = deserialize(utf8Decode(bytes));
         } catch (error) {
           if (error instanceof CacheError) throw error;

@@ -8,7 +8,7 @@ import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Entry } from '../types.ts';
 import { createEntryCodec } from './entry-codec.ts';
-import { FENCE_PREFIX, LUA_STORED_STAMP, readHeader, sqlStoredStamp, storedStamp } from './header.ts';
+import { FENCE_PREFIX, luaStoredStamp, readHeader, sqlStoredStamp, storedStamp } from './header.ts';
 
 const REDIS_URL = process.env.REDIS_URL ?? 'redis://127.0.0.1:6379';
 const DATABASE_URL = process.env.DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/test';
@@ -78,7 +78,7 @@ describe('stored-entry header', () => {
   });
 
   it('the Lua reader agrees with JavaScript on every string', async () => {
-    const script = `${LUA_STORED_STAMP}
+    const script = `${luaStoredStamp()}
 local out = {}
 for i = 1, #ARGV do
   local at = stored_stamp(ARGV[i])

@@ -12,7 +12,7 @@
 import type { Redis } from 'ioredis';
 import { systemClock } from '../clock.ts';
 import { createEntryCodec } from '../codec/entry-codec.ts';
-import { LUA_STORED_STAMP } from '../codec/header.ts';
+import { luaStoredStamp } from '../codec/header.ts';
 import { CacheKeyError, CacheOptionsError } from '../errors.ts';
 import { closeRedisClient, isCluster, type RedisClient } from '../redis/client.ts';
 import { luaScript } from '../redis/lua.ts';
@@ -26,7 +26,7 @@ import { capEntry, decodeStored } from './memory.ts';
 // KEYS[1] = the key; ARGV = value, entry createdAt, PX ('' for none). 1 if written.
 // Refused when what is stored, a fence or a value, is as new or newer: refreshes that read the
 // source later win, whatever order their writes arrive in. The stamp is read from the header.
-const SET_UNLESS_NEWER = luaScript(`${LUA_STORED_STAMP}
+const SET_UNLESS_NEWER = luaScript(`${luaStoredStamp()}
 local current = redis.call('GET', KEYS[1])
 if current then
   local at = stored_stamp(current)

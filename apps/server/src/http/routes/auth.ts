@@ -12,7 +12,7 @@ export const authRoutes =
   async (app) => {
     app.post('/api/auth/login', async (request, reply) => {
       const body = parse(LoginBody, request.body);
-      const { token, principal } = await deps.accounts.login(body.email, body.password);
+      const { token, principal } = await deps.accounts.login(body.email, body.password, request.ip);
       const secure =
         deps.config.COOKIE_SECURE === 'auto' ? request.protocol === 'https' : deps.config.COOKIE_SECURE === 'true';
       reply.setCookie(SESSION_COOKIE, token, {

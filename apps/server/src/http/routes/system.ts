@@ -1,9 +1,11 @@
 /** GET /api/health and GET /metrics (Prometheus: process metrics plus every cache counter). */
+import type { Server } from 'node:http';
 import type { FastifyPluginAsync } from 'fastify';
 import { Registry } from 'prom-client';
 import { registerMetrics } from '../../cache/prometheus.ts';
 import { describeMode } from '../../config.ts';
 import type { AppDeps } from '../deps.ts';
+import { metricsGuard, startMetricsListener } from '../metrics-access.ts';
 
 /** How long one health check may take before it counts as failed (the route answers within ~this). */
 const HEALTH_CHECK_DEADLINE_MS = 500;
@@ -15,7 +17,23 @@ export const systemRoutes =
     const registry = new Registry();
     registerMetrics(registry, deps.serverCache, deps.ops);
 
-    app.get('/metrics', async (_request, reply) => reply.type(registry.contentType).send(await registry.metrics()));
+    app.get('/metrics', { preHandler: metricsGuard(deps.config) }, async (_request, reply) =>
+      reply.type(registry.contentType).send(await registry.metrics()),
+    );
+    const metricsPort = deps.config.METRICS_PORT;
+    if (metricsPort !== undefined) {
+      // The loopback listener lives exactly as long as the API listens.
+      let listener: Server | undefined;
+      app.addHook('onListen', async () => {
+        listener = await startMetricsListener(metricsPort, async () => ({
+          contentType: registry.contentType,
+          body: await registry.metrics(),
+        }));
+      });
+      app.addHook('onClose', async () => {
+        await new Promise((resolve) => (listener ? listener.close(resolve) : resolve(undefined)));
+      });
+    }
 
     // Every check has a deadline: a frozen Redis or database must not hold the answer (nor a load
     // balancer probing it). Past the deadline a check reads 'timeout'.

@@ -12,18 +12,6 @@ import type { FastifyPluginAsync } from 'fastify';
 /** Where `npm run build:web` writes the dashboard. */
 export const WEB_DIST_DIR = fileURLToPath(new URL('../../../../web/dist/', import.meta.url));
 
-// The dashboard loads nothing from elsewhere; uPlot and React set inline style attributes.
-const CONTENT_SECURITY_POLICY = [
-  "default-src 'self'",
-  "script-src 'self'",
-  "style-src 'self' 'unsafe-inline'",
-  "img-src 'self' data:",
-  "connect-src 'self'",
-  "base-uri 'self'",
-  "form-action 'self'",
-  "frame-ancestors 'none'",
-].join('; ');
-
 function isFile(path: string): boolean {
   try {
     return statSync(path).isFile();
@@ -68,11 +56,7 @@ export const webRoutes =
       }
       // A missing file is a 404, not the app: a broken asset link must fail visibly.
       if (extname(relative) !== '') return reply.callNotFound();
-      return reply
-        .header('Cache-Control', 'no-cache')
-        .header('Content-Security-Policy', CONTENT_SECURITY_POLICY)
-        .header('X-Content-Type-Options', 'nosniff')
-        .header('Referrer-Policy', 'same-origin')
-        .sendFile('index.html', { cacheControl: false });
+      // Security headers (CSP, nosniff, framing) come from the app's helmet registration.
+      return reply.header('Cache-Control', 'no-cache').sendFile('index.html', { cacheControl: false });
     });
   };

@@ -1,0 +1,285 @@
+/**
+ * `npm run bench:http`: the HTTP path of `GET /api/teams/1/metrics` against its floor. Starts the
+ * server (`npm start`'s entry point) in the embedded mode, and in the Redis mode when REDIS_URL and
+ * DATABASE_URL answer, each with the demo data; measures with autocannon (10 connections) the
+ * floor (a bare Fastify route sending the same bytes, another process), a cached GET (L1 hit), a
+ * revalidation answered 304 and a forced refill (`Cache-Control: no-cache`); and writes the tables
+ * into bench/RESULTS.md between the `bench:http` markers, with the machine and its load.
+ */
+import { type ChildProcess, spawn } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { createConnection } from 'node:net';
+import { loadavg, tmpdir } from 'node:os';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import autocannon from 'autocannon';
+import { describeMachine } from './machine.ts';
+
+const ROOT = join(dirname(fileURLToPath(import.meta.url)), '..', '..');
+const MAIN = join(ROOT, 'apps/server/src/main.ts');
+const FLOOR = join(ROOT, 'bench/src/http-floor.ts');
+const OUT = process.env.BENCH_OUT || join(ROOT, 'bench/RESULTS.md');
+const SECONDS = Number(process.env.BENCH_HTTP_SECONDS || 5);
+const CONNECTIONS = 10;
+const ROUTE = '/api/teams/1/metrics';
+const DEMO_ADMIN = { email: 'admin@agiletrack.demo', password: process.env.DEMO_ADMIN_PASSWORD || 'demo-admin-pass' };
+const [START, END] = ['<!-- bench:http -->', '<!-- /bench:http -->'] as const;
+
+interface Row {
+  mode: string;
+  name: string;
+  rps: number;
+  p50: number;
+  p99: number;
+  max: number;
+  errors: number;
+  statuses: string;
+}
+
+const children: ChildProcess[] = [];
+process.on('exit', () => {
+  for (const child of children) child.kill('SIGKILL');
+});
+
+/** Spawns a TypeScript entry point; resolves with the child and the first stdout match of `pattern`. */
+function spawnTs(
+  file: string,
+  env: Record<string, string>,
+  pattern: RegExp,
+): Promise<{ child: ChildProcess; match: RegExpExecArray }> {
+  const child = spawn(process.execPath, ['--conditions=@agiletrack/source', '--import', 'tsx', file], {
+    cwd: ROOT,
+    env: { ...process.env, ...env },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  children.push(child);
+  let output = '';
+  return new Promise((resolve, reject) => {
+    const onData = (chunk: Buffer) => {
+      output += String(chunk);
+      const match = pattern.exec(output);
+      if (match) resolve({ child, match });
+    };
+    child.stdout!.on('data', onData);
+    child.stderr!.on('data', (chunk) => {
+      output += String(chunk);
+    });
+    child.once('exit', (code) => reject(new Error(`${file} exited (${code}) before it was ready:\n${output}`)));
+  });
+}
+
+async function stop(child: ChildProcess): Promise<void> {
+  if (child.exitCode !== null || child.signalCode !== null) return;
+  const exited = new Promise((resolve) => child.once('exit', resolve));
+  child.kill('SIGTERM');
+  await exited;
+}
+
+function reachable(url: string): Promise<boolean> {
+  const { hostname, port } = new URL(url);
+  return new Promise((resolve) => {
+    const socket = createConnection({ host: hostname, port: Number(port) });
+    socket.setTimeout(1_000, () => {
+      socket.destroy();
+      resolve(false);
+    });
+    socket.once('error', () => resolve(false));
+    socket.once('connect', () => {
+      socket.destroy();
+      resolve(true);
+    });
+  });
+}
+
+async function measure(mode: string, name: string, url: string, headers: Record<string, string>): Promise<Row> {
+  const result = await autocannon({ url, connections: CONNECTIONS, duration: SECONDS, headers });
+  const statuses = Object.entries({
+    '2xx': result['2xx'],
+    '3xx': result['3xx'],
+    '4xx': result['4xx'],
+    '5xx': result['5xx'],
+  })
+    .filter(([, count]) => count > 0)
+    .map(([status, count]) => `${status}: ${count}`)
+    .join(', ');
+  const row = {
+    mode,
+    name,
+    rps: Math.round(result.requests.average),
+    p50: result.latency.p50,
+    p99: result.latency.p99,
+    max: result.latency.max,
+    errors: result.errors + result.timeouts,
+    statuses,
+  };
+  console.log(JSON.stringify(row));
+  return row;
+}
+
+/** Starts the server in one mode, measures the four cases, stops it. */
+async function runMode(mode: string, env: Record<string, string>): Promise<Row[]> {
+  const dataDir = mkdtempSync(join(tmpdir(), 'agiletrack-bench-http-'));
+  const { child, match } = await spawnTs(
+    MAIN,
+    {
+      DATA_DIR: dataDir,
+      HOST: '127.0.0.1',
+      PORT: '0',
+      LOG_LEVEL: 'warn',
+      SECRET_KEY: randomBytes(32).toString('base64'),
+      DEMO: 'true',
+      ...env,
+    },
+    /AgileTrack is running at (http:\/\/\S+)/,
+  );
+  const base = match[1]!;
+  try {
+    const login = await fetch(`${base}/api/auth/login`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', origin: base },
+      body: JSON.stringify(DEMO_ADMIN),
+    });
+    if (login.status !== 200) throw new Error(`login failed: ${login.status} ${await login.text()}`);
+    const cookie = login.headers
+      .getSetCookie()
+      .map((c) => c.split(';')[0])
+      .join('; ');
+    // Let the demo's first sync finish: its invalidations would disturb the cached cases.
+    const deadline = Date.now() + 120_000;
+    for (;;) {
+      const teams = (await (await fetch(`${base}/api/teams`, { headers: { cookie } })).json()) as {
+        teams: { id: number }[];
+      };
+      let busy = false;
+      for (const team of teams.teams) {
+        const list = (await (
+          await fetch(`${base}/api/teams/${team.id}/integrations`, { headers: { cookie } })
+        ).json()) as {
+          integrations: { id: number }[];
+        };
+        for (const integration of list.integrations) {
+          const { lastSync } = (await (
+            await fetch(`${base}/api/integrations/${integration.id}/last-sync`, { headers: { cookie } })
+          ).json()) as { lastSync: { status: string } | null };
+          if (!lastSync || lastSync.status === 'running' || lastSync.status === 'never') busy = true;
+        }
+      }
+      if (!busy || Date.now() > deadline) break;
+      await new Promise((resolve) => setTimeout(resolve, 500));
+    }
+    const first = await fetch(`${base}${ROUTE}`, { headers: { cookie } });
+    const body = await first.text();
+    const etag = first.headers.get('etag') ?? '';
+    const bodyFile = join(dataDir, 'floor-body.json');
+    writeFileSync(bodyFile, body);
+    const floor = await spawnTs(FLOOR, { FLOOR_BODY_FILE: bodyFile }, /listening (\d+)/);
+    const rows: Row[] = [];
+    try {
+      rows.push(
+        await measure(
+          mode,
+          `floor (bare Fastify, same ${Buffer.byteLength(body)} bytes)`,
+          `http://127.0.0.1:${floor.match[1]}/floor`,
+          {},
+        ),
+      );
+      rows.push(await measure(mode, 'cached GET (L1 hit)', `${base}${ROUTE}`, { cookie }));
+      rows.push(
+        await measure(mode, 'revalidation (If-None-Match → 304)', `${base}${ROUTE}`, { cookie, 'if-none-match': etag }),
+      );
+      rows.push(
+        await measure(mode, 'forced refill (Cache-Control: no-cache)', `${base}${ROUTE}`, {
+          cookie,
+          'cache-control': 'no-cache',
+        }),
+      );
+    } finally {
+      await stop(floor.child);
+    }
+    return rows;
+  } finally {
+    await stop(child);
+    rmSync(dataDir, { recursive: true, force: true });
+  }
+}
+
+function render(rows: Row[], skipped: string[]): string {
+  const machine = describeMachine();
+  const ratio = (mode: string, name: string) => {
+    const floor = rows.find((r) => r.mode === mode && r.name.startsWith('floor'));
+    const row = rows.find((r) => r.mode === mode && r.name.startsWith(name));
+    return floor && row ? (row.rps / floor.rps).toFixed(2) : 'n/a';
+  };
+  const lines = [
+    START,
+    '## HTTP path (`npm run bench:http`)',
+    '',
+    `\`GET ${ROUTE}\` as the demo admin (session cookie), ${CONNECTIONS} connections, ${SECONDS} s per case, autocannon; ` +
+      'the floor is a bare Fastify route in another process sending the same bytes.',
+    '',
+    `Machine: ${machine.cpu}, ${machine.cores} cores, ${machine.memory}; ${machine.os}; Node ${machine.node}. ` +
+      `Load average at start ${machine.loadAtStart.map((n) => n.toFixed(1)).join(' / ')}, at end ${loadavg()
+        .map((n) => n.toFixed(1))
+        .join(' / ')} ` +
+      '(the machine is shared: a load above the core count means other work competed for the CPU).',
+    '',
+    '| mode | case | req/s | p50 ms | p99 ms | max ms | errors | statuses |',
+    '| --- | --- | ---: | ---: | ---: | ---: | ---: | --- |',
+    ...rows.map(
+      (r) => `| ${r.mode} | ${r.name} | ${r.rps} | ${r.p50} | ${r.p99} | ${r.max} | ${r.errors} | ${r.statuses} |`,
+    ),
+    '',
+    ...[...new Set(rows.map((r) => r.mode))].map(
+      (mode) =>
+        `- ${mode}: cached GET / floor = **${ratio(mode, 'cached')}** (target ≥ 0.7); 304 / floor = **${ratio(mode, 'revalidation')}** (target ≥ 0.8).`,
+    ),
+    ...skipped.map((reason) => `- ${reason}`),
+    END,
+  ];
+  return lines.join('\n');
+}
+
+async function main(): Promise<void> {
+  const rows: Row[] = [];
+  const skipped: string[] = [];
+  rows.push(...(await runMode('embedded', { DATABASE_URL: '', REDIS_URL: '' })));
+  const redisUrl = process.env.REDIS_URL || 'redis://127.0.0.1:6379';
+  const databaseUrl = process.env.DATABASE_URL || 'postgres://postgres@127.0.0.1:5432/test';
+  if ((await reachable(redisUrl)) && (await reachable(databaseUrl))) {
+    const id = randomBytes(4).toString('hex');
+    rows.push(
+      ...(await runMode('redis', {
+        REDIS_URL: redisUrl,
+        DATABASE_URL: databaseUrl,
+        DATABASE_SCHEMA: `bench_${id}`,
+        REDIS_PREFIX: `agiletrack:bench:${id}:`,
+      })),
+    );
+  } else {
+    skipped.push(`Redis mode skipped: ${redisUrl} or ${databaseUrl} did not answer.`);
+  }
+  const section = render(rows, skipped);
+  let text = '';
+  try {
+    text = readFileSync(OUT, 'utf8');
+  } catch {
+    // A new file.
+  }
+  const from = text.indexOf(START);
+  const to = text.indexOf(END);
+  text =
+    from >= 0 && to > from
+      ? text.slice(0, from) + section + text.slice(to + END.length)
+      : `${text.trimEnd()}\n\n${section}\n`;
+  writeFileSync(OUT, text);
+  console.log(`wrote ${OUT}`);
+}
+
+main().then(
+  () => process.exit(0),
+  (error: unknown) => {
+    console.error(error);
+    process.exit(1);
+  },
+);
