@@ -56,12 +56,13 @@ describe.each(SHARED_MODES)('revocation across instances (%s)', (mode) => {
       method: 'POST',
       url: '/api/auth/login',
       payload: { email, password: 'revoked-password' },
+      headers: { 'sec-fetch-site': 'same-origin' },
     });
     const cookie = login.cookies.find((c) => c.name === 'agiletrack_session')!;
     const token = await one.server.app.inject({
       method: 'POST',
       url: '/api/me/tokens',
-      headers: { cookie: `agiletrack_session=${cookie.value}` },
+      headers: { cookie: `agiletrack_session=${cookie.value}`, 'sec-fetch-site': 'same-origin' },
       payload: { name: 'ci' },
     });
     const { secret, token: view } = CreatedTokenBody.parse(token.json());

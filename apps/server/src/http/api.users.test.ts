@@ -5,6 +5,9 @@ import { describe, expect, it } from 'vitest';
 import { expectError, serverFor } from '../testing/api-helpers.ts';
 import { TEST_MODES } from '../testing/harness.ts';
 
+// What a browser sends with the dashboard's own requests (cookie-authenticated writes need it).
+const SAME_ORIGIN = { 'sec-fetch-site': 'same-origin' };
+
 let unique = 0;
 const emailFor = (label: string) => `${label}-${++unique}-${Math.random().toString(36).slice(2, 8)}@test.local`;
 
@@ -12,14 +15,19 @@ describe.each(TEST_MODES)('users, password and tokens (%s)', (mode) => {
   const api = serverFor(mode);
 
   const login = async (email: string, password: string): Promise<LightMyRequestResponse> =>
-    api.t.server.app.inject({ method: 'POST', url: '/api/auth/login', payload: { email, password } });
+    api.t.server.app.inject({
+      method: 'POST',
+      url: '/api/auth/login',
+      payload: { email, password },
+      headers: SAME_ORIGIN,
+    });
   const cookieOf = (response: LightMyRequestResponse): string => {
     const cookie = response.cookies.find((c) => c.name === 'agiletrack_session');
     if (!cookie) throw new Error(`no session cookie (status ${response.statusCode})`);
     return `agiletrack_session=${cookie.value}`;
   };
   const withCookie = (cookie: string, options: { method: 'GET' | 'POST'; url: string; payload?: unknown }) =>
-    api.t.server.app.inject({ ...options, headers: { cookie } } as never);
+    api.t.server.app.inject({ ...options, headers: { cookie, ...SAME_ORIGIN } } as never);
   const bearer = (secret: string, url = '/api/me') =>
     api.t.server.app.inject({ method: 'GET', url, headers: { authorization: `Bearer ${secret}` } });
 

@@ -6,6 +6,7 @@
 import { type Cache, createCache } from '@agiletrack/cache';
 import { memoryTier } from '@agiletrack/cache/tiers/memory';
 import type { ConnectionTest } from '@agiletrack/domain';
+import { OutboundForbiddenError, type OutboundGuard } from '../security/outbound.ts';
 import { ExternalClient } from '../sync/http-client.ts';
 
 /** What is tested: a kind, its settings and the credentials to try. */
@@ -15,10 +16,11 @@ export interface ConnectionTarget {
   credentials: Record<string, string>;
 }
 
-/** Options for tests of this module. */
+/** How the test connects. */
 export interface ConnectionTestOptions {
+  /** The outbound policy the connectors follow (the server's). */
+  guard: OutboundGuard;
   timeoutMs?: number;
-  fetch?: typeof fetch;
 }
 
 // Responses of a test are not worth keeping: a tiny store the client requires.
@@ -60,7 +62,7 @@ const what = (target: ConnectionTarget) => {
 /** Runs the test; never throws for a failed connection (the answer says what failed). */
 export async function testConnection(
   target: ConnectionTarget,
-  options: ConnectionTestOptions = {},
+  options: ConnectionTestOptions,
 ): Promise<ConnectionTest> {
   const { baseUrl, headers, path } = requestFor(target);
   const client = new ExternalClient({
@@ -70,7 +72,7 @@ export async function testConnection(
     maxAttempts: 1,
     timeoutMs: options.timeoutMs ?? 5_000,
     maxDelayMs: 1_000,
-    ...(options.fetch && { fetch: options.fetch }),
+    guard: options.guard,
   });
   const host = (() => {
     try {
@@ -90,6 +92,9 @@ export async function testConnection(
     return { ok: true, problem: null, message: `Connected to ${host}: ${what(target)} is readable` };
   } catch (error) {
     const message = (error as Error).message;
+    if (error instanceof OutboundForbiddenError || (error as Error).cause instanceof OutboundForbiddenError) {
+      return { ok: false, problem: 'refused', message: `${host} is not an address AgileTrack may connect to` };
+    }
     const status = /\b(40[0-9]|4[1-9][0-9])\b/.exec(message)?.[1];
     if (status === '401' || status === '403') {
       return {
@@ -104,9 +109,6 @@ export async function testConnection(
         problem: 'not_found',
         message: `${host} has no ${what(target)} (404), or the token cannot see it`,
       };
-    if (/not allowed|refused|outbound/i.test(message) && !/ECONNREFUSED/.test(message)) {
-      return { ok: false, problem: 'refused', message: `${host} is not an address AgileTrack may connect to` };
-    }
     if (status) return { ok: false, problem: 'error', message: `${host} answered ${status}` };
     return { ok: false, problem: 'unreachable', message: `${host} did not answer: check the address` };
   }

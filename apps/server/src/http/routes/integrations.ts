@@ -73,7 +73,10 @@ export const integrationRoutes =
         body?.credentials === undefined
           ? await integrations.credentials(integration.id)
           : parse(schemas.credentials, body.credentials, 'credentials');
-      return testConnection({ kind: integration.kind, config: integration.config, credentials });
+      return testConnection(
+        { kind: integration.kind, config: integration.config, credentials },
+        { guard: deps.outbound },
+      );
     });
 
     app.get('/api/integrations/:integrationId/metrics', async (request, reply) => {

@@ -93,7 +93,10 @@ export const teamRoutes =
     app.post('/api/teams/:teamId/integrations/test', async (request) => {
       teamIdOf(request, principalOf(request));
       const body = parse(CreateIntegrationBody, request.body);
-      return testConnection({ kind: body.kind, config: body.config, credentials: body.credentials });
+      return testConnection(
+        { kind: body.kind, config: body.config, credentials: body.credentials },
+        { guard: deps.outbound },
+      );
     });
 
     app.get('/api/teams/:teamId/members', async (request) => {
