@@ -23,7 +23,7 @@ const OUT = process.env.BENCH_OUT || join(ROOT, 'bench/RESULTS.md');
 const SECONDS = Number(process.env.BENCH_HTTP_SECONDS || 5);
 const CONNECTIONS = 10;
 const ROUTE = '/api/teams/1/metrics';
-const DEMO_ADMIN = { email: 'admin@agiletrack.demo', password: process.env.DEMO_ADMIN_PASSWORD || 'demo-admin-pass' };
+const DEMO_ADMIN = { email: 'admin@agiletrack.demo', password: 'demo-admin-pass' }; // DEMO_PASSWORDS=fixed
 const [START, END] = ['<!-- bench:http -->', '<!-- /bench:http -->'] as const;
 
 interface Row {
@@ -129,6 +129,7 @@ async function runMode(mode: string, env: Record<string, string>): Promise<Row[]
       LOG_LEVEL: 'warn',
       SECRET_KEY: randomBytes(32).toString('base64'),
       DEMO: 'true',
+      DEMO_PASSWORDS: 'fixed',
       ...env,
     },
     /AgileTrack is running at (http:\/\/\S+)/,

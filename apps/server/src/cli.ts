@@ -26,6 +26,7 @@ import { DataDirLockedError } from './db/data-dir-lock.ts';
 import { users } from './db/schema.ts';
 import { startDemoSimulator, storedSimulatorUrl } from './demo/simulator.ts';
 import { toAppError } from './errors.ts';
+import { allowEntryFor } from './security/outbound.ts';
 import type { Server } from './server.ts';
 
 class UsageError extends Error {}
@@ -124,6 +125,7 @@ async function run(argv: string[]): Promise<number> {
         const baseUrl = (integration.config as { baseUrl?: string }).baseUrl;
         if (demoUrl && baseUrl === demoUrl && !values['no-wait']) {
           const simulator = await startDemoSimulator(config.DATA_DIR);
+          deps.outbound.permit(allowEntryFor(simulator.url));
           cleanups.push(() => simulator.close());
         }
         const { jobId } = await deps.jobs.enqueueSync({ integrationId, teamId: integration.teamId });

@@ -40,6 +40,7 @@ const env = (dataDir: string, extra: Record<string, string> = {}) => ({
   SECRET_KEY,
   LOG_LEVEL: 'warn',
   SYNC_HEARTBEAT_MS: '200',
+  DEMO_PASSWORDS: 'fixed',
   ...extra,
 });
 

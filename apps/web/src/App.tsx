@@ -10,6 +10,7 @@ import { PageBoundary } from './components/PageBoundary.tsx';
 import { AccountPage } from './pages/AccountPage.tsx';
 import { AdminCachePage } from './pages/AdminCachePage.tsx';
 import { AuditPage } from './pages/AuditPage.tsx';
+import { CacheAnalyticsPage } from './pages/CacheAnalyticsPage.tsx';
 import { CacheMonitorPage } from './pages/CacheMonitorPage.tsx';
 import { IntegrationPage } from './pages/IntegrationPage.tsx';
 import { LoginPage } from './pages/LoginPage.tsx';
@@ -55,6 +56,8 @@ function Page({ route, isAdmin }: { route: Route; isAdmin: boolean }) {
       return <ManageIntegrationsPage />;
     case 'account':
       return <AccountPage />;
+    case 'analytics':
+      return <CacheAnalyticsPage isAdmin={isAdmin} />;
     case 'notFound':
       return (
         <section>

@@ -14,8 +14,20 @@ describe('cacheKeyFamily', () => {
         cacheKeys.integration(7),
         cacheKeys.integrationMetrics(7),
         cacheKeys.lastSync(uuid),
+        cacheKeys.teamMetricsHistory(12),
+        cacheKeys.integrationMetricsHistory(uuid),
       ].map(cacheKeyFamily),
-    ).toEqual(['teams', 'team', 'team_integrations', 'team_metrics', 'integration', 'metrics', 'last_sync']);
+    ).toEqual([
+      'teams',
+      'team',
+      'team_integrations',
+      'team_metrics',
+      'integration',
+      'metrics',
+      'last_sync',
+      'team_metrics_history',
+      'metrics_history',
+    ]);
   });
 
   it('names the server namespaces and puts everything else in one bounded bucket', () => {

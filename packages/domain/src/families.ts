@@ -13,6 +13,8 @@ export const CACHE_FAMILIES = [
   'integration',
   'metrics',
   'last_sync',
+  'team_metrics_history',
+  'metrics_history',
   'auth',
   'db',
   'other',
@@ -36,11 +38,12 @@ export function cacheKeyFamily(key: string): CacheFamily {
   if (key === 'teams') return 'teams';
   if (key.startsWith('team_')) {
     if (key.endsWith('_metrics')) return 'team_metrics';
+    if (key.endsWith('_metrics_history')) return 'team_metrics_history';
     if (key.endsWith('_integrations')) return 'team_integrations';
     return 'team';
   }
   if (key.startsWith('integration_')) return 'integration';
-  if (key.startsWith('metrics_')) return 'metrics';
+  if (key.startsWith('metrics_')) return key.endsWith('_history') ? 'metrics_history' : 'metrics';
   if (key.startsWith('last_sync_')) return 'last_sync';
   return 'other';
 }

@@ -47,6 +47,21 @@ export {
   teamHashTag,
 } from './keys.ts';
 export {
+  DEFAULT_METRIC_WINDOW,
+  formatDuration,
+  formatMetric,
+  isMetricName,
+  METRIC_NAMES,
+  METRIC_WINDOWS,
+  METRICS,
+  type MetricDefinition,
+  type MetricDrill,
+  type MetricName,
+  type MetricRollup,
+  type MetricSource,
+  type MetricUnit,
+} from './metrics.ts';
+export {
   type BrowserTier,
   type CachePolicy,
   DEFAULT_CACHE_POLICY,

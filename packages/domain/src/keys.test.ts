@@ -32,10 +32,12 @@ function partsFor(kind: CacheKeyKind, id: IdInput): CacheKeyParts<IdInput> {
     case 'team':
     case 'teamIntegrations':
     case 'teamMetrics':
+    case 'teamMetricsHistory':
       return { kind, teamId: id };
     case 'integration':
     case 'integrationMetrics':
     case 'lastSync':
+    case 'integrationMetricsHistory':
       return { kind, integrationId: id };
   }
 }
@@ -69,7 +71,7 @@ function randomIds(count: number, seed: number): IdInput[] {
 }
 
 describe('cacheKeys', () => {
-  it('builds exactly the seven logical keys', () => {
+  it('builds the seven logical keys and the two metrics histories', () => {
     expect(cacheKeys.teams()).toBe('teams');
     expect(cacheKeys.team(12)).toBe('team_12');
     expect(cacheKeys.teamIntegrations(12)).toBe('team_12_integrations');
@@ -77,6 +79,8 @@ describe('cacheKeys', () => {
     expect(cacheKeys.integration(7)).toBe('integration_7');
     expect(cacheKeys.integrationMetrics(7)).toBe('metrics_7');
     expect(cacheKeys.lastSync(7)).toBe('last_sync_7');
+    expect(cacheKeys.teamMetricsHistory(12)).toBe('team_12_metrics_history');
+    expect(cacheKeys.integrationMetricsHistory(7)).toBe('metrics_7_history');
   });
 
   it('gives 12 and "12" the same key, and an upper-case UUID the lower-case key', () => {
@@ -222,9 +226,9 @@ describe('key round trips', () => {
     }
     const distinctIdentities = new Set(owners.values());
     expect(owners.size).toBe(distinctIdentities.size);
-    // 6 id-bearing kinds per distinct id, plus the one `teams` key.
+    // Every id-bearing kind once per distinct id, plus the one `teams` key.
     const distinctIds = new Set(tricky.map((id) => parseId(id)));
-    expect(owners.size).toBe(6 * distinctIds.size + 1);
+    expect(owners.size).toBe((CACHE_KEY_KINDS.length - 1) * distinctIds.size + 1);
   });
 });
 

@@ -23,12 +23,14 @@ export type CacheKeyParts<I = Id> =
   | { readonly kind: 'teamMetrics'; readonly teamId: I }
   | { readonly kind: 'integration'; readonly integrationId: I }
   | { readonly kind: 'integrationMetrics'; readonly integrationId: I }
-  | { readonly kind: 'lastSync'; readonly integrationId: I };
+  | { readonly kind: 'lastSync'; readonly integrationId: I }
+  | { readonly kind: 'teamMetricsHistory'; readonly teamId: I }
+  | { readonly kind: 'integrationMetricsHistory'; readonly integrationId: I };
 
 /** What {@link parseCacheKey} returns: the key's kind and its canonical id. */
 export type ParsedCacheKey = CacheKeyParts<Id>;
 
-/** One of the seven logical key kinds. */
+/** One of the logical key kinds. */
 export type CacheKeyKind = ParsedCacheKey['kind'];
 
 type IdField = 'teamId' | 'integrationId';
@@ -45,6 +47,8 @@ const SHAPES: {
   integration: ['integration_', '', 'integrationId', 'integration_{id}'],
   integrationMetrics: ['metrics_', '', 'integrationId', 'metrics_{integration_id}'],
   lastSync: ['last_sync_', '', 'integrationId', 'last_sync_{integration_id}'],
+  teamMetricsHistory: ['team_', '_metrics_history', 'teamId', 'team_{id}_metrics_history'],
+  integrationMetricsHistory: ['metrics_', '_history', 'integrationId', 'metrics_{integration_id}_history'],
 };
 
 /** Every key kind, in the order of the policy table. */
@@ -85,6 +89,11 @@ export const cacheKeys = Object.freeze({
     buildCacheKey({ kind: 'integrationMetrics', integrationId }),
   /** `last_sync_{integration_id}` */
   lastSync: (integrationId: IdInput): CacheKey => buildCacheKey({ kind: 'lastSync', integrationId }),
+  /** `team_{id}_metrics_history`: a team's daily metric points. */
+  teamMetricsHistory: (teamId: IdInput): CacheKey => buildCacheKey({ kind: 'teamMetricsHistory', teamId }),
+  /** `metrics_{integration_id}_history`: an integration's daily metric points. */
+  integrationMetricsHistory: (integrationId: IdInput): CacheKey =>
+    buildCacheKey({ kind: 'integrationMetricsHistory', integrationId }),
 });
 
 /**

@@ -29,6 +29,8 @@ describe('DEFAULT_CACHE_POLICY', () => {
     ['integration', 'localStorage', DAYS_3, null, null, false],
     ['integrationMetrics', 'memory', HOURS_4, null, null, true],
     ['lastSync', 'memory', HOURS_4, null, null, false],
+    ['teamMetricsHistory', 'memory', HOURS_4, 'memory', HOURS_4, true],
+    ['integrationMetricsHistory', 'memory', HOURS_4, 'memory', HOURS_4, true],
   ] as const)(
     '%s: browser %s %d ms, session variant %s %s, task result %s',
     (kind, tier, ttl, variantTier, variantTtl, task) => {
@@ -71,6 +73,8 @@ describe('DEFAULT_CACHE_POLICY', () => {
       integration: ['integration.updated', 'integration.deleted', 'integration.synced'],
       integrationMetrics: ['integration.deleted', 'integration.synced'],
       lastSync: ['integration.deleted', 'integration.synced'],
+      teamMetricsHistory: ['team.deleted', 'integration.deleted', 'integration.synced'],
+      integrationMetricsHistory: ['integration.deleted', 'integration.synced'],
     });
   });
 });
@@ -181,16 +185,27 @@ describe('keysAffectedBy', () => {
   const cases: [DomainEventInput, string[]][] = [
     [{ type: 'team.created', teamId: 12 }, ['teams']],
     [{ type: 'team.updated', teamId: 12 }, ['teams', 'team_12']],
-    [{ type: 'team.deleted', teamId: 12 }, ['teams', 'team_12', 'team_12_integrations', 'team_12_metrics']],
+    [
+      { type: 'team.deleted', teamId: 12 },
+      ['teams', 'team_12', 'team_12_integrations', 'team_12_metrics', 'team_12_metrics_history'],
+    ],
     [{ type: 'integration.created', integrationId: 7, teamId: 12 }, ['team_12_integrations']],
     [{ type: 'integration.updated', integrationId: 7, teamId: 12 }, ['integration_7', 'team_12_integrations']],
     [
       { type: 'integration.deleted', integrationId: 7, teamId: 12 },
-      ['integration_7', 'team_12_integrations', 'metrics_7', 'last_sync_7', 'team_12_metrics'],
+      [
+        'integration_7',
+        'team_12_integrations',
+        'metrics_7',
+        'last_sync_7',
+        'team_12_metrics',
+        'metrics_7_history',
+        'team_12_metrics_history',
+      ],
     ],
     [
       { type: 'integration.synced', integrationId: 7, teamId: 12 },
-      ['integration_7', 'metrics_7', 'last_sync_7', 'team_12_metrics'],
+      ['integration_7', 'metrics_7', 'last_sync_7', 'team_12_metrics', 'metrics_7_history', 'team_12_metrics_history'],
     ],
   ];
 

@@ -46,7 +46,7 @@ const BROWSER_MEMORY_TTL_MS = 14_400_000; // 4 hours
 const L1_SHORT_TTL_MS = 30_000;
 const L2_TTL_MS = 3_600_000; // 1 hour, the worker's result retention
 
-type IntegrationScopedKind = 'integration' | 'integrationMetrics' | 'lastSync';
+type IntegrationScopedKind = 'integration' | 'integrationMetrics' | 'lastSync' | 'integrationMetricsHistory';
 
 // Integration-scoped keys are built from the event's integrationId, so only integration events may list them.
 type PolicyTableShape = {
@@ -135,6 +135,29 @@ const TABLE = {
     l1TtlMs: L1_SHORT_TTL_MS,
     l2TtlMs: L2_TTL_MS,
     l2TaskResult: false,
+    invalidatedBy: ['integration.deleted', 'integration.synced'],
+  },
+  // Daily points, computed by each sync; a range (`from`, `to`, `interval`) is a session variant.
+  teamMetricsHistory: {
+    kind: 'teamMetricsHistory',
+    browserTier: 'memory',
+    browserTtlMs: BROWSER_MEMORY_TTL_MS,
+    sessionVariantTier: 'memory',
+    sessionVariantTtlMs: BROWSER_MEMORY_TTL_MS,
+    l1TtlMs: L1_SHORT_TTL_MS,
+    l2TtlMs: L2_TTL_MS,
+    l2TaskResult: true,
+    invalidatedBy: ['team.deleted', 'integration.deleted', 'integration.synced'],
+  },
+  integrationMetricsHistory: {
+    kind: 'integrationMetricsHistory',
+    browserTier: 'memory',
+    browserTtlMs: BROWSER_MEMORY_TTL_MS,
+    sessionVariantTier: 'memory',
+    sessionVariantTtlMs: BROWSER_MEMORY_TTL_MS,
+    l1TtlMs: L1_SHORT_TTL_MS,
+    l2TtlMs: L2_TTL_MS,
+    l2TaskResult: true,
     invalidatedBy: ['integration.deleted', 'integration.synced'],
   },
 } as const satisfies PolicyTableShape;
@@ -256,10 +279,12 @@ function keyFor(kind: CacheKeyKind, event: DomainEvent): CacheKey {
     case 'team':
     case 'teamIntegrations':
     case 'teamMetrics':
+    case 'teamMetricsHistory':
       return buildCacheKey({ kind, teamId: event.teamId });
     case 'integration':
     case 'integrationMetrics':
     case 'lastSync':
+    case 'integrationMetricsHistory':
       // PolicyTableShape already forbids this at compile time; the check narrows the event type.
       if (!('integrationId' in event)) {
         throw new TypeError(`policy table lists ${event.type} for ${kind}, but that event names no integration`);

@@ -1,7 +1,7 @@
 /**
  * `npm run start --workspace=@agiletrack/api-simulator`: runs a simulator until interrupted.
  * Environment: SIMULATOR_PORT (default 4010), SIMULATOR_HOST (default 127.0.0.1),
- * SIMULATOR_SEED (default 1), SIMULATOR_DATASET (`generated` or `fixed`), SIMULATOR_LATENCY_MS.
+ * SIMULATOR_SEED (default 1), SIMULATOR_DATASET (`generated`, `large` or `fixed`), SIMULATOR_LATENCY_MS.
  */
 import { DEFAULT_GITHUB_TOKEN, DEFAULT_JIRA_CREDENTIALS } from './options.ts';
 import { createSimulator } from './server.ts';
@@ -14,7 +14,8 @@ function intEnv(name: string, fallback: number): number {
   return value;
 }
 
-const dataset = process.env.SIMULATOR_DATASET === 'fixed' ? 'fixed' : 'generated';
+const wanted = process.env.SIMULATOR_DATASET;
+const dataset = wanted === 'fixed' || wanted === 'large' ? wanted : 'generated';
 const simulator = await createSimulator({
   host: process.env.SIMULATOR_HOST || '127.0.0.1',
   port: intEnv('SIMULATOR_PORT', 4010),

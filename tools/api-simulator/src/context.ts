@@ -1,5 +1,6 @@
 /** What the route modules share: the data, the limits and the clock of one simulator. */
 import type { Dataset } from './dataset/dataset.ts';
+import type { JiraLook } from './jira/format.ts';
 import type { WindowLimiter } from './rate-limit.ts';
 
 /** State shared by every route of one simulator. */
@@ -14,6 +15,9 @@ export interface SimContext {
   jira: {
     /** `email:apiToken` → email, for HTTP Basic checks. */
     credentials: ReadonlyMap<string, string>;
+    /** Personal access token → account, for `Bearer` checks (Jira Server / Data Center). */
+    personalAccessTokens: ReadonlyMap<string, string>;
     limiter: WindowLimiter;
+    look: JiraLook;
   };
 }

@@ -13,12 +13,13 @@ export {
   type NewPullRequest,
 } from './dataset/dataset.ts';
 export { fixedData } from './dataset/fixed.ts';
-export { type DatasetSize, DEFAULT_DATASET_SIZE } from './dataset/generate.ts';
+export { type DatasetSize, DEFAULT_DATASET_SIZE, LARGE_DATASET_SIZE } from './dataset/generate.ts';
 export type * from './dataset/types.ts';
 export type { ActiveFaultRule, Fault, FaultRuleInput } from './faults.ts';
 export { parseLinkHeader } from './github/pagination.ts';
 export { SPRINT_FIELD, STORY_POINTS_FIELD } from './jira/format.ts';
 export { jiraBasicAuth } from './jira/respond.ts';
+export { INLINE_CHANGELOG_MAX } from './jira/routes.ts';
 export {
   DEFAULT_GITHUB_TOKEN,
   DEFAULT_JIRA_CREDENTIALS,

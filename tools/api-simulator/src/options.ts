@@ -3,7 +3,7 @@
  * listens, so a bad option fails `createSimulator` with a message naming the field.
  */
 import { z } from 'zod';
-import { DEFAULT_DATASET_SIZE } from './dataset/generate.ts';
+import { DEFAULT_DATASET_SIZE, LARGE_DATASET_SIZE } from './dataset/generate.ts';
 import { type FaultRule, faultRuleSchema } from './faults.ts';
 
 /** The GitHub token every simulator accepts unless `github.tokens` says otherwise. */
@@ -34,6 +34,8 @@ const sizeSchema = z.object({
   issuesPerSprint: count.default(DEFAULT_DATASET_SIZE.issuesPerSprint),
   start: z.iso.datetime({ offset: true }).default(DEFAULT_DATASET_SIZE.start),
   days: z.number().int().positive().default(DEFAULT_DATASET_SIZE.days),
+  incidentRate: z.number().min(0).max(1).default(DEFAULT_DATASET_SIZE.incidentRate),
+  longChangelogRate: z.number().min(0).max(1).default(DEFAULT_DATASET_SIZE.longChangelogRate),
 });
 
 // `.prefault({})` rather than `.default({})`: the empty object is parsed, so inner defaults apply.
@@ -44,8 +46,11 @@ const optionsSchema = z.object({
   port: z.number().int().min(0).max(65_535).default(0),
   /** Seeds the data, the latency jitter and fractional faults. @default 1 */
   seed: z.number().int().default(1),
-  /** `generated` (seeded, sized by `size`) or `fixed` (the hand-checkable set). @default 'generated' */
-  dataset: z.enum(['generated', 'fixed']).default('generated'),
+  /**
+   * `generated` (seeded, sized by `size`), `large` (seeded, `LARGE_DATASET_SIZE` under `size`) or
+   * `fixed` (the hand-checkable set). @default 'generated'
+   */
+  dataset: z.enum(['generated', 'large', 'fixed']).default('generated'),
   /** Size of the generated data set. */
   size: sizeSchema.prefault({}),
   github: z
@@ -65,6 +70,21 @@ const optionsSchema = z.object({
         .array(z.object({ email: z.string().min(1), apiToken: z.string().min(1) }))
         .min(1)
         .default([{ ...DEFAULT_JIRA_CREDENTIALS }]),
+      /** Jira Server / Data Center personal access tokens, accepted as `Authorization: Bearer <t>`. */
+      personalAccessTokens: z.array(z.string().min(1)).default([]),
+      /** Display names of the three workflow statuses (categories stay To Do / In Progress / Done). */
+      statusNames: z
+        .object({ 'To Do': z.string().min(1), 'In Progress': z.string().min(1), Done: z.string().min(1) })
+        .partial()
+        .default({}),
+      /** Custom field ids of story points and sprints (listed by `/rest/api/{2,3}/field`). */
+      fields: z
+        .object({
+          storyPoints: z.string().regex(/^customfield_\d+$/),
+          sprint: z.string().regex(/^customfield_\d+$/),
+        })
+        .partial()
+        .default({}),
       /** Limit per account; exceeding it answers 429 with `Retry-After` in seconds. */
       rateLimit: z.object({ limit: count.default(600), windowMs: positiveMs.default(60_000) }).prefault({}),
     })
@@ -110,7 +130,10 @@ function parseWith<S extends z.ZodType>(schema: S, input: unknown, what: string)
 
 /** Fills in defaults and validates. */
 export function resolveOptions(options: SimulatorOptions = {}): ResolvedOptions {
-  return parseWith(optionsSchema, options, 'simulator options');
+  // The large data set changes the size defaults; fields given in `size` still win.
+  const input =
+    options.dataset === 'large' ? { ...options, size: { ...LARGE_DATASET_SIZE, ...options.size } } : options;
+  return parseWith(optionsSchema, input, 'simulator options');
 }
 
 /** Validates a latency given after start. */

@@ -13,6 +13,7 @@ import { Dataset } from './dataset/dataset.ts';
 import { type ActiveFaultRule, activateRules, type Fault, FaultInjector, type FaultRuleInput } from './faults.ts';
 import { registerGitHubRoutes } from './github/routes.ts';
 import { errorBody, familyOf, pathOf, sendJson, sleep } from './http.ts';
+import { DEFAULT_LOOK, type JiraLook } from './jira/format.ts';
 import { registerJiraRoutes } from './jira/routes.ts';
 import {
   type Latency,
@@ -92,6 +93,11 @@ export async function createSimulator(options: SimulatorOptions = {}): Promise<S
   const dataset = new Dataset(
     config.dataset === 'fixed' ? { kind: 'fixed' } : { kind: 'generated', seed: config.seed, size: config.size },
   );
+  const look: JiraLook = {
+    statusNames: { ...DEFAULT_LOOK.statusNames, ...config.jira.statusNames },
+    storyPointsField: config.jira.fields.storyPoints ?? DEFAULT_LOOK.storyPointsField,
+    sprintField: config.jira.fields.sprint ?? DEFAULT_LOOK.sprintField,
+  };
   const ctx: SimContext = {
     dataset,
     now,
@@ -104,7 +110,9 @@ export async function createSimulator(options: SimulatorOptions = {}): Promise<S
     },
     jira: {
       credentials: new Map(config.jira.credentials.map((c) => [`${c.email}:${c.apiToken}`, c.email])),
+      personalAccessTokens: new Map(config.jira.personalAccessTokens.map((t, i) => [t, `pat-${i + 1}`])),
       limiter: new WindowLimiter(config.jira.rateLimit, now),
+      look,
     },
   };
   // Separate streams, so turning latency jitter on does not change which requests a fault hits.

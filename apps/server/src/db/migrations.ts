@@ -128,7 +128,23 @@ export const MIGRATIONS: readonly Migration[] = [
     `,
   },
   {
-    id: '0004_accounts_audit',
+    id: '0004_metrics_history',
+    sql: `
+      ALTER TABLE work_items DROP CONSTRAINT work_items_kind_check;
+      ALTER TABLE work_items ADD CONSTRAINT work_items_kind_check CHECK (kind IN ('pull_request', 'issue', 'deployment', 'sprint', 'incident'));
+      CREATE INDEX work_items_finished_idx ON work_items (integration_id, kind, finished_at);
+      CREATE INDEX metric_snapshots_window_idx ON metric_snapshots (integration_id, window_days, computed_at);
+      CREATE TABLE metric_daily (
+        integration_id integer NOT NULL REFERENCES integrations(id) ON DELETE CASCADE,
+        window_days integer NOT NULL,
+        day date NOT NULL,
+        metrics jsonb NOT NULL,
+        PRIMARY KEY (integration_id, window_days, day)
+      );
+    `,
+  },
+  {
+    id: '0005_accounts_audit',
     sql: `
       ALTER TABLE users ADD COLUMN deactivated_at timestamptz;
       ALTER TABLE api_tokens ADD COLUMN last_used_at timestamptz;

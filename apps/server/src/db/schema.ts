@@ -3,6 +3,7 @@ import { sql } from 'drizzle-orm';
 import {
   bigint,
   bigserial,
+  date,
   doublePrecision,
   index,
   integer,
@@ -134,7 +135,7 @@ export const workItems = pgTable(
     integrationId: integer('integration_id')
       .notNull()
       .references(() => integrations.id, { onDelete: 'cascade' }),
-    kind: text('kind', { enum: ['pull_request', 'issue', 'deployment', 'sprint'] }).notNull(),
+    kind: text('kind', { enum: ['pull_request', 'issue', 'deployment', 'sprint', 'incident'] }).notNull(),
     externalId: text('external_id').notNull(),
     title: text('title').notNull().default(''),
     state: text('state').notNull(),
@@ -146,7 +147,10 @@ export const workItems = pgTable(
     sprint: text('sprint'),
     data: jsonb('data').$type<Record<string, unknown>>(),
   },
-  (t) => [uniqueIndex('work_items_external_idx').on(t.integrationId, t.kind, t.externalId)],
+  (t) => [
+    uniqueIndex('work_items_external_idx').on(t.integrationId, t.kind, t.externalId),
+    index('work_items_finished_idx').on(t.integrationId, t.kind, t.finishedAt),
+  ],
 );
 
 /** Metrics computed for an integration over a window; the newest one is served. */
@@ -161,7 +165,24 @@ export const metricSnapshots = pgTable(
     windowDays: integer('window_days').notNull(),
     metrics: jsonb('metrics').notNull().$type<Record<string, unknown>>(),
   },
-  (t) => [index('metric_snapshots_integration_idx').on(t.integrationId, t.computedAt)],
+  (t) => [
+    index('metric_snapshots_integration_idx').on(t.integrationId, t.computedAt),
+    index('metric_snapshots_window_idx').on(t.integrationId, t.windowDays, t.computedAt),
+  ],
+);
+
+/** One point per integration, window and UTC day: the metrics as of the end of that day. */
+export const metricDaily = pgTable(
+  'metric_daily',
+  {
+    integrationId: integer('integration_id')
+      .notNull()
+      .references(() => integrations.id, { onDelete: 'cascade' }),
+    windowDays: integer('window_days').notNull(),
+    day: date('day', { mode: 'string' }).notNull(),
+    metrics: jsonb('metrics').notNull().$type<Record<string, number | null>>(),
+  },
+  (t) => [primaryKey({ columns: [t.integrationId, t.windowDays, t.day] })],
 );
 
 /** The embedded mode's job queue, kept so a crash or a restart loses no job. */

@@ -93,7 +93,7 @@ describe('API on Redis Cluster (REDIS_CLUSTER_NODES)', () => {
       expect(job.state).toBe('completed');
       // Computed as of now, the fixed 2024 data set has nothing in the window; WIP is still counted.
       const metrics = await one.request({ method: 'GET', url: `/api/integrations/${ids.jira}/metrics`, as: 'alice' });
-      expect(metrics.json().metrics.metrics.workInProgress).toBe(EXPECTED.jira.workInProgress);
+      expect(metrics.json().metrics.metrics.issueWorkInProgress).toBe(EXPECTED.jira.issueWorkInProgress);
     } finally {
       await simulator.close();
     }

@@ -251,7 +251,7 @@ describe.each(TEST_MODES)('integration routes (%s)', (mode) => {
         metrics: {
           integrationId: api.t.ids.integrationA,
           kind: 'github',
-          windowDays: null,
+          windowDays: 28,
           computedAt: null,
           metrics: null,
         },

@@ -508,14 +508,14 @@ describe.each(TEST_MODES)('team routes (%s)', (mode) => {
       expect(metrics.integrations).toContainEqual({
         integrationId: api.t.ids.integrationA,
         kind: 'github',
-        windowDays: null,
+        windowDays: 28,
         computedAt: null,
         metrics: null,
       });
-      expect(metrics.rollup).toMatchObject({ throughputPerWeek: null, cycleTimeHours: null });
+      expect(metrics.rollup).toEqual({});
     });
 
-    it('rolls up stored snapshots: rates add up, durations average', async () => {
+    it('rolls up stored snapshots: rates add up, durations weigh by samples, ratios come from counts', async () => {
       const team = await createTeam({ name: nameFor('Metrics'), memberIds: [api.t.ids.alice] });
       const ids: number[] = [];
       for (const name of ['m1', 'm2']) {
@@ -531,9 +531,21 @@ describe.each(TEST_MODES)('team routes (%s)', (mode) => {
         'INSERT INTO metric_snapshots (integration_id, window_days, metrics) VALUES ($1, 28, $2), ($3, 28, $4)',
         [
           ids[0],
-          JSON.stringify({ throughputPerWeek: 4, cycleTimeHours: 10 }),
+          JSON.stringify({
+            prThroughputPerWeek: 4,
+            prMergeTimeHours: 10,
+            mergedPullRequests: 1,
+            deployments: 2,
+            failedDeployments: 1,
+          }),
           ids[1],
-          JSON.stringify({ throughputPerWeek: 6, cycleTimeHours: 20 }),
+          JSON.stringify({
+            prThroughputPerWeek: 6,
+            prMergeTimeHours: 20,
+            mergedPullRequests: 3,
+            deployments: 4,
+            failedDeployments: 0,
+          }),
         ],
       );
       const response = await api.request({
@@ -544,7 +556,12 @@ describe.each(TEST_MODES)('team routes (%s)', (mode) => {
       });
       expect(response.statusCode).toBe(200);
       const metrics = response.json().metrics;
-      expect(metrics.rollup).toMatchObject({ throughputPerWeek: 10, cycleTimeHours: 15 });
+      // 4 + 6 merged a week; (1 × 10 h + 3 × 20 h) / 4 PRs = 17.5 h; 1 failed of 6 deployments.
+      expect(metrics.rollup).toMatchObject({
+        prThroughputPerWeek: 10,
+        prMergeTimeHours: 17.5,
+        changeFailureRate: 0.1667,
+      });
       expect(metrics.integrations.map((m: { windowDays: number }) => m.windowDays)).toEqual([28, 28]);
       expect(metrics.computedAt).toEqual(expect.any(String));
     });

@@ -9,6 +9,7 @@ import type { Principal } from '../services/accounts.ts';
 import { bearerToken, SESSION_COOKIE } from './credentials.ts';
 import { checkCsrf } from './csrf.ts';
 import type { AppDeps } from './deps.ts';
+import { addRequestLog } from './request-log.ts';
 import { adminRoutes } from './routes/admin.ts';
 import { auditRoutes } from './routes/audit.ts';
 import { authRoutes } from './routes/auth.ts';
@@ -16,6 +17,7 @@ import { cacheOpsRoutes } from './routes/cache-ops.ts';
 import { eventRoutes } from './routes/events.ts';
 import { integrationRoutes } from './routes/integrations.ts';
 import { meRoutes } from './routes/me.ts';
+import { metricsRoutes } from './routes/metrics.ts';
 import { DOCS_PREFIX, openApiRoutes } from './routes/openapi.ts';
 import { systemRoutes } from './routes/system.ts';
 import { teamRoutes } from './routes/teams.ts';
@@ -46,7 +48,8 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
     ...transportOptions(deps.config),
     // One line per request only when debugging; errors are always logged by the error handler.
     logController: new LogController({
-      disableRequestLogging: deps.config.LOG_LEVEL !== 'debug' && deps.config.LOG_LEVEL !== 'trace',
+      // Our own line (request-log.ts) carries the cache headers.
+      disableRequestLogging: true,
     }),
   });
   app.decorate('registeredRoutes', [] as string[]);
@@ -54,6 +57,7 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
     for (const method of [route.method].flat()) app.registeredRoutes.push(`${method} ${route.url}`);
   });
   await app.register(cookie);
+  addRequestLog(app, deps.logger.isLevelEnabled('debug'));
   await registerSecurityHeaders(app, deps.config);
 
   app.setErrorHandler((error, request, reply) => {
@@ -84,6 +88,7 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   await app.register(authRoutes(deps));
   await app.register(teamRoutes(deps));
   await app.register(integrationRoutes(deps));
+  await app.register(metricsRoutes(deps));
   await app.register(eventRoutes(deps));
   await app.register(adminRoutes(deps));
   await app.register(cacheOpsRoutes(deps));

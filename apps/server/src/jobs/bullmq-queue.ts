@@ -102,9 +102,14 @@ export class BullmqJobQueue implements JobQueue {
         try {
           // The run records the flow's id (the parent's): the id the API hands out and accepts.
           const flowId = job.parent?.id ?? job.id!;
-          return await service.fetchAndStore(job.data.integrationId, flowId, (step, done, total) => {
-            void job.updateProgress({ step, done, ...(total !== undefined && { total }) });
-          });
+          return await service.fetchAndStore(
+            job.data.integrationId,
+            flowId,
+            (step, done, total) => {
+              void job.updateProgress({ step, done, ...(total !== undefined && { total }) });
+            },
+            { full: job.data.full },
+          );
         } catch (error) {
           // BullMQ's own class is what stops its retries.
           if (error instanceof UnrecoverableJobError) throw new UnrecoverableError(error.message);
@@ -143,7 +148,7 @@ export class BullmqJobQueue implements JobQueue {
   }
 
   async enqueueSync(
-    data: { integrationId: number; teamId: number },
+    data: { integrationId: number; teamId: number; full?: boolean | undefined },
     options: { jobId?: string } = {},
   ): Promise<{ jobId: string }> {
     const age = Math.ceil(this.#o.resultTtlMs / 1000);

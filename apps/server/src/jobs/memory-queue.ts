@@ -93,7 +93,7 @@ export class MemoryJobQueue implements JobQueue {
   }
 
   async enqueueSync(
-    data: { integrationId: number; teamId: number },
+    data: { integrationId: number; teamId: number; full?: boolean | undefined },
     options: { jobId?: string } = {},
   ): Promise<{ jobId: string }> {
     if (options.jobId !== undefined && this.#jobs.has(options.jobId)) return { jobId: options.jobId };

@@ -6,7 +6,7 @@ export interface JobView {
   name: 'sync-integration' | 'compute-metrics';
   state: 'waiting' | 'active' | 'completed' | 'failed' | 'delayed' | 'unknown';
   progress: number | Record<string, unknown>;
-  data: { integrationId: number; teamId: number };
+  data: { integrationId: number; teamId: number; full?: boolean | undefined };
   result: unknown;
   failedReason: string | null;
   attempts: number;
@@ -22,7 +22,7 @@ export interface JobQueue {
    * several processes scheduling the same period make one job).
    */
   enqueueSync(
-    input: { integrationId: number; teamId: number },
+    input: { integrationId: number; teamId: number; full?: boolean | undefined },
     options?: { jobId?: string },
   ): Promise<{ jobId: string }>;
   /** A job by id, or undefined when unknown or expired (results are kept 1 hour). */

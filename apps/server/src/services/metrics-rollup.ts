@@ -1,31 +1,52 @@
 /**
- * Rolls integration metrics up to a team (definitions in docs/METRICS.md): rates and counts add
- * up across integrations; durations are the mean of the integrations' medians.
+ * Rolls integration metrics up to a team, like with like (rules in `METRICS` of
+ * @agiletrack/domain, prose in docs/METRICS.md): rates and counts add up (PR and issue throughput
+ * stay separate numbers), durations are the integrations' values weighted by their sample counts,
+ * ratios are recomputed from the summed counts.
  */
+import { METRIC_NAMES, METRICS, type MetricRollup } from '@agiletrack/domain';
 
-/** Metrics that add up across integrations. */
-export const SUMMED_METRICS = ['throughputPerWeek', 'deploymentsPerWeek', 'sprintVelocity', 'workInProgress'] as const;
+type Values = Readonly<Record<string, number | null>>;
 
-/** Metrics that are durations (hours); averaged across integrations. */
-export const AVERAGED_METRICS = [
-  'cycleTimeHours',
-  'leadTimeHours',
-  'prMergeTimeHours',
-  'reviewTurnaroundHours',
-] as const;
+const round = (value: number, digits = 2) => Math.round(value * 10 ** digits) / 10 ** digits;
 
-/** Combines per-integration metrics into a team's. Missing values stay `null`. */
-export function rollupMetrics(list: readonly (Record<string, number | null> | null)[]): Record<string, number | null> {
-  const out: Record<string, number | null> = {};
-  for (const name of SUMMED_METRICS) {
-    const values = list.map((m) => m?.[name]).filter((v): v is number => typeof v === 'number');
-    out[name] = values.length === 0 ? null : round(values.reduce((a, b) => a + b, 0));
+function combine(rule: MetricRollup, name: string, list: readonly Values[]): number | null {
+  const numbers = (key: string) => list.map((m) => m[key]).filter((v): v is number => typeof v === 'number');
+  switch (rule.kind) {
+    case 'sum': {
+      const values = numbers(name);
+      return values.length === 0 ? null : round(values.reduce((a, b) => a + b, 0));
+    }
+    case 'weighted': {
+      let total = 0;
+      let weight = 0;
+      for (const m of list) {
+        const value = m[name];
+        const w = m[rule.weight];
+        if (typeof value === 'number' && typeof w === 'number' && w > 0) {
+          total += value * w;
+          weight += w;
+        }
+      }
+      return weight === 0 ? null : round(total / weight);
+    }
+    case 'ratio': {
+      const denominator = numbers(rule.denominator).reduce((a, b) => a + b, 0);
+      const numerator = numbers(rule.numerator).reduce((a, b) => a + b, 0);
+      return denominator === 0 ? null : round(numerator / denominator, 4);
+    }
   }
-  for (const name of AVERAGED_METRICS) {
-    const values = list.map((m) => m?.[name]).filter((v): v is number => typeof v === 'number');
-    out[name] = values.length === 0 ? null : round(values.reduce((a, b) => a + b, 0) / values.length);
+}
+
+/** Combines per-integration metrics into a team's. A metric no integration has is left out. */
+export function rollupMetrics(list: readonly (Values | null)[]): Record<string, number | null> {
+  const present = list.filter((m): m is Values => m !== null);
+  const out: Record<string, number | null> = {};
+  for (const name of METRIC_NAMES) {
+    const rule: MetricRollup = METRICS[name].rollup;
+    const from = rule.kind === 'ratio' ? rule.denominator : name;
+    if (!present.some((m) => from in m)) continue;
+    out[name] = combine(rule, name, present);
   }
   return out;
 }
-
-const round = (value: number) => Math.round(value * 100) / 100;

@@ -1,20 +1,49 @@
 /**
- * Metrics reads: an integration's and a team's newest snapshots (`metrics_{id}`,
- * `team_{id}_metrics`), custom windows computed from stored work items, and the last sync
- * (`last_sync_{id}`). Syncs write the snapshots; this service only reads them.
+ * Metrics reads, all from what the worker precomputed after each sync — never from the work
+ * items (except the drill-down, one indexed page): an integration's and a team's metrics for
+ * every window (`metrics_{id}`, `team_{id}_metrics`: one entry holds all windows), their daily
+ * history (`metrics_{id}_history`, `team_{id}_metrics_history`), and the last sync.
  */
 import type { Cache } from '@agiletrack/cache';
-import { type CachePolicy, cacheKeys, DEFAULT_CACHE_POLICY, tags as domainTags } from '@agiletrack/domain';
-import { and, desc, eq, gt, inArray, sql } from 'drizzle-orm';
+import {
+  type CachePolicy,
+  cacheKeys,
+  DEFAULT_CACHE_POLICY,
+  DEFAULT_METRIC_WINDOW,
+  tags as domainTags,
+  METRIC_WINDOWS,
+  type MetricName,
+} from '@agiletrack/domain';
+import { and, asc, desc, eq, gt, inArray, sql } from 'drizzle-orm';
 import type { AppDb } from '../db/database.ts';
-import { integrations, metricSnapshots, syncRuns, workItems } from '../db/schema.ts';
-import { computeMetrics } from '../sync/metrics.ts';
+import { integrations, metricDaily, metricSnapshots, syncRuns } from '../db/schema.ts';
 import { staleAfter } from '../sync/runs.ts';
-import { toIntegrationView } from './integrations.ts';
+import { type DailySeries, dayOf, defaultRange, pointsOf, rollupSeries } from './metrics-history.ts';
 import { rollupMetrics } from './metrics-rollup.ts';
 import { cacheOptions, type ReadOptions } from './read-options.ts';
 import type { TeamService } from './teams.ts';
-import type { IntegrationMetricsView, IntegrationView, LastSyncView, TeamMetricsView } from './views.ts';
+import type {
+  IntegrationMetricsView,
+  IntegrationView,
+  LastSyncView,
+  MetricsHistoryView,
+  TeamMetricsView,
+} from './views.ts';
+import { listWorkItems, type WorkItemsPage } from './work-items.ts';
+
+/** Which window a metrics read wants (default: the default window). */
+export interface WindowOptions extends ReadOptions {
+  windowDays?: number | undefined;
+}
+
+/** A history request: days `YYYY-MM-DD` (default: the 90 days up to the newest point) and an interval. */
+export interface HistoryQuery {
+  from?: string | undefined;
+  to?: string | undefined;
+  interval?: 'day' | 'week' | undefined;
+}
+
+type ByWindow<T> = { readonly byWindow: Readonly<Record<string, T>> };
 
 /** See the file comment. */
 export class MetricsService {
@@ -25,79 +54,115 @@ export class MetricsService {
     readonly policy: CachePolicy = DEFAULT_CACHE_POLICY,
     /** How often running syncs beat their heartbeat (see sync/runs.ts). */
     readonly syncHeartbeatMs = 5_000,
+    readonly now: () => number = Date.now,
   ) {}
 
-  /** Metrics of one integration (`metrics_{id}`): its newest snapshot. */
-  integrationMetrics(integration: IntegrationView, options: ReadOptions = {}): Promise<IntegrationMetricsView> {
-    return this.cache.getOrSet(
+  /** Metrics of one integration over a window (`metrics_{id}` holds every window). */
+  async integrationMetrics(integration: IntegrationView, options: WindowOptions = {}): Promise<IntegrationMetricsView> {
+    const all = await this.cache.getOrSet<ByWindow<IntegrationMetricsView>>(
       cacheKeys.integrationMetrics(integration.id),
       async (ctx) => {
         // While a sync runs, readers keep getting the last good value as STALE; caching the
         // same old snapshot as fresh would hide that a newer one is on its way.
         if (await this.#syncing([integration.id])) ctx.skipCache();
-        return this.#loadIntegrationMetrics(integration);
+        return { byWindow: (await this.#loadWindows([integration])).get(integration.id)! };
       },
       cacheOptions(this.policy, 'integrationMetrics', options, [
         domainTags.integration(integration.id),
         domainTags.team(integration.teamId),
       ]),
     );
+    return all.byWindow[String(options.windowDays ?? DEFAULT_METRIC_WINDOW)]!;
   }
 
-  /** Metrics of a team (`team_{id}_metrics`): each integration's newest snapshot and a roll-up. */
-  async teamMetrics(teamId: number, options: ReadOptions = {}): Promise<TeamMetricsView> {
+  /** Metrics of a team over a window (`team_{id}_metrics` holds every window): each integration's and a roll-up. */
+  async teamMetrics(teamId: number, options: WindowOptions = {}): Promise<TeamMetricsView> {
     await this.teams.getTeam(teamId);
-    return this.cache.getOrSet(
+    const all = await this.cache.getOrSet<ByWindow<TeamMetricsView>>(
       cacheKeys.teamMetrics(teamId),
       async (ctx) => {
-        const metrics = await this.computeTeamMetrics(teamId);
-        if (await this.#syncing(metrics.integrations.map((m) => m.integrationId))) ctx.skipCache();
-        return metrics;
+        const list = await this.#teamIntegrations(teamId);
+        if (await this.#syncing(list.map((i) => i.id))) ctx.skipCache();
+        const windows = await this.#loadWindows(list);
+        const byWindow: Record<string, TeamMetricsView> = {};
+        for (const windowDays of METRIC_WINDOWS) {
+          const each = list.map((i) => windows.get(i.id)![String(windowDays)]!);
+          const times = each.map((m) => m.computedAt?.getTime() ?? 0).filter((t) => t > 0);
+          byWindow[windowDays] = {
+            teamId,
+            windowDays,
+            computedAt: times.length > 0 ? new Date(Math.max(...times)) : null,
+            rollup: rollupMetrics(each.map((m) => m.metrics)),
+            integrations: each,
+          };
+        }
+        return { byWindow };
       },
       cacheOptions(this.policy, 'teamMetrics', options, [domainTags.team(teamId)]),
     );
+    return all.byWindow[String(options.windowDays ?? DEFAULT_METRIC_WINDOW)]!;
   }
 
-  /**
-   * Metrics over a custom window (`?windowDays=`), computed from the stored work items as of the
-   * newest snapshot. A session-specific variant: the browser keeps it in memory; the server does
-   * not cache it (it is one indexed query).
-   */
-  async windowMetrics(integration: IntegrationView, windowDays: number): Promise<IntegrationMetricsView> {
-    const [latest] = await this.db
-      .select({ computedAt: metricSnapshots.computedAt })
-      .from(metricSnapshots)
-      .where(eq(metricSnapshots.integrationId, integration.id))
-      .orderBy(desc(metricSnapshots.computedAt))
-      .limit(1);
-    const asOf = latest?.computedAt ?? null;
-    const metrics = asOf === null ? null : await this.metricsAsOf(integration, asOf, windowDays);
-    return { integrationId: integration.id, kind: integration.kind, windowDays, computedAt: asOf, metrics };
-  }
-
-  /** Computes an integration's metrics from its stored work items, as of `asOf` (also used by syncs). */
-  async metricsAsOf(
-    integration: IntegrationView,
-    asOf: Date,
-    windowDays: number,
-  ): Promise<Record<string, number | null>> {
-    const items = await this.db.select().from(workItems).where(eq(workItems.integrationId, integration.id));
-    const normalised = items.map((item) => ({ ...item, data: item.data ?? {} }));
-    return computeMetrics(integration.kind, normalised, asOf, windowDays) as unknown as Record<string, number | null>;
-  }
-
-  /** A team's metrics over a custom window (not cached, see {@link windowMetrics}). */
-  async teamWindowMetrics(teamId: number, windowDays: number): Promise<TeamMetricsView> {
+  /** A team's daily (or weekly) points, cut from `team_{id}_metrics_history`. */
+  async teamHistory(teamId: number, query: HistoryQuery, options: ReadOptions = {}): Promise<MetricsHistoryView> {
     await this.teams.getTeam(teamId);
-    const list = await this.#teamIntegrations(teamId);
-    const each = await Promise.all(list.map((integration) => this.windowMetrics(integration, windowDays)));
-    return teamView(teamId, each);
+    const series = await this.cache.getOrSet<DailySeries>(
+      cacheKeys.teamMetricsHistory(teamId),
+      async (ctx) => {
+        const rows = await this.db
+          .select({ integrationId: metricDaily.integrationId, day: metricDaily.day, metrics: metricDaily.metrics })
+          .from(metricDaily)
+          .innerJoin(integrations, eq(integrations.id, metricDaily.integrationId))
+          .where(and(eq(integrations.teamId, teamId), eq(metricDaily.windowDays, DEFAULT_METRIC_WINDOW)));
+        if (await this.#syncing([...new Set(rows.map((r) => r.integrationId))])) ctx.skipCache();
+        return rollupSeries(DEFAULT_METRIC_WINDOW, rows);
+      },
+      cacheOptions(this.policy, 'teamMetricsHistory', options, [domainTags.team(teamId)]),
+    );
+    return this.#cut({ teamId }, series, query);
   }
 
-  /** Builds a team's metrics from the database (also used to warm the key after a sync). */
-  async computeTeamMetrics(teamId: number): Promise<TeamMetricsView> {
-    const list = await this.#teamIntegrations(teamId);
-    return teamView(teamId, await Promise.all(list.map((integration) => this.#loadIntegrationMetrics(integration))));
+  /** An integration's daily (or weekly) points, cut from `metrics_{id}_history`. */
+  async integrationHistory(
+    integration: IntegrationView,
+    query: HistoryQuery,
+    options: ReadOptions = {},
+  ): Promise<MetricsHistoryView> {
+    const series = await this.cache.getOrSet<DailySeries>(
+      cacheKeys.integrationMetricsHistory(integration.id),
+      async (ctx) => {
+        if (await this.#syncing([integration.id])) ctx.skipCache();
+        const rows = await this.db
+          .select({ day: metricDaily.day, metrics: metricDaily.metrics })
+          .from(metricDaily)
+          .where(and(eq(metricDaily.integrationId, integration.id), eq(metricDaily.windowDays, DEFAULT_METRIC_WINDOW)))
+          .orderBy(asc(metricDaily.day));
+        return { windowDays: DEFAULT_METRIC_WINDOW, days: rows.map((r) => r.day), metrics: rows.map((r) => r.metrics) };
+      },
+      cacheOptions(this.policy, 'integrationMetricsHistory', options, [
+        domainTags.integration(integration.id),
+        domainTags.team(integration.teamId),
+      ]),
+    );
+    return this.#cut({ integrationId: integration.id }, series, query);
+  }
+
+  /** The work items behind a team's metric between two instants (default: the default window up to now). */
+  async workItems(
+    teamId: number,
+    query: {
+      metric: MetricName;
+      from?: Date | undefined;
+      to?: Date | undefined;
+      cursor?: string | undefined;
+      limit: number;
+    },
+  ): Promise<WorkItemsPage & { from: Date; to: Date }> {
+    await this.teams.getTeam(teamId);
+    const to = query.to ?? new Date(this.now());
+    const from = query.from ?? new Date(to.getTime() - DEFAULT_METRIC_WINDOW * 86_400_000);
+    const page = await listWorkItems(this.db, teamId, { ...query, from, to });
+    return { ...page, from, to };
   }
 
   /** The last sync of an integration (`last_sync_{id}`). */
@@ -128,29 +193,62 @@ export class MetricsService {
     );
   }
 
-  async #teamIntegrations(teamId: number): Promise<IntegrationView[]> {
-    const rows = await this.db
-      .select()
+  #cut(scope: MetricsHistoryView['scope'], series: DailySeries, query: HistoryQuery): MetricsHistoryView {
+    const range = defaultRange(series, this.now());
+    const to =
+      query.to ??
+      (query.from === undefined ? range.to : dayOf(Math.min(Date.parse(query.from) + 89 * 86_400_000, this.now())));
+    const from = query.from ?? dayOf(Date.parse(to) - 89 * 86_400_000);
+    const interval = query.interval ?? 'day';
+    return { scope, windowDays: series.windowDays, interval, from, to, points: pointsOf(series, from, to, interval) };
+  }
+
+  async #teamIntegrations(teamId: number): Promise<{ id: number; kind: 'github' | 'jira' }[]> {
+    return this.db
+      .select({ id: integrations.id, kind: integrations.kind })
       .from(integrations)
       .where(eq(integrations.teamId, teamId))
       .orderBy(integrations.id);
-    return rows.map(toIntegrationView);
   }
 
-  async #loadIntegrationMetrics(integration: IntegrationView): Promise<IntegrationMetricsView> {
-    const [snapshot] = await this.db
-      .select()
-      .from(metricSnapshots)
-      .where(eq(metricSnapshots.integrationId, integration.id))
-      .orderBy(desc(metricSnapshots.computedAt), desc(metricSnapshots.id))
-      .limit(1);
-    return {
-      integrationId: integration.id,
-      kind: integration.kind,
-      windowDays: snapshot?.windowDays ?? null,
-      computedAt: snapshot?.computedAt ?? null,
-      metrics: (snapshot?.metrics as Record<string, number | null> | undefined) ?? null,
-    };
+  /** Every window's newest snapshot of each integration, in one query. */
+  async #loadWindows(
+    list: readonly { id: number; kind: 'github' | 'jira' }[],
+  ): Promise<Map<number, Record<string, IntegrationMetricsView>>> {
+    const rows =
+      list.length === 0
+        ? []
+        : await this.db
+            .selectDistinctOn([metricSnapshots.integrationId, metricSnapshots.windowDays])
+            .from(metricSnapshots)
+            .where(
+              inArray(
+                metricSnapshots.integrationId,
+                list.map((i) => i.id),
+              ),
+            )
+            .orderBy(
+              metricSnapshots.integrationId,
+              metricSnapshots.windowDays,
+              desc(metricSnapshots.computedAt),
+              desc(metricSnapshots.id),
+            );
+    const out = new Map<number, Record<string, IntegrationMetricsView>>();
+    for (const integration of list) {
+      const byWindow: Record<string, IntegrationMetricsView> = {};
+      for (const windowDays of METRIC_WINDOWS) {
+        const row = rows.find((r) => r.integrationId === integration.id && r.windowDays === windowDays);
+        byWindow[windowDays] = {
+          integrationId: integration.id,
+          kind: integration.kind,
+          windowDays,
+          computedAt: row?.computedAt ?? null,
+          metrics: (row?.metrics as Record<string, number | null> | undefined) ?? null,
+        };
+      }
+      out.set(integration.id, byWindow);
+    }
+    return out;
   }
 
   async #syncing(integrationIds: number[]): Promise<boolean> {
@@ -171,14 +269,4 @@ export class MetricsService {
       .limit(1);
     return running.length > 0;
   }
-}
-
-function teamView(teamId: number, list: IntegrationMetricsView[]): TeamMetricsView {
-  const times = list.map((m) => m.computedAt?.getTime() ?? 0).filter((t) => t > 0);
-  return {
-    teamId,
-    computedAt: times.length > 0 ? new Date(Math.max(...times)) : null,
-    rollup: rollupMetrics(list.map((m) => m.metrics)),
-    integrations: list,
-  };
 }

@@ -1,9 +1,16 @@
 /**
- * GitHub connector (REST v3 shapes; works against api.github.com or the simulator): pull requests
- * with their first review, and deployments with their statuses. Pages follow the `Link` header.
+ * GitHub connector (REST v3 shapes; api.github.com or the simulator), incremental:
+ * - pull requests sorted by `updated` descending, read until the last sync's high-water mark
+ *   (a `304` on the first page means nothing changed at all); every page of each changed pull
+ *   request's reviews;
+ * - deployments newest first down to the mark, with every page of their statuses, plus the
+ *   statuses of deployments still in progress; a stored deployment missing from the pages read
+ *   was deleted;
+ * - incidents: issues labelled `incident` updated since the mark.
+ * Every GET is conditional (the client stores ETags), so an unchanged page is a free `304`.
  */
 import type { ExternalClient } from './http-client.ts';
-import type { FetchResult, Progress, WorkItemInput } from './types.ts';
+import type { DeletedItem, FetchResult, KnownItem, Progress, SyncContext, WorkItemInput } from './types.ts';
 
 interface PullRequest {
   number: number;
@@ -11,9 +18,11 @@ interface PullRequest {
   title: string;
   draft?: boolean;
   created_at: string;
+  updated_at: string;
   closed_at: string | null;
   merged_at: string | null;
-  user?: { login?: string };
+  html_url?: string;
+  user?: { login?: string } | null;
 }
 interface Review {
   submitted_at?: string | null;
@@ -23,18 +32,36 @@ interface Deployment {
   id: number;
   environment: string;
   created_at: string;
+  updated_at?: string;
   sha?: string;
 }
 interface DeploymentStatus {
   state: string;
   created_at: string;
 }
+interface Issue {
+  number: number;
+  title: string;
+  state: 'open' | 'closed';
+  created_at: string;
+  updated_at: string;
+  closed_at: string | null;
+  html_url?: string;
+  pull_request?: unknown;
+}
 
 /** GitHub integration settings (validated by the API). */
 export interface GithubConfig {
   owner: string;
   repo: string;
+  /** Environments whose deployments count as production. @default ['production', 'prod'] */
+  productionEnvironments?: string[] | undefined;
+  /** The label that marks an issue as an incident. @default 'incident' */
+  incidentLabel?: string | undefined;
 }
+
+/** Deployment states after which GitHub adds no further status of interest. */
+const FINAL_DEPLOYMENT_STATES = new Set(['success', 'failure', 'error', 'inactive']);
 
 /** The URL of the `rel="next"` page, if any. */
 export function nextLink(link: string | null): string | undefined {
@@ -46,92 +73,237 @@ export function nextLink(link: string | null): string | undefined {
   return undefined;
 }
 
-async function paginate<T>(
+/** Reads pages until `onPage` says stop or the last page; returns whether the first page was a 304. */
+async function readPages<T>(
   client: ExternalClient,
   first: string,
-  onPage: (count: number) => void,
-): Promise<{ items: T[]; changed: boolean }> {
-  const items: T[] = [];
-  let changed = false;
+  onPage: (items: T[], notModified: boolean) => 'continue' | 'stop',
+): Promise<{ firstUnchanged: boolean }> {
   let url: string | undefined = first;
-  while (url) {
-    const page = await client.get<T[]>(url);
-    if (!Array.isArray(page.body)) throw new Error(`${url}: expected a JSON array`);
-    items.push(...page.body);
-    changed ||= page.changed;
-    onPage(items.length);
-    url = nextLink(page.headers.get('link'));
+  let firstUnchanged = false;
+  for (let page = 1; url; page++) {
+    const response = await client.get<T[]>(url);
+    if (!Array.isArray(response.body)) throw new Error(`${url}: expected a JSON array`);
+    if (page === 1) firstUnchanged = !response.changed;
+    if (onPage(response.body, !response.changed) === 'stop') break;
+    url = nextLink(response.headers.get('link'));
   }
-  return { items, changed };
+  return { firstUnchanged };
+}
+
+/** Every page of a list. */
+async function readAll<T>(client: ExternalClient, first: string): Promise<T[]> {
+  const items: T[] = [];
+  await readPages<T>(client, first, (page) => {
+    items.push(...page);
+    return 'continue';
+  });
+  return items;
 }
 
 const date = (value: string | null | undefined) => (value ? new Date(value) : null);
+const later = (a: string | undefined, b: string) => (a === undefined || b > a ? b : a);
 
-/** Fetches everything the metrics need from one repository. */
-export async function fetchGithub(
-  client: ExternalClient,
-  config: GithubConfig,
-  progress: Progress,
-): Promise<FetchResult> {
-  const repo = `/repos/${encodeURIComponent(config.owner)}/${encodeURIComponent(config.repo)}`;
-  const pulls = await paginate<PullRequest>(client, `${repo}/pulls?state=all&per_page=100`, (n) =>
-    progress('pull requests', n),
-  );
-  let changed = pulls.changed;
-  const items: WorkItemInput[] = [];
+function pullItem(pr: PullRequest, reviews: Review[]): WorkItemInput {
+  const reviewTimes = reviews
+    .map((r) => r.submitted_at)
+    .filter((t): t is string => typeof t === 'string')
+    .map((t) => Date.parse(t))
+    .sort((a, b) => a - b);
+  return {
+    kind: 'pull_request',
+    externalId: String(pr.number),
+    title: pr.title ?? '',
+    state: pr.merged_at ? 'merged' : pr.state,
+    createdAt: new Date(pr.created_at),
+    startedAt: new Date(pr.created_at),
+    firstReviewAt: reviewTimes.length > 0 ? new Date(reviewTimes[0]!) : null,
+    finishedAt: date(pr.merged_at),
+    storyPoints: null,
+    sprint: null,
+    data: {
+      updatedAt: pr.updated_at,
+      url: pr.html_url ?? null,
+      draft: pr.draft ?? false,
+      author: pr.user?.login ?? null,
+      closedAt: pr.closed_at,
+    },
+  };
+}
 
-  for (const [index, pr] of pulls.items.entries()) {
-    const reviews = await client.get<Review[]>(`${repo}/pulls/${pr.number}/reviews?per_page=100`);
-    changed ||= reviews.changed;
-    const reviewTimes = (Array.isArray(reviews.body) ? reviews.body : [])
-      .map((r) => r.submitted_at)
-      .filter((t): t is string => typeof t === 'string')
-      .map((t) => new Date(t).getTime())
-      .sort((a, b) => a - b);
-    items.push({
-      kind: 'pull_request',
-      externalId: String(pr.number),
-      title: pr.title ?? '',
-      state: pr.merged_at ? 'merged' : pr.state,
-      createdAt: new Date(pr.created_at),
-      startedAt: new Date(pr.created_at),
-      firstReviewAt: reviewTimes.length > 0 ? new Date(reviewTimes[0]!) : null,
-      finishedAt: date(pr.merged_at),
-      storyPoints: null,
-      sprint: null,
-      data: { draft: pr.draft ?? false, author: pr.user?.login ?? null, closedAt: pr.closed_at },
-    });
-    progress('reviews', index + 1, pulls.items.length);
-  }
-
-  const deployments = await paginate<Deployment>(client, `${repo}/deployments?per_page=100`, (n) =>
-    progress('deployments', n),
-  );
-  changed ||= deployments.changed;
-  for (const [index, deployment] of deployments.items.entries()) {
-    const statuses = await client.get<DeploymentStatus[]>(`${repo}/deployments/${deployment.id}/statuses?per_page=100`);
-    changed ||= statuses.changed;
-    const list = Array.isArray(statuses.body) ? statuses.body : [];
-    const success = list
-      .filter((s) => s.state === 'success')
-      .map((s) => new Date(s.created_at).getTime())
-      .sort((a, b) => a - b)[0];
-    // GitHub lists statuses newest first; the simulator oldest first: take the newest by time.
-    const latest = [...list].sort((a, b) => new Date(b.created_at).getTime() - new Date(a.created_at).getTime())[0];
-    items.push({
+function deploymentItem(deployment: Deployment, statuses: DeploymentStatus[], production: boolean): WorkItemInput {
+  if (!production) {
+    return {
       kind: 'deployment',
       externalId: String(deployment.id),
       title: deployment.sha ?? '',
-      state: latest?.state ?? 'pending',
+      state: 'untracked',
       createdAt: new Date(deployment.created_at),
       startedAt: new Date(deployment.created_at),
       firstReviewAt: null,
-      finishedAt: success === undefined ? null : new Date(success),
+      finishedAt: null,
       storyPoints: null,
       sprint: null,
-      data: { environment: deployment.environment },
-    });
-    progress('deployment statuses', index + 1, deployments.items.length);
+      data: {
+        updatedAt: deployment.updated_at ?? deployment.created_at,
+        environment: deployment.environment,
+        production,
+      },
+    };
   }
-  return { items, changed };
+  // GitHub lists statuses newest first; sort anyway so the order of the source does not matter.
+  const ordered = [...statuses].sort((a, b) => Date.parse(a.created_at) - Date.parse(b.created_at));
+  const final = ordered.filter((s) => FINAL_DEPLOYMENT_STATES.has(s.state) && s.state !== 'inactive');
+  const outcome = final.at(-1);
+  const latest = ordered.at(-1);
+  return {
+    kind: 'deployment',
+    externalId: String(deployment.id),
+    title: deployment.sha ?? '',
+    // `inactive` only says a newer deployment replaced this one: the outcome is what counts.
+    state: outcome?.state ?? latest?.state ?? 'pending',
+    createdAt: new Date(deployment.created_at),
+    startedAt: new Date(deployment.created_at),
+    firstReviewAt: null,
+    finishedAt: outcome ? new Date(outcome.created_at) : null,
+    storyPoints: null,
+    sprint: null,
+    data: {
+      updatedAt: deployment.updated_at ?? deployment.created_at,
+      environment: deployment.environment,
+      production,
+      sha: deployment.sha ?? null,
+    },
+  };
+}
+
+function incidentItem(issue: Issue): WorkItemInput {
+  return {
+    kind: 'incident',
+    externalId: String(issue.number),
+    title: issue.title ?? '',
+    state: issue.state,
+    createdAt: new Date(issue.created_at),
+    startedAt: new Date(issue.created_at),
+    firstReviewAt: null,
+    finishedAt: date(issue.closed_at),
+    storyPoints: null,
+    sprint: null,
+    data: { updatedAt: issue.updated_at, url: issue.html_url ?? null },
+  };
+}
+
+/** Whether an environment name counts as production for this integration. */
+export function isProduction(environment: string, config: GithubConfig): boolean {
+  const names = config.productionEnvironments ?? ['production', 'prod'];
+  return names.some((name) => name.toLowerCase() === environment.toLowerCase());
+}
+
+/** Fetches what changed in one repository since the cursor (everything when `ctx.full`). */
+export async function fetchGithub(
+  client: ExternalClient,
+  config: GithubConfig,
+  ctx: SyncContext,
+  progress: Progress,
+): Promise<FetchResult> {
+  const repo = `/repos/${encodeURIComponent(config.owner)}/${encodeURIComponent(config.repo)}`;
+  const cursor = ctx.full ? {} : ((ctx.cursor ?? {}) as { pulls?: string; deployments?: string; incidents?: string });
+  const items: WorkItemInput[] = [];
+  const deleted: DeletedItem[] = [];
+  const untracked = 'untracked';
+  const next = { ...cursor };
+
+  // Pull requests changed since the mark, newest change first.
+  const knownPulls: ReadonlyMap<string, KnownItem> = ctx.full ? new Map() : await ctx.known('pull_request');
+  const changedPulls: PullRequest[] = [];
+  await readPages<PullRequest>(
+    client,
+    `${repo}/pulls?state=all&sort=updated&direction=desc&per_page=100`,
+    (page, same) => {
+      // An unchanged first page: no pull request changed since it was last read.
+      if (same && changedPulls.length === 0 && cursor.pulls !== undefined) return 'stop';
+      for (const pr of page) {
+        next.pulls = later(next.pulls, pr.updated_at);
+        if (cursor.pulls !== undefined && pr.updated_at < cursor.pulls) return 'stop';
+        if (knownPulls.get(String(pr.number))?.updatedAt === pr.updated_at) continue;
+        changedPulls.push(pr);
+      }
+      progress('pull requests', changedPulls.length);
+      return 'continue';
+    },
+  );
+  for (const [index, pr] of changedPulls.entries()) {
+    const reviews = await readAll<Review>(client, `${repo}/pulls/${pr.number}/reviews?per_page=100`);
+    items.push(pullItem(pr, reviews));
+    progress('reviews', index + 1, changedPulls.length);
+  }
+
+  // Deployments newest first, down to the mark; a stored one missing from what was read is gone.
+  const knownDeployments: ReadonlyMap<string, KnownItem> = ctx.full ? new Map() : await ctx.known('deployment');
+  const seen = new Set<string>();
+  const fetchStatuses: Deployment[] = [];
+  let oldestRead: string | undefined;
+  let firstPageUnchanged = false;
+  await readPages<Deployment>(client, `${repo}/deployments?per_page=100`, (page, same) => {
+    if (same && seen.size === 0 && cursor.deployments !== undefined) {
+      firstPageUnchanged = true;
+      return 'stop';
+    }
+    for (const deployment of page) {
+      const id = String(deployment.id);
+      seen.add(id);
+      oldestRead = deployment.created_at;
+      next.deployments = later(next.deployments, deployment.created_at);
+      const known = knownDeployments.get(id);
+      const settled = known !== undefined && FINAL_DEPLOYMENT_STATES.has(known.state);
+      const updated = known?.updatedAt !== (deployment.updated_at ?? deployment.created_at);
+      if (!isProduction(deployment.environment, config)) {
+        // Only production deployments are measured: others are stored without their statuses.
+        if (known === undefined || updated) items.push(deploymentItem(deployment, [], false));
+      } else if (!settled || updated) fetchStatuses.push(deployment);
+      if (cursor.deployments !== undefined && deployment.created_at < cursor.deployments) return 'stop';
+    }
+    progress('deployments', seen.size);
+    return 'continue';
+  });
+  if (!ctx.full) {
+    for (const [id, known] of knownDeployments) {
+      const inRange = oldestRead !== undefined && known.createdAt.getTime() >= Date.parse(oldestRead);
+      if (!firstPageUnchanged && inRange && !seen.has(id)) deleted.push({ kind: 'deployment', externalId: id });
+    }
+  }
+  // Deployments still running when last read get their statuses again (a 304 when nothing moved).
+  const pending = ctx.full
+    ? []
+    : [...knownDeployments].filter(
+        ([id, known]) => !seen.has(id) && known.state !== untracked && !FINAL_DEPLOYMENT_STATES.has(known.state),
+      );
+  const statusTargets: { id: string; deployment: Deployment | undefined }[] = [
+    ...fetchStatuses.map((d) => ({ id: String(d.id), deployment: d as Deployment | undefined })),
+    ...pending.map(([id]) => ({ id, deployment: undefined })),
+  ];
+  for (const [index, target] of statusTargets.entries()) {
+    const statuses = await readAll<DeploymentStatus>(client, `${repo}/deployments/${target.id}/statuses?per_page=100`);
+    const deployment = target.deployment ?? (await client.get<Deployment>(`${repo}/deployments/${target.id}`)).body;
+    items.push(deploymentItem(deployment, statuses, isProduction(deployment.environment, config)));
+    progress('deployment statuses', index + 1, statusTargets.length);
+  }
+
+  // Incidents updated since the mark.
+  const label = encodeURIComponent(config.incidentLabel ?? 'incident');
+  const since = cursor.incidents === undefined ? '' : `&since=${encodeURIComponent(cursor.incidents)}`;
+  const knownIncidents: ReadonlyMap<string, KnownItem> = ctx.full ? new Map() : await ctx.known('incident');
+  const incidents = await readAll<Issue>(
+    client,
+    `${repo}/issues?labels=${label}&state=all&sort=updated&direction=desc&per_page=100${since}`,
+  );
+  for (const issue of incidents) {
+    if (issue.pull_request !== undefined) continue;
+    next.incidents = later(next.incidents, issue.updated_at);
+    if (knownIncidents.get(String(issue.number))?.updatedAt === issue.updated_at) continue;
+    items.push(incidentItem(issue));
+  }
+  progress('incidents', incidents.length);
+
+  return { items, deleted, complete: ctx.full, cursor: next };
 }

@@ -55,8 +55,13 @@ export interface ExternalClientOptions {
   maxAttempts?: number;
   /** First backoff delay. @default 250 */
   baseDelayMs?: number;
-  /** Longest single wait (backoff or rate limit). @default 60_000 */
+  /** Longest single backoff wait. @default 60_000 */
   maxDelayMs?: number;
+  /**
+   * Longest wait for a rate-limit window to reset. GitHub's primary window is an hour, and a first
+   * sync of a large repository needs several. @default 3_660_000
+   */
+  maxRateLimitWaitMs?: number;
   /** Per-request timeout. @default 10_000 */
   timeoutMs?: number;
   sleep?: (ms: number) => Promise<void>;
@@ -98,6 +103,7 @@ export class ExternalClient {
       maxAttempts: 6,
       baseDelayMs: 250,
       maxDelayMs: 60_000,
+      maxRateLimitWaitMs: 3_660_000,
       timeoutMs: 10_000,
       sleep: wait,
       now: Date.now,
@@ -154,7 +160,7 @@ export class ExternalClient {
         // Waiting out a rate limit is not a failure: it has its own (generous) budget.
         if (++rateLimitWaits > 20) throw new UpstreamError(`${source} is still rate limiting after 20 waits`);
         this.stats.rateLimitWaits++;
-        await this.#sleep(this.#retryAfter(response.headers));
+        await this.#sleep(this.#retryAfter(response.headers), this.#o.maxRateLimitWaitMs);
         attempt--;
         continue;
       }
@@ -259,7 +265,7 @@ export class ExternalClient {
       const delay = this.#resetAt - this.#o.now();
       if (delay > 0) {
         this.stats.rateLimitWaits++;
-        await this.#sleep(delay + 50);
+        await this.#sleep(delay + 50, this.#o.maxRateLimitWaitMs);
       }
       this.#remaining = undefined;
       return;
@@ -275,8 +281,8 @@ export class ExternalClient {
     return 1_000;
   }
 
-  async #sleep(ms: number): Promise<void> {
-    const capped = Math.min(Math.max(0, ms), this.#o.maxDelayMs);
+  async #sleep(ms: number, cap = this.#o.maxDelayMs): Promise<void> {
+    const capped = Math.min(Math.max(0, ms), cap);
     this.stats.waitedMs += capped;
     await this.#o.sleep(capped);
   }

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { computeMetrics, median } from './metrics.ts';
+import { computeMetrics, dailyPoints, indexItems, median, quantile } from './metrics.ts';
 import type { WorkItemInput } from './types.ts';
 
 const NOW = new Date('2026-11-24T00:00:00Z');
@@ -18,46 +18,81 @@ const item = (over: Partial<WorkItemInput>): WorkItemInput => ({
   data: {},
   ...over,
 });
+const deployment = (id: string, state: string, finished: Date, environment = 'production') =>
+  item({
+    kind: 'deployment',
+    externalId: id,
+    state,
+    createdAt: new Date(finished.getTime() - 600_000),
+    finishedAt: finished,
+    data: { environment, production: environment === 'production' },
+  });
 
-describe('median', () => {
-  it('takes the middle, or the mean of the two middles', () => {
+describe('median and quantile', () => {
+  it('interpolate between ranks', () => {
     expect(median([])).toBeNull();
     expect(median([5, 1, 3])).toBe(3);
     expect(median([4, 1, 3, 2])).toBe(2.5);
+    expect(quantile([24, 30, 24], 0.85)).toBeCloseTo(28.2); // sorted 24, 24, 30: 24 + 6 × 0.7
+    expect(quantile([7], 0.85)).toBe(7);
   });
 });
 
-describe('GitHub metrics (hand-computed)', () => {
-  // Two PRs merged in the 28-day window: open 10 h and 30 h; one merged 40 days ago (outside);
-  // one open, one open draft. Reviews after 2 h and 4 h. Deployments succeed 5 h after each merge.
+describe('GitHub metrics and the four DORA keys (hand-computed)', () => {
+  // A 28-day window ending at NOW. Production deployments in it: d1, d2, d3, d5, d6, d7.
   const items = [
-    item({ externalId: '1', state: 'merged', createdAt: at(10), firstReviewAt: at(10, 2), finishedAt: at(10, 10) }),
-    item({ externalId: '2', state: 'merged', createdAt: at(5), firstReviewAt: at(5, 4), finishedAt: at(5, 30) }),
-    item({ externalId: '3', state: 'merged', createdAt: at(41), finishedAt: at(40) }),
-    item({ externalId: '4', state: 'open', createdAt: at(2) }),
-    item({ externalId: '5', state: 'open', createdAt: at(2), data: { draft: true } }),
-    item({ kind: 'deployment', externalId: 'd1', state: 'success', createdAt: at(10, 14), finishedAt: at(10, 15) }),
-    item({ kind: 'deployment', externalId: 'd2', state: 'success', createdAt: at(5, 34), finishedAt: at(5, 35) }),
-    item({ kind: 'deployment', externalId: 'd3', state: 'failure', createdAt: at(3), finishedAt: null }),
+    deployment('d8', 'success', at(40)), // outside the window
+    deployment('d1', 'success', at(20)),
+    deployment('d2', 'failure', at(15)), // failed; restored by d3 six hours later
+    deployment('d3', 'success', at(15, 6)),
+    deployment('d4', 'success', at(14), 'staging'), // staging never counts
+    deployment('d5', 'success', at(10)), // followed by incident i1 three hours later: a failure
+    deployment('d6', 'success', at(5)),
+    deployment('d7', 'error', at(2)), // failed, not restored yet
+    item({ kind: 'incident', externalId: 'i1', state: 'closed', createdAt: at(10, 3), finishedAt: at(10, 13) }),
+    // Lead time: opened → first successful production deployment at or after the merge.
+    item({ externalId: 'p1', state: 'merged', createdAt: at(21), firstReviewAt: at(21, 2), finishedAt: at(20, -1) }),
+    item({ externalId: 'p2', state: 'merged', createdAt: at(16), firstReviewAt: at(16, 4), finishedAt: at(15, -1) }),
+    item({ externalId: 'p3', state: 'merged', createdAt: at(11), finishedAt: at(10, -2) }),
+    item({ externalId: 'p4', state: 'merged', createdAt: at(3), finishedAt: at(2, -1) }), // only d7 (error) after
+    item({ externalId: 'p5', state: 'open', createdAt: at(2) }),
+    item({ externalId: 'p6', state: 'open', createdAt: at(2), data: { draft: true } }),
   ];
 
   it('computes each metric as docs/METRICS.md defines it', () => {
     expect(computeMetrics('github', items, NOW, 28)).toEqual({
-      throughputPerWeek: 0.5, // 2 merged / 4 weeks
-      cycleTimeHours: null,
-      leadTimeHours: 25, // median of 15 h and 35 h (created → first successful deployment after merge)
-      prMergeTimeHours: 20, // median of 10 h and 30 h
-      reviewTurnaroundHours: 3, // median of 2 h and 4 h
-      deploymentsPerWeek: 0.5, // 2 successful / 4 weeks
-      sprintVelocity: null,
-      workInProgress: 1, // open, not draft
+      deploymentsPerWeek: 1, // d1, d3, d5, d6 succeeded (d4 is staging): 4 in 4 weeks
+      leadTimeHours: 24, // p1 24 h (d1), p2 30 h (d3; d2 failed), p3 24 h (d5); p4 never deployed
+      leadTimeP85Hours: 28.2, // sorted 24, 24, 30: 24 + 6 × 0.7
+      changeFailureRate: 0.5, // d2 (failure), d5 (incident), d7 (error) of 6 production deployments
+      timeToRestoreHours: 8, // d2 → d3 6 h; i1 opened → closed 10 h
+      timeToRestoreP85Hours: 9.4, // 6 + 4 × 0.85
+      prThroughputPerWeek: 1, // p1–p4 merged in 4 weeks
+      prReviewTimeHours: 3, // 2 h and 4 h
+      prReviewTimeP85Hours: 3.7, // 2 + 2 × 0.85
+      prMergeTimeHours: 23, // 23, 23, 22, 23 h
+      prMergeTimeP85Hours: 23,
+      prWorkInProgress: 1, // p5 (p6 is a draft)
+      deployments: 6, // production only
+      failedDeployments: 3,
+      deployedChanges: 3,
+      restores: 2,
+      mergedPullRequests: 4,
+      reviewedPullRequests: 2,
     });
   });
 
   it('narrows to a shorter window', () => {
     const week = computeMetrics('github', items, NOW, 7);
-    expect(week.throughputPerWeek).toBe(1); // only PR 2
-    expect(week.prMergeTimeHours).toBe(30);
+    expect(week).toMatchObject({ deploymentsPerWeek: 1, deployments: 2, changeFailureRate: 0.5 }); // d6, d7
+    expect(week.timeToRestoreHours).toBeNull();
+  });
+
+  it('gives one point per day, moving with time even when nothing happens', () => {
+    const points = dailyPoints(indexItems('github', items), '2026-11-01', '2026-11-23', 28, NOW.getTime());
+    expect(points).toHaveLength(23);
+    expect(points.map((p) => p.day)[0]).toBe('2026-11-01');
+    expect(points.at(-1)!.metrics).toEqual(computeMetrics('github', items, NOW, 28));
   });
 });
 
@@ -66,7 +101,7 @@ describe('Jira metrics (hand-computed)', () => {
     item({
       kind: 'issue',
       externalId: 'A-1',
-      state: 'Done',
+      state: 'done',
       createdAt: at(20),
       startedAt: at(18),
       finishedAt: at(16),
@@ -76,7 +111,7 @@ describe('Jira metrics (hand-computed)', () => {
     item({
       kind: 'issue',
       externalId: 'A-2',
-      state: 'Done',
+      state: 'done',
       createdAt: at(12),
       startedAt: at(11),
       finishedAt: at(9),
@@ -86,15 +121,15 @@ describe('Jira metrics (hand-computed)', () => {
     item({
       kind: 'issue',
       externalId: 'A-3',
-      state: 'Done',
+      state: 'done',
       createdAt: at(12),
       startedAt: at(10),
       finishedAt: at(8),
       storyPoints: 8,
       sprint: '2',
     }),
-    item({ kind: 'issue', externalId: 'A-4', state: 'In Progress', createdAt: at(3), startedAt: at(2), sprint: '3' }),
-    item({ kind: 'issue', externalId: 'A-5', state: 'To Do', createdAt: at(1), sprint: '3' }),
+    item({ kind: 'issue', externalId: 'A-4', state: 'in_progress', createdAt: at(3), startedAt: at(2), sprint: '3' }),
+    item({ kind: 'issue', externalId: 'A-5', state: 'todo', createdAt: at(1), sprint: '3' }),
     item({
       kind: 'sprint',
       externalId: '1',
@@ -109,14 +144,14 @@ describe('Jira metrics (hand-computed)', () => {
 
   it('computes each metric as docs/METRICS.md defines it', () => {
     expect(computeMetrics('jira', items, NOW, 28)).toEqual({
-      throughputPerWeek: 0.75, // 3 done / 4 weeks
+      issueThroughputPerWeek: 0.75, // 3 done / 4 weeks
       cycleTimeHours: 48, // in progress → done: 48, 48, 48
-      leadTimeHours: 96, // created → done: 96, 72, 96
-      prMergeTimeHours: null,
-      reviewTurnaroundHours: null,
-      deploymentsPerWeek: null,
+      cycleTimeP85Hours: 48,
+      issueLeadTimeHours: 96, // created → done: 96, 72, 96
+      issueLeadTimeP85Hours: 96,
       sprintVelocity: 8, // closed sprints: 3 points and 13 points → mean 8
-      workInProgress: 1,
+      issueWorkInProgress: 1,
+      doneIssues: 3,
     });
   });
 });

@@ -6,8 +6,11 @@ import { type SyncOptions, SyncService } from './service.ts';
 /** The processor that runs a sync with `service`. */
 export function syncProcessor(service: SyncService): JobProcessor {
   return async (job, progress) => {
-    const fetched = await service.fetchAndStore(job.data.integrationId, job.id, (step, done, total) =>
-      progress({ step, done, ...(total !== undefined && { total }) }),
+    const fetched = await service.fetchAndStore(
+      job.data.integrationId,
+      job.id,
+      (step, done, total) => progress({ step, done, ...(total !== undefined && { total }) }),
+      { full: job.data.full },
     );
     const computed = await service.computeAndPublish(fetched);
     return { ...fetched, ...computed };

@@ -9,29 +9,37 @@
  * (`X-Cache: STALE`) rather than a miss.
  */
 
-import { createHash } from 'node:crypto';
 import { cacheKeys } from '@agiletrack/domain';
-import { and, desc, eq } from 'drizzle-orm';
-import { metricSnapshots, syncRuns, workItems } from '../db/schema.ts';
+import { eq, sql } from 'drizzle-orm';
+import { metricDaily } from '../db/schema.ts';
 import type { AppDeps } from '../http/deps.ts';
 import { UnrecoverableJobError } from '../jobs/memory-queue.ts';
 import type { OutboundGuard } from '../security/outbound.ts';
 import type { IntegrationView } from '../services/views.ts';
-import { fetchGithub } from './github.ts';
+import { fetchGithub, type GithubConfig } from './github.ts';
 import { ExternalClient, type ExternalClientOptions, type ExternalStats } from './http-client.ts';
-import { fetchJira } from './jira.ts';
+import { fetchJira, type JiraConfig } from './jira.ts';
+import { dayOf } from './metrics.ts';
+import { precomputeMetrics } from './precompute.ts';
 import { SyncRuns } from './runs.ts';
-import type { Progress } from './types.ts';
+import { applyChanges, hasNoItems, knownItems, loadCursor } from './store.ts';
+import type { Progress, SyncContext } from './types.ts';
 
 /** What step 1 hands to step 2. */
 export interface FetchOutcome {
   integrationId: number;
   teamId: number;
   runId: number;
+  /** Everything was fetched again (first sync or a requested resync). */
+  full: boolean;
+  /** Something was written or deleted. */
   changed: boolean;
+  /** Items written (new or changed). */
   items: number;
-  /** A hash of the fetched items, kept with the run to tell the next sync whether anything changed. */
-  itemsHash: string;
+  /** Items removed because they are gone upstream. */
+  deleted: number;
+  /** Where the next incremental sync starts; kept with the run. */
+  cursor: Record<string, unknown>;
   stats: ExternalStats;
 }
 
@@ -65,7 +73,12 @@ export class SyncService {
   }
 
   /** Step 1. Throws `UnrecoverableJobError` for bad credentials or a missing integration. */
-  async fetchAndStore(integrationId: number, jobId: string, progress: Progress): Promise<FetchOutcome> {
+  async fetchAndStore(
+    integrationId: number,
+    jobId: string,
+    progress: Progress,
+    options: { full?: boolean | undefined } = {},
+  ): Promise<FetchOutcome> {
     const { db, integrations, serverCache } = this.deps;
     let integration: IntegrationView;
     try {
@@ -86,44 +99,29 @@ export class SyncService {
     let client: ExternalClient | undefined;
     try {
       client = await this.#client(integration);
+      // Incremental from the last successful sync's cursor; a full resync when asked, before the
+      // first sync, and when the database lost the items the cursor assumes.
+      const cursor = options.full ? null : await loadCursor(db, integrationId);
+      const full = cursor === null || (await hasNoItems(db, integrationId));
+      const ctx: SyncContext = {
+        full,
+        cursor,
+        known: (kind) => knownItems(db, integrationId, kind),
+      };
       const result =
         integration.kind === 'github'
-          ? await fetchGithub(client, integration.config as { owner: string; repo: string }, progress)
-          : await fetchJira(client, integration.config as { projectKey: string; boardId?: number }, progress);
-      // Sources without ETags (Jira search) answer 200 every time: compare what was fetched with
-      // what the last successful sync stored, so an unchanged project recomputes nothing either.
-      const itemsHash = createHash('sha256').update(JSON.stringify(result.items)).digest('base64url');
-      const [last] = await db
-        .select({ stats: syncRuns.stats })
-        .from(syncRuns)
-        .where(and(eq(syncRuns.integrationId, integrationId), eq(syncRuns.status, 'succeeded')))
-        .orderBy(desc(syncRuns.startedAt), desc(syncRuns.id))
-        .limit(1);
-      // All 304s normally means nothing to store; but the stored responses live in the cache and
-      // may outlive the items (a database reset): then store them anyway.
-      const stored = await db
-        .select({ id: workItems.id })
-        .from(workItems)
-        .where(eq(workItems.integrationId, integrationId))
-        .limit(1);
-      const unchanged = !result.changed || last?.stats?.itemsHash === itemsHash;
-      const write = !unchanged || (stored.length === 0 && result.items.length > 0);
-      if (write) {
-        await db.transaction(async (tx) => {
-          await tx.delete(workItems).where(eq(workItems.integrationId, integrationId));
-          for (let i = 0; i < result.items.length; i += 500) {
-            const chunk = result.items.slice(i, i + 500).map((item) => ({ ...item, integrationId }));
-            if (chunk.length > 0) await tx.insert(workItems).values(chunk);
-          }
-        });
-      }
+          ? await fetchGithub(client, integration.config as unknown as GithubConfig, ctx, progress)
+          : await fetchJira(client, integration.config as unknown as JiraConfig, ctx, progress);
+      const written = await applyChanges(db, integrationId, result);
       return {
         integrationId,
         teamId: integration.teamId,
         runId,
-        changed: write,
-        items: result.items.length,
-        itemsHash,
+        full,
+        changed: written.written > 0 || written.deleted > 0,
+        items: written.written,
+        deleted: written.deleted,
+        cursor: result.cursor,
         stats: client.stats,
       };
     } catch (error) {
@@ -157,33 +155,25 @@ export class SyncService {
     const { db, integrations, metrics: metricsService, invalidator } = this.deps;
     const integration = await integrations.getIntegration(outcome.integrationId, { force: true });
     let metrics: Record<string, number | null> | null = null;
-    // Nothing upstream changed (every answer a 304): the stored snapshot is still right.
+    // Nothing upstream changed: the stored snapshots are still right, unless the daily points
+    // stop before today (windows move with time even when no item does).
     const [latest] = await db
-      .select({ id: metricSnapshots.id })
-      .from(metricSnapshots)
-      .where(
-        and(eq(metricSnapshots.integrationId, outcome.integrationId), eq(metricSnapshots.windowDays, this.windowDays)),
-      )
-      .orderBy(desc(metricSnapshots.computedAt))
-      .limit(1);
-    const computed = outcome.changed || !latest;
-    if (computed) {
-      metrics = await metricsService.metricsAsOf(integration, new Date(this.#now()), this.windowDays);
-      await db.insert(metricSnapshots).values({
-        integrationId: outcome.integrationId,
-        windowDays: this.windowDays,
-        computedAt: new Date(this.#now()),
-        metrics: metrics as unknown as Record<string, unknown>,
-      });
-    }
+      .select({ day: sql<string | null>`max(${metricDaily.day})::text` })
+      .from(metricDaily)
+      .where(eq(metricDaily.integrationId, outcome.integrationId));
+    const now = this.#now();
+    const computed = outcome.changed || !latest?.day || latest.day < dayOf(now);
+    if (computed) metrics = await precomputeMetrics(db, integration, now);
     await this.runs.finish(outcome.runId, {
       status: 'succeeded',
       stats: {
         ...outcome.stats,
+        full: outcome.full,
         items: outcome.items,
-        itemsHash: outcome.itemsHash,
+        deleted: outcome.deleted,
         changed: outcome.changed,
         computed,
+        cursor: outcome.cursor,
       },
     });
     await invalidator.after({
@@ -203,7 +193,10 @@ export class SyncService {
     const headers: Record<string, string> =
       integration.kind === 'github'
         ? { authorization: `Bearer ${credentials.token}`, 'x-github-api-version': '2022-11-28' }
-        : { authorization: `Basic ${Buffer.from(`${config.email}:${credentials.apiToken}`).toString('base64')}` };
+        : credentials.personalAccessToken !== undefined
+          ? // Jira Server / Data Center: a personal access token, sent as a bearer token.
+            { authorization: `Bearer ${credentials.personalAccessToken}` }
+          : { authorization: `Basic ${Buffer.from(`${config.email}:${credentials.apiToken}`).toString('base64')}` };
     const github = integration.kind === 'github';
     return new ExternalClient({
       baseUrl: config.baseUrl ?? 'https://api.github.com',

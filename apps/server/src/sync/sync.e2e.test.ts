@@ -54,33 +54,48 @@ describe('sync end to end (embedded)', () => {
     const team = await t.request({ method: 'GET', url: `/api/teams/${t.ids.teamA}/metrics`, as: 'alice' });
     // The sync warmed the team's metrics: the first reader gets a hit.
     expect(team.headers['x-cache']).toBe('HIT');
+    // Like with like: PR and issue throughput stay apart, lead times are labelled by source.
     const rollup = team.json().metrics.rollup;
-    expect(rollup.throughputPerWeek).toBe(1.25);
-    expect(rollup.sprintVelocity).toBe(8);
-    expect(rollup.workInProgress).toBe(2);
-    expect(rollup.prMergeTimeHours).toBe(15);
-    expect(rollup.leadTimeHours).toBeCloseTo((5.17 + 192) / 2, 1);
+    expect(rollup).toMatchObject({
+      prThroughputPerWeek: 0.5,
+      issueThroughputPerWeek: 0.75,
+      sprintVelocity: 8,
+      prWorkInProgress: 1,
+      issueWorkInProgress: 1,
+      prMergeTimeHours: 15,
+      leadTimeHours: 5.17,
+      issueLeadTimeHours: 192,
+      changeFailureRate: 0.5,
+      deploymentsPerWeek: 0.25,
+    });
+    expect(rollup).not.toHaveProperty('throughputPerWeek');
 
     const lastSync = await t.request({ method: 'GET', url: `/api/integrations/${ids.github}/last-sync`, as: 'alice' });
     expect(lastSync.json().lastSync).toMatchObject({ status: 'succeeded', error: null });
   });
 
-  it('computes a custom window on demand, without caching it', async () => {
+  it('serves every computed window from the same cached entry', async () => {
     const week = await t.request({
       method: 'GET',
       url: `/api/integrations/${ids.jira}/metrics?windowDays=7`,
       as: 'alice',
     });
-    expect(week.headers['x-cache']).toBe('MISS');
+    expect(week.headers['x-cache']).toBe('HIT');
     // 2024-01-13 → 2024-01-20: only AT-3 was done (in progress 48 h, created 192 h before done).
     expect(week.json().metrics).toMatchObject({
       windowDays: 7,
-      metrics: { throughputPerWeek: 1, cycleTimeHours: 48, leadTimeHours: 192 },
+      metrics: { issueThroughputPerWeek: 1, cycleTimeHours: 48, issueLeadTimeHours: 192 },
     });
     const team = await t.request({ method: 'GET', url: `/api/teams/${t.ids.teamA}/metrics?windowDays=7`, as: 'alice' });
-    expect(team.json().metrics.rollup.throughputPerWeek).toBe(1);
-    const bad = await t.request({ method: 'GET', url: `/api/teams/${t.ids.teamA}/metrics?windowDays=0`, as: 'alice' });
-    expect(bad.statusCode).toBe(400);
+    expect(team.json().metrics).toMatchObject({ windowDays: 7, rollup: { issueThroughputPerWeek: 1 } });
+    for (const bad of ['0', '5', 'x']) {
+      const refused = await t.request({
+        method: 'GET',
+        url: `/api/teams/${t.ids.teamA}/metrics?windowDays=${bad}`,
+        as: 'alice',
+      });
+      expect(refused.statusCode).toBe(400);
+    }
   });
 
   it('answers a second sync with no upstream change entirely with 304s and recomputes nothing', async () => {
@@ -162,7 +177,7 @@ describe('sync end to end (embedded)', () => {
     expect(counts.byStatus['500']).toBe(2);
     expect(counts.byStatus['403'] ?? 0).toBe(0); // the primary limit was never exceeded
     const after = await t.request({ method: 'GET', url: `/api/integrations/${ids.github}/metrics`, as: 'alice' });
-    expect(after.json().metrics.metrics.throughputPerWeek).toBe(0.75); // three merged PRs now
+    expect(after.json().metrics.metrics.prThroughputPerWeek).toBe(0.75); // three merged PRs now
   });
 
   it('fails a sync with bad credentials at once, without retrying', async () => {
@@ -217,7 +232,7 @@ describe('rate-limit pacing', () => {
       const job = await sync(t, ids.github);
       expect(job.state).toBe('completed');
       const counts = sim.counts();
-      expect(counts.total).toBe(7); // pulls, 3 × reviews, deployments, 2 × statuses: 7 > 3 per window
+      expect(counts.total).toBe(8); // pulls, 3 × reviews, deployments, 2 × statuses, incidents: 8 > 3 per window
       expect(counts.byStatus['403'] ?? 0).toBe(0);
       expect(counts.byStatus['429'] ?? 0).toBe(0);
       expect((job.result as { stats: { rateLimitWaits: number } }).stats.rateLimitWaits).toBeGreaterThanOrEqual(2);

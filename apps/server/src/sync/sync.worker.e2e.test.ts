@@ -65,7 +65,7 @@ describe('sync end to end (Redis, BullMQ, separate worker process)', () => {
     // The worker warmed the team's metrics in Redis; this API instance reads them from L2.
     const team = await t.request({ method: 'GET', url: `/api/teams/${t.ids.teamA}/metrics`, as: 'alice' });
     expect(team.headers['x-cache']).toBe('HIT');
-    expect(team.json().metrics.rollup.throughputPerWeek).toBe(1.25);
+    expect(team.json().metrics.rollup).toMatchObject({ prThroughputPerWeek: 0.5, issueThroughputPerWeek: 0.75 });
 
     // A second sync with no upstream change: only 304s.
     sim.reset();

@@ -1,10 +1,17 @@
-/** What the connectors produce: work items in one shape for every source. */
+/** What the connectors produce: work items in one shape for every source, fetched incrementally. */
+
+/** The kinds of stored work items. */
+export type WorkItemKind = 'pull_request' | 'issue' | 'deployment' | 'sprint' | 'incident';
 
 /** One normalised work item (a row of `work_items`). */
 export interface WorkItemInput {
-  kind: 'pull_request' | 'issue' | 'deployment' | 'sprint';
+  kind: WorkItemKind;
   externalId: string;
   title: string;
+  /**
+   * Pull requests: `open`, `closed`, `merged`; issues: the status category `todo`,
+   * `in_progress`, `done`; deployments: the latest status (`success`, `failure`, …).
+   */
   state: string;
   createdAt: Date;
   startedAt: Date | null;
@@ -12,13 +19,44 @@ export interface WorkItemInput {
   finishedAt: Date | null;
   storyPoints: number | null;
   sprint: string | null;
+  /** Source details: `updatedAt` (as the source wrote it), `url`, and per-kind extras. */
   data: Record<string, unknown>;
 }
 
-/** A connector's result: the items, and whether any response changed since the last sync. */
+/** What is stored for one item, so a connector can skip what has not changed. */
+export interface KnownItem {
+  state: string;
+  /** The source's `updated_at` when the item was stored. */
+  updatedAt: string | null;
+  createdAt: Date;
+}
+
+/** What a connector knows before it starts. */
+export interface SyncContext {
+  /** Refetch everything, ignoring the cursor and the stored items. */
+  full: boolean;
+  /** The cursor the last successful sync returned (null before the first). */
+  cursor: Record<string, unknown> | null;
+  /** The stored items of one kind, by external id. */
+  known(kind: WorkItemKind): Promise<ReadonlyMap<string, KnownItem>>;
+}
+
+/** An item that no longer exists upstream. */
+export interface DeletedItem {
+  kind: WorkItemKind;
+  externalId: string;
+}
+
+/** A connector's result. */
 export interface FetchResult {
+  /** New and changed items (every item on a full sync). */
   items: WorkItemInput[];
-  changed: boolean;
+  /** Items known to be gone upstream. */
+  deleted: DeletedItem[];
+  /** True when `items` is the complete set: anything stored and not in it is gone. */
+  complete: boolean;
+  /** Where the next incremental sync starts. */
+  cursor: Record<string, unknown>;
 }
 
 /** Reports how far a fetch got. */

@@ -9,24 +9,34 @@ export const AS_OF = Date.parse('2024-01-20T00:00:00Z');
 /** Hand-computed from tools/api-simulator/src/dataset/fixed.ts. */
 export const EXPECTED = {
   github: {
-    throughputPerWeek: 0.5, // PRs #1 and #2 merged in the window, 4 weeks
-    cycleTimeHours: null,
+    deploymentsPerWeek: 0.25, // one successful production deployment (101) in 4 weeks
     leadTimeHours: 5.17, // #1: opened 09:00, deployment 101 succeeded 14:10 (5 h 10 min); #2 never deployed (102 failed)
+    leadTimeP85Hours: 5.17,
+    changeFailureRate: 0.5, // 2 production deployments, 102 failed
+    timeToRestoreHours: null, // no successful deployment after 102 yet
+    timeToRestoreP85Hours: null,
+    prThroughputPerWeek: 0.5, // PRs #1 and #2 merged in the window, 4 weeks
+    prReviewTimeHours: 2, // #1 first review after 2 h, #2 after 2 h
+    prReviewTimeP85Hours: 2,
     prMergeTimeHours: 15, // median of 4 h (#1) and 26 h (#2)
-    reviewTurnaroundHours: 2, // #1 first review after 2 h, #2 after 2 h
-    deploymentsPerWeek: 0.25, // one successful deployment (101)
-    sprintVelocity: null,
-    workInProgress: 1, // #3 is open
+    prMergeTimeP85Hours: 22.7, // 4 + (26 - 4) × 0.85
+    prWorkInProgress: 1, // #3 is open
+    deployments: 2,
+    failedDeployments: 1,
+    deployedChanges: 1,
+    restores: 0,
+    mergedPullRequests: 2,
+    reviewedPullRequests: 2,
   },
   jira: {
-    throughputPerWeek: 0.75, // AT-1, AT-2, AT-3 done in the window
+    issueThroughputPerWeek: 0.75, // AT-1, AT-2, AT-3 done in the window
     cycleTimeHours: 48, // median of 48 h (AT-1), 168 h (AT-2), 48 h (AT-3)
-    leadTimeHours: 192, // median of 168 h, 288 h, 192 h
-    prMergeTimeHours: null,
-    reviewTurnaroundHours: null,
-    deploymentsPerWeek: null,
+    cycleTimeP85Hours: 132, // sorted 48, 48, 168: 48 + 120 × 0.7
+    issueLeadTimeHours: 192, // median of 168 h, 288 h, 192 h
+    issueLeadTimeP85Hours: 259.2, // sorted 168, 192, 288: 192 + 96 × 0.7
     sprintVelocity: 8, // closed sprint 1: AT-1 (3) + AT-2 (5)
-    workInProgress: 1, // AT-4
+    issueWorkInProgress: 1, // AT-4
+    doneIssues: 3,
   },
 };
 

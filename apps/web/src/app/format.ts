@@ -1,4 +1,5 @@
 /** How numbers, sizes and times are shown. */
+import { formatMetric, isMetricName, METRIC_NAMES, METRICS } from '@agiletrack/domain';
 
 /** `1.2 KiB`, `3.4 MiB`. */
 export function formatBytes(bytes: number | null | undefined): string {
@@ -51,31 +52,23 @@ export function formatAgo(value: string | number | null | undefined, now = Date.
   return `${Math.round(seconds / 86_400)} d ago`;
 }
 
-const METRIC_LABELS: Record<string, string> = {
-  throughputPerWeek: 'Throughput / week',
-  deploymentsPerWeek: 'Deployments / week',
-  sprintVelocity: 'Sprint velocity',
-  workInProgress: 'Work in progress',
-  cycleTimeHours: 'Cycle time (h)',
-  leadTimeHours: 'Lead time (h)',
-  prMergeTimeHours: 'PR merge time (h)',
-  reviewTurnaroundHours: 'Review turnaround (h)',
-};
-
 /** The display name of a metric. */
 export function metricLabel(name: string): string {
-  const known = METRIC_LABELS[name];
-  if (known) return known;
+  if (isMetricName(name)) return METRICS[name].label;
   const words = name.replace(/([a-z0-9])([A-Z])/g, '$1 $2').toLowerCase();
   return words.charAt(0).toUpperCase() + words.slice(1);
 }
 
-/** Metrics in a stable, meaningful order: known ones first. */
+/** A metric's value in its unit (hours under two days, then days; rates per week; ratios in %). */
+export function formatMetricValue(name: string, value: number | null | undefined): string {
+  return isMetricName(name) ? formatMetric(name, value) : formatNumber(value);
+}
+
+/** Metrics in the order of their definitions; unknown names last. */
 export function orderMetrics(names: Iterable<string>): string[] {
-  const known = Object.keys(METRIC_LABELS);
-  return [...new Set(names)].sort((a, b) => {
-    const ia = known.indexOf(a);
-    const ib = known.indexOf(b);
-    return (ia === -1 ? 99 : ia) - (ib === -1 ? 99 : ib) || a.localeCompare(b);
-  });
+  const rank = (name: string) => {
+    const i = (METRIC_NAMES as readonly string[]).indexOf(name);
+    return i === -1 ? METRIC_NAMES.length : i;
+  };
+  return [...new Set(names)].sort((a, b) => rank(a) - rank(b) || (a < b ? -1 : a > b ? 1 : 0));
 }

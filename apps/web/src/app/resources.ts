@@ -2,20 +2,22 @@
  * Every cached read of the dashboard: its logical key (from @agiletrack/domain, so browser and
  * server agree on names), its URL, and the schema of the value kept under the key.
  */
+import { cacheKeys, DEFAULT_METRIC_WINDOW, METRIC_WINDOWS } from '@agiletrack/domain';
+import { z } from 'zod';
 import {
-  cacheKeys,
   type Integration,
   type IntegrationMetrics,
   IntegrationMetricsSchema,
   IntegrationSchema,
   type LastSync,
   LastSyncSchema,
+  type MetricsHistory,
+  MetricsHistorySchema,
   type Team,
   type TeamMetrics,
   TeamMetricsSchema,
   TeamSchema,
-} from '@agiletrack/domain';
-import { z } from 'zod';
+} from './schemas.ts';
 
 /** A cached API read. */
 export interface Resource<T> {
@@ -41,11 +43,11 @@ const resource = <T>(key: string, url: string, field: string, schema: z.ZodType<
   return found;
 };
 
-/** The server's default metrics window (its cached snapshot). */
-export const DEFAULT_WINDOW_DAYS = 28;
+/** The server's default metrics window. */
+export const DEFAULT_WINDOW_DAYS = DEFAULT_METRIC_WINDOW;
 
-/** The windows the dashboard offers. */
-export const WINDOW_CHOICES = [7, 14, 28, 90] as const;
+/** The windows the dashboard offers (every sync computes each). */
+export const WINDOW_CHOICES = METRIC_WINDOWS;
 
 /** Joins a metrics key and a window: `team_3_metrics_w7`. */
 export const WINDOW_SUFFIX = '_w';
@@ -93,6 +95,22 @@ export const resources = {
       `/api/integrations/${integrationId}/metrics`,
       'metrics',
       IntegrationMetricsSchema,
+    ),
+  /** A team's daily points over the last 90 days (memory only). */
+  teamHistory: (teamId: number): Resource<MetricsHistory> =>
+    resource(
+      cacheKeys.teamMetricsHistory(teamId),
+      `/api/teams/${teamId}/metrics/history?interval=day`,
+      'history',
+      MetricsHistorySchema,
+    ),
+  /** An integration's daily points over the last 90 days (memory only). */
+  integrationHistory: (integrationId: number): Resource<MetricsHistory> =>
+    resource(
+      cacheKeys.integrationMetricsHistory(integrationId),
+      `/api/integrations/${integrationId}/metrics/history?interval=day`,
+      'history',
+      MetricsHistorySchema,
     ),
   lastSync: (integrationId: number): Resource<LastSync> =>
     resource(

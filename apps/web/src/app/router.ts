@@ -14,10 +14,17 @@ export type Route =
   | { readonly name: 'manageTeams' }
   | { readonly name: 'manageIntegrations' }
   | { readonly name: 'account' }
+  | { readonly name: 'analytics' }
   | { readonly name: 'notFound'; readonly path: string };
 
 /** The pages only admins may open. */
-export const ADMIN_ROUTES: ReadonlySet<Route['name']> = new Set(['adminCache', 'monitor', 'audit', 'users']);
+export const ADMIN_ROUTES: ReadonlySet<Route['name']> = new Set([
+  'adminCache',
+  'monitor',
+  'analytics',
+  'audit',
+  'users',
+]);
 
 const positive = (text: string | undefined): number | undefined => {
   if (text === undefined || !/^[1-9][0-9]{0,15}$/.test(text)) return undefined;
@@ -42,6 +49,7 @@ export function parseRoute(path: string): Route {
   if (first === 'admin' && third === undefined) {
     if (second === 'cache') return { name: 'adminCache' };
     if (second === 'monitor') return { name: 'monitor' };
+    if (second === 'analytics') return { name: 'analytics' };
     if (second === 'audit') return { name: 'audit' };
   }
   if (first === 'settings' && third === undefined) {
@@ -78,6 +86,8 @@ export function pathOf(route: Route): string {
       return '/settings/integrations';
     case 'account':
       return '/settings/account';
+    case 'analytics':
+      return '/admin/analytics';
     case 'notFound':
       return route.path;
   }
@@ -92,6 +102,7 @@ export function titleOf(route: Route): string {
     integration: 'Integration',
     adminCache: 'Admin · Cache',
     monitor: 'Admin · Cache monitor',
+    analytics: 'Admin · Cache analytics',
     audit: 'Admin · Audit log',
     users: 'Settings · Users',
     manageTeams: 'Settings · Teams',

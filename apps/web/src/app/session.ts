@@ -3,8 +3,6 @@
  * need not wait for `/api/me`), then `/api/me` confirms it: a 401 clears that user's cached data,
  * another user switches namespaces. Logout clears the user's namespace in memory and localStorage.
  */
-
-import { PrincipalSchema } from '@agiletrack/domain';
 import { api, apiJson, setUnauthorizedHandler } from './api.ts';
 import {
   cachesFor,
@@ -15,7 +13,10 @@ import {
   rememberUser,
   type UserCaches,
 } from './browser-cache.ts';
+import { startClientReports } from './client-report.ts';
 import { connectEvents } from './live.ts';
+import { preloadAfterLogin } from './preload.ts';
+import { PrincipalSchema } from './schemas.ts';
 import { createStore } from './store.ts';
 
 /** The session as the UI sees it. */
@@ -39,7 +40,13 @@ function enter(user: RememberedUser): void {
   closeEvents?.();
   const caches = cachesFor(user.userId);
   session.set({ kind: 'user', user, caches });
-  closeEvents = connectEvents(caches);
+  const closeStream = connectEvents(caches);
+  const stopReports = startClientReports();
+  closeEvents = () => {
+    closeStream();
+    stopReports();
+  };
+  void preloadAfterLogin(caches);
 }
 
 async function leave(userId: number | undefined, notice?: string): Promise<void> {

@@ -1,5 +1,5 @@
 /** Horizontal bars: one group per metric, one bar per series (e.g. per integration). */
-import { formatNumber, metricLabel } from '../app/format.ts';
+import { formatMetricValue, metricLabel } from '../app/format.ts';
 
 /** One series of values by metric name. */
 export interface BarSeries {
@@ -31,7 +31,7 @@ export function BarChart({ metrics, series }: { metrics: readonly string[]; seri
               const value = s.values?.[metric] ?? null;
               const width = value === null || max === 0 ? 0 : Math.max(1, (value / max) * 100);
               return (
-                <div className="bar-row" key={s.label} title={`${s.label}: ${formatNumber(value)}`}>
+                <div className="bar-row" key={s.label} title={`${s.label}: ${formatMetricValue(metric, value)}`}>
                   <span className="visually-hidden">{s.label}: </span>
                   <div className="bar-track" aria-hidden="true">
                     <div
@@ -39,7 +39,7 @@ export function BarChart({ metrics, series }: { metrics: readonly string[]; seri
                       style={{ width: `${width}%`, background: SERIES_COLORS[i % SERIES_COLORS.length] }}
                     />
                   </div>
-                  <span className="bar-value">{formatNumber(value)}</span>
+                  <span className="bar-value">{formatMetricValue(metric, value)}</span>
                 </div>
               );
             })}

@@ -34,6 +34,7 @@ export function sectionsFor(role: 'admin' | 'member') {
           { href: '/admin/audit', label: 'Audit log' },
           { href: '/admin/cache', label: 'Cache' },
           { href: '/admin/monitor', label: 'Cache monitor' },
+          { href: '/admin/analytics', label: 'Cache analytics' },
         ]
       : [];
   return { settings, admin };

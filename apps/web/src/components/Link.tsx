@@ -1,9 +1,21 @@
 /** An anchor that navigates without reloading the page. */
-import type { AnchorHTMLAttributes, MouseEvent } from 'react';
+import { type AnchorHTMLAttributes, type MouseEvent, useContext } from 'react';
+import { preloadPath } from '../app/preload.ts';
 import { navigate } from '../app/router.ts';
+import { UserCachesContext } from '../app/use-resource.ts';
 
-/** `<a href>` handled by the router (modified clicks still open new tabs). */
-export function Link({ href, onClick, ...rest }: AnchorHTMLAttributes<HTMLAnchorElement> & { href: string }) {
+/** `<a href>` handled by the router (modified clicks still open new tabs); hovering preloads its page's data. */
+export function Link({
+  href,
+  onClick,
+  onMouseEnter,
+  onFocus,
+  ...rest
+}: AnchorHTMLAttributes<HTMLAnchorElement> & { href: string }) {
+  const caches = useContext(UserCachesContext);
+  const warm = () => {
+    if (caches) void preloadPath(caches, href);
+  };
   const handle = (event: MouseEvent<HTMLAnchorElement>) => {
     onClick?.(event);
     if (
@@ -19,5 +31,19 @@ export function Link({ href, onClick, ...rest }: AnchorHTMLAttributes<HTMLAnchor
     event.preventDefault();
     navigate(href);
   };
-  return <a href={href} onClick={handle} {...rest} />;
+  return (
+    <a
+      href={href}
+      onClick={handle}
+      onMouseEnter={(event) => {
+        onMouseEnter?.(event);
+        warm();
+      }}
+      onFocus={(event) => {
+        onFocus?.(event);
+        warm();
+      }}
+      {...rest}
+    />
+  );
 }

@@ -111,8 +111,11 @@ describe('dashboard in Chromium', () => {
       await page.getByTestId('metric-cards').waitFor({ timeout: 5_000 });
       expect(await page.getByTestId('team-name').textContent()).toBe('Team A');
       const cards = await page.getByTestId('metric-cards').textContent();
-      expect(cards).toContain('21'); // throughput per week: 12 + 9
-      expect(cards).toContain('Throughput / week');
+      // PR and issue throughput stay separate numbers.
+      expect(cards).toContain('PR throughput');
+      expect(cards).toContain('12 / week');
+      expect(cards).toContain('Issue throughput');
+      expect(cards).toContain('9.0 / week');
 
       // The revalidations were sent and are all still held: the content above came from the cache.
       const teamPaths = [`/api/teams/${teamA}`, `/api/teams/${teamA}/integrations`, `/api/teams/${teamA}/metrics`];
@@ -418,6 +421,48 @@ describe('dashboard in Chromium', () => {
       const keys = await page.evaluate(() => Object.keys(localStorage));
       expect(keys).toContain(`agiletrack_u${alice}:team_${teamA}_metrics`); // the default window persists
       expect(keys.filter((key) => key.includes('_metrics_w'))).toEqual([]); // the variant does not
+    },
+    TEST_MS,
+  );
+
+  it(
+    "shows a day-by-day trend, a metric's explanation and the items behind it; the window survives a reload",
+    async () => {
+      const page = await openPage();
+      const { teamA } = dashboard.server.ids;
+      await logIn(page, 'alice');
+      await openTeamPage(page, teamA);
+      // One point per day over the last 90 days of the seeded history.
+      const charts = page.getByTestId('trend-charts');
+      await charts.waitFor({ timeout: 10_000 });
+      expect(await charts.getAttribute('data-points')).toBe('90');
+      const from = await charts.getAttribute('data-from');
+      const to = await charts.getAttribute('data-to');
+      expect((Date.parse(to!) - Date.parse(from!)) / 86_400_000).toBe(89);
+      expect(await page.locator('[data-testid="trend-charts"] .time-chart').count()).toBeGreaterThan(1);
+
+      // A metric: its explanation, and the pull requests behind it, linked to GitHub.
+      await page.getByTestId('metric-card-prMergeTimeHours').click();
+      const explanation = page.getByTestId('metric-explanation');
+      await explanation.waitFor({ timeout: 5_000 });
+      expect(await explanation.textContent()).toContain('opened to its merge');
+      expect(await page.getByTestId('metric-card-prMergeTimeHours').textContent()).toContain('21 h'); // 20.5 h, whole hours from 10 h
+      expect(await page.getByTestId('metric-card-issueLeadTimeHours').textContent()).toContain('4.0 d'); // 96.4 h
+      await page.getByTestId('work-item').first().waitFor({ timeout: 10_000 });
+      const first = page.getByTestId('work-item').first().getByRole('link');
+      expect(await first.getAttribute('href')).toMatch(/^https:\/\/github\.com\/acme\/alpha\/pull\/\d+$/);
+      expect(await page.getByTestId('work-item').count()).toBe(25); // a page…
+      await page.getByRole('button', { name: 'More' }).click();
+      await expect.poll(() => page.getByTestId('work-item').count()).toBe(30); // …and the rest
+
+      // The window is in the URL: a reload keeps it, and the metric chosen.
+      await page.getByTestId('window-days').selectOption('14');
+      await expect.poll(() => new URL(page.url()).searchParams.get('window')).toBe('14');
+      await page.reload();
+      await page.getByTestId('team-metrics').waitFor({ timeout: 10_000 });
+      expect(await page.getByTestId('window-days').inputValue()).toBe('14');
+      expect(new URL(page.url()).searchParams.get('metric')).toBe('prMergeTimeHours');
+      await page.getByTestId('metric-explanation').waitFor({ timeout: 5_000 });
     },
     TEST_MS,
   );

@@ -6,8 +6,9 @@
 import { closeSync, existsSync, openSync, rmSync } from 'node:fs';
 import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
+import { METRIC_WINDOWS } from '@agiletrack/domain';
 import { type Browser, type BrowserContext, chromium, type Page } from 'playwright-core';
-import { metricSnapshots, syncRuns } from '../../../server/src/db/schema.ts';
+import { metricDaily, metricSnapshots, syncRuns, workItems } from '../../../server/src/db/schema.ts';
 import { startTestServer, type TestServer } from '../../../server/src/testing/harness.ts';
 import { ensureDashboardBuilt, WEB_DIST } from '../node/build.ts';
 
@@ -70,6 +71,9 @@ async function buildOnce(): Promise<void> {
 
 const hoursAgo = (hours: number) => new Date(Date.now() - hours * 3_600_000);
 
+/** Days of seeded history (the team page shows the last 90, one point per day). */
+export const HISTORY_DAYS = 120;
+
 /** Builds, starts and launches; see the file comment. */
 export async function startDashboard(): Promise<Dashboard> {
   if (!existsSync(CHROMIUM)) {
@@ -85,47 +89,88 @@ export async function startDashboard(): Promise<Dashboard> {
       config: { baseUrl: 'http://127.0.0.1:9', projectKey: 'ALPHA', boardId: 2, email: 'alice@test.local' },
       credentials: { apiToken: 'jira_SECRET_C_never_returned' },
     });
-    // A metrics snapshot per integration, as a finished sync would leave them.
-    await db.insert(metricSnapshots).values([
-      {
+    // What a finished sync leaves: a snapshot per integration and window, a point per day for
+    // the last HISTORY_DAYS days, and the work items behind the numbers.
+    const github = {
+      prThroughputPerWeek: 12,
+      prMergeTimeHours: 20.5,
+      prReviewTimeHours: 6.2,
+      deploymentsPerWeek: 4,
+      leadTimeHours: 61.3,
+      changeFailureRate: 0.125,
+      timeToRestoreHours: 3.5,
+      prWorkInProgress: 5,
+      mergedPullRequests: 48,
+      reviewedPullRequests: 50,
+      deployedChanges: 40,
+      deployments: 16,
+      failedDeployments: 2,
+      restores: 2,
+    };
+    const jira = {
+      issueThroughputPerWeek: 9,
+      cycleTimeHours: 41.5,
+      issueLeadTimeHours: 96.4,
+      sprintVelocity: 27,
+      issueWorkInProgress: 7,
+      doneIssues: 36,
+    };
+    const other = {
+      issueThroughputPerWeek: 14,
+      cycleTimeHours: 33,
+      issueLeadTimeHours: 80,
+      sprintVelocity: 31,
+      issueWorkInProgress: 4,
+      doneIssues: 56,
+    };
+    const seeded = [
+      { integrationId: server.ids.integrationA, metrics: github as Record<string, number | null>, hours: 2 },
+      { integrationId: second.id, metrics: jira, hours: 2 },
+      { integrationId: server.ids.integrationB, metrics: other, hours: 3 },
+    ];
+    await db.insert(metricSnapshots).values(
+      seeded.flatMap((s) =>
+        METRIC_WINDOWS.map((windowDays) => ({
+          integrationId: s.integrationId,
+          computedAt: hoursAgo(s.hours),
+          windowDays,
+          metrics: s.metrics,
+        })),
+      ),
+    );
+    const today = Date.now();
+    await db.insert(metricDaily).values(
+      seeded.flatMap((s) =>
+        Array.from({ length: HISTORY_DAYS }, (_, i) => ({
+          integrationId: s.integrationId,
+          windowDays: 28,
+          day: new Date(today - (HISTORY_DAYS - 1 - i) * 86_400_000).toISOString().slice(0, 10),
+          // A gentle trend, so the charts have something to show.
+          metrics: Object.fromEntries(
+            Object.entries(s.metrics).map(([name, value]) => [
+              name,
+              value === null ? null : value * (0.7 + (0.3 * i) / HISTORY_DAYS),
+            ]),
+          ),
+        })),
+      ),
+    );
+    await db.insert(workItems).values(
+      Array.from({ length: 30 }, (_, i) => ({
         integrationId: server.ids.integrationA,
-        computedAt: hoursAgo(2),
-        windowDays: 28,
-        metrics: {
-          throughputPerWeek: 12,
-          prMergeTimeHours: 20.5,
-          reviewTurnaroundHours: 6.2,
-          deploymentsPerWeek: 4,
-          leadTimeHours: 61.3,
-          cycleTimeHours: null,
-          workInProgress: 5,
+        kind: 'pull_request' as const,
+        externalId: String(100 + i),
+        title: `Merged change ${i + 1}`,
+        state: 'merged',
+        createdAt: hoursAgo(24 * (i % 20) + 30),
+        startedAt: hoursAgo(24 * (i % 20) + 30),
+        finishedAt: hoursAgo(24 * (i % 20) + 2),
+        data: {
+          url: `https://github.com/acme/alpha/pull/${100 + i}`,
+          updatedAt: hoursAgo(24 * (i % 20) + 2).toISOString(),
         },
-      },
-      {
-        integrationId: second.id,
-        computedAt: hoursAgo(2),
-        windowDays: 28,
-        metrics: {
-          throughputPerWeek: 9,
-          cycleTimeHours: 41.5,
-          leadTimeHours: 96.4,
-          sprintVelocity: 27,
-          workInProgress: 7,
-        },
-      },
-      {
-        integrationId: server.ids.integrationB,
-        computedAt: hoursAgo(3),
-        windowDays: 28,
-        metrics: {
-          throughputPerWeek: 14,
-          cycleTimeHours: 33,
-          leadTimeHours: 80,
-          sprintVelocity: 31,
-          workInProgress: 4,
-        },
-      },
-    ]);
+      })),
+    );
     await db.insert(syncRuns).values(
       [server.ids.integrationA, second.id, server.ids.integrationB].map((integrationId) => ({
         integrationId,

@@ -20,6 +20,8 @@ import {
   type Sample,
 } from '../app/monitor.ts';
 import { useStore } from '../app/store.ts';
+import { Link } from '../components/Link.tsx';
+import { LiveTail } from '../components/LiveTail.tsx';
 import { LoadError } from '../components/States.tsx';
 import { serverTierLabel, TierTable } from '../components/TierTable.tsx';
 import { TimeChart } from '../components/TimeChart.tsx';
@@ -106,6 +108,13 @@ export function CacheMonitorPage({ isAdmin }: { isAdmin: boolean }) {
           </ul>
         )}
       </div>
+
+      {isAdmin && <LiveTail />}
+      {isAdmin && (
+        <p className="small">
+          Per key family figures: <Link href="/admin/analytics">Cache analytics</Link>.
+        </p>
+      )}
 
       {isAdmin && (
         <div className="panel">

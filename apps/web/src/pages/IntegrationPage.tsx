@@ -1,11 +1,13 @@
 /** One integration: its settings (never credentials), last sync with a Sync button, its metrics. */
+import { isMetricName } from '@agiletrack/domain';
 import { Fragment } from 'react';
 import { formatAgo, formatDate } from '../app/format.ts';
 import { assertConsistent } from '../app/history.ts';
 import { resources } from '../app/resources.ts';
+import { useSearchParam } from '../app/search-params.ts';
 import { useResource } from '../app/use-resource.ts';
 import { Link } from '../components/Link.tsx';
-import { MetricBars, MetricCards, SessionTimeline } from '../components/MetricsView.tsx';
+import { MetricCards, MetricExplanation, TrendCharts } from '../components/MetricsView.tsx';
 import { LoadError, Loading, Revalidating } from '../components/States.tsx';
 import { SyncButton } from '../components/SyncButton.tsx';
 import { targetOf } from './TeamPage.tsx';
@@ -21,6 +23,9 @@ export function IntegrationPage({ integrationId }: { integrationId: number }) {
   const integration = useResource(resources.integration(integrationId));
   const lastSync = useResource(resources.lastSync(integrationId));
   const metrics = useResource(resources.integrationMetrics(integrationId));
+  const history = useResource(resources.integrationHistory(integrationId));
+  const [metricParam, setSelected] = useSearchParam('metric');
+  const selected = metricParam !== undefined && isMetricName(metricParam) ? metricParam : undefined;
   assertConsistent(integration.data === undefined || integration.data.id === integrationId, 'integration');
   assertConsistent(metrics.data === undefined || metrics.data.integrationId === integrationId, 'metrics');
 
@@ -104,14 +109,15 @@ export function IntegrationPage({ integrationId }: { integrationId: number }) {
             </p>
             {metrics.data.metrics && (
               <>
-                <MetricCards values={metrics.data.metrics} />
-                <MetricBars series={[{ label: data?.name ?? `#${integrationId}`, values: metrics.data.metrics }]} />
-                <h3>Over time</h3>
-                <SessionTimeline
-                  id={`integration:${integrationId}`}
-                  computedAt={metrics.data.computedAt}
+                <MetricCards
                   values={metrics.data.metrics}
+                  selected={selected}
+                  onSelect={(name) => setSelected(name === selected ? undefined : name)}
                 />
+                {selected !== undefined && <MetricExplanation name={selected} />}
+                <h3>Trend (one point per day)</h3>
+                {history.data && <TrendCharts history={history.data} selected={selected} />}
+                {history.error !== undefined && <LoadError error={history.error} what="history" />}
               </>
             )}
           </div>

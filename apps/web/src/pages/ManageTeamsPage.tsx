@@ -2,10 +2,11 @@
  * Settings → Teams: create a team (admins), rename it and describe it (its members too), manage
  * who belongs to it by e-mail (admins), delete it (admins, after confirming).
  */
-import { MemberPage, type Team } from '@agiletrack/domain';
+import { MemberPage } from '@agiletrack/domain';
 import { type FormEvent, useEffect, useState } from 'react';
 import { apiJson } from '../app/api.ts';
 import { resources } from '../app/resources.ts';
+import type { Team } from '../app/schemas.ts';
 import { usePagedApi } from '../app/use-api.ts';
 import { useResource } from '../app/use-resource.ts';
 import { ConfirmButton, Message, useOutcome } from '../components/Feedback.tsx';
@@ -123,11 +124,11 @@ function Members({ team, isAdmin }: { team: Team; isAdmin: boolean }) {
 
 function TeamEditor({ team, isAdmin }: { team: Team; isAdmin: boolean }) {
   const [name, setName] = useState(team.name);
-  const [description, setDescription] = useState(team.description);
+  const [description, setDescription] = useState(team.description ?? '');
   const { outcome, busy, run } = useOutcome();
   useEffect(() => {
     setName(team.name);
-    setDescription(team.description);
+    setDescription(team.description ?? '');
   }, [team.name, team.description]);
 
   const save = async (event: FormEvent) => {
@@ -154,7 +155,7 @@ function TeamEditor({ team, isAdmin }: { team: Team; isAdmin: boolean }) {
           </label>
         </div>
         <div className="actions">
-          <button type="submit" disabled={busy || (name === team.name && description === team.description)}>
+          <button type="submit" disabled={busy || (name === team.name && description === (team.description ?? ''))}>
             Save
           </button>
           {isAdmin && (

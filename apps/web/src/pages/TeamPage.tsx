@@ -1,13 +1,13 @@
 /** One team: its integrations with their last sync and a Sync button, and its metrics. */
-
-import type { Integration } from '@agiletrack/domain';
-import { useState } from 'react';
+import { isMetricName } from '@agiletrack/domain';
 import { formatAgo, formatDate } from '../app/format.ts';
 import { assertConsistent } from '../app/history.ts';
 import { DEFAULT_WINDOW_DAYS, resources, WINDOW_CHOICES } from '../app/resources.ts';
+import type { Integration } from '../app/schemas.ts';
+import { useSearchParam } from '../app/search-params.ts';
 import { useResource } from '../app/use-resource.ts';
 import { Link } from '../components/Link.tsx';
-import { MetricBars, MetricCards, SessionTimeline } from '../components/MetricsView.tsx';
+import { MetricBars, MetricCards, MetricExplanation, TrendCharts, WorkItemsList } from '../components/MetricsView.tsx';
 import { LoadError, Loading, Revalidating } from '../components/States.tsx';
 import { SyncButton } from '../components/SyncButton.tsx';
 
@@ -35,8 +35,15 @@ function LastSyncCell({ integrationId }: { integrationId: number }) {
 export function TeamPage({ teamId }: { teamId: number }) {
   const team = useResource(resources.team(teamId));
   const integrations = useResource(resources.teamIntegrations(teamId));
-  const [windowDays, setWindowDays] = useState<number>(DEFAULT_WINDOW_DAYS);
+  // The window and the chosen metric live in the URL, so a reload shows the same view.
+  const [windowParam, setWindowParam] = useSearchParam('window');
+  const [metricParam, setMetric] = useSearchParam('metric');
+  const windowDays = (WINDOW_CHOICES as readonly number[]).includes(Number(windowParam))
+    ? Number(windowParam)
+    : DEFAULT_WINDOW_DAYS;
+  const selected = metricParam !== undefined && isMetricName(metricParam) ? metricParam : undefined;
   const metrics = useResource(resources.teamMetricsWindow(teamId, windowDays));
+  const history = useResource(resources.teamHistory(teamId));
   assertConsistent(team.data === undefined || team.data.id === teamId, 'team');
   assertConsistent(integrations.data?.every((i) => i.teamId === teamId) ?? true, 'integrations');
   assertConsistent(metrics.data === undefined || metrics.data.teamId === teamId, 'metrics');
@@ -112,7 +119,10 @@ export function TeamPage({ teamId }: { teamId: number }) {
             <select
               data-testid="window-days"
               value={windowDays}
-              onChange={(event) => setWindowDays(Number(event.target.value))}
+              onChange={(event) => {
+                const days = Number(event.target.value);
+                setWindowParam(days === DEFAULT_WINDOW_DAYS ? undefined : String(days));
+              }}
             >
               {WINDOW_CHOICES.map((days) => (
                 <option key={days} value={days}>
@@ -127,22 +137,31 @@ export function TeamPage({ teamId }: { teamId: number }) {
         {metrics.data && (
           <div data-testid="team-metrics">
             <p className="muted small">
-              Team roll-up of the newest snapshot of each integration
-              {metrics.data.computedAt ? `, computed ${formatDate(metrics.data.computedAt)}` : ''}.
+              Team roll-up over {windowDays} days of the newest sync of each integration
+              {metrics.data.computedAt ? `, computed ${formatDate(metrics.data.computedAt)}` : ''}. PR and issue numbers
+              stay apart; choose a number to see its trend, what it means and what is behind it.
             </p>
-            <MetricCards values={metrics.data.rollup} />
+            <MetricCards
+              values={metrics.data.rollup}
+              selected={selected}
+              onSelect={(name) => setMetric(name === selected ? undefined : name)}
+            />
+            {selected !== undefined && <MetricExplanation name={selected} />}
+            <h3>Trend (one point per day)</h3>
+            {history.data ? (
+              <TrendCharts history={history.data} selected={selected} />
+            ) : history.error !== undefined ? (
+              <LoadError error={history.error} what="history" />
+            ) : (
+              <Loading what="history" />
+            )}
+            {selected !== undefined && <WorkItemsList teamId={teamId} metric={selected} windowDays={windowDays} />}
             <h3>By integration</h3>
             <MetricBars
               series={metrics.data.integrations.map((m) => ({
                 label: names.get(m.integrationId) ?? `#${m.integrationId}`,
                 values: m.metrics,
               }))}
-            />
-            <h3>Over time</h3>
-            <SessionTimeline
-              id={`team:${teamId}:w${windowDays}`}
-              computedAt={metrics.data.computedAt}
-              values={metrics.data.rollup}
             />
           </div>
         )}

@@ -70,7 +70,7 @@ describe('cachePersister', () => {
     const persister = cachePersister(pageCache(storage), { throttleTime: 0 });
     await persistQueryClientSave({ queryClient: await filledClient(), persister, buster: 'v1' });
 
-    const stored = JSON.parse(storage.getItem('agiletrack_tanstack-query')!);
+    const stored = JSON.parse(storage.getItem('cache:tanstack-query')!);
     expect(stored.data.buster).toBe('v1');
     expect(typeof stored.timestamp).toBe('number');
 
@@ -96,7 +96,7 @@ describe('cachePersister', () => {
     const later = new QueryClient();
     await persistQueryClientRestore({ queryClient: later, persister: cachePersister(pageCache(storage, clock)) });
     expect(later.getQueryData(['teams'])).toBeUndefined();
-    expect(storage.getItem('agiletrack_tanstack-query')).toBeNull();
+    expect(storage.getItem('cache:tanstack-query')).toBeNull();
   });
 
   it('throttles saves: one write per throttleTime, the latest state winning', async () => {
@@ -142,7 +142,7 @@ describe('cachePersister', () => {
     const user = cache.namespace('user_42');
     const persister = cachePersister(user, { throttleTime: 0 });
     await persistQueryClientSave({ queryClient: await filledClient(), persister });
-    expect(storage.getItem('agiletrack_user_42:tanstack-query')).not.toBeNull();
+    expect(storage.getItem('cache:user_42:tanstack-query')).not.toBeNull();
 
     await user.clear();
     expect(await persister.restoreClient()).toBeUndefined();

@@ -138,6 +138,7 @@ export class WebStorageTier implements SyncTier {
   #sizes: Map<string, number> | undefined;
   #bytes = 0;
   #evictions = 0;
+  #evicted: ((key: string) => void) | undefined;
   #corrupt = 0;
   #quotaFailures = 0;
   #storageErrors = 0;
@@ -169,6 +170,12 @@ export class WebStorageTier implements SyncTier {
     }
   }
 
+  /** Counts an entry removed to make room, and tells the cache whose key it was. */
+  #evict(storageKey: string): void {
+    this.#evictions++;
+    this.#evicted?.(storageKey.slice(this.prefix.length));
+  }
+
   /** Whether the storage is usable; false once it has thrown on access (the tier then misses). */
   get available(): boolean {
     return this.#storage !== undefined;
@@ -178,6 +185,7 @@ export class WebStorageTier implements SyncTier {
   attach(context: TierContext): void {
     this.#clock = context.clock;
     this.#codec = context.codec;
+    this.#evicted = context.evicted;
   }
 
   get(key: string): Entry | undefined {
@@ -452,7 +460,7 @@ export class WebStorageTier implements SyncTier {
         freed += bytes; // corrupt: #header removed and counted it
       } else if (header.until <= now) {
         this.#remove(storageKey);
-        this.#evictions++;
+        this.#evict(storageKey);
         freed += bytes;
       } else {
         live.push({ storageKey, timestamp: header.timestamp, bytes });
@@ -462,7 +470,7 @@ export class WebStorageTier implements SyncTier {
     for (const item of live) {
       if (freed >= needed) break;
       this.#remove(item.storageKey);
-      this.#evictions++;
+      this.#evict(item.storageKey);
       freed += item.bytes;
     }
   }

@@ -5,7 +5,7 @@
  * issues move To Do → In Progress → Done inside their sprints, and unfinished work carries over.
  */
 import { createRandom, type Random } from '../random.ts';
-import { DAY, fakeSha, GITHUB_LOGINS, githubTime, githubUser, HOUR, isoTime, jiraUser } from './people.ts';
+import { compareText, DAY, fakeSha, GITHUB_LOGINS, githubTime, githubUser, HOUR, isoTime, jiraUser } from './people.ts';
 import type {
   GitHubDeployment,
   GitHubDeploymentStatus,
@@ -41,6 +41,10 @@ export interface DatasetSize {
   start: string;
   /** GitHub activity spreads over this many days. @default 90 */
   days: number;
+  /** Fraction of successful production deployments followed by an incident (an issue labelled `incident`). @default 0.05 */
+  incidentRate: number;
+  /** Fraction of Jira issues bounced between statuses dozens of times (changelogs longer than a page). @default 0 */
+  longChangelogRate: number;
 }
 
 /** Every default of {@link DatasetSize} in one place. */
@@ -54,6 +58,27 @@ export const DEFAULT_DATASET_SIZE: DatasetSize = {
   issuesPerSprint: 10,
   start: '2024-01-01T00:00:00Z',
   days: 90,
+  incidentRate: 0.05,
+  longChangelogRate: 0,
+};
+
+/**
+ * The large project: one repository with 10,000 pull requests over two years, 2,000 deployments
+ * (about four in five to production), incidents, and a Jira project with 30,004 issues in 52
+ * two-week sprints, a few of them with changelogs longer than one page.
+ */
+export const LARGE_DATASET_SIZE: DatasetSize = {
+  repos: 1,
+  pullRequestsPerRepo: 10_000,
+  issuesPerRepo: 200,
+  deploymentsPerRepo: 2_000,
+  projects: 1,
+  sprintsPerBoard: 52,
+  issuesPerSprint: 577,
+  start: '2024-01-01T00:00:00Z',
+  days: 730,
+  incidentRate: 0.05,
+  longChangelogRate: 0.002,
 };
 
 const REPO_NAMES = ['web', 'api', 'mobile', 'infra', 'docs', 'billing'];
@@ -69,7 +94,68 @@ export function generateData(seed: number, size: DatasetSize): SimulatorData {
   const ids = { pull: 5000, issue: 6000, review: 7000, deployment: 100, status: 200 };
   const repos: GitHubRepo[] = [];
   for (let r = 0; r < size.repos; r++) repos.push(generateRepo(random, r, start, size, ids));
-  return { github: { repos }, jira: generateJira(random, start, size) };
+  // Incidents and long changelogs draw from their own streams, so turning them on or off leaves
+  // every other record as it was.
+  const incidents = createRandom(seed ^ 0x1c1d);
+  for (const repo of repos) addIncidents(incidents, repo, size.incidentRate, ids);
+  const jira = generateJira(random, start, size);
+  lengthenChangelogs(createRandom(seed ^ 0xc4a9), jira.issues, size.longChangelogRate);
+  return { github: { repos }, jira };
+}
+
+/** Opens an incident after some successful production deployments; it closes when service is restored. */
+function addIncidents(random: Random, repo: GitHubRepo, rate: number, ids: { issue: number }): void {
+  if (rate <= 0) return;
+  let number = Math.max(0, ...repo.pullRequests.map((p) => p.number), ...repo.issues.map((i) => i.number));
+  for (const deployment of repo.deployments) {
+    if (deployment.environment !== 'production') continue;
+    const finished = repo.deploymentStatuses[String(deployment.id)]?.at(-1);
+    if (finished?.state !== 'success' || !random.chance(rate)) continue;
+    const opened = Date.parse(finished.created_at) + random.int(1, 12) * HOUR;
+    const closed = opened + random.int(1, 48) * HOUR;
+    number++;
+    repo.issues.push({
+      id: ++ids.issue,
+      number,
+      state: 'closed',
+      title: `Incident: ${random.pick(TOPICS)} degraded`,
+      user: githubUser(random.pick(GITHUB_LOGINS)),
+      labels: [{ name: 'incident' }],
+      created_at: githubTime(opened),
+      updated_at: githubTime(closed),
+      closed_at: githubTime(closed),
+      html_url: `https://github.com/${repo.owner}/${repo.name}/issues/${number}`,
+    });
+  }
+}
+
+/** Bounces a few started issues between To Do and In Progress many times before they go on. */
+function lengthenChangelogs(random: Random, issues: JiraIssue[], rate: number): void {
+  if (rate <= 0) return;
+  let historyId = 50_000_000;
+  for (const issue of issues) {
+    const first = issue.changelog[0];
+    if (first === undefined || !random.chance(rate)) continue;
+    const startedAt = Date.parse(first.created);
+    const until = issue.changelog[1] ? Date.parse(issue.changelog[1].created) : startedAt + 2 * DAY;
+    const bounces = random.int(30, 70);
+    const step = Math.max(1, Math.floor((until - startedAt) / (2 * bounces + 2)));
+    const extra: JiraHistory[] = [];
+    for (let b = 0; b < bounces; b++) {
+      const at = startedAt + (2 * b + 1) * step;
+      extra.push(
+        { id: String(++historyId), author: first.author, created: isoTime(at), from: 'In Progress', to: 'To Do' },
+        {
+          id: String(++historyId),
+          author: first.author,
+          created: isoTime(at + step),
+          from: 'To Do',
+          to: 'In Progress',
+        },
+      );
+    }
+    issue.changelog.splice(1, 0, ...extra);
+  }
 }
 
 function title(random: Random): string {
@@ -266,7 +352,7 @@ function generateJira(random: Random, start: number, size: DatasetSize): Simulat
       }
     });
     // Keys follow creation order, as Jira assigns them.
-    drafts.sort((a, b) => a.created.localeCompare(b.created));
+    drafts.sort((a, b) => compareText(a.created, b.created));
     drafts.forEach((draft, i) => {
       issues.push({ id: String(++issueId), key: `${key}-${i + 1}`, ...draft });
     });

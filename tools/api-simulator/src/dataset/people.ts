@@ -26,8 +26,16 @@ export function fakeSha(label: string): string {
   return hashHex(`sha:${label}`);
 }
 
+// Large data sets ask for the same few people thousands of times: hash each label once.
+const hashes = new Map<string, string>();
+
 function hashHex(text: string): string {
-  return createHash('sha1').update(text).digest('hex');
+  let hex = hashes.get(text);
+  if (hex === undefined) {
+    hex = createHash('sha1').update(text).digest('hex');
+    if (hashes.size < 1_000) hashes.set(text, hex);
+  }
+  return hex;
 }
 
 /** ISO-8601 UTC without milliseconds, the form GitHub uses (`2024-01-01T09:00:00Z`). */
@@ -43,3 +51,8 @@ export function isoTime(ms: number): string {
 /** Milliseconds in an hour and a day, for readable arithmetic on timestamps. */
 export const HOUR = 3_600_000;
 export const DAY = 24 * HOUR;
+
+/** Code-unit order: right for ISO times and keys, and far faster than `localeCompare` on large lists. */
+export function compareText(a: string, b: string): number {
+  return a < b ? -1 : a > b ? 1 : 0;
+}

@@ -11,6 +11,44 @@ export const STORY_POINTS_FIELD = 'customfield_10016';
 /** The custom field that holds an issue's sprints. */
 export const SPRINT_FIELD = 'customfield_10020';
 
+/** `GET /rest/api/{2,3}/field`: the fields a connector discovers story points and sprints from. */
+export function fieldList(look: JiraLook): unknown[] {
+  const system = (id: string, name: string, type: string) => ({
+    id,
+    key: id,
+    name,
+    custom: false,
+    orderable: true,
+    navigable: true,
+    searchable: true,
+    clauseNames: [id],
+    schema: { type, system: id },
+  });
+  const custom = (id: string, name: string, type: string, plugin: string, extra: Record<string, string> = {}) => ({
+    id,
+    key: id,
+    name,
+    custom: true,
+    orderable: true,
+    navigable: true,
+    searchable: true,
+    clauseNames: [`cf[${id.replace('customfield_', '')}]`, name],
+    schema: { type, ...extra, custom: plugin, customId: Number(id.replace('customfield_', '')) },
+  });
+  return [
+    system('summary', 'Summary', 'string'),
+    system('status', 'Status', 'status'),
+    system('issuetype', 'Issue Type', 'issuetype'),
+    system('created', 'Created', 'datetime'),
+    system('updated', 'Updated', 'datetime'),
+    system('resolutiondate', 'Resolved', 'datetime'),
+    // A look-alike that must not be mistaken for story points.
+    custom('customfield_10001', 'Team', 'team', 'com.atlassian.jira.plugin.system.customfieldtypes:atlassian-team'),
+    custom(look.storyPointsField, 'Story Points', 'number', 'com.atlassian.jira.plugin.system.customfieldtypes:float'),
+    custom(look.sprintField, 'Sprint', 'array', 'com.pyxis.greenhopper.jira:gh-sprint', { items: 'json' }),
+  ];
+}
+
 /** Every field the simulator can return, in the order Jira lists them. */
 export const ISSUE_FIELDS = [
   'summary',
@@ -26,6 +64,21 @@ export const ISSUE_FIELDS = [
   STORY_POINTS_FIELD,
   SPRINT_FIELD,
 ] as const;
+
+/** How a site names its statuses and which custom fields hold story points and sprints. */
+export interface JiraLook {
+  /** Display name of each workflow status (a site may call "In Progress" "Doing"). */
+  statusNames: Record<JiraStatusName, string>;
+  storyPointsField: string;
+  sprintField: string;
+}
+
+/** Jira Cloud's usual names and field ids. */
+export const DEFAULT_LOOK: JiraLook = {
+  statusNames: { 'To Do': 'To Do', 'In Progress': 'In Progress', Done: 'Done' },
+  storyPointsField: STORY_POINTS_FIELD,
+  sprintField: SPRINT_FIELD,
+};
 
 /** Ids and categories of the three workflow statuses. */
 export const STATUSES: Record<JiraStatusName, { id: string; category: { id: number; key: string; name: string } }> = {
@@ -64,7 +117,8 @@ export function parseFields(raw: readonly string[] | undefined, defaultAll: bool
 /** True when the selection asks for no field beyond `id` and `key`. */
 export function selectsNothing(selection: FieldSelection): boolean {
   return (
-    selection.kind === 'some' && ![...selection.names].some((n) => (ISSUE_FIELDS as readonly string[]).includes(n))
+    selection.kind === 'some' &&
+    ![...selection.names].some((n) => (ISSUE_FIELDS as readonly string[]).includes(n) || n.startsWith('customfield_'))
   );
 }
 
@@ -97,7 +151,11 @@ export function formatSprint(sprint: JiraSprint, base: string): Record<string, u
 }
 
 /** One changelog history with its single status item. */
-export function formatHistory(history: JiraHistory, base: string): Record<string, unknown> {
+export function formatHistory(
+  history: JiraHistory,
+  base: string,
+  look: JiraLook = DEFAULT_LOOK,
+): Record<string, unknown> {
   return {
     id: history.id,
     author: formatUser(history.author, base),
@@ -108,15 +166,15 @@ export function formatHistory(history: JiraHistory, base: string): Record<string
         fieldtype: 'jira',
         fieldId: 'status',
         from: STATUSES[history.from].id,
-        fromString: history.from,
+        fromString: look.statusNames[history.from],
         to: STATUSES[history.to].id,
-        toString: history.to,
+        toString: look.statusNames[history.to],
       },
     ],
   };
 }
 
-function allFields(issue: JiraIssue, dataset: Dataset, base: string): Record<string, unknown> {
+function allFields(issue: JiraIssue, dataset: Dataset, base: string, look: JiraLook): Record<string, unknown> {
   const project = dataset.data.jira.projects.find((p) => p.key === issue.projectKey);
   const status = STATUSES[issue.status];
   const sprints = issue.sprintIds
@@ -127,7 +185,7 @@ function allFields(issue: JiraIssue, dataset: Dataset, base: string): Record<str
     status: {
       self: `${base}/rest/api/3/status/${status.id}`,
       id: status.id,
-      name: issue.status,
+      name: look.statusNames[issue.status],
       statusCategory: { self: `${base}/rest/api/3/statuscategory/${status.category.id}`, ...status.category },
     },
     issuetype: { id: ISSUE_TYPE_IDS[issue.issueType], name: issue.issueType, subtask: false },
@@ -140,8 +198,8 @@ function allFields(issue: JiraIssue, dataset: Dataset, base: string): Record<str
     updated: jiraTime(issue.updated),
     resolutiondate: jiraTime(issue.resolutiondate),
     resolution: issue.resolutiondate ? { id: '10000', name: 'Done' } : null,
-    [STORY_POINTS_FIELD]: issue.storyPoints,
-    [SPRINT_FIELD]:
+    [look.storyPointsField]: issue.storyPoints,
+    [look.sprintField]:
       sprints.length === 0
         ? null
         : sprints.map((s) => ({
@@ -162,6 +220,9 @@ export interface IssueFormat {
   fields: FieldSelection;
   /** `expand=changelog`: include histories, newest first (as Jira's expand does). */
   changelog: boolean;
+  /** At most this many histories inline (the newest); `total` tells how many exist. */
+  changelogLimit?: number;
+  look?: JiraLook;
 }
 
 /** An issue as the search and sprint endpoints answer it. */
@@ -174,7 +235,7 @@ export function formatIssue(issue: JiraIssue, dataset: Dataset, base: string, fo
   };
   const selection = format.fields;
   if (!selectsNothing(selection)) {
-    const every = allFields(issue, dataset, base);
+    const every = allFields(issue, dataset, base, format.look ?? DEFAULT_LOOK);
     out.fields = Object.fromEntries(
       Object.entries(every).filter(([name]) =>
         selection.kind === 'all' ? !selection.excluded.has(name) : selection.names.has(name),
@@ -182,8 +243,10 @@ export function formatIssue(issue: JiraIssue, dataset: Dataset, base: string, fo
     );
   }
   if (format.changelog) {
-    const histories = [...issue.changelog].reverse().map((h) => formatHistory(h, base));
-    out.changelog = { startAt: 0, maxResults: histories.length, total: histories.length, histories };
+    const limit = format.changelogLimit ?? Number.POSITIVE_INFINITY;
+    const newest = issue.changelog.slice(Math.max(0, issue.changelog.length - limit)).reverse();
+    const histories = newest.map((h) => formatHistory(h, base, format.look));
+    out.changelog = { startAt: 0, maxResults: histories.length, total: issue.changelog.length, histories };
   }
   return out;
 }

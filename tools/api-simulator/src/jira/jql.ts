@@ -11,6 +11,7 @@
  * `now()`. Anything else (OR, parentheses around clauses, unknown fields) is refused with a
  * {@link JqlError}, which the route answers as a 400 — better than silently matching too much.
  */
+import { compareText } from '../dataset/people.ts';
 import type { JiraIssue, JiraSprint } from '../dataset/types.ts';
 import { STATUSES } from './format.ts';
 
@@ -34,6 +35,8 @@ export interface JqlEnv {
 export interface CompiledJql {
   /** True when the query has at least one restriction (Jira refuses unbounded searches). */
   bounded: boolean;
+  /** True when the result depends on the current instant (`-7d`, `now()`). */
+  relative: boolean;
   matches(issue: JiraIssue, env: JqlEnv): boolean;
   /** Sorts in place by the ORDER BY clause (default: key ascending). */
   sort(issues: JiraIssue[]): JiraIssue[];
@@ -300,14 +303,14 @@ function sortKey(field: string): (a: JiraIssue, b: JiraIssue) => number {
     case 'key':
     case 'issuekey':
     case 'id':
-      return (a, b) => a.projectKey.localeCompare(b.projectKey) || issueNumber(a) - issueNumber(b);
+      return (a, b) => compareText(a.projectKey, b.projectKey) || issueNumber(a) - issueNumber(b);
     case 'created':
-      return (a, b) => a.created.localeCompare(b.created);
+      return (a, b) => compareText(a.created, b.created);
     case 'updated':
-      return (a, b) => a.updated.localeCompare(b.updated);
+      return (a, b) => compareText(a.updated, b.updated);
     case 'resolutiondate':
     case 'resolved':
-      return (a, b) => (a.resolutiondate ?? '9999').localeCompare(b.resolutiondate ?? '9999');
+      return (a, b) => compareText(a.resolutiondate ?? '9999', b.resolutiondate ?? '9999');
     default:
       throw new JqlError(`Field '${field}' cannot be used in ORDER BY in the simulator.`);
   }
@@ -343,6 +346,9 @@ export function compileJql(jql: string): CompiledJql {
   });
   return {
     bounded: clauses.length > 0,
+    relative: clauses.some((c) =>
+      c.values.some((v) => (v.kind === 'function' ? v.name === 'now' : RELATIVE.test(v.text))),
+    ),
     matches: (issue, env) => clauses.every((clause) => clauseMatches(clause, issue, env)),
     sort: (issues) =>
       issues.sort((a, b) => {

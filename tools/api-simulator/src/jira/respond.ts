@@ -19,8 +19,10 @@ export function jiraBasicAuth(email: string, apiToken: string): string {
   return `Basic ${Buffer.from(`${email}:${apiToken}`).toString('base64')}`;
 }
 
-/** The account email of a valid Basic header, else undefined. */
+/** The account of a valid Basic header (Cloud) or Bearer personal access token (Data Center), else undefined. */
 function accountOf(ctx: SimContext, header: string | undefined): string | undefined {
+  const bearer = /^bearer\s+(\S+)\s*$/i.exec(header ?? '');
+  if (bearer) return ctx.jira.personalAccessTokens.get(bearer[1]!);
   const match = /^basic\s+(\S+)\s*$/i.exec(header ?? '');
   if (!match) return undefined;
   return ctx.jira.credentials.get(Buffer.from(match[1]!, 'base64').toString('utf8'));

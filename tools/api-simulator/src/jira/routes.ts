@@ -10,6 +10,7 @@ import type { JiraIssue } from '../dataset/types.ts';
 import { baseUrlOf, errorBody, intParam, queryParam } from '../http.ts';
 import {
   type FieldSelection,
+  fieldList,
   formatHistory,
   formatIssue,
   formatSprint,
@@ -23,6 +24,8 @@ import { type JiraAnswer, jiraResponder } from './respond.ts';
 export const SEARCH_DEFAULT_MAX = 50;
 const SEARCH_MAX_WITH_FIELDS = 100;
 const SEARCH_MAX_IDS_ONLY = 5000;
+/** An expanded changelog in the Cloud search holds at most this many histories (the newest). */
+export const INLINE_CHANGELOG_MAX = 40;
 /** The changelog endpoint pages by 100, the Agile API by 50. */
 const CHANGELOG_MAX = 100;
 const AGILE_MAX = 50;
@@ -92,14 +95,27 @@ export function registerJiraRoutes(app: FastifyInstance, ctx: SimContext): void 
   const answer = jiraResponder(ctx);
   const jira = () => ctx.dataset.data.jira;
 
-  function search(request: FastifyRequest, input: SearchRequest): JiraAnswer {
-    const compiled = compile(input.jql);
+  // A sync pages through one query hundreds of times: match and sort once per query, data
+  // revision and (for relative dates) instant, not once per page.
+  let memo: { key: string; matching: JiraIssue[] } | undefined;
+  function matchingIssues(jql: string): JiraIssue[] | JiraAnswer {
+    const compiled = compile(jql);
     if (isAnswer(compiled)) return compiled;
     if (!compiled.bounded) {
       return badRequest('Unbounded JQL queries are not allowed here. Please add a search restriction to your query.');
     }
-    const env = { sprints: jira().sprints, now: ctx.now() };
+    const now = ctx.now();
+    const key = `${ctx.dataset.revision}|${compiled.relative ? now : ''}|${jql}`;
+    if (memo?.key === key && memo.matching !== undefined) return memo.matching;
+    const env = { sprints: jira().sprints, now };
     const matching = compiled.sort(jira().issues.filter((issue) => compiled.matches(issue, env)));
+    memo = { key, matching };
+    return matching;
+  }
+
+  function search(request: FastifyRequest, input: SearchRequest): JiraAnswer {
+    const matching = matchingIssues(input.jql);
+    if (!Array.isArray(matching)) return matching;
 
     let offset = 0;
     if (input.nextPageToken) {
@@ -114,7 +130,12 @@ export function registerJiraRoutes(app: FastifyInstance, ctx: SimContext): void 
     const next = offset + page.length;
     const isLast = next >= matching.length;
     const base = baseUrlOf(request);
-    const format = { fields, changelog: input.expand.includes('changelog') };
+    const format = {
+      fields,
+      changelog: input.expand.includes('changelog'),
+      changelogLimit: INLINE_CHANGELOG_MAX,
+      look: ctx.jira.look,
+    };
     return {
       status: 200,
       body: {
@@ -153,6 +174,57 @@ export function registerJiraRoutes(app: FastifyInstance, ctx: SimContext): void 
     ),
   );
 
+  app.post('/rest/api/3/search/approximate-count', (request, reply) =>
+    answer(request, reply, () => {
+      const jql = (request.body as { jql?: unknown } | undefined)?.jql;
+      if (typeof jql !== 'string') return badRequest('jql is required.');
+      const matching = matchingIssues(jql);
+      return Array.isArray(matching) ? { status: 200, body: { count: matching.length } } : matching;
+    }),
+  );
+
+  for (const version of ['2', '3']) {
+    app.get(`/rest/api/${version}/field`, (request, reply) =>
+      answer(request, reply, () => ({ status: 200, body: fieldList(ctx.jira.look) })),
+    );
+  }
+
+  // Jira Server / Data Center: the offset-paged search with `total`; an expanded changelog is complete.
+  const searchV2 = (request: FastifyRequest, input: SearchRequest & { startAt: number }): JiraAnswer => {
+    const matching = matchingIssues(input.jql);
+    if (!Array.isArray(matching)) return matching;
+    const max = Math.min(SEARCH_MAX_WITH_FIELDS, Math.max(0, input.maxResults ?? SEARCH_DEFAULT_MAX));
+    const page = matching.slice(input.startAt, input.startAt + max);
+    const base = baseUrlOf(request);
+    const format = {
+      fields: parseFields(input.fields, true),
+      changelog: input.expand.includes('changelog'),
+      look: ctx.jira.look,
+    };
+    return {
+      status: 200,
+      body: {
+        expand: 'schema,names',
+        startAt: input.startAt,
+        maxResults: max,
+        total: matching.length,
+        issues: page.map((issue) => formatIssue(issue, ctx.dataset, base, format)),
+      },
+    };
+  };
+  app.get('/rest/api/2/search', (request, reply) =>
+    answer(request, reply, () =>
+      searchV2(request, {
+        jql: queryParam(request, 'jql') ?? '',
+        nextPageToken: undefined,
+        startAt: intParam(request, 'startAt', 0),
+        maxResults: queryParam(request, 'maxResults') === undefined ? undefined : intParam(request, 'maxResults', 0),
+        fields: queryList(request, 'fields'),
+        expand: expandList(queryList(request, 'expand')),
+      }),
+    ),
+  );
+
   // The offset-paged search was removed from Jira Cloud; a connector still calling it should fail loudly.
   const removed = (request: FastifyRequest, reply: Parameters<typeof answer>[1]) =>
     answer(request, reply, () => ({
@@ -182,7 +254,7 @@ export function registerJiraRoutes(app: FastifyInstance, ctx: SimContext): void 
           startAt,
           total,
           isLast,
-          values: values.map((history) => formatHistory(history, base)),
+          values: values.map((history) => formatHistory(history, base, ctx.jira.look)),
         },
       };
     }),
@@ -254,7 +326,11 @@ export function registerJiraRoutes(app: FastifyInstance, ctx: SimContext): void 
         issues = compiled.sort(issues.filter((issue) => compiled.matches(issue, env)));
       }
       const fields: FieldSelection = parseFields(queryList(request, 'fields'), true);
-      const format = { fields, changelog: expandList(queryList(request, 'expand')).includes('changelog') };
+      const format = {
+        fields,
+        changelog: expandList(queryList(request, 'expand')).includes('changelog'),
+        look: ctx.jira.look,
+      };
       const base = baseUrlOf(request);
       const page = agilePage(request, issues, 'issues', true);
       return {

@@ -1,4 +1,4 @@
-/** Integration routes: read, change, delete, metrics, last sync, and starting a sync. */
+/** Integration routes: read, change, delete, last sync, and starting a sync. */
 import type { CacheStatus } from '@agiletrack/cache';
 import { IntegrationSchemas, MetricsQuery, TestIntegrationBody, UpdateIntegrationBody } from '@agiletrack/domain';
 import type { FastifyPluginAsync, FastifyRequest } from 'fastify';
@@ -9,7 +9,7 @@ import type { IntegrationView } from '../../services/views.ts';
 import type { AppDeps } from '../deps.ts';
 import { actorOf, principalOf } from '../guards.ts';
 import { sendCached, wantsFresh } from '../respond.ts';
-import { parse, parseRouteId } from '../validation.ts';
+import { parse, parseRouteId, SyncQuery } from '../validation.ts';
 
 // The caller named an integration, not a team: a refusal must not tell them which team owns it.
 function requireIntegrationAccess(principal: Principal, teamId: number): void {
@@ -79,22 +79,6 @@ export const integrationRoutes =
       );
     });
 
-    app.get('/api/integrations/:integrationId/metrics', async (request, reply) => {
-      const integration = await load(request, principalOf(request));
-      const { windowDays } = parse(MetricsQuery, request.query, 'query');
-      if (windowDays !== undefined) {
-        return sendCached(
-          request,
-          reply,
-          { metrics: await metricsService.windowMetrics(integration, windowDays) },
-          { result: 'miss', tier: 'origin' },
-        );
-      }
-      const status: CacheStatus = {};
-      const metrics = await metricsService.integrationMetrics(integration, { force: wantsFresh(request), status });
-      return sendCached(request, reply, { metrics }, status);
-    });
-
     app.get('/api/integrations/:integrationId/last-sync', async (request, reply) => {
       const integration = await load(request, principalOf(request));
       const status: CacheStatus = {};
@@ -104,7 +88,13 @@ export const integrationRoutes =
 
     app.post('/api/integrations/:integrationId/sync', async (request, reply) => {
       const integration = await load(request, principalOf(request));
-      const { jobId } = await deps.jobs.enqueueSync({ integrationId: integration.id, teamId: integration.teamId });
+      // `?full=true`: refetch everything instead of what changed since the last sync.
+      const { full } = parse(SyncQuery, request.query, 'query');
+      const { jobId } = await deps.jobs.enqueueSync({
+        integrationId: integration.id,
+        teamId: integration.teamId,
+        ...(full && { full: true }),
+      });
       return reply.code(202).header('Location', `/api/jobs/${jobId}`).send({ jobId });
     });
 

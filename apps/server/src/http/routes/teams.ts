@@ -1,13 +1,6 @@
 /** Team routes: list, create, read, change, delete; a team's integrations and metrics. */
 import type { CacheStatus } from '@agiletrack/cache';
-import {
-  AddMemberBody,
-  CreateIntegrationBody,
-  CreateTeamBody,
-  MetricsQuery,
-  PageQuery,
-  UpdateTeamBody,
-} from '@agiletrack/domain';
+import { AddMemberBody, CreateIntegrationBody, CreateTeamBody, PageQuery, UpdateTeamBody } from '@agiletrack/domain';
 import type { FastifyPluginAsync, FastifyRequest } from 'fastify';
 import { forbidden, notFound } from '../../errors.ts';
 import type { Principal } from '../../services/accounts.ts';
@@ -30,7 +23,7 @@ export function teamIdOf(request: FastifyRequest, principal: Principal): number 
 export const teamRoutes =
   (deps: AppDeps): FastifyPluginAsync =>
   async (app) => {
-    const { teams, integrations: integrationService, metrics: metricsService } = deps;
+    const { teams, integrations: integrationService } = deps;
 
     app.get('/api/teams', async (request, reply) => {
       const principal = principalOf(request);
@@ -121,21 +114,5 @@ export const teamRoutes =
       if (userId === null) throw notFound('member');
       await deps.members.remove(teamId, userId, actorOf(request));
       return reply.code(204).send();
-    });
-
-    app.get('/api/teams/:teamId/metrics', async (request, reply) => {
-      const teamId = teamIdOf(request, principalOf(request));
-      const { windowDays } = parse(MetricsQuery, request.query, 'query');
-      if (windowDays !== undefined) {
-        return sendCached(
-          request,
-          reply,
-          { metrics: await metricsService.teamWindowMetrics(teamId, windowDays) },
-          { result: 'miss', tier: 'origin' },
-        );
-      }
-      const status: CacheStatus = {};
-      const metrics = await metricsService.teamMetrics(teamId, { force: wantsFresh(request), status });
-      return sendCached(request, reply, { metrics }, status);
     });
   };

@@ -1,0 +1,60 @@
+/**
+ * Daily metric points: what the cache keeps for a team or an integration (every stored day,
+ * oldest first) and how a request's range and interval are cut from it — one point per day, or
+ * per week (the value as of each week's last day), with `null` metrics for days without data.
+ */
+import { rollupMetrics } from './metrics-rollup.ts';
+import type { MetricsPoint } from './views.ts';
+
+/** Every stored day of one scope, oldest first. */
+export interface DailySeries {
+  windowDays: number;
+  days: string[];
+  metrics: Record<string, number | null>[];
+}
+
+const DAY = 86_400_000;
+
+/** `2024-01-31` → epoch ms of its midnight UTC. */
+const dayStart = (day: string) => Date.parse(`${day}T00:00:00Z`);
+/** Epoch ms → `2024-01-31`. */
+export const dayOf = (ms: number) => new Date(ms).toISOString().slice(0, 10);
+
+/** Rolls rows of several integrations (any order) into one series, one roll-up per day. */
+export function rollupSeries(
+  windowDays: number,
+  rows: readonly { day: string; metrics: Record<string, number | null> }[],
+): DailySeries {
+  const byDay = new Map<string, Record<string, number | null>[]>();
+  for (const row of rows) {
+    let list = byDay.get(row.day);
+    if (!list) {
+      list = [];
+      byDay.set(row.day, list);
+    }
+    list.push(row.metrics);
+  }
+  const days = [...byDay.keys()].sort();
+  return { windowDays, days, metrics: days.map((day) => rollupMetrics(byDay.get(day)!)) };
+}
+
+/** The default range: the 90 days up to the newest stored day (or today before any). */
+export function defaultRange(series: DailySeries, today: number): { from: string; to: string } {
+  const to = series.days.at(-1) ?? dayOf(today);
+  return { from: dayOf(dayStart(to) - 89 * DAY), to };
+}
+
+/** The points of `from`..`to` (inclusive days): every day, or every week's last day (Sunday) and the range's end. */
+export function pointsOf(series: DailySeries, from: string, to: string, interval: 'day' | 'week'): MetricsPoint[] {
+  const index = new Map(series.days.map((day, i) => [day, i]));
+  const points: MetricsPoint[] = [];
+  const end = dayStart(to);
+  for (let t = dayStart(from); t <= end; t += DAY) {
+    const sunday = new Date(t).getUTCDay() === 0;
+    if (interval === 'week' && !sunday && t !== end) continue;
+    const day = dayOf(t);
+    const i = index.get(day);
+    points.push({ day, metrics: i === undefined ? null : series.metrics[i]! });
+  }
+  return points;
+}

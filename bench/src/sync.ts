@@ -1,0 +1,234 @@
+/**
+ * `npm run bench:sync`: syncs the simulator's large project (one repository with 10,000 pull
+ * requests over two years, 2,000 deployments, incidents; a Jira project with 30,004 issues in 52
+ * sprints) into an embedded server, then measures
+ * - per sync (first, incremental with nothing changed, after 20 pull requests and 20 issues
+ *   changed): requests, bytes received, rate-limit budget spent, waits, wall time;
+ * - cold reads (forced refill, every tier bypassed) of a team's metrics, a window and a 90-day
+ *   history: p50 / p95 over repeated reads.
+ * Rate-limit windows run on a simulated clock shared by the simulator and the HTTP client, so
+ * waiting for GitHub's hourly window costs simulated time, not wall time; both are reported.
+ * The results replace the `bench:sync` section of bench/RESULTS.md (or `BENCH_OUT`).
+ */
+import { randomBytes } from 'node:crypto';
+import { existsSync, readFileSync, writeFileSync } from 'node:fs';
+import os from 'node:os';
+import { resolve } from 'node:path';
+import { createSimulator, DEFAULT_GITHUB_TOKEN, DEFAULT_JIRA_CREDENTIALS } from '@agiletrack/api-simulator';
+import { pino } from 'pino';
+import { loadConfig } from '../../apps/server/src/config.ts';
+import { createServer } from '../../apps/server/src/server.ts';
+import { SyncService } from '../../apps/server/src/sync/service.ts';
+
+const AS_OF = Date.parse('2026-01-01T00:00:00Z');
+const READS = Number(process.env.BENCH_SYNC_READS ?? 40);
+const OUT = process.env.BENCH_OUT ?? resolve(import.meta.dirname, '../RESULTS.md');
+
+// The simulated clock: real time plus every rate-limit wait the client "slept".
+let skipped = 0;
+const simNow = () => Date.now() + skipped;
+
+const started = Date.now();
+const generation = performance.now();
+const sim = await createSimulator({ dataset: 'large', now: simNow });
+const generatedMs = performance.now() - generation;
+const data = sim.dataset.data;
+const repo = data.github.repos[0]!;
+
+const server = await createServer({
+  config: loadConfig({ LOG_LEVEL: 'silent', SECRET_KEY: randomBytes(32).toString('base64'), DATA_DIR: '/nonexistent' }),
+  logger: pino({ level: 'silent' }),
+  inMemory: true,
+  scheduler: false,
+});
+const { deps } = server;
+
+let bytes = 0;
+const countingFetch: typeof fetch = async (input, init) => {
+  const response = await fetch(input, init);
+  bytes += Number(response.headers.get('content-length') ?? 0);
+  return response;
+};
+const service = new SyncService(deps, {
+  now: () => AS_OF,
+  client: {
+    fetch: countingFetch,
+    now: simNow,
+    sleep: async (ms) => {
+      skipped += ms;
+    },
+  },
+});
+
+const team = await deps.teams.createTeam({ name: 'Large team' });
+const github = await deps.integrations.createIntegration(team.id, {
+  kind: 'github',
+  name: 'acme/web',
+  config: { owner: 'acme', repo: repo.name, baseUrl: sim.url },
+  credentials: { token: DEFAULT_GITHUB_TOKEN },
+});
+const jira = await deps.integrations.createIntegration(team.id, {
+  kind: 'jira',
+  name: 'AT board',
+  config: {
+    baseUrl: sim.url,
+    projectKey: data.jira.projects[0]!.key,
+    boardId: 1,
+    email: DEFAULT_JIRA_CREDENTIALS.email,
+  },
+  credentials: { apiToken: DEFAULT_JIRA_CREDENTIALS.apiToken },
+});
+
+interface SyncRow {
+  step: string;
+  source: string;
+  requests: number;
+  notModified: number;
+  budget: number;
+  limit: string;
+  errors: number;
+  waits: number;
+  waitedMs: number;
+  bytes: number;
+  wallMs: number;
+  written: number;
+}
+const rows: SyncRow[] = [];
+
+async function measure(step: string, integration: typeof github, source: 'GitHub' | 'Jira'): Promise<void> {
+  sim.reset({ rateLimits: false });
+  bytes = 0;
+  const before = skipped;
+  const t0 = performance.now();
+  const fetched = await service.fetchAndStore(integration.id, `bench-${step}-${source}`, () => {});
+  await service.computeAndPublish(fetched);
+  const wallMs = performance.now() - t0;
+  const counts = sim.counts();
+  const statuses = counts.byStatus;
+  // GitHub spends its primary limit on every answer but 304s (and refusals); Jira on every request.
+  const budget = source === 'GitHub' ? counts.total - (statuses['304'] ?? 0) : counts.total;
+  rows.push({
+    step,
+    source,
+    requests: counts.total,
+    notModified: statuses['304'] ?? 0,
+    budget,
+    limit: source === 'GitHub' ? '5,000 / hour' : '600 / minute',
+    errors: Object.entries(statuses)
+      .filter(([status]) => Number(status) >= 400)
+      .reduce((n, [, c]) => n + c, 0),
+    waits: fetched.stats.rateLimitWaits,
+    waitedMs: skipped - before,
+    bytes,
+    wallMs,
+    written: fetched.items + fetched.deleted,
+  });
+  console.log(`${step} ${source}: ${counts.total} requests, ${Math.round(wallMs)} ms`);
+}
+
+for (const [step, change] of [
+  ['first sync', undefined],
+  ['nothing changed', undefined],
+  ['20 changed', 'change'],
+] as const) {
+  if (change) {
+    const open = repo.pullRequests.filter((p) => p.state === 'open').slice(0, 10);
+    sim.dataset.mutate(() => {
+      for (const [i, pr] of open.entries()) pr.updated_at = `2025-12-31T1${i}:00:00Z`;
+    });
+    for (let i = 0; i < 10; i++) {
+      sim.dataset.addPullRequest('acme', repo.name, {
+        created_at: `2025-12-30T0${i}:00:00Z`,
+        merged_at: `2025-12-31T0${i}:00:00Z`,
+        reviews: [{ user: 'bob', state: 'APPROVED', submitted_at: `2025-12-30T1${i}:00:00Z` }],
+      });
+    }
+    const todo = data.jira.issues.filter((i) => i.status === 'To Do').slice(0, 10);
+    for (const [i, issue] of todo.entries()) {
+      sim.dataset.transitionJiraIssue(issue.key, 'In Progress', `2025-12-31T0${i}:00:00.000Z`);
+    }
+    for (let i = 0; i < 10; i++) {
+      sim.dataset.addJiraIssue({ projectKey: data.jira.projects[0]!.key, created: `2025-12-31T1${i}:00:00.000Z` });
+    }
+  }
+  await measure(step, github, 'GitHub');
+  await measure(step, jira, 'Jira');
+}
+
+// Cold reads: every tier bypassed and refilled, as `Cache-Control: no-cache` does.
+async function timeReads(read: () => Promise<unknown>): Promise<{ p50: number; p95: number }> {
+  for (let i = 0; i < 3; i++) await read();
+  const times: number[] = [];
+  for (let i = 0; i < READS; i++) {
+    const t0 = performance.now();
+    await read();
+    times.push(performance.now() - t0);
+  }
+  times.sort((a, b) => a - b);
+  return { p50: times[Math.floor(times.length * 0.5)]!, p95: times[Math.floor(times.length * 0.95)]! };
+}
+const reads = [
+  ['team metrics (default window)', () => deps.metrics.teamMetrics(team.id, { force: true })],
+  ['team metrics, 7-day window', () => deps.metrics.teamMetrics(team.id, { windowDays: 7, force: true })],
+  ['team history, 90 days (day)', () => deps.metrics.teamHistory(team.id, {}, { force: true })],
+  ['integration history, 90 days', () => deps.metrics.integrationHistory(github, {}, { force: true })],
+  [
+    'drill-down page (merged PRs, 28 days)',
+    () =>
+      deps.metrics.workItems(team.id, {
+        metric: 'prThroughputPerWeek',
+        to: new Date(AS_OF),
+        limit: 50,
+      }),
+  ],
+] as const;
+const readRows: { what: string; p50: number; p95: number }[] = [];
+for (const [what, read] of reads) {
+  const { p50, p95 } = await timeReads(read);
+  readRows.push({ what, p50, p95 });
+  console.log(`${what}: p50 ${p50.toFixed(2)} ms`);
+}
+const history = await deps.metrics.teamHistory(team.id, {});
+const counts = await deps.database.sql.query(
+  'SELECT kind, count(*)::int AS n FROM work_items GROUP BY kind ORDER BY kind',
+);
+await server.close();
+await sim.close();
+
+// --- report ------------------------------------------------------------------------------------
+const ms = (v: number) => (v < 10 ? v.toFixed(2) : v.toFixed(0));
+const duration = (v: number) => (v >= 60_000 ? `${(v / 60_000).toFixed(1)} min` : `${(v / 1000).toFixed(1)} s`);
+const kib = (v: number) => (v >= 1_048_576 ? `${(v / 1_048_576).toFixed(1)} MiB` : `${(v / 1024).toFixed(1)} KiB`);
+const lines = [
+  '<!-- bench:sync:start -->',
+  '## Sync at volume (`npm run bench:sync`)',
+  '',
+  `Written by \`npm run bench:sync\` on ${new Date().toISOString()} in ${duration(Date.now() - started)}; this section is replaced by each run. ` +
+    `Machine: ${os.cpus().length} cores, load ${os
+      .loadavg()
+      .map((l) => l.toFixed(2))
+      .join(' / ')} at the end. Embedded mode (PGlite, Postgres-table L2).`,
+  '',
+  `Project: \`createSimulator({ dataset: 'large' })\` — ${repo.pullRequests.length.toLocaleString('en')} pull requests, ${repo.deployments.length.toLocaleString('en')} deployments (${repo.deployments.filter((d) => d.environment === 'production').length.toLocaleString('en')} to production), ${repo.issues.filter((i) => i.labels.some((l) => l.name === 'incident')).length} incidents; ${data.jira.issues.length.toLocaleString('en')} Jira issues in ${data.jira.sprints.length} sprints. Generated in ${ms(generatedMs)} ms. Stored: ${(counts.rows as { kind: string; n: number }[]).map((r) => `${r.n.toLocaleString('en')} ${r.kind}`).join(', ')}.`,
+  '',
+  'Requests and budget per integration and sync. GitHub answers a 304 for free; "waited" is simulated time spent waiting for rate-limit windows (the simulator and the client share a clock, so it costs no wall time). "errors" counts 4xx/5xx answers (403/429 would mean a limit was exceeded).',
+  '',
+  '| sync | source | requests | 304s | rate-limit budget spent | limit | errors | waits | waited (simulated) | bytes received | items written | wall time |',
+  '| --- | --- | ---: | ---: | ---: | --- | ---: | ---: | ---: | ---: | ---: | ---: |',
+  ...rows.map(
+    (r) =>
+      `| ${r.step} | ${r.source} | ${r.requests.toLocaleString('en')} | ${r.notModified.toLocaleString('en')} | ${r.budget.toLocaleString('en')} | ${r.limit} | ${r.errors} | ${r.waits} | ${duration(r.waitedMs)} | ${kib(r.bytes)} | ${r.written.toLocaleString('en')} | ${duration(r.wallMs)} |`,
+  ),
+  '',
+  `Cold reads (forced refill: every tier bypassed, the value rebuilt from the precomputed snapshots and daily points and written back), ${READS} reads each after 3 warm-ups. The 90-day history has ${history.points.length} points.`,
+  '',
+  '| read | p50 | p95 |',
+  '| --- | ---: | ---: |',
+  ...readRows.map((r) => `| ${r.what} | ${ms(r.p50)} ms | ${ms(r.p95)} ms |`),
+  '<!-- bench:sync:end -->',
+];
+const section = lines.join('\n');
+const current = existsSync(OUT) ? readFileSync(OUT, 'utf8') : '# Benchmark results\n';
+const pattern = /<!-- bench:sync:start -->[\s\S]*<!-- bench:sync:end -->/;
+writeFileSync(OUT, pattern.test(current) ? current.replace(pattern, section) : `${current.trimEnd()}\n\n${section}\n`);
+console.log(`wrote ${OUT}`);
