@@ -1,6 +1,6 @@
 /** Integration routes: read, change, delete, last sync, and starting a sync. */
 import type { CacheStatus } from '@agiletrack/cache';
-import { IntegrationSchemas, MetricsQuery, TestIntegrationBody, UpdateIntegrationBody } from '@agiletrack/domain';
+import { IntegrationSchemas, TestIntegrationBody, UpdateIntegrationBody } from '@agiletrack/domain';
 import type { FastifyPluginAsync, FastifyRequest } from 'fastify';
 import { forbidden, notFound } from '../../errors.ts';
 import { canSeeTeam, type Principal } from '../../services/accounts.ts';
