@@ -205,8 +205,7 @@ async function runMode(mode: string, env: Record<string, string>): Promise<Row[]
   }
 }
 
-function render(rows: Row[], skipped: string[]): string {
-  const machine = describeMachine();
+function render(rows: Row[], skipped: string[], machine: ReturnType<typeof describeMachine>): string {
   const ratio = (mode: string, name: string) => {
     const floor = rows.find((r) => r.mode === mode && r.name.startsWith('floor'));
     const row = rows.find((r) => r.mode === mode && r.name.startsWith(name));
@@ -242,6 +241,7 @@ function render(rows: Row[], skipped: string[]): string {
 }
 
 async function main(): Promise<void> {
+  const machine = describeMachine();
   const rows: Row[] = [];
   const skipped: string[] = [];
   rows.push(...(await runMode('embedded', { DATABASE_URL: '', REDIS_URL: '' })));
@@ -260,7 +260,7 @@ async function main(): Promise<void> {
   } else {
     skipped.push(`Redis mode skipped: ${redisUrl} or ${databaseUrl} did not answer.`);
   }
-  const section = render(rows, skipped);
+  const section = render(rows, skipped, machine);
   let text = '';
   try {
     text = readFileSync(OUT, 'utf8');

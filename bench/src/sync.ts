@@ -20,7 +20,8 @@ import { loadConfig } from '../../apps/server/src/config.ts';
 import { createServer } from '../../apps/server/src/server.ts';
 import { SyncService } from '../../apps/server/src/sync/service.ts';
 
-const AS_OF = Date.parse('2026-01-01T00:00:00Z');
+// The data runs to the first days of 2026; changes are made later, as real updates would be.
+const AS_OF = Date.parse('2026-02-15T00:00:00Z');
 const READS = Number(process.env.BENCH_SYNC_READS ?? 40);
 const OUT = process.env.BENCH_OUT ?? resolve(import.meta.dirname, '../RESULTS.md');
 
@@ -36,7 +37,13 @@ const data = sim.dataset.data;
 const repo = data.github.repos[0]!;
 
 const server = await createServer({
-  config: loadConfig({ LOG_LEVEL: 'silent', SECRET_KEY: randomBytes(32).toString('base64'), DATA_DIR: '/nonexistent' }),
+  config: loadConfig({
+    LOG_LEVEL: 'silent',
+    SECRET_KEY: randomBytes(32).toString('base64'),
+    DATA_DIR: '/nonexistent',
+    // The simulator listens on loopback, which outbound requests may reach only when allowed.
+    OUTBOUND_ALLOW: '127.0.0.1/32',
+  }),
   logger: pino({ level: 'silent' }),
   inMemory: true,
   scheduler: false,
@@ -134,21 +141,21 @@ for (const [step, change] of [
   if (change) {
     const open = repo.pullRequests.filter((p) => p.state === 'open').slice(0, 10);
     sim.dataset.mutate(() => {
-      for (const [i, pr] of open.entries()) pr.updated_at = `2025-12-31T1${i}:00:00Z`;
+      for (const [i, pr] of open.entries()) pr.updated_at = `2026-02-10T1${i}:00:00Z`;
     });
     for (let i = 0; i < 10; i++) {
       sim.dataset.addPullRequest('acme', repo.name, {
-        created_at: `2025-12-30T0${i}:00:00Z`,
-        merged_at: `2025-12-31T0${i}:00:00Z`,
-        reviews: [{ user: 'bob', state: 'APPROVED', submitted_at: `2025-12-30T1${i}:00:00Z` }],
+        created_at: `2026-02-09T0${i}:00:00Z`,
+        merged_at: `2026-02-10T0${i}:00:00Z`,
+        reviews: [{ user: 'bob', state: 'APPROVED', submitted_at: `2026-02-09T1${i}:00:00Z` }],
       });
     }
     const todo = data.jira.issues.filter((i) => i.status === 'To Do').slice(0, 10);
     for (const [i, issue] of todo.entries()) {
-      sim.dataset.transitionJiraIssue(issue.key, 'In Progress', `2025-12-31T0${i}:00:00.000Z`);
+      sim.dataset.transitionJiraIssue(issue.key, 'In Progress', `2026-02-10T0${i}:00:00.000Z`);
     }
     for (let i = 0; i < 10; i++) {
-      sim.dataset.addJiraIssue({ projectKey: data.jira.projects[0]!.key, created: `2025-12-31T1${i}:00:00.000Z` });
+      sim.dataset.addJiraIssue({ projectKey: data.jira.projects[0]!.key, created: `2026-02-10T1${i}:00:00.000Z` });
     }
   }
   await measure(step, github, 'GitHub');

@@ -131,7 +131,7 @@ const ConfigSchema = z.object({
   /** A request (headers and body) must arrive within this time, or the connection is closed. */
   REQUEST_TIMEOUT_MS: duration(20_000),
   /** How long an idle keep-alive connection stays open. */
-  KEEP_ALIVE_TIMEOUT_MS: duration(5_000),
+  KEEP_ALIVE_TIMEOUT_MS: duration(72_000),
   /** Failed logins allowed per account within LOGIN_WINDOW_MS before 429. */
   LOGIN_MAX_FAILURES: z.coerce.number().int().min(1).max(1_000).default(5),
   /** Failed logins allowed per client address within LOGIN_WINDOW_MS before 429. */

@@ -248,7 +248,13 @@ describe.each(TEST_MODES)('authentication (%s)', (mode) => {
     expect(response.json()).toEqual({
       status: 'ok',
       mode: { database: mode === 'embedded' ? 'pglite' : 'postgres', cache: mode === 'redis' ? 'redis' : 'database' },
-      checks: mode === 'redis' ? { database: 'ok', redis: 'ok' } : { database: 'ok' },
+      checks:
+        mode === 'redis'
+          ? { database: 'ok', redis: 'ok', bus: 'ok' }
+          : mode === 'postgres'
+            ? { database: 'ok', bus: 'ok' }
+            : { database: 'ok' },
+      bus: { healthy: true, downs: 0 },
     });
   });
 

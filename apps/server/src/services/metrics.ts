@@ -59,7 +59,15 @@ export class MetricsService {
 
   /** Metrics of one integration over a window (`metrics_{id}` holds every window). */
   async integrationMetrics(integration: IntegrationView, options: WindowOptions = {}): Promise<IntegrationMetricsView> {
-    const all = await this.cache.getOrSet<ByWindow<IntegrationMetricsView>>(
+    const all = await this.#integrationWindows(integration, options);
+    return all.byWindow[String(options.windowDays ?? DEFAULT_METRIC_WINDOW)]!;
+  }
+
+  #integrationWindows(
+    integration: { id: number; teamId: number; kind: 'github' | 'jira' },
+    options: ReadOptions = {},
+  ): Promise<ByWindow<IntegrationMetricsView>> {
+    return this.cache.getOrSet<ByWindow<IntegrationMetricsView>>(
       cacheKeys.integrationMetrics(integration.id),
       async (ctx) => {
         // While a sync runs, readers keep getting the last good value as STALE; caching the
@@ -72,7 +80,6 @@ export class MetricsService {
         domainTags.team(integration.teamId),
       ]),
     );
-    return all.byWindow[String(options.windowDays ?? DEFAULT_METRIC_WINDOW)]!;
   }
 
   /** Metrics of a team over a window (`team_{id}_metrics` holds every window): each integration's and a roll-up. */
@@ -83,10 +90,11 @@ export class MetricsService {
       async (ctx) => {
         const list = await this.#teamIntegrations(teamId);
         if (await this.#syncing(list.map((i) => i.id))) ctx.skipCache();
-        const windows = await this.#loadWindows(list);
+        // Built from the integrations' entries (each filled once per sync), not from the tables again.
+        const windows = await Promise.all(list.map((i) => this.#integrationWindows({ ...i, teamId })));
         const byWindow: Record<string, TeamMetricsView> = {};
         for (const windowDays of METRIC_WINDOWS) {
-          const each = list.map((i) => windows.get(i.id)![String(windowDays)]!);
+          const each = windows.map((w) => w.byWindow[String(windowDays)]!);
           const times = each.map((m) => m.computedAt?.getTime() ?? 0).filter((t) => t > 0);
           byWindow[windowDays] = {
             teamId,
@@ -109,13 +117,14 @@ export class MetricsService {
     const series = await this.cache.getOrSet<DailySeries>(
       cacheKeys.teamMetricsHistory(teamId),
       async (ctx) => {
-        const rows = await this.db
-          .select({ integrationId: metricDaily.integrationId, day: metricDaily.day, metrics: metricDaily.metrics })
-          .from(metricDaily)
-          .innerJoin(integrations, eq(integrations.id, metricDaily.integrationId))
-          .where(and(eq(integrations.teamId, teamId), eq(metricDaily.windowDays, DEFAULT_METRIC_WINDOW)));
-        if (await this.#syncing([...new Set(rows.map((r) => r.integrationId))])) ctx.skipCache();
-        return rollupSeries(DEFAULT_METRIC_WINDOW, rows);
+        const list = await this.#teamIntegrations(teamId);
+        if (await this.#syncing(list.map((i) => i.id))) ctx.skipCache();
+        // Rolled up from the integrations' series (each read from the tables once per sync).
+        const each = await Promise.all(list.map((i) => this.#integrationSeries({ id: i.id, teamId })));
+        return rollupSeries(
+          DEFAULT_METRIC_WINDOW,
+          each.flatMap((s) => s.days.map((day, index) => ({ day, metrics: s.metrics[index]! }))),
+        );
       },
       cacheOptions(this.policy, 'teamMetricsHistory', options, [domainTags.team(teamId)]),
     );
@@ -128,7 +137,12 @@ export class MetricsService {
     query: HistoryQuery,
     options: ReadOptions = {},
   ): Promise<MetricsHistoryView> {
-    const series = await this.cache.getOrSet<DailySeries>(
+    const series = await this.#integrationSeries(integration, options);
+    return this.#cut({ integrationId: integration.id }, series, query);
+  }
+
+  #integrationSeries(integration: { id: number; teamId: number }, options: ReadOptions = {}): Promise<DailySeries> {
+    return this.cache.getOrSet<DailySeries>(
       cacheKeys.integrationMetricsHistory(integration.id),
       async (ctx) => {
         if (await this.#syncing([integration.id])) ctx.skipCache();
@@ -144,7 +158,6 @@ export class MetricsService {
         domainTags.team(integration.teamId),
       ]),
     );
-    return this.#cut({ integrationId: integration.id }, series, query);
   }
 
   /** The work items behind a team's metric between two instants (default: the default window up to now). */

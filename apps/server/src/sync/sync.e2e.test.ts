@@ -74,6 +74,63 @@ describe('sync end to end (embedded)', () => {
     expect(lastSync.json().lastSync).toMatchObject({ status: 'succeeded', error: null });
   });
 
+  it('serves one point per day from the cache, and the items behind a number linked to their source', async () => {
+    const url = `/api/integrations/${ids.github}/metrics/history?from=2024-01-01&to=2024-01-20`;
+    const first = await t.request({ method: 'GET', url, as: 'alice' });
+    expect(first.statusCode).toBe(200);
+    const history = first.json().history;
+    expect(history.points.map((p: { day: string }) => p.day)).toEqual(
+      Array.from({ length: 20 }, (_, i) => `2024-01-${String(i + 1).padStart(2, '0')}`),
+    );
+    expect(history.points.at(-1).metrics).toEqual(EXPECTED.github); // the last day is the sync's snapshot
+    expect((await t.request({ method: 'GET', url, as: 'alice' })).headers['x-cache']).toBe('HIT');
+    const weekly = await t.request({
+      method: 'GET',
+      url: `/api/teams/${t.ids.teamA}/metrics/history?from=2024-01-01&to=2024-01-20&interval=week`,
+      as: 'alice',
+    });
+    // Sundays 01-07 and 01-14, and the range's end.
+    expect(weekly.json().history.points.map((p: { day: string }) => p.day)).toEqual([
+      '2024-01-07',
+      '2024-01-14',
+      '2024-01-20',
+    ]);
+    const items = await t.request({
+      method: 'GET',
+      url: `/api/teams/${t.ids.teamA}/work-items?metric=changeFailureRate&from=2023-12-23&to=2024-01-20`,
+      as: 'alice',
+    });
+    expect(items.json().workItems).toMatchObject([{ externalId: '102', state: 'failure', failure: 'failed' }]);
+    const merged = await t.request({
+      method: 'GET',
+      url: `/api/teams/${t.ids.teamA}/work-items?metric=prMergeTimeHours&from=2023-12-23&to=2024-01-20&limit=1`,
+      as: 'alice',
+    });
+    expect(merged.json().workItems).toEqual([
+      expect.objectContaining({ externalId: '2', hours: 26, url: 'https://github.com/acme/web/pull/2' }),
+    ]);
+    const next = await t.request({
+      method: 'GET',
+      url: `/api/teams/${t.ids.teamA}/work-items?metric=prMergeTimeHours&from=2023-12-23&to=2024-01-20&limit=1&cursor=${merged.json().nextCursor}`,
+      as: 'alice',
+    });
+    expect(next.json()).toMatchObject({ workItems: [{ externalId: '1', hours: 4 }], nextCursor: null });
+    for (const bad of ['metric=nope', 'metric=leadTimeHours&from=yesterday', 'metric=leadTimeHours&cursor=x']) {
+      const refused = await t.request({
+        method: 'GET',
+        url: `/api/teams/${t.ids.teamA}/work-items?${bad}`,
+        as: 'alice',
+      });
+      expect(refused.statusCode).toBe(400);
+    }
+    const forbidden = await t.request({
+      method: 'GET',
+      url: `/api/teams/${t.ids.teamA}/metrics/history`,
+      as: 'bob',
+    });
+    expect(forbidden.statusCode).toBe(403);
+  });
+
   it('serves every computed window from the same cached entry', async () => {
     const week = await t.request({
       method: 'GET',

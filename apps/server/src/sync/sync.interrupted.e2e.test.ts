@@ -10,7 +10,13 @@ import { desc, eq } from 'drizzle-orm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { syncRuns } from '../db/schema.ts';
 import { untilAsync } from '../testing/api-helpers.ts';
-import { startTestServer, TEST_DATABASE_URL, TEST_REDIS_URL, type TestServer } from '../testing/harness.ts';
+import {
+  startTestServer,
+  TEST_DATABASE_URL,
+  TEST_OUTBOUND_ALLOW,
+  TEST_REDIS_URL,
+  type TestServer,
+} from '../testing/harness.ts';
 import { connect } from '../testing/sync-helpers.ts';
 
 const WORKER = fileURLToPath(new URL('../worker.ts', import.meta.url));
@@ -32,6 +38,7 @@ describe('a sync worker killed mid-sync', () => {
         REDIS_URL: TEST_REDIS_URL,
         REDIS_PREFIX: t.prefix,
         SECRET_KEY: t.secretKey,
+        OUTBOUND_ALLOW: TEST_OUTBOUND_ALLOW,
         METRICS_NOW: AS_OF,
         SYNC_HEARTBEAT_MS: HEARTBEAT_MS,
         LOG_LEVEL: 'warn',

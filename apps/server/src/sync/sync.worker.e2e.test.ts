@@ -10,7 +10,13 @@ import { Queue } from 'bullmq';
 import { Redis } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { METRICS_QUEUE, SYNC_QUEUE } from '../jobs/bullmq-queue.ts';
-import { startTestServer, TEST_DATABASE_URL, TEST_REDIS_URL, type TestServer } from '../testing/harness.ts';
+import {
+  startTestServer,
+  TEST_DATABASE_URL,
+  TEST_OUTBOUND_ALLOW,
+  TEST_REDIS_URL,
+  type TestServer,
+} from '../testing/harness.ts';
 import { connect, EXPECTED, sync } from '../testing/sync-helpers.ts';
 
 const WORKER = fileURLToPath(new URL('../worker.ts', import.meta.url));
@@ -34,6 +40,7 @@ describe('sync end to end (Redis, BullMQ, separate worker process)', () => {
         REDIS_URL: TEST_REDIS_URL,
         REDIS_PREFIX: t.prefix,
         SECRET_KEY: t.secretKey,
+        OUTBOUND_ALLOW: TEST_OUTBOUND_ALLOW,
         METRICS_NOW: AS_OF,
         LOG_LEVEL: 'warn',
       },

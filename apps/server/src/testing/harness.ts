@@ -22,6 +22,9 @@ export const TEST_MODES: readonly TestMode[] = ['embedded', 'postgres', 'redis']
 export const TEST_DATABASE_URL = process.env.DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/test';
 export const TEST_REDIS_URL = process.env.REDIS_URL ?? 'redis://127.0.0.1:6379';
 
+/** What the outbound policy allows in tests: the simulators listen on loopback. */
+export const TEST_OUTBOUND_ALLOW = '127.0.0.1/32';
+
 /** The users every test server starts with. */
 export type TestUser = 'admin' | 'alice' | 'bob';
 
@@ -81,7 +84,7 @@ export async function startTestServer(mode: TestMode, options: JoinOptions = {})
     REDIS_PREFIX: prefix,
     DATA_DIR: '/nonexistent-test-data-dir',
     // The tests' simulators listen on loopback; tests of the outbound policy override this.
-    OUTBOUND_ALLOW: '127.0.0.1/32',
+    OUTBOUND_ALLOW: TEST_OUTBOUND_ALLOW,
     ...options.env,
   };
   if (mode !== 'embedded') env.DATABASE_URL = TEST_DATABASE_URL;

@@ -161,7 +161,8 @@ export const ServerCacheStatsSchema = z.object({
     tiers: z.array(TierStatsSchema),
     getOrSet: z.record(z.string(), z.number()),
     tags: z.object({ invalidations: z.number() }),
-    bus: z.record(z.string(), z.number()),
+    // Counters, plus whether the bus delivers now (`healthy`).
+    bus: z.record(z.string(), z.union([z.number(), z.boolean()])),
   }),
   redis: z.record(z.string(), z.unknown()).nullable(),
   process: z.object({ rss: z.number(), heapUsed: z.number(), heapTotal: z.number() }),

@@ -432,7 +432,7 @@ describe('dashboard in Chromium', () => {
       const { teamA } = dashboard.server.ids;
       await logIn(page, 'alice');
       await openTeamPage(page, teamA);
-      // One point per day over the last 90 days of the seeded history.
+      // One point per day over the last 90 days of the history the test server starts with.
       const charts = page.getByTestId('trend-charts');
       await charts.waitFor({ timeout: 10_000 });
       expect(await charts.getAttribute('data-points')).toBe('90');
