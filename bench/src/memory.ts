@@ -1,5 +1,5 @@
 /**
- * Issue 2: in-memory caches only, one process, one run. L1-hit reads (awaited and synchronous),
+ * In-memory caches only, one process, one run. L1-hit reads (awaited and synchronous),
  * L1-hit getOrSet, set, and the cold-key stampede. Every library is configured as its README
  * shows for an in-memory cache; see `MEMORY_SETUPS` for the exact choices.
  */

@@ -1,5 +1,5 @@
 /**
- * Issue 3: Redis as L2 (the shared Redis at REDIS_URL). Every read misses L1 (16 entries for a
+ * Redis as L2 (the shared Redis at REDIS_URL). Every read misses L1 (16 entries for a
  * 1,024-key working set) and hits L2. Raw ioredis is the limit. Keys live under a prefix unique
  * to the run and are deleted afterwards.
  */

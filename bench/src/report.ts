@@ -88,7 +88,7 @@ function skipped(reason: string): string[] {
 }
 
 function memorySection(memory: MemoryResults, targets: TargetCheck[] | undefined, config: BenchConfig): string[] {
-  const out: string[] = ['## Issue 2 — in-memory caches', ''];
+  const out: string[] = ['## In-memory caches', ''];
   out.push(
     `Each case reads or writes a different key of a warm 1,024-key set on every call (the keys in turn), never one hot key. mitata measured each case for at least ${config.caseMs} ms; a sample is the mean of a batch of 4,096 calls, so **p99 is the 99th percentile of batch means** (per-call times of ~50 ns are below timer resolution). The "×" column divides each mean by ours: above 1 is slower than ours.`,
     '',
@@ -146,7 +146,7 @@ function memorySection(memory: MemoryResults, targets: TargetCheck[] | undefined
 }
 
 function redisSection(redis: RedisResults, config: BenchConfig): string[] {
-  const out: string[] = ['## Issue 3 — Redis as L2', ''];
+  const out: string[] = ['## Redis as L2', ''];
   out.push(
     `Redis ${redis.serverVersion} at \`${config.redisUrl}\` (shared with other users of this machine). L1 holds 16 entries and the working set is 1,024 keys, so every read misses L1 and hits L2, and each library pays its own promotion into L1 where it does one. Each call is timed on its own (per-call p99), at least ${config.redisCaseMs} ms per case. Keys lived under \`${redis.prefix}*\`; ${redis.deletedKeys >= 0 ? `${redis.deletedKeys} keys were deleted afterwards` : 'the cleanup failed (see the log)'}. The "×" column divides each mean by ours.`,
     '',
@@ -187,9 +187,9 @@ function redisSection(redis: RedisResults, config: BenchConfig): string[] {
 }
 
 function outageSection(outage: OutageResults, config: BenchConfig): string[] {
-  const out: string[] = ['## Issue 3 — Redis outage', ''];
+  const out: string[] = ['## Redis outage', ''];
   out.push(
-    `Each library in its tiered setup (see "Tiered setups"), against a private redis-server ${outage.redisVersion} on a spare loopback port (the shared Redis is never touched). L1 holds 16 entries and ${config.outageLoops} concurrent loops call \`getOrSet\` on random keys of the seeded 1,024 for ${config.outageRunMs / 1000} s; the server is frozen with SIGSTOP at ${config.outageStopAtMs / 1000} s for ${config.outageStopForMs / 1000} s, then SIGCONT. Connections stay open while frozen and nothing answers: a client without deadlines waits. Every call is bounded at ${HUNG_MS / 1000} s by the harness and counted as hung past it. "factory calls" are calls answered by running the factory (the cache was bypassed or missed).`,
+    `Each library in its tiered setup (see "Tiered setups"), against a private redis-server ${outage.redisVersion} on a spare loopback port (the shared Redis is never touched). L1 holds 16 entries and ${config.outageLoops} concurrent loops call \`getOrSet\` on random keys of the 1,024 prepared ones for ${config.outageRunMs / 1000} s; the server is frozen with SIGSTOP at ${config.outageStopAtMs / 1000} s for ${config.outageStopForMs / 1000} s, then SIGCONT. Connections stay open while frozen and nothing answers: a client without deadlines waits. Every call is bounded at ${HUNG_MS / 1000} s by the harness and counted as hung past it. "factory calls" are calls answered by running the factory (the cache was bypassed or missed).`,
     '',
   );
   out.push(
@@ -278,10 +278,10 @@ export function renderReport(r: RunReport): string {
     );
   }
   if (r.memory.ran) out.push(...memorySection(r.memory.value, r.targets, config));
-  else out.push('## Issue 2 — in-memory caches', '', ...skipped(r.memory.reason));
+  else out.push('## In-memory caches', '', ...skipped(r.memory.reason));
   if (r.redis.ran) out.push(...redisSection(r.redis.value, config));
-  else out.push('## Issue 3 — Redis as L2', '', ...skipped(r.redis.reason));
+  else out.push('## Redis as L2', '', ...skipped(r.redis.reason));
   if (r.outage.ran) out.push(...outageSection(r.outage.value, config));
-  else out.push('## Issue 3 — Redis outage', '', ...skipped(r.outage.reason));
+  else out.push('## Redis outage', '', ...skipped(r.outage.reason));
   return `${out.join('\n').trimEnd()}\n`;
 }

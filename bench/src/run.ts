@@ -1,6 +1,6 @@
 /**
  * `npm run bench`: measures @agiletrack/cache against peer libraries and writes RESULTS.md.
- * Sections: in-memory (issue 2), Redis as L2 and a Redis outage (issue 3). See README.md.
+ * Sections: in-memory, Redis as L2 and a Redis outage. See README.md.
  */
 import { writeFileSync } from 'node:fs';
 import { loadavg } from 'node:os';
@@ -54,7 +54,7 @@ async function main(): Promise<void> {
   let memory: Outcome<Awaited<ReturnType<typeof runMemory>>> = { ran: false, reason: 'not selected (BENCH_ONLY)' };
   let targets: RunReport['targets'];
   if (config.sections.has('memory')) {
-    log('issue 2: in-memory');
+    log('in-memory');
     try {
       memory = { ran: true, value: await runMemory(config, log) };
       targets = checkTargets(memory.value);
@@ -75,9 +75,9 @@ async function main(): Promise<void> {
     const unreachable = typeof tier === 'string' ? tier : await probeRedis(config.redisUrl);
     if (unreachable) {
       redis = { ran: false, reason: unreachable };
-      log(`issue 3: Redis as L2 skipped: ${unreachable}`);
+      log(`Redis as L2 skipped: ${unreachable}`);
     } else {
-      log(`issue 3: Redis as L2 at ${config.redisUrl}`);
+      log(`Redis as L2 at ${config.redisUrl}`);
       try {
         redis = { ran: true, value: await runRedis(config, builders, log) };
         for (const t of checkRedisTargets(redis.value)) {
@@ -96,7 +96,7 @@ async function main(): Promise<void> {
     if (typeof tier === 'string') outage = { ran: false, reason: tier };
     else if (serverVersion === undefined) outage = { ran: false, reason: 'no `redis-server` binary on PATH' };
     else {
-      log('issue 3: Redis outage (private redis-server, SIGSTOP in the middle)');
+      log('Redis outage (private redis-server, SIGSTOP in the middle)');
       try {
         outage = { ran: true, value: await runOutage(config, outageBuilders, log) };
       } catch (error) {

@@ -19,6 +19,7 @@ import { pino } from 'pino';
 import { loadConfig } from '../../apps/server/src/config.ts';
 import { createServer } from '../../apps/server/src/server.ts';
 import { SyncService } from '../../apps/server/src/sync/service.ts';
+import { table } from './report.ts';
 
 // The data runs to the first days of 2026; changes are made later, as real updates would be.
 const AS_OF = Date.parse('2026-02-15T00:00:00Z');
@@ -220,18 +221,47 @@ const lines = [
   '',
   'Requests and budget per integration and sync. GitHub answers a 304 for free; "waited" is simulated time spent waiting for rate-limit windows (the simulator and the client share a clock, so it costs no wall time). "errors" counts 4xx/5xx answers (403/429 would mean a limit was exceeded).',
   '',
-  '| sync | source | requests | 304s | rate-limit budget spent | limit | errors | waits | waited (simulated) | bytes received | items written | wall time |',
-  '| --- | --- | ---: | ---: | ---: | --- | ---: | ---: | ---: | ---: | ---: | ---: |',
-  ...rows.map(
-    (r) =>
-      `| ${r.step} | ${r.source} | ${r.requests.toLocaleString('en')} | ${r.notModified.toLocaleString('en')} | ${r.budget.toLocaleString('en')} | ${r.limit} | ${r.errors} | ${r.waits} | ${duration(r.waitedMs)} | ${kib(r.bytes)} | ${r.written.toLocaleString('en')} | ${duration(r.wallMs)} |`,
+  ...table(
+    [
+      ['sync', 'left'],
+      ['source', 'left'],
+      ['requests', 'right'],
+      ['304s', 'right'],
+      ['rate-limit budget spent', 'right'],
+      ['limit', 'left'],
+      ['errors', 'right'],
+      ['waits', 'right'],
+      ['waited (simulated)', 'right'],
+      ['bytes received', 'right'],
+      ['items written', 'right'],
+      ['wall time', 'right'],
+    ],
+    rows.map((r) => [
+      r.step,
+      r.source,
+      r.requests.toLocaleString('en'),
+      r.notModified.toLocaleString('en'),
+      r.budget.toLocaleString('en'),
+      r.limit,
+      String(r.errors),
+      String(r.waits),
+      duration(r.waitedMs),
+      kib(r.bytes),
+      r.written.toLocaleString('en'),
+      duration(r.wallMs),
+    ]),
   ),
   '',
   `Cold reads (forced refill: every tier bypassed, the value rebuilt from the precomputed snapshots and daily points and written back), ${READS} reads each after 3 warm-ups. The 90-day history has ${history.points.length} points.`,
   '',
-  '| read | p50 | p95 |',
-  '| --- | ---: | ---: |',
-  ...readRows.map((r) => `| ${r.what} | ${ms(r.p50)} ms | ${ms(r.p95)} ms |`),
+  ...table(
+    [
+      ['read', 'left'],
+      ['p50', 'right'],
+      ['p95', 'right'],
+    ],
+    readRows.map((r) => [r.what, `${ms(r.p50)} ms`, `${ms(r.p95)} ms`]),
+  ),
   '<!-- bench:sync:end -->',
 ];
 const section = lines.join('\n');

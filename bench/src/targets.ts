@@ -1,4 +1,4 @@
-/** The performance targets of issue 2, checked against the in-memory results (by mean ns/op). */
+/** The performance targets of the in-memory cache, checked against the in-memory results (by mean ns/op). */
 import { type MemoryResults, NAMES } from './memory.ts';
 import { RAW, RAW_PARSED, type RedisResults } from './redis.ts';
 import type { PairedTiming, Row } from './timing.ts';
@@ -47,7 +47,7 @@ function faster(target: string, ours: Row, peer: Row, bound: number): TargetChec
   };
 }
 
-/** Checks every target of issue 2. */
+/** Checks every in-memory target. */
 export function checkTargets(results: MemoryResults): TargetCheck[] {
   const ours = find(results.get, NAMES.ours);
   const oursGetOrSet = find(results.getOrSet, NAMES.oursGetOrSet);

@@ -199,7 +199,7 @@ export function outboundAllow(config: Config): AllowRule[] {
   ];
 }
 
-/** Which services the configuration selects (DESIGN section 6). */
+/** Which services the configuration selects. */
 export function describeMode(config: Config): {
   database: 'pglite' | 'postgres';
   cache: 'redis' | 'redis-cluster' | 'database';

@@ -23,10 +23,14 @@ import { LoginThrottle, memoryThrottleStore, redisThrottleStore } from './securi
 import { OutboundGuard } from './security/outbound.ts';
 import { CredentialVault, loadSecretKeys } from './security/secrets.ts';
 import { Accounts } from './services/accounts.ts';
+import { AuditLog } from './services/audit.ts';
 import { IntegrationService } from './services/integrations.ts';
 import { Invalidator } from './services/invalidation.ts';
+import { MemberService } from './services/members.ts';
 import { MetricsService } from './services/metrics.ts';
 import { TeamService } from './services/teams.ts';
+import { TokenService } from './services/tokens.ts';
+import { UserService } from './services/users.ts';
 import { syncProcessor } from './sync/processor.ts';
 import { reapInterruptedRuns, staleAfter, startReaper } from './sync/runs.ts';
 import { type SyncOptions, SyncService } from './sync/service.ts';
@@ -106,7 +110,7 @@ export async function createServer(options: ServerOptions): Promise<Server> {
   });
   const accounts = new Accounts(db, serverCache.auth, config.SESSION_TTL_MS, options.now, throttle);
   const invalidator = new Invalidator(serverCache.cache, hub);
-  // Task results (metrics) live exactly JOB_RESULT_TTL_MS in L2 (DESIGN section 4).
+  // Task results (metrics) live exactly JOB_RESULT_TTL_MS in L2: a task result expires with its job.
   const policy = resolvePolicy({
     integrationMetrics: { l2TtlMs: config.JOB_RESULT_TTL_MS },
     teamMetrics: { l2TtlMs: config.JOB_RESULT_TTL_MS },
@@ -117,6 +121,10 @@ export async function createServer(options: ServerOptions): Promise<Server> {
   const metrics = new MetricsService(db, serverCache.cache, teams, policy, config.SYNC_HEARTBEAT_MS);
   const metricsNow = config.METRICS_NOW ? Date.parse(config.METRICS_NOW) : undefined;
   const syncOptions: SyncOptions = { ...(metricsNow !== undefined && { now: () => metricsNow }), ...options.sync };
+  const users = new UserService(db, accounts);
+  const tokens = new TokenService(db, accounts);
+  const audit = new AuditLog(db);
+  const members = new MemberService(db, accounts, invalidator);
   const base = {
     config,
     logger,
@@ -127,6 +135,10 @@ export async function createServer(options: ServerOptions): Promise<Server> {
     teams,
     integrations,
     metrics,
+    members,
+    users,
+    tokens,
+    audit,
     invalidator,
     hub,
     outbound,

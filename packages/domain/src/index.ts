@@ -3,6 +3,7 @@
  * policy table and the events that invalidate it.
  */
 
+export * from './api/index.ts';
 export {
   type Alert,
   AlertSchema,

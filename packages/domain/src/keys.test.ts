@@ -71,7 +71,7 @@ function randomIds(count: number, seed: number): IdInput[] {
 }
 
 describe('cacheKeys', () => {
-  it('builds the seven keys of DESIGN section 4 and the two metrics histories', () => {
+  it('builds the seven logical keys and the two metrics histories', () => {
     expect(cacheKeys.teams()).toBe('teams');
     expect(cacheKeys.team(12)).toBe('team_12');
     expect(cacheKeys.teamIntegrations(12)).toBe('team_12_integrations');
@@ -233,7 +233,7 @@ describe('key round trips', () => {
 });
 
 describe('tags', () => {
-  it('builds the DESIGN tag names', () => {
+  it('builds the documented tag names', () => {
     expect(tags.team(12)).toBe('team:12');
     expect(tags.integration(7)).toBe('integration:7');
     expect(tags.table('teams')).toBe('table:teams');

@@ -1,5 +1,5 @@
 /**
- * AgileTrack's logical cache keys (DESIGN section 4), their tags and Redis Cluster hash tags.
+ * AgileTrack's seven logical cache keys, their tags and Redis Cluster hash tags.
  * Keys are built only from canonical ids, and parsing accepts only what building produces, so a
  * key names exactly one entity and `buildCacheKey(parseCacheKey(k)) === k` for every accepted `k`.
  */
@@ -51,7 +51,7 @@ const SHAPES: {
   integrationMetricsHistory: ['metrics_', '_history', 'integrationId', 'metrics_{integration_id}_history'],
 };
 
-/** Every key kind, in the order of the DESIGN table. */
+/** Every key kind, in the order of the policy table. */
 export const CACHE_KEY_KINDS = Object.freeze(Object.keys(SHAPES) as CacheKeyKind[]);
 
 const PATTERNS = CACHE_KEY_KINDS.map((kind) => SHAPES[kind][3]).join(', ');

@@ -63,7 +63,7 @@ describe('DEFAULT_CACHE_POLICY', () => {
     expect(DEFAULT_CACHE_POLICY.teams.l2TtlMs).toBe(HOUR_1);
   });
 
-  it('lists the invalidating events of DESIGN section 4 and the sync rules', () => {
+  it('lists the invalidating events of every key and the sync rules', () => {
     const byKind = Object.fromEntries(CACHE_KEY_KINDS.map((kind) => [kind, DEFAULT_CACHE_POLICY[kind].invalidatedBy]));
     expect(byKind).toEqual({
       teams: ['team.created', 'team.updated', 'team.deleted'],

@@ -1,5 +1,5 @@
 /**
- * The TTL policy of DESIGN section 4 as data: one row per key kind, read by the browser, the
+ * The TTL policy of the seven cache keys as data: one row per key kind, read by the browser, the
  * server tiers and the invalidation code, so a TTL or an invalidation rule lives in one place.
  */
 import { z } from 'zod';
@@ -171,7 +171,7 @@ function freezePolicy<P extends CachePolicy>(policy: P): P {
 }
 
 /**
- * The default policy (DESIGN section 4); frozen, since every process reads the same table. Typed as
+ * The default policy; frozen, since every process reads the same table. Typed as
  * {@link CachePolicy} rather than the literal table so `row.invalidatedBy.includes(type)` type-checks.
  */
 export const DEFAULT_CACHE_POLICY: CachePolicy = freezePolicy(TABLE);

@@ -122,7 +122,7 @@ export class FaultInjector {
     for (const rule of this.rules) {
       if (rule.method !== '*' && rule.method !== method.toUpperCase()) continue;
       if (!rule.pattern.test(path)) continue;
-      // Draw only for fractional rules, so adding a `times` rule never shifts the seeded sequence.
+      // Draw only for fractional rules, so adding a `times` rule never shifts the random sequence.
       if (rule.probability < 1 && this.random.next() >= rule.probability) continue;
       if (rule.remaining !== null) {
         rule.remaining--;

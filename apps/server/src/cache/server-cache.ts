@@ -1,5 +1,5 @@
 /**
- * The server side of the caching system (DESIGN sections 1, 4, 6): L1 memory in front of L2 —
+ * The server side of the caching system: L1 memory in front of L2 —
  * Redis (with the invalidation bus, shared tag store and stampede lock) when `REDIS_URL` or
  * `REDIS_CLUSTER_NODES` is set, otherwise the Postgres-table tier in the application database
  * (PGlite in embedded mode).
@@ -26,7 +26,7 @@ import { patientBus, patientLock, patientTagStore, RedisHealth } from './bus-dow
 
 /** What the rest of the server uses. */
 export interface ServerCache {
-  /** The application cache (the seven keys of DESIGN section 4 live at its root). */
+  /** The application cache (the seven logical keys live at its root). */
   readonly cache: Cache;
   /** Session and token lookups, cleared alone. */
   readonly auth: Cache;

@@ -19,9 +19,6 @@ import * as schema from './schema.ts';
 /** The drizzle database the services use, whichever driver is behind it. */
 export type AppDb = PgDatabase<PgQueryResultHKT, typeof schema>;
 
-/** Runs one statement (or several without parameters) and returns its rows. */
-export type SqlRunner = (sql: string, params?: unknown[]) => Promise<Record<string, unknown>[]>;
-
 /** An open database. */
 export interface Database {
   readonly kind: 'pglite' | 'postgres';

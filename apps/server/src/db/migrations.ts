@@ -2,7 +2,9 @@
  * Schema migrations, applied in order at start inside one transaction each, recorded in
  * `schema_migrations`. Append new ones; never edit one that has shipped.
  */
-import type { SqlRunner } from './database.ts';
+
+/** Runs one statement (or several without parameters) and returns its rows. */
+export type SqlRunner = (sql: string, params?: unknown[]) => Promise<Record<string, unknown>[]>;
 
 /** One migration: a stable id and the SQL that applies it. */
 export interface Migration {
@@ -139,6 +141,29 @@ export const MIGRATIONS: readonly Migration[] = [
         metrics jsonb NOT NULL,
         PRIMARY KEY (integration_id, window_days, day)
       );
+    `,
+  },
+  {
+    id: '0005_accounts_audit',
+    sql: `
+      ALTER TABLE users ADD COLUMN deactivated_at timestamptz;
+      ALTER TABLE api_tokens ADD COLUMN last_used_at timestamptz;
+      ALTER TABLE api_tokens ADD COLUMN expires_at timestamptz;
+      CREATE INDEX api_tokens_user_idx ON api_tokens (user_id);
+      CREATE TABLE audit_log (
+        id bigserial PRIMARY KEY,
+        at timestamptz NOT NULL DEFAULT now(),
+        actor_id integer REFERENCES users(id) ON DELETE SET NULL,
+        actor_email text,
+        action text NOT NULL,
+        entity text NOT NULL,
+        entity_id text,
+        before jsonb,
+        after jsonb,
+        address text
+      );
+      CREATE INDEX audit_log_entity_idx ON audit_log (entity, entity_id);
+      CREATE INDEX audit_log_actor_idx ON audit_log (actor_id);
     `,
   },
 ];

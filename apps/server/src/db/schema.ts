@@ -2,6 +2,7 @@
 import { sql } from 'drizzle-orm';
 import {
   bigint,
+  bigserial,
   date,
   doublePrecision,
   index,
@@ -25,6 +26,8 @@ export const users = pgTable('users', {
   passwordHash: text('password_hash').notNull(),
   role: text('role', { enum: ['admin', 'member'] }).notNull(),
   createdAt: createdAt(),
+  /** Set when an admin deactivates the user: no login, no session, no token works. */
+  deactivatedAt: timestamp('deactivated_at', { withTimezone: true, mode: 'date' }),
 });
 
 /** Browser sessions; the id is the SHA-256 of the cookie's token, never the token itself. */
@@ -42,15 +45,22 @@ export const sessions = pgTable(
 );
 
 /** API tokens for scripts; stored as SHA-256 hashes. */
-export const apiTokens = pgTable('api_tokens', {
-  id: serial('id').primaryKey(),
-  userId: integer('user_id')
-    .notNull()
-    .references(() => users.id, { onDelete: 'cascade' }),
-  name: text('name').notNull(),
-  tokenHash: text('token_hash').notNull().unique(),
-  createdAt: createdAt(),
-});
+export const apiTokens = pgTable(
+  'api_tokens',
+  {
+    id: serial('id').primaryKey(),
+    userId: integer('user_id')
+      .notNull()
+      .references(() => users.id, { onDelete: 'cascade' }),
+    name: text('name').notNull(),
+    tokenHash: text('token_hash').notNull().unique(),
+    createdAt: createdAt(),
+    /** Updated when a lookup of the token reaches the database (at most once per cached period). */
+    lastUsedAt: timestamp('last_used_at', { withTimezone: true, mode: 'date' }),
+    expiresAt: timestamp('expires_at', { withTimezone: true, mode: 'date' }),
+  },
+  (t) => [index('api_tokens_user_idx').on(t.userId)],
+);
 
 /** Teams whose delivery is measured. */
 export const teams = pgTable('teams', {
@@ -111,7 +121,10 @@ export const syncRuns = pgTable(
     error: text('error'),
     stats: jsonb('stats').$type<Record<string, unknown>>(),
   },
-  (t) => [index('sync_runs_integration_idx').on(t.integrationId, t.startedAt)],
+  (t) => [
+    index('sync_runs_integration_idx').on(t.integrationId, t.startedAt),
+    index('sync_runs_running_idx').on(t.heartbeatAt).where(sql`status = 'running'`),
+  ],
 );
 
 /** Pull requests, issues, deployments fetched from an integration, normalised. */
@@ -185,3 +198,21 @@ export const queuedJobs = pgTable('queued_jobs', {
   createdAt: bigint('created_at', { mode: 'number' }).notNull(),
   finishedAt: bigint('finished_at', { mode: 'number' }),
 });
+
+/** Every change made through the API or the CLI: who, when, from where, and non-secret fields before and after. */
+export const auditLog = pgTable(
+  'audit_log',
+  {
+    id: bigserial('id', { mode: 'number' }).primaryKey(),
+    at: timestamp('at', { withTimezone: true, mode: 'date' }).notNull().default(sql`now()`),
+    actorId: integer('actor_id').references(() => users.id, { onDelete: 'set null' }),
+    actorEmail: text('actor_email'),
+    action: text('action').notNull(),
+    entity: text('entity').notNull(),
+    entityId: text('entity_id'),
+    before: jsonb('before').$type<Record<string, unknown>>(),
+    after: jsonb('after').$type<Record<string, unknown>>(),
+    address: text('address'),
+  },
+  (t) => [index('audit_log_entity_idx').on(t.entity, t.entityId), index('audit_log_actor_idx').on(t.actorId)],
+);

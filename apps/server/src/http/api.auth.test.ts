@@ -1,5 +1,5 @@
 /**
- * Authentication across the API (DESIGN section 7): login with an httpOnly session cookie,
+ * Authentication across the API: login with an httpOnly session cookie,
  * logout, GET /api/me, the public routes (health, Prometheus), and a 401 with the JSON error
  * body on every protected route for a missing, malformed, unknown or logged-out credential.
  */

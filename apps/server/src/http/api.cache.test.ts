@@ -49,7 +49,7 @@ describe.each(TEST_MODES)('serving from the cache (%s)', (mode) => {
     };
   }
 
-  /** The logical keys behind the fixture's URLs (DESIGN section 4). */
+  /** The logical keys behind the fixture's URLs . */
   const keysOf = (f: { teamId: number; integrationId: number }) => ({
     teams: 'teams',
     team: `team_${f.teamId}`,

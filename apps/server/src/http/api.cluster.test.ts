@@ -1,5 +1,5 @@
 /**
- * The server with Redis Cluster as L2 (`REDIS_CLUSTER_NODES`, DESIGN section 6): a 3-master
+ * The server with Redis Cluster as L2 (`REDIS_CLUSTER_NODES`): a 3-master
  * cluster started by the test on loopback ports, two API instances sharing it and one
  * PostgreSQL schema. Reads go L1 → cluster → origin, and a write on one instance reaches the
  * other through the bus on the cluster.

@@ -1,5 +1,5 @@
 /**
- * GET /api/events over a real socket (DESIGN section 5): each stream receives the `invalidate`
+ * GET /api/events over a real socket: each stream receives the `invalidate`
  * events of the teams its user may see, with the cache keys the write made stale, and nobody
  * else's. Every wait is bounded and every stream is aborted at the end.
  */

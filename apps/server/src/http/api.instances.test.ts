@@ -1,5 +1,5 @@
 /**
- * Two API instances on one database (DESIGN sections 5 and 6). With Redis, a write on instance 1
+ * Two API instances on one database. With Redis, a write on instance 1
  * reaches instance 2's L1 over the Redis bus before the write's response, and a slow reader on
  * instance 2 cannot put the old value back. Without Redis the PostgreSQL LISTEN/NOTIFY bus does
  * the same a few milliseconds later (the tests wait for its message), and the write fence in the

@@ -50,7 +50,7 @@ const resolver: Resolver = async (name) => {
 };
 
 describe('credentials, outbound policy and upstream text (strict policy, embedded)', () => {
-  // Nothing private is allowed but the closed port the seeded integrations point at.
+  // Nothing private is allowed but the closed port the test server's integrations point at.
   let home: Listener;
   let thief: Listener;
   const api = serverFor('embedded', {

@@ -1,5 +1,5 @@
 /**
- * The HTTP API (DESIGN section 7) on Fastify. Every failure leaves as `{error: {code, message}}`;
+ * The HTTP API on Fastify. Every failure leaves as `{error: {code, message}}`;
  * authentication runs before any route handler, authorization before any cache read.
  */
 import cookie from '@fastify/cookie';
@@ -11,13 +11,17 @@ import { checkCsrf } from './csrf.ts';
 import type { AppDeps } from './deps.ts';
 import { addRequestLog } from './request-log.ts';
 import { adminRoutes } from './routes/admin.ts';
+import { auditRoutes } from './routes/audit.ts';
 import { authRoutes } from './routes/auth.ts';
 import { cacheOpsRoutes } from './routes/cache-ops.ts';
 import { eventRoutes } from './routes/events.ts';
 import { integrationRoutes } from './routes/integrations.ts';
+import { meRoutes } from './routes/me.ts';
 import { metricsRoutes } from './routes/metrics.ts';
+import { DOCS_PREFIX, openApiRoutes } from './routes/openapi.ts';
 import { systemRoutes } from './routes/system.ts';
 import { teamRoutes } from './routes/teams.ts';
+import { userRoutes } from './routes/users.ts';
 import { webRoutes } from './routes/web.ts';
 import { registerSecurityHeaders } from './security-headers.ts';
 import { transportOptions } from './transport.ts';
@@ -26,10 +30,15 @@ declare module 'fastify' {
   interface FastifyRequest {
     principal?: Principal;
   }
+  interface FastifyInstance {
+    /** Every route registered, `METHOD /path` (the OpenAPI test compares them with the document). */
+    registeredRoutes: string[];
+  }
 }
 
 // Routes that answer without a login.
-const PUBLIC = new Set(['/api/auth/login', '/api/health', '/metrics']);
+const PUBLIC = new Set(['/api/auth/login', '/api/health', '/metrics', '/api/openapi.json']);
+const isPublic = (path: string) => PUBLIC.has(path) || path === DOCS_PREFIX || path.startsWith(`${DOCS_PREFIX}/`);
 
 /** Builds the Fastify app (not listening). */
 export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
@@ -42,6 +51,10 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
       // Our own line (request-log.ts) carries the cache headers.
       disableRequestLogging: true,
     }),
+  });
+  app.decorate('registeredRoutes', [] as string[]);
+  app.addHook('onRoute', (route) => {
+    for (const method of [route.method].flat()) app.registeredRoutes.push(`${method} ${route.url}`);
   });
   await app.register(cookie);
   addRequestLog(app, deps.logger.isLevelEnabled('debug'));
@@ -65,7 +78,7 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
     const cookie = request.cookies[SESSION_COOKIE];
     const csrf = { bearer: bearer !== undefined, httpsOnly: deps.config.COOKIE_SECURE === 'true' };
     if (path === '/api/auth/login') checkCsrf(request, { ...csrf, cookie: false, login: true });
-    if (!path.startsWith('/api/') || PUBLIC.has(path)) return;
+    if (!path.startsWith('/api/') || isPublic(path)) return;
     request.principal = await deps.accounts.authenticate({ bearer, cookie });
     // Only a request the cookie authenticated can be forged: checked once it has (else 401 first).
     checkCsrf(request, { ...csrf, cookie: cookie !== undefined, login: false });
@@ -79,6 +92,10 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   await app.register(eventRoutes(deps));
   await app.register(adminRoutes(deps));
   await app.register(cacheOpsRoutes(deps));
+  await app.register(userRoutes(deps));
+  await app.register(meRoutes(deps));
+  await app.register(auditRoutes(deps));
+  await app.register(openApiRoutes());
   await app.register(webRoutes()); // the dashboard, when apps/web/dist exists
   return app;
 }

@@ -8,10 +8,14 @@ import type { AppDb, Database } from '../db/database.ts';
 import type { JobQueue } from '../jobs/types.ts';
 import type { OutboundGuard } from '../security/outbound.ts';
 import type { Accounts } from '../services/accounts.ts';
+import type { AuditLog } from '../services/audit.ts';
 import type { IntegrationService } from '../services/integrations.ts';
 import type { Invalidator } from '../services/invalidation.ts';
+import type { MemberService } from '../services/members.ts';
 import type { MetricsService } from '../services/metrics.ts';
 import type { TeamService } from '../services/teams.ts';
+import type { TokenService } from '../services/tokens.ts';
+import type { UserService } from '../services/users.ts';
 
 /** See the file comment. */
 export interface AppDeps {
@@ -25,6 +29,10 @@ export interface AppDeps {
   teams: TeamService;
   integrations: IntegrationService;
   metrics: MetricsService;
+  members: MemberService;
+  users: UserService;
+  tokens: TokenService;
+  audit: AuditLog;
   invalidator: Invalidator;
   hub: EventHub;
   /** Monitor, analytics and alerts of the cache. */

@@ -1,4 +1,4 @@
-/** The job queue interface: BullMQ with Redis, an in-process runner in embedded mode . */
+/** The job queue interface: BullMQ with Redis, an in-process runner in embedded mode. */
 
 /** A job as the API shows it. */
 export interface JobView {

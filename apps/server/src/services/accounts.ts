@@ -23,8 +23,10 @@ export interface Principal {
 /** The tag carried by every cached principal of a user. */
 export const userTag = (userId: number) => `user:${userId}`;
 
-const digest = (token: string) => createHash('sha256').update(token).digest('base64url');
-const newToken = () => randomBytes(32).toString('base64url');
+/** How a session or API token is stored: its SHA-256, never the token itself. */
+export const digest = (token: string) => createHash('sha256').update(token).digest('base64url');
+/** A new random session or API token (43 base64url characters). */
+export const newToken = () => randomBytes(32).toString('base64url');
 // Only 43-character base64url tokens can be ours: anything else is refused before a lookup.
 const TOKEN_SHAPE = /^[A-Za-z0-9_-]{43}$/;
 const PRINCIPAL_TTL_MS = 60_000;
@@ -72,7 +74,7 @@ export class Accounts {
     }
     // Uncached on purpose: the password hash never enters a cache tier.
     const [user] = await this.db
-      .select({ id: users.id, passwordHash: users.passwordHash })
+      .select({ id: users.id, passwordHash: users.passwordHash, deactivatedAt: users.deactivatedAt })
       .from(users)
       .where(eq(users.email, email.toLowerCase()));
     let ok: boolean;
@@ -87,6 +89,7 @@ export class Accounts {
       });
     }
     if (!user || !ok) throw new AppError('E_UNAUTHENTICATED', 'wrong email or password');
+    if (user.deactivatedAt) throw new AppError('E_UNAUTHENTICATED', 'this account is deactivated');
     await admission?.succeeded();
     const token = newToken();
     await this.db
@@ -143,12 +146,19 @@ export class Accounts {
       `token_${hash}`,
       async (ctx) => {
         const [row] = await this.db.select().from(apiTokens).where(eq(apiTokens.tokenHash, hash));
-        const principal = row && (await this.#principal(row.userId));
-        if (!principal) {
+        const expired = row?.expiresAt != null && row.expiresAt.getTime() <= this.now();
+        const principal = row && !expired ? await this.#principal(row.userId) : undefined;
+        if (!row || !principal) {
           ctx.skipCache();
           return undefined;
         }
-        ctx.options.ttl = PRINCIPAL_TTL_MS;
+        // Last use is as precise as this cache period: a cached lookup does not reach the database.
+        await this.db
+          .update(apiTokens)
+          .set({ lastUsedAt: new Date(this.now()) })
+          .where(eq(apiTokens.id, row.id));
+        const left = row.expiresAt ? row.expiresAt.getTime() - this.now() : PRINCIPAL_TTL_MS;
+        ctx.options.ttl = Math.max(1, Math.min(PRINCIPAL_TTL_MS, left));
         ctx.options.tags = [userTag(principal.userId)];
         return principal;
       },
@@ -168,6 +178,11 @@ export class Accounts {
     return principal;
   }
 
+  /** Drops the cached principal of one API token (it was revoked), on every instance. */
+  async dropToken(tokenHash: string): Promise<void> {
+    await this.cache.delete(`token_${tokenHash}`);
+  }
+
   /** Drops cached principals of these users (their memberships changed). */
   async forget(userIds: Iterable<number>): Promise<void> {
     const tags = [...new Set(userIds)].map(userTag);
@@ -179,11 +194,17 @@ export class Accounts {
     // `users` drops it (table tag). Only the principal's columns: the password hash never enters
     // a cache tier. Memberships are read fresh: they decide authorization.
     const [user] = await this.db
-      .select({ id: users.id, email: users.email, name: users.name, role: users.role })
+      .select({
+        id: users.id,
+        email: users.email,
+        name: users.name,
+        role: users.role,
+        deactivatedAt: users.deactivatedAt,
+      })
       .from(users)
       .where(eq(users.id, userId))
       .$withCache();
-    if (!user) return undefined;
+    if (!user || user.deactivatedAt) return undefined;
     const memberships = await this.db
       .select({ teamId: teamMembers.teamId })
       .from(teamMembers)

@@ -11,12 +11,22 @@ import { integrations, teams } from '../db/schema.ts';
 import { AppError, notFound } from '../errors.ts';
 import { OutboundGuard } from '../security/outbound.ts';
 import type { CredentialVault } from '../security/secrets.ts';
+import { type Actor, recordAudit, SYSTEM_ACTOR } from './audit.ts';
 import type { Invalidator } from './invalidation.ts';
 import { cacheOptions, inTransaction, type ReadOptions } from './read-options.ts';
 import type { TeamService } from './teams.ts';
 import type { IntegrationView } from './views.ts';
 
 type IntegrationRow = typeof integrations.$inferSelect;
+
+/** The fields the audit log keeps of an integration (never its credentials). */
+const audited = (row: IntegrationRow) => ({
+  teamId: row.teamId,
+  kind: row.kind,
+  name: row.name,
+  config: row.config,
+  syncIntervalMinutes: row.syncIntervalMinutes,
+});
 
 /** The API view of a stored integration (without its credentials). */
 export const toIntegrationView = (row: IntegrationRow): IntegrationView => ({
@@ -108,6 +118,7 @@ export class IntegrationService {
       credentials: Record<string, string>;
       syncIntervalMinutes?: number | null | undefined;
     },
+    actor: Actor = SYSTEM_ACTOR,
   ): Promise<IntegrationView> {
     await this.#checkOutbound(input.kind, input.config);
     const row = await inTransaction(this.db, async (tx) => {
@@ -127,6 +138,12 @@ export class IntegrationService {
       // The row id is bound into the ciphertext, so it is sealed once the id exists.
       const sealed = this.vault.seal(input.credentials, `integration:${inserted!.id}`);
       await tx.update(integrations).set({ credentialsEncrypted: sealed }).where(eq(integrations.id, inserted!.id));
+      await recordAudit(tx, actor, {
+        action: 'integration.create',
+        entity: 'integration',
+        entityId: inserted!.id,
+        after: audited(inserted!),
+      });
       return inserted!;
     });
     await this.invalidator.after({ type: 'integration.created', teamId, integrationId: row.id });
@@ -148,6 +165,7 @@ export class IntegrationService {
       credentials?: Record<string, string> | undefined;
       syncIntervalMinutes?: number | null | undefined;
     },
+    actor: Actor = SYSTEM_ACTOR,
   ): Promise<IntegrationView> {
     if (patch.config !== undefined) {
       const current = await this.getIntegration(integrationId);
@@ -172,7 +190,23 @@ export class IntegrationService {
       if (patch.syncIntervalMinutes !== undefined) changes.syncIntervalMinutes = patch.syncIntervalMinutes;
       if (patch.credentials !== undefined)
         changes.credentialsEncrypted = this.vault.seal(patch.credentials, `integration:${integrationId}`);
-      await tx.update(integrations).set(changes).where(eq(integrations.id, integrationId));
+      const [updated] = await tx
+        .update(integrations)
+        .set(changes)
+        .where(eq(integrations.id, integrationId))
+        .returning();
+      // Credentials are never written to the log: only that they were replaced.
+      const rotated = patch.credentials !== undefined;
+      await recordAudit(tx, actor, {
+        action:
+          rotated && Object.values(patch).filter((v) => v !== undefined).length === 1
+            ? 'integration.rotate'
+            : 'integration.update',
+        entity: 'integration',
+        entityId: integrationId,
+        before: audited(existing),
+        after: { ...audited(updated!), ...(rotated && { credentialsReplaced: true }) },
+      });
       return existing.teamId;
     });
     await this.invalidator.after({ type: 'integration.updated', teamId, integrationId });
@@ -180,11 +214,17 @@ export class IntegrationService {
   }
 
   /** Deletes an integration with its runs, items and snapshots. */
-  async deleteIntegration(integrationId: number): Promise<void> {
+  async deleteIntegration(integrationId: number, actor: Actor = SYSTEM_ACTOR): Promise<void> {
     const teamId = await inTransaction(this.db, async (tx) => {
       const [existing] = await tx.select().from(integrations).where(eq(integrations.id, integrationId)).for('update');
       if (!existing) throw notFound(`integration ${integrationId}`);
       await tx.delete(integrations).where(eq(integrations.id, integrationId));
+      await recordAudit(tx, actor, {
+        action: 'integration.delete',
+        entity: 'integration',
+        entityId: integrationId,
+        before: audited(existing),
+      });
       return existing.teamId;
     });
     await this.invalidator.after({ type: 'integration.deleted', teamId, integrationId });

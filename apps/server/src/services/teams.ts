@@ -9,6 +9,7 @@ import type { AppDb } from '../db/database.ts';
 import { integrations, teamMembers, teams, users } from '../db/schema.ts';
 import { AppError, notFound } from '../errors.ts';
 import type { Accounts } from './accounts.ts';
+import { type Actor, recordAudit, SYSTEM_ACTOR } from './audit.ts';
 import type { Invalidator } from './invalidation.ts';
 import { cacheOptions, inTransaction, type ReadOptions } from './read-options.ts';
 import type { TeamView } from './views.ts';
@@ -64,11 +65,10 @@ export class TeamService {
   }
 
   /** Creates a team with its members, in one transaction. */
-  async createTeam(input: {
-    name: string;
-    description?: string | undefined;
-    memberIds?: number[] | undefined;
-  }): Promise<TeamView> {
+  async createTeam(
+    input: { name: string; description?: string | undefined; memberIds?: number[] | undefined },
+    actor: Actor = SYSTEM_ACTOR,
+  ): Promise<TeamView> {
     const memberIds = [...new Set(input.memberIds ?? [])];
     const team = await inTransaction(this.db, async (tx) => {
       await checkUsers(tx, memberIds);
@@ -78,6 +78,12 @@ export class TeamService {
         .returning();
       if (memberIds.length > 0)
         await tx.insert(teamMembers).values(memberIds.map((userId) => ({ teamId: row!.id, userId })));
+      await recordAudit(tx, actor, {
+        action: 'team.create',
+        entity: 'team',
+        entityId: row!.id,
+        after: { name: row!.name, description: row!.description, memberIds },
+      });
       return row!;
     });
     // Members' cached principals go first: the event below is filtered by them.
@@ -90,6 +96,7 @@ export class TeamService {
   async updateTeam(
     teamId: number,
     patch: { name?: string | undefined; description?: string | undefined; memberIds?: number[] | undefined },
+    actor: Actor = SYSTEM_ACTOR,
   ): Promise<TeamView> {
     const touchedUsers = new Set<number>();
     await inTransaction(this.db, async (tx) => {
@@ -99,14 +106,27 @@ export class TeamService {
       if (patch.name !== undefined) changes.name = patch.name;
       if (patch.description !== undefined) changes.description = patch.description;
       await tx.update(teams).set(changes).where(eq(teams.id, teamId));
+      const before: Record<string, unknown> = {};
+      const after: Record<string, unknown> = {};
+      if (patch.name !== undefined) {
+        before.name = existing.name;
+        after.name = patch.name;
+      }
+      if (patch.description !== undefined) {
+        before.description = existing.description;
+        after.description = patch.description;
+      }
       if (patch.memberIds !== undefined) {
         const next = [...new Set(patch.memberIds)];
         await checkUsers(tx, next);
-        const before = (await tx.select().from(teamMembers).where(eq(teamMembers.teamId, teamId))).map((m) => m.userId);
-        for (const id of [...before, ...next]) touchedUsers.add(id);
+        const old = (await tx.select().from(teamMembers).where(eq(teamMembers.teamId, teamId))).map((m) => m.userId);
+        for (const id of [...old, ...next]) touchedUsers.add(id);
         await tx.delete(teamMembers).where(eq(teamMembers.teamId, teamId));
         if (next.length > 0) await tx.insert(teamMembers).values(next.map((userId) => ({ teamId, userId })));
+        before.memberIds = old.sort((a, b) => a - b);
+        after.memberIds = [...next].sort((a, b) => a - b);
       }
+      await recordAudit(tx, actor, { action: 'team.update', entity: 'team', entityId: teamId, before, after });
     });
     await this.accounts.forget(touchedUsers);
     await this.invalidator.after({ type: 'team.updated', teamId });
@@ -114,7 +134,7 @@ export class TeamService {
   }
 
   /** Deletes a team and everything under it. */
-  async deleteTeam(teamId: number): Promise<void> {
+  async deleteTeam(teamId: number, actor: Actor = SYSTEM_ACTOR): Promise<void> {
     const { integrationIds, memberIds } = await inTransaction(this.db, async (tx) => {
       const [existing] = await tx.select().from(teams).where(eq(teams.id, teamId)).for('update');
       if (!existing) throw notFound(`team ${teamId}`);
@@ -125,6 +145,12 @@ export class TeamService {
         (m) => m.userId,
       );
       await tx.delete(teams).where(eq(teams.id, teamId));
+      await recordAudit(tx, actor, {
+        action: 'team.delete',
+        entity: 'team',
+        entityId: teamId,
+        before: { name: existing.name, description: existing.description, memberIds, integrationIds },
+      });
       return { integrationIds, memberIds };
     });
     const extra = integrationIds.flatMap((id) => [

@@ -83,3 +83,6 @@ export interface WorkItemView {
   failure: 'failed' | 'incident' | null;
   url: string | null;
 }
+
+/** `T` with its time fields `K` as `Date` (nullable where the contract allows null). */
+export type Dated<T, K extends keyof T> = Omit<T, K> & { [P in K]: null extends T[P] ? Date | null : Date };

@@ -38,7 +38,7 @@ export function serverFor(mode: TestMode, options: JoinOptions = {}) {
   return api;
 }
 
-/** Secrets or credential fields found in a response body (DESIGN section 7: never returned). */
+/** Secrets or credential fields found in a response body (the API never returns them). */
 export function leaksIn(body: string): string[] {
   const found = ['SECRET_A', 'SECRET_B'].filter((secret) => body.includes(secret));
   const walk = (value: unknown): void => {

@@ -1,5 +1,5 @@
 /**
- * Test servers in the three configurations the suite runs in (issue 4): embedded (PGlite in
+ * Test servers in the three configurations the suite runs in: embedded (PGlite in
  * memory, Postgres-table L2), PostgreSQL without Redis, PostgreSQL with Redis. Each server gets
  * its own PostgreSQL schema and Redis prefix, so test files run in parallel without sharing state;
  * a second instance can join the same schema and prefix to test cross-instance behaviour.
@@ -25,7 +25,7 @@ export const TEST_REDIS_URL = process.env.REDIS_URL ?? 'redis://127.0.0.1:6379';
 /** What the outbound policy allows in tests: the simulators listen on loopback. */
 export const TEST_OUTBOUND_ALLOW = '127.0.0.1/32';
 
-/** Who the seeded users are. */
+/** The users every test server starts with. */
 export type TestUser = 'admin' | 'alice' | 'bob';
 
 /** A running test server with seeded data: alice is in team A, bob in team B. */
@@ -58,7 +58,7 @@ export interface JoinOptions {
   jobs?: ServerOptions['jobs'];
   sync?: ServerOptions['sync'];
   env?: Record<string, string>;
-  /** Skip the seed (a fresh, empty database). */
+  /** Start with an empty database (no users, teams or integrations). */
   empty?: boolean;
   /** The clock of sessions and login throttling. */
   now?: ServerOptions['now'];

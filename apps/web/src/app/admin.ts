@@ -1,6 +1,7 @@
 /** The admin cache API: stats, clear (all, key, prefix, tag), warm. Live data, never cached. */
+
+import { type ServerCacheStats, ServerCacheStatsSchema } from '@agiletrack/domain';
 import { apiJson } from './api.ts';
-import { type ServerCacheStats, ServerCacheStatsSchema } from './schemas.ts';
 
 /** GET /api/admin/cache/stats */
 export async function fetchServerStats(): Promise<ServerCacheStats> {

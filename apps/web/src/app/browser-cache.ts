@@ -30,10 +30,10 @@ export const LOCAL_STORAGE_TTL_MS = DEFAULT_CACHE_POLICY.teams.browserTtlMs;
 export const MEMORY_TTL_MS = DEFAULT_CACHE_POLICY.integrationMetrics.browserTtlMs;
 
 const memory = memoryTier({ name: 'memory', ttl: MEMORY_TTL_MS, maxBytes: 16 * 1024 * 1024 });
-/** The localStorage tier, under the seed's prefix `agiletrack_`. */
+/** The localStorage tier, under the dashboard's own prefix `agiletrack_`. */
 export const storageTier = webStorageTier({ name: 'localStorage', prefix: 'agiletrack_', ttl: LOCAL_STORAGE_TTL_MS });
 
-/** Entries that survive a reload. Uncompressed, so localStorage stays readable as in the seed. */
+/** Entries that survive a reload. Uncompressed, so localStorage stays readable by a person. */
 const persistentRoot = createCache({
   tiers: [memory, storageTier],
   ttl: LOCAL_STORAGE_TTL_MS,

@@ -4,9 +4,10 @@
  * hooks showing them refetch. After a reconnect, what is on screen is revalidated by ETag, since
  * events sent while disconnected are lost.
  */
+
+import { InvalidateEventSchema } from '@agiletrack/domain';
 import { evictKeys, type UserCaches } from './browser-cache.ts';
 import { reloadOnScreen } from './loader.ts';
-import { InvalidateEventSchema } from './schemas.ts';
 import { createStore } from './store.ts';
 
 /** Whether the event stream is connected. */

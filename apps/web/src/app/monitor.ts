@@ -3,8 +3,9 @@
  * computed per interval between two samples (hits / reads in that interval). Samples live in
  * memory for the session, so leaving the monitor and coming back keeps its history.
  */
+
+import type { ServerCacheStats } from '@agiletrack/domain';
 import type { BrowserCacheStats } from './browser-cache.ts';
-import type { ServerCacheStats } from './schemas.ts';
 
 /** How often the monitor polls. */
 export const MONITOR_POLL_MS = 3_000;

@@ -9,8 +9,22 @@ export type Route =
   | { readonly name: 'integration'; readonly integrationId: number }
   | { readonly name: 'adminCache' }
   | { readonly name: 'monitor' }
+  | { readonly name: 'audit' }
+  | { readonly name: 'users' }
+  | { readonly name: 'manageTeams' }
+  | { readonly name: 'manageIntegrations' }
+  | { readonly name: 'account' }
   | { readonly name: 'analytics' }
   | { readonly name: 'notFound'; readonly path: string };
+
+/** The pages only admins may open. */
+export const ADMIN_ROUTES: ReadonlySet<Route['name']> = new Set([
+  'adminCache',
+  'monitor',
+  'analytics',
+  'audit',
+  'users',
+]);
 
 const positive = (text: string | undefined): number | undefined => {
   if (text === undefined || !/^[1-9][0-9]{0,15}$/.test(text)) return undefined;
@@ -36,6 +50,13 @@ export function parseRoute(path: string): Route {
     if (second === 'cache') return { name: 'adminCache' };
     if (second === 'monitor') return { name: 'monitor' };
     if (second === 'analytics') return { name: 'analytics' };
+    if (second === 'audit') return { name: 'audit' };
+  }
+  if (first === 'settings' && third === undefined) {
+    if (second === 'users') return { name: 'users' };
+    if (second === 'teams') return { name: 'manageTeams' };
+    if (second === 'integrations') return { name: 'manageIntegrations' };
+    if (second === 'account') return { name: 'account' };
   }
   return { name: 'notFound', path };
 }
@@ -55,11 +76,41 @@ export function pathOf(route: Route): string {
       return '/admin/cache';
     case 'monitor':
       return '/admin/monitor';
+    case 'audit':
+      return '/admin/audit';
+    case 'users':
+      return '/settings/users';
+    case 'manageTeams':
+      return '/settings/teams';
+    case 'manageIntegrations':
+      return '/settings/integrations';
+    case 'account':
+      return '/settings/account';
     case 'analytics':
       return '/admin/analytics';
     case 'notFound':
       return route.path;
   }
+}
+
+/** The document title of a route (pages with a name of their own refine it with `usePageTitle`). */
+export function titleOf(route: Route): string {
+  const titles: Record<Route['name'], string> = {
+    login: 'Log in',
+    teams: 'Teams',
+    team: 'Team',
+    integration: 'Integration',
+    adminCache: 'Admin · Cache',
+    monitor: 'Admin · Cache monitor',
+    analytics: 'Admin · Cache analytics',
+    audit: 'Admin · Audit log',
+    users: 'Settings · Users',
+    manageTeams: 'Settings · Teams',
+    manageIntegrations: 'Settings · Integrations',
+    account: 'Settings · My account',
+    notFound: 'Not found',
+  };
+  return `${titles[route.name]} — AgileTrack`;
 }
 
 const location = createStore(typeof window === 'undefined' ? '/' : window.location.pathname);

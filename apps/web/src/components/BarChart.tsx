@@ -32,7 +32,8 @@ export function BarChart({ metrics, series }: { metrics: readonly string[]; seri
               const width = value === null || max === 0 ? 0 : Math.max(1, (value / max) * 100);
               return (
                 <div className="bar-row" key={s.label} title={`${s.label}: ${formatMetricValue(metric, value)}`}>
-                  <div className="bar-track">
+                  <span className="visually-hidden">{s.label}: </span>
+                  <div className="bar-track" aria-hidden="true">
                     <div
                       className="bar"
                       style={{ width: `${width}%`, background: SERIES_COLORS[i % SERIES_COLORS.length] }}

@@ -3,10 +3,11 @@
  * (`GET /api/jobs/:jobId`) until it ends, showing its progress. The fresh metrics arrive through
  * the event stream; what is on screen is also revalidated at the end in case the stream is down.
  */
+
+import { type Job, JobSchema } from '@agiletrack/domain';
 import { useEffect, useRef, useState } from 'react';
 import { apiJson, messageOf } from '../app/api.ts';
 import { reloadOnScreen } from '../app/loader.ts';
-import { type Job, JobSchema } from '../app/schemas.ts';
 
 const POLL_MS = 500;
 

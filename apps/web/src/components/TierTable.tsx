@@ -74,7 +74,7 @@ export function TierTable({
   );
 }
 
-/** The server's tier names as the design calls them. */
+/** The server's tier names as the API names them. */
 export function serverTierLabel(name: string): string {
   if (name === 'memory') return 'L1 memory';
   if (name === 'redis' || name === 'redis-cluster') return `L2 ${name}`;

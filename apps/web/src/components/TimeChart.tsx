@@ -76,7 +76,29 @@ export function TimeChart({ times, series, height = 200, format, range }: Props)
     chart.current?.setData(toData(times, series));
   }, [times, series]);
 
-  return <div className="time-chart" ref={box} />;
+  // The canvas says nothing to a screen reader: the figure carries the same numbers as text.
+  return (
+    <figure className="chart-figure">
+      <div className="time-chart" ref={box} aria-hidden="true" />
+      <figcaption className="visually-hidden">{describeSeries(times, series, format)}</figcaption>
+    </figure>
+  );
+}
+
+/** A text alternative: per series, the latest value and the range over the period shown. */
+export function describeSeries(
+  times: readonly number[],
+  series: readonly TimeSeries[],
+  format: (value: number) => string = (v) => String(Math.round(v * 100) / 100),
+): string {
+  if (times.length === 0) return 'No data yet.';
+  const span = `${new Date(times[0]!).toLocaleString()} to ${new Date(times[times.length - 1]!).toLocaleString()}`;
+  const parts = series.map((s) => {
+    const values = s.values.filter((v): v is number => v !== null);
+    if (values.length === 0) return `${s.label}: no values`;
+    return `${s.label}: latest ${format(values[values.length - 1]!)}, lowest ${format(Math.min(...values))}, highest ${format(Math.max(...values))}`;
+  });
+  return `${times.length} points from ${span}. ${parts.join('; ')}.`;
 }
 
 function toData(times: readonly number[], series: readonly TimeSeries[]): uPlot.AlignedData {

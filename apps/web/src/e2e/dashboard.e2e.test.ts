@@ -199,7 +199,7 @@ describe('dashboard in Chromium', () => {
       page.on('request', (request) => {
         if (new URL(request.url()).pathname.startsWith('/api/')) requests.push(request);
       });
-      await page.getByRole('button', { name: 'Force refresh' }).click();
+      await page.getByRole('button', { name: 'Refresh', exact: true }).click();
       await page.getByText(/Refreshed \d+ items from the server/).waitFor({ timeout: 10_000 });
 
       const expected = [
@@ -286,7 +286,8 @@ describe('dashboard in Chromium', () => {
       });
       expect(filled).toBeGreaterThan(1);
 
-      await logIn(page, 'alice');
+      // The cache monitor is an admin page.
+      await logIn(page, 'admin');
       await openTeamPage(page, teamA);
       expect(await page.getByTestId('team-name').textContent()).toBe('Team A');
       await page.getByRole('link', { name: 'A repo' }).waitFor();
@@ -295,6 +296,7 @@ describe('dashboard in Chromium', () => {
       expect(stats.available).toBe(true);
 
       // The monitor shows it, and raises an alert.
+      await page.getByRole('link', { name: 'Admin', exact: true }).click();
       await page.getByRole('link', { name: 'Cache monitor', exact: true }).click();
       await expect
         .poll(async () => Number(await page.getByTestId('quota-failures').textContent()), { timeout: 10_000 })
@@ -393,7 +395,8 @@ describe('dashboard in Chromium', () => {
       await page.goto(`/integrations/${integrationA}`);
       await page.getByTestId('integration-metrics').waitFor({ timeout: 10_000 });
       await shoot('integration');
-      await page.getByRole('link', { name: 'Admin → Cache' }).click();
+      await page.getByRole('link', { name: 'Admin', exact: true }).click();
+      await page.getByRole('link', { name: 'Cache', exact: true }).click();
       await page.getByText('L1 memory').first().waitFor({ timeout: 10_000 });
       await shoot('admin-cache');
       await page.getByRole('link', { name: 'Cache monitor', exact: true }).click();
@@ -429,7 +432,7 @@ describe('dashboard in Chromium', () => {
       const { teamA } = dashboard.server.ids;
       await logIn(page, 'alice');
       await openTeamPage(page, teamA);
-      // One point per day over the last 90 days of the seeded history.
+      // One point per day over the last 90 days of the history the test server starts with.
       const charts = page.getByTestId('trend-charts');
       await charts.waitFor({ timeout: 10_000 });
       expect(await charts.getAttribute('data-points')).toBe('90');

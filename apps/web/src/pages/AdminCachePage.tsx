@@ -1,4 +1,6 @@
 /** Admin → Cache: the server cache's statistics per tier, and clearing or warming it. */
+
+import type { ServerCacheStats } from '@agiletrack/domain';
 import { type FormEvent, useCallback, useEffect, useState } from 'react';
 import { type ClearTarget, clearServerCache, fetchServerStats, warmServerCache } from '../app/admin.ts';
 import { messageOf } from '../app/api.ts';
@@ -6,7 +8,6 @@ import { clearUser } from '../app/browser-cache.ts';
 import { formatBytes } from '../app/format.ts';
 import { reloadOnScreen } from '../app/loader.ts';
 import { resources } from '../app/resources.ts';
-import type { ServerCacheStats } from '../app/schemas.ts';
 import { useResource, useUserCaches } from '../app/use-resource.ts';
 import { Link } from '../components/Link.tsx';
 import { LoadError, Loading } from '../components/States.tsx';

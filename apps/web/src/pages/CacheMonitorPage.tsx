@@ -4,6 +4,7 @@
  */
 
 import type { StorageEstimateReport } from '@agiletrack/cache/tiers/web-storage';
+import type { ServerCacheStats } from '@agiletrack/domain';
 import { useEffect, useState } from 'react';
 import { fetchServerStats } from '../app/admin.ts';
 import { type BrowserCacheStats, browserCacheStats, storageEstimate } from '../app/browser-cache.ts';
@@ -18,7 +19,6 @@ import {
   recordSample,
   type Sample,
 } from '../app/monitor.ts';
-import type { ServerCacheStats } from '../app/schemas.ts';
 import { useStore } from '../app/store.ts';
 import { Link } from '../components/Link.tsx';
 import { LiveTail } from '../components/LiveTail.tsx';

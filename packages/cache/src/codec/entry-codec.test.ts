@@ -44,7 +44,7 @@ describe('serializer', () => {
 });
 
 describe('entry codec', () => {
-  it('stores the seed shape: data and timestamp, readable when small', () => {
+  it('stores the readable browser shape: data and timestamp, readable when small', () => {
     const codec = createEntryCodec();
     const raw = codec.encode('team_1', entry({ name: 'A' }, { tags: ['team:1'], etag: '"e"' }), 2_500);
     const parsed = JSON.parse(raw);

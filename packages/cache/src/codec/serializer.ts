@@ -6,7 +6,7 @@
  * escaped, so user data can never be mistaken for a tag. Functions and symbols are refused.
  *
  * Chosen over devalue/superjson because the output stays readable JSON in Redis, Postgres and
- * localStorage (the seed's `{"data": …}` shape), and it costs one JSON pass each way.
+ * localStorage (the readable `{"data": …}` shape), and it costs one JSON pass each way.
  */
 import { CacheUnserializableError } from '../errors.ts';
 

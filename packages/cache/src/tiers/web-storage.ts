@@ -1,6 +1,6 @@
 /**
  * The web-storage tier: the browser's `localStorage` (or any `Storage`) as a synchronous, shared
- * tier, kept readable in the seed's shape:
+ * tier, kept readable in the original dashboard's shape:
  *
  *   localStorage['cache:teams'] = '{"v":1,"timestamp":…,"expiresAt":…,"staleUntil":…,"keep":…,"data":[…]}'
  *
@@ -97,7 +97,7 @@ export interface StorageEstimateReport {
   quota: number | undefined;
 }
 
-/** The tier's default TTL: 3 days, the seed's localStorage lifetime. */
+/** The tier's default TTL: 3 days, how long the dashboard's localStorage entries have always lived. */
 export const WEB_STORAGE_DEFAULT_TTL: Ms = 259_200_000;
 
 // Contains a control character, which no cache key may contain, so it can never collide.

@@ -1,5 +1,5 @@
 /**
- * The seeded data set: the same seed and size give the same records, byte for byte, on every
+ * The generated data set: the same random seed and size give the same records, byte for byte, on every
  * machine (no wall clock, no Math.random). Times start at `size.start` and spread over
  * `size.days`; pull requests get reviews before they merge, deployments get statuses, Jira
  * issues move To Do → In Progress → Done inside their sprints, and unfinished work carries over.
@@ -87,7 +87,7 @@ const TITLES = ['Fix', 'Add', 'Refactor', 'Speed up', 'Document', 'Remove', 'Tes
 const TOPICS = ['login', 'cache', 'metrics', 'sync', 'dashboard', 'export', 'billing', 'search', 'sprint board'];
 const POINTS = [1, 2, 3, 3, 5, 5, 8, 13] as const;
 
-/** Builds the seeded data set. */
+/** Builds the generated data set. */
 export function generateData(seed: number, size: DatasetSize): SimulatorData {
   const random = createRandom(seed);
   const start = Date.parse(size.start);

@@ -1,9 +1,10 @@
 /** POST /api/auth/login · POST /api/auth/logout · GET /api/me */
+import { LoginBody } from '@agiletrack/domain';
 import type { FastifyPluginAsync } from 'fastify';
 import { SESSION_COOKIE } from '../credentials.ts';
 import type { AppDeps } from '../deps.ts';
 import { principalOf } from '../guards.ts';
-import { LoginBody, parse } from '../validation.ts';
+import { parse } from '../validation.ts';
 
 /** Session login with an httpOnly cookie; the token in the body is for scripts that store it. */
 export const authRoutes =

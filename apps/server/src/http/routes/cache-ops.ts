@@ -2,15 +2,12 @@
  * Operating the cache over HTTP (admins): the live monitor stream, per-family analytics and
  * the server's alerts.
  */
-import { ClientReportSchema, MonitorQuerySchema } from '@agiletrack/domain';
+import { AlertsQuery, ClientReportSchema, MonitorQuerySchema } from '@agiletrack/domain';
 import type { FastifyPluginAsync } from 'fastify';
-import { z } from 'zod';
 import type { AppDeps } from '../deps.ts';
 import { principalOf, requireAdmin } from '../guards.ts';
 import { openSse } from '../sse.ts';
 import { parse } from '../validation.ts';
-
-const AlertsQuery = z.object({ since: z.coerce.number().int().min(0).optional() });
 
 /** See the file comment. */
 export const cacheOpsRoutes =

@@ -1,13 +1,15 @@
 /** Integration routes: read, change, delete, last sync, and starting a sync. */
 import type { CacheStatus } from '@agiletrack/cache';
+import { IntegrationSchemas, TestIntegrationBody, UpdateIntegrationBody } from '@agiletrack/domain';
 import type { FastifyPluginAsync, FastifyRequest } from 'fastify';
 import { forbidden, notFound } from '../../errors.ts';
 import { canSeeTeam, type Principal } from '../../services/accounts.ts';
+import { testConnection } from '../../services/connection-test.ts';
 import type { IntegrationView } from '../../services/views.ts';
 import type { AppDeps } from '../deps.ts';
-import { principalOf } from '../guards.ts';
+import { actorOf, principalOf } from '../guards.ts';
 import { sendCached, wantsFresh } from '../respond.ts';
-import { IntegrationSchemas, parse, parseRouteId, SyncQuery, UpdateIntegrationBody } from '../validation.ts';
+import { parse, parseRouteId, SyncQuery } from '../validation.ts';
 
 // The caller named an integration, not a team: a refusal must not tell them which team owns it.
 function requireIntegrationAccess(principal: Principal, teamId: number): void {
@@ -53,13 +55,28 @@ export const integrationRoutes =
         credentials:
           body.credentials === undefined ? undefined : parse(schemas.credentials, body.credentials, 'credentials'),
       };
-      return { integration: await integrations.updateIntegration(integration.id, patch) };
+      return { integration: await integrations.updateIntegration(integration.id, patch, actorOf(request)) };
     });
 
     app.delete('/api/integrations/:integrationId', async (request, reply) => {
       const integration = await load(request, principalOf(request));
-      await integrations.deleteIntegration(integration.id);
+      await integrations.deleteIntegration(integration.id, actorOf(request));
       return reply.code(204).send();
+    });
+
+    // Tests the stored connection, or new credentials before they replace the stored ones.
+    app.post('/api/integrations/:integrationId/test', async (request) => {
+      const integration = await load(request, principalOf(request));
+      const body = parse(TestIntegrationBody, request.body ?? undefined);
+      const schemas = IntegrationSchemas[integration.kind];
+      const credentials =
+        body?.credentials === undefined
+          ? await integrations.credentials(integration.id)
+          : parse(schemas.credentials, body.credentials, 'credentials');
+      return testConnection(
+        { kind: integration.kind, config: integration.config, credentials },
+        { guard: deps.outbound },
+      );
     });
 
     app.get('/api/integrations/:integrationId/last-sync', async (request, reply) => {

@@ -1,0 +1,19 @@
+/** GET /api/admin/audit: the audit log, newest first, with filters (admins only). */
+import { AuditQuery } from '@agiletrack/domain';
+import type { FastifyPluginAsync } from 'fastify';
+import { pageOf } from '../../services/page.ts';
+import type { AppDeps } from '../deps.ts';
+import { principalOf, requireAdmin } from '../guards.ts';
+import { parse } from '../validation.ts';
+
+/** See the file comment. */
+export const auditRoutes =
+  (deps: AppDeps): FastifyPluginAsync =>
+  async (app) => {
+    app.get('/api/admin/audit', async (request) => {
+      requireAdmin(principalOf(request));
+      const { cursor, limit, ...filter } = parse(AuditQuery, request.query, 'query');
+      const page = await deps.audit.list(filter, pageOf({ cursor, limit }));
+      return { entries: page.items, nextCursor: page.nextCursor };
+    });
+  };

@@ -1,0 +1,115 @@
+/**
+ * "Test connection": one authenticated request to the repository or project an integration names,
+ * through the connectors' HTTP client (so the same outbound rules apply), answered in words a user
+ * can act on. Upstream bodies are never shown.
+ */
+import { type Cache, createCache } from '@agiletrack/cache';
+import { memoryTier } from '@agiletrack/cache/tiers/memory';
+import type { ConnectionTest } from '@agiletrack/domain';
+import { OutboundForbiddenError, type OutboundGuard } from '../security/outbound.ts';
+import { ExternalClient } from '../sync/http-client.ts';
+
+/** What is tested: a kind, its settings and the credentials to try. */
+export interface ConnectionTarget {
+  kind: 'github' | 'jira';
+  config: Record<string, unknown>;
+  credentials: Record<string, string>;
+}
+
+/** How the test connects. */
+export interface ConnectionTestOptions {
+  /** The outbound policy the connectors follow (the server's). */
+  guard: OutboundGuard;
+  timeoutMs?: number;
+}
+
+// Responses of a test are not worth keeping: a tiny store the client requires.
+let scratch: Cache | undefined;
+const store = () => {
+  scratch ??= createCache({ tiers: [memoryTier({ ttl: 1_000, maxEntries: 16 })], ttl: 1_000 });
+  return scratch;
+};
+
+function requestFor(target: ConnectionTarget): { baseUrl: string; headers: Record<string, string>; path: string } {
+  const config = target.config as {
+    owner?: string;
+    repo?: string;
+    baseUrl?: string;
+    projectKey?: string;
+    email?: string;
+  };
+  if (target.kind === 'github') {
+    return {
+      baseUrl: config.baseUrl ?? 'https://api.github.com',
+      headers: { authorization: `Bearer ${target.credentials.token}`, 'x-github-api-version': '2022-11-28' },
+      path: `/repos/${encodeURIComponent(config.owner ?? '')}/${encodeURIComponent(config.repo ?? '')}/pulls?state=all&per_page=1`,
+    };
+  }
+  return {
+    baseUrl: config.baseUrl ?? '',
+    headers: {
+      authorization: `Basic ${Buffer.from(`${config.email}:${target.credentials.apiToken}`).toString('base64')}`,
+    },
+    path: '/rest/api/3/project/search?maxResults=100',
+  };
+}
+
+const what = (target: ConnectionTarget) => {
+  const config = target.config as { owner?: string; repo?: string; projectKey?: string };
+  return target.kind === 'github' ? `repository ${config.owner}/${config.repo}` : `project ${config.projectKey}`;
+};
+
+/** Runs the test; never throws for a failed connection (the answer says what failed). */
+export async function testConnection(
+  target: ConnectionTarget,
+  options: ConnectionTestOptions,
+): Promise<ConnectionTest> {
+  const { baseUrl, headers, path } = requestFor(target);
+  const client = new ExternalClient({
+    baseUrl,
+    headers,
+    store: store(),
+    maxAttempts: 1,
+    timeoutMs: options.timeoutMs ?? 5_000,
+    maxDelayMs: 1_000,
+    guard: options.guard,
+  });
+  const host = (() => {
+    try {
+      return new URL(baseUrl).host;
+    } catch {
+      return baseUrl;
+    }
+  })();
+  try {
+    const response = await client.get<{ values?: { key?: string }[] }>(path);
+    if (target.kind === 'jira') {
+      const key = (target.config as { projectKey?: string }).projectKey;
+      const found = (response.body.values ?? []).some((project) => project.key === key);
+      if (!found)
+        return { ok: false, problem: 'not_found', message: `${host} has no ${what(target)} this account can see` };
+    }
+    return { ok: true, problem: null, message: `Connected to ${host}: ${what(target)} is readable` };
+  } catch (error) {
+    const message = (error as Error).message;
+    if (error instanceof OutboundForbiddenError || (error as Error).cause instanceof OutboundForbiddenError) {
+      return { ok: false, problem: 'refused', message: `${host} is not an address AgileTrack may connect to` };
+    }
+    const status = /\b(40[0-9]|4[1-9][0-9])\b/.exec(message)?.[1];
+    if (status === '401' || status === '403') {
+      return {
+        ok: false,
+        problem: 'auth',
+        message: `${host} refused the credentials (${status}): check the token and its access`,
+      };
+    }
+    if (status === '404')
+      return {
+        ok: false,
+        problem: 'not_found',
+        message: `${host} has no ${what(target)} (404), or the token cannot see it`,
+      };
+    if (status) return { ok: false, problem: 'error', message: `${host} answered ${status}` };
+    return { ok: false, problem: 'unreachable', message: `${host} did not answer: check the address` };
+  }
+}

@@ -1,0 +1,145 @@
+/** The admin cache routes: server cache stats per tier, clear (all, key, prefix, tag), warm. */
+import { z } from 'zod';
+import { AlertsResponseSchema, ClientReportSchema, FamiliesReportSchema, MonitorQuerySchema } from '../cache-ops.ts';
+import { route } from './common.ts';
+
+/** GET /api/admin/alerts: `since` (epoch ms) keeps only alerts changed after it. */
+export const AlertsQuery = z.object({ since: z.coerce.number().int().min(0).optional() });
+
+const Timing = z.object({
+  count: z.number(),
+  p50Ms: z.number(),
+  p90Ms: z.number(),
+  p99Ms: z.number(),
+  meanMs: z.number(),
+  maxMs: z.number(),
+});
+
+/** One tier in the cache stats (the server's, and the browser's own). */
+export const TierStatsSchema = z.object({
+  name: z.string(),
+  sync: z.boolean(),
+  shared: z.boolean(),
+  hits: z.number(),
+  misses: z.number(),
+  staleHits: z.number(),
+  hitRate: z.number(),
+  errors: z.number(),
+  timeouts: z.number(),
+  skipped: z.number(),
+  writes: z.number(),
+  writeRefusals: z.number(),
+  breaker: z.enum(['closed', 'open', 'half-open']),
+  entries: z.number(),
+  bytes: z.number().nullable().optional(),
+  evictions: z.number(),
+  corrupt: z.number(),
+  timings: z.record(z.string(), Timing.partial()),
+});
+/** One tier's stats. */
+export type TierStats = z.infer<typeof TierStatsSchema>;
+
+/** GET /api/admin/cache/stats */
+export const ServerCacheStatsSchema = z.object({
+  mode: z.looseObject({ database: z.string(), cache: z.string() }),
+  cache: z.looseObject({
+    tiers: z.array(TierStatsSchema),
+    getOrSet: z.record(z.string(), z.number()),
+    tags: z.looseObject({ invalidations: z.number() }),
+    bus: z.record(z.string(), z.union([z.number(), z.boolean()])),
+  }),
+  redis: z.record(z.string(), z.unknown()).nullable(),
+  process: z.object({ rss: z.number(), heapUsed: z.number(), heapTotal: z.number() }),
+  sseConnections: z.number(),
+});
+/** The server's cache stats. */
+export type ServerCacheStats = z.infer<typeof ServerCacheStatsSchema>;
+
+/** DELETE /api/admin/cache query: at most one of key, prefix, tag (none: everything). */
+export const ClearCacheQuery = z
+  .strictObject({
+    key: z.string().min(1).max(512).optional(),
+    prefix: z.string().min(1).max(512).optional(),
+    tag: z.string().min(1).max(512).optional(),
+  })
+  .refine((q) => [q.key, q.prefix, q.tag].filter((v) => v !== undefined).length <= 1, {
+    message: 'give at most one of key, prefix, tag',
+  });
+
+/** What DELETE /api/admin/cache cleared. */
+export const ClearedBody = z.object({
+  cleared: z.union([
+    z.literal('all'),
+    z.object({ key: z.string() }),
+    z.object({ prefix: z.string() }),
+    z.object({ tag: z.string() }),
+  ]),
+});
+
+/** What POST /api/admin/cache/warm filled. */
+export const WarmedBody = z.object({ warmed: z.object({ teams: z.number(), keys: z.number(), ms: z.number() }) });
+
+/** The routes of this file. */
+export const adminCacheRoutes = [
+  route({
+    method: 'GET',
+    path: '/api/admin/cache/stats',
+    summary: 'Server cache stats per tier, Redis memory, process memory',
+    tag: 'Admin',
+    access: 'admin',
+    responses: { 200: ServerCacheStatsSchema },
+  }),
+  route({
+    method: 'DELETE',
+    path: '/api/admin/cache',
+    summary: 'Clear the server cache (all, or one key, prefix or tag) on every instance',
+    tag: 'Admin',
+    access: 'admin',
+    query: ClearCacheQuery as unknown as z.ZodObject,
+    responses: { 200: ClearedBody },
+  }),
+  route({
+    method: 'GET',
+    path: '/api/admin/cache/monitor',
+    summary: 'Server-sent events: every cache operation on every instance (key, family, tier, outcome, duration)',
+    tag: 'Admin',
+    access: 'admin',
+    query: MonitorQuerySchema,
+    produces: 'text/event-stream',
+    responses: { 200: null },
+  }),
+  route({
+    method: 'GET',
+    path: '/api/admin/cache/families',
+    summary: 'Per key family: hit rates, timings and holdings over the last minute, hour and day',
+    tag: 'Admin',
+    access: 'admin',
+    responses: { 200: FamiliesReportSchema },
+  }),
+  route({
+    method: 'GET',
+    path: '/api/admin/alerts',
+    summary: 'Firing and recently resolved cache alerts',
+    tag: 'Admin',
+    access: 'admin',
+    query: AlertsQuery,
+    responses: { 200: AlertsResponseSchema },
+  }),
+  route({
+    method: 'POST',
+    path: '/api/cache/client-report',
+    summary: "A dashboard reports its browser cache's failed writes (feeds an alert)",
+    tag: 'Admin',
+    access: 'user',
+    body: ClientReportSchema,
+    responses: { 204: null },
+  }),
+  route({
+    method: 'POST',
+    path: '/api/admin/cache/warm',
+    summary: 'Fill the cache with every team, integration and metrics key',
+    tag: 'Admin',
+    access: 'admin',
+    responses: { 200: WarmedBody },
+  }),
+];

@@ -1,0 +1,67 @@
+/**
+ * Building blocks of the HTTP API's shapes: ids, timestamps, the error body, pagination, and the
+ * route description every resource file uses so the OpenAPI document can be generated from it.
+ */
+import { z } from 'zod';
+
+/** A row id as the API sends it. */
+export const RowId = z.number().int().positive();
+
+/** A time as the API sends it (JSON of a `Date`: ISO 8601 in UTC). */
+export const Timestamp = z.iso.datetime({ offset: true });
+
+/** A display name: trimmed, 1–120 characters. */
+export const DisplayName = z.string().trim().min(1, 'must not be empty').max(120, 'must be at most 120 characters');
+
+/** An e-mail address, compared in lower case. */
+export const Email = z
+  .email()
+  .max(254)
+  .transform((email) => email.toLowerCase());
+
+/** A role: admins manage users, teams and the cache; members see and change their teams. */
+export const Role = z.enum(['admin', 'member']);
+
+/** Every failure: `{error: {code, message}}` with a stable code. */
+export const ErrorBody = z.object({ error: z.object({ code: z.string(), message: z.string() }) });
+
+/** Lists: at most this many rows per page unless `limit` says otherwise. */
+export const DEFAULT_PAGE_LIMIT = 50;
+/** The largest `limit` a list accepts. */
+export const MAX_PAGE_LIMIT = 200;
+
+/** `?cursor=&limit=` of every list. The cursor is opaque: pass back the `nextCursor` of a page. */
+export const PageQuery = z.object({
+  cursor: z.string().min(1).max(200).optional(),
+  limit: z.coerce.number().int('must be a whole number').min(1).max(MAX_PAGE_LIMIT).optional(),
+});
+
+/** The `nextCursor` of a page: `null` on the last one. */
+export const NextCursor = z.string().nullable();
+
+/** An HTTP method the API uses. */
+export type HttpMethod = 'GET' | 'POST' | 'PATCH' | 'DELETE';
+
+/** Who may call a route. */
+export type RouteAccess = 'public' | 'user' | 'admin' | 'metrics-token';
+
+/** One route of the API: what it takes and what it answers (the OpenAPI document is built from these). */
+export interface RouteSpec {
+  readonly method: HttpMethod;
+  /** Fastify form: `/api/teams/:teamId`. */
+  readonly path: string;
+  readonly summary: string;
+  /** The group it is listed under (`Teams`). */
+  readonly tag: string;
+  readonly access: RouteAccess;
+  readonly query?: z.ZodObject;
+  readonly body?: z.ZodType;
+  /** Status → JSON body schema; `null` for no body. */
+  readonly responses: Readonly<Record<number, z.ZodType | null>>;
+  /** A non-JSON answer (`text/event-stream`, Prometheus text, HTML). */
+  readonly produces?: string;
+  readonly description?: string;
+}
+
+/** Declares a route (keeps literal types and checks the shape). */
+export const route = (spec: RouteSpec): RouteSpec => spec;

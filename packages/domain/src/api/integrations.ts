@@ -1,0 +1,217 @@
+/**
+ * Integrations (a team's GitHub repository or Jira project): create, read, change, rotate the
+ * credentials, delete, test the connection, sync; the last sync and sync jobs.
+ */
+import { z } from 'zod';
+import { DisplayName, NextCursor, PageQuery, RowId, route, Timestamp } from './common.ts';
+
+/** The kinds of integration. */
+export const IntegrationKind = z.enum(['github', 'jira']);
+
+const httpUrl = z.url({ protocol: /^https?$/, error: 'must be an http(s) URL' }).max(500);
+const secret = z.string().min(1).max(2_000);
+const interval = z.number().int().min(5).max(10_080).nullable().optional();
+
+/** GitHub settings: the repository, and the API address for GitHub Enterprise. */
+export const GithubConfig = z.strictObject({
+  owner: z.string().regex(/^[A-Za-z0-9_.-]{1,100}$/, 'must be a GitHub user or organisation name'),
+  repo: z.string().regex(/^[A-Za-z0-9_.-]{1,100}$/, 'must be a repository name'),
+  baseUrl: httpUrl.optional(),
+});
+/** GitHub credentials: a token that may read the repository. */
+export const GithubCredentials = z.strictObject({ token: secret });
+
+/** Jira settings: the site, the project, the board (for sprints) and the account e-mail. */
+export const JiraConfig = z.strictObject({
+  baseUrl: httpUrl,
+  projectKey: z.string().regex(/^[A-Z][A-Z0-9_]{0,19}$/, 'must be a Jira project key like ENG'),
+  boardId: z.number().int().positive().optional(),
+  email: z.email().max(254),
+});
+/** Jira credentials: an API token of the account. */
+export const JiraCredentials = z.strictObject({ apiToken: secret });
+
+/** The config and credentials schemas by kind (PATCH checks them against the stored kind). */
+export const IntegrationSchemas = {
+  github: { config: GithubConfig, credentials: GithubCredentials },
+  jira: { config: JiraConfig, credentials: JiraCredentials },
+} as const;
+
+/** POST /api/teams/:teamId/integrations (and its `/test`). */
+export const CreateIntegrationBody = z.discriminatedUnion('kind', [
+  z.strictObject({
+    kind: z.literal('github'),
+    name: DisplayName,
+    config: GithubConfig,
+    credentials: GithubCredentials,
+    syncIntervalMinutes: interval,
+  }),
+  z.strictObject({
+    kind: z.literal('jira'),
+    name: DisplayName,
+    config: JiraConfig,
+    credentials: JiraCredentials,
+    syncIntervalMinutes: interval,
+  }),
+]);
+
+/** PATCH /api/integrations/:integrationId. New credentials replace the old; a new `baseUrl` needs them. */
+export const UpdateIntegrationBody = z
+  .strictObject({
+    name: DisplayName.optional(),
+    config: z.record(z.string(), z.unknown()).optional(),
+    credentials: z.record(z.string(), secret).optional(),
+    syncIntervalMinutes: interval,
+  })
+  .refine((body) => Object.keys(body).length > 0, { message: 'nothing to change' });
+
+/** POST /api/integrations/:integrationId/test: optional new credentials to try instead of the stored ones. */
+export const TestIntegrationBody = z.strictObject({ credentials: z.record(z.string(), secret).optional() }).optional();
+
+/** An integration; the API never sends credentials, only `hasCredentials`. */
+export const IntegrationSchema = z.object({
+  id: RowId,
+  teamId: RowId,
+  kind: IntegrationKind,
+  name: z.string(),
+  config: z.record(z.string(), z.unknown()),
+  syncIntervalMinutes: z.number().nullable(),
+  hasCredentials: z.literal(true),
+  createdAt: Timestamp,
+  updatedAt: Timestamp,
+});
+/** An integration. */
+export type Integration = z.infer<typeof IntegrationSchema>;
+
+/** What a connection test found: `ok`, or what failed in words a user can act on. */
+export const ConnectionTestSchema = z.object({
+  ok: z.boolean(),
+  /** `auth` (credentials refused), `not_found` (no such repository/project), `unreachable`, `refused` (address not allowed), `error`. */
+  problem: z.enum(['auth', 'not_found', 'unreachable', 'refused', 'error']).nullable(),
+  message: z.string(),
+});
+/** A connection test result. */
+export type ConnectionTest = z.infer<typeof ConnectionTestSchema>;
+
+/** The last sync of an integration. */
+export const LastSyncSchema = z.object({
+  integrationId: RowId,
+  status: z.enum(['never', 'queued', 'running', 'succeeded', 'failed']),
+  jobId: z.string().nullable(),
+  startedAt: Timestamp.nullable(),
+  finishedAt: Timestamp.nullable(),
+  error: z.string().nullable(),
+  stats: z.record(z.string(), z.unknown()).nullable(),
+});
+/** The last sync. */
+export type LastSync = z.infer<typeof LastSyncSchema>;
+
+/** A sync job (results are kept for an hour). */
+export const JobSchema = z.object({
+  id: z.string(),
+  name: z.enum(['sync-integration', 'compute-metrics']),
+  state: z.enum(['waiting', 'active', 'completed', 'failed', 'delayed', 'unknown']),
+  progress: z.union([z.number(), z.record(z.string(), z.unknown())]),
+  data: z.object({ integrationId: RowId, teamId: RowId }),
+  result: z.unknown(),
+  failedReason: z.string().nullable(),
+  attempts: z.number(),
+  createdAt: z.number(),
+  finishedAt: z.number().nullable(),
+});
+/** A sync job. */
+export type Job = z.infer<typeof JobSchema>;
+
+/** A page of integrations. */
+export const IntegrationPage = z.object({ integrations: z.array(IntegrationSchema), nextCursor: NextCursor });
+/** One integration. */
+export const IntegrationBody = z.object({ integration: IntegrationSchema });
+
+/** The routes of this file. */
+export const integrationRoutes = [
+  route({
+    method: 'GET',
+    path: '/api/teams/:teamId/integrations',
+    summary: "A team's integrations",
+    tag: 'Integrations',
+    access: 'user',
+    query: PageQuery,
+    responses: { 200: IntegrationPage, 304: null },
+  }),
+  route({
+    method: 'POST',
+    path: '/api/teams/:teamId/integrations',
+    summary: 'Connect a GitHub repository or a Jira project to a team',
+    tag: 'Integrations',
+    access: 'user',
+    body: CreateIntegrationBody,
+    responses: { 201: IntegrationBody },
+  }),
+  route({
+    method: 'POST',
+    path: '/api/teams/:teamId/integrations/test',
+    summary: 'Test a connection before creating it (nothing is stored)',
+    tag: 'Integrations',
+    access: 'user',
+    body: CreateIntegrationBody,
+    responses: { 200: ConnectionTestSchema },
+  }),
+  route({
+    method: 'GET',
+    path: '/api/integrations/:integrationId',
+    summary: 'One integration (never its credentials)',
+    tag: 'Integrations',
+    access: 'user',
+    responses: { 200: IntegrationBody, 304: null },
+  }),
+  route({
+    method: 'PATCH',
+    path: '/api/integrations/:integrationId',
+    summary: 'Change an integration or rotate its credentials',
+    tag: 'Integrations',
+    access: 'user',
+    body: UpdateIntegrationBody,
+    responses: { 200: IntegrationBody },
+  }),
+  route({
+    method: 'DELETE',
+    path: '/api/integrations/:integrationId',
+    summary: 'Delete an integration with its sync history and metrics',
+    tag: 'Integrations',
+    access: 'user',
+    responses: { 204: null },
+  }),
+  route({
+    method: 'POST',
+    path: '/api/integrations/:integrationId/test',
+    summary: 'Test the stored connection (or new credentials before rotating them)',
+    tag: 'Integrations',
+    access: 'user',
+    body: TestIntegrationBody,
+    responses: { 200: ConnectionTestSchema },
+  }),
+  route({
+    method: 'GET',
+    path: '/api/integrations/:integrationId/last-sync',
+    summary: 'The last sync of an integration',
+    tag: 'Integrations',
+    access: 'user',
+    responses: { 200: z.object({ lastSync: LastSyncSchema }), 304: null },
+  }),
+  route({
+    method: 'POST',
+    path: '/api/integrations/:integrationId/sync',
+    summary: 'Start a sync; follow it at the Location',
+    tag: 'Integrations',
+    access: 'user',
+    responses: { 202: z.object({ jobId: z.string() }) },
+  }),
+  route({
+    method: 'GET',
+    path: '/api/jobs/:jobId',
+    summary: 'A sync job',
+    tag: 'Integrations',
+    access: 'user',
+    responses: { 200: z.object({ job: JobSchema }) },
+  }),
+];

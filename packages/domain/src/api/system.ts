@@ -1,0 +1,67 @@
+/** Health, Prometheus metrics, server-sent events and this API's own description. */
+import { z } from 'zod';
+import { route } from './common.ts';
+
+/** GET /api/health */
+export const HealthSchema = z.object({
+  status: z.enum(['ok', 'degraded', 'down']),
+  mode: z.record(z.string(), z.unknown()),
+  checks: z.record(z.string(), z.string()),
+});
+
+/** An `event: invalidate` pushed over `/api/events`: the keys a write made stale. */
+export const InvalidateEventSchema = z.object({
+  type: z.string(),
+  teamId: z.union([z.number(), z.string()]),
+  integrationId: z.union([z.number(), z.string()]).optional(),
+  keys: z.array(z.string()),
+});
+/** An invalidation pushed to browsers. */
+export type InvalidateEvent = z.infer<typeof InvalidateEventSchema>;
+
+/** The routes of this file. */
+export const systemRoutes = [
+  route({
+    method: 'GET',
+    path: '/api/health',
+    summary: 'Health: database and Redis',
+    tag: 'System',
+    access: 'public',
+    responses: { 200: HealthSchema, 503: HealthSchema },
+  }),
+  route({
+    method: 'GET',
+    path: '/metrics',
+    summary: 'Prometheus metrics',
+    tag: 'System',
+    access: 'metrics-token',
+    produces: 'text/plain',
+    responses: { 200: null },
+  }),
+  route({
+    method: 'GET',
+    path: '/api/events',
+    summary: 'Server-sent events: `invalidate` with the cache keys each write made stale',
+    tag: 'System',
+    access: 'user',
+    produces: 'text/event-stream',
+    responses: { 200: null },
+  }),
+  route({
+    method: 'GET',
+    path: '/api/openapi.json',
+    summary: 'This document',
+    tag: 'System',
+    access: 'public',
+    responses: { 200: z.record(z.string(), z.unknown()) },
+  }),
+  route({
+    method: 'GET',
+    path: '/api/docs',
+    summary: 'This document, browsable',
+    tag: 'System',
+    access: 'public',
+    produces: 'text/html',
+    responses: { 200: null },
+  }),
+];
