@@ -24,6 +24,14 @@ describe.each(TEST_MODES)('admin cache routes (%s)', (mode) => {
     return out;
   }
   const all = (urls: string[], value: string) => Object.fromEntries(urls.map((url) => [url, value]));
+  /**
+   * The integration URLs first: a team's metrics are built from its integrations' entries and
+   * refill them, so reading the team first would make the integrations' reads HITs.
+   */
+  const integrationsFirst = (urls: string[]) => [
+    ...urls.filter((url) => url.startsWith('/api/integrations/')),
+    ...urls.filter((url) => !url.startsWith('/api/integrations/')),
+  ];
 
   /** Reads every URL twice so each is cached. */
   async function warmUp(urls: string[]): Promise<void> {
@@ -89,7 +97,7 @@ describe.each(TEST_MODES)('admin cache routes (%s)', (mode) => {
       await warmUp(['/api/teams', ...teamA(), ...teamB()]);
       const response = await api.request({ method: 'DELETE', url: `/api/admin/cache?tag=team:${api.t.ids.teamA}` });
       expect(response.json()).toEqual({ cleared: { tag: `team:${api.t.ids.teamA}` } });
-      expect(await xCache(teamA())).toEqual(all(teamA(), 'MISS'));
+      expect(await xCache(integrationsFirst(teamA()))).toEqual(all(teamA(), 'MISS'));
       expect(await xCache(['/api/teams', ...teamB()])).toEqual(all(['/api/teams', ...teamB()], 'HIT'));
     });
 
@@ -117,7 +125,7 @@ describe.each(TEST_MODES)('admin cache routes (%s)', (mode) => {
       await warmUp(['/api/teams', ...teamA(), ...teamB()]);
       const response = await api.request({ method: 'DELETE', url: '/api/admin/cache' });
       expect(response.json()).toEqual({ cleared: 'all' });
-      expect(await xCache(['/api/teams', ...teamA(), ...teamB()])).toEqual(
+      expect(await xCache(integrationsFirst(['/api/teams', ...teamA(), ...teamB()]))).toEqual(
         all(['/api/teams', ...teamA(), ...teamB()], 'MISS'),
       );
     });
