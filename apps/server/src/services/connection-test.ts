@@ -3,10 +3,12 @@
  * through the connectors' HTTP client (so the same outbound rules apply), answered in words a user
  * can act on. Upstream bodies are never shown.
  */
+
 import { type Cache, createCache } from '@agiletrack/cache';
 import { memoryTier } from '@agiletrack/cache/tiers/memory';
 import type { ConnectionTest } from '@agiletrack/domain';
 import { OutboundForbiddenError, type OutboundGuard } from '../security/outbound.ts';
+import { integrationAuthHeaders } from '../sync/auth-headers.ts';
 import { ExternalClient } from '../sync/http-client.ts';
 
 /** What is tested: a kind, its settings and the credentials to try. */
@@ -38,18 +40,17 @@ function requestFor(target: ConnectionTarget): { baseUrl: string; headers: Recor
     projectKey?: string;
     email?: string;
   };
+  const headers = integrationAuthHeaders(target.kind, config, target.credentials);
   if (target.kind === 'github') {
     return {
       baseUrl: config.baseUrl ?? 'https://api.github.com',
-      headers: { authorization: `Bearer ${target.credentials.token}`, 'x-github-api-version': '2022-11-28' },
+      headers,
       path: `/repos/${encodeURIComponent(config.owner ?? '')}/${encodeURIComponent(config.repo ?? '')}/pulls?state=all&per_page=1`,
     };
   }
   return {
     baseUrl: config.baseUrl ?? '',
-    headers: {
-      authorization: `Basic ${Buffer.from(`${config.email}:${target.credentials.apiToken}`).toString('base64')}`,
-    },
+    headers,
     path: '/rest/api/3/project/search?maxResults=100',
   };
 }

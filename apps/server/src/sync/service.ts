@@ -16,6 +16,7 @@ import type { AppDeps } from '../http/deps.ts';
 import { UnrecoverableJobError } from '../jobs/memory-queue.ts';
 import type { OutboundGuard } from '../security/outbound.ts';
 import type { IntegrationView } from '../services/views.ts';
+import { integrationAuthHeaders } from './auth-headers.ts';
 import { fetchGithub, type GithubConfig } from './github.ts';
 import { ExternalClient, type ExternalClientOptions, type ExternalStats } from './http-client.ts';
 import { fetchJira, type JiraConfig } from './jira.ts';
@@ -190,13 +191,7 @@ export class SyncService {
   async #client(integration: IntegrationView): Promise<ExternalClient> {
     const credentials = await this.deps.integrations.credentials(integration.id);
     const config = integration.config as { baseUrl?: string; email?: string };
-    const headers: Record<string, string> =
-      integration.kind === 'github'
-        ? { authorization: `Bearer ${credentials.token}`, 'x-github-api-version': '2022-11-28' }
-        : credentials.personalAccessToken !== undefined
-          ? // Jira Server / Data Center: a personal access token, sent as a bearer token.
-            { authorization: `Bearer ${credentials.personalAccessToken}` }
-          : { authorization: `Basic ${Buffer.from(`${config.email}:${credentials.apiToken}`).toString('base64')}` };
+    const headers = integrationAuthHeaders(integration.kind, config, credentials);
     const github = integration.kind === 'github';
     return new ExternalClient({
       baseUrl: config.baseUrl ?? 'https://api.github.com',

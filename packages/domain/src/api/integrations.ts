@@ -17,19 +17,36 @@ export const GithubConfig = z.strictObject({
   owner: z.string().regex(/^[A-Za-z0-9_.-]{1,100}$/, 'must be a GitHub user or organisation name'),
   repo: z.string().regex(/^[A-Za-z0-9_.-]{1,100}$/, 'must be a repository name'),
   baseUrl: httpUrl.optional(),
+  /** Environments whose deployments count as production (default: production, prod). */
+  productionEnvironments: z.array(z.string().trim().min(1).max(100)).min(1).max(20).optional(),
+  /** The label that marks an issue as an incident (default: incident). */
+  incidentLabel: z.string().trim().min(1).max(100).optional(),
 });
 /** GitHub credentials: a token that may read the repository. */
 export const GithubCredentials = z.strictObject({ token: secret });
 
-/** Jira settings: the site, the project, the board (for sprints) and the account e-mail. */
+const statusCategory = z.enum(['todo', 'in_progress', 'done']);
+const fieldId = z.string().regex(/^customfield_\d{1,10}$/, 'must be a custom field id like customfield_10016');
+
+/** Jira settings: the site, the project, the board (for sprints), the account e-mail and overrides. */
 export const JiraConfig = z.strictObject({
   baseUrl: httpUrl,
   projectKey: z.string().regex(/^[A-Z][A-Z0-9_]{0,19}$/, 'must be a Jira project key like ENG'),
   boardId: z.number().int().positive().optional(),
-  email: z.email().max(254),
+  /** The account of an API token (Jira Cloud); not used with a personal access token. */
+  email: z.email().max(254).optional(),
+  /** `cloud` (default) or `datacenter` (Jira Server / Data Center, REST v2). */
+  deployment: z.enum(['cloud', 'datacenter']).optional(),
+  /** Status name → category, overriding the category Jira gives a status. */
+  statusMapping: z.record(z.string().trim().min(1).max(100), statusCategory).optional(),
+  /** Story-point and sprint field ids, overriding discovery through the field list. */
+  fields: z.strictObject({ storyPoints: fieldId.optional(), sprint: fieldId.optional() }).optional(),
 });
-/** Jira credentials: an API token of the account. */
-export const JiraCredentials = z.strictObject({ apiToken: secret });
+/** Jira credentials: an API token (Jira Cloud, with the config's e-mail) or a personal access token (Server / Data Center). */
+export const JiraCredentials = z.union([
+  z.strictObject({ apiToken: secret }),
+  z.strictObject({ personalAccessToken: secret }),
+]);
 
 /** The config and credentials schemas by kind (PATCH checks them against the stored kind). */
 export const IntegrationSchemas = {
@@ -46,13 +63,18 @@ export const CreateIntegrationBody = z.discriminatedUnion('kind', [
     credentials: GithubCredentials,
     syncIntervalMinutes: interval,
   }),
-  z.strictObject({
-    kind: z.literal('jira'),
-    name: DisplayName,
-    config: JiraConfig,
-    credentials: JiraCredentials,
-    syncIntervalMinutes: interval,
-  }),
+  z
+    .strictObject({
+      kind: z.literal('jira'),
+      name: DisplayName,
+      config: JiraConfig,
+      credentials: JiraCredentials,
+      syncIntervalMinutes: interval,
+    })
+    .refine((body) => !('apiToken' in body.credentials) || body.config.email !== undefined, {
+      message: 'an API token needs the account email in config.email',
+      path: ['config', 'email'],
+    }),
 ]);
 
 /** PATCH /api/integrations/:integrationId. New credentials replace the old; a new `baseUrl` needs them. */
