@@ -16,7 +16,8 @@ const run = (...args: string[]) =>
 
 afterAll(() => rmSync(dataDir, { recursive: true, force: true }));
 
-describe('admin CLI', () => {
+// Each step starts a process (tsx, then PGlite): several seconds each on a busy machine.
+describe('admin CLI', { timeout: 180_000 }, () => {
   it('refuses bad usage with exit code 2 and a message naming the problem, before touching data', () => {
     const unknown = run('frobnicate');
     expect(unknown.status).toBe(2);
