@@ -2,11 +2,10 @@
  * Settings → Teams: create a team (admins), rename it and describe it (its members too), manage
  * who belongs to it by e-mail (admins), delete it (admins, after confirming).
  */
-import { MemberPage } from '@agiletrack/domain';
+import { MemberPage, type Team } from '@agiletrack/domain';
 import { type FormEvent, useEffect, useState } from 'react';
 import { apiJson } from '../app/api.ts';
 import { resources } from '../app/resources.ts';
-import type { Team } from '../app/schemas.ts';
 import { usePagedApi } from '../app/use-api.ts';
 import { useResource } from '../app/use-resource.ts';
 import { ConfirmButton, Message, useOutcome } from '../components/Feedback.tsx';
