@@ -9,7 +9,7 @@ import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { gzipSync } from 'node:zlib';
 import { build } from 'esbuild';
-import { table } from './report.ts';
+import { replaceSection, table } from './report.ts';
 
 const BENCH_DIR = join(dirname(fileURLToPath(import.meta.url)), '..');
 
@@ -20,7 +20,7 @@ export const BUNDLE_ENTRY = [
   "export { linkTabs, webStorageTier } from '@agiletrack/cache/tiers/web-storage';",
 ].join('\n');
 
-/** The target the issue set for the gzipped size. */
+/** The most the browser bundle may weigh, gzipped. */
 export const BUNDLE_TARGET_BYTES = 15 * 1024;
 
 /** One measurement. */
@@ -92,16 +92,10 @@ export function renderBundle(size: BundleSize, at: Date): string {
   ].join('\n');
 }
 
-/** Replaces the "Browser bundle" section of `file` (appends it when absent). */
+/** Replaces the "Browser bundle" section of `file`, leaving every other section as it is. */
 export function writeBundleSection(file: string, section: string): void {
   const text = existsSync(file) ? readFileSync(file, 'utf8') : '# Benchmark results\n';
-  const start = text.indexOf('## Browser bundle');
-  if (start < 0) {
-    writeFileSync(file, `${text.trimEnd()}\n\n${section}`);
-    return;
-  }
-  const next = text.indexOf('\n## ', start + 1);
-  writeFileSync(file, `${text.slice(0, start)}${section}${next < 0 ? '' : text.slice(next + 1)}`);
+  writeFileSync(file, replaceSection(text, '## Browser bundle', section));
 }
 
 if (process.argv[1] && fileURLToPath(import.meta.url) === process.argv[1]) {

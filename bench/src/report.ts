@@ -224,6 +224,37 @@ function outageSection(outage: OutageResults, config: BenchConfig): string[] {
   return out;
 }
 
+// Sections that other commands own (`npm run bench:http`, `npm run bench:sync`), each between its
+// markers: `<!-- bench:NAME -->` … `<!-- /bench:NAME -->`, or `<!-- bench:NAME:start -->` …
+// `<!-- bench:NAME:end -->`. A run of `npm run bench` keeps them as they are.
+const OTHER_SECTION = /<!-- bench:([\w-]+?)(?::start)? -->[\s\S]*?<!-- (?:\/bench:\1|bench:\1:end) -->/g;
+const OTHER_SECTION_START = '<!-- bench:';
+
+/** `report` followed by the sections of `previous` (the file it replaces) that other commands wrote. */
+export function keepOtherSections(report: string, previous: string): string {
+  const kept = previous.match(OTHER_SECTION) ?? [];
+  return kept.length === 0 ? report : `${report.trimEnd()}\n\n${kept.join('\n\n')}\n`;
+}
+
+/**
+ * Replaces the section that starts with `heading` (up to the next heading or marked section) by
+ * `section`; when there is none, puts it before the marked sections, or last.
+ */
+export function replaceSection(text: string, heading: string, section: string): string {
+  const body = `${section.trimEnd()}\n`;
+  const start = text.indexOf(`${heading}\n`);
+  if (start < 0) {
+    const marked = text.indexOf(OTHER_SECTION_START);
+    if (marked < 0) return `${text.trimEnd()}\n\n${body}`;
+    return `${text.slice(0, marked).trimEnd()}\n\n${body}\n${text.slice(marked)}`;
+  }
+  const ends = [text.indexOf('\n## ', start + 1), text.indexOf(`\n${OTHER_SECTION_START}`, start + 1)].filter(
+    (at) => at >= 0,
+  );
+  if (ends.length === 0) return `${text.slice(0, start)}${body}`;
+  return `${text.slice(0, start)}${body}\n${text.slice(Math.min(...ends) + 1)}`;
+}
+
 /** The whole report as Markdown. */
 export function renderReport(r: RunReport): string {
   const { machine, config } = r;
@@ -233,7 +264,7 @@ export function renderReport(r: RunReport): string {
   const out: string[] = [
     '# Benchmark results',
     '',
-    `Written by \`npm run bench\` on ${r.started.toISOString()} in ${(r.durationMs / 1000).toFixed(0)} s. Each run overwrites this file; the committed copy is the record. How to run and what each case means: [README.md](README.md).`,
+    `Written by \`npm run bench\` on ${r.started.toISOString()} in ${(r.durationMs / 1000).toFixed(0)} s. Each run rewrites this file except the sections of \`bench:http\` and \`bench:sync\`; the committed copy is the record. How to run and what each case means: [README.md](README.md).`,
     '',
   ];
   if (config.quick) out.push('> **Quick smoke run (`BENCH_QUICK=1`)**: too short to be a record.', '');

@@ -2,7 +2,7 @@
  * `npm run bench`: measures @agiletrack/cache against peer libraries and writes RESULTS.md.
  * Sections: in-memory, Redis as L2 and a Redis outage. See README.md.
  */
-import { writeFileSync } from 'node:fs';
+import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { loadavg } from 'node:os';
 import { measureBundle, renderBundle, writeBundleSection } from './bundle.ts';
 import { readConfig } from './config.ts';
@@ -10,7 +10,7 @@ import { describeMachine, MEASURED_PACKAGES, packageVersion, redisServerVersion 
 import { runMemory } from './memory.ts';
 import { runOutage } from './outage.ts';
 import { probeRedis, runRedis } from './redis.ts';
-import { type Outcome, type RunReport, renderReport } from './report.ts';
+import { keepOtherSections, type Outcome, type RunReport, renderReport } from './report.ts';
 import { checkRedisTargets, checkTargets } from './targets.ts';
 import {
   bentoBuilder,
@@ -120,7 +120,9 @@ async function main(): Promise<void> {
     outage,
     tieredSetups: outageBuilders.map(({ lib, setup }) => ({ lib, setup })),
   };
-  writeFileSync(config.out, renderReport(report));
+  // Sections written by `bench:http` and `bench:sync` stay: the commands run in any order.
+  const previous = existsSync(config.out) ? readFileSync(config.out, 'utf8') : '';
+  writeFileSync(config.out, keepOtherSections(renderReport(report), previous));
   try {
     writeBundleSection(config.out, renderBundle(await measureBundle(), new Date()));
   } catch (error) {

@@ -3,7 +3,7 @@
  * windows), their daily or weekly history, and the work items behind a team's number.
  */
 import type { CacheStatus } from '@agiletrack/cache';
-import type { MetricName } from '@agiletrack/domain';
+import { HistoryQuery, type MetricName, MetricsQuery, WorkItemsQuery } from '@agiletrack/domain';
 import type { FastifyPluginAsync, FastifyRequest } from 'fastify';
 import { forbidden, notFound } from '../../errors.ts';
 import { canSeeTeam, type Principal } from '../../services/accounts.ts';
@@ -11,7 +11,7 @@ import type { IntegrationView } from '../../services/views.ts';
 import type { AppDeps } from '../deps.ts';
 import { principalOf } from '../guards.ts';
 import { sendCached, wantsFresh } from '../respond.ts';
-import { HistoryQuery, MetricsQuery, parse, parseRouteId, WorkItemsQuery } from '../validation.ts';
+import { parse, parseRouteId } from '../validation.ts';
 import { teamIdOf } from './teams.ts';
 
 /** An instant from `2024-01-31` (start of that day, or its end for `to`) or an ISO time. */
