@@ -14,11 +14,11 @@ import {
   METRIC_WINDOWS,
   type MetricName,
 } from '@agiletrack/domain';
-import { and, asc, desc, eq, gt, inArray, sql } from 'drizzle-orm';
+import { and, asc, desc, eq } from 'drizzle-orm';
 import type { AppDb } from '../db/database.ts';
-import { integrations, metricDaily, metricSnapshots, syncRuns } from '../db/schema.ts';
-import { staleAfter } from '../sync/runs.ts';
+import { metricDaily, syncRuns } from '../db/schema.ts';
 import { type DailySeries, dayOf, defaultRange, pointsOf, rollupSeries } from './metrics-history.ts';
+import { loadWindows, type MetricsSource, syncingIds, teamIntegrations } from './metrics-queries.ts';
 import { rollupMetrics } from './metrics-rollup.ts';
 import { cacheOptions, type ReadOptions } from './read-options.ts';
 import type { TeamService } from './teams.ts';
@@ -73,12 +73,56 @@ export class MetricsService {
         // While a sync runs, readers keep getting the last good value as STALE; caching the
         // same old snapshot as fresh would hide that a newer one is on its way.
         if (await this.#syncing([integration.id])) ctx.skipCache();
-        return { byWindow: (await this.#loadWindows([integration])).get(integration.id)! };
+        return { byWindow: (await loadWindows(this.db, [integration])).get(integration.id)! };
       },
       cacheOptions(this.policy, 'integrationMetrics', options, [
         domainTags.integration(integration.id),
         domainTags.team(integration.teamId),
       ]),
+    );
+  }
+
+  /**
+   * Every window of several integrations of one team, from their `metrics_{id}` entries: one read
+   * per tier for all of them, and one query for those no tier holds.
+   */
+  async #manyIntegrationWindows(
+    teamId: number,
+    list: readonly MetricsSource[],
+  ): Promise<ByWindow<IntegrationMetricsView>[]> {
+    const byKey = new Map<string, (typeof list)[number]>(list.map((i) => [cacheKeys.integrationMetrics(i.id), i]));
+    const loaded = new Map<number, ByWindow<IntegrationMetricsView>>();
+    const { ttl, grace } = cacheOptions(this.policy, 'integrationMetrics', {}, []);
+    const found = await this.cache.getOrSetMany<ByWindow<IntegrationMetricsView> | undefined>(
+      [...byKey.keys()],
+      async (keys) => {
+        const missing = keys.map((key) => byKey.get(key)!);
+        const [windows, syncing] = await Promise.all([
+          loadWindows(this.db, missing),
+          syncingIds(
+            this.db,
+            missing.map((i) => i.id),
+            this.syncHeartbeatMs,
+          ),
+        ]);
+        return missing.map((i) => {
+          const value = { byWindow: windows.get(i.id)! };
+          loaded.set(i.id, value);
+          // Not stored while a sync runs (see #integrationWindows); the caller still gets it.
+          return syncing.has(i.id) ? undefined : value;
+        });
+      },
+      {
+        ttl,
+        ...(grace !== undefined && { grace }),
+        tags: (key) => [domainTags.integration(byKey.get(key)!.id), domainTags.team(teamId)],
+      },
+    );
+    return Promise.all(
+      list.map(
+        // A key left unstored by another batch's load is read on its own.
+        (i, index) => found[index] ?? loaded.get(i.id) ?? this.#integrationWindows({ ...i, teamId }),
+      ),
     );
   }
 
@@ -88,10 +132,10 @@ export class MetricsService {
     const all = await this.cache.getOrSet<ByWindow<TeamMetricsView>>(
       cacheKeys.teamMetrics(teamId),
       async (ctx) => {
-        const list = await this.#teamIntegrations(teamId);
+        const list = await teamIntegrations(this.db, teamId);
         if (await this.#syncing(list.map((i) => i.id))) ctx.skipCache();
         // Built from the integrations' entries (each filled once per sync), not from the tables again.
-        const windows = await Promise.all(list.map((i) => this.#integrationWindows({ ...i, teamId })));
+        const windows = await this.#manyIntegrationWindows(teamId, list);
         const byWindow: Record<string, TeamMetricsView> = {};
         for (const windowDays of METRIC_WINDOWS) {
           const each = windows.map((w) => w.byWindow[String(windowDays)]!);
@@ -117,7 +161,7 @@ export class MetricsService {
     const series = await this.cache.getOrSet<DailySeries>(
       cacheKeys.teamMetricsHistory(teamId),
       async (ctx) => {
-        const list = await this.#teamIntegrations(teamId);
+        const list = await teamIntegrations(this.db, teamId);
         if (await this.#syncing(list.map((i) => i.id))) ctx.skipCache();
         // Rolled up from the integrations' series (each read from the tables once per sync).
         const each = await Promise.all(list.map((i) => this.#integrationSeries({ id: i.id, teamId })));
@@ -216,70 +260,7 @@ export class MetricsService {
     return { scope, windowDays: series.windowDays, interval, from, to, points: pointsOf(series, from, to, interval) };
   }
 
-  async #teamIntegrations(teamId: number): Promise<{ id: number; kind: 'github' | 'jira' }[]> {
-    return this.db
-      .select({ id: integrations.id, kind: integrations.kind })
-      .from(integrations)
-      .where(eq(integrations.teamId, teamId))
-      .orderBy(integrations.id);
-  }
-
-  /** Every window's newest snapshot of each integration, in one query. */
-  async #loadWindows(
-    list: readonly { id: number; kind: 'github' | 'jira' }[],
-  ): Promise<Map<number, Record<string, IntegrationMetricsView>>> {
-    const rows =
-      list.length === 0
-        ? []
-        : await this.db
-            .selectDistinctOn([metricSnapshots.integrationId, metricSnapshots.windowDays])
-            .from(metricSnapshots)
-            .where(
-              inArray(
-                metricSnapshots.integrationId,
-                list.map((i) => i.id),
-              ),
-            )
-            .orderBy(
-              metricSnapshots.integrationId,
-              metricSnapshots.windowDays,
-              desc(metricSnapshots.computedAt),
-              desc(metricSnapshots.id),
-            );
-    const out = new Map<number, Record<string, IntegrationMetricsView>>();
-    for (const integration of list) {
-      const byWindow: Record<string, IntegrationMetricsView> = {};
-      for (const windowDays of METRIC_WINDOWS) {
-        const row = rows.find((r) => r.integrationId === integration.id && r.windowDays === windowDays);
-        byWindow[windowDays] = {
-          integrationId: integration.id,
-          kind: integration.kind,
-          windowDays,
-          computedAt: row?.computedAt ?? null,
-          metrics: (row?.metrics as Record<string, number | null> | undefined) ?? null,
-        };
-      }
-      out.set(integration.id, byWindow);
-    }
-    return out;
-  }
-
   async #syncing(integrationIds: number[]): Promise<boolean> {
-    if (integrationIds.length === 0) return false;
-    const running = await this.db
-      .select({ id: syncRuns.id })
-      .from(syncRuns)
-      .where(
-        and(
-          inArray(syncRuns.integrationId, integrationIds),
-          eq(syncRuns.status, 'running'),
-          // A run whose process died stops beating: it must not keep metrics uncached (the reaper
-          // ends it soon after); nor may a run that hangs in a live process, past an hour.
-          gt(syncRuns.heartbeatAt, sql`now() - ${staleAfter(this.syncHeartbeatMs)} * interval '1 millisecond'`),
-          gt(syncRuns.startedAt, new Date(Date.now() - 3_600_000)),
-        ),
-      )
-      .limit(1);
-    return running.length > 0;
+    return (await syncingIds(this.db, integrationIds, this.syncHeartbeatMs, 1)).size > 0;
   }
 }
