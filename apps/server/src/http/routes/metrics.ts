@@ -21,6 +21,11 @@ function instantOf(value: string | undefined, end: boolean): Date | undefined {
   return new Date(value);
 }
 
+/** `?windowDays=`, parsed only when the URL has a query string (the dashboard's read has none). */
+function windowOf(request: FastifyRequest): number | undefined {
+  return request.url.includes('?') ? parse(MetricsQuery, request.query, 'query').windowDays : undefined;
+}
+
 /** See the file comment. */
 export const metricsRoutes =
   (deps: AppDeps): FastifyPluginAsync =>
@@ -39,7 +44,7 @@ export const metricsRoutes =
 
     app.get('/api/teams/:teamId/metrics', async (request, reply) => {
       const teamId = teamIdOf(request, principalOf(request));
-      const { windowDays } = parse(MetricsQuery, request.query, 'query');
+      const windowDays = windowOf(request);
       const status: CacheStatus = {};
       const view = await metrics.teamMetrics(teamId, { windowDays, force: wantsFresh(request), status });
       return sendCached(request, reply, { metrics: view }, status);
@@ -68,7 +73,7 @@ export const metricsRoutes =
 
     app.get('/api/integrations/:integrationId/metrics', async (request, reply) => {
       const integration = await load(request, principalOf(request));
-      const { windowDays } = parse(MetricsQuery, request.query, 'query');
+      const windowDays = windowOf(request);
       const status: CacheStatus = {};
       const view = await metrics.integrationMetrics(integration, { windowDays, force: wantsFresh(request), status });
       return sendCached(request, reply, { metrics: view }, status);
