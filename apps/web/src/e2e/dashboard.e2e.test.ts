@@ -405,6 +405,9 @@ describe('dashboard in Chromium', () => {
       // Three polls, so the hit-rate charts have two intervals to draw.
       await expect.poll(async () => page.getByText(/\b3 samples this session/).count(), { timeout: 15_000 }).toBe(1);
       await shoot('cache-monitor');
+      await page.getByRole('navigation', { name: 'Admin' }).getByRole('link', { name: 'Cache analytics' }).click();
+      await page.getByTestId('families').waitFor({ timeout: 10_000 });
+      await shoot('cache-analytics');
     },
     TEST_MS,
   );
