@@ -4,7 +4,7 @@
  */
 import { z } from 'zod';
 import { isMetricName, METRIC_WINDOWS } from '../metrics.ts';
-import { DEFAULT_PAGE_LIMIT, MAX_PAGE_LIMIT, NextCursor, RowId, route, Timestamp } from './common.ts';
+import { DEFAULT_PAGE_LIMIT, MAX_PAGE_LIMIT, NextCursor, PageQuery, RowId, route, Timestamp } from './common.ts';
 import { IntegrationKind } from './integrations.ts';
 
 const MetricValues = z.record(z.string(), z.number().nullable());
@@ -41,6 +41,17 @@ export const TeamMetricsSchema = z.object({
 });
 /** A team's metrics. */
 export type TeamMetrics = z.infer<typeof TeamMetricsSchema>;
+
+/** The teams overview: a window and a page of the teams the caller may see. */
+export const TeamsMetricsQuery = z.strictObject({ ...MetricsQuery.shape, ...PageQuery.shape });
+
+/** One team's roll-up over a window, without each integration's figures. */
+export const TeamSummarySchema = TeamMetricsSchema.omit({ integrations: true });
+/** One team's roll-up. */
+export type TeamSummary = z.infer<typeof TeamSummarySchema>;
+
+/** A page of the teams overview. */
+export const TeamsMetricsBody = z.object({ teams: z.array(TeamSummarySchema), nextCursor: NextCursor });
 
 const day = z.iso.date({ error: 'must be a day like 2024-01-31' });
 
@@ -145,6 +156,15 @@ export const metricsRoutes = [
     access: 'user',
     query: WorkItemsQuery,
     responses: { 200: WorkItemsBody },
+  }),
+  route({
+    method: 'GET',
+    path: '/api/teams/metrics',
+    summary: "The teams overview: each visible team's roll-up over a window, paginated",
+    tag: 'Metrics',
+    access: 'user',
+    query: TeamsMetricsQuery,
+    responses: { 200: TeamsMetricsBody },
   }),
   route({
     method: 'GET',
