@@ -3,13 +3,15 @@
  * default the standard loopback ports). When one is not reachable, a private instance is started
  * in a temporary directory on a spare loopback port, its URL is exported to the test workers, and
  * it is stopped when the run ends. When the server binaries are missing too, the run fails at once
- * with one message naming the Debian packages to install.
+ * with one message naming the Debian packages to install. It also makes the migrated PGlite
+ * database that embedded test servers start from.
  */
 import { type ChildProcess, execFileSync, spawn } from 'node:child_process';
 import { chmodSync, chownSync, existsSync, mkdtempSync, readdirSync, rmSync } from 'node:fs';
 import { createConnection, createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { TEMPLATE_ENV, writePgliteTemplate } from './apps/server/src/testing/pglite-template.ts';
 
 const HOST = '127.0.0.1';
 const DEFAULT_REDIS_URL = `redis://${HOST}:6379`;
@@ -175,8 +177,10 @@ export default async function setup(): Promise<() => Promise<void>> {
   const missing = missingMessage(!redisUp, !postgresUp);
   if (missing) throw new Error(missing);
   const started: Started[] = [];
+  const templateDir = mkdtempSync(join(tmpdir(), 'agiletrack-test-pglite-'));
   const stopAll = async () => {
     await Promise.allSettled(started.map((service) => service.stop()));
+    rmSync(templateDir, { recursive: true, force: true });
   };
   const start = async (service: Started) => {
     started.push(service);
@@ -187,6 +191,10 @@ export default async function setup(): Promise<() => Promise<void>> {
     // Workers are forked after this returns, so they inherit the URLs.
     process.env.REDIS_URL = redisUp ? redisUrl : await start(await startRedis(onPath('redis-server')!));
     process.env.DATABASE_URL = postgresUp ? databaseUrl : await start(await startPostgres(postgresBin()!));
+    // Embedded test servers load one migrated database instead of each creating its own.
+    const templatePath = join(templateDir, 'template.tar');
+    await writePgliteTemplate(templatePath);
+    process.env[TEMPLATE_ENV] = templatePath;
   } catch (error) {
     await stopAll();
     throw error;

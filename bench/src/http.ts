@@ -6,24 +6,20 @@
  * revalidation answered 304 and a forced refill (`Cache-Control: no-cache`); and writes the tables
  * into bench/RESULTS.md between the `bench:http` markers, with the machine and its load.
  */
-import { type ChildProcess, spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { createConnection } from 'node:net';
 import { loadavg, tmpdir } from 'node:os';
-import { dirname, join } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { join } from 'node:path';
 import autocannon from 'autocannon';
+import { renderFaults, runFaults } from './http-faults.ts';
+import { loginCookie, MAIN, ROOT, reachable, spawnTs, stop, waitForDemoSync } from './http-process.ts';
 import { describeMachine } from './machine.ts';
 
-const ROOT = join(dirname(fileURLToPath(import.meta.url)), '..', '..');
-const MAIN = join(ROOT, 'apps/server/src/main.ts');
 const FLOOR = join(ROOT, 'bench/src/http-floor.ts');
 const OUT = process.env.BENCH_OUT || join(ROOT, 'bench/RESULTS.md');
 const SECONDS = Number(process.env.BENCH_HTTP_SECONDS || 5);
 const CONNECTIONS = 10;
 const ROUTE = '/api/teams/1/metrics';
-const DEMO_ADMIN = { email: 'admin@agiletrack.demo', password: 'demo-admin-pass' }; // DEMO_PASSWORDS=fixed
 const [START, END] = ['<!-- bench:http -->', '<!-- /bench:http -->'] as const;
 
 interface Row {
@@ -35,61 +31,6 @@ interface Row {
   max: number;
   errors: number;
   statuses: string;
-}
-
-const children: ChildProcess[] = [];
-process.on('exit', () => {
-  for (const child of children) child.kill('SIGKILL');
-});
-
-/** Spawns a TypeScript entry point; resolves with the child and the first stdout match of `pattern`. */
-function spawnTs(
-  file: string,
-  env: Record<string, string>,
-  pattern: RegExp,
-): Promise<{ child: ChildProcess; match: RegExpExecArray }> {
-  const child = spawn(process.execPath, ['--conditions=@agiletrack/source', '--import', 'tsx', file], {
-    cwd: ROOT,
-    env: { ...process.env, ...env },
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
-  children.push(child);
-  let output = '';
-  return new Promise((resolve, reject) => {
-    const onData = (chunk: Buffer) => {
-      output += String(chunk);
-      const match = pattern.exec(output);
-      if (match) resolve({ child, match });
-    };
-    child.stdout!.on('data', onData);
-    child.stderr!.on('data', (chunk) => {
-      output += String(chunk);
-    });
-    child.once('exit', (code) => reject(new Error(`${file} exited (${code}) before it was ready:\n${output}`)));
-  });
-}
-
-async function stop(child: ChildProcess): Promise<void> {
-  if (child.exitCode !== null || child.signalCode !== null) return;
-  const exited = new Promise((resolve) => child.once('exit', resolve));
-  child.kill('SIGTERM');
-  await exited;
-}
-
-function reachable(url: string): Promise<boolean> {
-  const { hostname, port } = new URL(url);
-  return new Promise((resolve) => {
-    const socket = createConnection({ host: hostname, port: Number(port) });
-    socket.setTimeout(1_000, () => {
-      socket.destroy();
-      resolve(false);
-    });
-    socket.once('error', () => resolve(false));
-    socket.once('connect', () => {
-      socket.destroy();
-      resolve(true);
-    });
-  });
 }
 
 async function measure(mode: string, name: string, url: string, headers: Record<string, string>): Promise<Row> {
@@ -136,39 +77,8 @@ async function runMode(mode: string, env: Record<string, string>): Promise<Row[]
   );
   const base = match[1]!;
   try {
-    const login = await fetch(`${base}/api/auth/login`, {
-      method: 'POST',
-      headers: { 'content-type': 'application/json', origin: base },
-      body: JSON.stringify(DEMO_ADMIN),
-    });
-    if (login.status !== 200) throw new Error(`login failed: ${login.status} ${await login.text()}`);
-    const cookie = login.headers
-      .getSetCookie()
-      .map((c) => c.split(';')[0])
-      .join('; ');
-    // Let the demo's first sync finish: its invalidations would disturb the cached cases.
-    const deadline = Date.now() + 120_000;
-    for (;;) {
-      const teams = (await (await fetch(`${base}/api/teams`, { headers: { cookie } })).json()) as {
-        teams: { id: number }[];
-      };
-      let busy = false;
-      for (const team of teams.teams) {
-        const list = (await (
-          await fetch(`${base}/api/teams/${team.id}/integrations`, { headers: { cookie } })
-        ).json()) as {
-          integrations: { id: number }[];
-        };
-        for (const integration of list.integrations) {
-          const { lastSync } = (await (
-            await fetch(`${base}/api/integrations/${integration.id}/last-sync`, { headers: { cookie } })
-          ).json()) as { lastSync: { status: string } | null };
-          if (!lastSync || lastSync.status === 'running' || lastSync.status === 'never') busy = true;
-        }
-      }
-      if (!busy || Date.now() > deadline) break;
-      await new Promise((resolve) => setTimeout(resolve, 500));
-    }
+    const cookie = await loginCookie(base);
+    await waitForDemoSync(base, cookie);
     const first = await fetch(`${base}${ROUTE}`, { headers: { cookie } });
     const body = await first.text();
     const etag = first.headers.get('etag') ?? '';
@@ -205,7 +115,7 @@ async function runMode(mode: string, env: Record<string, string>): Promise<Row[]
   }
 }
 
-function render(rows: Row[], skipped: string[], machine: ReturnType<typeof describeMachine>): string {
+function render(rows: Row[], faults: string[], skipped: string[], machine: ReturnType<typeof describeMachine>): string {
   const ratio = (mode: string, name: string) => {
     const floor = rows.find((r) => r.mode === mode && r.name.startsWith('floor'));
     const row = rows.find((r) => r.mode === mode && r.name.startsWith(name));
@@ -235,6 +145,7 @@ function render(rows: Row[], skipped: string[], machine: ReturnType<typeof descr
         `- ${mode}: cached GET / floor = **${ratio(mode, 'cached')}** (target ≥ 0.7); 304 / floor = **${ratio(mode, 'revalidation')}** (target ≥ 0.8).`,
     ),
     ...skipped.map((reason) => `- ${reason}`),
+    ...(faults.length > 0 ? ['', ...faults] : []),
     END,
   ];
   return lines.join('\n');
@@ -260,7 +171,17 @@ async function main(): Promise<void> {
   } else {
     skipped.push(`Redis mode skipped: ${redisUrl} or ${databaseUrl} did not answer.`);
   }
-  const section = render(rows, skipped, machine);
+  let faults: string[] = [];
+  if (await reachable(databaseUrl)) {
+    try {
+      faults = renderFaults(await runFaults(databaseUrl));
+    } catch (error) {
+      skipped.push(`Fault run skipped: ${(error as Error).message.split('\n')[0]}`);
+    }
+  } else {
+    skipped.push(`Fault run skipped: ${databaseUrl} did not answer.`);
+  }
+  const section = render(rows, faults, skipped, machine);
   let text = '';
   try {
     text = readFileSync(OUT, 'utf8');

@@ -64,10 +64,13 @@ function hookProcessExit(): void {
   }
 }
 
-/** Starts `redis-server` on a spare port with persistence off, and waits until it answers PING. */
-export async function startPrivateRedis(): Promise<PrivateRedis> {
+/**
+ * Starts `redis-server` on a spare port (or `port`: a restart where the last one was) with
+ * persistence off, and waits until it answers PING.
+ */
+export async function startPrivateRedis(options: { port?: number } = {}): Promise<PrivateRedis> {
   hookProcessExit();
-  const port = await sparePort();
+  const port = options.port ?? (await sparePort());
   const child = spawn(
     'redis-server',
     ['--port', String(port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no', '--loglevel', 'warning'],

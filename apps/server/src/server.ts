@@ -50,6 +50,8 @@ export interface ServerOptions {
   schema?: string;
   /** PGlite in memory instead of DATA_DIR (tests). */
   inMemory?: boolean;
+  /** With `inMemory`: start from this database dump (tests start from a migrated template). */
+  databaseSnapshot?: Blob | undefined;
   /** A ready job queue (tests); default: BullMQ with Redis, in-process without. */
   jobs?: (deps: Omit<AppDeps, 'jobs'>) => JobQueue | Promise<JobQueue>;
   /** Sync options (tests: fake clock, short backoff). */
@@ -78,6 +80,7 @@ export async function createServer(options: ServerOptions): Promise<Server> {
     url: config.DATABASE_URL,
     dataDir: options.inMemory ? undefined : config.DATA_DIR,
     schema: options.schema ?? config.DATABASE_SCHEMA,
+    snapshot: options.databaseSnapshot,
   });
   const vault = new CredentialVault(loadSecretKeys(config));
   let serverCache: ServerCache | undefined;

@@ -41,6 +41,11 @@ export interface DatabaseOptions {
   dataDir?: string | undefined;
   /** PostgreSQL schema to use (tests isolate themselves with one each). */
   schema?: string;
+  /**
+   * In-memory PGlite only: start from this dump of a data directory (`dumpDatabase`) instead of an
+   * empty one. Loading a migrated dump is several times faster than creating and migrating.
+   */
+  snapshot?: Blob | undefined;
 }
 
 const SCHEMA_NAME = /^[a-z_][a-z0-9_]{0,62}$/;
@@ -114,7 +119,9 @@ export async function openDatabase(options: DatabaseOptions): Promise<Database> 
     mkdirSync(dataDir, { recursive: true });
     unlock = lockDataDir(resolve(options.dataDir));
   }
-  const lite = dataDir ? new PGlite(dataDir) : new PGlite();
+  const lite = dataDir
+    ? new PGlite(dataDir)
+    : new PGlite(options.snapshot ? { loadDataDir: options.snapshot } : undefined);
   try {
     await lite.waitReady;
     await migrate(async (text, params) => {
@@ -143,4 +150,10 @@ export async function openDatabase(options: DatabaseOptions): Promise<Database> 
       }
     },
   };
+}
+
+/** A dump of an in-memory PGlite database, for `DatabaseOptions.snapshot`. */
+export async function dumpDatabase(database: Database): Promise<Blob> {
+  if (database.kind !== 'pglite') throw new Error('only a PGlite database can be dumped');
+  return (database.sql as unknown as PGlite).dumpDataDir('none');
 }

@@ -1,7 +1,7 @@
 /**
  * The API describes itself: GET /api/openapi.json is a valid OpenAPI 3.1 document generated from
- * the zod schemas in @agiletrack/domain, it lists exactly the routes the server registers, and
- * /api/docs renders it. Anonymous callers may read both.
+ * the zod schemas in @agiletrack/domain, it lists exactly the routes the server registers, every
+ * JSON read answers exactly its documented shape, and /api/docs renders it. Anonymous callers may read both.
  */
 import { API_ROUTES } from '@agiletrack/domain';
 import { openApiPath } from '@agiletrack/domain/openapi';
@@ -15,6 +15,16 @@ const notApi = (route: string) => {
   const [method, path] = route.split(' ') as [string, string];
   return method === 'HEAD' || path === '/*' || path.startsWith('/api/docs/');
 };
+
+/** Paths of the fields of `sent` that `parsed` lacks. */
+function droppedFields(sent: unknown, parsed: unknown, path = ''): string[] {
+  if (sent === null || typeof sent !== 'object') return [];
+  if (parsed === null || typeof parsed !== 'object') return [path || '(body)'];
+  return Object.entries(sent).flatMap(([key, value]) => {
+    const inner = `${path}${path ? '.' : ''}${key}`;
+    return key in parsed ? droppedFields(value, (parsed as Record<string, unknown>)[key], inner) : [inner];
+  });
+}
 
 describe('the OpenAPI document', () => {
   const api = serverFor('postgres');
@@ -48,6 +58,43 @@ describe('the OpenAPI document', () => {
     expect(registered.length).toBeGreaterThan(25);
     expect(documented).toEqual(registered);
     expect(documented).toHaveLength(API_ROUTES.length);
+  });
+
+  it('answers every JSON read with exactly the shape the document gives it', async () => {
+    const { ids } = api.t;
+    const sync = await api.request({ method: 'POST', url: `/api/integrations/${ids.integrationA}/sync` });
+    expect(sync.statusCode).toBe(202);
+    const params: Record<string, string> = {
+      teamId: String(ids.teamA),
+      integrationId: String(ids.integrationA),
+      userId: String(ids.alice),
+      jobId: sync.json().jobId,
+    };
+    const queries: Record<string, string> = { '/api/teams/:teamId/work-items': '?metric=leadTimeHours' };
+    const reads = API_ROUTES.filter((route) => route.method === 'GET' && route.produces === undefined);
+    expect(reads.length).toBeGreaterThan(15);
+    const problems: string[] = [];
+    for (const route of reads) {
+      const url =
+        route.path.replace(/:([A-Za-z]+)/g, (_m, name: string) => params[name]!) + (queries[route.path] ?? '');
+      const response = await api.request({ method: 'GET', url });
+      const schema = route.responses[response.statusCode];
+      if (!schema) {
+        problems.push(`${route.path}: undocumented status ${response.statusCode}`);
+        continue;
+      }
+      const body = response.json();
+      const parsed = schema.safeParse(body);
+      if (!parsed.success) {
+        problems.push(
+          ...parsed.error.issues.map((issue) => `${route.path}: ${issue.path.join('.')}: ${issue.message}`),
+        );
+      } else {
+        // Parsing drops fields a schema does not name: the body must come through whole.
+        problems.push(...droppedFields(body, parsed.data).map((field) => `${route.path}: ${field}: not in the schema`));
+      }
+    }
+    expect(problems).toEqual([]);
   });
 
   it('renders the document at /api/docs', async () => {

@@ -2,11 +2,10 @@
  * The HTTP API on Fastify. Every failure leaves as `{error: {code, message}}`;
  * authentication runs before any route handler, authorization before any cache read.
  */
-import cookie from '@fastify/cookie';
 import Fastify, { type FastifyBaseLogger, type FastifyInstance, LogController } from 'fastify';
 import { toAppError } from '../errors.ts';
 import type { Principal } from '../services/accounts.ts';
-import { bearerToken, SESSION_COOKIE } from './credentials.ts';
+import { bearerToken, sessionCookie } from './credentials.ts';
 import { checkCsrf } from './csrf.ts';
 import type { AppDeps } from './deps.ts';
 import { addRequestLog } from './request-log.ts';
@@ -56,7 +55,8 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   app.addHook('onRoute', (route) => {
     for (const method of [route.method].flat()) app.registeredRoutes.push(`${method} ${route.url}`);
   });
-  await app.register(cookie);
+  // Declared up front so every request object keeps one shape.
+  app.decorateRequest('principal', undefined);
   addRequestLog(app, deps.logger.isLevelEnabled('debug'));
   await registerSecurityHeaders(app, deps.config);
 
@@ -72,11 +72,13 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
       .send({ error: { code: 'E_NOT_FOUND', message: `no route ${request.method} ${request.url.split('?')[0]}` } }),
   );
 
+  const httpsOnly = deps.config.COOKIE_SECURE === 'true';
   app.addHook('onRequest', async (request) => {
-    const path = request.url.split('?')[0]!;
+    const query = request.url.indexOf('?');
+    const path = query < 0 ? request.url : request.url.slice(0, query);
     const bearer = bearerToken(request);
-    const cookie = request.cookies[SESSION_COOKIE];
-    const csrf = { bearer: bearer !== undefined, httpsOnly: deps.config.COOKIE_SECURE === 'true' };
+    const cookie = sessionCookie(request);
+    const csrf = { bearer: bearer !== undefined, httpsOnly };
     if (path === '/api/auth/login') checkCsrf(request, { ...csrf, cookie: false, login: true });
     if (!path.startsWith('/api/') || isPublic(path)) return;
     request.principal = await deps.accounts.authenticate({ bearer, cookie });

@@ -34,15 +34,17 @@ export function wantsFresh(request: FastifyRequest): boolean {
 /** Whether `If-None-Match` lists `etag` (or `*`). */
 function matches(header: string | string[] | undefined, etag: string): boolean {
   if (header === undefined) return false;
+  if (header === etag) return true; // what a browser revalidating its copy sends
   const list = (Array.isArray(header) ? header.join(',') : header).split(',').map((t) => t.trim().replace(/^W\//, ''));
   return list.includes(etag) || list.includes('*');
 }
 
 // A value served from L1 is the frozen object the cache holds: serialize and hash it once, not on
-// every hit. Values built per request (a list filtered for one user) are not frozen and not kept.
-const encoded = new WeakMap<object, { field: string; json: string; etag: string }>();
+// every hit, and keep the bytes to send. Values built per request (a list filtered for one user)
+// are not frozen and not kept.
+const encoded = new WeakMap<object, { field: string; bytes: Buffer; etag: string }>();
 
-function encode(body: Record<string, unknown>): { json: string; etag: string } {
+function encode(body: Record<string, unknown>): { bytes: Buffer; etag: string } {
   const fields = Object.keys(body);
   const field = fields.length === 1 ? fields[0]! : undefined;
   const value = field === undefined ? undefined : body[field];
@@ -51,8 +53,8 @@ function encode(body: Record<string, unknown>): { json: string; etag: string } {
     const memo = encoded.get(value);
     if (memo !== undefined && memo.field === field) return memo;
   }
-  const json = JSON.stringify(body);
-  const result = { field: field ?? '', json, etag: `"${createHash('sha1').update(json).digest('base64url')}"` };
+  const bytes = Buffer.from(JSON.stringify(body));
+  const result = { field: field ?? '', bytes, etag: `"${createHash('sha1').update(bytes).digest('base64url')}"` };
   if (frozen) encoded.set(value, result);
   return result;
 }
@@ -64,7 +66,7 @@ export function sendCached(
   body: Record<string, unknown>,
   status: CacheStatus,
 ): FastifyReply {
-  const { json, etag } = encode(body);
+  const { bytes, etag } = encode(body);
   reply
     .header('ETag', etag)
     .header('Cache-Control', 'private, no-cache')
@@ -72,5 +74,5 @@ export function sendCached(
     .header('X-Cache', X_CACHE[status.result ?? 'miss'])
     .header('X-Cache-Tier', tierLabel(status.tier));
   if (matches(request.headers['if-none-match'], etag)) return reply.code(304).send();
-  return reply.type('application/json; charset=utf-8').send(json);
+  return reply.type('application/json; charset=utf-8').send(bytes);
 }

@@ -1,9 +1,9 @@
 /**
- * Input parsing for routes, failing with coded 400s. The API's shapes live in @agiletrack/domain;
- * the metrics queries below are still to move there.
+ * Input parsing for routes, failing with coded 400s. The shapes themselves live in
+ * @agiletrack/domain, next to the routes that feed the OpenAPI document.
  */
-import { isMetricName, METRIC_WINDOWS, parseId } from '@agiletrack/domain';
-import { z } from 'zod';
+import { parseId } from '@agiletrack/domain';
+import type { z } from 'zod';
 import { AppError } from '../errors.ts';
 
 /**
@@ -82,53 +82,3 @@ export function parseRouteId(raw: unknown, name: string): number | null {
   const n = Number(id);
   return n <= MAX_INT4 ? n : null;
 }
-
-/** `?windowDays=` of the metrics routes: one of the windows every sync computes. */
-export const MetricsQuery = z
-  .object({
-    windowDays: z.coerce
-      .number()
-      .int('must be a whole number of days')
-      .refine((days) => (METRIC_WINDOWS as readonly number[]).includes(days), {
-        message: `must be one of ${METRIC_WINDOWS.join(', ')}`,
-      })
-      .optional(),
-  })
-  .strict();
-
-/** `?full=true` of POST /api/integrations/:integrationId/sync: a full resync. */
-export const SyncQuery = z
-  .object({
-    full: z
-      .enum(['true', 'false'])
-      .transform((v) => v === 'true')
-      .optional(),
-  })
-  .strict();
-
-const day = z.iso.date({ error: 'must be a day like 2024-01-31' });
-
-/** `?from=&to=&interval=` of the metrics history routes (days, inclusive; at most 800 days apart). */
-export const HistoryQuery = z
-  .object({ from: day.optional(), to: day.optional(), interval: z.enum(['day', 'week']).optional() })
-  .strict()
-  .refine((q) => q.from === undefined || q.to === undefined || q.from <= q.to, { message: 'from must not be after to' })
-  .refine(
-    (q) => q.from === undefined || q.to === undefined || Date.parse(q.to) - Date.parse(q.from) <= 800 * 86_400_000,
-    { message: 'a history spans at most 800 days' },
-  );
-
-const instant = z.union([z.iso.date(), z.iso.datetime({ offset: true })], {
-  error: 'must be a day (2024-01-31) or an ISO time',
-});
-
-/** `?metric=&from=&to=&cursor=&limit=` of the work-items drill-down. */
-export const WorkItemsQuery = z
-  .object({
-    metric: z.string().refine(isMetricName, { message: 'must be a metric name such as leadTimeHours' }),
-    from: instant.optional(),
-    to: instant.optional(),
-    cursor: z.string().min(1).max(200).optional(),
-    limit: z.coerce.number().int().min(1).max(200).default(50),
-  })
-  .strict();

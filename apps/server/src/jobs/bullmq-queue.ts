@@ -11,9 +11,7 @@ import { randomUUID } from 'node:crypto';
 import { FlowProducer, type Job, Queue, UnrecoverableError, Worker } from 'bullmq';
 import { Cluster, Redis } from 'ioredis';
 import type { Logger } from 'pino';
-import type { FetchOutcome, SyncService } from '../sync/service.ts';
-import { UnrecoverableJobError } from './memory-queue.ts';
-import type { JobQueue, JobView } from './types.ts';
+import { type JobQueue, type JobView, type SyncSteps, UnrecoverableJobError } from './types.ts';
 
 /** Queue names (within the prefix). */
 export const SYNC_QUEUE = 'agiletrack-sync';
@@ -28,7 +26,7 @@ export interface BullmqQueueOptions {
   resultTtlMs: number;
   logger: Logger;
   /** Run workers in this process. */
-  workers?: { service: SyncService; concurrency?: number } | undefined;
+  workers?: { service: SyncSteps<object>; concurrency?: number } | undefined;
   /** Attempts of the fetch step. @default 5 */
   attempts?: number;
   /** First backoff delay of the fetch step (ms). @default 2_000 */
@@ -92,7 +90,7 @@ export class BullmqJobQueue implements JobQueue {
   }
 
   /** Starts the two workers (the API process, or `npm run worker`). */
-  startWorkers(service: SyncService, concurrency = 2): void {
+  startWorkers<Outcome extends object>(service: SyncSteps<Outcome>, concurrency = 2): void {
     const connection = this.#connect();
     this.#workerConnections.push(connection);
     const common = { connection, prefix: this.#prefix };
@@ -121,7 +119,7 @@ export class BullmqJobQueue implements JobQueue {
     const computeWorker = new Worker(
       METRICS_QUEUE,
       async (job: Job) => {
-        const values = await job.getChildrenValues<FetchOutcome>();
+        const values = await job.getChildrenValues<Outcome>();
         const outcome = Object.values(values)[0];
         if (!outcome) throw new UnrecoverableError('the sync step left no result');
         return { ...outcome, ...(await service.computeAndPublish(outcome)) };

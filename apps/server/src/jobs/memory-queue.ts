@@ -8,18 +8,7 @@
  */
 import { randomUUID } from 'node:crypto';
 import type { JobStore } from './job-store.ts';
-import type { JobQueue, JobView } from './types.ts';
-
-/** Runs one job; `progress` reports how far it got. Throw `UnrecoverableJobError` to skip retries. */
-export type JobProcessor = (
-  job: { id: string; name: JobView['name']; data: JobView['data']; attempt: number },
-  progress: (value: number | Record<string, unknown>) => void,
-) => Promise<unknown>;
-
-/** A failure that retrying cannot fix (bad credentials): the job fails at once. */
-export class UnrecoverableJobError extends Error {
-  override name = 'UnrecoverableJobError';
-}
+import { type JobProcessor, type JobQueue, type JobView, UnrecoverableJobError } from './types.ts';
 
 /** Options of the in-process queue. */
 export interface MemoryQueueOptions {

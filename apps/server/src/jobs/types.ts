@@ -34,3 +34,28 @@ export interface JobQueue {
   stop?(graceMs: number): Promise<boolean>;
   close(): Promise<void>;
 }
+
+/** Runs one job; `progress` reports how far it got. Throw `UnrecoverableJobError` to skip retries. */
+export type JobProcessor = (
+  job: { id: string; name: JobView['name']; data: JobView['data']; attempt: number },
+  progress: (value: number | Record<string, unknown>) => void,
+) => Promise<unknown>;
+
+/** A failure that retrying cannot fix (bad credentials): the job fails at once. */
+export class UnrecoverableJobError extends Error {
+  override name = 'UnrecoverableJobError';
+}
+
+/**
+ * The two steps of a sync as BullMQ's workers run them: the fetch (`sync-integration`), whose
+ * result the metrics step (`compute-metrics`) receives. The sync service provides them.
+ */
+export interface SyncSteps<Outcome> {
+  fetchAndStore(
+    integrationId: number,
+    jobId: string,
+    progress: (step: string, done: number, total?: number) => void,
+    options: { full?: boolean | undefined },
+  ): Promise<Outcome>;
+  computeAndPublish(outcome: Outcome): Promise<object>;
+}

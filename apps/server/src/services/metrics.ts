@@ -14,11 +14,11 @@ import {
   METRIC_WINDOWS,
   type MetricName,
 } from '@agiletrack/domain';
-import { and, asc, desc, eq, gt, inArray, sql } from 'drizzle-orm';
+import { and, asc, desc, eq } from 'drizzle-orm';
 import type { AppDb } from '../db/database.ts';
-import { integrations, metricDaily, metricSnapshots, syncRuns } from '../db/schema.ts';
-import { staleAfter } from '../sync/runs.ts';
-import { type DailySeries, dayOf, defaultRange, pointsOf, rollupSeries } from './metrics-history.ts';
+import { metricDaily, syncRuns } from '../db/schema.ts';
+import { cutHistory, type DailySeries, type HistoryQuery, rollupSeries } from './metrics-history.ts';
+import { loadWindows, type MetricsSource, syncingIds, teamIntegrations } from './metrics-queries.ts';
 import { rollupMetrics } from './metrics-rollup.ts';
 import { cacheOptions, type ReadOptions } from './read-options.ts';
 import type { TeamService } from './teams.ts';
@@ -34,13 +34,6 @@ import { listWorkItems, type WorkItemsPage } from './work-items.ts';
 /** Which window a metrics read wants (default: the default window). */
 export interface WindowOptions extends ReadOptions {
   windowDays?: number | undefined;
-}
-
-/** A history request: days `YYYY-MM-DD` (default: the 90 days up to the newest point) and an interval. */
-export interface HistoryQuery {
-  from?: string | undefined;
-  to?: string | undefined;
-  interval?: 'day' | 'week' | undefined;
 }
 
 type ByWindow<T> = { readonly byWindow: Readonly<Record<string, T>> };
@@ -73,12 +66,56 @@ export class MetricsService {
         // While a sync runs, readers keep getting the last good value as STALE; caching the
         // same old snapshot as fresh would hide that a newer one is on its way.
         if (await this.#syncing([integration.id])) ctx.skipCache();
-        return { byWindow: (await this.#loadWindows([integration])).get(integration.id)! };
+        return { byWindow: (await loadWindows(this.db, [integration])).get(integration.id)! };
       },
       cacheOptions(this.policy, 'integrationMetrics', options, [
         domainTags.integration(integration.id),
         domainTags.team(integration.teamId),
       ]),
+    );
+  }
+
+  /**
+   * Every window of several integrations of one team, from their `metrics_{id}` entries: one read
+   * per tier for all of them, and one query for those no tier holds.
+   */
+  async #manyIntegrationWindows(
+    teamId: number,
+    list: readonly MetricsSource[],
+  ): Promise<ByWindow<IntegrationMetricsView>[]> {
+    const byKey = new Map<string, (typeof list)[number]>(list.map((i) => [cacheKeys.integrationMetrics(i.id), i]));
+    const loaded = new Map<number, ByWindow<IntegrationMetricsView>>();
+    const { ttl, grace } = cacheOptions(this.policy, 'integrationMetrics', {}, []);
+    const found = await this.cache.getOrSetMany<ByWindow<IntegrationMetricsView> | undefined>(
+      [...byKey.keys()],
+      async (keys) => {
+        const missing = keys.map((key) => byKey.get(key)!);
+        const [windows, syncing] = await Promise.all([
+          loadWindows(this.db, missing),
+          syncingIds(
+            this.db,
+            missing.map((i) => i.id),
+            this.syncHeartbeatMs,
+          ),
+        ]);
+        return missing.map((i) => {
+          const value = { byWindow: windows.get(i.id)! };
+          loaded.set(i.id, value);
+          // Not stored while a sync runs (see #integrationWindows); the caller still gets it.
+          return syncing.has(i.id) ? undefined : value;
+        });
+      },
+      {
+        ttl,
+        ...(grace !== undefined && { grace }),
+        tags: (key) => [domainTags.integration(byKey.get(key)!.id), domainTags.team(teamId)],
+      },
+    );
+    return Promise.all(
+      list.map(
+        // A key left unstored by another batch's load is read on its own.
+        (i, index) => found[index] ?? loaded.get(i.id) ?? this.#integrationWindows({ ...i, teamId }),
+      ),
     );
   }
 
@@ -88,27 +125,67 @@ export class MetricsService {
     const all = await this.cache.getOrSet<ByWindow<TeamMetricsView>>(
       cacheKeys.teamMetrics(teamId),
       async (ctx) => {
-        const list = await this.#teamIntegrations(teamId);
-        if (await this.#syncing(list.map((i) => i.id))) ctx.skipCache();
-        // Built from the integrations' entries (each filled once per sync), not from the tables again.
-        const windows = await Promise.all(list.map((i) => this.#integrationWindows({ ...i, teamId })));
-        const byWindow: Record<string, TeamMetricsView> = {};
-        for (const windowDays of METRIC_WINDOWS) {
-          const each = windows.map((w) => w.byWindow[String(windowDays)]!);
-          const times = each.map((m) => m.computedAt?.getTime() ?? 0).filter((t) => t > 0);
-          byWindow[windowDays] = {
-            teamId,
-            windowDays,
-            computedAt: times.length > 0 ? new Date(Math.max(...times)) : null,
-            rollup: rollupMetrics(each.map((m) => m.metrics)),
-            integrations: each,
-          };
-        }
-        return { byWindow };
+        const built = await this.#teamWindows(teamId);
+        if (!built.cacheable) ctx.skipCache();
+        return built.value;
       },
       cacheOptions(this.policy, 'teamMetrics', options, [domainTags.team(teamId)]),
     );
     return all.byWindow[String(options.windowDays ?? DEFAULT_METRIC_WINDOW)]!;
+  }
+
+  /**
+   * Metrics of several teams over a window, in their order (the teams overview): one read per
+   * tier for all their `team_{id}_metrics` entries, and the missing ones built together.
+   */
+  async manyTeamsMetrics(teamIds: readonly number[], options: WindowOptions = {}): Promise<TeamMetricsView[]> {
+    const byKey = new Map<string, number>(teamIds.map((id) => [cacheKeys.teamMetrics(id), id]));
+    const built = new Map<number, ByWindow<TeamMetricsView>>();
+    const { ttl, grace } = cacheOptions(this.policy, 'teamMetrics', {}, []);
+    const found = await this.cache.getOrSetMany<ByWindow<TeamMetricsView> | undefined>(
+      [...byKey.keys()],
+      (keys) =>
+        Promise.all(
+          keys.map(async (key) => {
+            const teamId = byKey.get(key)!;
+            const { value, cacheable } = await this.#teamWindows(teamId);
+            built.set(teamId, value);
+            // Not stored while one of its integrations syncs (as in teamMetrics); still answered.
+            return cacheable ? value : undefined;
+          }),
+        ),
+      { ttl, ...(grace !== undefined && { grace }), tags: (key) => [domainTags.team(byKey.get(key)!)] },
+    );
+    const window = String(options.windowDays ?? DEFAULT_METRIC_WINDOW);
+    return Promise.all(
+      teamIds.map(async (teamId, index) => {
+        // A key left unstored by another batch's load is read on its own.
+        const all = found[index] ?? built.get(teamId);
+        return all ? all.byWindow[window]! : this.teamMetrics(teamId, options);
+      }),
+    );
+  }
+
+  /** Every window of a team's metrics, built from its integrations' entries (each filled once per sync). */
+  async #teamWindows(teamId: number): Promise<{ value: ByWindow<TeamMetricsView>; cacheable: boolean }> {
+    const list = await teamIntegrations(this.db, teamId);
+    const [syncing, windows] = await Promise.all([
+      this.#syncing(list.map((i) => i.id)),
+      this.#manyIntegrationWindows(teamId, list),
+    ]);
+    const byWindow: Record<string, TeamMetricsView> = {};
+    for (const windowDays of METRIC_WINDOWS) {
+      const each = windows.map((w) => w.byWindow[String(windowDays)]!);
+      const times = each.map((m) => m.computedAt?.getTime() ?? 0).filter((t) => t > 0);
+      byWindow[windowDays] = {
+        teamId,
+        windowDays,
+        computedAt: times.length > 0 ? new Date(Math.max(...times)) : null,
+        rollup: rollupMetrics(each.map((m) => m.metrics)),
+        integrations: each,
+      };
+    }
+    return { value: { byWindow }, cacheable: !syncing };
   }
 
   /** A team's daily (or weekly) points, cut from `team_{id}_metrics_history`. */
@@ -117,7 +194,7 @@ export class MetricsService {
     const series = await this.cache.getOrSet<DailySeries>(
       cacheKeys.teamMetricsHistory(teamId),
       async (ctx) => {
-        const list = await this.#teamIntegrations(teamId);
+        const list = await teamIntegrations(this.db, teamId);
         if (await this.#syncing(list.map((i) => i.id))) ctx.skipCache();
         // Rolled up from the integrations' series (each read from the tables once per sync).
         const each = await Promise.all(list.map((i) => this.#integrationSeries({ id: i.id, teamId })));
@@ -128,7 +205,7 @@ export class MetricsService {
       },
       cacheOptions(this.policy, 'teamMetricsHistory', options, [domainTags.team(teamId)]),
     );
-    return this.#cut({ teamId }, series, query);
+    return cutHistory({ teamId }, series, query, this.now());
   }
 
   /** An integration's daily (or weekly) points, cut from `metrics_{id}_history`. */
@@ -138,7 +215,7 @@ export class MetricsService {
     options: ReadOptions = {},
   ): Promise<MetricsHistoryView> {
     const series = await this.#integrationSeries(integration, options);
-    return this.#cut({ integrationId: integration.id }, series, query);
+    return cutHistory({ integrationId: integration.id }, series, query, this.now());
   }
 
   #integrationSeries(integration: { id: number; teamId: number }, options: ReadOptions = {}): Promise<DailySeries> {
@@ -206,80 +283,7 @@ export class MetricsService {
     );
   }
 
-  #cut(scope: MetricsHistoryView['scope'], series: DailySeries, query: HistoryQuery): MetricsHistoryView {
-    const range = defaultRange(series, this.now());
-    const to =
-      query.to ??
-      (query.from === undefined ? range.to : dayOf(Math.min(Date.parse(query.from) + 89 * 86_400_000, this.now())));
-    const from = query.from ?? dayOf(Date.parse(to) - 89 * 86_400_000);
-    const interval = query.interval ?? 'day';
-    return { scope, windowDays: series.windowDays, interval, from, to, points: pointsOf(series, from, to, interval) };
-  }
-
-  async #teamIntegrations(teamId: number): Promise<{ id: number; kind: 'github' | 'jira' }[]> {
-    return this.db
-      .select({ id: integrations.id, kind: integrations.kind })
-      .from(integrations)
-      .where(eq(integrations.teamId, teamId))
-      .orderBy(integrations.id);
-  }
-
-  /** Every window's newest snapshot of each integration, in one query. */
-  async #loadWindows(
-    list: readonly { id: number; kind: 'github' | 'jira' }[],
-  ): Promise<Map<number, Record<string, IntegrationMetricsView>>> {
-    const rows =
-      list.length === 0
-        ? []
-        : await this.db
-            .selectDistinctOn([metricSnapshots.integrationId, metricSnapshots.windowDays])
-            .from(metricSnapshots)
-            .where(
-              inArray(
-                metricSnapshots.integrationId,
-                list.map((i) => i.id),
-              ),
-            )
-            .orderBy(
-              metricSnapshots.integrationId,
-              metricSnapshots.windowDays,
-              desc(metricSnapshots.computedAt),
-              desc(metricSnapshots.id),
-            );
-    const out = new Map<number, Record<string, IntegrationMetricsView>>();
-    for (const integration of list) {
-      const byWindow: Record<string, IntegrationMetricsView> = {};
-      for (const windowDays of METRIC_WINDOWS) {
-        const row = rows.find((r) => r.integrationId === integration.id && r.windowDays === windowDays);
-        byWindow[windowDays] = {
-          integrationId: integration.id,
-          kind: integration.kind,
-          windowDays,
-          computedAt: row?.computedAt ?? null,
-          metrics: (row?.metrics as Record<string, number | null> | undefined) ?? null,
-        };
-      }
-      out.set(integration.id, byWindow);
-    }
-    return out;
-  }
-
   async #syncing(integrationIds: number[]): Promise<boolean> {
-    if (integrationIds.length === 0) return false;
-    const running = await this.db
-      .select({ id: syncRuns.id })
-      .from(syncRuns)
-      .where(
-        and(
-          inArray(syncRuns.integrationId, integrationIds),
-          eq(syncRuns.status, 'running'),
-          // A run whose process died stops beating: it must not keep metrics uncached (the reaper
-          // ends it soon after); nor may a run that hangs in a live process, past an hour.
-          gt(syncRuns.heartbeatAt, sql`now() - ${staleAfter(this.syncHeartbeatMs)} * interval '1 millisecond'`),
-          gt(syncRuns.startedAt, new Date(Date.now() - 3_600_000)),
-        ),
-      )
-      .limit(1);
-    return running.length > 0;
+    return (await syncingIds(this.db, integrationIds, this.syncHeartbeatMs, 1)).size > 0;
   }
 }

@@ -11,7 +11,7 @@
  */
 import { createHash } from 'node:crypto';
 import type { Cache } from '@agiletrack/cache';
-import { UnrecoverableJobError } from '../jobs/memory-queue.ts';
+import { UnrecoverableJobError } from '../jobs/types.ts';
 import { OutboundForbiddenError, OutboundGuard } from '../security/outbound.ts';
 import { type OutboundFetch, outboundFetch } from '../security/outbound-fetch.ts';
 

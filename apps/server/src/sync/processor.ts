@@ -1,6 +1,6 @@
 /** The in-process queue's job: both sync steps, one after the other (BullMQ runs them as a flow). */
 import type { AppDeps } from '../http/deps.ts';
-import type { JobProcessor } from '../jobs/memory-queue.ts';
+import type { JobProcessor } from '../jobs/types.ts';
 import { type SyncOptions, SyncService } from './service.ts';
 
 /** The processor that runs a sync with `service`. */

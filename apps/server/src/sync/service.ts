@@ -13,7 +13,7 @@ import { cacheKeys } from '@agiletrack/domain';
 import { eq, sql } from 'drizzle-orm';
 import { metricDaily } from '../db/schema.ts';
 import type { AppDeps } from '../http/deps.ts';
-import { UnrecoverableJobError } from '../jobs/memory-queue.ts';
+import { UnrecoverableJobError } from '../jobs/types.ts';
 import type { OutboundGuard } from '../security/outbound.ts';
 import type { IntegrationView } from '../services/views.ts';
 import { integrationAuthHeaders } from './auth-headers.ts';

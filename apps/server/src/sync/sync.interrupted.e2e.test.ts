@@ -3,23 +3,15 @@
  * failed ("interrupted") once the heartbeat stops, the integration syncs again on the next worker,
  * and its metrics are cached again afterwards. The heartbeat is short here so this stays fast.
  */
-import { type ChildProcess, spawn } from 'node:child_process';
-import { fileURLToPath } from 'node:url';
+import type { ChildProcess } from 'node:child_process';
 import { createSimulator, type Simulator } from '@agiletrack/api-simulator';
 import { desc, eq } from 'drizzle-orm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { syncRuns } from '../db/schema.ts';
 import { untilAsync } from '../testing/api-helpers.ts';
-import {
-  startTestServer,
-  TEST_DATABASE_URL,
-  TEST_OUTBOUND_ALLOW,
-  TEST_REDIS_URL,
-  type TestServer,
-} from '../testing/harness.ts';
-import { connect } from '../testing/sync-helpers.ts';
+import { startTestServer, type TestServer } from '../testing/harness.ts';
+import { connect, exited, startWorker as startWorkerIn } from '../testing/sync-helpers.ts';
 
-const WORKER = fileURLToPath(new URL('../worker.ts', import.meta.url));
 const AS_OF = '2024-01-20T00:00:00Z';
 const HEARTBEAT_MS = '200';
 
@@ -30,30 +22,10 @@ describe('a sync worker killed mid-sync', () => {
   const output: string[] = [];
 
   const startWorker = () => {
-    const worker = spawn(process.execPath, ['--import', 'tsx', WORKER], {
-      env: {
-        ...process.env,
-        DATABASE_URL: TEST_DATABASE_URL,
-        DATABASE_SCHEMA: t.schema,
-        REDIS_URL: TEST_REDIS_URL,
-        REDIS_PREFIX: t.prefix,
-        SECRET_KEY: t.secretKey,
-        OUTBOUND_ALLOW: TEST_OUTBOUND_ALLOW,
-        METRICS_NOW: AS_OF,
-        SYNC_HEARTBEAT_MS: HEARTBEAT_MS,
-        LOG_LEVEL: 'warn',
-      },
-      stdio: ['ignore', 'pipe', 'pipe'],
-    });
-    worker.stdout?.on('data', (chunk) => output.push(String(chunk)));
-    worker.stderr?.on('data', (chunk) => output.push(String(chunk)));
+    const worker = startWorkerIn(t, { METRICS_NOW: AS_OF, SYNC_HEARTBEAT_MS: HEARTBEAT_MS }, output);
     workers.push(worker);
     return worker;
   };
-  const exited = (worker: ChildProcess) =>
-    new Promise((resolve) =>
-      worker.exitCode !== null || worker.signalCode !== null ? resolve(null) : worker.once('exit', resolve),
-    );
   const runsOf = (integrationId: number) =>
     t.server.deps.db
       .select({ id: syncRuns.id, status: syncRuns.status, error: syncRuns.error, jobId: syncRuns.jobId })

@@ -3,23 +3,15 @@
  * enqueues on BullMQ, the worker syncs from the simulator and computes the metrics, the API serves
  * them. Also checks the one-hour retention of job results in BullMQ and of metrics in Redis.
  */
-import { type ChildProcess, spawn } from 'node:child_process';
-import { fileURLToPath } from 'node:url';
+import type { ChildProcess } from 'node:child_process';
 import { createSimulator, type Simulator } from '@agiletrack/api-simulator';
 import { Queue } from 'bullmq';
 import { Redis } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { METRICS_QUEUE, SYNC_QUEUE } from '../jobs/bullmq-queue.ts';
-import {
-  startTestServer,
-  TEST_DATABASE_URL,
-  TEST_OUTBOUND_ALLOW,
-  TEST_REDIS_URL,
-  type TestServer,
-} from '../testing/harness.ts';
-import { connect, EXPECTED, sync } from '../testing/sync-helpers.ts';
+import { startTestServer, TEST_REDIS_URL, type TestServer } from '../testing/harness.ts';
+import { connect, EXPECTED, exited, startWorker, sync } from '../testing/sync-helpers.ts';
 
-const WORKER = fileURLToPath(new URL('../worker.ts', import.meta.url));
 const AS_OF = '2024-01-20T00:00:00Z';
 
 describe('sync end to end (Redis, BullMQ, separate worker process)', () => {
@@ -32,28 +24,13 @@ describe('sync end to end (Redis, BullMQ, separate worker process)', () => {
   beforeAll(async () => {
     sim = await createSimulator({ dataset: 'fixed' });
     t = await startTestServer('redis', { env: { RUN_WORKER: 'false', METRICS_NOW: AS_OF } });
-    worker = spawn(process.execPath, ['--import', 'tsx', WORKER], {
-      env: {
-        ...process.env,
-        DATABASE_URL: TEST_DATABASE_URL,
-        DATABASE_SCHEMA: t.schema,
-        REDIS_URL: TEST_REDIS_URL,
-        REDIS_PREFIX: t.prefix,
-        SECRET_KEY: t.secretKey,
-        OUTBOUND_ALLOW: TEST_OUTBOUND_ALLOW,
-        METRICS_NOW: AS_OF,
-        LOG_LEVEL: 'warn',
-      },
-      stdio: ['ignore', 'pipe', 'pipe'],
-    });
-    worker.stdout?.on('data', (chunk) => output.push(String(chunk)));
-    worker.stderr?.on('data', (chunk) => output.push(String(chunk)));
+    worker = startWorker(t, { METRICS_NOW: AS_OF }, output);
     redis = new Redis(TEST_REDIS_URL);
   }, 60_000);
 
   afterAll(async () => {
     worker?.kill('SIGTERM');
-    await new Promise((resolve) => (worker?.exitCode !== null ? resolve(null) : worker.once('exit', resolve)));
+    if (worker) await exited(worker);
     await redis?.quit();
     await t?.close();
     await sim?.close();

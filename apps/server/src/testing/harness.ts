@@ -11,6 +11,7 @@ import pg from 'pg';
 import { pino } from 'pino';
 import { loadConfig } from '../config.ts';
 import { createServer, type Server, type ServerOptions } from '../server.ts';
+import { pgliteTemplate, TEMPLATE_SCHEMA } from './pglite-template.ts';
 
 /** The three configurations. */
 export type TestMode = 'embedded' | 'postgres' | 'redis';
@@ -75,7 +76,9 @@ const silent = pino({ level: 'silent' });
 /** Starts a server in `mode`, seeded (or joined to `options.join`'s database and cache). */
 export async function startTestServer(mode: TestMode, options: JoinOptions = {}): Promise<TestServer> {
   const join = options.join;
-  const schema = join?.schema ?? `t_${randomBytes(6).toString('hex')}`;
+  // An embedded server owns its database: it starts from the migrated template when there is one.
+  const snapshot = mode === 'embedded' ? await pgliteTemplate() : undefined;
+  const schema = join?.schema ?? (snapshot ? TEMPLATE_SCHEMA : `t_${randomBytes(6).toString('hex')}`);
   const prefix = join?.prefix ?? `agiletrack:test:${randomUUID()}:`;
   const secretKey = join?.secretKey ?? randomBytes(32).toString('base64');
   const env: Record<string, string> = {
@@ -95,6 +98,7 @@ export async function startTestServer(mode: TestMode, options: JoinOptions = {})
     logger: silent,
     schema,
     inMemory: mode === 'embedded',
+    databaseSnapshot: snapshot,
     ...(options.jobs && { jobs: options.jobs }),
     ...(options.sync && { sync: options.sync }),
     ...(options.now && { now: options.now }),

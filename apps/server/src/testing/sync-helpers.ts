@@ -1,7 +1,12 @@
-/** Shared by the end-to-end sync tests: the fixed data set's hand-computed metrics and API helpers. */
+/**
+ * Shared by the end-to-end sync tests: the fixed data set's hand-computed metrics, API helpers,
+ * and the separate worker process (`npm run worker`'s entry point).
+ */
+import { type ChildProcess, spawn } from 'node:child_process';
+import { fileURLToPath } from 'node:url';
 import { DEFAULT_GITHUB_TOKEN, DEFAULT_JIRA_CREDENTIALS, type Simulator } from '@agiletrack/api-simulator';
 import { expect } from 'vitest';
-import type { TestServer } from './harness.ts';
+import { TEST_DATABASE_URL, TEST_OUTBOUND_ALLOW, TEST_REDIS_URL, type TestServer } from './harness.ts';
 
 /** The data set's metrics are computed as of this instant (a 28-day window: 2023-12-23 → 2024-01-20). */
 export const AS_OF = Date.parse('2024-01-20T00:00:00Z');
@@ -84,4 +89,38 @@ export async function sync(t: TestServer, integrationId: number): Promise<Record
   const started = await t.request({ method: 'POST', url: `/api/integrations/${integrationId}/sync` });
   expect(started.statusCode).toBe(202);
   return waitForJob(t, started.json().jobId);
+}
+
+const WORKER = fileURLToPath(new URL('../worker.ts', import.meta.url));
+
+/**
+ * Starts a worker process on `t`'s database schema, Redis prefix and secret key, with `env` added;
+ * its output is appended to `output` (shown when a test fails).
+ */
+export function startWorker(t: TestServer, env: Record<string, string>, output: string[]): ChildProcess {
+  const worker = spawn(process.execPath, ['--import', 'tsx', WORKER], {
+    env: {
+      ...process.env,
+      DATABASE_URL: TEST_DATABASE_URL,
+      DATABASE_SCHEMA: t.schema,
+      REDIS_URL: TEST_REDIS_URL,
+      REDIS_PREFIX: t.prefix,
+      SECRET_KEY: t.secretKey,
+      OUTBOUND_ALLOW: TEST_OUTBOUND_ALLOW,
+      LOG_LEVEL: 'warn',
+      ...env,
+    },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  worker.stdout?.on('data', (chunk) => output.push(String(chunk)));
+  worker.stderr?.on('data', (chunk) => output.push(String(chunk)));
+  return worker;
+}
+
+/** Resolves when `child` has exited (at once if it has). */
+export function exited(child: ChildProcess): Promise<void> {
+  return new Promise((resolve) => {
+    if (child.exitCode !== null || child.signalCode !== null) resolve();
+    else child.once('exit', () => resolve());
+  });
 }

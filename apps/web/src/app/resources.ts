@@ -2,22 +2,24 @@
  * Every cached read of the dashboard: its logical key (from @agiletrack/domain, so browser and
  * server agree on names), its URL, and the schema of the value kept under the key.
  */
-import { cacheKeys, DEFAULT_METRIC_WINDOW, METRIC_WINDOWS } from '@agiletrack/domain';
-import { z } from 'zod';
 import {
+  cacheKeys,
+  DEFAULT_METRIC_WINDOW,
   type Integration,
   type IntegrationMetrics,
   IntegrationMetricsSchema,
   IntegrationSchema,
   type LastSync,
   LastSyncSchema,
+  METRIC_WINDOWS,
   type MetricsHistory,
   MetricsHistorySchema,
   type Team,
   type TeamMetrics,
   TeamMetricsSchema,
   TeamSchema,
-} from './schemas.ts';
+} from '@agiletrack/domain';
+import { z } from 'zod';
 
 /** A cached API read. */
 export interface Resource<T> {

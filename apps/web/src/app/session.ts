@@ -3,6 +3,8 @@
  * need not wait for `/api/me`), then `/api/me` confirms it: a 401 clears that user's cached data,
  * another user switches namespaces. Logout clears the user's namespace in memory and localStorage.
  */
+
+import { PrincipalSchema } from '@agiletrack/domain';
 import { api, apiJson, setUnauthorizedHandler } from './api.ts';
 import {
   cachesFor,
@@ -16,7 +18,6 @@ import {
 import { startClientReports } from './client-report.ts';
 import { connectEvents } from './live.ts';
 import { preloadAfterLogin } from './preload.ts';
-import { PrincipalSchema } from './schemas.ts';
 import { createStore } from './store.ts';
 
 /** The session as the UI sees it. */

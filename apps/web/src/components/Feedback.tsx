@@ -2,7 +2,7 @@
  * Feedback after an action: a success reads as a success (green, ✓, polite), a failure as a
  * failure (red, ✕, announced at once) — never the same box for both.
  */
-import { type ReactNode, useState } from 'react';
+import { useState } from 'react';
 import { messageOf } from '../app/api.ts';
 
 /** The outcome of the last action, if any. */
@@ -43,60 +43,4 @@ export function useOutcome() {
     }
   };
   return { outcome, setOutcome, busy, run };
-}
-
-/**
- * A destructive action behind a confirmation: the first press asks ("Delete GitHub web?") with
- * the consequence spelled out; only the second, explicit press acts. Escape or Cancel backs out.
- */
-export function ConfirmButton({
-  label,
-  question,
-  confirmLabel,
-  onConfirm,
-  disabled,
-  children,
-}: {
-  label: string;
-  question: string;
-  confirmLabel: string;
-  onConfirm: () => void | Promise<void>;
-  disabled?: boolean;
-  children?: ReactNode;
-}) {
-  const [asking, setAsking] = useState(false);
-  if (!asking) {
-    return (
-      <button type="button" className="danger-quiet" onClick={() => setAsking(true)} disabled={disabled}>
-        {label}
-      </button>
-    );
-  }
-  return (
-    <span
-      className="confirm"
-      role="alertdialog"
-      aria-label={question}
-      onKeyDown={(event) => {
-        if (event.key === 'Escape') setAsking(false);
-      }}
-    >
-      <span className="confirm-question">{question}</span>
-      {children}
-      <button
-        type="button"
-        className="danger"
-        onClick={async () => {
-          setAsking(false);
-          await onConfirm();
-        }}
-      >
-        {confirmLabel}
-      </button>
-      {/* biome-ignore lint/a11y/noAutofocus: the question appears on request; Cancel is the safe place for focus */}
-      <button type="button" className="secondary" onClick={() => setAsking(false)} autoFocus>
-        Cancel
-      </button>
-    </span>
-  );
 }

@@ -2,11 +2,17 @@
  * Metric cards (each with its explanation), bars per integration, trend charts of the daily
  * history (one point per day) and the drill-down list of the work items behind a number.
  */
-import { isMetricName, METRICS, type MetricUnit } from '@agiletrack/domain';
+import {
+  isMetricName,
+  METRICS,
+  type MetricsHistory,
+  type MetricUnit,
+  type WorkItem,
+  WorkItemsBody,
+} from '@agiletrack/domain';
 import { useEffect, useMemo, useState } from 'react';
 import { apiJson, messageOf } from '../app/api.ts';
 import { formatDate, formatMetricValue, metricLabel, orderMetrics } from '../app/format.ts';
-import { type MetricsHistory, type WorkItem, WorkItemsPageSchema } from '../app/schemas.ts';
 import { BarChart, type BarSeries } from './BarChart.tsx';
 import { TimeChart } from './TimeChart.tsx';
 
@@ -140,7 +146,7 @@ export function WorkItemsList({ teamId, metric, windowDays }: { teamId: number; 
     const params = new URLSearchParams({ metric, from, limit: '25' });
     if (after) params.set('cursor', after);
     try {
-      const page = WorkItemsPageSchema.parse(await apiJson(`/api/teams/${teamId}/work-items?${params}`));
+      const page = WorkItemsBody.parse(await apiJson(`/api/teams/${teamId}/work-items?${params}`));
       setItems((old) => (replace ? page.workItems : [...old, ...page.workItems]));
       setCursor(page.nextCursor);
       setError(undefined);

@@ -1,4 +1,4 @@
-/** Small shared pieces: loading and error states, the "refreshing" badge. */
+/** Small shared pieces: loading and error states, the "refreshing" badge, a list's next page. */
 import { ApiError, messageOf } from '../app/api.ts';
 
 /** Shown while a value is loaded for the first time. */
@@ -28,4 +28,14 @@ export function LoadError({ error, what }: { error: unknown; what: string }) {
 /** A quiet badge while a cached value is being revalidated. */
 export function Revalidating({ active }: { active: boolean }) {
   return active ? <span className="badge">updating…</span> : null;
+}
+
+/** "Show more" under a paged list, while it has more pages. */
+export function ShowMore({ list, small }: { list: { more: boolean; loadMore(): Promise<void> }; small?: boolean }) {
+  if (!list.more) return null;
+  return (
+    <button type="button" className={small ? 'secondary small' : 'secondary'} onClick={() => void list.loadMore()}>
+      Show more
+    </button>
+  );
 }

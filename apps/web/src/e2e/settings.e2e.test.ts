@@ -104,10 +104,19 @@ describe('managing AgileTrack from the dashboard', () => {
       await page.getByRole('link', { name: 'Integrations', exact: true }).click();
       expect(await page.title()).toBe('Settings · Integrations — AgileTrack');
       await page.getByLabel('Team', { exact: true }).selectOption({ label: teamName });
-      await page.getByLabel('Owner').fill('acme');
+      await page.getByLabel('Owner').fill('acme corp');
       await page.getByLabel('Repository', { exact: true }).fill('web');
       await page.getByLabel('Access token').fill('ghp_wrong_token');
       await page.getByLabel('API address (optional)').fill(simulator.url);
+      await page.getByRole('button', { name: 'Test connection' }).click();
+      // The server's objection shows at the field it names, which is marked invalid and described by it.
+      const owner = page.getByLabel('Owner');
+      await page.locator('.field-error').filter({ hasText: 'must be a GitHub user or organisation name' }).waitFor();
+      expect(await owner.getAttribute('aria-invalid')).toBe('true');
+      expect(await owner.getAttribute('aria-describedby')).toContain(
+        await page.locator('.field-error').getAttribute('id'),
+      );
+      await owner.fill('acme');
       await page.getByRole('button', { name: 'Test connection' }).click();
       await page.locator('.message.error').filter({ hasText: 'refused the credentials' }).waitFor({ timeout: 20_000 });
       await page.getByLabel('Access token').fill(DEFAULT_GITHUB_TOKEN);

@@ -4,8 +4,9 @@ import { type FormEvent, useState } from 'react';
 import { apiJson } from '../app/api.ts';
 import { formatAgo } from '../app/format.ts';
 import { usePagedApi } from '../app/use-api.ts';
-import { ConfirmButton, Message, useOutcome } from '../components/Feedback.tsx';
-import { LoadError } from '../components/States.tsx';
+import { Message, useOutcome } from '../components/Feedback.tsx';
+import { ConfirmButton, Field } from '../components/Form.tsx';
+import { LoadError, ShowMore } from '../components/States.tsx';
 
 function PasswordForm() {
   const [current, setCurrent] = useState('');
@@ -25,31 +26,31 @@ function PasswordForm() {
   return (
     <form className="panel form" onSubmit={submit} aria-labelledby="password-title">
       <h2 id="password-title">Password</h2>
-      <label>
-        Current password
-        <input
-          type="password"
-          autoComplete="current-password"
-          value={current}
-          onChange={(e) => setCurrent(e.target.value)}
-          required
-        />
-      </label>
-      <label>
-        New password
-        <input
-          type="password"
-          autoComplete="new-password"
-          minLength={10}
-          value={next}
-          onChange={(e) => setNext(e.target.value)}
-          aria-describedby="new-password-help"
-          required
-        />
-        <span id="new-password-help" className="help">
-          At least 10 characters. Every other session of yours ends; this one stays.
-        </span>
-      </label>
+      <Field label="Current password">
+        {(control) => (
+          <input
+            {...control}
+            type="password"
+            autoComplete="current-password"
+            value={current}
+            onChange={(e) => setCurrent(e.target.value)}
+            required
+          />
+        )}
+      </Field>
+      <Field label="New password" hint="At least 10 characters. Every other session of yours ends; this one stays.">
+        {(control) => (
+          <input
+            {...control}
+            type="password"
+            autoComplete="new-password"
+            minLength={10}
+            value={next}
+            onChange={(e) => setNext(e.target.value)}
+            required
+          />
+        )}
+      </Field>
       <div className="actions">
         <button type="submit" disabled={busy}>
           {busy ? 'Changing…' : 'Change password'}
@@ -98,28 +99,34 @@ function Tokens() {
         For scripts and the command line: send <code>Authorization: Bearer &lt;token&gt;</code>. A token acts as you.
       </p>
       <form className="inline-form" onSubmit={create}>
-        <label>
-          Name
-          <input value={name} onChange={(e) => setName(e.target.value)} required maxLength={120} placeholder="ci" />
-        </label>
-        <label>
-          Expires after (days)
-          <input
-            type="number"
-            min={1}
-            max={3650}
-            value={days}
-            onChange={(e) => setDays(e.target.value)}
-            placeholder="never"
-            aria-describedby="expiry-help"
-          />
-        </label>
+        <Field label="Name">
+          {(control) => (
+            <input
+              {...control}
+              value={name}
+              onChange={(e) => setName(e.target.value)}
+              required
+              maxLength={120}
+              placeholder="ci"
+            />
+          )}
+        </Field>
+        <Field label="Expires after (days)" hint="Leave empty for a token that does not expire.">
+          {(control) => (
+            <input
+              {...control}
+              type="number"
+              min={1}
+              max={3650}
+              value={days}
+              onChange={(e) => setDays(e.target.value)}
+              placeholder="never"
+            />
+          )}
+        </Field>
         <button type="submit" disabled={busy}>
           Create token
         </button>
-        <span id="expiry-help" className="help">
-          Leave empty for a token that does not expire.
-        </span>
       </form>
       {secret && (
         <div className="secret" role="status">
@@ -172,11 +179,7 @@ function Tokens() {
           </table>
         </div>
       )}
-      {list.more && (
-        <button type="button" className="secondary" onClick={() => void list.loadMore()}>
-          Show more
-        </button>
-      )}
+      <ShowMore list={list} />
     </section>
   );
 }

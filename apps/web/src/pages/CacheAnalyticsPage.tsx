@@ -85,19 +85,19 @@ export function CacheAnalyticsPage({ isAdmin }: { isAdmin: boolean }) {
             />
           </div>
           <div className="panel table-scroll">
-            <table data-testid="families">
+            <table className="table" data-testid="families">
               <thead>
                 <tr>
-                  <th>Family</th>
-                  <th>Hit rate</th>
-                  <th>Hits</th>
-                  <th>Misses</th>
-                  <th>Stale serves</th>
-                  <th>Loads</th>
-                  <th>Mean load</th>
-                  <th>Errors</th>
+                  <th scope="col">Family</th>
+                  {['Hit rate', 'Hits', 'Misses', 'Stale serves', 'Loads', 'Mean load', 'Errors'].map((name) => (
+                    <th key={name} scope="col" className="num">
+                      {name}
+                    </th>
+                  ))}
                   {tierNames.map((tier) => (
-                    <th key={tier}>{tier} entries / bytes</th>
+                    <th key={tier} scope="col" className="num">
+                      {tier} entries / bytes
+                    </th>
                   ))}
                 </tr>
               </thead>
@@ -107,15 +107,15 @@ export function CacheAnalyticsPage({ isAdmin }: { isAdmin: boolean }) {
                   return (
                     <tr key={f.family}>
                       <td>{f.family}</td>
-                      <td>{formatPercent(w.hitRate)}</td>
-                      <td>{w.hits}</td>
-                      <td>{w.misses}</td>
-                      <td>{w.staleServes}</td>
-                      <td>{w.loads}</td>
-                      <td>{w.meanLoadMs.toFixed(1)} ms</td>
-                      <td>{w.errors + w.loadErrors}</td>
+                      <td className="num">{formatPercent(w.hitRate)}</td>
+                      <td className="num">{w.hits}</td>
+                      <td className="num">{w.misses}</td>
+                      <td className="num">{w.staleServes}</td>
+                      <td className="num">{w.loads}</td>
+                      <td className="num">{w.meanLoadMs.toFixed(1)} ms</td>
+                      <td className="num">{w.errors + w.loadErrors}</td>
                       {tierNames.map((tier) => (
-                        <td key={tier}>
+                        <td key={tier} className="num">
                           {f.tiers[tier]?.entries ?? 0} / {formatBytes(f.tiers[tier]?.bytes ?? undefined)}
                         </td>
                       ))}

@@ -2,6 +2,7 @@
 import { type FormEvent, useState } from 'react';
 import { messageOf } from '../app/api.ts';
 import { login } from '../app/session.ts';
+import { Field } from '../components/Form.tsx';
 
 /** See the file comment. */
 export function LoginPage({ notice }: { notice?: string | undefined }) {
@@ -28,26 +29,30 @@ export function LoginPage({ notice }: { notice?: string | undefined }) {
         <h1>AgileTrack</h1>
         <p className="muted">Delivery metrics for your teams.</p>
         {notice && <p className="notice">{notice}</p>}
-        <label>
-          Email
-          <input
-            type="email"
-            autoComplete="username"
-            value={email}
-            onChange={(e) => setEmail(e.target.value)}
-            required
-          />
-        </label>
-        <label>
-          Password
-          <input
-            type="password"
-            autoComplete="current-password"
-            value={password}
-            onChange={(e) => setPassword(e.target.value)}
-            required
-          />
-        </label>
+        <Field label="Email">
+          {(control) => (
+            <input
+              {...control}
+              type="email"
+              autoComplete="username"
+              value={email}
+              onChange={(e) => setEmail(e.target.value)}
+              required
+            />
+          )}
+        </Field>
+        <Field label="Password">
+          {(control) => (
+            <input
+              {...control}
+              type="password"
+              autoComplete="current-password"
+              value={password}
+              onChange={(e) => setPassword(e.target.value)}
+              required
+            />
+          )}
+        </Field>
         {error && (
           <p className="error-text" role="alert">
             {error}

@@ -4,14 +4,16 @@
  * delete (after confirming). Credentials are sent once and never shown again.
  */
 import { ConnectionTestSchema, type Integration } from '@agiletrack/domain';
-import { type FormEvent, type ReactNode, useState } from 'react';
-import { apiJson } from '../app/api.ts';
+import { type FormEvent, type InputHTMLAttributes, useState } from 'react';
+import { ApiError, apiJson, messageOf } from '../app/api.ts';
 import { resources } from '../app/resources.ts';
 import { useResource } from '../app/use-resource.ts';
-import { ConfirmButton, Message, type Outcome, useOutcome } from '../components/Feedback.tsx';
+import { Message, type Outcome, useOutcome } from '../components/Feedback.tsx';
+import { ConfirmButton, Field } from '../components/Form.tsx';
 import { Link } from '../components/Link.tsx';
 import { LoadError, Loading } from '../components/States.tsx';
 import { SyncButton } from '../components/SyncButton.tsx';
+import { TeamChoice } from '../components/TeamChoice.tsx';
 
 type Kind = 'github' | 'jira';
 
@@ -69,53 +71,156 @@ async function tested(url: string, body?: unknown): Promise<Outcome> {
   return { kind: result.ok ? 'success' : 'error', text: result.message };
 }
 
-function Field({
-  label,
-  help,
-  id,
-  children,
-}: {
-  label: string;
-  help: string;
-  id: string;
-  children: (ids: { id: string; help: string }) => ReactNode;
-}) {
-  return (
-    <div className="field">
-      <label htmlFor={id}>{label}</label>
-      {children({ id, help: `${id}-help` })}
-      <span id={`${id}-help`} className="help">
-        {help}
-      </span>
-    </div>
-  );
+/** One input of the connect form: the draft field it edits, its words, its input attributes. */
+interface InputSpec {
+  readonly field: Exclude<keyof Draft, 'kind'>;
+  readonly label: string;
+  readonly hint: string;
+  readonly input?: InputHTMLAttributes<HTMLInputElement>;
+}
+
+const SECRET: InputHTMLAttributes<HTMLInputElement> = { type: 'password', required: true, autoComplete: 'off' };
+
+const INPUTS: Record<Kind, readonly InputSpec[]> = {
+  github: [
+    {
+      field: 'owner',
+      label: 'Owner',
+      hint: 'The user or organisation that owns the repository, as in github.com/OWNER/repo.',
+      input: { required: true },
+    },
+    {
+      field: 'repo',
+      label: 'Repository',
+      hint: 'The repository name, as in github.com/owner/REPO.',
+      input: { required: true },
+    },
+    {
+      field: 'secret',
+      label: 'Access token',
+      hint: 'A fine-grained token with read access to pull requests and deployments. Stored encrypted, never shown again.',
+      input: SECRET,
+    },
+    {
+      field: 'baseUrl',
+      label: 'API address (optional)',
+      hint: 'Only for GitHub Enterprise: its API URL. Empty means api.github.com.',
+      input: { type: 'url', placeholder: 'https://api.github.com' },
+    },
+  ],
+  jira: [
+    {
+      field: 'baseUrl',
+      label: 'Jira site',
+      hint: 'Your Jira address, e.g. https://yourcompany.atlassian.net.',
+      input: { type: 'url', required: true },
+    },
+    {
+      field: 'projectKey',
+      label: 'Project key',
+      hint: 'The short key in issue names: ENG for ENG-123.',
+      input: { required: true, pattern: '[A-Z][A-Z0-9_]*' },
+    },
+    {
+      field: 'email',
+      label: 'Account e-mail',
+      hint: 'The Jira account the API token belongs to.',
+      input: { type: 'email', required: true },
+    },
+    {
+      field: 'secret',
+      label: 'API token',
+      hint: "Created under your Atlassian account's security settings. Stored encrypted, never shown again.",
+      input: SECRET,
+    },
+    {
+      field: 'boardId',
+      label: 'Board id (optional)',
+      hint: 'The board whose sprints give velocity: the number in …/boards/42.',
+      input: { type: 'number', min: 1 },
+    },
+  ],
+};
+
+const COMMON_INPUTS: readonly InputSpec[] = [
+  {
+    field: 'name',
+    label: 'Display name (optional)',
+    hint: 'How the dashboard names it. Empty: the repository or project.',
+    input: { maxLength: 120 },
+  },
+  {
+    field: 'interval',
+    label: 'Sync every (minutes, optional)',
+    hint: 'Empty: only when someone presses Sync. At least 5.',
+    input: { type: 'number', min: 5, max: 10080 },
+  },
+];
+
+// Where a request field (as the server names it in a validation message) sits in the form.
+const DRAFT_FIELD: Record<string, InputSpec['field']> = {
+  name: 'name',
+  syncIntervalMinutes: 'interval',
+  'config.owner': 'owner',
+  'config.repo': 'repo',
+  'config.baseUrl': 'baseUrl',
+  'config.projectKey': 'projectKey',
+  'config.boardId': 'boardId',
+  'config.email': 'email',
+  credentials: 'secret',
+};
+
+/**
+ * The problems of a refused connect request, by form field: the server names each problem's
+ * field (`invalid body: config.owner: must be …; credentials.token: …`).
+ */
+function fieldErrors(error: unknown): Partial<Record<InputSpec['field'], string>> {
+  if (!(error instanceof ApiError) || error.code !== 'E_VALIDATION') return {};
+  const found: Partial<Record<InputSpec['field'], string>> = {};
+  for (const part of error.message.replace(/^invalid \w+: /, '').split('; ')) {
+    const [path = '', ...rest] = part.split(': ');
+    const field = DRAFT_FIELD[path] ?? DRAFT_FIELD[path.split('.')[0] ?? ''];
+    if (field !== undefined && rest.length > 0) found[field] ??= rest.join(': ');
+  }
+  return found;
 }
 
 function ConnectForm({ teamId }: { teamId: number }) {
   const [draft, setDraft] = useState<Draft>(EMPTY);
   const [check, setCheck] = useState<Outcome>(undefined);
   const [testing, setTesting] = useState(false);
+  const [errors, setErrors] = useState<ReturnType<typeof fieldErrors>>({});
   const { outcome, busy, run } = useOutcome();
-  const set = (field: keyof Draft) => (event: { target: { value: string } }) =>
-    setDraft((d) => ({ ...d, [field]: event.target.value }));
   const github = draft.kind === 'github';
+  const choose = (kind: Kind) => {
+    setDraft({ ...draft, kind });
+    setErrors({});
+  };
 
   const test = async () => {
     setTesting(true);
     setCheck(undefined);
+    setErrors({});
     try {
       setCheck(await tested(`/api/teams/${teamId}/integrations/test`, bodyOf(draft)));
     } catch (error) {
-      setCheck({ kind: 'error', text: error instanceof Error ? error.message : String(error) });
+      setErrors(fieldErrors(error));
+      setCheck({ kind: 'error', text: messageOf(error) });
     } finally {
       setTesting(false);
     }
   };
   const submit = async (event: FormEvent) => {
     event.preventDefault();
+    setErrors({});
     await run(async () => {
       const body = bodyOf(draft);
-      await apiJson(`/api/teams/${teamId}/integrations`, 'POST', body);
+      try {
+        await apiJson(`/api/teams/${teamId}/integrations`, 'POST', body);
+      } catch (error) {
+        setErrors(fieldErrors(error));
+        throw error;
+      }
       setDraft({ ...EMPTY, kind: draft.kind });
       setCheck(undefined);
       return `${body.name} connected. Start a sync to fetch its data.`;
@@ -128,174 +233,27 @@ function ConnectForm({ teamId }: { teamId: number }) {
       <fieldset className="choice">
         <legend>Source</legend>
         <label>
-          <input
-            type="radio"
-            name="kind"
-            value="github"
-            checked={github}
-            onChange={() => setDraft({ ...draft, kind: 'github' })}
-          />
+          <input type="radio" name="kind" value="github" checked={github} onChange={() => choose('github')} />
           GitHub repository
         </label>
         <label>
-          <input
-            type="radio"
-            name="kind"
-            value="jira"
-            checked={!github}
-            onChange={() => setDraft({ ...draft, kind: 'jira' })}
-          />
+          <input type="radio" name="kind" value="jira" checked={!github} onChange={() => choose('jira')} />
           Jira project
         </label>
       </fieldset>
       <div className="form-grid">
-        {github ? (
-          <>
-            <Field
-              id="gh-owner"
-              label="Owner"
-              help="The user or organisation that owns the repository, as in github.com/OWNER/repo."
-            >
-              {(p) => (
-                <input id={p.id} value={draft.owner} onChange={set('owner')} required aria-describedby={p.help} />
-              )}
-            </Field>
-            <Field id="gh-repo" label="Repository" help="The repository name, as in github.com/owner/REPO.">
-              {(p) => <input id={p.id} value={draft.repo} onChange={set('repo')} required aria-describedby={p.help} />}
-            </Field>
-            <Field
-              id="gh-token"
-              label="Access token"
-              help="A fine-grained token with read access to pull requests and deployments. Stored encrypted, never shown again."
-            >
-              {(p) => (
-                <input
-                  id={p.id}
-                  type="password"
-                  value={draft.secret}
-                  onChange={set('secret')}
-                  required
-                  autoComplete="off"
-                  aria-describedby={p.help}
-                />
-              )}
-            </Field>
-            <Field
-              id="gh-url"
-              label="API address (optional)"
-              help="Only for GitHub Enterprise: its API URL. Empty means api.github.com."
-            >
-              {(p) => (
-                <input
-                  id={p.id}
-                  type="url"
-                  value={draft.baseUrl}
-                  onChange={set('baseUrl')}
-                  aria-describedby={p.help}
-                  placeholder="https://api.github.com"
-                />
-              )}
-            </Field>
-          </>
-        ) : (
-          <>
-            <Field id="jira-url" label="Jira site" help="Your Jira address, e.g. https://yourcompany.atlassian.net.">
-              {(p) => (
-                <input
-                  id={p.id}
-                  type="url"
-                  value={draft.baseUrl}
-                  onChange={set('baseUrl')}
-                  required
-                  aria-describedby={p.help}
-                />
-              )}
-            </Field>
-            <Field id="jira-key" label="Project key" help="The short key in issue names: ENG for ENG-123.">
-              {(p) => (
-                <input
-                  id={p.id}
-                  value={draft.projectKey}
-                  onChange={set('projectKey')}
-                  required
-                  aria-describedby={p.help}
-                  pattern="[A-Z][A-Z0-9_]*"
-                />
-              )}
-            </Field>
-            <Field id="jira-email" label="Account e-mail" help="The Jira account the API token belongs to.">
-              {(p) => (
-                <input
-                  id={p.id}
-                  type="email"
-                  value={draft.email}
-                  onChange={set('email')}
-                  required
-                  aria-describedby={p.help}
-                />
-              )}
-            </Field>
-            <Field
-              id="jira-token"
-              label="API token"
-              help="Created under your Atlassian account's security settings. Stored encrypted, never shown again."
-            >
-              {(p) => (
-                <input
-                  id={p.id}
-                  type="password"
-                  value={draft.secret}
-                  onChange={set('secret')}
-                  required
-                  autoComplete="off"
-                  aria-describedby={p.help}
-                />
-              )}
-            </Field>
-            <Field
-              id="jira-board"
-              label="Board id (optional)"
-              help="The board whose sprints give velocity: the number in …/boards/42."
-            >
-              {(p) => (
-                <input
-                  id={p.id}
-                  type="number"
-                  min={1}
-                  value={draft.boardId}
-                  onChange={set('boardId')}
-                  aria-describedby={p.help}
-                />
-              )}
-            </Field>
-          </>
-        )}
-        <Field
-          id="int-name"
-          label="Display name (optional)"
-          help="How the dashboard names it. Empty: the repository or project."
-        >
-          {(p) => (
-            <input id={p.id} value={draft.name} onChange={set('name')} maxLength={120} aria-describedby={p.help} />
-          )}
-        </Field>
-        <Field
-          id="int-interval"
-          label="Sync every (minutes, optional)"
-          help="Empty: only when someone presses Sync. At least 5."
-        >
-          {(p) => (
-            <input
-              id={p.id}
-              type="number"
-              min={5}
-              max={10080}
-              value={draft.interval}
-              onChange={set('interval')}
-              aria-describedby={p.help}
-            />
-          )}
-        </Field>
+        {[...INPUTS[draft.kind], ...COMMON_INPUTS].map((spec) => (
+          <Field key={`${draft.kind}-${spec.field}`} label={spec.label} hint={spec.hint} error={errors[spec.field]}>
+            {(control) => (
+              <input
+                {...spec.input}
+                {...control}
+                value={draft[spec.field]}
+                onChange={(event) => setDraft((d) => ({ ...d, [spec.field]: event.target.value }))}
+              />
+            )}
+          </Field>
+        ))}
       </div>
       <div className="actions">
         <button type="button" className="secondary" onClick={() => void test()} disabled={testing}>
@@ -323,6 +281,11 @@ function IntegrationEditor({ integration }: { integration: Integration }) {
       ? `${String(integration.config.owner)}/${String(integration.config.repo)}`
       : String(integration.config.projectKey);
 
+  // Tests the stored connection, or new credentials in its place.
+  const testStored = (body?: unknown) =>
+    void tested(`/api/integrations/${integration.id}/test`, body).then(setCheck, (error) =>
+      setCheck({ kind: 'error', text: messageOf(error) }),
+    );
   const save = async (event: FormEvent) => {
     event.preventDefault();
     await run(async () => {
@@ -350,46 +313,37 @@ function IntegrationEditor({ integration }: { integration: Integration }) {
         <Link href={`/integrations/${integration.id}`}>{integration.name}</Link> <span className="muted">{where}</span>
       </h3>
       <form className="inline-form" onSubmit={save}>
-        <label>
-          Name
-          <input value={name} onChange={(e) => setName(e.target.value)} required maxLength={120} />
-        </label>
-        <label>
-          Sync every (minutes)
-          <input
-            type="number"
-            min={5}
-            max={10080}
-            value={interval}
-            onChange={(e) => setInterval(e.target.value)}
-            placeholder="manual"
-          />
-        </label>
+        <Field label="Name">
+          {(control) => (
+            <input {...control} value={name} onChange={(e) => setName(e.target.value)} required maxLength={120} />
+          )}
+        </Field>
+        <Field label="Sync every (minutes)">
+          {(control) => (
+            <input
+              {...control}
+              type="number"
+              min={5}
+              max={10080}
+              value={interval}
+              onChange={(e) => setInterval(e.target.value)}
+              placeholder="manual"
+            />
+          )}
+        </Field>
         <button type="submit" disabled={busy}>
           Save
         </button>
       </form>
       <form className="inline-form" onSubmit={rotate}>
-        <label>
-          New {integration.kind === 'github' ? 'access token' : 'API token'}
-          <input
-            type="password"
-            value={secret}
-            onChange={(e) => setSecret(e.target.value)}
-            required
-            autoComplete="off"
-          />
-        </label>
+        <Field label={`New ${integration.kind === 'github' ? 'access token' : 'API token'}`}>
+          {(control) => <input {...control} {...SECRET} value={secret} onChange={(e) => setSecret(e.target.value)} />}
+        </Field>
         <button
           type="button"
           className="secondary"
           disabled={secret === ''}
-          onClick={() =>
-            void tested(`/api/integrations/${integration.id}/test`, { credentials: { [field]: secret } }).then(
-              setCheck,
-              (error) => setCheck({ kind: 'error', text: String(error) }),
-            )
-          }
+          onClick={() => testStored({ credentials: { [field]: secret } })}
         >
           Test new token
         </button>
@@ -399,15 +353,7 @@ function IntegrationEditor({ integration }: { integration: Integration }) {
       </form>
       <Message outcome={check} />
       <div className="actions">
-        <button
-          type="button"
-          className="secondary"
-          onClick={() =>
-            void tested(`/api/integrations/${integration.id}/test`).then(setCheck, (error) =>
-              setCheck({ kind: 'error', text: String(error) }),
-            )
-          }
-        >
+        <button type="button" className="secondary" onClick={() => testStored()}>
           Test connection
         </button>
         <SyncButton integrationId={integration.id} compact />
@@ -448,29 +394,12 @@ function TeamIntegrations({ teamId }: { teamId: number }) {
 
 /** See the file comment. */
 export function ManageIntegrationsPage() {
-  const teams = useResource(resources.teams());
-  const [selected, setSelected] = useState<number | undefined>(undefined);
-  const list = teams.data ?? [];
-  const team = list.find((t) => t.id === selected) ?? list[0];
   return (
     <section>
       <h1>Integrations</h1>
-      {teams.error !== undefined && <LoadError error={teams.error} what="teams" />}
-      {teams.isLoading && <Loading what="teams" />}
-      {teams.data && list.length === 0 && <p className="muted">Create a team first (Settings → Teams).</p>}
-      {list.length > 0 && (
-        <div className="picker">
-          <label htmlFor="integration-team-picker">Team</label>
-          <select id="integration-team-picker" value={team?.id} onChange={(e) => setSelected(Number(e.target.value))}>
-            {list.map((t) => (
-              <option key={t.id} value={t.id}>
-                {t.name}
-              </option>
-            ))}
-          </select>
-        </div>
-      )}
-      {team && <TeamIntegrations key={team.id} teamId={team.id} />}
+      <TeamChoice empty="Create a team first (Settings → Teams).">
+        {(team) => <TeamIntegrations key={team.id} teamId={team.id} />}
+      </TeamChoice>
     </section>
   );
 }

@@ -2,16 +2,49 @@
  * Settings → Teams: create a team (admins), rename it and describe it (its members too), manage
  * who belongs to it by e-mail (admins), delete it (admins, after confirming).
  */
-import { MemberPage } from '@agiletrack/domain';
+import { MemberPage, type Team } from '@agiletrack/domain';
 import { type FormEvent, useEffect, useState } from 'react';
 import { apiJson } from '../app/api.ts';
-import { resources } from '../app/resources.ts';
-import type { Team } from '../app/schemas.ts';
 import { usePagedApi } from '../app/use-api.ts';
-import { useResource } from '../app/use-resource.ts';
-import { ConfirmButton, Message, useOutcome } from '../components/Feedback.tsx';
+import { Message, useOutcome } from '../components/Feedback.tsx';
+import { ConfirmButton, Field } from '../components/Form.tsx';
 import { Link } from '../components/Link.tsx';
-import { LoadError, Loading } from '../components/States.tsx';
+import { LoadError, ShowMore } from '../components/States.tsx';
+import { TeamChoice } from '../components/TeamChoice.tsx';
+
+/** A team's name and description, as creating and editing it ask for them. */
+function TeamFields(props: {
+  name: string;
+  setName: (name: string) => void;
+  description: string;
+  setDescription: (description: string) => void;
+}) {
+  return (
+    <div className="form-grid">
+      <Field label="Name">
+        {(control) => (
+          <input
+            {...control}
+            value={props.name}
+            onChange={(e) => props.setName(e.target.value)}
+            required
+            maxLength={120}
+          />
+        )}
+      </Field>
+      <Field label="Description (optional)">
+        {(control) => (
+          <input
+            {...control}
+            value={props.description}
+            onChange={(e) => props.setDescription(e.target.value)}
+            maxLength={2000}
+          />
+        )}
+      </Field>
+    </div>
+  );
+}
 
 function CreateTeam() {
   const [name, setName] = useState('');
@@ -29,16 +62,7 @@ function CreateTeam() {
   return (
     <form className="panel form" onSubmit={submit} aria-labelledby="new-team-title">
       <h2 id="new-team-title">New team</h2>
-      <div className="form-grid">
-        <label>
-          Name
-          <input value={name} onChange={(e) => setName(e.target.value)} required maxLength={120} />
-        </label>
-        <label>
-          Description (optional)
-          <input value={description} onChange={(e) => setDescription(e.target.value)} maxLength={2000} />
-        </label>
-      </div>
+      <TeamFields name={name} setName={setName} description={description} setDescription={setDescription} />
       <div className="actions">
         <button type="submit" disabled={busy}>
           Create team
@@ -101,17 +125,14 @@ function Members({ team, isAdmin }: { team: Team; isAdmin: boolean }) {
           </li>
         ))}
       </ul>
-      {list.more && (
-        <button type="button" className="secondary small" onClick={() => void list.loadMore()}>
-          Show more
-        </button>
-      )}
+      <ShowMore list={list} small />
       {isAdmin && (
         <form className="inline-form" onSubmit={add}>
-          <label>
-            Add a member by e-mail
-            <input type="email" value={email} onChange={(e) => setEmail(e.target.value)} required />
-          </label>
+          <Field label="Add a member by e-mail">
+            {(control) => (
+              <input {...control} type="email" value={email} onChange={(e) => setEmail(e.target.value)} required />
+            )}
+          </Field>
           <button type="submit" disabled={busy}>
             Add member
           </button>
@@ -144,16 +165,7 @@ function TeamEditor({ team, isAdmin }: { team: Team; isAdmin: boolean }) {
         <Link href={`/teams/${team.id}`}>{team.name}</Link>
       </h2>
       <form className="form" onSubmit={save}>
-        <div className="form-grid">
-          <label>
-            Name
-            <input value={name} onChange={(e) => setName(e.target.value)} required maxLength={120} />
-          </label>
-          <label>
-            Description
-            <input value={description} onChange={(e) => setDescription(e.target.value)} maxLength={2000} />
-          </label>
-        </div>
+        <TeamFields name={name} setName={setName} description={description} setDescription={setDescription} />
         <div className="actions">
           <button type="submit" disabled={busy || (name === team.name && description === (team.description ?? ''))}>
             Save
@@ -181,30 +193,13 @@ function TeamEditor({ team, isAdmin }: { team: Team; isAdmin: boolean }) {
 
 /** See the file comment. */
 export function ManageTeamsPage({ isAdmin }: { isAdmin: boolean }) {
-  const teams = useResource(resources.teams());
-  const [selected, setSelected] = useState<number | undefined>(undefined);
-  const list = teams.data ?? [];
-  const team = list.find((t) => t.id === selected) ?? list[0];
   return (
     <section>
       <h1>Teams</h1>
       {isAdmin && <CreateTeam />}
-      {teams.error !== undefined && <LoadError error={teams.error} what="teams" />}
-      {teams.isLoading && <Loading what="teams" />}
-      {teams.data && list.length === 0 && <p className="muted">No teams yet.</p>}
-      {list.length > 0 && (
-        <div className="picker">
-          <label htmlFor="team-picker">Team</label>
-          <select id="team-picker" value={team?.id} onChange={(e) => setSelected(Number(e.target.value))}>
-            {list.map((t) => (
-              <option key={t.id} value={t.id}>
-                {t.name}
-              </option>
-            ))}
-          </select>
-        </div>
-      )}
-      {team && <TeamEditor key={team.id} team={team} isAdmin={isAdmin} />}
+      <TeamChoice empty="No teams yet.">
+        {(team) => <TeamEditor key={team.id} team={team} isAdmin={isAdmin} />}
+      </TeamChoice>
     </section>
   );
 }

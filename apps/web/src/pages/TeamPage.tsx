@@ -1,9 +1,8 @@
 /** One team: its integrations with their last sync and a Sync button, and its metrics. */
-import { isMetricName } from '@agiletrack/domain';
+import { type Integration, isMetricName } from '@agiletrack/domain';
 import { formatAgo, formatDate } from '../app/format.ts';
 import { assertConsistent } from '../app/history.ts';
 import { DEFAULT_WINDOW_DAYS, resources, WINDOW_CHOICES } from '../app/resources.ts';
-import type { Integration } from '../app/schemas.ts';
 import { useSearchParam } from '../app/search-params.ts';
 import { useResource } from '../app/use-resource.ts';
 import { Link } from '../components/Link.tsx';

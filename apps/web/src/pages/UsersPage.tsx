@@ -4,8 +4,9 @@ import { type FormEvent, useState } from 'react';
 import { apiJson } from '../app/api.ts';
 import { formatAgo } from '../app/format.ts';
 import { usePagedApi } from '../app/use-api.ts';
-import { ConfirmButton, Message, useOutcome } from '../components/Feedback.tsx';
-import { LoadError, Loading } from '../components/States.tsx';
+import { Message, useOutcome } from '../components/Feedback.tsx';
+import { ConfirmButton, Field } from '../components/Form.tsx';
+import { LoadError, Loading, ShowMore } from '../components/States.tsx';
 
 function CreateUser({ onCreated }: { onCreated: () => Promise<void> }) {
   const [email, setEmail] = useState('');
@@ -35,42 +36,43 @@ function CreateUser({ onCreated }: { onCreated: () => Promise<void> }) {
     <form className="panel form" onSubmit={submit} aria-labelledby="new-user-title">
       <h2 id="new-user-title">Add a user</h2>
       <div className="form-grid">
-        <label>
-          E-mail
-          <input type="email" value={email} onChange={(e) => setEmail(e.target.value)} required autoComplete="off" />
-        </label>
-        <label>
-          Name
-          <input value={name} onChange={(e) => setName(e.target.value)} required maxLength={120} />
-        </label>
-        <label>
-          Role
-          <select
-            value={role}
-            onChange={(e) => setRole(e.target.value as 'member' | 'admin')}
-            aria-describedby="role-help"
-          >
-            <option value="member">Member</option>
-            <option value="admin">Admin</option>
-          </select>
-          <span id="role-help" className="help">
-            Members see and change their own teams; admins manage everything.
-          </span>
-        </label>
-        <label>
-          Password (optional)
-          <input
-            type="password"
-            value={password}
-            onChange={(e) => setPassword(e.target.value)}
-            minLength={10}
-            autoComplete="new-password"
-            aria-describedby="user-password-help"
-          />
-          <span id="user-password-help" className="help">
-            Leave empty to generate one; it is shown once.
-          </span>
-        </label>
+        <Field label="E-mail">
+          {(control) => (
+            <input
+              {...control}
+              type="email"
+              value={email}
+              onChange={(e) => setEmail(e.target.value)}
+              required
+              autoComplete="off"
+            />
+          )}
+        </Field>
+        <Field label="Name">
+          {(control) => (
+            <input {...control} value={name} onChange={(e) => setName(e.target.value)} required maxLength={120} />
+          )}
+        </Field>
+        <Field label="Role" hint="Members see and change their own teams; admins manage everything.">
+          {(control) => (
+            <select {...control} value={role} onChange={(e) => setRole(e.target.value as 'member' | 'admin')}>
+              <option value="member">Member</option>
+              <option value="admin">Admin</option>
+            </select>
+          )}
+        </Field>
+        <Field label="Password (optional)" hint="Leave empty to generate one; it is shown once.">
+          {(control) => (
+            <input
+              {...control}
+              type="password"
+              value={password}
+              onChange={(e) => setPassword(e.target.value)}
+              minLength={10}
+              autoComplete="new-password"
+            />
+          )}
+        </Field>
       </div>
       <div className="actions">
         <button type="submit" disabled={busy}>
@@ -119,10 +121,9 @@ export function UsersPage() {
             setSearch(query.trim());
           }}
         >
-          <label>
-            Find by name or e-mail
-            <input type="search" value={query} onChange={(e) => setQuery(e.target.value)} />
-          </label>
+          <Field label="Find by name or e-mail">
+            {(control) => <input {...control} type="search" value={query} onChange={(e) => setQuery(e.target.value)} />}
+          </Field>
           <button type="submit" className="secondary">
             Find
           </button>
@@ -196,11 +197,7 @@ export function UsersPage() {
             </table>
           </div>
         )}
-        {list.more && (
-          <button type="button" className="secondary" onClick={() => void list.loadMore()}>
-            Show more
-          </button>
-        )}
+        <ShowMore list={list} />
       </section>
     </section>
   );

@@ -6,8 +6,12 @@ import { route } from './common.ts';
 /** GET /api/admin/alerts: `since` (epoch ms) keeps only alerts changed after it. */
 export const AlertsQuery = z.object({ since: z.coerce.number().int().min(0).optional() });
 
+/** One operation's latency histogram. */
 const Timing = z.object({
   count: z.number(),
+  sumMs: z.number(),
+  /** `[upperBoundMs, count]` of the non-empty buckets; the overflow bucket's bound is `null` (JSON has no Infinity). */
+  buckets: z.array(z.tuple([z.number().nullable(), z.number()])),
   p50Ms: z.number(),
   p90Ms: z.number(),
   p99Ms: z.number(),
@@ -29,11 +33,20 @@ export const TierStatsSchema = z.object({
   skipped: z.number(),
   writes: z.number(),
   writeRefusals: z.number(),
+  /** Refresh writes refused because an invalidation came after the value's source read. */
+  fencedWrites: z.number(),
   breaker: z.enum(['closed', 'open', 'half-open']),
+  /** Invalidations the tier missed while it failed, waiting to be replayed, and those replayed. */
+  pendingRepairs: z.number(),
+  repairs: z.number(),
   entries: z.number(),
   bytes: z.number().nullable().optional(),
   evictions: z.number(),
   corrupt: z.number(),
+  /** Values compressed on write, with the bytes before and after (absent when the tier does not compress). */
+  compressed: z
+    .object({ count: z.number(), rawBytes: z.number(), storedBytes: z.number(), ratio: z.number() })
+    .optional(),
   timings: z.record(z.string(), Timing.partial()),
 });
 /** One tier's stats. */
@@ -95,7 +108,7 @@ export const adminCacheRoutes = [
     summary: 'Clear the server cache (all, or one key, prefix or tag) on every instance',
     tag: 'Admin',
     access: 'admin',
-    query: ClearCacheQuery as unknown as z.ZodObject,
+    query: ClearCacheQuery,
     responses: { 200: ClearedBody },
   }),
   route({

@@ -144,6 +144,14 @@ export const JobSchema = z.object({
 /** A sync job. */
 export type Job = z.infer<typeof JobSchema>;
 
+/** `?full=true` of POST /api/integrations/:integrationId/sync: a full resync. */
+export const SyncQuery = z.strictObject({
+  full: z
+    .enum(['true', 'false'])
+    .transform((v) => v === 'true')
+    .optional(),
+});
+
 /** A page of integrations. */
 export const IntegrationPage = z.object({ integrations: z.array(IntegrationSchema), nextCursor: NextCursor });
 /** One integration. */
@@ -223,9 +231,10 @@ export const integrationRoutes = [
   route({
     method: 'POST',
     path: '/api/integrations/:integrationId/sync',
-    summary: 'Start a sync; follow it at the Location',
+    summary: 'Start a sync (`?full=true`: a full resync); follow it at the Location',
     tag: 'Integrations',
     access: 'user',
+    query: SyncQuery,
     responses: { 202: z.object({ jobId: z.string() }) },
   }),
   route({

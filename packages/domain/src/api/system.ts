@@ -7,6 +7,10 @@ export const HealthSchema = z.object({
   status: z.enum(['ok', 'degraded', 'down']),
   mode: z.record(z.string(), z.unknown()),
   checks: z.record(z.string(), z.string()),
+  /** The checks that are not `ok` (only when there are some). */
+  degraded: z.array(z.string()).optional(),
+  /** Whether the invalidation bus delivers now, and how often it went down. */
+  bus: z.object({ healthy: z.boolean(), downs: z.number() }),
 });
 
 /** An `event: invalidate` pushed over `/api/events`: the keys a write made stale. */

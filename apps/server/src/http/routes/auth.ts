@@ -1,7 +1,7 @@
 /** POST /api/auth/login · POST /api/auth/logout · GET /api/me */
 import { LoginBody } from '@agiletrack/domain';
 import type { FastifyPluginAsync } from 'fastify';
-import { SESSION_COOKIE } from '../credentials.ts';
+import { clearSessionCookie, sessionCookie, setSessionCookie } from '../credentials.ts';
 import type { AppDeps } from '../deps.ts';
 import { principalOf } from '../guards.ts';
 import { parse } from '../validation.ts';
@@ -15,20 +15,14 @@ export const authRoutes =
       const { token, principal } = await deps.accounts.login(body.email, body.password, request.ip);
       const secure =
         deps.config.COOKIE_SECURE === 'auto' ? request.protocol === 'https' : deps.config.COOKIE_SECURE === 'true';
-      reply.setCookie(SESSION_COOKIE, token, {
-        httpOnly: true,
-        sameSite: 'lax',
-        secure,
-        path: '/',
-        maxAge: Math.floor(deps.config.SESSION_TTL_MS / 1000),
-      });
+      setSessionCookie(reply, token, { secure, maxAgeS: Math.floor(deps.config.SESSION_TTL_MS / 1000) });
       return { user: principal };
     });
 
     app.post('/api/auth/logout', async (request, reply) => {
-      const token = request.cookies[SESSION_COOKIE];
+      const token = sessionCookie(request);
       if (token) await deps.accounts.logout(token);
-      reply.clearCookie(SESSION_COOKIE, { path: '/' });
+      clearSessionCookie(reply);
       return reply.code(204).send();
     });
 

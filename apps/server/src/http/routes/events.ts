@@ -4,7 +4,7 @@
  */
 import type { FastifyPluginAsync } from 'fastify';
 import type { PushedEvent } from '../../cache/event-hub.ts';
-import { bearerToken, SESSION_COOKIE } from '../credentials.ts';
+import { bearerToken, sessionCookie } from '../credentials.ts';
 import type { AppDeps } from '../deps.ts';
 import { principalOf } from '../guards.ts';
 
@@ -21,7 +21,7 @@ export const eventRoutes =
     });
     app.get('/api/events', async (request, reply) => {
       const first = principalOf(request);
-      const credentials = { bearer: bearerToken(request), cookie: request.cookies[SESSION_COOKIE] };
+      const credentials = { bearer: bearerToken(request), cookie: sessionCookie(request) };
       reply.hijack();
       const raw = reply.raw;
       raw.writeHead(200, {

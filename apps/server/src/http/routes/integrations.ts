@@ -1,6 +1,6 @@
 /** Integration routes: read, change, delete, last sync, and starting a sync. */
 import type { CacheStatus } from '@agiletrack/cache';
-import { IntegrationSchemas, TestIntegrationBody, UpdateIntegrationBody } from '@agiletrack/domain';
+import { IntegrationSchemas, SyncQuery, TestIntegrationBody, UpdateIntegrationBody } from '@agiletrack/domain';
 import type { FastifyPluginAsync, FastifyRequest } from 'fastify';
 import { forbidden, notFound } from '../../errors.ts';
 import { canSeeTeam, type Principal } from '../../services/accounts.ts';
@@ -9,7 +9,7 @@ import type { IntegrationView } from '../../services/views.ts';
 import type { AppDeps } from '../deps.ts';
 import { actorOf, principalOf } from '../guards.ts';
 import { sendCached, wantsFresh } from '../respond.ts';
-import { parse, parseRouteId, SyncQuery } from '../validation.ts';
+import { parse, parseRouteId } from '../validation.ts';
 
 // The caller named an integration, not a team: a refusal must not tell them which team owns it.
 function requireIntegrationAccess(principal: Principal, teamId: number): void {

@@ -4,7 +4,7 @@ import type { FastifyPluginAsync } from 'fastify';
 import { notFound } from '../../errors.ts';
 import { digest } from '../../services/accounts.ts';
 import { pageOf } from '../../services/page.ts';
-import { bearerToken, SESSION_COOKIE } from '../credentials.ts';
+import { bearerToken, sessionCookie } from '../credentials.ts';
 import type { AppDeps } from '../deps.ts';
 import { actorOf, principalOf } from '../guards.ts';
 import { parse, parseRouteId } from '../validation.ts';
@@ -19,7 +19,7 @@ export const meRoutes =
       const principal = principalOf(request);
       const body = parse(ChangePasswordBody, request.body);
       // The session making the change stays; with a token, every session ends.
-      const cookie = bearerToken(request) ? undefined : request.cookies[SESSION_COOKIE];
+      const cookie = bearerToken(request) ? undefined : sessionCookie(request);
       await users.changePassword(principal.userId, body, cookie ? digest(cookie) : undefined, actorOf(request));
       return reply.code(204).send();
     });

@@ -1,17 +1,18 @@
 /**
- * Metrics routes: a team's and an integration's metrics (`?windowDays=` one of the computed
- * windows), their daily or weekly history, and the work items behind a team's number.
+ * Metrics routes: the teams overview, a team's and an integration's metrics (`?windowDays=` one of
+ * the computed windows), their daily or weekly history, and the work items behind a team's number.
  */
 import type { CacheStatus } from '@agiletrack/cache';
-import type { MetricName } from '@agiletrack/domain';
+import { HistoryQuery, type MetricName, MetricsQuery, TeamsMetricsQuery, WorkItemsQuery } from '@agiletrack/domain';
 import type { FastifyPluginAsync, FastifyRequest } from 'fastify';
 import { forbidden, notFound } from '../../errors.ts';
 import { canSeeTeam, type Principal } from '../../services/accounts.ts';
+import { pageInMemory, pageOf } from '../../services/page.ts';
 import type { IntegrationView } from '../../services/views.ts';
 import type { AppDeps } from '../deps.ts';
 import { principalOf } from '../guards.ts';
 import { sendCached, wantsFresh } from '../respond.ts';
-import { HistoryQuery, MetricsQuery, parse, parseRouteId, WorkItemsQuery } from '../validation.ts';
+import { parse, parseRouteId } from '../validation.ts';
 import { teamIdOf } from './teams.ts';
 
 /** An instant from `2024-01-31` (start of that day, or its end for `to`) or an ISO time. */
@@ -21,11 +22,16 @@ function instantOf(value: string | undefined, end: boolean): Date | undefined {
   return new Date(value);
 }
 
+/** `?windowDays=`, parsed only when the URL has a query string (the dashboard's read has none). */
+function windowOf(request: FastifyRequest): number | undefined {
+  return request.url.includes('?') ? parse(MetricsQuery, request.query, 'query').windowDays : undefined;
+}
+
 /** See the file comment. */
 export const metricsRoutes =
   (deps: AppDeps): FastifyPluginAsync =>
   async (app) => {
-    const { integrations, metrics } = deps;
+    const { integrations, metrics, teams } = deps;
 
     // Access is checked from the cached integration before anything else is read; a refusal
     // does not say which team owns it.
@@ -37,9 +43,22 @@ export const metricsRoutes =
       return integration;
     }
 
+    // The teams overview: one batch read of the page's `team_{id}_metrics` entries.
+    app.get('/api/teams/metrics', async (request) => {
+      const principal = principalOf(request);
+      const query = parse(TeamsMetricsQuery, request.query, 'query');
+      const visible = (await teams.listTeams()).filter((team) => canSeeTeam(principal, team.id));
+      const { items, nextCursor } = pageInMemory(visible, pageOf(query), (team) => team.id);
+      const views = await metrics.manyTeamsMetrics(
+        items.map((team) => team.id),
+        { windowDays: query.windowDays },
+      );
+      return { teams: views.map(({ integrations: _, ...summary }) => summary), nextCursor };
+    });
+
     app.get('/api/teams/:teamId/metrics', async (request, reply) => {
       const teamId = teamIdOf(request, principalOf(request));
-      const { windowDays } = parse(MetricsQuery, request.query, 'query');
+      const windowDays = windowOf(request);
       const status: CacheStatus = {};
       const view = await metrics.teamMetrics(teamId, { windowDays, force: wantsFresh(request), status });
       return sendCached(request, reply, { metrics: view }, status);
@@ -68,7 +87,7 @@ export const metricsRoutes =
 
     app.get('/api/integrations/:integrationId/metrics', async (request, reply) => {
       const integration = await load(request, principalOf(request));
-      const { windowDays } = parse(MetricsQuery, request.query, 'query');
+      const windowDays = windowOf(request);
       const status: CacheStatus = {};
       const view = await metrics.integrationMetrics(integration, { windowDays, force: wantsFresh(request), status });
       return sendCached(request, reply, { metrics: view }, status);

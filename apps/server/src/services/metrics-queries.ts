@@ -1,0 +1,90 @@
+/** The database reads behind the metrics entries: a team's integrations, their newest snapshots, live syncs. */
+import { METRIC_WINDOWS } from '@agiletrack/domain';
+import { and, desc, eq, gt, inArray, sql } from 'drizzle-orm';
+import type { AppDb } from '../db/database.ts';
+import { integrations, metricSnapshots, syncRuns } from '../db/schema.ts';
+import { staleAfter } from '../sync/runs.ts';
+import type { IntegrationMetricsView } from './views.ts';
+
+/** An integration as the metrics reads need it. */
+export interface MetricsSource {
+  id: number;
+  kind: 'github' | 'jira';
+}
+
+/** A team's integrations, by id. */
+export function teamIntegrations(db: AppDb, teamId: number): Promise<MetricsSource[]> {
+  return db
+    .select({ id: integrations.id, kind: integrations.kind })
+    .from(integrations)
+    .where(eq(integrations.teamId, teamId))
+    .orderBy(integrations.id);
+}
+
+/** Every window's newest snapshot of each integration, in one query. */
+export async function loadWindows(
+  db: AppDb,
+  list: readonly MetricsSource[],
+): Promise<Map<number, Record<string, IntegrationMetricsView>>> {
+  const rows =
+    list.length === 0
+      ? []
+      : await db
+          .selectDistinctOn([metricSnapshots.integrationId, metricSnapshots.windowDays])
+          .from(metricSnapshots)
+          .where(
+            inArray(
+              metricSnapshots.integrationId,
+              list.map((i) => i.id),
+            ),
+          )
+          .orderBy(
+            metricSnapshots.integrationId,
+            metricSnapshots.windowDays,
+            desc(metricSnapshots.computedAt),
+            desc(metricSnapshots.id),
+          );
+  const out = new Map<number, Record<string, IntegrationMetricsView>>();
+  for (const integration of list) {
+    const byWindow: Record<string, IntegrationMetricsView> = {};
+    for (const windowDays of METRIC_WINDOWS) {
+      const row = rows.find((r) => r.integrationId === integration.id && r.windowDays === windowDays);
+      byWindow[windowDays] = {
+        integrationId: integration.id,
+        kind: integration.kind,
+        windowDays,
+        computedAt: row?.computedAt ?? null,
+        metrics: (row?.metrics as Record<string, number | null> | undefined) ?? null,
+      };
+    }
+    out.set(integration.id, byWindow);
+  }
+  return out;
+}
+
+/**
+ * Which of `integrationIds` have a live sync run (at most `limit` of them are looked for). A run
+ * whose process died stops beating its heartbeat: it must not keep metrics uncached (the reaper
+ * ends it soon after); nor may a run that hangs in a live process, past an hour.
+ */
+export async function syncingIds(
+  db: AppDb,
+  integrationIds: readonly number[],
+  heartbeatMs: number,
+  limit = integrationIds.length,
+): Promise<Set<number>> {
+  if (integrationIds.length === 0) return new Set();
+  const running = await db
+    .selectDistinct({ id: syncRuns.integrationId })
+    .from(syncRuns)
+    .where(
+      and(
+        inArray(syncRuns.integrationId, [...integrationIds]),
+        eq(syncRuns.status, 'running'),
+        gt(syncRuns.heartbeatAt, sql`now() - ${staleAfter(heartbeatMs)} * interval '1 millisecond'`),
+        gt(syncRuns.startedAt, new Date(Date.now() - 3_600_000)),
+      ),
+    )
+    .limit(limit);
+  return new Set(running.map((run) => run.id));
+}

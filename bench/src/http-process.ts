@@ -1,0 +1,106 @@
+/**
+ * What `npm run bench:http` does with server processes: start a TypeScript entry point and wait for
+ * its ready line, stop it, log in as the demo admin, wait for the demo's first sync. Every child is
+ * killed when the bench exits, whatever happened.
+ */
+import { type ChildProcess, spawn } from 'node:child_process';
+import { createConnection } from 'node:net';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+export const ROOT = join(dirname(fileURLToPath(import.meta.url)), '..', '..');
+/** `npm start`'s entry point. */
+export const MAIN = join(ROOT, 'apps/server/src/main.ts');
+const DEMO_ADMIN = { email: 'admin@agiletrack.demo', password: 'demo-admin-pass' }; // DEMO_PASSWORDS=fixed
+
+const children = new Set<ChildProcess>();
+process.on('exit', () => {
+  for (const child of children) child.kill('SIGKILL');
+});
+
+/** Spawns a TypeScript entry point; resolves with the child and the first stdout match of `pattern`. */
+export function spawnTs(
+  file: string,
+  env: Record<string, string>,
+  pattern: RegExp,
+): Promise<{ child: ChildProcess; match: RegExpExecArray }> {
+  const child = spawn(process.execPath, ['--conditions=@agiletrack/source', '--import', 'tsx', file], {
+    cwd: ROOT,
+    env: { ...process.env, ...env },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  children.add(child);
+  child.once('exit', () => children.delete(child));
+  let output = '';
+  return new Promise((resolve, reject) => {
+    const onData = (chunk: Buffer) => {
+      output += String(chunk);
+      const match = pattern.exec(output);
+      if (match) resolve({ child, match });
+    };
+    child.stdout!.on('data', onData);
+    child.stderr!.on('data', (chunk) => {
+      output += String(chunk);
+    });
+    child.once('exit', (code) => reject(new Error(`${file} exited (${code}) before it was ready:\n${output}`)));
+  });
+}
+
+/** Stops a child with SIGTERM and waits for it to exit. */
+export async function stop(child: ChildProcess): Promise<void> {
+  if (child.exitCode !== null || child.signalCode !== null) return;
+  const exited = new Promise((resolve) => child.once('exit', resolve));
+  child.kill('SIGTERM');
+  await exited;
+}
+
+/** Whether something accepts TCP connections at the URL's host and port. */
+export function reachable(url: string): Promise<boolean> {
+  const { hostname, port } = new URL(url);
+  return new Promise((resolve) => {
+    const socket = createConnection({ host: hostname, port: Number(port) });
+    socket.setTimeout(1_000, () => {
+      socket.destroy();
+      resolve(false);
+    });
+    socket.once('error', () => resolve(false));
+    socket.once('connect', () => {
+      socket.destroy();
+      resolve(true);
+    });
+  });
+}
+
+/** Logs in as the demo admin; returns the `cookie` request header. */
+export async function loginCookie(base: string): Promise<string> {
+  const login = await fetch(`${base}/api/auth/login`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json', origin: base },
+    body: JSON.stringify(DEMO_ADMIN),
+  });
+  if (login.status !== 200) throw new Error(`login failed: ${login.status} ${await login.text()}`);
+  return login.headers
+    .getSetCookie()
+    .map((c) => c.split(';')[0])
+    .join('; ');
+}
+
+/** Waits (at most two minutes) until no demo integration is still syncing: its invalidations would disturb the cases. */
+export async function waitForDemoSync(base: string, cookie: string): Promise<void> {
+  const get = async <T>(path: string) => (await (await fetch(`${base}${path}`, { headers: { cookie } })).json()) as T;
+  const deadline = Date.now() + 120_000;
+  for (;;) {
+    let busy = false;
+    for (const team of (await get<{ teams: { id: number }[] }>('/api/teams')).teams) {
+      const list = await get<{ integrations: { id: number }[] }>(`/api/teams/${team.id}/integrations`);
+      for (const integration of list.integrations) {
+        const { lastSync } = await get<{ lastSync: { status: string } | null }>(
+          `/api/integrations/${integration.id}/last-sync`,
+        );
+        if (!lastSync || lastSync.status === 'running' || lastSync.status === 'never') busy = true;
+      }
+    }
+    if (!busy || Date.now() > deadline) return;
+    await new Promise((resolve) => setTimeout(resolve, 500));
+  }
+}
