@@ -25,6 +25,7 @@ import {
 } from './core/events.ts';
 import type { FamilyStatsReport } from './core/families.ts';
 import type { HistogramSnapshot } from './core/histogram.ts';
+import { type KeySlot, KeySlots } from './core/key-slots.ts';
 import type { KeyOutcome } from './core/operations.ts';
 import { observe } from './core/operations.ts';
 import { type CacheOptions, resolveOptions } from './core/options.ts';
@@ -136,12 +137,14 @@ export class Cache {
   readonly #engine: CacheEngine;
   readonly #prefix: string;
   readonly #maxKeyLength: number;
+  readonly #slots: KeySlots;
 
   /** @internal Use `createCache` or `cache.namespace(name)`. */
   constructor(engine: CacheEngine, prefix: string) {
     this.#engine = engine;
     this.#prefix = prefix;
     this.#maxKeyLength = engine.options.maxKeyLength;
+    this.#slots = new KeySlots((key) => this.#full(key), engine.families);
   }
 
   /** The namespace prefix of this view (`''` for the root). */
@@ -175,18 +178,18 @@ export class Cache {
   }
 
   #get<V>(key: string, status: CacheStatus | undefined): Promise<V | undefined> {
-    let full: string;
+    let slot: KeySlot;
     try {
-      full = this.#full(key);
+      slot = this.#slots.of(key);
     } catch (error) {
       return Promise.reject(error);
     }
-    const entry = this.#engine.fastGet(full);
+    const entry = this.#engine.fastGet(slot.full, slot.family);
     if (entry !== undefined) {
       if (status) fillStatus(status, 'hit', this.#engine.runtimes[0]!.tier.name, entry);
       return Promise.resolve(entry.value as V);
     }
-    return this.#getSlow<V>(full, status);
+    return this.#getSlow<V>(slot.full, status);
   }
 
   /**
@@ -194,8 +197,8 @@ export class Cache {
    * Returns `undefined` when they miss, even if a slower tier holds the key.
    */
   getSync<V = unknown>(key: string, options?: ReadOptions): V | undefined {
-    const full = this.#full(key);
-    const fast = this.#engine.fastGet(full);
+    const { full, family } = this.#slots.of(key);
+    const fast = this.#engine.fastGet(full, family);
     if (fast !== undefined) {
       if (options?.status) fillStatus(options.status, 'hit', this.#engine.runtimes[0]!.tier.name, fast);
       return fast.value as V;
@@ -348,17 +351,18 @@ export class Cache {
   }
 
   #getOrSet<V>(key: string, factory: Factory<V>, options: GetOrSetOptions): Promise<V> {
-    let full: string;
+    let slot: KeySlot;
     try {
-      full = this.#full(key);
+      slot = this.#slots.of(key);
       this.#checkTags(options.tags);
     } catch (error) {
       return Promise.reject(error);
     }
+    const full = slot.full;
     this.#engine.counters.getOrSetCalls++;
     if (!options.forceFresh) {
       const engine = this.#engine;
-      const entry = engine.fastGet(full);
+      const entry = engine.fastGet(full, slot.family);
       if (entry !== undefined) {
         const ahead = options.refreshAhead ?? engine.options.refreshAhead;
         if (ahead > 0 && engine.nearExpiry(entry, ahead)) {

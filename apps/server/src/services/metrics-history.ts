@@ -4,7 +4,14 @@
  * per week (the value as of each week's last day), with `null` metrics for days without data.
  */
 import { rollupMetrics } from './metrics-rollup.ts';
-import type { MetricsPoint } from './views.ts';
+import type { MetricsHistoryView, MetricsPoint } from './views.ts';
+
+/** A history request: days `YYYY-MM-DD` (default: the 90 days up to the newest point) and an interval. */
+export interface HistoryQuery {
+  from?: string | undefined;
+  to?: string | undefined;
+  interval?: 'day' | 'week' | undefined;
+}
 
 /** Every stored day of one scope, oldest first. */
 export interface DailySeries {
@@ -57,4 +64,19 @@ export function pointsOf(series: DailySeries, from: string, to: string, interval
     points.push({ day, metrics: i === undefined ? null : series.metrics[i]! });
   }
   return points;
+}
+
+/** The points of `query`'s range (default: the 90 days up to the newest point) at its interval. */
+export function cutHistory(
+  scope: MetricsHistoryView['scope'],
+  series: DailySeries,
+  query: HistoryQuery,
+  now: number,
+): MetricsHistoryView {
+  const range = defaultRange(series, now);
+  const to =
+    query.to ?? (query.from === undefined ? range.to : dayOf(Math.min(Date.parse(query.from) + 89 * 86_400_000, now)));
+  const from = query.from ?? dayOf(Date.parse(to) - 89 * 86_400_000);
+  const interval = query.interval ?? 'day';
+  return { scope, windowDays: series.windowDays, interval, from, to, points: pointsOf(series, from, to, interval) };
 }

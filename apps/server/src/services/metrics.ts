@@ -17,7 +17,7 @@ import {
 import { and, asc, desc, eq } from 'drizzle-orm';
 import type { AppDb } from '../db/database.ts';
 import { metricDaily, syncRuns } from '../db/schema.ts';
-import { type DailySeries, dayOf, defaultRange, pointsOf, rollupSeries } from './metrics-history.ts';
+import { cutHistory, type DailySeries, type HistoryQuery, rollupSeries } from './metrics-history.ts';
 import { loadWindows, type MetricsSource, syncingIds, teamIntegrations } from './metrics-queries.ts';
 import { rollupMetrics } from './metrics-rollup.ts';
 import { cacheOptions, type ReadOptions } from './read-options.ts';
@@ -34,13 +34,6 @@ import { listWorkItems, type WorkItemsPage } from './work-items.ts';
 /** Which window a metrics read wants (default: the default window). */
 export interface WindowOptions extends ReadOptions {
   windowDays?: number | undefined;
-}
-
-/** A history request: days `YYYY-MM-DD` (default: the 90 days up to the newest point) and an interval. */
-export interface HistoryQuery {
-  from?: string | undefined;
-  to?: string | undefined;
-  interval?: 'day' | 'week' | undefined;
 }
 
 type ByWindow<T> = { readonly byWindow: Readonly<Record<string, T>> };
@@ -132,27 +125,67 @@ export class MetricsService {
     const all = await this.cache.getOrSet<ByWindow<TeamMetricsView>>(
       cacheKeys.teamMetrics(teamId),
       async (ctx) => {
-        const list = await teamIntegrations(this.db, teamId);
-        if (await this.#syncing(list.map((i) => i.id))) ctx.skipCache();
-        // Built from the integrations' entries (each filled once per sync), not from the tables again.
-        const windows = await this.#manyIntegrationWindows(teamId, list);
-        const byWindow: Record<string, TeamMetricsView> = {};
-        for (const windowDays of METRIC_WINDOWS) {
-          const each = windows.map((w) => w.byWindow[String(windowDays)]!);
-          const times = each.map((m) => m.computedAt?.getTime() ?? 0).filter((t) => t > 0);
-          byWindow[windowDays] = {
-            teamId,
-            windowDays,
-            computedAt: times.length > 0 ? new Date(Math.max(...times)) : null,
-            rollup: rollupMetrics(each.map((m) => m.metrics)),
-            integrations: each,
-          };
-        }
-        return { byWindow };
+        const built = await this.#teamWindows(teamId);
+        if (!built.cacheable) ctx.skipCache();
+        return built.value;
       },
       cacheOptions(this.policy, 'teamMetrics', options, [domainTags.team(teamId)]),
     );
     return all.byWindow[String(options.windowDays ?? DEFAULT_METRIC_WINDOW)]!;
+  }
+
+  /**
+   * Metrics of several teams over a window, in their order (the teams overview): one read per
+   * tier for all their `team_{id}_metrics` entries, and the missing ones built together.
+   */
+  async manyTeamsMetrics(teamIds: readonly number[], options: WindowOptions = {}): Promise<TeamMetricsView[]> {
+    const byKey = new Map<string, number>(teamIds.map((id) => [cacheKeys.teamMetrics(id), id]));
+    const built = new Map<number, ByWindow<TeamMetricsView>>();
+    const { ttl, grace } = cacheOptions(this.policy, 'teamMetrics', {}, []);
+    const found = await this.cache.getOrSetMany<ByWindow<TeamMetricsView> | undefined>(
+      [...byKey.keys()],
+      (keys) =>
+        Promise.all(
+          keys.map(async (key) => {
+            const teamId = byKey.get(key)!;
+            const { value, cacheable } = await this.#teamWindows(teamId);
+            built.set(teamId, value);
+            // Not stored while one of its integrations syncs (as in teamMetrics); still answered.
+            return cacheable ? value : undefined;
+          }),
+        ),
+      { ttl, ...(grace !== undefined && { grace }), tags: (key) => [domainTags.team(byKey.get(key)!)] },
+    );
+    const window = String(options.windowDays ?? DEFAULT_METRIC_WINDOW);
+    return Promise.all(
+      teamIds.map(async (teamId, index) => {
+        // A key left unstored by another batch's load is read on its own.
+        const all = found[index] ?? built.get(teamId);
+        return all ? all.byWindow[window]! : this.teamMetrics(teamId, options);
+      }),
+    );
+  }
+
+  /** Every window of a team's metrics, built from its integrations' entries (each filled once per sync). */
+  async #teamWindows(teamId: number): Promise<{ value: ByWindow<TeamMetricsView>; cacheable: boolean }> {
+    const list = await teamIntegrations(this.db, teamId);
+    const [syncing, windows] = await Promise.all([
+      this.#syncing(list.map((i) => i.id)),
+      this.#manyIntegrationWindows(teamId, list),
+    ]);
+    const byWindow: Record<string, TeamMetricsView> = {};
+    for (const windowDays of METRIC_WINDOWS) {
+      const each = windows.map((w) => w.byWindow[String(windowDays)]!);
+      const times = each.map((m) => m.computedAt?.getTime() ?? 0).filter((t) => t > 0);
+      byWindow[windowDays] = {
+        teamId,
+        windowDays,
+        computedAt: times.length > 0 ? new Date(Math.max(...times)) : null,
+        rollup: rollupMetrics(each.map((m) => m.metrics)),
+        integrations: each,
+      };
+    }
+    return { value: { byWindow }, cacheable: !syncing };
   }
 
   /** A team's daily (or weekly) points, cut from `team_{id}_metrics_history`. */
@@ -172,7 +205,7 @@ export class MetricsService {
       },
       cacheOptions(this.policy, 'teamMetricsHistory', options, [domainTags.team(teamId)]),
     );
-    return this.#cut({ teamId }, series, query);
+    return cutHistory({ teamId }, series, query, this.now());
   }
 
   /** An integration's daily (or weekly) points, cut from `metrics_{id}_history`. */
@@ -182,7 +215,7 @@ export class MetricsService {
     options: ReadOptions = {},
   ): Promise<MetricsHistoryView> {
     const series = await this.#integrationSeries(integration, options);
-    return this.#cut({ integrationId: integration.id }, series, query);
+    return cutHistory({ integrationId: integration.id }, series, query, this.now());
   }
 
   #integrationSeries(integration: { id: number; teamId: number }, options: ReadOptions = {}): Promise<DailySeries> {
@@ -248,16 +281,6 @@ export class MetricsService {
         domainTags.team(integration.teamId),
       ]),
     );
-  }
-
-  #cut(scope: MetricsHistoryView['scope'], series: DailySeries, query: HistoryQuery): MetricsHistoryView {
-    const range = defaultRange(series, this.now());
-    const to =
-      query.to ??
-      (query.from === undefined ? range.to : dayOf(Math.min(Date.parse(query.from) + 89 * 86_400_000, this.now())));
-    const from = query.from ?? dayOf(Date.parse(to) - 89 * 86_400_000);
-    const interval = query.interval ?? 'day';
-    return { scope, windowDays: series.windowDays, interval, from, to, points: pointsOf(series, from, to, interval) };
   }
 
   async #syncing(integrationIds: number[]): Promise<boolean> {

@@ -44,6 +44,29 @@ describe('serializer', () => {
 });
 
 describe('entry codec', () => {
+  it('reads back every time exactly, whatever the number looks like, with or without tags', () => {
+    const codec = createEntryCodec();
+    const times = [0, -42, 1_000.5, 1_767_225_600_000, 1_767_225_600_000.001, 2 ** 53 + 2, 1e21, 1.5e-7];
+    for (const createdAt of times) {
+      for (const extra of [{}, { tags: ['team:1'] }]) {
+        const stored = entry({ $t: 'user data', at: new Date(5) }, { createdAt, expiresAt: createdAt + 1, ...extra });
+        expect(codec.decode('k', codec.encode('k', stored, createdAt + 7)), String(createdAt)).toEqual({
+          entry: stored,
+          keepUntil: createdAt + 7,
+        });
+      }
+    }
+  });
+
+  it('judges a plain entry with a trailing field or broken data as corrupt, as a full decode does', () => {
+    const codec = createEntryCodec();
+    const raw = codec.encode('k', entry({ a: 1 }), undefined);
+    expect(codec.decode('k', `${raw.slice(0, -1)},"x":2}`).entry.value).toEqual({ a: 1 });
+    for (const bad of [`${raw.slice(0, -2)}}`, `${raw.slice(0, -1)},}`, raw.replace('"data":', '"data":,')]) {
+      expect(() => codec.decode('k', bad), bad).toThrow(CacheCorruptEntryError);
+    }
+  });
+
   it('stores the readable browser shape: data and timestamp, readable when small', () => {
     const codec = createEntryCodec();
     const raw = codec.encode('team_1', entry({ name: 'A' }, { tags: ['team:1'], etag: '"e"' }), 2_500);

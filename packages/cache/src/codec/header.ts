@@ -47,28 +47,108 @@ export interface StoredHeader {
   readonly keep: Ms | undefined;
 }
 
-const NUMBER = `(${NUMBER_SOURCE})`;
-const HEADER_PATTERN = new RegExp(
-  `^${escapeRegExp(STAMP_LEAD)}${NUMBER},"expiresAt":${NUMBER},"staleUntil":${NUMBER}(?:,"keep":${NUMBER})?[,}]`,
-);
+/** A header read by {@link scanHeader}: its times, and where it ends. */
+export interface ScannedHeader extends StoredHeader {
+  /** Index of the `,` or `}` right after the header's last field. */
+  readonly end: number;
+}
+
 const WHOLE_NUMBER = new RegExp(`^${NUMBER_SOURCE}$`);
 const NUMBER_RUN = new RegExp(`^[${NUMBER_CHARS}]+`);
-// Longer than any header; only this much of a large value is scanned.
-const HEADER_SCAN = 200;
+const EXPIRES_AT = ',"expiresAt":';
+const STALE_UNTIL = ',"staleUntil":';
+const KEEP = ',"keep":';
+const [MINUS, PLUS, DOT, COMMA, CLOSE] = ['-', '+', '.', ',', '}'].map((c) => c.charCodeAt(0)) as number[];
+// Integers of up to 15 digits are exact when summed digit by digit; longer ones go through Number().
+const EXACT_DIGITS = 15;
+
+const isDigit = (c: number): boolean => c >= 48 && c <= 57;
+
+// `raw.startsWith(text, at)`, compared char by char: the builtin costs more than the comparison
+// for these short literals.
+function hasAt(raw: string, at: number, text: string): boolean {
+  if (raw.length < at + text.length) return false;
+  for (let i = 0; i < text.length; i++) if (raw.charCodeAt(at + i) !== text.charCodeAt(i)) return false;
+  return true;
+}
+
+// The number being read by `readNumber`: its value is left here, its end is returned.
+let numberValue = 0;
+
+/**
+ * Reads the header number (NUMBER_SOURCE's shape) starting at `at` in one pass: returns where it
+ * ends (-1 if there is none) and leaves its value in `numberValue`. Integers of up to 15 digits
+ * are summed digit by digit (exact); anything longer or with a fraction or exponent goes through
+ * `Number()`.
+ */
+function readNumber(raw: string, at: number): number {
+  const negative = raw.charCodeAt(at) === MINUS;
+  let i = negative ? at + 1 : at;
+  const digits = i;
+  let n = 0;
+  let c = raw.charCodeAt(i);
+  while (c >= 48 && c <= 57) {
+    n = n * 10 + (c - 48);
+    c = raw.charCodeAt(++i);
+  }
+  if (i === digits || i - digits > MAX_INT_DIGITS) return -1;
+  let exact = i - digits <= EXACT_DIGITS;
+  if (c === DOT) {
+    const fraction = ++i;
+    while (isDigit(raw.charCodeAt(i))) i++;
+    if (i === fraction) return -1;
+    exact = false;
+    c = raw.charCodeAt(i);
+  }
+  if (c === 101 || c === 69) {
+    const sign = raw.charCodeAt(++i);
+    if (sign === PLUS || sign === MINUS) i++;
+    const exponent = i;
+    while (isDigit(raw.charCodeAt(i))) i++;
+    if (i === exponent || i - exponent > MAX_EXP_DIGITS) return -1;
+    exact = false;
+  }
+  numberValue = exact ? (negative ? -n : n) : Number(raw.slice(at, i));
+  return i;
+}
+
+/**
+ * The header of an encoded entry and where it ends, or `undefined` when `raw` does not start
+ * with one (a fence, another writer's data, or a well-formed entry written in an unusual order:
+ * decode it fully). A scan without regular expressions or substrings: it runs on every L2 read.
+ */
+export function scanHeader(raw: string): ScannedHeader | undefined {
+  if (!hasAt(raw, 0, STAMP_LEAD)) return undefined;
+  let end = readNumber(raw, STAMP_LEAD.length);
+  const timestamp = numberValue;
+  if (end < 0 || !hasAt(raw, end, EXPIRES_AT)) return undefined;
+  end = readNumber(raw, end + EXPIRES_AT.length);
+  const expiresAt = numberValue;
+  if (end < 0 || !hasAt(raw, end, STALE_UNTIL)) return undefined;
+  end = readNumber(raw, end + STALE_UNTIL.length);
+  const staleUntil = numberValue;
+  if (end < 0) return undefined;
+  let keep: Ms | undefined;
+  if (hasAt(raw, end, KEEP)) {
+    const keepEnd = readNumber(raw, end + KEEP.length);
+    if (keepEnd >= 0) {
+      keep = numberValue;
+      end = keepEnd;
+    }
+  }
+  const next = raw.charCodeAt(end);
+  if (next !== COMMA && next !== CLOSE) return undefined;
+  return { timestamp, expiresAt, staleUntil, keep, end };
+}
 
 /**
  * The header of an encoded entry, or `undefined` when `raw` does not start with one (a fence,
  * another writer's data, or a well-formed entry written in an unusual order: decode it fully).
  */
 export function readHeader(raw: string): StoredHeader | undefined {
-  const match = HEADER_PATTERN.exec(raw.length > HEADER_SCAN ? raw.slice(0, HEADER_SCAN) : raw);
-  if (match === null) return undefined;
-  return {
-    timestamp: Number(match[1]),
-    expiresAt: Number(match[2]),
-    staleUntil: Number(match[3]),
-    keep: match[4] === undefined ? undefined : Number(match[4]),
-  };
+  const head = scanHeader(raw);
+  if (head === undefined) return undefined;
+  return { timestamp: head.timestamp, expiresAt: head.expiresAt, staleUntil: head.staleUntil, keep: head.keep };
 }
 
 const stampOf = (text: string): Ms | undefined => (WHOLE_NUMBER.test(text) ? Number(text) : undefined);

@@ -11,6 +11,8 @@
 import { CacheUnserializableError } from '../errors.ts';
 
 const TAG = '$t';
+const TAG_KEY = `"${TAG}"`;
+const TAG_START = '$';
 
 function replacer(this: Record<string, unknown>, key: string, value: unknown): unknown {
   // `value` has been through toJSON already (a Date is a string by now); the holder has the original.
@@ -71,6 +73,7 @@ export function serialize(value: unknown): string {
 
 /** Parses tagged JSON text. Throws `SyntaxError` on malformed input. */
 export function deserialize(text: string): unknown {
-  // A reviver makes JSON.parse several times slower; text without a tag needs none.
-  return text.includes(`"${TAG}"`) ? JSON.parse(text, reviver) : JSON.parse(text);
+  // A reviver makes JSON.parse several times slower; text without a tag needs none. Looking for
+  // one character first: searching for the whole tag costs a quarter of the parse itself.
+  return text.indexOf(TAG_START) >= 0 && text.includes(TAG_KEY) ? JSON.parse(text, reviver) : JSON.parse(text);
 }

@@ -9,7 +9,7 @@ import type { BusMessage, Entry, Ms, Tier, TierSetItem } from '../types.ts';
 import type { Factory, GetOrSetOptions, WriteOptions } from './api-types.ts';
 import { BatchLoader, type GetOrSetManyOptions, type LoadMany } from './batch-loader.ts';
 import { CacheEvents } from './events.ts';
-import { Families, type FamilyCounters } from './families.ts';
+import { Families, type FamilyCounters, type FamilyTierCounters } from './families.ts';
 import { InFlight, type Resolution } from './in-flight.ts';
 import { Loader } from './loader.ts';
 import type { KeyOutcome } from './operations.ts';
@@ -155,8 +155,9 @@ export class CacheEngine {
   /**
    * The hot path: a fresh, valid entry from a synchronous first tier, or `undefined` (the caller
    * then takes the full path, which counts the miss). One map lookup and one clock read.
+   * `family`: the first-tier counters of the key's family when the caller has them at hand.
    */
-  fastGet(key: string): Entry | undefined {
+  fastGet(key: string, family?: FamilyTierCounters): Entry | undefined {
     const rt = this.#first;
     if (rt === undefined) return undefined;
     let entry: Entry | undefined;
@@ -174,11 +175,7 @@ export class CacheEngine {
     if (entry.tags !== undefined && !this.tagsValid(entry)) return undefined;
     if (this.#distrust && rt.local && now - entry.createdAt >= this.#o.busDownL1Ttl) return undefined;
     rt.hits++;
-    if (this.families !== undefined) {
-      const family = this.families.of(key);
-      family.hits++;
-      family.tiers[0]!.hits++;
-    }
+    if (this.families !== undefined) (family ?? this.families.of(key).tiers[0]!).hits++;
     if (this.events.active) this.events.emit({ type: 'hit', key, tier: rt.tier.name, stale: false });
     return entry;
   }
@@ -192,10 +189,7 @@ export class CacheEngine {
       const entry = this.#usable(rt, rt.tier.get(key), key, now);
       if (entry !== undefined && now < entry.expiresAt) {
         rt.hits++;
-        if (family !== undefined) {
-          family.hits++;
-          family.tiers[rt.index]!.hits++;
-        }
+        if (family !== undefined) family.tiers[rt.index]!.hits++;
         this.#promote(key, entry, rt.index, now, this.#epoch);
         return { entry, tier: rt.tier.name };
       }
@@ -232,8 +226,10 @@ export class CacheEngine {
       }
       if (now < entry.expiresAt) {
         rt.hits++;
-        if (family !== undefined) family.tiers[rt.index]!.hits++;
-        if (counted !== undefined) counted.hits++;
+        if (family !== undefined) {
+          family.tiers[rt.index]!.hits++;
+          if (recheck) family.recheckHits++;
+        }
         if (this.events.active) this.events.emit({ type: 'hit', key, tier: tier.name, stale: false });
         this.#promote(key, entry, rt.index, now, epoch);
         return { entry, tier: rt, stale: false };
@@ -323,11 +319,9 @@ export class CacheEngine {
       asked = stillKeys;
     }
     if (families !== undefined) {
-      for (let i = 0; i < keys.length; i++) {
-        const family = families.of(keys[i]!);
-        if (results[i] !== undefined && !results[i]!.stale) family.hits++;
-        else family.misses++;
-      }
+      // Fresh hits were counted per tier above; a family's hits are their sum.
+      for (let i = 0; i < keys.length; i++)
+        if (results[i] === undefined || results[i]!.stale) families.of(keys[i]!).misses++;
     }
     if (promotions !== undefined) this.#promoteMany(promotions, promotedKeys!, now, epoch);
     return results;
@@ -352,10 +346,7 @@ export class CacheEngine {
         if (family !== undefined) family.tiers[0]!.misses++;
       } else if (now < entry.expiresAt) {
         rt.hits++;
-        if (family !== undefined) {
-          family.hits++;
-          family.tiers[0]!.hits++;
-        }
+        if (family !== undefined) family.tiers[0]!.hits++;
         out[i] = { entry, tier: rt, stale: false };
       } else {
         rt.staleHits++;

@@ -3,6 +3,7 @@
  * → `team_metrics`), and the cache keeps counters and timing histograms per family, overall and
  * per tier. Off (no cost but one branch) when the option is not set.
  */
+import { TierCounters } from './counters.ts';
 import { Histogram, type HistogramSnapshot } from './histogram.ts';
 
 /** At most this many families are tracked; keys of later ones count under {@link OTHER_FAMILY}. */
@@ -13,12 +14,7 @@ export const OTHER_FAMILY = 'other';
 const KEY_MEMO = 10_000;
 
 /** One family's counters in one tier. */
-export class FamilyTierCounters {
-  hits = 0;
-  misses = 0;
-  staleHits = 0;
-  errors = 0;
-  writes = 0;
+export class FamilyTierCounters extends TierCounters {
   /** Estimated size of the values written (the structural estimate of `size.ts`). */
   bytesWritten = 0;
   evictions = 0;
@@ -28,10 +24,10 @@ export class FamilyTierCounters {
 
 /** One family's counters. */
 export class FamilyCounters {
-  /** Reads answered with a fresh value (any tier). */
-  hits = 0;
   /** Reads with no fresh value in any tier. */
   misses = 0;
+  /** Fresh hits of re-checks under a lock: tier reads, but within a read counted once already. */
+  recheckHits = 0;
   /** Stale values served (stale-while-revalidate and grace). */
   staleServes = 0;
   /** Keys produced by a factory or `loadMany`. */
@@ -45,6 +41,16 @@ export class FamilyCounters {
     tierCount: number,
   ) {
     this.tiers = Array.from({ length: tierCount }, () => new FamilyTierCounters());
+  }
+
+  /**
+   * Reads answered with a fresh value (any tier). Each such read is one hit in the tier that
+   * answered, so this is summed here rather than counted a second time on every hit.
+   */
+  get hits(): number {
+    let hits = -this.recheckHits;
+    for (const tier of this.tiers) hits += tier.hits;
+    return hits;
   }
 }
 
@@ -126,7 +132,8 @@ export class Families {
   report(tierNames: readonly string[]): Record<string, FamilyStatsReport> {
     const out: Record<string, FamilyStatsReport> = {};
     for (const [name, f] of this.#byName) {
-      const reads = f.hits + f.misses;
+      const hits = f.hits;
+      const reads = hits + f.misses;
       const tiers: FamilyStatsReport['tiers'] = {};
       let errors = 0;
       let bytesWritten = 0;
@@ -147,10 +154,10 @@ export class Families {
         };
       });
       out[name] = {
-        hits: f.hits,
+        hits,
         misses: f.misses,
         staleServes: f.staleServes,
-        hitRate: reads === 0 ? 0 : f.hits / reads,
+        hitRate: reads === 0 ? 0 : hits / reads,
         loads: f.loads,
         loadErrors: f.loadErrors,
         loadTime: f.loadTime.snapshot(),

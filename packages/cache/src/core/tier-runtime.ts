@@ -5,6 +5,7 @@
  */
 import { CacheError, CacheErrorCodes, CacheTierTimeoutError } from '../errors.ts';
 import type { Clock, Ms, Tier } from '../types.ts';
+import { TierCounters } from './counters.ts';
 import type { CacheEvents } from './events.ts';
 import { Histogram, type HistogramSnapshot } from './histogram.ts';
 
@@ -39,14 +40,9 @@ export function isEntryError(error: unknown): boolean {
 }
 
 /** Per-tier state. Counters are plain fields so reading stats never scans anything. */
-export class TierRuntime {
-  hits = 0;
-  misses = 0;
-  staleHits = 0;
-  errors = 0;
+export class TierRuntime extends TierCounters {
   timeouts = 0;
   skipped = 0;
-  writes = 0;
   writeRefusals = 0;
   /** Refresh writes refused because a newer invalidation fenced the key. */
   fencedWrites = 0;
@@ -68,6 +64,7 @@ export class TierRuntime {
     readonly index: number,
     readonly settings: GuardSettings,
   ) {
+    super();
     this.local = tier.sync && !tier.shared;
   }
 

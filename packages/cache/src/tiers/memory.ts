@@ -1,5 +1,5 @@
 /**
- * The memory tier: an LRU (lru-cache) bounded by entries and by bytes.
+ * The memory tier: an LRU (`lru.ts`) bounded by entries and by bytes.
  *
  * By default it keeps the entry object itself, with its value deep-frozen, so a hit costs one
  * map lookup and no parsing or copying. With `serialize: true` it keeps the encoded string
@@ -7,15 +7,15 @@
  *
  * Expiry: the tier stores an entry whose `expiresAt`/`staleUntil` are capped at the time the
  * tier should forget it, so the cache's single clock check on read covers the tier TTL too.
- * lru-cache's own TTL machinery is not used; `prune()` sweeps expired entries.
+ * The LRU has no TTL machinery of its own; `prune()` sweeps expired entries.
  */
-import { LRUCache } from 'lru-cache';
 import { systemClock } from '../clock.ts';
 import { createEntryCodec } from '../codec/entry-codec.ts';
 import { CacheEntryTooLargeError, CacheOptionsError } from '../errors.ts';
 import { estimateSize, estimateSizeAndFreeze } from '../size.ts';
 import type { Clock, Entry, EntryCodec, Ms, SyncTier, TierContext, TierSetItem, TierStats } from '../types.ts';
 import { checkDuration, checkInt } from '../validate.ts';
+import { Lru } from './lru.ts';
 
 /** Memory tier options. Every default is here. */
 export interface MemoryTierOptions {
@@ -103,7 +103,7 @@ export class MemoryTier implements SyncTier {
   readonly ttl: Ms | undefined;
   /** `maxEntries`: a batch read promotes no more than this many hits here. */
   readonly capacity: number;
-  readonly #lru: LRUCache<string, Stored>;
+  readonly #lru: Lru<Stored>;
   readonly #serialize: boolean;
   readonly #freeze: boolean;
   readonly #sizeOf: (value: unknown) => number;
@@ -129,17 +129,9 @@ export class MemoryTier implements SyncTier {
     this.#sizeOf = options.sizeOf ?? estimateSize;
     this.#maxEntrySize = maxEntrySize;
     this.capacity = options.maxEntries ?? 10_000;
-    this.#lru = new LRUCache<string, Stored>({
-      max: this.capacity,
-      maxSize: maxBytes,
-      maxEntrySize,
-      // Sizes are computed in `set` (to refuse oversize values loudly) and passed in.
-      sizeCalculation: () => 1,
-      dispose: (_value, key, reason) => {
-        if (reason !== 'evict') return;
-        this.#evictions++;
-        this.#evicted?.(key);
-      },
+    this.#lru = new Lru<Stored>(this.capacity, maxBytes, (key) => {
+      this.#evictions++;
+      this.#evicted?.(key);
     });
   }
 
@@ -179,7 +171,7 @@ export class MemoryTier implements SyncTier {
       }
     }
     if (size > this.#maxEntrySize) throw new CacheEntryTooLargeError(key, size, this.#maxEntrySize, this.name);
-    this.#lru.set(key, stored, { size: Math.max(1, size) });
+    this.#lru.set(key, stored, Math.max(1, size));
   }
 
   setMany(items: readonly TierSetItem[]): void {
@@ -203,7 +195,7 @@ export class MemoryTier implements SyncTier {
       return count;
     }
     let deleted = 0;
-    for (const key of [...this.#lru.keys()]) {
+    for (const key of this.#lru.keys()) {
       if (key.startsWith(prefix) && this.#lru.delete(key)) deleted++;
     }
     return deleted;
@@ -212,7 +204,7 @@ export class MemoryTier implements SyncTier {
   keys(prefix?: string): string[] {
     const now = this.#clock.now();
     const out: string[] = [];
-    for (const [key, stored] of [...this.#lru.entries()]) {
+    for (const [key, stored] of this.#lru.entries()) {
       if (prefix && !key.startsWith(prefix)) continue;
       // keys() is an administrative call: decoding a serialized entry here is acceptable.
       const entry = typeof stored === 'string' ? this.#decode(key, stored) : stored;
@@ -225,7 +217,7 @@ export class MemoryTier implements SyncTier {
   prune(): number {
     const now = this.#clock.now();
     let removed = 0;
-    for (const [key, stored] of [...this.#lru.entries()]) {
+    for (const [key, stored] of this.#lru.entries()) {
       const entry = typeof stored === 'string' ? this.#decode(key, stored) : stored;
       if (entry === undefined) {
         removed++; // a corrupt one, already dropped by #decode
@@ -240,7 +232,7 @@ export class MemoryTier implements SyncTier {
   stats(): TierStats {
     const stats: TierStats = {
       entries: this.#lru.size,
-      bytes: this.#lru.calculatedSize,
+      bytes: this.#lru.totalSize,
       evictions: this.#evictions,
       corrupt: this.#corrupt,
     };
@@ -255,7 +247,7 @@ export class MemoryTier implements SyncTier {
 
   /** Test access: stores a raw string as if it had been written (to simulate corruption). */
   pokeRaw(key: string, raw: string): void {
-    this.#lru.set(key, raw, { size: Math.max(1, raw.length * 2) });
+    this.#lru.set(key, raw, Math.max(1, raw.length * 2));
   }
 
   #decode(key: string, raw: string): Entry | undefined {

@@ -4,7 +4,7 @@
  */
 import { z } from 'zod';
 import { isMetricName, METRIC_WINDOWS } from '../metrics.ts';
-import { DEFAULT_PAGE_LIMIT, MAX_PAGE_LIMIT, NextCursor, RowId, route, Timestamp } from './common.ts';
+import { DEFAULT_PAGE_LIMIT, MAX_PAGE_LIMIT, NextCursor, PageQuery, RowId, route, Timestamp } from './common.ts';
 import { IntegrationKind } from './integrations.ts';
 
 const MetricValues = z.record(z.string(), z.number().nullable());
@@ -17,7 +17,8 @@ export const MetricsQuery = z.strictObject({
     .refine((days) => (METRIC_WINDOWS as readonly number[]).includes(days), {
       message: `must be one of ${METRIC_WINDOWS.join(', ')}`,
     })
-    .optional(),
+    .optional()
+    .meta({ description: 'Days: one of the windows every sync computes', enum: [...METRIC_WINDOWS] }),
 });
 
 /** One integration's newest metrics. */
@@ -41,6 +42,12 @@ export const TeamMetricsSchema = z.object({
 });
 /** A team's metrics. */
 export type TeamMetrics = z.infer<typeof TeamMetricsSchema>;
+
+/** The teams overview: a window and a page of the teams the caller may see. */
+export const TeamsMetricsQuery = z.strictObject({ ...MetricsQuery.shape, ...PageQuery.shape });
+
+/** A page of the teams overview: each team's metrics, as `GET /api/teams/:teamId/metrics` answers them. */
+export const TeamsMetricsBody = z.object({ teams: z.array(TeamMetricsSchema), nextCursor: NextCursor });
 
 const day = z.iso.date({ error: 'must be a day like 2024-01-31' });
 
@@ -145,6 +152,15 @@ export const metricsRoutes = [
     access: 'user',
     query: WorkItemsQuery,
     responses: { 200: WorkItemsBody },
+  }),
+  route({
+    method: 'GET',
+    path: '/api/teams/metrics',
+    summary: "The teams overview: each visible team's metrics over a window, paginated",
+    tag: 'Metrics',
+    access: 'user',
+    query: TeamsMetricsQuery,
+    responses: { 200: TeamsMetricsBody },
   }),
   route({
     method: 'GET',

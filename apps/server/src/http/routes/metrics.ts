@@ -1,12 +1,13 @@
 /**
- * Metrics routes: a team's and an integration's metrics (`?windowDays=` one of the computed
- * windows), their daily or weekly history, and the work items behind a team's number.
+ * Metrics routes: the teams overview, a team's and an integration's metrics (`?windowDays=` one of
+ * the computed windows), their daily or weekly history, and the work items behind a team's number.
  */
 import type { CacheStatus } from '@agiletrack/cache';
-import { HistoryQuery, type MetricName, MetricsQuery, WorkItemsQuery } from '@agiletrack/domain';
+import { HistoryQuery, type MetricName, MetricsQuery, TeamsMetricsQuery, WorkItemsQuery } from '@agiletrack/domain';
 import type { FastifyPluginAsync, FastifyRequest } from 'fastify';
 import { forbidden, notFound } from '../../errors.ts';
 import { canSeeTeam, type Principal } from '../../services/accounts.ts';
+import { pageInMemory, pageOf } from '../../services/page.ts';
 import type { IntegrationView } from '../../services/views.ts';
 import type { AppDeps } from '../deps.ts';
 import { principalOf } from '../guards.ts';
@@ -30,7 +31,7 @@ function windowOf(request: FastifyRequest): number | undefined {
 export const metricsRoutes =
   (deps: AppDeps): FastifyPluginAsync =>
   async (app) => {
-    const { integrations, metrics } = deps;
+    const { integrations, metrics, teams } = deps;
 
     // Access is checked from the cached integration before anything else is read; a refusal
     // does not say which team owns it.
@@ -41,6 +42,19 @@ export const metricsRoutes =
       if (!canSeeTeam(principal, integration.teamId)) throw forbidden('you do not have access to this integration');
       return integration;
     }
+
+    // The teams overview: one batch read of the page's `team_{id}_metrics` entries.
+    app.get('/api/teams/metrics', async (request) => {
+      const principal = principalOf(request);
+      const query = parse(TeamsMetricsQuery, request.query, 'query');
+      const visible = (await teams.listTeams()).filter((team) => canSeeTeam(principal, team.id));
+      const { items, nextCursor } = pageInMemory(visible, pageOf(query), (team) => team.id);
+      const views = await metrics.manyTeamsMetrics(
+        items.map((team) => team.id),
+        { windowDays: query.windowDays },
+      );
+      return { teams: views, nextCursor };
+    });
 
     app.get('/api/teams/:teamId/metrics', async (request, reply) => {
       const teamId = teamIdOf(request, principalOf(request));
