@@ -45,13 +45,8 @@ export type TeamMetrics = z.infer<typeof TeamMetricsSchema>;
 /** The teams overview: a window and a page of the teams the caller may see. */
 export const TeamsMetricsQuery = z.strictObject({ ...MetricsQuery.shape, ...PageQuery.shape });
 
-/** One team's roll-up over a window, without each integration's figures. */
-export const TeamSummarySchema = TeamMetricsSchema.omit({ integrations: true });
-/** One team's roll-up. */
-export type TeamSummary = z.infer<typeof TeamSummarySchema>;
-
-/** A page of the teams overview. */
-export const TeamsMetricsBody = z.object({ teams: z.array(TeamSummarySchema), nextCursor: NextCursor });
+/** A page of the teams overview: each team's metrics, as `GET /api/teams/:teamId/metrics` answers them. */
+export const TeamsMetricsBody = z.object({ teams: z.array(TeamMetricsSchema), nextCursor: NextCursor });
 
 const day = z.iso.date({ error: 'must be a day like 2024-01-31' });
 
@@ -160,7 +155,7 @@ export const metricsRoutes = [
   route({
     method: 'GET',
     path: '/api/teams/metrics',
-    summary: "The teams overview: each visible team's roll-up over a window, paginated",
+    summary: "The teams overview: each visible team's metrics over a window, paginated",
     tag: 'Metrics',
     access: 'user',
     query: TeamsMetricsQuery,

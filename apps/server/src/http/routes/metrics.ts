@@ -53,7 +53,7 @@ export const metricsRoutes =
         items.map((team) => team.id),
         { windowDays: query.windowDays },
       );
-      return { teams: views.map(({ integrations: _, ...summary }) => summary), nextCursor };
+      return { teams: views, nextCursor };
     });
 
     app.get('/api/teams/:teamId/metrics', async (request, reply) => {
