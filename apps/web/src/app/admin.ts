@@ -1,6 +1,6 @@
 /** The admin cache API: stats, clear (all, key, prefix, tag), warm. Live data, never cached. */
 
-import { type ServerCacheStats, ServerCacheStatsSchema } from '@agiletrack/domain';
+import { ClearedBody, type ServerCacheStats, ServerCacheStatsSchema, WarmedBody } from '@agiletrack/domain';
 import { apiJson } from './api.ts';
 
 /** GET /api/admin/cache/stats */
@@ -18,14 +18,11 @@ export type ClearTarget =
 /** DELETE /api/admin/cache[?key=|prefix=|tag=]; returns the server's description of what it cleared. */
 export async function clearServerCache(target: ClearTarget): Promise<string> {
   const query = 'all' in target ? '' : `?${new URLSearchParams(target as Record<string, string>).toString()}`;
-  const body = (await apiJson(`/api/admin/cache${query}`, 'DELETE')) as { cleared?: unknown };
-  return typeof body?.cleared === 'string' ? body.cleared : JSON.stringify(body?.cleared ?? 'all');
+  const { cleared } = ClearedBody.parse(await apiJson(`/api/admin/cache${query}`, 'DELETE'));
+  return typeof cleared === 'string' ? cleared : JSON.stringify(cleared);
 }
 
 /** POST /api/admin/cache/warm */
 export async function warmServerCache(): Promise<{ teams: number; keys: number; ms: number }> {
-  const body = (await apiJson('/api/admin/cache/warm', 'POST')) as {
-    warmed: { teams: number; keys: number; ms: number };
-  };
-  return body.warmed;
+  return WarmedBody.parse(await apiJson('/api/admin/cache/warm', 'POST')).warmed;
 }

@@ -4,7 +4,7 @@
  * another user switches namespaces. Logout clears the user's namespace in memory and localStorage.
  */
 
-import { PrincipalSchema } from '@agiletrack/domain';
+import { PrincipalBody } from '@agiletrack/domain';
 import { api, apiJson, setUnauthorizedHandler } from './api.ts';
 import {
   cachesFor,
@@ -60,7 +60,7 @@ async function leave(userId: number | undefined, notice?: string): Promise<void>
 }
 
 const toRemembered = (body: unknown): RememberedUser => {
-  const principal = PrincipalSchema.parse((body as { user?: unknown } | null)?.user);
+  const { user: principal } = PrincipalBody.parse(body);
   return { userId: principal.userId, name: principal.name, role: principal.role };
 };
 

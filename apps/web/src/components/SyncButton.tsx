@@ -4,7 +4,7 @@
  * the event stream; what is on screen is also revalidated at the end in case the stream is down.
  */
 
-import { type Job, JobSchema } from '@agiletrack/domain';
+import { type Job, JobBody, SyncStartedBody } from '@agiletrack/domain';
 import { useEffect, useRef, useState } from 'react';
 import { apiJson, messageOf } from '../app/api.ts';
 import { reloadOnScreen } from '../app/loader.ts';
@@ -42,10 +42,9 @@ export function SyncButton({ integrationId, compact = false }: { integrationId: 
     setError(undefined);
     setJob(undefined);
     try {
-      const { jobId } = (await apiJson(`/api/integrations/${integrationId}/sync`, 'POST')) as { jobId: string };
+      const { jobId } = SyncStartedBody.parse(await apiJson(`/api/integrations/${integrationId}/sync`, 'POST'));
       for (;;) {
-        const body = (await apiJson(`/api/jobs/${encodeURIComponent(jobId)}`)) as { job: unknown };
-        const current = JobSchema.parse(body.job);
+        const { job: current } = JobBody.parse(await apiJson(`/api/jobs/${encodeURIComponent(jobId)}`));
         if (!alive.current) return;
         setJob(current);
         if (current.state === 'completed' || current.state === 'failed') break;

@@ -1,21 +1,23 @@
 /** Per-tier cache statistics as a table (the server's tiers and the browser's alike). */
+import type { TierStats } from '@agiletrack/domain';
 import { formatBytes, formatMs, formatPercent } from '../app/format.ts';
 
-/** What the table shows of a tier (the library's `TierStatsReport`, as JSON). */
-export interface TierRow {
-  readonly name: string;
-  readonly hits: number;
-  readonly misses: number;
-  readonly staleHits: number;
-  readonly hitRate: number;
-  readonly errors: number;
-  readonly timeouts: number;
-  readonly entries: number;
-  readonly bytes?: number | null | undefined;
-  readonly evictions: number;
-  readonly breaker: string;
-  readonly timings: Readonly<Record<string, { p50Ms?: number | undefined; p99Ms?: number | undefined } | undefined>>;
-}
+/** What the table shows of a tier: the server's (the API's shape) or the browser's own (the library's report). */
+export type TierRow = Pick<
+  TierStats,
+  | 'name'
+  | 'hits'
+  | 'misses'
+  | 'staleHits'
+  | 'hitRate'
+  | 'errors'
+  | 'timeouts'
+  | 'entries'
+  | 'bytes'
+  | 'evictions'
+  | 'breaker'
+  | 'timings'
+>;
 
 /** See the file comment. `label` renames tiers for people (`memory` → `L1 memory`). */
 export function TierTable({

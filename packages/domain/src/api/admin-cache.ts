@@ -89,6 +89,9 @@ export const ClearedBody = z.object({
   ]),
 });
 
+/** `?teamId=` of POST /api/admin/cache/warm: one team at a time lets a client show progress. */
+export const WarmQuery = z.object({ teamId: z.coerce.number().int().positive().max(2_147_483_647).optional() });
+
 /** What POST /api/admin/cache/warm filled. */
 export const WarmedBody = z.object({ warmed: z.object({ teams: z.number(), keys: z.number(), ms: z.number() }) });
 
@@ -150,9 +153,10 @@ export const adminCacheRoutes = [
   route({
     method: 'POST',
     path: '/api/admin/cache/warm',
-    summary: 'Fill the cache with every team, integration and metrics key',
+    summary: 'Fill the cache with every team, integration and metrics key (or one team’s)',
     tag: 'Admin',
     access: 'admin',
+    query: WarmQuery,
     responses: { 200: WarmedBody },
   }),
 ];

@@ -28,7 +28,8 @@ export const ChangePasswordBody = z.strictObject({
   newPassword: NewPassword,
 });
 
-const UserBody = z.object({ user: PrincipalSchema });
+/** What login and `/api/me` answer: the caller. */
+export const PrincipalBody = z.object({ user: PrincipalSchema });
 
 /** The routes of this file. */
 export const authRoutes = [
@@ -39,7 +40,7 @@ export const authRoutes = [
     tag: 'Auth',
     access: 'public',
     body: LoginBody,
-    responses: { 200: UserBody },
+    responses: { 200: PrincipalBody },
   }),
   route({
     method: 'POST',
@@ -55,7 +56,7 @@ export const authRoutes = [
     summary: 'The caller',
     tag: 'Me',
     access: 'user',
-    responses: { 200: UserBody },
+    responses: { 200: PrincipalBody },
   }),
   route({
     method: 'POST',

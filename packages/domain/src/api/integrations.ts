@@ -152,6 +152,11 @@ export const SyncQuery = z.strictObject({
     .optional(),
 });
 
+/** What POST /api/integrations/:integrationId/sync answers: the job to follow. */
+export const SyncStartedBody = z.object({ jobId: z.string() });
+/** One sync job. */
+export const JobBody = z.object({ job: JobSchema });
+
 /** A page of integrations. */
 export const IntegrationPage = z.object({ integrations: z.array(IntegrationSchema), nextCursor: NextCursor });
 /** One integration. */
@@ -235,7 +240,7 @@ export const integrationRoutes = [
     tag: 'Integrations',
     access: 'user',
     query: SyncQuery,
-    responses: { 202: z.object({ jobId: z.string() }) },
+    responses: { 202: SyncStartedBody },
   }),
   route({
     method: 'GET',
@@ -243,6 +248,6 @@ export const integrationRoutes = [
     summary: 'A sync job',
     tag: 'Integrations',
     access: 'user',
-    responses: { 200: z.object({ job: JobSchema }) },
+    responses: { 200: JobBody },
   }),
 ];

@@ -17,7 +17,8 @@ export const MetricsQuery = z.strictObject({
     .refine((days) => (METRIC_WINDOWS as readonly number[]).includes(days), {
       message: `must be one of ${METRIC_WINDOWS.join(', ')}`,
     })
-    .optional(),
+    .optional()
+    .meta({ description: 'Days: one of the windows every sync computes', enum: [...METRIC_WINDOWS] }),
 });
 
 /** One integration's newest metrics. */

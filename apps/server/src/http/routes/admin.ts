@@ -1,15 +1,11 @@
 /** Admin cache routes: stats per tier, clear (all, key, prefix, tag), warm the hot keys. */
-import { ClearCacheQuery } from '@agiletrack/domain';
+import { ClearCacheQuery, WarmQuery } from '@agiletrack/domain';
 import type { FastifyPluginAsync } from 'fastify';
-import { z } from 'zod';
 import { warmTeams } from '../../cache/warmer.ts';
 import { describeMode } from '../../config.ts';
 import type { AppDeps } from '../deps.ts';
 import { principalOf, requireAdmin } from '../guards.ts';
 import { parse } from '../validation.ts';
-
-// One team at a time lets a client show progress (`cache:warm`).
-const WarmQuery = z.object({ teamId: z.coerce.number().int().positive().max(2_147_483_647).optional() });
 
 /** See the file comment. */
 export const adminRoutes =
