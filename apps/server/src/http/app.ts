@@ -50,6 +50,8 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
       // Our own line (request-log.ts) carries the cache headers.
       disableRequestLogging: true,
     }),
+    // No child logger built per request: the lines that name a request carry its id themselves.
+    childLoggerFactory: (logger) => logger,
   });
   app.decorate('registeredRoutes', [] as string[]);
   app.addHook('onRoute', (route) => {
@@ -62,7 +64,7 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
 
   app.setErrorHandler((error, request, reply) => {
     const appError = toAppError(error);
-    if (appError.status >= 500) request.log.error({ err: error }, 'request failed');
+    if (appError.status >= 500) request.log.error({ reqId: request.id, err: error }, 'request failed');
     if (appError.retryAfterMs !== undefined) reply.header('Retry-After', Math.ceil(appError.retryAfterMs / 1000));
     return reply.code(appError.status).send({ error: { code: appError.code, message: appError.message } });
   });

@@ -10,6 +10,7 @@ export function addRequestLog(app: FastifyInstance, enabled: boolean): void {
   app.addHook('onResponse', async (request, reply) => {
     request.log.debug(
       {
+        reqId: request.id,
         method: request.method,
         url: request.url,
         status: reply.statusCode,

@@ -33,11 +33,12 @@ const HSTS = 'max-age=31536000; includeSubDomains';
 function helmetHeaders(): Record<string, string> {
   const headers: Record<string, string> = {};
   const collector = {
+    // Lower-case names, as Fastify keeps them: nothing to convert per request.
     setHeader(name: string, value: string | number | readonly string[]) {
-      headers[name] = Array.isArray(value) ? value.join(', ') : String(value);
+      headers[name.toLowerCase()] = Array.isArray(value) ? value.join(', ') : String(value);
     },
     removeHeader(name: string) {
-      delete headers[name];
+      delete headers[name.toLowerCase()];
     },
   };
   let error: unknown;
@@ -58,9 +59,10 @@ function helmetHeaders(): Record<string, string> {
 /** Registers the headers on `app`. */
 export async function registerSecurityHeaders(app: FastifyInstance, config: Config): Promise<void> {
   const headers = helmetHeaders();
-  const withHsts = { ...headers, 'Strict-Transport-Security': HSTS };
+  const withHsts = { ...headers, 'strict-transport-security': HSTS };
+  const alwaysHsts = config.COOKIE_SECURE === 'true';
   app.addHook('onRequest', (request, reply, done) => {
-    reply.headers(config.COOKIE_SECURE === 'true' || request.protocol === 'https' ? withHsts : headers);
+    reply.headers(alwaysHsts || request.protocol === 'https' ? withHsts : headers);
     done();
   });
 }

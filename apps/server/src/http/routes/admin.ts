@@ -42,7 +42,7 @@ export const adminRoutes =
       else if (query.prefix !== undefined) await cache.clear(query.prefix);
       else if (query.tag !== undefined) await cache.invalidateTags([query.tag]);
       else await cache.clear();
-      request.log.info({ query, by: request.principal?.email }, 'cache cleared by admin');
+      request.log.info({ reqId: request.id, query, by: request.principal?.email }, 'cache cleared by admin');
       return {
         cleared: query.key
           ? { key: query.key }
