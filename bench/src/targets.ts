@@ -58,6 +58,12 @@ export function checkTargets(results: MemoryResults): TargetCheck[] {
       find(results.get, NAMES.asyncLru),
       1.5,
     ),
+    within(
+      'awaited L1-hit `get` with key families within 1.5× of the async lru-cache wrapper',
+      find(results.get, NAMES.oursFamilies),
+      find(results.get, NAMES.asyncLru),
+      1.5,
+    ),
     faster('awaited L1-hit `get` ≥ 2× faster than bentocache', ours, find(results.get, NAMES.bento), 2),
     faster('awaited L1-hit `get` ≥ 2× faster than cache-manager', ours, find(results.get, NAMES.manager), 2),
     faster('awaited L1-hit `get` ≥ 2× faster than cacheable', ours, find(results.get, NAMES.cacheable), 2),

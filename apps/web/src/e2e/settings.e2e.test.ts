@@ -193,7 +193,17 @@ describe('managing AgileTrack from the dashboard', () => {
       const secret = (await page.getByTestId('token-secret').textContent()) ?? '';
       expect(await withToken(secret)).toBe(200);
       const row = page.getByTestId('tokens').getByRole('row').filter({ hasText: 'deploy script' });
-      await row.getByRole('button', { name: 'Revoke' }).click();
+      // From the keyboard: Enter asks with focus on Cancel, Escape backs out to the button, and
+      // the token still works.
+      const revoke = row.getByRole('button', { name: 'Revoke', exact: true });
+      await revoke.focus();
+      await page.keyboard.press('Enter');
+      const focused = () => page.evaluate(() => document.activeElement?.textContent);
+      await expect.poll(focused).toBe('Cancel');
+      await page.keyboard.press('Escape');
+      await expect.poll(focused).toBe('Revoke');
+      expect(await withToken(secret)).toBe(200);
+      await revoke.click();
       await row.getByRole('button', { name: 'Revoke token' }).click();
       await success(page, 'revoked');
       expect(await withToken(secret)).toBe(401);

@@ -64,14 +64,6 @@ const EXACT_DIGITS = 15;
 
 const isDigit = (c: number): boolean => c >= 48 && c <= 57;
 
-// `raw.startsWith(text, at)`, compared char by char: the builtin costs more than the comparison
-// for these short literals.
-function hasAt(raw: string, at: number, text: string): boolean {
-  if (raw.length < at + text.length) return false;
-  for (let i = 0; i < text.length; i++) if (raw.charCodeAt(at + i) !== text.charCodeAt(i)) return false;
-  return true;
-}
-
 // The number being read by `readNumber`: its value is left here, its end is returned.
 let numberValue = 0;
 
@@ -118,18 +110,18 @@ function readNumber(raw: string, at: number): number {
  * decode it fully). A scan without regular expressions or substrings: it runs on every L2 read.
  */
 export function scanHeader(raw: string): ScannedHeader | undefined {
-  if (!hasAt(raw, 0, STAMP_LEAD)) return undefined;
+  if (!raw.startsWith(STAMP_LEAD)) return undefined;
   let end = readNumber(raw, STAMP_LEAD.length);
   const timestamp = numberValue;
-  if (end < 0 || !hasAt(raw, end, EXPIRES_AT)) return undefined;
+  if (end < 0 || !raw.startsWith(EXPIRES_AT, end)) return undefined;
   end = readNumber(raw, end + EXPIRES_AT.length);
   const expiresAt = numberValue;
-  if (end < 0 || !hasAt(raw, end, STALE_UNTIL)) return undefined;
+  if (end < 0 || !raw.startsWith(STALE_UNTIL, end)) return undefined;
   end = readNumber(raw, end + STALE_UNTIL.length);
   const staleUntil = numberValue;
   if (end < 0) return undefined;
   let keep: Ms | undefined;
-  if (hasAt(raw, end, KEEP)) {
+  if (raw.startsWith(KEEP, end)) {
     const keepEnd = readNumber(raw, end + KEEP.length);
     if (keepEnd >= 0) {
       keep = numberValue;
