@@ -119,6 +119,22 @@ describe('a failing asynchronous tier never fails a request', () => {
     expect(cache.stats().tiers[1]).toMatchObject({ pendingRepairs: 0, repairs: 1 });
   });
 
+  it('never reads back a value whose delete failed, from the moment the tier answers until the repair removed it', async () => {
+    const { cache, l2, inner } = twoTiers();
+    await cache.set('k', 'old');
+    l2.controls.mode = 'fail';
+    await cache.delete('k'); // gone from L1; the delete in L2 failed, which still holds the old value
+    expect(inner.get('k')?.value).toBe('old');
+    l2.controls.mode = 'ok';
+    const repaired = new Promise((resolve) => cache.on('repair', resolve));
+    // This read is the first call the tier answers: it starts the repair, and must not serve 'old'.
+    expect(await cache.get('k')).toBeUndefined();
+    await repaired;
+    expect(inner.get('k')).toBeUndefined();
+    expect(await cache.getOrSet('k', () => 'new')).toBe('new');
+    expect(cache.stats().tiers[1]!.pendingRepairs).toBe(0);
+  });
+
   it('does not repair a key that was written successfully after its failed write', async () => {
     const { cache, l2, inner } = twoTiers();
     l2.controls.mode = 'fail';

@@ -682,6 +682,8 @@ export class CacheEngine {
   /** The entry if it is alive and its tags are valid; drops dead local copies on the way. */
   #usable(rt: TierRuntime, entry: Entry | undefined, key: string, now: Ms): Entry | undefined {
     if (entry === undefined) return undefined;
+    // A failed write or delete of this key is not repaired yet: this may be the value it replaced.
+    if (rt.pendingRepairs > 0 && rt.awaitsRepair(key)) return undefined;
     if (entry.staleUntil > now && this.tagsValid(entry)) {
       // The bus is down: a local copy may have missed its invalidation. Not served, not dropped.
       if (this.#distrust && rt.local && now - entry.createdAt >= this.#o.busDownL1Ttl) return undefined;

@@ -54,7 +54,9 @@ export class TierRuntime extends TierCounters {
   #failures = 0;
   #openUntil = 0;
   #probing = false;
-  readonly #pendingKeys = new Set<string>();
+  // Key → the failure's sequence number: a repair forgets a key only if it did not fail again meanwhile.
+  readonly #pendingKeys = new Map<string, number>();
+  #failureSeq = 0;
   readonly #pendingPrefixes = new Set<string>();
   #lostTrack = false;
   #repairing = false;
@@ -173,6 +175,16 @@ export class TierRuntime extends TierCounters {
     return this.#pendingKeys.size + this.#pendingPrefixes.size + (this.#lostTrack ? 1 : 0);
   }
 
+  /**
+   * Whether this tier may still hold a value that a failed write or delete of `key` should have
+   * replaced: until the repair has removed it, a read must not take it from here.
+   */
+  awaitsRepair(key: string): boolean {
+    if (this.#lostTrack || this.#pendingKeys.has(key)) return true;
+    for (const prefix of this.#pendingPrefixes) if (key.startsWith(prefix)) return true;
+    return false;
+  }
+
   /** Reads the timing histograms out. */
   timingSnapshot(): Partial<Record<TierOp, HistogramSnapshot>> {
     const out: Partial<Record<TierOp, HistogramSnapshot>> = {};
@@ -231,7 +243,7 @@ export class TierRuntime extends TierCounters {
         this.#lostTrack = true;
         return;
       }
-      this.#pendingKeys.add(key);
+      this.#pendingKeys.set(key, ++this.#failureSeq);
     }
   }
 
@@ -242,21 +254,24 @@ export class TierRuntime extends TierCounters {
     const tier = this.tier;
     this.#repairing = true;
     try {
+      // Keys stay pending (unreadable here) until their repair has succeeded.
       if (this.#lostTrack) {
-        this.#lostTrack = false;
-        this.#pendingKeys.clear();
-        this.#pendingPrefixes.clear();
+        const seq = this.#failureSeq;
         await tier.clear();
+        this.#lostTrack = false;
+        for (const [key, at] of this.#pendingKeys) if (at <= seq) this.#pendingKeys.delete(key);
+        this.#pendingPrefixes.clear();
         this.repairs++;
         this.settings.events.emit({ type: 'repair', tier: tier.name, keys: 0, cleared: true });
         return;
       }
-      const keys = [...this.#pendingKeys];
-      this.#pendingKeys.clear();
+      const seq = this.#failureSeq;
+      const keys = [...this.#pendingKeys.keys()];
       if (keys.length > 0) await tier.deleteMany(keys);
+      for (const key of keys) if (this.#pendingKeys.get(key)! <= seq) this.#pendingKeys.delete(key);
       const prefixes = [...this.#pendingPrefixes];
-      this.#pendingPrefixes.clear();
       for (const prefix of prefixes) await tier.clear(prefix);
+      for (const prefix of prefixes) this.#pendingPrefixes.delete(prefix);
       this.repairs += keys.length + prefixes.length;
       this.settings.events.emit({
         type: 'repair',
