@@ -137,14 +137,16 @@ export class Cache {
   readonly #engine: CacheEngine;
   readonly #prefix: string;
   readonly #maxKeyLength: number;
-  readonly #slots: KeySlots;
+  /** With key families only: there, one lookup finds both the key's check and its family. */
+  readonly #slots: KeySlots | undefined;
 
   /** @internal Use `createCache` or `cache.namespace(name)`. */
   constructor(engine: CacheEngine, prefix: string) {
     this.#engine = engine;
     this.#prefix = prefix;
     this.#maxKeyLength = engine.options.maxKeyLength;
-    this.#slots = new KeySlots((key) => this.#full(key), engine.families);
+    // Without families, scanning the key costs less than looking it up.
+    this.#slots = engine.families && new KeySlots((key) => this.#full(key), engine.families);
   }
 
   /** The namespace prefix of this view (`''` for the root). */
@@ -178,18 +180,20 @@ export class Cache {
   }
 
   #get<V>(key: string, status: CacheStatus | undefined): Promise<V | undefined> {
-    let slot: KeySlot;
+    let slot: KeySlot | undefined;
+    let full: string;
     try {
-      slot = this.#slots.of(key);
+      slot = this.#slots?.of(key);
+      full = slot?.full ?? this.#full(key);
     } catch (error) {
       return Promise.reject(error);
     }
-    const entry = this.#engine.fastGet(slot.full, slot.family);
+    const entry = this.#engine.fastGet(full, slot?.family);
     if (entry !== undefined) {
       if (status) fillStatus(status, 'hit', this.#engine.runtimes[0]!.tier.name, entry);
       return Promise.resolve(entry.value as V);
     }
-    return this.#getSlow<V>(slot.full, status);
+    return this.#getSlow<V>(full, status);
   }
 
   /**
@@ -197,8 +201,9 @@ export class Cache {
    * Returns `undefined` when they miss, even if a slower tier holds the key.
    */
   getSync<V = unknown>(key: string, options?: ReadOptions): V | undefined {
-    const { full, family } = this.#slots.of(key);
-    const fast = this.#engine.fastGet(full, family);
+    const slot = this.#slots?.of(key);
+    const full = slot?.full ?? this.#full(key);
+    const fast = this.#engine.fastGet(full, slot?.family);
     if (fast !== undefined) {
       if (options?.status) fillStatus(options.status, 'hit', this.#engine.runtimes[0]!.tier.name, fast);
       return fast.value as V;
@@ -351,18 +356,19 @@ export class Cache {
   }
 
   #getOrSet<V>(key: string, factory: Factory<V>, options: GetOrSetOptions): Promise<V> {
-    let slot: KeySlot;
+    let slot: KeySlot | undefined;
+    let full: string;
     try {
-      slot = this.#slots.of(key);
+      slot = this.#slots?.of(key);
+      full = slot?.full ?? this.#full(key);
       this.#checkTags(options.tags);
     } catch (error) {
       return Promise.reject(error);
     }
-    const full = slot.full;
     this.#engine.counters.getOrSetCalls++;
     if (!options.forceFresh) {
       const engine = this.#engine;
-      const entry = engine.fastGet(full, slot.family);
+      const entry = engine.fastGet(full, slot?.family);
       if (entry !== undefined) {
         const ahead = options.refreshAhead ?? engine.options.refreshAhead;
         if (ahead > 0 && engine.nearExpiry(entry, ahead)) {

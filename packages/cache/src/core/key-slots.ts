@@ -1,7 +1,7 @@
 /**
- * The keys a cache view has validated, each with its full (namespaced) key and the first-tier
- * counters of its family. An L1 hit then costs one map lookup here instead of a key scan, a
- * concatenation and a family lookup.
+ * The keys a cache view with key families has validated, each with its full (namespaced) key and
+ * the first-tier counters of its family. An L1 hit then costs one map lookup here instead of a
+ * key scan, a concatenation and a family lookup. (Without families a key scan alone is cheaper.)
  */
 import type { Families, FamilyTierCounters } from './families.ts';
 
@@ -9,7 +9,7 @@ import type { Families, FamilyTierCounters } from './families.ts';
 export interface KeySlot {
   /** The key with the view's namespace prefix. */
   readonly full: string;
-  /** The first tier's counters of the key's family; `undefined` without families. */
+  /** The first tier's counters of the key's family. */
   readonly family: FamilyTierCounters | undefined;
 }
 
@@ -26,7 +26,7 @@ export class KeySlots {
    */
   constructor(
     readonly toFull: (key: string) => string,
-    readonly families: Families | undefined,
+    readonly families: Families,
   ) {}
 
   /** The slot of `key`. Throws what `toFull` throws for an invalid key. */
@@ -34,7 +34,7 @@ export class KeySlots {
     const known = this.#slots.get(key);
     if (known !== undefined) return known;
     const full = this.toFull(key);
-    const slot: KeySlot = { full, family: this.families?.of(full).tiers[0] };
+    const slot: KeySlot = { full, family: this.families.of(full).tiers[0] };
     // A plain bound: forgetting every slot at once is cheaper than tracking recency.
     if (this.#slots.size >= MAX_SLOTS) this.#slots.clear();
     this.#slots.set(key, slot);
