@@ -176,7 +176,7 @@ export class CacheEngine {
     if (this.#distrust && rt.local && now - entry.createdAt >= this.#o.busDownL1Ttl) return undefined;
     rt.hits++;
     if (this.families !== undefined) (family ?? this.families.of(key).tiers[0]!).hits++;
-    if (this.events.active) this.events.emit({ type: 'hit', key, tier: rt.tier.name, stale: false });
+    if (this.events.reading) this.events.emit({ type: 'hit', key, tier: rt.tier.name, stale: false });
     return entry;
   }
 
@@ -230,7 +230,7 @@ export class CacheEngine {
           family.tiers[rt.index]!.hits++;
           if (recheck) family.recheckHits++;
         }
-        if (this.events.active) this.events.emit({ type: 'hit', key, tier: tier.name, stale: false });
+        if (this.events.reading) this.events.emit({ type: 'hit', key, tier: tier.name, stale: false });
         this.#promote(key, entry, rt.index, now, epoch);
         return { entry, tier: rt, stale: false };
       }
@@ -240,7 +240,7 @@ export class CacheEngine {
       stale ??= { entry, tier: rt, stale: true };
     }
     if (counted !== undefined) counted.misses++;
-    if (stale === undefined && this.events.active) this.events.emit({ type: 'miss', key });
+    if (stale === undefined && this.events.reading) this.events.emit({ type: 'miss', key });
     return stale;
   }
 

@@ -80,6 +80,7 @@ export class CacheEvents {
   readonly #channel: Channel | undefined;
   #listenerCount = 0;
   #operationListeners = 0;
+  #readListeners = 0;
 
   /** Whether anyone wants `operation` events (checked before timing a call). */
   get watching(): boolean {
@@ -89,6 +90,14 @@ export class CacheEvents {
   /** `channel`: the diagnostics channel name; `false` publishes on none. */
   constructor(channel: string | false = DIAGNOSTICS_CHANNEL) {
     this.#channel = channel === false ? undefined : openChannel(channel);
+  }
+
+  /**
+   * Whether anyone wants `hit` and `miss` events (checked on every read, so a listener of other
+   * events, e.g. `tier-error`, costs reads nothing).
+   */
+  get reading(): boolean {
+    return this.#readListeners > 0 || this.#channel?.hasSubscribers === true;
   }
 
   /** Whether anyone listens (a listener or a diagnostics channel subscriber). */
@@ -106,11 +115,14 @@ export class CacheEvents {
     const wrapped = listener as (event: CacheEvent) => void;
     set.add(wrapped);
     this.#listenerCount++;
+    const read = type === 'hit' || type === 'miss';
     if (type === 'operation') this.#operationListeners++;
+    if (read) this.#readListeners++;
     return () => {
       if (!set.delete(wrapped)) return;
       this.#listenerCount--;
       if (type === 'operation') this.#operationListeners--;
+      if (read) this.#readListeners--;
     };
   }
 
