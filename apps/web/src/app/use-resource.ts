@@ -47,8 +47,14 @@ export function useUserCaches(): UserCaches {
   return caches;
 }
 
-/** Reads `resource` through the user's caches. */
-export function useResource<T>(resource: Resource<T>): UseCachedResult<T> {
+/**
+ * Reads `resource` through the user's caches. A value rendered from cache is revalidated on
+ * mount unless `revalidateOnMount` is false (invalidation events still refetch it).
+ */
+export function useResource<T>(
+  resource: Resource<T>,
+  options: { revalidateOnMount?: boolean } = {},
+): UseCachedResult<T> {
   const caches = useUserCaches();
   const cache = cacheForKey(caches, resource.key);
   useContext(RecoveryScopeContext)?.set(cache.prefix + resource.key, { cache, key: resource.key });
@@ -58,5 +64,5 @@ export function useResource<T>(resource: Resource<T>): UseCachedResult<T> {
 
   // `useCached` always calls the newest fetcher, so this one need not keep its identity.
   const fetcher = (context: FactoryContext<T>) => fetchResource(resource, context, 'revalidate');
-  return useCached<T>(cache, resource.key, fetcher, { ttl: ttlForKey(resource.key) });
+  return useCached<T>(cache, resource.key, fetcher, { ttl: ttlForKey(resource.key), ...options });
 }

@@ -1,41 +1,77 @@
 /**
- * The teams the user may see, each with the four DORA keys over the default window. The first
- * teams' metrics were preloaded after login (one request); a row renders from the browser cache.
+ * The teams the user may see, each with the four DORA keys over the default window. The rows'
+ * metrics come in one request for all the teams no browser tier holds (the teams overview), then
+ * each row renders from the browser cache; the event stream keeps them current.
  */
 import { DEFAULT_METRIC_WINDOW, METRIC_NAMES, METRICS, type MetricName, type Team } from '@agiletrack/domain';
+import { useEffect, useState } from 'react';
 import { formatAgo, formatMetricValue, metricLabel } from '../app/format.ts';
+import { preloadTeamsMetrics } from '../app/preload.ts';
 import { resources } from '../app/resources.ts';
-import { useResource } from '../app/use-resource.ts';
+import { useResource, useUserCaches } from '../app/use-resource.ts';
 import { Link } from '../components/Link.tsx';
 import { LoadError, Loading, Revalidating } from '../components/States.tsx';
 
 /** The DORA key metrics, in the domain's order. */
 const DORA_KEYS: readonly MetricName[] = METRIC_NAMES.filter((name) => METRICS[name].dora);
 
+/** Whether the metrics of `teamIds` have been fetched together (or the attempt is over). */
+function useTeamsMetrics(teamIds: readonly number[]): boolean {
+  const caches = useUserCaches();
+  const [ready, setReady] = useState(false);
+  const ids = teamIds.join(',');
+  useEffect(() => {
+    let current = true;
+    setReady(false);
+    const list = ids === '' ? [] : ids.split(',').map(Number);
+    void preloadTeamsMetrics(caches, list).finally(() => {
+      if (current) setReady(true);
+    });
+    return () => {
+      current = false;
+    };
+  }, [caches, ids]);
+  return ready;
+}
+
 /** One team: its name and details, then its DORA keys once its metrics are at hand. */
-function TeamRow({ team }: { team: Team }) {
-  const metrics = useResource(resources.teamMetrics(team.id));
-  const rollup = metrics.data?.rollup;
+function TeamRow({ team, metricsReady }: { team: Team; metricsReady: boolean }) {
   return (
     <tr>
       <td>
         <Link href={`/teams/${team.id}`}>{team.name}</Link>
         {team.description && <div className="muted small">{team.description}</div>}
       </td>
-      {DORA_KEYS.map((name) => (
-        <td key={name} className="num">
-          {rollup ? formatMetricValue(name, rollup[name]) : <span className="muted">…</span>}
-        </td>
-      ))}
+      {metricsReady ? <DoraCells teamId={team.id} /> : <PendingCells />}
       <td className="num">{team.memberIds.length}</td>
       <td title={team.updatedAt}>{formatAgo(team.updatedAt)}</td>
     </tr>
   );
 }
 
+function PendingCells() {
+  return DORA_KEYS.map((name) => (
+    <td key={name} className="num">
+      <span className="muted">…</span>
+    </td>
+  ));
+}
+
+/** A team's DORA keys from its cached metrics (fetched with the others; its own page revalidates them). */
+function DoraCells({ teamId }: { teamId: number }) {
+  const metrics = useResource(resources.teamMetrics(teamId), { revalidateOnMount: false });
+  const rollup = metrics.data?.rollup;
+  return DORA_KEYS.map((name) => (
+    <td key={name} className="num">
+      {rollup ? formatMetricValue(name, rollup[name]) : <span className="muted">…</span>}
+    </td>
+  ));
+}
+
 /** See the file comment. */
 export function TeamsPage() {
   const teams = useResource(resources.teams());
+  const metricsReady = useTeamsMetrics(teams.data?.map((team) => team.id) ?? []);
   return (
     <section>
       <h1>
@@ -64,7 +100,7 @@ export function TeamsPage() {
             </thead>
             <tbody>
               {teams.data.map((team) => (
-                <TeamRow key={team.id} team={team} />
+                <TeamRow key={team.id} team={team} metricsReady={metricsReady} />
               ))}
             </tbody>
           </table>
