@@ -14,6 +14,7 @@ import autocannon from 'autocannon';
 import { sleep } from './fixtures.ts';
 import { loginCookie, MAIN, spawnTs, stop, waitForDemoSync } from './http-process.ts';
 import { type PrivateRedis, startPrivateRedis } from './redis-server.ts';
+import { table } from './report.ts';
 import { quantile } from './timing.ts';
 
 const LOAD_ROUTE = '/api/teams/1/metrics';
@@ -263,19 +264,48 @@ export function renderFaults(results: { load: FaultLoadRow[]; stale: StaleRow[] 
       'A stale read is a read sent after a rename was acknowledged that answers an older name; the window runs from ' +
       'that acknowledgement to the stale answer.',
     '',
-    '| fault | instance | requests | p50 ms | p99 ms | max ms | errors | non-2xx |',
-    '| --- | --- | ---: | ---: | ---: | ---: | ---: | ---: |',
-    ...results.load.map(
-      (r) =>
-        `| ${r.fault} | ${r.instance} | ${r.requests} | ${r.p50} | ${r.p99} | ${r.max} | ${r.errors} | ${r.non2xx} |`,
+    ...table(
+      [
+        ['fault', 'left'],
+        ['instance', 'left'],
+        ['requests', 'right'],
+        ['p50 ms', 'right'],
+        ['p99 ms', 'right'],
+        ['max ms', 'right'],
+        ['errors', 'right'],
+        ['non-2xx', 'right'],
+      ],
+      results.load.map((r) => [r.fault, r.instance, r.requests, r.p50, r.p99, r.max, r.errors, r.non2xx].map(String)),
     ),
     '',
-    '| fault | writes acknowledged | write errors | write p99 ms | write max ms | reader | reads | read errors | stale reads | longest stale window ms |',
-    '| --- | ---: | ---: | ---: | ---: | --- | ---: | ---: | ---: | ---: |',
-    ...results.stale.flatMap((s) =>
-      s.readers.map(
-        (r) =>
-          `| ${s.fault} | ${s.writes} | ${s.writeErrors} | ${s.writeP99} | ${s.writeMax} | ${r.instance} | ${r.reads} | ${r.errors} | ${r.stale} | ${r.longestMs} |`,
+    ...table(
+      [
+        ['fault', 'left'],
+        ['writes acknowledged', 'right'],
+        ['write errors', 'right'],
+        ['write p99 ms', 'right'],
+        ['write max ms', 'right'],
+        ['reader', 'left'],
+        ['reads', 'right'],
+        ['read errors', 'right'],
+        ['stale reads', 'right'],
+        ['longest stale window ms', 'right'],
+      ],
+      results.stale.flatMap((s) =>
+        s.readers.map((r) =>
+          [
+            s.fault,
+            s.writes,
+            s.writeErrors,
+            s.writeP99,
+            s.writeMax,
+            r.instance,
+            r.reads,
+            r.errors,
+            r.stale,
+            r.longestMs,
+          ].map(String),
+        ),
       ),
     ),
   ];

@@ -14,6 +14,7 @@ import autocannon from 'autocannon';
 import { renderFaults, runFaults } from './http-faults.ts';
 import { cpuMs, loginCookie, MAIN, ROOT, reachable, spawnTs, stop, waitForDemoSync } from './http-process.ts';
 import { describeMachine } from './machine.ts';
+import { table } from './report.ts';
 
 const FLOOR = join(ROOT, 'bench/src/http-floor.ts');
 const OUT = process.env.BENCH_OUT || join(ROOT, 'bench/RESULTS.md');
@@ -159,11 +160,19 @@ function render(rows: Row[], faults: string[], skipped: string[], machine: Retur
         .join(' / ')} ` +
       '(the machine is shared: a load above the core count means other work competed for the CPU).',
     '',
-    '| mode | case | req/s | server CPU µs/req | p50 ms | p99 ms | max ms | errors | statuses |',
-    '| --- | --- | ---: | ---: | ---: | ---: | ---: | ---: | --- |',
-    ...rows.map(
-      (r) =>
-        `| ${r.mode} | ${r.name} | ${r.rps} | ${r.cpuUs ?? 'n/a'} | ${r.p50} | ${r.p99} | ${r.max} | ${r.errors} | ${r.statuses} |`,
+    ...table(
+      [
+        ['mode', 'left'],
+        ['case', 'left'],
+        ['req/s', 'right'],
+        ['server CPU µs/req', 'right'],
+        ['p50 ms', 'right'],
+        ['p99 ms', 'right'],
+        ['max ms', 'right'],
+        ['errors', 'right'],
+        ['statuses', 'left'],
+      ],
+      rows.map((r) => [r.mode, r.name, r.rps, r.cpuUs ?? 'n/a', r.p50, r.p99, r.max, r.errors, r.statuses].map(String)),
     ),
     '',
     ...[...new Set(rows.map((r) => r.mode))].map(
