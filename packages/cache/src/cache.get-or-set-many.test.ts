@@ -125,6 +125,22 @@ describe('getOrSetMany', () => {
     await cache.invalidateTags(['tag:t1']);
     expect(await cache.get('t1')).toBeUndefined();
   });
+
+  it('answers a key passed to skipCache, to a joined getOrSet too, without storing it', async () => {
+    const { cache } = twoTiers();
+    const gate = deferred<void>();
+    const batch = cache.getOrSetMany(['kept', 'passing'], async (keys, context) => {
+      await gate.promise;
+      context.skipCache('passing');
+      return keys.map((key) => `${key}!`);
+    });
+    const joined = cache.getOrSet('passing', () => 'own load');
+    gate.resolve();
+    expect(await batch).toEqual(['kept!', 'passing!']);
+    expect(await joined).toBe('passing!');
+    expect(await cache.has('kept')).toBe(true);
+    expect(await cache.has('passing')).toBe(false);
+  });
 });
 
 describe('batch promotion', () => {

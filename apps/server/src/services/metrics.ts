@@ -83,39 +83,26 @@ export class MetricsService {
     teamId: number,
     list: readonly MetricsSource[],
   ): Promise<ByWindow<IntegrationMetricsView>[]> {
-    const byKey = new Map<string, (typeof list)[number]>(list.map((i) => [cacheKeys.integrationMetrics(i.id), i]));
-    const loaded = new Map<number, ByWindow<IntegrationMetricsView>>();
+    const byKey = new Map<string, MetricsSource>(list.map((i) => [cacheKeys.integrationMetrics(i.id), i]));
     const { ttl, grace } = cacheOptions(this.policy, 'integrationMetrics', {}, []);
-    const found = await this.cache.getOrSetMany<ByWindow<IntegrationMetricsView> | undefined>(
+    return this.cache.getOrSetMany<ByWindow<IntegrationMetricsView>>(
       [...byKey.keys()],
-      async (keys) => {
+      async (keys, ctx) => {
         const missing = keys.map((key) => byKey.get(key)!);
+        const ids = missing.map((i) => i.id);
         const [windows, syncing] = await Promise.all([
           loadWindows(this.db, missing),
-          syncingIds(
-            this.db,
-            missing.map((i) => i.id),
-            this.syncHeartbeatMs,
-          ),
+          syncingIds(this.db, ids, this.syncHeartbeatMs),
         ]);
-        return missing.map((i) => {
-          const value = { byWindow: windows.get(i.id)! };
-          loaded.set(i.id, value);
-          // Not stored while a sync runs (see #integrationWindows); the caller still gets it.
-          return syncing.has(i.id) ? undefined : value;
-        });
+        // While a sync runs, answered but not stored (see #integrationWindows).
+        for (const [n, key] of keys.entries()) if (syncing.has(ids[n]!)) ctx.skipCache(key);
+        return missing.map((i) => ({ byWindow: windows.get(i.id)! }));
       },
       {
         ttl,
         ...(grace !== undefined && { grace }),
         tags: (key) => [domainTags.integration(byKey.get(key)!.id), domainTags.team(teamId)],
       },
-    );
-    return Promise.all(
-      list.map(
-        // A key left unstored by another batch's load is read on its own.
-        (i, index) => found[index] ?? loaded.get(i.id) ?? this.#integrationWindows({ ...i, teamId }),
-      ),
     );
   }
 
@@ -140,30 +127,22 @@ export class MetricsService {
    */
   async manyTeamsMetrics(teamIds: readonly number[], options: WindowOptions = {}): Promise<TeamMetricsView[]> {
     const byKey = new Map<string, number>(teamIds.map((id) => [cacheKeys.teamMetrics(id), id]));
-    const built = new Map<number, ByWindow<TeamMetricsView>>();
     const { ttl, grace } = cacheOptions(this.policy, 'teamMetrics', {}, []);
-    const found = await this.cache.getOrSetMany<ByWindow<TeamMetricsView> | undefined>(
+    const all = await this.cache.getOrSetMany<ByWindow<TeamMetricsView>>(
       [...byKey.keys()],
-      (keys) =>
+      (keys, ctx) =>
         Promise.all(
           keys.map(async (key) => {
-            const teamId = byKey.get(key)!;
-            const { value, cacheable } = await this.#teamWindows(teamId);
-            built.set(teamId, value);
+            const { value, cacheable } = await this.#teamWindows(byKey.get(key)!);
             // Not stored while one of its integrations syncs (as in teamMetrics); still answered.
-            return cacheable ? value : undefined;
+            if (!cacheable) ctx.skipCache(key);
+            return value;
           }),
         ),
       { ttl, ...(grace !== undefined && { grace }), tags: (key) => [domainTags.team(byKey.get(key)!)] },
     );
     const window = String(options.windowDays ?? DEFAULT_METRIC_WINDOW);
-    return Promise.all(
-      teamIds.map(async (teamId, index) => {
-        // A key left unstored by another batch's load is read on its own.
-        const all = found[index] ?? built.get(teamId);
-        return all ? all.byWindow[window]! : this.teamMetrics(teamId, options);
-      }),
-    );
+    return all.map((teamWindows) => teamWindows.byWindow[window]!);
   }
 
   /** Every window of a team's metrics, built from its integrations' entries (each filled once per sync). */

@@ -13,11 +13,14 @@ import type { KeyOutcome } from './operations.ts';
 export interface LoadManyContext<V> {
   /** The stale value of each key being refreshed (same order as the keys), if any. */
   readonly stale: readonly (V | undefined)[];
+  /** Answer `key`'s value (to every caller waiting for it) without storing it in any tier. */
+  skipCache(key: string): void;
 }
 
 /**
  * Produces the values of `keys` (logical keys, without namespace), in the same order. An
- * `undefined` value is returned to the caller but not stored.
+ * `undefined` value, or one whose key was passed to `context.skipCache`, is returned to the caller
+ * but not stored.
  */
 export type LoadMany<V> = (keys: string[], context: LoadManyContext<V>) => readonly V[] | Promise<readonly V[]>;
 
@@ -246,6 +249,7 @@ export class BatchLoader {
       }
     };
     let values: readonly unknown[];
+    const unstored = new Set<string>();
     engine.counters.batchLoads++;
     engine.counters.batchLoadedKeys += items.length;
     const families = engine.families;
@@ -253,7 +257,7 @@ export class BatchLoader {
     try {
       values = await loadMany(
         items.map((item) => item.logical),
-        { stale: items.map((item) => item.stale?.value) },
+        { stale: items.map((item) => item.stale?.value), skipCache: (key) => unstored.add(key) },
       );
       if (!Array.isArray(values) || values.length !== items.length) throw new LoadManyResultError(items.length, values);
       if (families !== undefined) {
@@ -282,7 +286,8 @@ export class BatchLoader {
           { ttl: options.ttl, grace: options.grace, tags, sensitive: options.sensitive },
           createdAt,
         );
-        if (values[j] !== undefined && !records[j]!.record.invalidated && engine.tagsValid(entry)) {
+        const store = values[j] !== undefined && !unstored.has(item.logical);
+        if (store && !records[j]!.record.invalidated && engine.tagsValid(entry)) {
           writes.push({ key: item.key, entry, record: records[j]!.record });
         }
         return entry;
