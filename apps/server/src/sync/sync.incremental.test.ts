@@ -5,17 +5,12 @@
  * 20 changes per integration; deletions; and stored metrics equal to a full resync's.
  * (The 10,000-PR / 30,000-issue numbers are measured by `npm run bench:sync`.)
  */
-import {
-  createSimulator,
-  DEFAULT_GITHUB_TOKEN,
-  DEFAULT_JIRA_CREDENTIALS,
-  type Simulator,
-} from '@agiletrack/api-simulator';
+import { createSimulator, type Simulator } from '@agiletrack/api-simulator';
 import { and, asc, desc, eq } from 'drizzle-orm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { metricDaily, metricSnapshots, workItems } from '../db/schema.ts';
 import { startTestServer, type TestServer } from '../testing/harness.ts';
-import { sync } from '../testing/sync-helpers.ts';
+import { connect, sync } from '../testing/sync-helpers.ts';
 
 const AS_OF = Date.parse('2024-05-15T00:00:00Z');
 const SIZE = {
@@ -44,31 +39,6 @@ describe('incremental sync (mid-size project)', () => {
     await sim?.close();
   });
 
-  async function connect(name: string): Promise<{ github: number; jira: number }> {
-    const github = await t.request({
-      method: 'POST',
-      url: `/api/teams/${t.ids.teamA}/integrations`,
-      payload: {
-        kind: 'github',
-        name: `${name} repo`,
-        config: { owner: 'acme', repo: 'web', baseUrl: sim.url },
-        credentials: { token: DEFAULT_GITHUB_TOKEN },
-      },
-    });
-    const jira = await t.request({
-      method: 'POST',
-      url: `/api/teams/${t.ids.teamA}/integrations`,
-      payload: {
-        kind: 'jira',
-        name: `${name} board`,
-        config: { baseUrl: sim.url, projectKey: 'AT', boardId: 1, email: DEFAULT_JIRA_CREDENTIALS.email },
-        credentials: { apiToken: DEFAULT_JIRA_CREDENTIALS.apiToken },
-      },
-    });
-    expect([github.statusCode, jira.statusCode]).toEqual([201, 201]);
-    return { github: github.json().integration.id, jira: jira.json().integration.id };
-  }
-
   async function counted(integrationId: number): Promise<{ total: number; byRoute: Record<string, number> }> {
     sim.reset();
     const job = await sync(t, integrationId);
@@ -91,7 +61,7 @@ describe('incremental sync (mid-size project)', () => {
   let incremental: { github: number; jira: number };
 
   it('reads every page on the first sync, within the rate limits', async () => {
-    incremental = await connect('incremental');
+    incremental = await connect(t, sim, 'incremental');
     const github = await counted(incremental.github);
     const repo = sim.dataset.data.github.repos[0]!;
     // Every pull request's reviews; production deployments' statuses; never staging's.
@@ -183,7 +153,7 @@ describe('incremental sync (mid-size project)', () => {
   });
 
   it('stores the same items and metrics as a full resync', async () => {
-    const fresh = await connect('fresh');
+    const fresh = await connect(t, sim, 'fresh');
     await counted(fresh.github);
     await counted(fresh.jira);
     // A requested full resync of the incremental pair changes nothing either.

@@ -57,14 +57,17 @@ export async function waitForJob(t: TestServer, jobId: string, timeoutMs = 30_00
   }
 }
 
-/** Creates the two integrations pointing at the simulator; returns their ids. */
-export async function connect(t: TestServer, sim: Simulator): Promise<{ github: number; jira: number }> {
+/**
+ * Creates the two integrations pointing at the simulator; returns their ids. `name` prefixes their
+ * names, for a test that connects the same project more than once.
+ */
+export async function connect(t: TestServer, sim: Simulator, name?: string): Promise<{ github: number; jira: number }> {
   const github = await t.request({
     method: 'POST',
     url: `/api/teams/${t.ids.teamA}/integrations`,
     payload: {
       kind: 'github',
-      name: 'web',
+      name: name === undefined ? 'web' : `${name} repo`,
       config: { owner: 'acme', repo: 'web', baseUrl: sim.url },
       credentials: { token: DEFAULT_GITHUB_TOKEN },
     },
@@ -74,7 +77,7 @@ export async function connect(t: TestServer, sim: Simulator): Promise<{ github: 
     url: `/api/teams/${t.ids.teamA}/integrations`,
     payload: {
       kind: 'jira',
-      name: 'AT board',
+      name: name === undefined ? 'AT board' : `${name} board`,
       config: { baseUrl: sim.url, projectKey: 'AT', boardId: 1, email: DEFAULT_JIRA_CREDENTIALS.email },
       credentials: { apiToken: DEFAULT_JIRA_CREDENTIALS.apiToken },
     },
