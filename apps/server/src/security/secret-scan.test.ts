@@ -17,7 +17,7 @@ import { type DemoLogin, seedDemo } from '../demo/seed.ts';
 import { demoSources } from '../demo/simulator.ts';
 import { SESSION_COOKIE } from '../http/credentials.ts';
 import { createServer, type Server } from '../server.ts';
-import { TEST_DATABASE_URL, TEST_REDIS_URL } from '../testing/harness.ts';
+import { dropRedisPrefix, TEST_DATABASE_URL, TEST_REDIS_URL } from '../testing/harness.ts';
 
 async function redisDump(prefix: string): Promise<string[]> {
   const redis = new Redis(TEST_REDIS_URL);
@@ -50,20 +50,6 @@ async function redisDump(prefix: string): Promise<string[]> {
     await redis.quit();
   }
   return out;
-}
-
-async function dropRedis(prefix: string): Promise<void> {
-  const redis = new Redis(TEST_REDIS_URL);
-  try {
-    let cursor = '0';
-    do {
-      const [next, keys] = await redis.scan(cursor, 'MATCH', `${prefix}*`, 'COUNT', 500);
-      cursor = next;
-      if (keys.length > 0) await redis.unlink(...keys);
-    } while (cursor !== '0');
-  } finally {
-    await redis.quit();
-  }
 }
 
 describe.each(['embedded', 'redis'] as const)('no secrets in shared tiers after a demo sync (%s)', (mode) => {
@@ -166,7 +152,7 @@ describe.each(['embedded', 'redis'] as const)('no secrets in shared tiers after 
     await server?.close();
     await sim?.close();
     if (mode === 'redis') {
-      await dropRedis(prefix);
+      await dropRedisPrefix(prefix);
       const client = new pg.Client({ connectionString: TEST_DATABASE_URL });
       await client.connect();
       await client.query(`DROP SCHEMA IF EXISTS "${schema}" CASCADE`).finally(() => client.end());

@@ -73,6 +73,21 @@ export interface JoinOptions {
 
 const silent = pino({ level: 'silent' });
 
+/** Deletes every key under `prefix` in the test Redis (SCAN + UNLINK). */
+export async function dropRedisPrefix(prefix: string): Promise<void> {
+  const redis = new Redis(TEST_REDIS_URL);
+  try {
+    let cursor = '0';
+    do {
+      const [next, keys] = await redis.scan(cursor, 'MATCH', `${prefix}*`, 'COUNT', 500);
+      cursor = next;
+      if (keys.length > 0) await redis.unlink(...keys);
+    } while (cursor !== '0');
+  } finally {
+    await redis.quit();
+  }
+}
+
 /** Starts a server in `mode`, seeded (or joined to `options.join`'s database and cache). */
 export async function startTestServer(mode: TestMode, options: JoinOptions = {}): Promise<TestServer> {
   const join = options.join;
@@ -179,17 +194,7 @@ export async function startTestServer(mode: TestMode, options: JoinOptions = {})
       await server.close();
       if (owned && mode === 'redis') {
         // Everything this server wrote under its prefix: cache entries, tags, locks, BullMQ keys.
-        const redis = new Redis(TEST_REDIS_URL);
-        try {
-          let cursor = '0';
-          do {
-            const [next, keys] = await redis.scan(cursor, 'MATCH', `${prefix}*`, 'COUNT', 500);
-            cursor = next;
-            if (keys.length > 0) await redis.unlink(...keys);
-          } while (cursor !== '0');
-        } finally {
-          await redis.quit();
-        }
+        await dropRedisPrefix(prefix);
       }
       if (owned && mode !== 'embedded') {
         const client = new pg.Client({ connectionString: TEST_DATABASE_URL });
