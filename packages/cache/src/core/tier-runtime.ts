@@ -6,6 +6,7 @@
 import { CacheError, CacheErrorCodes, CacheTierTimeoutError } from '../errors.ts';
 import type { Clock, Ms, Tier } from '../types.ts';
 import { TierCounters } from './counters.ts';
+import { Deadlines } from './deadlines.ts';
 import type { CacheEvents } from './events.ts';
 import { Histogram, type HistogramSnapshot } from './histogram.ts';
 
@@ -60,6 +61,7 @@ export class TierRuntime extends TierCounters {
   readonly #pendingPrefixes = new Set<string>();
   #lostTrack = false;
   #repairing = false;
+  readonly #deadlines = new Deadlines();
 
   constructor(
     readonly tier: Tier,
@@ -98,13 +100,16 @@ export class TierRuntime extends TierCounters {
       return Promise.resolve(fallback);
     }
     const started = now();
-    // One promise and one timer per call, settled by whichever comes first: this runs on every
-    // remote read, so no Promise.race and no extra async frames.
+    let work: Promise<T>;
+    try {
+      work = run();
+    } catch (error) {
+      work = Promise.reject(error);
+    }
+    // One promise per call, settled by whichever comes first, the tier or the deadline: this runs
+    // on every remote read, so no Promise.race, no extra async frames and no timer of its own.
     return new Promise<T>((resolve) => {
-      let settled = false;
-      const timer = setTimeout(() => {
-        if (settled) return;
-        settled = true;
+      const waiting = this.#deadlines.add(deadline, () => {
         resolve(
           this.#fail(
             op,
@@ -115,26 +120,16 @@ export class TierRuntime extends TierCounters {
             readKeys,
           ),
         );
-      }, deadline);
-      let work: Promise<T>;
-      try {
-        work = run();
-      } catch (error) {
-        work = Promise.reject(error);
-      }
+      });
       work.then(
         (result) => {
-          if (settled) return;
-          settled = true;
-          clearTimeout(timer);
+          if (!waiting.settle()) return;
           this.time(op, now() - started);
           this.#succeeded(op, repairKeys);
           resolve(result);
         },
         (error: unknown) => {
-          if (settled) return;
-          settled = true;
-          clearTimeout(timer);
+          if (!waiting.settle()) return;
           resolve(this.#fail(op, started, error, fallback, repairKeys, readKeys));
         },
       );
