@@ -152,6 +152,15 @@ describe('stale-while-revalidate and grace', () => {
     expect(clock.pending).toBe(0);
   });
 
+  it('waits for the refresh when the soft timeout is Infinity (a timer would fire it after 1 ms)', async () => {
+    const cache = createCache({ tiers: [memoryTier()], sweepInterval: 0 });
+    await cache.set('k', 'old');
+    await cache.expire(['k'], { staleFor: 60_000 });
+    const slow = () => new Promise<string>((resolve) => setTimeout(resolve, 5, 'new'));
+    expect(await cache.getOrSet('k', slow, { softTimeout: Number.POSITIVE_INFINITY })).toBe('new');
+    expect(cache.stats().getOrSet.staleServes).toBe(0);
+  });
+
   it('gives up after the hard timeout when there is no stale value, and still fills the cache', async () => {
     const { cache, clock } = make();
     const gate = deferred<string>();

@@ -69,6 +69,15 @@ describe('a failing asynchronous tier never fails a request', () => {
     expect(tier.timeouts).toBe(2); // the read and the write, each cut at the deadline
   });
 
+  it('waits as long as the tier takes when the deadline is Infinity (a timer would fire it after 1 ms)', async () => {
+    const { cache, l1, l2 } = twoTiers({ tierDeadline: Number.POSITIVE_INFINITY });
+    await cache.set('k', 'v');
+    l1.clear();
+    l2.controls.latency = 5;
+    expect(await cache.get('k')).toBe('v');
+    expect(cache.stats().tiers[1]!.timeouts).toBe(0);
+  });
+
   it('opens the breaker after repeated failures, skips the tier, and closes after a good probe', async () => {
     const { cache, clock, l2 } = twoTiers({ breaker: { failures: 3, cooldown: 1_000 } });
     const states: string[] = [];

@@ -1,6 +1,9 @@
 /** Time sources. TTL logic reads time only through a `Clock`, so tests can move it by hand. */
 import type { Clock, Ms } from './types.ts';
 
+/** The longest delay `setTimeout` takes (2^31 - 1 ms); it fires a longer one after 1 ms. */
+export const MAX_TIMER_MS = 2_147_483_647;
+
 let cachedNow: number | undefined;
 const forget = (): void => {
   cachedNow = undefined;

@@ -1,4 +1,5 @@
 /** A deadline for one Redis call of the bus, lock or tag store, which the cache does not guard itself. */
+import { MAX_TIMER_MS } from '../clock.ts';
 import { CacheTierTimeoutError } from '../errors.ts';
 import type { Ms } from '../types.ts';
 
@@ -8,7 +9,8 @@ import type { Ms } from '../types.ts';
  * without this a caller would wait as long as the freeze lasts. The timer is always cleared.
  */
 export function withTimeout<T>(promise: Promise<T>, ms: Ms, what: string, op: string): Promise<T> {
-  if (ms === Number.POSITIVE_INFINITY) return promise;
+  // Longer than a timer can wait (Infinity included): no deadline at all.
+  if (ms > MAX_TIMER_MS) return promise;
   let timer: ReturnType<typeof setTimeout> | undefined;
   const deadline = new Promise<never>((_, reject) => {
     timer = setTimeout(() => reject(new CacheTierTimeoutError(what, op, ms)), ms);

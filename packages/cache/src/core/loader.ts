@@ -3,6 +3,7 @@
  * stale-while-revalidate and grace, soft and hard timeouts, the cross-process lock, and writes
  * that lose to any invalidation that came after the source read.
  */
+import { MAX_TIMER_MS } from '../clock.ts';
 import { CacheFactoryTimeoutError } from '../errors.ts';
 import type { Clock, Entry, Ms } from '../types.ts';
 import type { Factory, GetOrSetOptions, WriteOptions } from './api-types.ts';
@@ -17,6 +18,8 @@ const noop = (): void => {};
  * in tests), and always clears the timer, whichever wins.
  */
 export function raceTimeout<T>(clock: Clock, ms: Ms, work: Promise<T>): Promise<T | 'timeout'> {
+  // Longer than a timer can wait (Infinity included): no timeout at all.
+  if (ms > MAX_TIMER_MS) return work;
   let cancel: (() => void) | undefined;
   const timer = new Promise<'timeout'>((resolve) => {
     if (clock.schedule) cancel = clock.schedule(ms, () => resolve('timeout'));

@@ -3,10 +3,10 @@
  * the one place remote failure is handled — a deadline on every call, a circuit breaker, and
  * the list of writes that failed, repaired when the tier comes back.
  */
+import { MAX_TIMER_MS } from '../clock.ts';
 import { CacheError, CacheErrorCodes, CacheTierTimeoutError } from '../errors.ts';
 import type { Clock, Ms, Tier } from '../types.ts';
 import { TierCounters } from './counters.ts';
-import { Deadlines } from './deadlines.ts';
 import type { CacheEvents } from './events.ts';
 import { Histogram, type HistogramSnapshot } from './histogram.ts';
 
@@ -61,7 +61,6 @@ export class TierRuntime extends TierCounters {
   readonly #pendingPrefixes = new Set<string>();
   #lostTrack = false;
   #repairing = false;
-  readonly #deadlines = new Deadlines();
 
   constructor(
     readonly tier: Tier,
@@ -100,36 +99,47 @@ export class TierRuntime extends TierCounters {
       return Promise.resolve(fallback);
     }
     const started = now();
-    let work: Promise<T>;
-    try {
-      work = run();
-    } catch (error) {
-      work = Promise.reject(error);
-    }
-    // One promise per call, settled by whichever comes first, the tier or the deadline: this runs
-    // on every remote read, so no Promise.race, no extra async frames and no timer of its own.
+    // One promise and one timer per call, settled by whichever comes first: this runs on every
+    // remote read, so no Promise.race and no extra async frames.
     return new Promise<T>((resolve) => {
-      const waiting = this.#deadlines.add(deadline, () => {
-        resolve(
-          this.#fail(
-            op,
-            started,
-            new CacheTierTimeoutError(this.tier.name, op, deadline),
-            fallback,
-            repairKeys,
-            readKeys,
-          ),
-        );
-      });
+      let settled = false;
+      // A deadline longer than a timer can wait (Infinity included) never fires.
+      const timer =
+        deadline > MAX_TIMER_MS
+          ? undefined
+          : setTimeout(() => {
+              if (settled) return;
+              settled = true;
+              resolve(
+                this.#fail(
+                  op,
+                  started,
+                  new CacheTierTimeoutError(this.tier.name, op, deadline),
+                  fallback,
+                  repairKeys,
+                  readKeys,
+                ),
+              );
+            }, deadline);
+      let work: Promise<T>;
+      try {
+        work = run();
+      } catch (error) {
+        work = Promise.reject(error);
+      }
       work.then(
         (result) => {
-          if (!waiting.settle()) return;
+          if (settled) return;
+          settled = true;
+          clearTimeout(timer);
           this.time(op, now() - started);
           this.#succeeded(op, repairKeys);
           resolve(result);
         },
         (error: unknown) => {
-          if (!waiting.settle()) return;
+          if (settled) return;
+          settled = true;
+          clearTimeout(timer);
           resolve(this.#fail(op, started, error, fallback, repairKeys, readKeys));
         },
       );
