@@ -26,7 +26,7 @@ export interface RedisResults {
   getMany: Row[];
   getOrSetMany: Row[];
   /** Ours against raw ioredis in alternating rounds (see `paired`), for the targets. */
-  paired: { getMany?: PairedTiming; getManyParsed?: PairedTiming; get?: PairedTiming };
+  paired: { getMany?: PairedTiming; getManyParsed?: PairedTiming; parseFloor?: PairedTiming; get?: PairedTiming };
   /** Errors a library reported through events instead of rejecting (none expected). */
   eventErrors: { lib: string; count: number }[];
   /** Keys under the run prefix deleted at the end. */
@@ -194,6 +194,10 @@ export async function runRedis(
         { calls: config.quick ? 10 : 40 },
       );
       results.paired.getManyParsed = await paired(mgetParsed, () => ours.getMany(oursWindow()), {
+        calls: config.quick ? 10 : 40,
+      });
+      // No cache can return values for less than reading and parsing them: this is that floor.
+      results.paired.parseFloor = await paired(() => raw.mget(nextRawWindow()), mgetParsed, {
         calls: config.quick ? 10 : 40,
       });
       results.paired.get = await paired(

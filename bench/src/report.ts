@@ -165,10 +165,12 @@ function redisSection(redis: RedisResults, config: BenchConfig): string[] {
   );
   out.push('### `set` (both tiers)', '', ...timingTable(redis.set, NAMES.ours), '');
   const targets = checkRedisTargets(redis);
+  // "(reference)" and "(floor)" lines give context for the targets; they are not targets.
+  const real = targets.filter((t) => !t.target.startsWith('('));
   out.push(
-    `### Targets (${targets.filter((t) => t.pass).length} of ${targets.length} met)`,
+    `### Targets (${real.filter((t) => t.pass).length} of ${real.length} met)`,
     '',
-    'Ratios of mean µs/op, same run.',
+    'Medians of per-round ratios over alternating rounds (ours, then the floor, and so on), same run. Lines in parentheses are context, not targets: "(floor)" is what parsing the values alone costs over raw `MGET`, which no cache returning values can go below.',
     '',
   );
   for (const t of targets) {
