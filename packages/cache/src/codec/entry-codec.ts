@@ -17,7 +17,7 @@ import {
 } from '../errors.ts';
 import type { Entry, EntryCodec, Ms } from '../types.ts';
 import { fromBase64, toBase64, utf8Decode, utf8Encode, utf8Length } from './bytes.ts';
-import { HEADER_VERSION, scanHeader, writeHeader } from './header.ts';
+import { HEADER_VERSION, writeHeader } from './header.ts';
 import { deserialize, serialize } from './serializer.ts';
 
 /** A ciphertext with what is needed to open it. */
@@ -96,29 +96,6 @@ interface StoredEnvelope {
   data?: unknown;
 }
 
-const DATA_FIELD = ',"data":';
-const CLOSE_BRACE = '}'.charCodeAt(0);
-
-/**
- * The common entry (no tags, etag, compression or encryption: the header, then `data`, then the
- * end), decoded without parsing the header as JSON; `undefined` for anything else, which the
- * full decode judges. Only the value goes through `JSON.parse`: this runs on every L2 read.
- */
-function decodePlain(raw: string): { entry: Entry; keepUntil: Ms | undefined } | undefined {
-  const head = scanHeader(raw);
-  if (head === undefined || !raw.startsWith(DATA_FIELD, head.end) || raw.charCodeAt(raw.length - 1) !== CLOSE_BRACE) {
-    return undefined;
-  }
-  let value: unknown;
-  try {
-    value = deserialize(raw.slice(head.end + DATA_FIELD.length, raw.length - 1));
-  } catch {
-    return undefined; // not one JSON value there: the full decode says what is wrong
-  }
-  const entry: Entry = { value, createdAt: head.timestamp, expiresAt: head.expiresAt, staleUntil: head.staleUntil };
-  return { entry, keepUntil: head.keep };
-}
-
 /** Creates a codec. Validates options at once. */
 export function createEntryCodec(options: EntryCodecOptions = {}): EntryCodec {
   const threshold = options.compressThreshold ?? 1024;
@@ -173,8 +150,8 @@ export function createEntryCodec(options: EntryCodecOptions = {}): EntryCodec {
     },
 
     decode(key, raw) {
-      const fast = decodePlain(raw);
-      if (fast !== undefined) return fast;
+      // One JSON.parse of the whole entry: measured faster than scanning the header by hand and
+      // parsing only the value (V8 reads the header's numbers faster than JavaScript can).
       let stored: StoredEnvelope;
       try {
         stored = deserialize(raw) as StoredEnvelope;

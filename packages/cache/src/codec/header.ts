@@ -47,12 +47,6 @@ export interface StoredHeader {
   readonly keep: Ms | undefined;
 }
 
-/** A header read by {@link scanHeader}: its times, and where it ends. */
-export interface ScannedHeader extends StoredHeader {
-  /** Index of the `,` or `}` right after the header's last field. */
-  readonly end: number;
-}
-
 const WHOLE_NUMBER = new RegExp(`^${NUMBER_SOURCE}$`);
 const NUMBER_RUN = new RegExp(`^[${NUMBER_CHARS}]+`);
 const EXPIRES_AT = ',"expiresAt":';
@@ -105,11 +99,11 @@ function readNumber(raw: string, at: number): number {
 }
 
 /**
- * The header of an encoded entry and where it ends, or `undefined` when `raw` does not start
- * with one (a fence, another writer's data, or a well-formed entry written in an unusual order:
- * decode it fully). A scan without regular expressions or substrings: it runs on every L2 read.
+ * The header of an encoded entry, or `undefined` when `raw` does not start with one (a fence,
+ * another writer's data, or a well-formed entry written in an unusual order: decode it fully).
+ * A scan without regular expressions or substrings: a store reads it for every entry it judges.
  */
-export function scanHeader(raw: string): ScannedHeader | undefined {
+export function readHeader(raw: string): StoredHeader | undefined {
   if (!raw.startsWith(STAMP_LEAD)) return undefined;
   let end = readNumber(raw, STAMP_LEAD.length);
   const timestamp = numberValue;
@@ -130,17 +124,7 @@ export function scanHeader(raw: string): ScannedHeader | undefined {
   }
   const next = raw.charCodeAt(end);
   if (next !== COMMA && next !== CLOSE) return undefined;
-  return { timestamp, expiresAt, staleUntil, keep, end };
-}
-
-/**
- * The header of an encoded entry, or `undefined` when `raw` does not start with one (a fence,
- * another writer's data, or a well-formed entry written in an unusual order: decode it fully).
- */
-export function readHeader(raw: string): StoredHeader | undefined {
-  const head = scanHeader(raw);
-  if (head === undefined) return undefined;
-  return { timestamp: head.timestamp, expiresAt: head.expiresAt, staleUntil: head.staleUntil, keep: head.keep };
+  return { timestamp, expiresAt, staleUntil, keep };
 }
 
 const stampOf = (text: string): Ms | undefined => (WHOLE_NUMBER.test(text) ? Number(text) : undefined);
