@@ -23,6 +23,8 @@ export const systemClock: Clock = {
     return cachedNow;
   },
   schedule(ms, fn) {
+    // Longer than a timer can wait (Infinity included): it never fires, where setTimeout would fire it after 1 ms.
+    if (ms > MAX_TIMER_MS) return () => {};
     const timer = setTimeout(fn, ms);
     return () => clearTimeout(timer);
   },
