@@ -6,10 +6,13 @@
  */
 import { createServer, type IncomingMessage, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { eq } from 'drizzle-orm';
 import type { LightMyRequestResponse } from 'fastify';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
+import { integrations } from '../db/schema.ts';
 import { SESSION_COOKIE } from '../http/credentials.ts';
 import { OutboundGuard, parseAllowList, type Resolver } from '../security/outbound.ts';
+import { sealCredentials } from '../services/integration-credentials.ts';
 import { expectError, serverFor } from '../testing/api-helpers.ts';
 import { waitForJob } from '../testing/sync-helpers.ts';
 
@@ -115,6 +118,13 @@ describe('credentials, outbound policy and upstream text (strict policy, embedde
     expectError(update, 400, 'E_OUTBOUND_FORBIDDEN');
   });
 
+  // Writes a row past the save-time checks, as one stored before the policy would be.
+  async function storeDirectly(id: number, config: Record<string, unknown>, credentials: Record<string, string>) {
+    const { db, integrations: service } = api.t.server.deps;
+    const credentialsEncrypted = sealCredentials(service.vault, id, 'github', config, credentials);
+    await db.update(integrations).set({ config, credentialsEncrypted }).where(eq(integrations.id, id));
+  }
+
   it('accepts a public host', async () => {
     expect((await create({ baseUrl: 'https://github.example.com/api/v3' })).statusCode).toBe(201);
     expect((await create({})).statusCode).toBe(201); // api.github.com (not resolvable here: checked at sync time)
@@ -164,9 +174,7 @@ describe('credentials, outbound policy and upstream text (strict policy, embedde
       config: { owner: 'acme', repo: 'web', baseUrl: 'https://github.example.com' },
       credentials: { token: 'ghp_SECRET_A_old' },
     });
-    await api.t.server.deps.db.execute(
-      `UPDATE integrations SET config = '{"owner":"acme","repo":"web","baseUrl":"${thief.url}"}' WHERE id = ${stored.id}`,
-    );
+    await storeDirectly(stored.id, { owner: 'acme', repo: 'web', baseUrl: thief.url }, { token: 'ghp_SECRET_A_old' });
     await api.t.server.deps.invalidator.after({
       type: 'integration.updated',
       teamId: api.t.ids.teamA,
@@ -190,9 +198,7 @@ describe('credentials, outbound policy and upstream text (strict policy, embedde
       config: { owner: 'acme', repo: 'gone', baseUrl: 'https://github.example.com' },
       credentials: { token: 'ghp_SECRET_A_home' },
     });
-    await api.t.server.deps.db.execute(
-      `UPDATE integrations SET config = '{"owner":"acme","repo":"gone","baseUrl":"${home.url}"}' WHERE id = ${saved.id}`,
-    );
+    await storeDirectly(saved.id, { owner: 'acme', repo: 'gone', baseUrl: home.url }, { token: 'ghp_SECRET_A_home' });
     await api.t.server.deps.invalidator.after({
       type: 'integration.updated',
       teamId: api.t.ids.teamA,
