@@ -111,6 +111,8 @@ export async function createServer(options: ServerOptions): Promise<Server> {
       ? redisThrottleStore(serverCache.redis, `${config.REDIS_PREFIX}login:`)
       : memoryThrottleStore(),
     maxPerAccount: config.LOGIN_MAX_FAILURES,
+    accountFreeAttempts: config.LOGIN_ACCOUNT_FREE_ATTEMPTS,
+    accountMaxDelayMs: config.LOGIN_ACCOUNT_MAX_DELAY_MS,
     maxPerAddress: config.LOGIN_MAX_FAILURES_PER_ADDRESS,
     windowMs: config.LOGIN_WINDOW_MS,
     ...(options.now && { now: options.now }),
