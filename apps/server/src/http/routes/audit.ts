@@ -13,7 +13,8 @@ export const auditRoutes =
     app.get('/api/admin/audit', async (request) => {
       requireAdmin(principalOf(request));
       const { cursor, limit, ...filter } = parse(AuditQuery, request.query, 'query');
-      const page = await deps.audit.list(filter, pageOf({ cursor, limit }));
+      // Audit ids are bigint: a cursor may name any id JavaScript holds exactly.
+      const page = await deps.audit.list(filter, pageOf({ cursor, limit }, Number.MAX_SAFE_INTEGER));
       return { entries: page.items, nextCursor: page.nextCursor };
     });
   };
