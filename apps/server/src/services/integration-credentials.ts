@@ -82,7 +82,7 @@ export async function resealLegacyCredentials(db: AppDb, vault: CredentialVault)
   for (const { id } of rows.filter((row) => vault.isLegacy(row.sealed))) {
     resealed += await inTransaction(db, async (tx) => {
       // Locked and read again: the config sealed into the value is the one stored with it.
-      const [row] = await tx.select().from(integrations).where(eq(integrations.id, id)).for('update');
+      const [row] = await tx.select().from(integrations).where(eq(integrations.id, id)).for('no key update');
       if (!row || !vault.isLegacy(row.credentialsEncrypted)) return 0;
       let credentials: Record<string, string>;
       try {
@@ -115,7 +115,7 @@ export async function repointIntegrations(
       .select()
       .from(integrations)
       .where(sql`${integrations.config}->>'baseUrl' = ${from}`)
-      .for('update');
+      .for('no key update');
     const moved: { integrationId: number; teamId: number }[] = [];
     for (const row of rows) {
       let credentials: Record<string, string>;

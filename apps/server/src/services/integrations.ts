@@ -169,7 +169,11 @@ export class IntegrationService {
       await this.#checkOutbound(current.kind, patch.config);
     }
     const teamId = await inTransaction(this.db, async (tx) => {
-      const [existing] = await tx.select().from(integrations).where(eq(integrations.id, integrationId)).for('update');
+      const [existing] = await tx
+        .select()
+        .from(integrations)
+        .where(eq(integrations.id, integrationId))
+        .for('no key update');
       if (!existing) throw notFound(`integration ${integrationId}`);
       if (
         patch.config !== undefined &&
