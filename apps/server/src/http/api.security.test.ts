@@ -130,6 +130,27 @@ describe('credentials, outbound policy and upstream text (strict policy, embedde
     expect((await create({})).statusCode).toBe(201); // api.github.com (not resolvable here: checked at sync time)
   });
 
+  it('refuses a user name or password in a base URL, and never shows one stored before', async () => {
+    for (const baseUrl of ['https://user:pass@github.example.com', 'https://token@github.example.com/api/v3']) {
+      const refused = await create({ baseUrl });
+      expectError(refused, 400, 'E_VALIDATION');
+      expect(refused.json().error.message).toMatch(/user name or password/);
+    }
+    const created = await create({ baseUrl: 'https://github.example.com/api/v3' });
+    const id = created.json().integration.id as number;
+    const config = { owner: 'acme', repo: 'web', baseUrl: 'https://ops:hunter2@github.example.com/api/v3' };
+    await storeDirectly(id, config, { token: 'ghp_SECRET_A_userinfo' });
+    await api.t.server.deps.invalidator.after({
+      type: 'integration.updated',
+      teamId: api.t.ids.teamA,
+      integrationId: id,
+    });
+    const shown = await api.request({ method: 'GET', url: `/api/integrations/${id}`, as: 'alice' });
+    expect(shown.json().integration.config.baseUrl).toBe('https://github.example.com/api/v3');
+    const listed = await api.request({ method: 'GET', url: `/api/teams/${api.t.ids.teamA}/integrations`, as: 'alice' });
+    expect(listed.body).not.toContain('hunter2');
+  });
+
   it('refuses a member who moves an integration to another origin without new credentials', async () => {
     const created = await create({ baseUrl: 'https://github.example.com' });
     const id = created.json().integration.id as number;

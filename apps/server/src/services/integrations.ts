@@ -29,13 +29,27 @@ const audited = (row: IntegrationRow) => ({
   syncIntervalMinutes: row.syncIntervalMinutes,
 });
 
+// A user name or password in a stored address (saved before they were refused) is never shown.
+function shownConfig(config: Record<string, unknown>): Record<string, unknown> {
+  if (typeof config.baseUrl !== 'string' || !config.baseUrl.includes('@')) return config;
+  try {
+    const url = new URL(config.baseUrl);
+    if (!url.username && !url.password) return config;
+    url.username = '';
+    url.password = '';
+    return { ...config, baseUrl: url.href.replace(/\/$/, '') };
+  } catch {
+    return config;
+  }
+}
+
 /** The API view of a stored integration (without its credentials). */
 export const toIntegrationView = (row: IntegrationRow): IntegrationView => ({
   id: row.id,
   teamId: row.teamId,
   kind: row.kind,
   name: row.name,
-  config: row.config,
+  config: shownConfig(row.config),
   syncIntervalMinutes: row.syncIntervalMinutes,
   hasCredentials: true,
   createdAt: row.createdAt,
