@@ -9,7 +9,7 @@ import type { AddressInfo } from 'node:net';
 import { eq } from 'drizzle-orm';
 import type { LightMyRequestResponse } from 'fastify';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
-import { integrations } from '../db/schema.ts';
+import { integrations, workItems } from '../db/schema.ts';
 import { SESSION_COOKIE } from '../http/credentials.ts';
 import { OutboundGuard, parseAllowList, type Resolver } from '../security/outbound.ts';
 import { sealCredentials } from '../services/integration-credentials.ts';
@@ -149,6 +149,33 @@ describe('credentials, outbound policy and upstream text (strict policy, embedde
     expect(shown.json().integration.config.baseUrl).toBe('https://github.example.com/api/v3');
     const listed = await api.request({ method: 'GET', url: `/api/teams/${api.t.ids.teamA}/integrations`, as: 'alice' });
     expect(listed.body).not.toContain('hunter2');
+  });
+
+  it('serves only http(s) links for work items, whatever upstream sent', async () => {
+    const { db } = api.t.server.deps;
+    const links = [
+      'javascript:alert(document.cookie)',
+      'data:text/html,<script>1</script>',
+      'https://github.com/acme/alpha/pull/7',
+    ];
+    await db.insert(workItems).values(
+      links.map((url, i) => ({
+        integrationId: api.t.ids.integrationA,
+        kind: 'pull_request' as const,
+        externalId: `link-${i}`,
+        state: 'open',
+        createdAt: new Date(Date.now() - i * 60_000),
+        data: { url },
+      })),
+    );
+    const page = await api.request({
+      method: 'GET',
+      url: `/api/teams/${api.t.ids.teamA}/work-items?metric=prWorkInProgress`,
+      as: 'alice',
+    });
+    expect(page.statusCode).toBe(200);
+    const urls = page.json().workItems.map((item: { url: string | null }) => item.url);
+    expect(urls).toEqual([null, null, 'https://github.com/acme/alpha/pull/7']);
   });
 
   it('refuses a member who moves an integration to another origin without new credentials', async () => {

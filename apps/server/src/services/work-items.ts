@@ -23,7 +23,22 @@ type Integration = { id: number; kind: 'github' | 'jira'; config: Record<string,
 
 const HOUR = 3_600_000;
 
+// Links come from upstream data: only http(s) addresses are served (never `javascript:` or `data:`).
+function webLink(text: string): string | null {
+  try {
+    const url = new URL(text);
+    return url.protocol === 'https:' || url.protocol === 'http:' ? url.href : null;
+  } catch {
+    return null;
+  }
+}
+
 function urlOf(row: Row, integration: Integration): string | null {
+  const link = builtUrlOf(row, integration);
+  return link === null ? null : webLink(link);
+}
+
+function builtUrlOf(row: Row, integration: Integration): string | null {
   const data = row.data ?? {};
   if (typeof data.url === 'string') return data.url;
   const config = integration.config;
