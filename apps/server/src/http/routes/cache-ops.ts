@@ -4,10 +4,15 @@
  */
 import { AlertsQuery, ClientReportSchema, MonitorQuerySchema } from '@agiletrack/domain';
 import type { FastifyPluginAsync } from 'fastify';
+import { LRUCache } from 'lru-cache';
+import { AppError } from '../../errors.ts';
 import type { AppDeps } from '../deps.ts';
 import { principalOf, requireAdmin } from '../guards.ts';
 import { openSse } from '../sse.ts';
 import { parse } from '../validation.ts';
+
+const REPORT_EVERY_MS = 55_000;
+const REPORT_MAX = 100;
 
 /** See the file comment. */
 export const cacheOpsRoutes =
@@ -34,11 +39,20 @@ export const cacheOpsRoutes =
       return ops.alerts.list(since);
     });
 
-    // Any signed-in dashboard may report; the figure only feeds an alert rule.
+    // Any signed-in dashboard may report; the figure only feeds an alert rule. A dashboard reports
+    // once a minute: one user's reports count once a minute and at most REPORT_MAX each, so no
+    // member can inflate the admins' alert and metric beyond what one browser could see.
+    const reported = new LRUCache<number, true>({ max: 10_000, ttl: REPORT_EVERY_MS });
     app.post('/api/cache/client-report', async (request, reply) => {
-      principalOf(request);
+      const principal = principalOf(request);
       const report = parse(ClientReportSchema, request.body);
-      ops.clientReports.quotaFailures += report.quotaFailures;
+      if (reported.has(principal.userId)) {
+        throw new AppError('E_RATE_LIMITED', 'one report a minute', {
+          retryAfterMs: reported.getRemainingTTL(principal.userId),
+        });
+      }
+      reported.set(principal.userId, true);
+      ops.clientReports.quotaFailures += Math.min(report.quotaFailures, REPORT_MAX);
       return reply.code(204).send();
     });
   };
