@@ -1,4 +1,5 @@
 /** A Server-Sent Events stream on a hijacked reply: headers, keepalive comments, one close path. */
+import type { OutgoingHttpHeaders } from 'node:http';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 
 const KEEPALIVE_MS = 15_000;
@@ -12,16 +13,26 @@ export interface SseStream {
   close(): void;
 }
 
-/** Starts an SSE response; the caller registers what to stop on close. */
-export function openSse(request: FastifyRequest, reply: FastifyReply): SseStream {
+/**
+ * Hijacks `reply` and writes the head of an event stream. A hijacked reply sends nothing Fastify
+ * holds, so the headers set before (the security headers) are written here with the stream's own.
+ */
+export function startSse(reply: FastifyReply): FastifyReply['raw'] {
   reply.hijack();
   const raw = reply.raw;
   raw.writeHead(200, {
-    'Content-Type': 'text/event-stream; charset=utf-8',
-    'Cache-Control': 'no-cache, no-transform',
-    Connection: 'keep-alive',
-    'X-Accel-Buffering': 'no',
+    ...(reply.getHeaders() as OutgoingHttpHeaders),
+    'content-type': 'text/event-stream; charset=utf-8',
+    'cache-control': 'no-cache, no-transform',
+    connection: 'keep-alive',
+    'x-accel-buffering': 'no',
   });
+  return raw;
+}
+
+/** Starts an SSE response; the caller registers what to stop on close. */
+export function openSse(request: FastifyRequest, reply: FastifyReply): SseStream {
+  const raw = startSse(reply);
   raw.write('retry: 2000\n\n');
   const cleanups: (() => void)[] = [];
   let closed = false;

@@ -7,6 +7,7 @@ import type { PushedEvent } from '../../cache/event-hub.ts';
 import { bearerToken, sessionCookie } from '../credentials.ts';
 import type { AppDeps } from '../deps.ts';
 import { principalOf } from '../guards.ts';
+import { startSse } from '../sse.ts';
 
 const KEEPALIVE_MS = 15_000;
 
@@ -22,14 +23,7 @@ export const eventRoutes =
     app.get('/api/events', async (request, reply) => {
       const first = principalOf(request);
       const credentials = { bearer: bearerToken(request), cookie: sessionCookie(request) };
-      reply.hijack();
-      const raw = reply.raw;
-      raw.writeHead(200, {
-        'Content-Type': 'text/event-stream; charset=utf-8',
-        'Cache-Control': 'no-cache, no-transform',
-        Connection: 'keep-alive',
-        'X-Accel-Buffering': 'no',
-      });
+      const raw = startSse(reply);
       raw.write(`retry: 2000\nevent: ready\ndata: ${JSON.stringify({ userId: first.userId })}\n\n`);
 
       let closed = false;

@@ -20,8 +20,9 @@ export const openApiRoutes = (): FastifyPluginAsync => async (app) => {
   });
   await app.register(fastifySwaggerUi, {
     routePrefix: DOCS_PREFIX,
-    staticCSP: true,
-    uiConfig: { docExpansion: 'list', deepLinking: true, tryItOutEnabled: false },
+    // The pages load only their own files: the server's policy (frame-ancestors 'none' included)
+    // fits them, so the plugin's own, looser policy is not set; no external validator badge.
+    uiConfig: { docExpansion: 'list', deepLinking: true, tryItOutEnabled: false, validatorUrl: null },
   });
   app.get('/api/openapi.json', async (_request, reply) =>
     reply.type('application/json; charset=utf-8').header('Cache-Control', 'public, max-age=300').send(json),
