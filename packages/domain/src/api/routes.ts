@@ -27,6 +27,9 @@ const ALL = [
   ...systemRoutes,
 ];
 
+/** The path every JSON route of the API lives under (the dashboard's pages live elsewhere). */
+export const API_PREFIX = '/api';
+
 /** One route of the table, with its literal types. */
 export type ApiRoute = (typeof ALL)[number];
 /** A route's id (`teams.get`). */
@@ -71,4 +74,25 @@ export function routePath(spec: RouteSpec, params?: Readonly<Record<string, stri
     if (value === undefined) throw new TypeError(`route ${spec.id} needs the path parameter ${name}`);
     return encodeURIComponent(String(value));
   });
+}
+
+type Input<R> = (RouteParamsIn<R> extends undefined ? { params?: undefined } : { params: RouteParamsIn<R> }) & {
+  query?: RouteQueryIn<R>;
+} & (RouteBodyIn<R> extends undefined ? { body?: undefined } : { body: RouteBodyIn<R> });
+
+/** What a route takes: its path parameters, its query and its body, as the route table types them. */
+export type RouteInput<Id extends RouteId> = Input<RouteOf<Id>>;
+
+/** A route's input as an argument list: optional when every part of it is. */
+export type RouteArgs<Id extends RouteId> =
+  Partial<RouteInput<Id>> extends RouteInput<Id> ? [RouteInput<Id>?] : [RouteInput<Id>];
+
+/** The URL of a route: its path with the parameters filled in, then the query's defined fields. */
+export function routeUrl<Id extends RouteId>(id: Id, ...[input]: RouteArgs<Id>): string {
+  const path = routePath(ROUTES[id], input?.params as Record<string, string | number> | undefined);
+  const query = new URLSearchParams();
+  for (const [name, value] of Object.entries((input?.query ?? {}) as Record<string, unknown>)) {
+    if (value !== undefined && value !== null && value !== '') query.set(name, String(value));
+  }
+  return query.size > 0 ? `${path}?${query}` : path;
 }

@@ -1,6 +1,6 @@
 /** Integrations: a team's list, connect, Test connection, read, change, delete, last sync, sync jobs. */
 import type { CacheStatus } from '@agiletrack/cache';
-import { IntegrationSchemas } from '@agiletrack/domain';
+import { IntegrationSchemas, routeUrl } from '@agiletrack/domain';
 import { forbidden, notFound } from '../../errors.ts';
 import { testConnection } from '../../services/connection-test.ts';
 import { pageInMemory, pageOf } from '../../services/page.ts';
@@ -93,7 +93,7 @@ export function integrationRoutes(deps: AppDeps): HandlersOf<'integrations' | 'j
         teamId: integration.teamId,
         ...(query.full && { full: true }),
       });
-      reply.header('Location', `/api/jobs/${jobId}`);
+      reply.header('Location', routeUrl('jobs.get', { params: { jobId } }));
       return { jobId };
     },
 
