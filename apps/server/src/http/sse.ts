@@ -1,6 +1,6 @@
 /** A Server-Sent Events stream on a hijacked reply: headers, keepalive comments, one close path. */
 import type { OutgoingHttpHeaders } from 'node:http';
-import type { FastifyReply, FastifyRequest } from 'fastify';
+import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 
 const KEEPALIVE_MS = 15_000;
 
@@ -13,13 +13,22 @@ export interface SseStream {
   close(): void;
 }
 
-/**
- * Hijacks `reply` and writes the head of an event stream. A hijacked reply sends nothing Fastify
- * holds, so the headers set before (the security headers) are written here with the stream's own.
- */
-export function startSse(reply: FastifyReply): FastifyReply['raw'] {
+// The streams open on each server: they never end by themselves, so closing the server ends them.
+const openStreams = new WeakMap<FastifyInstance, Set<SseStream>>();
+
+/** Ends every stream open on `app` when it closes, so shutting down does not wait for clients. */
+export function closeStreamsOnShutdown(app: FastifyInstance): void {
+  app.addHook('preClose', async () => {
+    for (const stream of openStreams.get(app) ?? []) stream.close();
+  });
+}
+
+/** Starts an SSE response; the caller registers what to stop on close. */
+export function openSse(request: FastifyRequest, reply: FastifyReply): SseStream {
   reply.hijack();
   const raw = reply.raw;
+  // A hijacked reply sends nothing Fastify holds: the headers set before (the security headers)
+  // are written here with the stream's own.
   raw.writeHead(200, {
     ...(reply.getHeaders() as OutgoingHttpHeaders),
     'content-type': 'text/event-stream; charset=utf-8',
@@ -27,12 +36,6 @@ export function startSse(reply: FastifyReply): FastifyReply['raw'] {
     connection: 'keep-alive',
     'x-accel-buffering': 'no',
   });
-  return raw;
-}
-
-/** Starts an SSE response; the caller registers what to stop on close. */
-export function openSse(request: FastifyRequest, reply: FastifyReply): SseStream {
-  const raw = startSse(reply);
   raw.write('retry: 2000\n\n');
   const cleanups: (() => void)[] = [];
   let closed = false;
@@ -46,7 +49,7 @@ export function openSse(request: FastifyRequest, reply: FastifyReply): SseStream
     raw.end();
   };
   request.raw.on('close', close);
-  return {
+  const stream: SseStream = {
     send(event, data) {
       if (!closed) raw.write(`event: ${event}\ndata: ${JSON.stringify(data)}\n\n`);
     },
@@ -56,4 +59,9 @@ export function openSse(request: FastifyRequest, reply: FastifyReply): SseStream
     },
     close,
   };
+  const streams = openStreams.get(request.server) ?? new Set();
+  openStreams.set(request.server, streams);
+  streams.add(stream);
+  cleanups.push(() => streams.delete(stream));
+  return stream;
 }
