@@ -63,6 +63,16 @@ describe('password reset links (embedded, fake clock)', () => {
     expectError(await issue(987_654), 404, 'E_NOT_FOUND');
   });
 
+  it("sets a password from the operator's command line: the old sessions end, the new password works", async () => {
+    await api.t.server.deps.passwordResets.setPassword('Alice@test.local', 'operator set 123');
+    const before = await login('operator set 123');
+    expect(before.statusCode).toBe(200);
+    await api.t.server.deps.passwordResets.setPassword('alice@test.local', 'operator set 456');
+    const cookie = String(before.headers['set-cookie']).split(';')[0]!;
+    expect((await api.request({ method: 'GET', url: '/api/me', as: null, headers: { cookie } })).statusCode).toBe(401);
+    expect((await login('operator set 456')).statusCode).toBe(200);
+  });
+
   it('refuses a password of spaces when creating a user or changing one', async () => {
     const created = await api.request({
       method: 'POST',
