@@ -140,6 +140,8 @@ const ConfigSchema = z.object({
   LOGIN_ACCOUNT_MAX_DELAY_MS: duration(5 * 60_000),
   /** Failed logins allowed per client address within LOGIN_WINDOW_MS before 429. */
   LOGIN_MAX_FAILURES_PER_ADDRESS: z.coerce.number().int().min(1).max(100_000).default(50),
+  /** The most a stop (SIGTERM, SIGINT) may take before the process exits anyway, with code 1. */
+  SHUTDOWN_TIMEOUT_MS: duration(10_000),
   /** How long a password reset link an admin issued works. */
   PASSWORD_RESET_TTL_MS: duration(24 * 3_600_000),
   /** The login throttling window. */

@@ -52,7 +52,7 @@ export interface ServerOptions {
   schema?: string;
   /** PGlite in memory instead of DATA_DIR (tests). */
   inMemory?: boolean;
-  /** With `inMemory`: start from this database dump (tests start from a migrated template). */
+  /** A database dump to start from: in memory, or in a data directory without a database yet (the build's template). */
   databaseSnapshot?: Blob | undefined;
   /** A ready job queue (tests); default: BullMQ with Redis, in-process without. */
   jobs?: (deps: Omit<AppDeps, 'jobs'>) => JobQueue | Promise<JobQueue>;
@@ -211,30 +211,51 @@ export async function createServer(options: ServerOptions): Promise<Server> {
   // Periodic syncs are scheduled by whichever processes run workers; job ids make them agree.
   const stopScheduler = runWorkers && options.scheduler !== false ? startScheduler({ db, jobs, logger }) : () => {};
 
-  let closed = false;
+  let closing: Promise<void> | undefined;
+  const close = async () => {
+    // Each step has a deadline and its failure is logged, never thrown: whatever hangs or fails,
+    // the database is closed last (PGlite checkpoints and marks its files shut down).
+    const step = async (name: string, run: () => Promise<unknown> | unknown, ms = 5_000) => {
+      let timer: NodeJS.Timeout | undefined;
+      try {
+        await Promise.race([
+          Promise.resolve().then(run),
+          new Promise((_, reject) => {
+            timer = setTimeout(() => reject(new Error(`took longer than ${ms} ms`)), ms);
+          }),
+        ]);
+      } catch (error) {
+        logger.warn({ step: name, err: (error as Error).message }, 'shutdown: a step did not finish');
+      } finally {
+        clearTimeout(timer);
+      }
+    };
+    stopScheduler();
+    stopReaper();
+    // Stop accepting; event streams end (preClose); requests under way finish.
+    await step('http', () => app.close());
+    // Running syncs get a moment to finish; those that cannot are ended cleanly and queued again.
+    await step('syncs', async () => {
+      const finished = (await jobs.stop?.(options.shutdownGraceMs ?? 1_000)) ?? true;
+      if (finished) return;
+      for (const run of await syncService.runs.abandon().catch(() => [])) {
+        await reap.invalidate(run).catch(() => {});
+        await reap.requeue(run).catch(() => {});
+      }
+    });
+    syncService.runs.close();
+    await step('jobs', () => jobs.close());
+    await step('cache operations', () => ops.close());
+    await step('events', () => hub.close());
+    await step('cache', () => serverCache!.close());
+    await step('database', () => database.close(), 30_000);
+  };
   return {
     app,
     deps,
-    async close() {
-      if (closed) return;
-      closed = true;
-      stopScheduler();
-      stopReaper();
-      await app.close();
-      // Running syncs get a moment to finish; those that cannot are ended cleanly and queued again.
-      const finished = (await jobs.stop?.(options.shutdownGraceMs ?? 1_000)) ?? true;
-      if (!finished) {
-        for (const run of await syncService.runs.abandon().catch(() => [])) {
-          await reap.invalidate(run).catch(() => {});
-          await reap.requeue(run).catch(() => {});
-        }
-      }
-      syncService.runs.close();
-      await jobs.close();
-      await ops.close();
-      await hub.close();
-      await serverCache!.close();
-      await database.close();
+    close() {
+      closing ??= close();
+      return closing;
     },
   };
 }

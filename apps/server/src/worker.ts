@@ -1,22 +1,20 @@
 /**
- * `npm run worker`: runs the sync and metrics workers without the HTTP API, for deployments
+ * `npm run worker` (its build, through apps/server/start.mjs): runs the sync and metrics workers without the HTTP API, for deployments
  * that scale them apart (needs REDIS_URL; start the API with RUN_WORKER=false).
  */
 import { ConfigError, loadConfig } from './config.ts';
+import { processLogger } from './process/logger.ts';
+import { stopOnSignals } from './process/signals.ts';
 import { createServer } from './server.ts';
 
 async function main(): Promise<void> {
   const config = loadConfig();
   if (!config.REDIS_URL)
     throw new ConfigError('npm run worker needs REDIS_URL: without Redis, jobs run inside the API process');
-  const server = await createServer({ config, forceWorkers: true });
-  server.deps.logger.info('worker started: processing sync-integration and compute-metrics jobs');
-  const stop = async () => {
-    await server.close();
-    process.exit(0);
-  };
-  process.on('SIGINT', () => void stop());
-  process.on('SIGTERM', () => void stop());
+  const logger = processLogger(config.LOG_LEVEL);
+  const server = await createServer({ config, logger, forceWorkers: true });
+  stopOnSignals(() => server.close(), { boundMs: config.SHUTDOWN_TIMEOUT_MS, logger, name: 'AgileTrack worker' });
+  logger.info('worker started: processing sync-integration and compute-metrics jobs');
 }
 
 main().catch((error: unknown) => {

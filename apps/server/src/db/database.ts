@@ -3,8 +3,8 @@
  * (`DATABASE_URL`), applies migrations, and counts the statements sent (the tests use the count
  * to prove a cached read never reached the database).
  */
-import { mkdirSync } from 'node:fs';
-import { resolve } from 'node:path';
+import { existsSync, mkdirSync } from 'node:fs';
+import { join, resolve } from 'node:path';
 import type { SqlClient } from '@agiletrack/cache/tiers/postgres';
 import { PGlite } from '@electric-sql/pglite';
 import type { Cache as DrizzleCacheBase } from 'drizzle-orm/cache/core';
@@ -42,8 +42,9 @@ export interface DatabaseOptions {
   /** PostgreSQL schema to use (tests isolate themselves with one each). */
   schema?: string;
   /**
-   * In-memory PGlite only: start from this dump of a data directory (`dumpDatabase`) instead of an
-   * empty one. Loading a migrated dump is several times faster than creating and migrating.
+   * Start from this dump of a data directory (`dumpDatabase`, the build's template) instead of an
+   * empty database: in memory, or in a data directory that has no database yet. Loading a
+   * migrated dump is several times faster than creating and migrating.
    */
   snapshot?: Blob | undefined;
 }
@@ -119,9 +120,11 @@ export async function openDatabase(options: DatabaseOptions): Promise<Database> 
     mkdirSync(dataDir, { recursive: true });
     unlock = lockDataDir(resolve(options.dataDir));
   }
+  // A new data directory may start from a dump (the build's template) rather than an empty database.
+  const load = options.snapshot && !(dataDir && existsSync(join(dataDir, 'PG_VERSION')));
   const lite = dataDir
-    ? new PGlite(dataDir)
-    : new PGlite(options.snapshot ? { loadDataDir: options.snapshot } : undefined);
+    ? new PGlite(dataDir, load ? { loadDataDir: options.snapshot } : undefined)
+    : new PGlite(load ? { loadDataDir: options.snapshot } : undefined);
   try {
     await lite.waitReady;
     await migrate(async (text, params) => {

@@ -3,8 +3,8 @@
  * build into any folder (tests build into a temporary one), and "build only when out of date"
  * for `npm start`.
  */
-import { existsSync, readdirSync, statSync } from 'node:fs';
-import { dirname, join, resolve } from 'node:path';
+import { existsSync, readdirSync, statSync, writeFileSync } from 'node:fs';
+import { dirname, join, relative, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { API_PREFIX } from '@agiletrack/domain';
 import { build, defaultClientConditions, type InlineConfig } from 'vite';
@@ -15,13 +15,14 @@ export const WEB_ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '../..'
 /** Where `npm run build:web` writes and the server reads: apps/web/dist. */
 export const WEB_DIST = join(WEB_ROOT, 'dist');
 
-// What goes into the bundle: the app and the two workspace packages it imports.
-const SOURCES = [
+/** What goes into the bundle: the app and the two workspace packages it imports. */
+export const DASHBOARD_INPUTS = [
   join(WEB_ROOT, 'src'),
   join(WEB_ROOT, 'index.html'),
   join(WEB_ROOT, 'package.json'),
   join(WEB_ROOT, '../../packages/cache/src'),
   join(WEB_ROOT, '../../packages/domain/src'),
+  join(WEB_ROOT, '../../package-lock.json'),
 ];
 
 /** The Vite config of the dashboard; `vite.config.ts` exports it for `vite` and `vite build`. */
@@ -50,9 +51,21 @@ export function dashboardConfig(command: 'build' | 'serve', outDir = WEB_DIST): 
   };
 }
 
+/** The file a build keeps its inputs in: `npm start` (apps/server/start.mjs) rebuilds when one is newer. */
+export const BUILD_INPUTS_FILE = '.inputs.json';
+
+/** Records what `outDir` was built from (paths relative to it, so the checkout can move). */
+export function writeBuildInputs(outDir: string, inputs: readonly string[], builtAt: number): void {
+  const record = { builtAt, inputs: inputs.map((path) => relative(outDir, path)) };
+  writeFileSync(join(outDir, BUILD_INPUTS_FILE), `${JSON.stringify(record, null, 2)}\n`);
+}
+
 /** Builds the dashboard into `outDir`; resolves with the folder. */
 export async function buildDashboard(outDir = WEB_DIST): Promise<string> {
+  // Inputs changed while the build runs are newer than its record: the next start builds again.
+  const startedAt = Date.now();
   await build({ ...dashboardConfig('build', outDir), logLevel: 'warn' });
+  writeBuildInputs(outDir, DASHBOARD_INPUTS, startedAt);
   return outDir;
 }
 
@@ -74,7 +87,7 @@ export function isBuildCurrent(outDir = WEB_DIST): boolean {
   const index = join(outDir, 'index.html');
   if (!existsSync(index)) return false;
   const built = statSync(index).mtimeMs;
-  return SOURCES.every((source) => newestMtime(source) <= built);
+  return DASHBOARD_INPUTS.every((source) => newestMtime(source) <= built);
 }
 
 /** Builds only when the build is missing or older than its sources; returns whether it built. */

@@ -1,17 +1,14 @@
 /**
  * The built dashboard (apps/web/dist): its files, and index.html for every other GET outside
  * /api, so client-side routes (/teams/3) survive a reload. Does nothing when no build exists;
- * `npm start` builds one first when it is missing or out of date (apps/web/src/node/ensure-built.ts).
+ * `npm start` builds one first when it is missing or out of date (apps/server/start.mjs).
  */
 import { existsSync, statSync } from 'node:fs';
 import { extname, join, resolve, sep } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { API_PREFIX } from '@agiletrack/domain';
 import fastifyStatic from '@fastify/static';
 import type { FastifyPluginAsync } from 'fastify';
-
-/** Where `npm run build:web` writes the dashboard. */
-export const WEB_DIST_DIR = fileURLToPath(new URL('../../../../web/dist/', import.meta.url));
+import { WEB_DIST_DIR } from '../../paths.ts';
 
 function isFile(path: string): boolean {
   try {
@@ -33,7 +30,7 @@ export const webRoutes =
   async (app) => {
     const root = resolve(options.root ?? WEB_DIST_DIR);
     if (!existsSync(join(root, 'index.html'))) {
-      app.log.info({ root }, 'no dashboard build: serving the API only (npm run build:web builds it)');
+      app.log.info({ root }, 'no dashboard build: serving the API only (npm run build builds it)');
       return;
     }
     await app.register(fastifyStatic, { root, serve: false });
