@@ -13,7 +13,7 @@ import { mkdirSync, rmSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { build, type Plugin } from 'esbuild';
-import { buildDashboard, WEB_DIST, writeBuildInputs } from '../../web/src/node/build.ts';
+import { buildDashboard, WEB_DIST, withBuildLock, writeBuildInputs } from '../../web/src/node/build.ts';
 import { writeDatabaseTemplate } from './db/template.ts';
 import { DATABASE_TEMPLATE_DIR, SERVER_DIST_DIR } from './paths.ts';
 
@@ -83,7 +83,7 @@ export async function buildAll(
     parts.map((part) =>
       timed(part, async () => {
         if (part === 'server') await buildServer();
-        else if (part === 'web') await buildDashboard(WEB_DIST);
+        else if (part === 'web') await withBuildLock(WEB_DIST, () => buildDashboard(WEB_DIST));
         else {
           const startedAt = Date.now();
           await writeDatabaseTemplate(DATABASE_TEMPLATE_DIR);

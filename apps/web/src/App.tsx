@@ -16,6 +16,7 @@ import { IntegrationPage } from './pages/IntegrationPage.tsx';
 import { LoginPage } from './pages/LoginPage.tsx';
 import { ManageIntegrationsPage } from './pages/ManageIntegrationsPage.tsx';
 import { ManageTeamsPage } from './pages/ManageTeamsPage.tsx';
+import { ResetPasswordPage } from './pages/ResetPasswordPage.tsx';
 import { TeamPage } from './pages/TeamPage.tsx';
 import { TeamsPage } from './pages/TeamsPage.tsx';
 import { UsersPage } from './pages/UsersPage.tsx';
@@ -37,6 +38,7 @@ function Page({ route, isAdmin }: { route: Route; isAdmin: boolean }) {
   switch (route.name) {
     case 'teams':
     case 'login':
+    case 'resetPassword':
       return <TeamsPage />;
     case 'team':
       return <TeamPage teamId={route.teamId} />;
@@ -76,13 +78,13 @@ export function App() {
   const path = usePath();
   const route = parseRoute(path);
 
-  const title = titleOf(state.kind === 'anonymous' ? { name: 'login' } : route);
+  const title = titleOf(state.kind === 'anonymous' && route.name !== 'resetPassword' ? { name: 'login' } : route);
   useEffect(() => {
     document.title = title;
   }, [title]);
 
   useEffect(() => {
-    if (state.kind === 'anonymous' && route.name !== 'login') {
+    if (state.kind === 'anonymous' && route.name !== 'login' && route.name !== 'resetPassword') {
       returnTo = path;
       navigate('/login', true);
     } else if (state.kind === 'user' && route.name === 'login') {
@@ -91,6 +93,8 @@ export function App() {
     }
   }, [state.kind, route.name, path]);
 
+  // A reset link works for whoever opens it, logged in or not.
+  if (route.name === 'resetPassword') return <ResetPasswordPage />;
   if (state.kind === 'checking') return <p className="muted splash">Loading…</p>;
   if (state.kind === 'anonymous') return <LoginPage notice={state.notice} />;
   const isAdmin = state.user.role === 'admin';

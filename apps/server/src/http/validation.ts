@@ -2,9 +2,12 @@
  * Input parsing for routes, failing with coded 400s. The shapes themselves live in
  * @agiletrack/domain, next to the routes that feed the OpenAPI document.
  */
-import { parseId } from '@agiletrack/domain';
+import { installHumanMessages, parseId, validationMessage } from '@agiletrack/domain';
 import type { z } from 'zod';
 import { AppError } from '../errors.ts';
+
+// The schemas' checks speak plain language ("must be at most 254 characters") in every answer.
+installHumanMessages();
 
 /**
  * Parses `input` with `schema` or throws E_VALIDATION naming the first problems. Before any
@@ -18,11 +21,7 @@ export function parse<S extends z.ZodType>(schema: S, input: unknown, what = 'bo
     throw new AppError('E_VALIDATION', `invalid ${what}: ${unsafe.path.join('.') || what}: ${unsafe.problem}`);
   const result = schema.safeParse(input);
   if (result.success) return result.data;
-  const problems = result.error.issues
-    .slice(0, 5)
-    .map((issue) => `${issue.path.length > 0 ? issue.path.join('.') : what}: ${issue.message}`)
-    .join('; ');
-  throw new AppError('E_VALIDATION', `invalid ${what}: ${problems}`);
+  throw new AppError('E_VALIDATION', validationMessage(result.error.issues, what));
 }
 
 // C0 controls but tab, line feed and carriage return; DEL.

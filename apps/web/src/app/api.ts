@@ -4,13 +4,17 @@
  * their answer: no path is written here or in the pages.
  */
 import {
+  type FieldProblem,
+  fieldProblems,
   ROUTES,
   type RouteAnswer,
   type RouteArgs,
   type RouteId,
   type RouteInput,
   type RouteOf,
+  type RouteSpec,
   routeUrl,
+  validationMessage,
 } from '@agiletrack/domain';
 
 /** A failed API call, with the server's error code. */
@@ -22,6 +26,11 @@ export class ApiError extends Error {
   ) {
     super(message);
     this.name = 'ApiError';
+  }
+
+  /** A validation failure's problems, by field (none for any other failure). */
+  get problems(): FieldProblem[] {
+    return this.code === 'E_VALIDATION' ? fieldProblems(this.message) : [];
   }
 }
 
@@ -68,6 +77,13 @@ export async function call<Id extends RouteId>(id: Id, ...[input]: RouteArgs<Id>
   const spec = ROUTES[id];
   const url = routeUrl(id, ...([input] as [RouteInput<Id>]));
   const body = input?.body;
+  // The route's own schema checks the body first: a form hears of a problem at once, in the words
+  // and the form the API would use, and nothing is sent.
+  const bodySchema = (spec as RouteSpec).body;
+  if (body !== undefined && bodySchema !== undefined) {
+    const checked = bodySchema.safeParse(body);
+    if (!checked.success) throw new ApiError(400, 'E_VALIDATION', validationMessage(checked.error.issues, 'body'));
+  }
   const init = { method: spec.method, ...(body !== undefined && { body: JSON.stringify(body) }) };
   // A 401 from logging in or out is about those credentials, not a session that just ended.
   const response = await api(url, init, spec.tag !== 'Auth');

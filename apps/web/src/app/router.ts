@@ -4,6 +4,7 @@ import { createStore, useStore } from './store.ts';
 /** The pages. */
 export type Route =
   | { readonly name: 'login' }
+  | { readonly name: 'resetPassword' }
   | { readonly name: 'teams' }
   | { readonly name: 'team'; readonly teamId: number }
   | { readonly name: 'integration'; readonly integrationId: number }
@@ -38,6 +39,7 @@ export function parseRoute(path: string): Route {
   const [first, second, third] = parts;
   if (parts.length === 0 || (first === 'teams' && parts.length === 1)) return { name: 'teams' };
   if (first === 'login' && parts.length === 1) return { name: 'login' };
+  if (first === 'reset-password' && parts.length === 1) return { name: 'resetPassword' };
   if (first === 'teams' && parts.length === 2) {
     const teamId = positive(second);
     if (teamId !== undefined) return { name: 'team', teamId };
@@ -66,6 +68,8 @@ export function pathOf(route: Route): string {
   switch (route.name) {
     case 'login':
       return '/login';
+    case 'resetPassword':
+      return '/reset-password';
     case 'teams':
       return '/teams';
     case 'team':
@@ -97,6 +101,7 @@ export function pathOf(route: Route): string {
 export function titleOf(route: Route): string {
   const titles: Record<Route['name'], string> = {
     login: 'Log in',
+    resetPassword: 'Set a new password',
     teams: 'Teams',
     team: 'Team',
     integration: 'Integration',

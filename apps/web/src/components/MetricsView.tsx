@@ -2,14 +2,7 @@
  * Metric cards (each with its explanation), bars per integration, trend charts of the daily
  * history (one point per day) and the drill-down list of the work items behind a number.
  */
-import {
-  isMetricName,
-  METRICS,
-  type MetricsHistory,
-  type MetricUnit,
-  type WorkItem,
-  WorkItemsBody,
-} from '@agiletrack/domain';
+import { isMetricName, METRICS, type MetricsHistory, type MetricUnit, type WorkItem } from '@agiletrack/domain';
 import { useEffect, useMemo, useState } from 'react';
 import { call, messageOf } from '../app/api.ts';
 import { formatDate, formatMetricValue, metricLabel, orderMetrics } from '../app/format.ts';

@@ -3,14 +3,13 @@
  * serves), starts an embedded test server with seeded teams, integrations and metrics, listens on
  * a free loopback port, and drives Debian's Chromium through playwright-core.
  */
-import { closeSync, existsSync, openSync, rmSync } from 'node:fs';
+import { existsSync } from 'node:fs';
 import type { AddressInfo } from 'node:net';
-import { join } from 'node:path';
 import { METRIC_WINDOWS } from '@agiletrack/domain';
 import { type Browser, type BrowserContext, chromium, type Page } from 'playwright-core';
 import { metricDaily, metricSnapshots, syncRuns, workItems } from '../../../server/src/db/schema.ts';
 import { startTestServer, type TestServer } from '../../../server/src/testing/harness.ts';
-import { ensureDashboardBuilt, WEB_DIST } from '../node/build.ts';
+import { ensureDashboardBuilt } from '../node/build.ts';
 
 /** Debian's Chromium; never a browser downloaded by Playwright. */
 export const CHROMIUM = '/usr/bin/chromium';
@@ -45,30 +44,6 @@ export interface Dashboard {
   close(): Promise<void>;
 }
 
-/**
- * Builds apps/web/dist unless it is current. Browser test files run in parallel processes: a lock
- * file makes one of them build while the others wait, then find the build current.
- */
-async function buildOnce(): Promise<void> {
-  const lock = join(WEB_DIST, '..', '.dist.lock');
-  const deadline = Date.now() + 120_000;
-  for (;;) {
-    try {
-      closeSync(openSync(lock, 'wx'));
-      break;
-    } catch (error) {
-      if ((error as NodeJS.ErrnoException).code !== 'EEXIST') throw error;
-      if (Date.now() > deadline) throw new Error(`${lock} held for 2 minutes: remove it if no build runs`);
-      await new Promise((resolve) => setTimeout(resolve, 200));
-    }
-  }
-  try {
-    await ensureDashboardBuilt();
-  } finally {
-    rmSync(lock, { force: true });
-  }
-}
-
 const hoursAgo = (hours: number) => new Date(Date.now() - hours * 3_600_000);
 
 /** Days of seeded history (the team page shows the last 90, one point per day). */
@@ -79,7 +54,7 @@ export async function startDashboard(): Promise<Dashboard> {
   if (!existsSync(CHROMIUM)) {
     throw new Error(`browser tests need Debian's Chromium at ${CHROMIUM} (apt-get install chromium)`);
   }
-  await buildOnce();
+  await ensureDashboardBuilt();
   const server = await startTestServer('embedded');
   try {
     const { db, integrations } = server.server.deps;

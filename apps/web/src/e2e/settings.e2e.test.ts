@@ -95,7 +95,7 @@ describe('managing AgileTrack from the dashboard', () => {
       await page.getByRole('button', { name: 'Create team' }).click();
       await success(page, 'created');
       await page.getByLabel('Team', { exact: true }).selectOption({ label: teamName });
-      await page.getByLabel('Add a member by e-mail').fill(newUser.email);
+      await page.getByLabel(/Add a member to .* by e-mail/).fill(newUser.email);
       await page.getByRole('button', { name: 'Add member' }).click();
       await success(page, 'added to');
       await page.getByTestId('members').getByText(newUser.email).waitFor();

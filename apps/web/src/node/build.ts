@@ -3,8 +3,8 @@
  * build into any folder (tests build into a temporary one), and "build only when out of date"
  * for `npm start`.
  */
-import { existsSync, readdirSync, statSync, writeFileSync } from 'node:fs';
-import { dirname, join, relative, resolve } from 'node:path';
+import { closeSync, existsSync, openSync, readdirSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { basename, dirname, join, relative, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { API_PREFIX } from '@agiletrack/domain';
 import { build, defaultClientConditions, type InlineConfig } from 'vite';
@@ -90,9 +90,36 @@ export function isBuildCurrent(outDir = WEB_DIST): boolean {
   return DASHBOARD_INPUTS.every((source) => newestMtime(source) <= built);
 }
 
+/**
+ * Runs `build` holding the lock of `outDir`'s build: processes that build at once (browser test
+ * files in parallel, a server starting beside them) take turns instead of overwriting each other.
+ */
+export async function withBuildLock<T>(outDir: string, build: () => Promise<T>): Promise<T> {
+  const lock = join(dirname(outDir), `.${basename(outDir)}.lock`);
+  const deadline = Date.now() + 180_000;
+  for (;;) {
+    try {
+      closeSync(openSync(lock, 'wx'));
+      break;
+    } catch (error) {
+      if ((error as NodeJS.ErrnoException).code !== 'EEXIST') throw error;
+      if (Date.now() > deadline) throw new Error(`${lock} held for 3 minutes: remove it if no build runs`);
+      await new Promise((resolve) => setTimeout(resolve, 200));
+    }
+  }
+  try {
+    return await build();
+  } finally {
+    rmSync(lock, { force: true });
+  }
+}
+
 /** Builds only when the build is missing or older than its sources; returns whether it built. */
-export async function ensureDashboardBuilt(outDir = WEB_DIST): Promise<boolean> {
-  if (isBuildCurrent(outDir)) return false;
-  await buildDashboard(outDir);
-  return true;
+export function ensureDashboardBuilt(outDir = WEB_DIST): Promise<boolean> {
+  return withBuildLock(outDir, async () => {
+    // Checked under the lock: another process may have just built it.
+    if (isBuildCurrent(outDir)) return false;
+    await buildDashboard(outDir);
+    return true;
+  });
 }

@@ -1,5 +1,5 @@
 /** My account: change the password, and the API tokens for scripts (create, see once, revoke). */
-import { type ApiToken, CreatedTokenBody, routeUrl, TokenPage } from '@agiletrack/domain';
+import { type ApiToken, routeUrl, TokenPage } from '@agiletrack/domain';
 import { type FormEvent, useState } from 'react';
 import { call } from '../app/api.ts';
 import { formatAgo } from '../app/format.ts';
@@ -11,7 +11,7 @@ import { LoadError, ShowMore } from '../components/States.tsx';
 function PasswordForm() {
   const [current, setCurrent] = useState('');
   const [next, setNext] = useState('');
-  const { outcome, busy, run } = useOutcome();
+  const { outcome, busy, run, errorOf, edited } = useOutcome(['currentPassword', 'newPassword']);
   const submit = async (event: FormEvent) => {
     event.preventDefault();
     const done = await run(async () => {
@@ -24,12 +24,13 @@ function PasswordForm() {
     }
   };
   return (
-    <form className="panel form" onSubmit={submit} aria-labelledby="password-title">
+    <form className="panel form" onSubmit={submit} onInput={edited} aria-labelledby="password-title">
       <h2 id="password-title">Password</h2>
-      <Field label="Current password">
+      <Field label="Current password" error={errorOf('currentPassword')}>
         {(control) => (
           <input
             {...control}
+            name="currentPassword"
             type="password"
             autoComplete="current-password"
             value={current}
@@ -38,10 +39,15 @@ function PasswordForm() {
           />
         )}
       </Field>
-      <Field label="New password" hint="At least 10 characters. Every other session of yours ends; this one stays.">
+      <Field
+        label="New password"
+        hint="At least 10 characters, not counting spaces at either end. Every other session of yours ends; this one stays."
+        error={errorOf('newPassword')}
+      >
         {(control) => (
           <input
             {...control}
+            name="newPassword"
             type="password"
             autoComplete="new-password"
             minLength={10}
@@ -69,7 +75,7 @@ function Tokens() {
   const [name, setName] = useState('');
   const [days, setDays] = useState('');
   const [secret, setSecret] = useState<{ name: string; value: string } | undefined>(undefined);
-  const { outcome, busy, run } = useOutcome();
+  const { outcome, busy, run, errorOf, edited } = useOutcome(['name', 'expiresInDays']);
 
   const create = async (event: FormEvent) => {
     event.preventDefault();
@@ -98,11 +104,12 @@ function Tokens() {
       <p className="muted">
         For scripts and the command line: send <code>Authorization: Bearer &lt;token&gt;</code>. A token acts as you.
       </p>
-      <form className="inline-form" onSubmit={create}>
-        <Field label="Name">
+      <form className="inline-form" onSubmit={create} onInput={edited}>
+        <Field label="Name" error={errorOf('name')}>
           {(control) => (
             <input
               {...control}
+              name="name"
               value={name}
               onChange={(e) => setName(e.target.value)}
               required
@@ -111,10 +118,15 @@ function Tokens() {
             />
           )}
         </Field>
-        <Field label="Expires after (days)" hint="Leave empty for a token that does not expire.">
+        <Field
+          label="Expires after (days)"
+          hint="Leave empty for a token that does not expire."
+          error={errorOf('expiresInDays')}
+        >
           {(control) => (
             <input
               {...control}
+              name="expiresInDays"
               type="number"
               min={1}
               max={3650}

@@ -3,7 +3,7 @@
  * each tier holds, over the last minute, hour or day, merged across the server's instances.
  * Refreshed every 10 s.
  */
-import { type FamiliesReport, FamiliesReportSchema } from '@agiletrack/domain';
+import type { FamiliesReport } from '@agiletrack/domain';
 import { useEffect, useState } from 'react';
 import { call } from '../app/api.ts';
 import { formatBytes, formatPercent } from '../app/format.ts';

@@ -10,7 +10,7 @@ import { Message, useOutcome } from '../components/Feedback.tsx';
 import { ConfirmButton, Field } from '../components/Form.tsx';
 import { Link } from '../components/Link.tsx';
 import { LoadError, ShowMore } from '../components/States.tsx';
-import { TeamChoice } from '../components/TeamChoice.tsx';
+import { chooseTeam, TeamChoice } from '../components/TeamChoice.tsx';
 
 /** A team's name and description, as creating and editing it ask for them. */
 function TeamFields(props: {
@@ -18,13 +18,15 @@ function TeamFields(props: {
   setName: (name: string) => void;
   description: string;
   setDescription: (description: string) => void;
+  errorOf: (field: string) => string | undefined;
 }) {
   return (
     <div className="form-grid">
-      <Field label="Name">
+      <Field label="Name" error={props.errorOf('name')}>
         {(control) => (
           <input
             {...control}
+            name="name"
             value={props.name}
             onChange={(e) => props.setName(e.target.value)}
             required
@@ -32,10 +34,11 @@ function TeamFields(props: {
           />
         )}
       </Field>
-      <Field label="Description (optional)">
+      <Field label="Description (optional)" error={props.errorOf('description')}>
         {(control) => (
           <input
             {...control}
+            name="description"
             value={props.description}
             onChange={(e) => props.setDescription(e.target.value)}
             maxLength={2000}
@@ -49,20 +52,28 @@ function TeamFields(props: {
 function CreateTeam() {
   const [name, setName] = useState('');
   const [description, setDescription] = useState('');
-  const { outcome, busy, run } = useOutcome();
+  const { outcome, busy, run, errorOf, edited } = useOutcome(['name', 'description']);
   const submit = async (event: FormEvent) => {
     event.preventDefault();
     await run(async () => {
-      await call('teams.create', { body: { name, description } });
+      const { team } = await call('teams.create', { body: { name, description } });
       setName('');
       setDescription('');
-      return `Team “${name}” created. Add its members below.`;
+      // The panel below shows the new team, so its members go where they belong.
+      chooseTeam(team.id);
+      return `Team “${team.name}” created. Add its members below.`;
     });
   };
   return (
-    <form className="panel form" onSubmit={submit} aria-labelledby="new-team-title">
+    <form className="panel form" onSubmit={submit} onInput={edited} aria-labelledby="new-team-title">
       <h2 id="new-team-title">New team</h2>
-      <TeamFields name={name} setName={setName} description={description} setDescription={setDescription} />
+      <TeamFields
+        name={name}
+        setName={setName}
+        description={description}
+        setDescription={setDescription}
+        errorOf={errorOf}
+      />
       <div className="actions">
         <button type="submit" disabled={busy}>
           Create team
@@ -79,7 +90,7 @@ function Members({ team, isAdmin }: { team: Team; isAdmin: boolean }) {
     nextCursor: body.nextCursor,
   }));
   const [email, setEmail] = useState('');
-  const { outcome, busy, run } = useOutcome();
+  const { outcome, busy, run, errorOf, edited } = useOutcome(['email']);
   const memberCount = team.memberIds.length;
   // The team's cached value changes when someone else edits its members: show the new list.
   // biome-ignore lint/correctness/useExhaustiveDependencies: reload when the member count changes
@@ -127,10 +138,17 @@ function Members({ team, isAdmin }: { team: Team; isAdmin: boolean }) {
       </ul>
       <ShowMore list={list} small />
       {isAdmin && (
-        <form className="inline-form" onSubmit={add}>
-          <Field label="Add a member by e-mail">
+        <form className="inline-form" onSubmit={add} onInput={edited}>
+          <Field label={`Add a member to ${team.name} by e-mail`} error={errorOf('email')}>
             {(control) => (
-              <input {...control} type="email" value={email} onChange={(e) => setEmail(e.target.value)} required />
+              <input
+                {...control}
+                name="email"
+                type="email"
+                value={email}
+                onChange={(e) => setEmail(e.target.value)}
+                required
+              />
             )}
           </Field>
           <button type="submit" disabled={busy}>
@@ -146,7 +164,7 @@ function Members({ team, isAdmin }: { team: Team; isAdmin: boolean }) {
 function TeamEditor({ team, isAdmin }: { team: Team; isAdmin: boolean }) {
   const [name, setName] = useState(team.name);
   const [description, setDescription] = useState(team.description ?? '');
-  const { outcome, busy, run } = useOutcome();
+  const { outcome, busy, run, errorOf, edited } = useOutcome(['name', 'description']);
   useEffect(() => {
     setName(team.name);
     setDescription(team.description ?? '');
@@ -164,8 +182,14 @@ function TeamEditor({ team, isAdmin }: { team: Team; isAdmin: boolean }) {
       <h2 id={`team-${team.id}`}>
         <Link href={`/teams/${team.id}`}>{team.name}</Link>
       </h2>
-      <form className="form" onSubmit={save}>
-        <TeamFields name={name} setName={setName} description={description} setDescription={setDescription} />
+      <form className="form" onSubmit={save} onInput={edited}>
+        <TeamFields
+          name={name}
+          setName={setName}
+          description={description}
+          setDescription={setDescription}
+          errorOf={errorOf}
+        />
         <div className="actions">
           <button type="submit" disabled={busy || (name === team.name && description === (team.description ?? ''))}>
             Save

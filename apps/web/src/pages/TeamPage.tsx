@@ -73,7 +73,11 @@ export function TeamPage({ teamId }: { teamId: number }) {
         <h2>Integrations</h2>
         {integrations.isLoading && <Loading what="integrations" />}
         {integrations.error !== undefined && <LoadError error={integrations.error} what="integrations" />}
-        {integrations.data && integrations.data.length === 0 && <p className="muted">No integrations yet.</p>}
+        {integrations.data && integrations.data.length === 0 && (
+          <p className="muted">
+            No integrations yet: <Link href={`/settings/integrations?team=${teamId}`}>connect GitHub or Jira</Link>.
+          </p>
+        )}
         {integrations.data && integrations.data.length > 0 && (
           <table className="table" data-testid="integrations">
             <thead>

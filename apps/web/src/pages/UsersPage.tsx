@@ -1,5 +1,8 @@
-/** Settings → Users (admins): find, create, change role, deactivate and reactivate. */
-import { CreatedUserBody, routeUrl, type User, UserPage } from '@agiletrack/domain';
+/**
+ * Settings → Users (admins): find, create, change role, deactivate and reactivate, and a one-time
+ * password reset link for a user who forgot theirs.
+ */
+import { routeUrl, type User, UserPage } from '@agiletrack/domain';
 import { type FormEvent, useState } from 'react';
 import { call } from '../app/api.ts';
 import { formatAgo } from '../app/format.ts';
@@ -14,7 +17,7 @@ function CreateUser({ onCreated }: { onCreated: () => Promise<void> }) {
   const [role, setRole] = useState<'member' | 'admin'>('member');
   const [password, setPassword] = useState('');
   const [generated, setGenerated] = useState<{ email: string; password: string } | undefined>(undefined);
-  const { outcome, busy, run } = useOutcome();
+  const { outcome, busy, run, errorOf, edited } = useOutcome(['email', 'name', 'role', 'password']);
 
   const submit = async (event: FormEvent) => {
     event.preventDefault();
@@ -31,13 +34,14 @@ function CreateUser({ onCreated }: { onCreated: () => Promise<void> }) {
   };
 
   return (
-    <form className="panel form" onSubmit={submit} aria-labelledby="new-user-title">
+    <form className="panel form" onSubmit={submit} onInput={edited} aria-labelledby="new-user-title">
       <h2 id="new-user-title">Add a user</h2>
       <div className="form-grid">
-        <Field label="E-mail">
+        <Field label="E-mail" error={errorOf('email')}>
           {(control) => (
             <input
               {...control}
+              name="email"
               type="email"
               value={email}
               onChange={(e) => setEmail(e.target.value)}
@@ -46,23 +50,44 @@ function CreateUser({ onCreated }: { onCreated: () => Promise<void> }) {
             />
           )}
         </Field>
-        <Field label="Name">
+        <Field label="Name" error={errorOf('name')}>
           {(control) => (
-            <input {...control} value={name} onChange={(e) => setName(e.target.value)} required maxLength={120} />
+            <input
+              {...control}
+              name="name"
+              value={name}
+              onChange={(e) => setName(e.target.value)}
+              required
+              maxLength={120}
+            />
           )}
         </Field>
-        <Field label="Role" hint="Members see and change their own teams; admins manage everything.">
+        <Field
+          label="Role"
+          hint="Members see and change their own teams; admins manage everything."
+          error={errorOf('role')}
+        >
           {(control) => (
-            <select {...control} value={role} onChange={(e) => setRole(e.target.value as 'member' | 'admin')}>
+            <select
+              {...control}
+              name="role"
+              value={role}
+              onChange={(e) => setRole(e.target.value as 'member' | 'admin')}
+            >
               <option value="member">Member</option>
               <option value="admin">Admin</option>
             </select>
           )}
         </Field>
-        <Field label="Password (optional)" hint="Leave empty to generate one; it is shown once.">
+        <Field
+          label="Password (optional)"
+          hint="At least 10 characters. Leave empty to generate one; it is shown once."
+          error={errorOf('password')}
+        >
           {(control) => (
             <input
               {...control}
+              name="password"
               type="password"
               value={password}
               onChange={(e) => setPassword(e.target.value)}
@@ -97,12 +122,22 @@ export function UsersPage() {
   const url = routeUrl('users.list', { query: { q: search } });
   const list = usePagedApi(url, UserPage, (body) => ({ items: body.users, nextCursor: body.nextCursor }));
   const { outcome, run } = useOutcome();
+  const [reset, setReset] = useState<{ user: User; link: string; expiresAt: string } | undefined>(undefined);
 
   const change = (user: User, patch: Record<string, unknown>, done: string) =>
     run(async () => {
+      setReset(undefined);
       await call('users.update', { params: { userId: user.id }, body: patch });
       await list.reload();
       return done;
+    });
+
+  // A one-time link for a user who forgot their password: shown once, to be handed over.
+  const issueReset = (user: User) =>
+    run(async () => {
+      const { link, expiresAt } = await call('users.passwordReset', { params: { userId: user.id } });
+      setReset({ user, link, expiresAt });
+      return `Reset link for ${user.name} made: it works once, until ${new Date(expiresAt).toLocaleString()}.`;
     });
 
   return (
@@ -127,6 +162,15 @@ export function UsersPage() {
           </button>
         </form>
         <Message outcome={outcome} />
+        {reset && (
+          <div className="secret" role="status">
+            <p>
+              <strong>Password reset link for {reset.user.email}</strong> (shown once; give it to them directly, it lets
+              whoever opens it set the password):
+            </p>
+            <code data-testid="reset-link">{reset.link}</code>
+          </div>
+        )}
         {list.error !== undefined && <LoadError error={list.error} what="users" />}
         {list.loading && list.items.length === 0 && <Loading what="users" />}
         {list.items.length > 0 && (
@@ -172,6 +216,16 @@ export function UsersPage() {
                       {user.active ? 'active' : `deactivated ${formatAgo(user.deactivatedAt)}`}
                     </td>
                     <td className="right">
+                      {user.active && (
+                        <button
+                          type="button"
+                          className="secondary small"
+                          onClick={() => void issueReset(user)}
+                          aria-label={`Password reset link for ${user.name}`}
+                        >
+                          Reset link
+                        </button>
+                      )}{' '}
                       {user.active ? (
                         <ConfirmButton
                           label="Deactivate"
