@@ -39,7 +39,7 @@ async function main(): Promise<void> {
   // The simulator the demo syncs from is the one loopback address the outbound policy allows.
   if (simulator) deps.outbound.permit(allowEntryFor(simulator.url));
   if (previousUrl && previousUrl !== simulatorUrl) {
-    for (const moved of await repointDemo(deps.db, previousUrl, simulatorUrl)) {
+    for (const moved of await repointDemo(deps.integrations, previousUrl, simulatorUrl)) {
       await deps.invalidator.after({ type: 'integration.updated', ...moved });
     }
   }

@@ -12,6 +12,7 @@
 import { cacheKeys } from '@agiletrack/domain';
 import { eq, sql } from 'drizzle-orm';
 import { metricDaily } from '../db/schema.ts';
+import { AppError } from '../errors.ts';
 import type { AppDeps } from '../http/deps.ts';
 import { UnrecoverableJobError } from '../jobs/types.ts';
 import type { OutboundGuard } from '../security/outbound.ts';
@@ -189,8 +190,13 @@ export class SyncService {
   }
 
   async #client(integration: IntegrationView): Promise<ExternalClient> {
-    const credentials = await this.deps.integrations.credentials(integration.id);
-    const config = integration.config as { baseUrl?: string; email?: string };
+    // Origin and credentials from one row read, never a config read at another moment.
+    const connection = await this.deps.integrations.connection(integration.id).catch((error: unknown) => {
+      // Gone, or credentials that do not open for the stored address: retrying cannot help.
+      throw error instanceof AppError ? new UnrecoverableJobError(error.message) : error;
+    });
+    const { credentials } = connection;
+    const config = connection.config as { baseUrl?: string; email?: string };
     const headers = integrationAuthHeaders(integration.kind, config, credentials);
     const github = integration.kind === 'github';
     return new ExternalClient({
