@@ -99,7 +99,7 @@ export class CacheEngine {
     this.#loader = new Loader(this);
     this.#batchLoader = new BatchLoader(this);
     if (options.sweepInterval > 0 && options.sweepInterval !== Number.POSITIVE_INFINITY) {
-      this.#sweepTimer = setInterval(() => void this.sweep(), options.sweepInterval);
+      this.#sweepTimer = setInterval(() => void this.sweep().catch(noop), options.sweepInterval);
       (this.#sweepTimer as { unref?: () => void }).unref?.();
     }
     const bus = options.bus;
