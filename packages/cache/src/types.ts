@@ -215,7 +215,8 @@ export interface DistributedLock {
   acquire(key: string, ttl: Ms): Promise<(() => Promise<void>) | undefined>;
   /**
    * Resolves when the lock on `key` is released (the holder wrote the value) or after `timeout`
-   * ms, whichever comes first. Resolves `true` when released, `false` on timeout.
+   * ms, whichever comes first. Resolves `true` when released, `false` on timeout, and `false` as
+   * soon as the lock service cannot tell in time (then the waiter loads without the lock).
    */
   waitForRelease(key: string, timeout: Ms): Promise<boolean>;
   close?(): Promise<void>;
