@@ -170,8 +170,20 @@ export type Tier = SyncTier | AsyncTier;
  * compromised subscriber learns nothing about cached data.
  */
 export type BusMessage =
-  | { readonly type: 'delete'; readonly keys: readonly string[] }
-  | { readonly type: 'clear'; readonly prefix: string }
+  | {
+      readonly type: 'delete';
+      readonly keys: readonly string[];
+      /** The sender's invalidation stamp (what the shared-tier fence carries). */
+      readonly at?: Ms;
+      /** The sender could not delete the keys from its shared tiers: each receiver does it. */
+      readonly repair?: true;
+    }
+  | {
+      readonly type: 'clear';
+      readonly prefix: string;
+      /** The sender could not clear its shared tiers: each receiver does it. */
+      readonly repair?: true;
+    }
   | { readonly type: 'tags'; readonly tags: readonly string[]; readonly at: Ms }
   | { readonly type: 'set'; readonly keys: readonly string[] };
 
