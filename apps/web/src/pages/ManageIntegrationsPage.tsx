@@ -3,9 +3,10 @@
  * that explains each field and tests the connection first; then edit, rotate the token, sync or
  * delete (after confirming). Credentials are sent once and never shown again.
  */
-import { ConnectionTestSchema, type Integration } from '@agiletrack/domain';
+import type { ConnectionTest, Integration, TestIntegrationBody } from '@agiletrack/domain';
 import { type FormEvent, type InputHTMLAttributes, useState } from 'react';
-import { ApiError, apiJson, messageOf } from '../app/api.ts';
+import type { z } from 'zod';
+import { ApiError, call, messageOf } from '../app/api.ts';
 import { resources } from '../app/resources.ts';
 import { useResource } from '../app/use-resource.ts';
 import { Message, type Outcome, useOutcome } from '../components/Feedback.tsx';
@@ -46,14 +47,14 @@ const EMPTY: Draft = {
 const bodyOf = (d: Draft) =>
   d.kind === 'github'
     ? {
-        kind: 'github',
+        kind: 'github' as const,
         name: d.name || `${d.owner}/${d.repo}`,
         config: { owner: d.owner, repo: d.repo, ...(d.baseUrl && { baseUrl: d.baseUrl }) },
         credentials: { token: d.secret },
         ...(d.interval && { syncIntervalMinutes: Number(d.interval) }),
       }
     : {
-        kind: 'jira',
+        kind: 'jira' as const,
         name: d.name || d.projectKey,
         config: {
           baseUrl: d.baseUrl,
@@ -65,9 +66,12 @@ const bodyOf = (d: Draft) =>
         ...(d.interval && { syncIntervalMinutes: Number(d.interval) }),
       };
 
-/** Runs a connection test and turns its answer into a message. */
-async function tested(url: string, body?: unknown): Promise<Outcome> {
-  const result = ConnectionTestSchema.parse(await apiJson(url, 'POST', body));
+/** What Test connection sends for a stored integration: nothing, or credentials to try instead. */
+type TestIntegrationInput = z.input<typeof TestIntegrationBody>;
+
+/** Waits for a connection test and turns its answer into a message. */
+async function tested(test: Promise<ConnectionTest>): Promise<Outcome> {
+  const result = await test;
   return { kind: result.ok ? 'success' : 'error', text: result.message };
 }
 
@@ -202,7 +206,7 @@ function ConnectForm({ teamId }: { teamId: number }) {
     setCheck(undefined);
     setErrors({});
     try {
-      setCheck(await tested(`/api/teams/${teamId}/integrations/test`, bodyOf(draft)));
+      setCheck(await tested(call('integrations.testNew', { params: { teamId }, body: bodyOf(draft) })));
     } catch (error) {
       setErrors(fieldErrors(error));
       setCheck({ kind: 'error', text: messageOf(error) });
@@ -216,7 +220,7 @@ function ConnectForm({ teamId }: { teamId: number }) {
     await run(async () => {
       const body = bodyOf(draft);
       try {
-        await apiJson(`/api/teams/${teamId}/integrations`, 'POST', body);
+        await call('integrations.create', { params: { teamId }, body });
       } catch (error) {
         setErrors(fieldErrors(error));
         throw error;
@@ -282,16 +286,17 @@ function IntegrationEditor({ integration }: { integration: Integration }) {
       : String(integration.config.projectKey);
 
   // Tests the stored connection, or new credentials in its place.
-  const testStored = (body?: unknown) =>
-    void tested(`/api/integrations/${integration.id}/test`, body).then(setCheck, (error) =>
-      setCheck({ kind: 'error', text: messageOf(error) }),
+  const testStored = (body?: TestIntegrationInput) =>
+    void tested(call('integrations.test', { params: { integrationId: integration.id }, body })).then(
+      setCheck,
+      (error) => setCheck({ kind: 'error', text: messageOf(error) }),
     );
   const save = async (event: FormEvent) => {
     event.preventDefault();
     await run(async () => {
-      await apiJson(`/api/integrations/${integration.id}`, 'PATCH', {
-        name,
-        syncIntervalMinutes: interval === '' ? null : Number(interval),
+      await call('integrations.update', {
+        params: { integrationId: integration.id },
+        body: { name, syncIntervalMinutes: interval === '' ? null : Number(interval) },
       });
       return 'Saved.';
     });
@@ -300,7 +305,10 @@ function IntegrationEditor({ integration }: { integration: Integration }) {
     event.preventDefault();
     setCheck(undefined);
     await run(async () => {
-      await apiJson(`/api/integrations/${integration.id}`, 'PATCH', { credentials: { [field]: secret } });
+      await call('integrations.update', {
+        params: { integrationId: integration.id },
+        body: { credentials: { [field]: secret } },
+      });
       setSecret('');
       return 'Token replaced. The next sync uses it.';
     });
@@ -363,7 +371,7 @@ function IntegrationEditor({ integration }: { integration: Integration }) {
           confirmLabel="Delete integration"
           onConfirm={() =>
             void run(async () => {
-              await apiJson(`/api/integrations/${integration.id}`, 'DELETE');
+              await call('integrations.delete', { params: { integrationId: integration.id } });
               return `${integration.name} deleted.`;
             })
           }
