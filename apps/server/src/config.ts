@@ -180,6 +180,9 @@ const ConfigSchema = z.object({
 /** The validated configuration. */
 export type Config = z.output<typeof ConfigSchema>;
 
+/** Every environment variable the server reads (the README's configuration table lists each). */
+export const CONFIG_VARIABLES = Object.keys(ConfigSchema.shape) as readonly (keyof Config)[];
+
 /** Thrown at start when the environment is wrong; the message lists every problem. */
 export class ConfigError extends Error {
   readonly code = 'E_CONFIG_INVALID';

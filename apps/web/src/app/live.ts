@@ -8,8 +8,8 @@
 import { EventStream, routeUrl } from '@agiletrack/domain';
 import { evictKeys, type UserCaches } from './browser-cache.ts';
 import { reloadOnScreen } from './loader.ts';
-import { listen } from './streams.ts';
 import { createStore } from './store.ts';
+import { listen } from './streams.ts';
 
 /** Whether the event stream is connected. */
 export type LiveStatus = 'connecting' | 'live' | 'reconnecting' | 'off';

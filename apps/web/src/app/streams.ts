@@ -3,7 +3,9 @@ import { parseStreamEvent, type StreamEvents } from '@agiletrack/domain';
 import type { z } from 'zod';
 
 /** A handler per event of `S` (all optional). */
-export type StreamHandlers<S extends StreamEvents> = { readonly [K in keyof S & string]?: (data: z.output<S[K]>) => void };
+export type StreamHandlers<S extends StreamEvents> = {
+  readonly [K in keyof S & string]?: (data: z.output<S[K]>) => void;
+};
 
 /**
  * Calls each handler with its event's data, parsed with the domain's schema; an event whose data
