@@ -76,6 +76,7 @@ function progressOf(job: Job, logger: Logger): (step: string, done: number, tota
 
 /** See the file comment. */
 export class BullmqJobQueue implements JobQueue {
+  readonly shared = true;
   readonly #connection: Redis | Cluster;
   readonly #flow: FlowProducer;
   readonly #sync: Queue;

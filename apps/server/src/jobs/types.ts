@@ -17,6 +17,11 @@ export interface JobView {
 /** What the API needs from the queue. */
 export interface JobQueue {
   /**
+   * Every process sees the same jobs (BullMQ): a job this one does not know was lost. An
+   * in-process queue knows only its own.
+   */
+  readonly shared?: boolean;
+  /**
    * Enqueues a sync (then metrics) of one integration; resolves with the job id at once. A given
    * `jobId` that exists already is not enqueued twice (scheduled syncs use one id per period, so
    * several processes scheduling the same period make one job).

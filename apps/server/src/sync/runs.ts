@@ -1,8 +1,9 @@
 /**
- * The lifecycle of a `sync_runs` row: a run is `running` while the process doing it beats its
- * heartbeat (every `heartbeatMs`, the database's clock). A run whose heartbeat stopped for
- * `staleAfterMs` belongs to a process that died: any process marks it failed ("interrupted"),
- * once (one UPDATE … RETURNING decides who), and queues the integration's sync again — unless
+ * The lifecycle of a `sync_runs` row: a requested sync is `queued` (see `requests.ts`) until a
+ * worker claims it; a run is `running` while the process doing it beats its heartbeat (every
+ * `heartbeatMs`, the database's clock). A run whose heartbeat stopped for `staleAfterMs` belongs
+ * to a process that died: any process marks it failed ("interrupted"), once (one UPDATE …
+ * RETURNING decides who), and queues the integration's sync again with the same options — unless
  * the run before it was interrupted too, so a sync that kills its worker is not retried for ever.
  */
 import { and, desc, eq, inArray, lt, sql } from 'drizzle-orm';
@@ -30,12 +31,22 @@ export class SyncRuns {
     readonly logger?: Logger,
   ) {}
 
-  /** Inserts a running run and keeps its heartbeat going; returns its id. */
-  async start(integrationId: number, jobId: string): Promise<number> {
-    const [run] = await this.db
-      .insert(syncRuns)
-      .values({ integrationId, jobId, status: 'running' })
+  /**
+   * Starts the run of `jobId`: the queued run its request made becomes running, or (a scheduled
+   * sync, a retry) a running run is inserted. Keeps its heartbeat going; returns its id.
+   */
+  async start(integrationId: number, jobId: string, options: { full?: boolean | undefined } = {}): Promise<number> {
+    const [claimed] = await this.db
+      .update(syncRuns)
+      .set({ status: 'running', startedAt: sql`now()`, heartbeatAt: sql`now()` })
+      .where(and(eq(syncRuns.jobId, jobId), eq(syncRuns.status, 'queued')))
       .returning({ id: syncRuns.id });
+    const [run] = claimed
+      ? [claimed]
+      : await this.db
+          .insert(syncRuns)
+          .values({ integrationId, jobId, status: 'running', fullResync: options.full === true })
+          .returning({ id: syncRuns.id });
     this.#active.add(run!.id);
     this.#ensureTimer();
     return run!.id;
@@ -71,7 +82,7 @@ export class SyncRuns {
    * Marks this process's runs failed ("interrupted") because it stops before they end; returns
    * the integrations they were syncing, to queue again.
    */
-  async abandon(): Promise<{ runId: number; integrationId: number; teamId: number }[]> {
+  async abandon(): Promise<InterruptedRun[]> {
     const ids = this.active();
     for (const id of ids) this.#forget(id);
     if (ids.length === 0) return [];
@@ -82,7 +93,7 @@ export class SyncRuns {
       .where(
         and(inArray(syncRuns.id, ids), eq(syncRuns.status, 'running'), eq(integrations.id, syncRuns.integrationId)),
       )
-      .returning({ runId: syncRuns.id, integrationId: syncRuns.integrationId, teamId: integrations.teamId });
+      .returning(INTERRUPTED_RUN);
   }
 
   /** Stops the heartbeat (the runs themselves are left to `abandon` or to another process). */
@@ -124,9 +135,17 @@ export interface InterruptedRun {
   runId: number;
   integrationId: number;
   teamId: number;
-  /** Whether its integration was queued again (not when the run before it was interrupted too). */
-  requeued: boolean;
+  /** It refetched everything: so does the run queued in its place. */
+  full: boolean;
 }
+
+/** What an UPDATE … RETURNING of interrupted runs answers. */
+const INTERRUPTED_RUN = {
+  runId: syncRuns.id,
+  integrationId: syncRuns.integrationId,
+  teamId: integrations.teamId,
+  full: syncRuns.fullResync,
+};
 
 /** What reaping needs. */
 export interface ReapOptions {
@@ -134,13 +153,15 @@ export interface ReapOptions {
   /** Runs without a heartbeat for this long are interrupted (0: every running run, at an embedded start). */
   staleAfterMs: number;
   /** Queues the integration's sync again; `runId` makes the request idempotent across processes. */
-  requeue(run: { runId: number; integrationId: number; teamId: number }): Promise<unknown>;
+  requeue(run: InterruptedRun): Promise<unknown>;
   /** Drops what readers cached about the integration while it looked busy. */
   invalidate(run: { integrationId: number; teamId: number }): Promise<unknown>;
+  /** Queues again the requested syncs the queue lost (see `requests.ts`); returns how many. */
+  requeueLost?(): Promise<number>;
 }
 
 /** Marks interrupted runs failed, invalidates their integrations' metrics and queues them once again. */
-export async function reapInterruptedRuns(options: ReapOptions): Promise<InterruptedRun[]> {
+export async function reapInterruptedRuns(options: ReapOptions): Promise<(InterruptedRun & { requeued: boolean })[]> {
   const { db } = options;
   const reaped = await db
     .update(syncRuns)
@@ -153,8 +174,8 @@ export async function reapInterruptedRuns(options: ReapOptions): Promise<Interru
         ...(options.staleAfterMs > 0 ? [heartbeatOlderThan(options.staleAfterMs)] : []),
       ),
     )
-    .returning({ runId: syncRuns.id, integrationId: syncRuns.integrationId, teamId: integrations.teamId });
-  const result: InterruptedRun[] = [];
+    .returning(INTERRUPTED_RUN);
+  const result: (InterruptedRun & { requeued: boolean })[] = [];
   for (const run of reaped) {
     await options.invalidate(run);
     const [previous] = await db
@@ -179,6 +200,8 @@ export function startReaper(options: ReapOptions & { everyMs: number; logger: Lo
     try {
       const reaped = await reapInterruptedRuns(options);
       if (reaped.length > 0) options.logger.warn({ runs: reaped }, 'sync runs interrupted: marked failed');
+      const lost = (await options.requeueLost?.()) ?? 0;
+      if (lost > 0) options.logger.warn({ runs: lost }, 'requested syncs the queue lost: queued again');
     } catch (error) {
       options.logger.warn({ err: (error as Error).message }, 'sync runs: check for interrupted runs failed');
     } finally {

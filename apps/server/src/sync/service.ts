@@ -12,6 +12,7 @@
 import { cacheKeys } from '@agiletrack/domain';
 import { eq, sql } from 'drizzle-orm';
 import { metricDaily } from '../db/schema.ts';
+import { AppError } from '../errors.ts';
 import type { AppDeps } from '../http/deps.ts';
 import { UnrecoverableJobError } from '../jobs/types.ts';
 import type { OutboundGuard } from '../security/outbound.ts';
@@ -84,10 +85,14 @@ export class SyncService {
     let integration: IntegrationView;
     try {
       integration = await integrations.getIntegration(integrationId, { force: true });
-    } catch {
-      throw new UnrecoverableJobError(`integration ${integrationId} no longer exists`);
+    } catch (error) {
+      // Gone for good; anything else (the database unreachable for a moment) is worth a retry.
+      if (error instanceof AppError && error.code === 'E_NOT_FOUND') {
+        throw new UnrecoverableJobError(`integration ${integrationId} no longer exists`);
+      }
+      throw error;
     }
-    const runId = await this.runs.start(integrationId, jobId);
+    const runId = await this.runs.start(integrationId, jobId, options);
     await serverCache.cache.delete(cacheKeys.lastSync(integrationId));
     // Readers keep the last good metrics (STALE) while this sync runs, for up to the job retention.
     await serverCache.cache.expire(
