@@ -63,4 +63,10 @@ export interface SyncSteps<Outcome> {
     options: { full?: boolean | undefined },
   ): Promise<Outcome>;
   computeAndPublish(outcome: Outcome): Promise<object>;
+  /**
+   * The fetch's outcome now waits in the queue for the metrics step: its run stays alive while
+   * `pending()` says the step is still to come, and counts as interrupted once it says no (the
+   * queue lost it), so the sync is queued again.
+   */
+  handOver?(outcome: Outcome, pending: () => Promise<boolean>): void;
 }

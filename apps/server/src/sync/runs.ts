@@ -23,6 +23,8 @@ const heartbeatOlderThan = (ms: number) => lt(syncRuns.heartbeatAt, sql`now() - 
 /** Starts, beats and ends the runs of this process. */
 export class SyncRuns {
   readonly #active = new Set<number>();
+  /** Runs between their two steps, with how to tell the second is still queued. */
+  readonly #handedOver = new Map<number, () => Promise<boolean>>();
   #timer: ReturnType<typeof setInterval> | undefined;
 
   constructor(
@@ -52,8 +54,18 @@ export class SyncRuns {
     return run!.id;
   }
 
+  /**
+   * The run's first step is done and its second waits in the queue: keep beating while
+   * `pending()` says it is still to come; once it says no (the queue lost it), stop, so the run
+   * is found interrupted and queued again. A check that cannot answer in time keeps the beat.
+   */
+  handOver(runId: number, pending: () => Promise<boolean>): void {
+    if (this.#active.has(runId)) this.#handedOver.set(runId, pending);
+  }
+
   /** Beats now for a run that continues in this process (the second step of a flow). */
   async resume(runId: number): Promise<void> {
+    this.#handedOver.delete(runId);
     this.#active.add(runId);
     this.#ensureTimer();
     await this.#beat([runId]);
@@ -99,12 +111,14 @@ export class SyncRuns {
   /** Stops the heartbeat (the runs themselves are left to `abandon` or to another process). */
   close(): void {
     this.#active.clear();
+    this.#handedOver.clear();
     if (this.#timer) clearInterval(this.#timer);
     this.#timer = undefined;
   }
 
   #forget(runId: number): void {
     this.#active.delete(runId);
+    this.#handedOver.delete(runId);
     if (this.#active.size === 0 && this.#timer) {
       clearInterval(this.#timer);
       this.#timer = undefined;
@@ -114,11 +128,27 @@ export class SyncRuns {
   #ensureTimer(): void {
     if (this.#timer) return;
     this.#timer = setInterval(() => {
-      void this.#beat(this.active()).catch((error: Error) =>
-        this.logger?.warn({ err: error.message }, 'sync heartbeat failed'),
-      );
+      void this.#checkHandedOver()
+        .then(() => this.#beat(this.active()))
+        .catch((error: Error) => this.logger?.warn({ err: error.message }, 'sync heartbeat failed'));
     }, this.heartbeatMs);
     this.#timer.unref();
+  }
+
+  /** Stops beating the handed-over runs whose second step the queue no longer has (checks in parallel, bounded). */
+  async #checkHandedOver(): Promise<void> {
+    const checks = [...this.#handedOver].map(async ([runId, pending]) => {
+      let timer: ReturnType<typeof setTimeout> | undefined;
+      const unknown = new Promise<true>((resolve) => {
+        timer = setTimeout(resolve, this.heartbeatMs / 2, true);
+      });
+      const still = await Promise.race([pending().catch(() => true), unknown]).finally(() => clearTimeout(timer));
+      if (!still && this.#handedOver.get(runId) === pending) {
+        this.logger?.warn({ runId }, 'sync run: the queue lost its metrics step; it will be queued again');
+        this.#forget(runId);
+      }
+    });
+    await Promise.all(checks);
   }
 
   async #beat(ids: number[]): Promise<void> {

@@ -141,6 +141,11 @@ export class SyncService {
     }
   }
 
+  /** Between the steps: see `SyncSteps.handOver`. */
+  handOver(outcome: FetchOutcome, pending: () => Promise<boolean>): void {
+    this.runs.handOver(outcome.runId, pending);
+  }
+
   /** Step 2. */
   async computeAndPublish(
     outcome: FetchOutcome,

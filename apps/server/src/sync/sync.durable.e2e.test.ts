@@ -8,6 +8,7 @@ import { createSimulator, type Simulator } from '@agiletrack/api-simulator';
 import { desc, eq } from 'drizzle-orm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { syncRuns } from '../db/schema.ts';
+import { untilAsync } from '../testing/api-helpers.ts';
 import { dropRedisPrefix, startTestServer, type TestServer } from '../testing/harness.ts';
 import { connect, sync, waitForJob } from '../testing/sync-helpers.ts';
 
@@ -76,5 +77,21 @@ describe('a requested sync when Redis loses the queue', () => {
     expect(run).toMatchObject({ status: 'succeeded', jobId, full: true });
     expect(run!.stats).toMatchObject({ full: true });
     expect((run!.stats as { items: number }).items).toBeGreaterThan(0);
+  }, 120_000);
+
+  it('completes a sync that was running when Redis lost the queue, under the id handed out', async () => {
+    if (workers.length === 0) await startWorker();
+    const ids = await connect(api, sim, 'in flight');
+    // Slow upstream: Redis loses everything while the worker fetches.
+    sim.setLatency(1_000);
+    const started = await api.request({ method: 'POST', url: `/api/integrations/${ids.jira}/sync` });
+    const jobId = started.json().jobId as string;
+    await untilAsync(async () => (await runsOf(ids.jira))[0]?.status === 'running', 30_000, 'the run to start');
+    await dropRedisPrefix(`${api.prefix}bull`);
+    sim.setLatency(0);
+    const done = await waitForJob(api, jobId, 60_000);
+    expect(done.state, JSON.stringify(done)).toBe('completed');
+    const runs = await runsOf(ids.jira);
+    expect(runs[0]).toMatchObject({ status: 'succeeded', jobId });
   }, 120_000);
 });
