@@ -166,6 +166,14 @@ export const MIGRATIONS: readonly Migration[] = [
       CREATE INDEX audit_log_actor_idx ON audit_log (actor_id);
     `,
   },
+  {
+    id: '0006_durable_sync_requests',
+    sql: `
+      ALTER TABLE sync_runs ADD COLUMN full_resync boolean NOT NULL DEFAULT false;
+      CREATE INDEX sync_runs_job_idx ON sync_runs (job_id);
+      CREATE INDEX sync_runs_queued_idx ON sync_runs (started_at) WHERE status = 'queued';
+    `,
+  },
 ];
 
 /**

@@ -3,6 +3,7 @@ import { sql } from 'drizzle-orm';
 import {
   bigint,
   bigserial,
+  boolean,
   date,
   doublePrecision,
   index,
@@ -120,10 +121,14 @@ export const syncRuns = pgTable(
     heartbeatAt: timestamp('heartbeat_at', { withTimezone: true, mode: 'date' }).notNull().default(sql`now()`),
     error: text('error'),
     stats: jsonb('stats').$type<Record<string, unknown>>(),
+    /** The run refetches everything (`?full=true`); kept so a run queued again stays full. */
+    fullResync: boolean('full_resync').notNull().default(false),
   },
   (t) => [
     index('sync_runs_integration_idx').on(t.integrationId, t.startedAt),
     index('sync_runs_running_idx').on(t.heartbeatAt).where(sql`status = 'running'`),
+    index('sync_runs_job_idx').on(t.jobId),
+    index('sync_runs_queued_idx').on(t.startedAt).where(sql`status = 'queued'`),
   ],
 );
 
