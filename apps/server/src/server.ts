@@ -29,6 +29,7 @@ import { IntegrationService } from './services/integrations.ts';
 import { Invalidator } from './services/invalidation.ts';
 import { MemberService } from './services/members.ts';
 import { MetricsService } from './services/metrics.ts';
+import { PasswordResets } from './services/password-resets.ts';
 import { TeamService } from './services/teams.ts';
 import { TokenService } from './services/tokens.ts';
 import { UserService } from './services/users.ts';
@@ -132,6 +133,7 @@ export async function createServer(options: ServerOptions): Promise<Server> {
   const metricsNow = config.METRICS_NOW ? Date.parse(config.METRICS_NOW) : undefined;
   const syncOptions: SyncOptions = { ...(metricsNow !== undefined && { now: () => metricsNow }), ...options.sync };
   const users = new UserService(db, accounts);
+  const passwordResets = new PasswordResets(db, accounts, config.PASSWORD_RESET_TTL_MS, options.now);
   const tokens = new TokenService(db, accounts);
   const audit = new AuditLog(db);
   const members = new MemberService(db, accounts, invalidator);
@@ -147,6 +149,7 @@ export async function createServer(options: ServerOptions): Promise<Server> {
     metrics,
     members,
     users,
+    passwordResets,
     tokens,
     audit,
     invalidator,

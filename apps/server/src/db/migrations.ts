@@ -174,6 +174,20 @@ export const MIGRATIONS: readonly Migration[] = [
       CREATE INDEX sync_runs_queued_idx ON sync_runs (started_at) WHERE status = 'queued';
     `,
   },
+  {
+    id: '0007_password_resets',
+    sql: `
+      CREATE TABLE password_resets (
+        id text PRIMARY KEY,
+        user_id integer NOT NULL REFERENCES users(id) ON DELETE CASCADE,
+        created_by integer REFERENCES users(id) ON DELETE SET NULL,
+        created_at timestamptz NOT NULL DEFAULT now(),
+        expires_at timestamptz NOT NULL,
+        used_at timestamptz
+      );
+      CREATE INDEX password_resets_user_idx ON password_resets (user_id);
+    `,
+  },
 ];
 
 /**

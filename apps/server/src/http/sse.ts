@@ -1,4 +1,5 @@
 /** A Server-Sent Events stream on a hijacked reply: headers, keepalive comments, one close path. */
+import type { OutgoingHttpHeaders } from 'node:http';
 import type { StreamEvents } from '@agiletrack/domain';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import type { z } from 'zod';
@@ -32,11 +33,14 @@ export function openSse<S extends StreamEvents>(
 ): SseStream<S> {
   reply.hijack();
   const raw = reply.raw;
+  // A hijacked reply sends nothing Fastify holds: the headers set before (the security headers)
+  // are written here with the stream's own.
   raw.writeHead(200, {
-    'Content-Type': 'text/event-stream; charset=utf-8',
-    'Cache-Control': 'no-cache, no-transform',
-    Connection: 'keep-alive',
-    'X-Accel-Buffering': 'no',
+    ...(reply.getHeaders() as OutgoingHttpHeaders),
+    'content-type': 'text/event-stream; charset=utf-8',
+    'cache-control': 'no-cache, no-transform',
+    connection: 'keep-alive',
+    'x-accel-buffering': 'no',
   });
   raw.write('retry: 2000\n\n');
   const cleanups: (() => void)[] = [];
