@@ -11,6 +11,7 @@ import { EventHub } from './cache/event-hub.ts';
 import { createCacheOps } from './cache/ops.ts';
 import { createServerCache, type ServerCache } from './cache/server-cache.ts';
 import { type Config, outboundAllow } from './config.ts';
+import { ConnectorCatalog } from './connectors/registry.ts';
 import { type Database, openDatabase } from './db/database.ts';
 import { buildApp } from './http/app.ts';
 import type { AppDeps } from './http/deps.ts';
@@ -145,6 +146,7 @@ export async function createServer(options: ServerOptions): Promise<Server> {
     invalidator,
     hub,
     outbound,
+    connectors: new ConnectorCatalog(),
     ops,
   };
   const runWorkers = config.RUN_WORKER || options.forceWorkers === true;

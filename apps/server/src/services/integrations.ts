@@ -6,6 +6,8 @@
 import type { Cache } from '@agiletrack/cache';
 import { type CachePolicy, cacheKeys, DEFAULT_CACHE_POLICY, tags as domainTags } from '@agiletrack/domain';
 import { eq } from 'drizzle-orm';
+import type { IntegrationKindName } from '../connectors/connector.ts';
+import { connectorFor } from '../connectors/registry.ts';
 import type { AppDb } from '../db/database.ts';
 import { integrations, teams } from '../db/schema.ts';
 import { AppError, notFound } from '../errors.ts';
@@ -42,14 +44,8 @@ export const toIntegrationView = (row: IntegrationRow): IntegrationView => ({
 });
 
 /** Where an integration's requests (and credentials) go: the origin of its base URL. */
-export function originOf(kind: 'github' | 'jira', config: Record<string, unknown>): string {
-  const baseUrl =
-    typeof config.baseUrl === 'string' ? config.baseUrl : kind === 'github' ? 'https://api.github.com' : '';
-  try {
-    return new URL(baseUrl).origin;
-  } catch {
-    return `invalid:${baseUrl}`;
-  }
+export function originOf(kind: IntegrationKindName, config: Record<string, unknown>): string {
+  return connectorFor(kind).origin(config);
 }
 
 /** See the file comment. */
@@ -112,7 +108,7 @@ export class IntegrationService {
   async createIntegration(
     teamId: number,
     input: {
-      kind: 'github' | 'jira';
+      kind: IntegrationKindName;
       name: string;
       config: Record<string, unknown>;
       credentials: Record<string, string>;
@@ -232,7 +228,7 @@ export class IntegrationService {
 
   // Refuse private and metadata addresses when the integration is saved, with the policy's reason;
   // a name that does not resolve yet is accepted (each sync checks again).
-  async #checkOutbound(kind: 'github' | 'jira', config: Record<string, unknown>): Promise<void> {
+  async #checkOutbound(kind: IntegrationKindName, config: Record<string, unknown>): Promise<void> {
     const origin = originOf(kind, config);
     if (origin.startsWith('invalid:')) return; // the schema has refused it already
     await this.outbound.check(origin, { resolveNames: false });

@@ -9,7 +9,7 @@ import { and, desc, eq, gte, inArray, isNotNull, lt, lte, or, sql } from 'drizzl
 import type { AppDb } from '../db/database.ts';
 import { integrations, workItems } from '../db/schema.ts';
 import { AppError } from '../errors.ts';
-import { failedDeployments, INCIDENT_ATTRIBUTION_MS } from '../sync/metrics.ts';
+import { failedDeployments, INCIDENT_ATTRIBUTION_MS } from '../connectors/github/metrics.ts';
 import type { WorkItemView } from './views.ts';
 
 /** One page of work items. */

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
+import type { WorkItemInput } from '../connectors/types.ts';
 import { computeMetrics, dailyPoints, indexItems, median, quantile } from './metrics.ts';
-import type { WorkItemInput } from './types.ts';
 
 const NOW = new Date('2026-11-24T00:00:00Z');
 const at = (daysAgo: number, hours = 0) => new Date(NOW.getTime() - daysAgo * 86_400_000 + hours * 3_600_000);

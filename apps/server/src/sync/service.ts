@@ -11,20 +11,18 @@
 
 import { cacheKeys } from '@agiletrack/domain';
 import { eq, sql } from 'drizzle-orm';
+import { ExternalClient, type ExternalClientOptions, type ExternalStats } from '../connectors/http-client.ts';
+import { connectorFor } from '../connectors/registry.ts';
+import type { Progress, SyncContext } from '../connectors/types.ts';
 import { metricDaily } from '../db/schema.ts';
 import type { AppDeps } from '../http/deps.ts';
 import { UnrecoverableJobError } from '../jobs/types.ts';
 import type { OutboundGuard } from '../security/outbound.ts';
 import type { IntegrationView } from '../services/views.ts';
-import { integrationAuthHeaders } from './auth-headers.ts';
-import { fetchGithub, type GithubConfig } from './github.ts';
-import { ExternalClient, type ExternalClientOptions, type ExternalStats } from './http-client.ts';
-import { fetchJira, type JiraConfig } from './jira.ts';
 import { dayOf } from './metrics.ts';
 import { precomputeMetrics } from './precompute.ts';
 import { SyncRuns } from './runs.ts';
 import { applyChanges, hasNoItems, knownItems, loadCursor } from './store.ts';
-import type { Progress, SyncContext } from './types.ts';
 
 /** What step 1 hands to step 2. */
 export interface FetchOutcome {
@@ -109,10 +107,7 @@ export class SyncService {
         cursor,
         known: (kind) => knownItems(db, integrationId, kind),
       };
-      const result =
-        integration.kind === 'github'
-          ? await fetchGithub(client, integration.config as unknown as GithubConfig, ctx, progress)
-          : await fetchJira(client, integration.config as unknown as JiraConfig, ctx, progress);
+      const result = await connectorFor(integration.kind).fetch(client, integration.config, ctx, progress);
       const written = await applyChanges(db, integrationId, result);
       return {
         integrationId,
@@ -190,17 +185,9 @@ export class SyncService {
 
   async #client(integration: IntegrationView): Promise<ExternalClient> {
     const credentials = await this.deps.integrations.credentials(integration.id);
-    const config = integration.config as { baseUrl?: string; email?: string };
-    const headers = integrationAuthHeaders(integration.kind, config, credentials);
-    const github = integration.kind === 'github';
     return new ExternalClient({
-      baseUrl: config.baseUrl ?? 'https://api.github.com',
-      headers,
+      ...connectorFor(integration.kind).client(integration.config, credentials),
       store: this.deps.serverCache.cache.namespace('ext').namespace(`i${integration.id}`),
-      source: github ? 'GitHub' : 'Jira',
-      notFound: github
-        ? 'repository not found, or the token lacks access to it'
-        : 'project or board not found, or the API token lacks access to it',
       guard: this.#guard,
       ...this.options.client,
     });

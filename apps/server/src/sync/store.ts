@@ -4,9 +4,9 @@
  * and deletions for an incremental sync, a replacement for a complete one.
  */
 import { and, desc, eq, inArray, sql } from 'drizzle-orm';
+import type { FetchResult, KnownItem, WorkItemKind } from '../connectors/types.ts';
 import type { AppDb } from '../db/database.ts';
 import { syncRuns, workItems } from '../db/schema.ts';
-import type { FetchResult, KnownItem, WorkItemKind } from './types.ts';
 
 /** The cursor the last successful sync of an integration left, or null. */
 export async function loadCursor(db: AppDb, integrationId: number): Promise<Record<string, unknown> | null> {

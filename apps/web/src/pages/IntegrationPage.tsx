@@ -1,5 +1,5 @@
 /** One integration: its settings (never credentials), last sync with a Sync button, its metrics. */
-import { isMetricName } from '@agiletrack/domain';
+import { CONNECTOR_LABELS, isMetricName } from '@agiletrack/domain';
 import { Fragment } from 'react';
 import { formatAgo, formatDate } from '../app/format.ts';
 import { assertConsistent } from '../app/history.ts';
@@ -48,7 +48,7 @@ export function IntegrationPage({ integrationId }: { integrationId: number }) {
               <h2>Settings</h2>
               <dl className="facts">
                 <dt>Kind</dt>
-                <dd>{data.kind === 'github' ? 'GitHub' : 'Jira'}</dd>
+                <dd>{CONNECTOR_LABELS[data.kind].label}</dd>
                 <dt>Source</dt>
                 <dd>{targetOf(data)}</dd>
                 {Object.entries(data.config)

@@ -3,6 +3,7 @@ export * from './admin-cache.ts';
 export * from './audit.ts';
 export * from './auth.ts';
 export * from './common.ts';
+export * from './connectors.ts';
 export * from './integrations.ts';
 export * from './metrics.ts';
 export * from './routes.ts';

@@ -3,6 +3,7 @@ import { adminCacheRoutes } from './admin-cache.ts';
 import { auditRoutes } from './audit.ts';
 import { authRoutes } from './auth.ts';
 import type { RouteSpec } from './common.ts';
+import { connectorRoutes } from './connectors.ts';
 import { integrationRoutes } from './integrations.ts';
 import { metricsRoutes } from './metrics.ts';
 import { systemRoutes } from './system.ts';
@@ -17,6 +18,7 @@ export const API_ROUTES: readonly RouteSpec[] = [
   ...userRoutes,
   ...teamRoutes,
   ...integrationRoutes,
+  ...connectorRoutes,
   ...metricsRoutes,
   ...auditRoutes,
   ...adminCacheRoutes,

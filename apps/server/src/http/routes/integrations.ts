@@ -1,7 +1,8 @@
 /** Integration routes: read, change, delete, last sync, and starting a sync. */
 import type { CacheStatus } from '@agiletrack/cache';
-import { IntegrationSchemas, SyncQuery, TestIntegrationBody, UpdateIntegrationBody } from '@agiletrack/domain';
+import { SyncQuery, TestIntegrationBody, UpdateIntegrationBody } from '@agiletrack/domain';
 import type { FastifyPluginAsync, FastifyRequest } from 'fastify';
+import { connectorFor } from '../../connectors/registry.ts';
 import { forbidden, notFound } from '../../errors.ts';
 import { canSeeTeam, type Principal } from '../../services/accounts.ts';
 import { testConnection } from '../../services/connection-test.ts';
@@ -32,6 +33,8 @@ export const integrationRoutes =
       return integration;
     }
 
+    app.get('/api/connectors', async () => ({ connectors: deps.connectors.list() }));
+
     app.get('/api/integrations/:integrationId', async (request, reply) => {
       const principal = principalOf(request);
       const id = parseRouteId((request.params as { integrationId?: unknown }).integrationId, 'integrationId');
@@ -47,7 +50,7 @@ export const integrationRoutes =
     app.patch('/api/integrations/:integrationId', async (request) => {
       const integration = await load(request, principalOf(request));
       const body = parse(UpdateIntegrationBody, request.body);
-      const schemas = IntegrationSchemas[integration.kind];
+      const { schemas } = connectorFor(integration.kind);
       const patch = {
         name: body.name,
         syncIntervalMinutes: body.syncIntervalMinutes,
@@ -68,7 +71,7 @@ export const integrationRoutes =
     app.post('/api/integrations/:integrationId/test', async (request) => {
       const integration = await load(request, principalOf(request));
       const body = parse(TestIntegrationBody, request.body ?? undefined);
-      const schemas = IntegrationSchemas[integration.kind];
+      const { schemas } = connectorFor(integration.kind);
       const credentials =
         body?.credentials === undefined
           ? await integrations.credentials(integration.id)

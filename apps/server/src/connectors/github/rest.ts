@@ -9,8 +9,8 @@
  * - incidents: issues labelled `incident` updated since the mark.
  * Every GET is conditional (the client stores ETags), so an unchanged page is a free `304`.
  */
-import type { ExternalClient } from './http-client.ts';
-import type { DeletedItem, FetchResult, KnownItem, Progress, SyncContext, WorkItemInput } from './types.ts';
+import type { ExternalClient } from '../http-client.ts';
+import type { DeletedItem, FetchResult, KnownItem, Progress, SyncContext, WorkItemInput } from '../types.ts';
 
 interface PullRequest {
   number: number;
