@@ -39,6 +39,20 @@ export interface SyncContext {
   cursor: Record<string, unknown> | null;
   /** The stored items of one kind, by external id. */
   known(kind: WorkItemKind): Promise<ReadonlyMap<string, KnownItem>>;
+  /** On a full sync: saving page by page, so a killed or failed one resumes where it stopped. */
+  backfill?: Backfill;
+  /** The sync's clock (epoch ms). */
+  now?: number;
+}
+
+/** A full fetch that saves as it goes. */
+export interface Backfill {
+  /** Where the last attempt of this backfill stopped (null on a fresh start). */
+  readonly state: Record<string, unknown> | null;
+  /** Stores items read so far and where the fetch stands, in one transaction. */
+  save(items: readonly WorkItemInput[], state: Record<string, unknown>): Promise<void>;
+  /** Everything since `historyFrom` is stored: the sync may publish partial metrics now. */
+  windowComplete(historyFrom: Date): Promise<void>;
 }
 
 /** An item that no longer exists upstream. */
@@ -57,6 +71,10 @@ export interface FetchResult {
   complete: boolean;
   /** Where the next incremental sync starts. */
   cursor: Record<string, unknown>;
+  /** The items were saved through the backfill as they were read (`items` holds none). */
+  saved?: boolean;
+  /** How many items the backfill saved (with `saved`). */
+  savedCount?: number;
 }
 
 /** Reports how far a fetch got. */

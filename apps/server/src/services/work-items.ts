@@ -6,10 +6,10 @@
  */
 import { METRICS, type MetricName } from '@agiletrack/domain';
 import { and, desc, eq, gte, inArray, isNotNull, lt, lte, or, sql } from 'drizzle-orm';
+import { failedDeployments, INCIDENT_ATTRIBUTION_MS } from '../connectors/github/metrics.ts';
 import type { AppDb } from '../db/database.ts';
 import { integrations, workItems } from '../db/schema.ts';
 import { AppError } from '../errors.ts';
-import { failedDeployments, INCIDENT_ATTRIBUTION_MS } from '../connectors/github/metrics.ts';
 import type { WorkItemView } from './views.ts';
 
 /** One page of work items. */

@@ -9,6 +9,7 @@
  * (`X-Cache: STALE`) rather than a miss.
  */
 
+import { randomUUID } from 'node:crypto';
 import { cacheKeys } from '@agiletrack/domain';
 import { eq, sql } from 'drizzle-orm';
 import { ExternalClient, type ExternalClientOptions, type ExternalStats } from '../connectors/http-client.ts';
@@ -20,9 +21,20 @@ import { UnrecoverableJobError } from '../jobs/types.ts';
 import type { OutboundGuard } from '../security/outbound.ts';
 import type { IntegrationView } from '../services/views.ts';
 import { dayOf } from './metrics.ts';
+import { partialSnapshot } from './partial.ts';
 import { precomputeMetrics } from './precompute.ts';
 import { SyncRuns } from './runs.ts';
-import { applyChanges, hasNoItems, knownItems, loadCursor } from './store.ts';
+import {
+  applyChanges,
+  dropBackfill,
+  finishBackfill,
+  hasNoItems,
+  knownItems,
+  loadBackfill,
+  loadCursor,
+  saveBackfillPage,
+  startBackfill,
+} from './store.ts';
 
 /** What step 1 hands to step 2. */
 export interface FetchOutcome {
@@ -99,16 +111,32 @@ export class SyncService {
     try {
       client = await this.#client(integration);
       // Incremental from the last successful sync's cursor; a full resync when asked, before the
-      // first sync, and when the database lost the items the cursor assumes.
+      // first sync, when the database lost the items the cursor assumes, and while a backfill that
+      // was killed or failed is unfinished (it resumes from its saved cursor).
+      const stored = await loadBackfill(db, integrationId);
       const cursor = options.full ? null : await loadCursor(db, integrationId);
-      const full = cursor === null || (await hasNoItems(db, integrationId));
-      const ctx: SyncContext = {
-        full,
-        cursor,
-        known: (kind) => knownItems(db, integrationId, kind),
-      };
+      const full = stored !== null || cursor === null || (await hasNoItems(db, integrationId));
+      const now = this.#now();
+      const ctx: SyncContext = { full, cursor, now, known: (kind) => knownItems(db, integrationId, kind) };
+      const backfill = full ? (stored ?? (await startBackfill(db, integrationId, randomUUID()))) : undefined;
+      if (backfill) {
+        ctx.backfill = {
+          state: backfill.state,
+          save: (items, state) => saveBackfillPage(db, integrationId, backfill.backfillId, items, state),
+          windowComplete: (historyFrom) => partialSnapshot(this.deps, integration, runId, historyFrom, now),
+        };
+      }
       const result = await connectorFor(integration.kind).fetch(client, integration.config, ctx, progress);
-      const written = await applyChanges(db, integrationId, result);
+      let written: { written: number; deleted: number };
+      if (result.saved && backfill) {
+        written = {
+          written: result.savedCount ?? 0,
+          deleted: await finishBackfill(db, integrationId, backfill.backfillId),
+        };
+      } else {
+        written = await applyChanges(db, integrationId, result);
+        if (backfill) await dropBackfill(db, integrationId);
+      }
       return {
         integrationId,
         teamId: integration.teamId,
@@ -125,7 +153,15 @@ export class SyncService {
         runId,
         integration,
         error,
-        client?.stats ?? { requests: 0, notModified: 0, retries: 0, rateLimitWaits: 0, waitedMs: 0 },
+        client?.stats ?? {
+          requests: 0,
+          points: 0,
+          pageShrinks: 0,
+          notModified: 0,
+          retries: 0,
+          rateLimitWaits: 0,
+          waitedMs: 0,
+        },
       );
       throw error;
     }

@@ -59,16 +59,22 @@ export async function waitForJob(t: TestServer, jobId: string, timeoutMs = 30_00
 
 /**
  * Creates the two integrations pointing at the simulator; returns their ids. `name` prefixes their
- * names, for a test that connects the same project more than once.
+ * names, for a test that connects the same project more than once; `github` adds GitHub settings
+ * (`{ api: 'rest' }` for the REST fallback).
  */
-export async function connect(t: TestServer, sim: Simulator, name?: string): Promise<{ github: number; jira: number }> {
-  const github = await t.request({
+export async function connect(
+  t: TestServer,
+  sim: Simulator,
+  name?: string,
+  github: Record<string, unknown> = {},
+): Promise<{ github: number; jira: number }> {
+  const created = await t.request({
     method: 'POST',
     url: `/api/teams/${t.ids.teamA}/integrations`,
     payload: {
       kind: 'github',
       name: name === undefined ? 'web' : `${name} repo`,
-      config: { owner: 'acme', repo: 'web', baseUrl: sim.url },
+      config: { owner: 'acme', repo: 'web', baseUrl: sim.url, ...github },
       credentials: { token: DEFAULT_GITHUB_TOKEN },
     },
   });
@@ -82,9 +88,9 @@ export async function connect(t: TestServer, sim: Simulator, name?: string): Pro
       credentials: { apiToken: DEFAULT_JIRA_CREDENTIALS.apiToken },
     },
   });
-  expect(github.statusCode).toBe(201);
+  expect(created.statusCode).toBe(201);
   expect(jira.statusCode).toBe(201);
-  return { github: github.json().integration.id, jira: jira.json().integration.id };
+  return { github: created.json().integration.id, jira: jira.json().integration.id };
 }
 
 /** Starts a sync through the API and waits for it. */

@@ -21,6 +21,8 @@ export const GithubConfig = z.strictObject({
   productionEnvironments: z.array(z.string().trim().min(1).max(100)).min(1).max(20).optional(),
   /** The label that marks an issue as an incident (default: incident). */
   incidentLabel: z.string().trim().min(1).max(100).optional(),
+  /** `graphql` (default: a few points per hundred pull requests) or `rest`, the fallback. */
+  api: z.enum(['graphql', 'rest']).optional(),
 });
 /** GitHub credentials: a token that may read the repository. */
 export const GithubCredentials = z.strictObject({ token: secret });

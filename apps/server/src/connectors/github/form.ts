@@ -42,5 +42,17 @@ export const githubForm: Connector['form'] = {
       secret: false,
       placeholder: 'https://api.github.com',
     },
+    {
+      path: 'config.api',
+      label: 'API',
+      hint: 'GraphQL reads a hundred pull requests with their reviews, commits and size for a few points; REST is the fallback for servers where GraphQL is unavailable.',
+      input: 'select',
+      required: false,
+      secret: false,
+      options: [
+        { value: 'graphql', label: 'GraphQL (recommended)' },
+        { value: 'rest', label: 'REST' },
+      ],
+    },
   ],
 };

@@ -29,7 +29,7 @@ describe('GitHub connector (fixed repository)', () => {
         externalId: '1',
         state: 'merged',
         createdAt: d('2024-01-01T09:00:00Z'),
-        startedAt: d('2024-01-01T09:00:00Z'),
+        startedAt: d('2024-01-01T08:00:00Z'), // the first commit
         firstReviewAt: d('2024-01-01T11:00:00Z'),
         finishedAt: d('2024-01-01T13:00:00Z'),
       },
@@ -37,7 +37,7 @@ describe('GitHub connector (fixed repository)', () => {
         externalId: '2',
         state: 'merged',
         createdAt: d('2024-01-02T10:00:00Z'),
-        startedAt: d('2024-01-02T10:00:00Z'),
+        startedAt: d('2024-01-01T16:00:00Z'),
         firstReviewAt: d('2024-01-02T12:00:00Z'),
         finishedAt: d('2024-01-03T12:00:00Z'),
       },
@@ -45,7 +45,7 @@ describe('GitHub connector (fixed repository)', () => {
         externalId: '3',
         state: 'open',
         createdAt: d('2024-01-04T08:00:00Z'),
-        startedAt: d('2024-01-04T08:00:00Z'),
+        startedAt: d('2024-01-04T07:00:00Z'),
         firstReviewAt: null,
         finishedAt: null,
       },
@@ -70,5 +70,19 @@ describe('GitHub connector (fixed repository)', () => {
     ]);
     // No issue of the fixed repository carries the incident label.
     expect(pick('incident')).toEqual([]);
+    // What later breakdowns need: size, merge commit (what deployment 101 shipped), labels, approvals.
+    const first = result.items.find((i) => i.kind === 'pull_request' && i.externalId === '1')!;
+    const deployment = result.items.find((i) => i.kind === 'deployment' && i.externalId === '101')!;
+    expect(first.data).toMatchObject({ additions: 120, deletions: 30, changedFiles: 4, labels: [], approvals: 1 });
+    expect(first.data.mergeCommit).toBe(deployment.data.sha);
+  });
+
+  it('reads the same work items over REST, the fallback, as over GraphQL', async () => {
+    const config = { owner: 'acme', repo: 'web', baseUrl: sim.url };
+    const graphql = await fetchAll('github', config, { token: DEFAULT_GITHUB_TOKEN });
+    sim.reset();
+    const rest = await fetchAll('github', { ...config, api: 'rest' }, { token: DEFAULT_GITHUB_TOKEN });
+    expect(rest.items).toEqual(graphql.items);
+    expect(Object.keys(sim.counts().byRoute).every((route) => route.startsWith('GET /repos'))).toBe(true);
   });
 });

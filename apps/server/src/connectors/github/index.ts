@@ -2,8 +2,10 @@
 import { GithubConfig, GithubCredentials } from '@agiletrack/domain';
 import type { Connector } from '../connector.ts';
 import { githubForm } from './form.ts';
+import { fetchGithubGraphql } from './graphql.ts';
+import type { GithubConfig as GithubSettings } from './items.ts';
 import { githubMetrics } from './metrics.ts';
-import { fetchGithub, type GithubConfig as GithubSettings } from './rest.ts';
+import { fetchGithub } from './rest.ts';
 
 const DEFAULT_API = 'https://api.github.com';
 
@@ -38,6 +40,10 @@ export const githubConnector: Connector = {
     await client.get(`${repoPath(settings(config))}/pulls?state=all&per_page=1`);
     return true;
   },
-  fetch: (client, config, ctx, progress) => fetchGithub(client, settings(config), ctx, progress),
+  // GraphQL unless the integration asks for the REST fallback.
+  fetch: (client, config, ctx, progress) =>
+    settings(config).api === 'rest'
+      ? fetchGithub(client, settings(config), ctx, progress)
+      : fetchGithubGraphql(client, settings(config).baseUrl ?? DEFAULT_API, settings(config), ctx, progress),
   metrics: githubMetrics,
 };
