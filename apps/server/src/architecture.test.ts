@@ -14,7 +14,7 @@ function sources(dir: string): string[] {
   return readdirSync(dir, { withFileTypes: true }).flatMap((entry) => {
     const path = join(dir, entry.name);
     if (entry.isDirectory()) return sources(path);
-    return entry.name.endsWith('.ts') && !entry.name.endsWith('.test.ts') ? [path] : [];
+    return /\.tsx?$/.test(entry.name) && !/\.test\.tsx?$/.test(entry.name) ? [path] : [];
   });
 }
 
@@ -88,6 +88,24 @@ describe('apps/server structure', () => {
       .map((file) => ({ file: relative(ROOT, file), lines: readFileSync(file, 'utf8').split('\n').length }))
       .filter((entry) => entry.lines > MAX_SERVICE_LINES);
     expect(long).toEqual([]);
+  });
+
+  it('writes no route path outside the route table (server and dashboard)', () => {
+    const apps = join(ROOT, '..', '..');
+    const files = [...sources(ROOT), ...sources(join(apps, 'web', 'src'))].filter(
+      (file) => !file.includes(`${join('src', 'e2e')}/`) && !file.includes(`${join('src', 'testing')}/`),
+    );
+    const literal = /['"`]\/(api|metrics)(\/|['"`?$])/;
+    const comment = /^\s*(\/\/|\/\*|\*)/;
+    const code = (file: string) =>
+      readFileSync(file, 'utf8')
+        .split('\n')
+        .filter((line) => !comment.test(line));
+    const found = files
+      .filter((file) => code(file).some((line) => literal.test(line)))
+      .map((file) => relative(apps, file));
+    expect(files.length).toBeGreaterThan(100);
+    expect(found).toEqual([]);
   });
 
   it('finds a cycle when there is one', () => {

@@ -13,7 +13,7 @@
  * (a missing or refused token, an option the server rejects).
  */
 import { parseArgs } from 'node:util';
-import { CacheOpSchema } from '@agiletrack/domain';
+import { CacheOpSchema, type RouteOf, type RouteQueryIn, routeUrl } from '@agiletrack/domain';
 import { readSse } from './sse-reader.ts';
 
 /** The cache commands this module runs. */
@@ -128,22 +128,22 @@ export async function runCacheCommand(
     const client = api(env);
     switch (command) {
       case 'cache:stats': {
-        const path = values.families ? '/api/admin/cache/families' : '/api/admin/cache/stats';
+        const path = routeUrl(values.families ? 'cache.families' : 'cache.stats');
         io.out(JSON.stringify(await client.request('GET', path), null, 2));
         return 0;
       }
       case 'cache:clear': {
         const given = (['key', 'prefix', 'tag'] as const).filter((name) => values[name] !== undefined);
         if (given.length > 1) throw new CliFailure('give at most one of --key, --prefix, --tag', 2);
-        const query = given[0] ? `?${given[0]}=${encodeURIComponent(values[given[0]]!)}` : '';
-        io.out(JSON.stringify(await client.request('DELETE', `/api/admin/cache${query}`)));
+        const query = given[0] ? { [given[0]]: values[given[0]]! } : {};
+        io.out(JSON.stringify(await client.request('DELETE', routeUrl('cache.clear', { query }))));
         return 0;
       }
       case 'cache:warm': {
-        const { teams } = (await client.request('GET', '/api/teams')) as { teams: { id: number }[] };
+        const { teams } = (await client.request('GET', routeUrl('teams.list'))) as { teams: { id: number }[] };
         let keys = 0;
         for (const [index, team] of teams.entries()) {
-          const { warmed } = (await client.request('POST', `/api/admin/cache/warm?teamId=${team.id}`)) as {
+          const { warmed } = (await client.request('POST', routeUrl('cache.warm', { query: { teamId: team.id } }))) as {
             warmed: { keys: number };
           };
           keys += warmed.keys;
@@ -159,13 +159,12 @@ export async function runCacheCommand(
         if (!(limit > 0) || (limit !== Number.POSITIVE_INFINITY && !Number.isInteger(limit))) {
           throw new CliFailure('--limit must be a positive whole number', 2);
         }
-        const query = new URLSearchParams();
-        for (const name of ['family', 'outcome', 'instance'] as const) {
-          if (values[name] !== undefined) query.set(name, values[name]!);
-        }
+        const { family, outcome, instance } = values;
+        // The server checks the filters; they go as given.
+        const query = { family, outcome, instance } as RouteQueryIn<RouteOf<'cache.monitor'>>;
         const abort = new AbortController();
         signal?.addEventListener('abort', () => abort.abort(), { once: true });
-        const body = await client.stream(`/api/admin/cache/monitor${query.size > 0 ? `?${query}` : ''}`, abort.signal);
+        const body = await client.stream(routeUrl('cache.monitor', { query }), abort.signal);
         let printed = 0;
         try {
           for await (const event of readSse(body)) {

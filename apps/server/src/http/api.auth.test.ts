@@ -5,7 +5,7 @@
  */
 import type { LightMyRequestResponse } from 'fastify';
 import { describe, expect, it } from 'vitest';
-import { expectError, leaksIn, type RequestOptions, serverFor } from '../testing/api-helpers.ts';
+import { expectError, leaksIn, type RequestOptions, serverFor, tableRequests } from '../testing/api-helpers.ts';
 import { TEST_MODES } from '../testing/harness.ts';
 
 // A token of the right shape (43 base64url characters) that names no session or API token.
@@ -13,46 +13,16 @@ const UNKNOWN_TOKEN = 'A'.repeat(43);
 const SESSION_COOKIE = 'agiletrack_session';
 
 const METRICS_TOKEN = 'metrics-token-for-the-scraper';
+const JOB = '00000000-0000-4000-8000-000000000000';
 
 describe.each(TEST_MODES)('authentication (%s)', (mode) => {
   const api = serverFor(mode, { env: { METRICS_TOKEN } });
 
-  /** Every protected route, with a body that would be valid, for the 401 matrix. */
+  /** Every route of the table that needs a login, for the 401 matrix. */
   function protectedRoutes(): RequestOptions[] {
-    const { teamA, integrationA } = api.t.ids;
-    const job = '00000000-0000-4000-8000-000000000000';
-    return [
-      { method: 'POST', url: '/api/auth/logout' },
-      { method: 'GET', url: '/api/me' },
-      { method: 'GET', url: '/api/teams' },
-      { method: 'POST', url: '/api/teams', payload: { name: 'never created (401)' } },
-      { method: 'GET', url: `/api/teams/${teamA}` },
-      { method: 'PATCH', url: `/api/teams/${teamA}`, payload: { name: 'never renamed (401)' } },
-      { method: 'DELETE', url: `/api/teams/${teamA}` },
-      { method: 'GET', url: `/api/teams/${teamA}/integrations` },
-      {
-        method: 'POST',
-        url: `/api/teams/${teamA}/integrations`,
-        payload: {
-          kind: 'github',
-          name: 'never (401)',
-          config: { owner: 'o', repo: 'r' },
-          credentials: { token: 't' },
-        },
-      },
-      { method: 'GET', url: `/api/teams/${teamA}/metrics` },
-      { method: 'GET', url: `/api/integrations/${integrationA}` },
-      { method: 'PATCH', url: `/api/integrations/${integrationA}`, payload: { name: 'never renamed (401)' } },
-      { method: 'DELETE', url: `/api/integrations/${integrationA}` },
-      { method: 'GET', url: `/api/integrations/${integrationA}/metrics` },
-      { method: 'GET', url: `/api/integrations/${integrationA}/last-sync` },
-      { method: 'POST', url: `/api/integrations/${integrationA}/sync` },
-      { method: 'GET', url: `/api/jobs/${job}` },
-      { method: 'GET', url: '/api/events' },
-      { method: 'GET', url: '/api/admin/cache/stats' },
-      { method: 'DELETE', url: '/api/admin/cache' },
-      { method: 'POST', url: '/api/admin/cache/warm' },
-    ];
+    const { teamA, integrationA, alice } = api.t.ids;
+    const ids = { teamId: teamA, integrationId: integrationA, userId: alice, tokenId: 1, jobId: JOB };
+    return tableRequests(ids, (spec) => spec.access === 'user' || spec.access === 'admin');
   }
 
   async function login(email: string, password: string) {

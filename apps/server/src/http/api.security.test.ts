@@ -278,6 +278,26 @@ describe('CSRF, headers, /metrics and hostile input (embedded)', () => {
     expect((await api.request({ method: 'POST', url: '/api/auth/login', as: null, payload })).statusCode).toBe(200);
   });
 
+  it('guards the route the router reaches, however its path is encoded', async () => {
+    // The router decodes `%61` to `a`: these reach logout and login, and get their guards.
+    for (const url of ['/%61pi/auth/logout', '/api/auth/%6cogout']) {
+      expectError(await asCookie('POST', url, { 'sec-fetch-site': 'cross-site' }), 403, 'E_CSRF');
+    }
+    expect((await asCookie('GET', '/api/me')).statusCode).toBe(200);
+    const payload = { email: 'bob@test.local', password: 'bob-password-1' };
+    for (const url of ['/%61pi/auth/login', '/api/auth/l%6Fgin']) {
+      const response = await api.request({
+        method: 'POST',
+        url,
+        as: null,
+        payload,
+        headers: { origin: 'https://evil.example' },
+      });
+      expectError(response, 403, 'E_CSRF');
+    }
+    expectError(await api.request({ method: 'GET', url: '/%61pi/me', as: null }), 401, 'E_UNAUTHENTICATED');
+  });
+
   it('puts security headers on every response, HSTS with COOKIE_SECURE=true', async () => {
     for (const response of [
       await api.request({ method: 'GET', url: '/api/teams' }),

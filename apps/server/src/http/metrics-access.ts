@@ -5,6 +5,7 @@
  */
 import { timingSafeEqual } from 'node:crypto';
 import { createServer, type Server } from 'node:http';
+import { ROUTES } from '@agiletrack/domain';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import type { Config } from '../config.ts';
 import { AppError } from '../errors.ts';
@@ -37,7 +38,7 @@ export function metricsGuard(config: Config) {
 /** Serves `GET /metrics` on 127.0.0.1:`port` without a token; resolves once listening. */
 export async function startMetricsListener(port: number, source: MetricsSource): Promise<Server> {
   const server = createServer((request, response) => {
-    if (request.method !== 'GET' || request.url?.split('?')[0] !== '/metrics') {
+    if (request.method !== 'GET' || request.url?.split('?')[0] !== ROUTES['system.metrics'].path) {
       response.writeHead(404, { 'content-type': 'application/json' });
       response.end(JSON.stringify({ error: { code: 'E_NOT_FOUND', message: 'only GET /metrics is served here' } }));
       return;

@@ -1,5 +1,5 @@
 /** A Server-Sent Events stream on a hijacked reply: headers, keepalive comments, one close path. */
-import type { FastifyReply, FastifyRequest } from 'fastify';
+import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 
 const KEEPALIVE_MS = 15_000;
 
@@ -10,6 +10,16 @@ export interface SseStream {
   /** Runs `cleanup` once, when the stream closes (client gone or `close()`). */
   onClose(cleanup: () => void): void;
   close(): void;
+}
+
+// The streams open on each server: they never end by themselves, so closing the server ends them.
+const openStreams = new WeakMap<FastifyInstance, Set<SseStream>>();
+
+/** Ends every stream open on `app` when it closes, so shutting down does not wait for clients. */
+export function closeStreamsOnShutdown(app: FastifyInstance): void {
+  app.addHook('preClose', async () => {
+    for (const stream of openStreams.get(app) ?? []) stream.close();
+  });
 }
 
 /** Starts an SSE response; the caller registers what to stop on close. */
@@ -35,7 +45,7 @@ export function openSse(request: FastifyRequest, reply: FastifyReply): SseStream
     raw.end();
   };
   request.raw.on('close', close);
-  return {
+  const stream: SseStream = {
     send(event, data) {
       if (!closed) raw.write(`event: ${event}\ndata: ${JSON.stringify(data)}\n\n`);
     },
@@ -45,4 +55,9 @@ export function openSse(request: FastifyRequest, reply: FastifyReply): SseStream
     },
     close,
   };
+  const streams = openStreams.get(request.server) ?? new Set();
+  openStreams.set(request.server, streams);
+  streams.add(stream);
+  cleanups.push(() => streams.delete(stream));
+  return stream;
 }

@@ -3,6 +3,7 @@
  * block with every response body kept, the credentials-leak check, the error-body assertion.
  */
 import type { Cache } from '@agiletrack/cache';
+import { API_ROUTES, type RouteId, type RouteSpec, routePath } from '@agiletrack/domain';
 import type { LightMyRequestResponse } from 'fastify';
 import { afterAll, beforeAll, expect } from 'vitest';
 import type { TeamView } from '../services/views.ts';
@@ -118,4 +119,60 @@ export async function startSlowTeamRead(cache: Cache, teamId: number, old: TeamV
   );
   await started.promise;
   return { key, reader, release: () => release.open(old) };
+}
+
+/** Ids to put in the path parameters of {@link tableRequests}. */
+export type PathIds = Readonly<Record<string, string | number>>;
+
+const PLANTED_INTEGRATION = {
+  kind: 'github',
+  name: 'planted',
+  config: { owner: 'evil', repo: 'x', baseUrl: 'http://127.0.0.1:9' },
+  credentials: { token: 't' },
+};
+
+/**
+ * A valid body (and the required query) of each route that takes one, so a request built from the
+ * table reaches its handler's access and existence checks. A route missing here fails the test
+ * that walks the table.
+ */
+export const SAMPLE_INPUT: Partial<Record<RouteId, { payload?: unknown; query?: string }>> = {
+  'auth.login': { payload: { email: 'nobody@test.local', password: 'not-a-password' } },
+  'me.changePassword': { payload: { currentPassword: 'wrong-password-1', newPassword: 'another-password-1' } },
+  'tokens.create': { payload: { name: 'never used' } },
+  'users.create': { payload: { email: 'planted@test.local', name: 'Planted', role: 'member' } },
+  'users.update': { payload: { name: 'Renamed' } },
+  'teams.create': { payload: { name: 'Planted' } },
+  'teams.update': { payload: { name: 'Taken over', description: 'x' } },
+  'members.add': { payload: { email: 'alice@test.local' } },
+  'integrations.create': { payload: PLANTED_INTEGRATION },
+  'integrations.testNew': { payload: PLANTED_INTEGRATION },
+  'integrations.update': { payload: { name: 'Taken over' } },
+  'metrics.workItems': { query: 'metric=prThroughputPerWeek' },
+  'cache.clientReport': { payload: { quotaFailures: 0 } },
+};
+
+/** One request per route of the table that `filter` keeps, its path parameters filled from `ids`. */
+export function tableRequests(ids: PathIds, filter: (spec: RouteSpec) => boolean): (RequestOptions & { id: string })[] {
+  return API_ROUTES.filter((spec) => !spec.plugin && filter(spec)).map((spec) => {
+    const sample = SAMPLE_INPUT[spec.id as RouteId];
+    const path = routePath(spec, ids);
+    return {
+      id: spec.id,
+      method: spec.method,
+      url: sample?.query ? `${path}?${sample.query}` : path,
+      ...(sample?.payload !== undefined && { payload: sample.payload as Record<string, unknown> }),
+    };
+  });
+}
+
+/** Routes of the table whose body or query has required fields but no {@link SAMPLE_INPUT}. */
+export function routesWithoutSample(): string[] {
+  return API_ROUTES.filter(
+    (spec) =>
+      !spec.plugin &&
+      SAMPLE_INPUT[spec.id as RouteId] === undefined &&
+      ((spec.body !== undefined && !spec.body.safeParse(undefined).success) ||
+        (spec.query !== undefined && !spec.query.safeParse({}).success)),
+  ).map((spec) => spec.id);
 }

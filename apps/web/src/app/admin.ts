@@ -1,11 +1,11 @@
 /** The admin cache API: stats, clear (all, key, prefix, tag), warm. Live data, never cached. */
 
-import { ClearedBody, type ServerCacheStats, ServerCacheStatsSchema, WarmedBody } from '@agiletrack/domain';
-import { apiJson } from './api.ts';
+import type { ServerCacheStats } from '@agiletrack/domain';
+import { call } from './api.ts';
 
-/** GET /api/admin/cache/stats */
+/** The server's cache stats per tier. */
 export async function fetchServerStats(): Promise<ServerCacheStats> {
-  return ServerCacheStatsSchema.parse(await apiJson('/api/admin/cache/stats'));
+  return call('cache.stats');
 }
 
 /** What to clear on the server. */
@@ -15,14 +15,13 @@ export type ClearTarget =
   | { readonly prefix: string }
   | { readonly tag: string };
 
-/** DELETE /api/admin/cache[?key=|prefix=|tag=]; returns the server's description of what it cleared. */
+/** Clears the server cache (all, or a key, prefix or tag); returns the server's description of what it cleared. */
 export async function clearServerCache(target: ClearTarget): Promise<string> {
-  const query = 'all' in target ? '' : `?${new URLSearchParams(target as Record<string, string>).toString()}`;
-  const { cleared } = ClearedBody.parse(await apiJson(`/api/admin/cache${query}`, 'DELETE'));
+  const { cleared } = await call('cache.clear', { query: 'all' in target ? {} : target });
   return typeof cleared === 'string' ? cleared : JSON.stringify(cleared);
 }
 
-/** POST /api/admin/cache/warm */
+/** Warms the server cache. */
 export async function warmServerCache(): Promise<{ teams: number; keys: number; ms: number }> {
-  return WarmedBody.parse(await apiJson('/api/admin/cache/warm', 'POST')).warmed;
+  return (await call('cache.warm')).warmed;
 }

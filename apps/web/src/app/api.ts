@@ -1,4 +1,17 @@
-/** Calls to the AgileTrack API: same-origin, session cookie, `{error: {code, message}}` on failure. */
+/**
+ * Calls to the AgileTrack API: same-origin, session cookie, `{error: {code, message}}` on failure.
+ * Routes are named by their id in the domain's route table, which builds their URL and parses
+ * their answer: no path is written here or in the pages.
+ */
+import {
+  ROUTES,
+  type RouteAnswer,
+  type RouteArgs,
+  type RouteId,
+  type RouteInput,
+  type RouteOf,
+  routeUrl,
+} from '@agiletrack/domain';
 
 /** A failed API call, with the server's error code. */
 export class ApiError extends Error {
@@ -34,9 +47,9 @@ async function errorOf(response: Response): Promise<ApiError> {
 
 /**
  * Sends a request; resolves with the response when it is 2xx or 304, rejects with {@link ApiError}
- * otherwise (and tells the app about a 401 first).
+ * otherwise (and, for a request of a signed-in user, tells the app about a 401 first).
  */
-export async function api(path: string, init: RequestInit = {}): Promise<Response> {
+export async function api(path: string, init: RequestInit = {}, signedIn = true): Promise<Response> {
   const headers = new Headers(init.headers);
   if (init.body !== undefined && !headers.has('Content-Type')) headers.set('Content-Type', 'application/json');
   // Our caches are the cache, so the browser's HTTP cache is left out ('no-store'). For such a
@@ -46,15 +59,25 @@ export async function api(path: string, init: RequestInit = {}): Promise<Respons
   const response = await fetch(path, { cache: 'no-store', ...init, headers, credentials: 'same-origin' });
   if (response.ok || response.status === 304) return response;
   const error = await errorOf(response);
-  if (response.status === 401 && !path.startsWith('/api/auth/')) onUnauthorized?.();
+  if (response.status === 401 && signedIn) onUnauthorized?.();
   throw error;
 }
 
-/** Sends JSON and returns the parsed JSON answer (`undefined` for 204). */
-export async function apiJson(path: string, method = 'GET', body?: unknown): Promise<unknown> {
-  const response = await api(path, { method, ...(body !== undefined && { body: JSON.stringify(body) }) });
-  if (response.status === 204) return undefined;
-  return response.json();
+/** Calls a route and returns its parsed answer (`undefined` when it sends none). */
+export async function call<Id extends RouteId>(id: Id, ...[input]: RouteArgs<Id>): Promise<RouteAnswer<RouteOf<Id>>> {
+  const spec = ROUTES[id];
+  const url = routeUrl(id, ...([input] as [RouteInput<Id>]));
+  const body = input?.body;
+  const init = { method: spec.method, ...(body !== undefined && { body: JSON.stringify(body) }) };
+  // A 401 from logging in or out is about those credentials, not a session that just ended.
+  const response = await api(url, init, spec.tag !== 'Auth');
+  const schema = answerSchema(spec.responses);
+  if (response.status === 204 || schema === undefined) return undefined as RouteAnswer<RouteOf<Id>>;
+  return schema.parse(await response.json()) as RouteAnswer<RouteOf<Id>>;
+}
+
+function answerSchema(responses: Readonly<Record<number, { parse(value: unknown): unknown } | null>>) {
+  return responses[200] ?? responses[201] ?? responses[202] ?? undefined;
 }
 
 /** A readable message for any error. */

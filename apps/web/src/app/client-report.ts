@@ -2,7 +2,7 @@
  * Tells the server what the browser's storage went through: localStorage writes refused for
  * quota since the last report feed a server alert. Sent once a minute, only when there is news.
  */
-import { apiJson } from './api.ts';
+import { call } from './api.ts';
 import { storageTier } from './browser-cache.ts';
 
 const REPORT_EVERY_MS = 60_000;
@@ -15,7 +15,7 @@ export function startClientReports(): () => void {
     if (now <= reported) return;
     const quotaFailures = now - reported;
     reported = now;
-    void apiJson('/api/cache/client-report', 'POST', { quotaFailures }).catch(() => {
+    void call('cache.clientReport', { body: { quotaFailures } }).catch(() => {
       // Lost reports are not worth a retry: the next failure reports again.
     });
   }, REPORT_EVERY_MS);

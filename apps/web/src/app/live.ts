@@ -5,7 +5,7 @@
  * events sent while disconnected are lost.
  */
 
-import { InvalidateEventSchema } from '@agiletrack/domain';
+import { InvalidateEventSchema, routeUrl } from '@agiletrack/domain';
 import { evictKeys, type UserCaches } from './browser-cache.ts';
 import { reloadOnScreen } from './loader.ts';
 import { createStore } from './store.ts';
@@ -22,7 +22,7 @@ export const liveEvents = createStore<{ count: number; last: string | undefined 
 /** Opens the stream for `caches`' user; returns the function that closes it. */
 export function connectEvents(caches: UserCaches): () => void {
   if (typeof EventSource === 'undefined') return () => {};
-  const source = new EventSource('/api/events');
+  const source = new EventSource(routeUrl('system.events'));
   let connections = 0;
   liveStatus.set('connecting');
   source.addEventListener('ready', () => {

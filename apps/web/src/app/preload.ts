@@ -6,8 +6,8 @@
  * again and shows its own error.
  */
 import type { Cache, FactoryContext } from '@agiletrack/cache';
-import { type TeamMetrics, TeamsMetricsBody } from '@agiletrack/domain';
-import { api } from './api.ts';
+import type { TeamMetrics } from '@agiletrack/domain';
+import { call } from './api.ts';
 import { cacheForKey, ttlForKey, type UserCaches } from './browser-cache.ts';
 import { fetchResource } from './loader.ts';
 import { type Resource, resources } from './resources.ts';
@@ -33,8 +33,7 @@ export async function preloadTeamsMetrics(caches: UserCaches, teamIds: readonly 
   if (keys.length === 0) return;
   const loadMany = async (missing: string[]) => {
     // The overview pages the same list as /api/teams, in the same order.
-    const response = await api(`/api/teams/metrics?limit=${teamIds.length}`);
-    const { teams } = TeamsMetricsBody.parse(await response.json());
+    const { teams } = await call('metrics.teamsOverview', { query: { limit: teamIds.length } });
     const byTeam = new Map(teams.map((metrics) => [metrics.teamId, metrics]));
     // A team the page did not answer is not stored: its own page reads it.
     return missing.map((key) => byTeam.get(teamOf.get(key)!));

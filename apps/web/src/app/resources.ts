@@ -14,6 +14,7 @@ import {
   METRIC_WINDOWS,
   type MetricsHistory,
   MetricsHistorySchema,
+  routeUrl,
   type Team,
   type TeamMetrics,
   TeamMetricsSchema,
@@ -59,42 +60,47 @@ export const windowVariantsOf = (key: string): string => `${key}${WINDOW_SUFFIX}
 
 /** The dashboard's reads. */
 export const resources = {
-  teams: (): Resource<Team[]> => resource(cacheKeys.teams(), '/api/teams', 'teams', z.array(TeamSchema)),
+  teams: (): Resource<Team[]> => resource(cacheKeys.teams(), routeUrl('teams.list'), 'teams', z.array(TeamSchema)),
   team: (teamId: number): Resource<Team> =>
-    resource(cacheKeys.team(teamId), `/api/teams/${teamId}`, 'team', TeamSchema),
+    resource(cacheKeys.team(teamId), routeUrl('teams.get', { params: { teamId } }), 'team', TeamSchema),
   teamIntegrations: (teamId: number): Resource<Integration[]> =>
     resource(
       cacheKeys.teamIntegrations(teamId),
-      `/api/teams/${teamId}/integrations`,
+      routeUrl('integrations.list', { params: { teamId } }),
       'integrations',
       z.array(IntegrationSchema),
     ),
   teamMetrics: (teamId: number): Resource<TeamMetrics> =>
-    resource(cacheKeys.teamMetrics(teamId), `/api/teams/${teamId}/metrics`, 'metrics', TeamMetricsSchema),
+    resource(
+      cacheKeys.teamMetrics(teamId),
+      routeUrl('metrics.team', { params: { teamId } }),
+      'metrics',
+      TeamMetricsSchema,
+    ),
   /**
    * A team's metrics over a custom window: a session-specific variant, so its key is not one of
    * the policy's (it stays in memory only) and it dies with its base key (`windowVariantsOf`).
    */
   teamMetricsWindow: (teamId: number, windowDays: number): Resource<TeamMetrics> =>
     windowDays === DEFAULT_WINDOW_DAYS
-      ? resource(cacheKeys.teamMetrics(teamId), `/api/teams/${teamId}/metrics`, 'metrics', TeamMetricsSchema)
+      ? resources.teamMetrics(teamId)
       : resource(
           `${cacheKeys.teamMetrics(teamId)}${WINDOW_SUFFIX}${windowDays}`,
-          `/api/teams/${teamId}/metrics?windowDays=${windowDays}`,
+          routeUrl('metrics.team', { params: { teamId }, query: { windowDays } }),
           'metrics',
           TeamMetricsSchema,
         ),
   integration: (integrationId: number): Resource<Integration> =>
     resource(
       cacheKeys.integration(integrationId),
-      `/api/integrations/${integrationId}`,
+      routeUrl('integrations.get', { params: { integrationId } }),
       'integration',
       IntegrationSchema,
     ),
   integrationMetrics: (integrationId: number): Resource<IntegrationMetrics> =>
     resource(
       cacheKeys.integrationMetrics(integrationId),
-      `/api/integrations/${integrationId}/metrics`,
+      routeUrl('metrics.integration', { params: { integrationId } }),
       'metrics',
       IntegrationMetricsSchema,
     ),
@@ -102,7 +108,7 @@ export const resources = {
   teamHistory: (teamId: number): Resource<MetricsHistory> =>
     resource(
       cacheKeys.teamMetricsHistory(teamId),
-      `/api/teams/${teamId}/metrics/history?interval=day`,
+      routeUrl('metrics.teamHistory', { params: { teamId }, query: { interval: 'day' } }),
       'history',
       MetricsHistorySchema,
     ),
@@ -110,14 +116,14 @@ export const resources = {
   integrationHistory: (integrationId: number): Resource<MetricsHistory> =>
     resource(
       cacheKeys.integrationMetricsHistory(integrationId),
-      `/api/integrations/${integrationId}/metrics/history?interval=day`,
+      routeUrl('metrics.integrationHistory', { params: { integrationId }, query: { interval: 'day' } }),
       'history',
       MetricsHistorySchema,
     ),
   lastSync: (integrationId: number): Resource<LastSync> =>
     resource(
       cacheKeys.lastSync(integrationId),
-      `/api/integrations/${integrationId}/last-sync`,
+      routeUrl('integrations.lastSync', { params: { integrationId } }),
       'lastSync',
       LastSyncSchema,
     ),

@@ -4,8 +4,8 @@
  * another user switches namespaces. Logout clears the user's namespace in memory and localStorage.
  */
 
-import { PrincipalBody } from '@agiletrack/domain';
-import { api, apiJson, setUnauthorizedHandler } from './api.ts';
+import { PrincipalBody, routeUrl } from '@agiletrack/domain';
+import { call, setUnauthorizedHandler } from './api.ts';
 import {
   cachesFor,
   clearUser,
@@ -74,7 +74,7 @@ export async function startSession(): Promise<void> {
   if (remembered) enter(remembered);
   let confirmed: RememberedUser;
   try {
-    const response = await fetch('/api/me', {
+    const response = await fetch(routeUrl('me.get'), {
       credentials: 'same-origin',
       cache: 'no-store',
       headers: { 'Cache-Control': 'max-age=0' },
@@ -97,7 +97,7 @@ export async function startSession(): Promise<void> {
 
 /** Logs in; rejects with the server's message on bad credentials. */
 export async function login(email: string, password: string): Promise<void> {
-  const body = await apiJson('/api/auth/login', 'POST', { email, password });
+  const body = await call('auth.login', { body: { email, password } });
   const user = toRemembered(body);
   await rememberUser(user);
   enter(user);
@@ -108,7 +108,7 @@ export async function logout(): Promise<void> {
   const current = session.get();
   const userId = current.kind === 'user' ? current.user.userId : undefined;
   try {
-    await api('/api/auth/logout', { method: 'POST' });
+    await call('auth.logout');
   } finally {
     await leave(userId);
   }

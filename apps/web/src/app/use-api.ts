@@ -1,10 +1,11 @@
 /**
  * `useApi`: a live (uncached) read for the settings pages — users, tokens, members, the audit
- * log. Parsed with the domain schema; `reload()` after a change. Lists page with `loadMore()`.
+ * log — at a URL from `routeUrl`. Parsed with the domain schema; `reload()` after a change. Lists
+ * page with `loadMore()`.
  */
 import { useCallback, useEffect, useRef, useState } from 'react';
 import type { z } from 'zod';
-import { apiJson } from './api.ts';
+import { api } from './api.ts';
 
 /** What `useApi` returns. */
 export interface ApiRead<T> {
@@ -26,7 +27,7 @@ export function useApi<T>(url: string | undefined, schema: z.ZodType<T>): ApiRea
     if (url === undefined) return;
     setLoading(true);
     try {
-      const value = schema.parse(await apiJson(url));
+      const value = schema.parse(await (await api(url)).json());
       if (current.current === url) {
         setData(value);
         setError(undefined);
@@ -79,9 +80,8 @@ export function usePagedApi<B, T>(
     async (after: string | null): Promise<Paged<T> | undefined> => {
       if (url === undefined) return undefined;
       const separator = url.includes('?') ? '&' : '?';
-      const body = schema.parse(
-        await apiJson(after === null ? url : `${url}${separator}cursor=${encodeURIComponent(after)}`),
-      );
+      const page = after === null ? url : `${url}${separator}cursor=${encodeURIComponent(after)}`;
+      const body = schema.parse(await (await api(page)).json());
       return pick.current(body);
     },
     [url, schema],

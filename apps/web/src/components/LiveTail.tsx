@@ -1,9 +1,17 @@
 /**
  * The live tail of cache operations (admins): every instance's operations as they happen, from
- * `GET /api/admin/cache/monitor`, with filters by family and outcome and a pause that keeps the
+ * the server's cache monitor stream, with filters by family and outcome and a pause that keeps the
  * stream open but freezes the list. The newest rows are on top; a few hundred are kept.
  */
-import { CACHE_FAMILIES, CACHE_OUTCOMES, type CacheOp, CacheOpSchema } from '@agiletrack/domain';
+import {
+  CACHE_FAMILIES,
+  CACHE_OUTCOMES,
+  type CacheFamily,
+  type CacheOp,
+  CacheOpSchema,
+  type CacheOutcome,
+  routeUrl,
+} from '@agiletrack/domain';
 import { useEffect, useRef, useState } from 'react';
 
 const KEEP = 300;
@@ -11,8 +19,8 @@ let received = 0;
 
 /** See the file comment. */
 export function LiveTail() {
-  const [family, setFamily] = useState('');
-  const [outcome, setOutcome] = useState('');
+  const [family, setFamily] = useState<CacheFamily | ''>('');
+  const [outcome, setOutcome] = useState<CacheOutcome | ''>('');
   const [paused, setPaused] = useState(false);
   const [rows, setRows] = useState<readonly { seq: number; op: CacheOp }[]>([]);
   const [state, setState] = useState<'connecting' | 'live' | 'reconnecting'>('connecting');
@@ -20,10 +28,9 @@ export function LiveTail() {
   pausedRef.current = paused;
 
   useEffect(() => {
-    const query = new URLSearchParams();
-    if (family) query.set('family', family);
-    if (outcome) query.set('outcome', outcome);
-    const source = new EventSource(`/api/admin/cache/monitor${query.size > 0 ? `?${query}` : ''}`);
+    const source = new EventSource(
+      routeUrl('cache.monitor', { query: { family: family || undefined, outcome: outcome || undefined } }),
+    );
     setRows([]);
     setState('connecting');
     source.addEventListener('ready', () => setState('live'));
@@ -42,7 +49,11 @@ export function LiveTail() {
       <div className="toolbar">
         <label>
           Family{' '}
-          <select value={family} onChange={(event) => setFamily(event.target.value)} aria-label="Family">
+          <select
+            value={family}
+            onChange={(event) => setFamily(event.target.value as CacheFamily | '')}
+            aria-label="Family"
+          >
             <option value="">all</option>
             {CACHE_FAMILIES.map((name) => (
               <option key={name}>{name}</option>
@@ -51,7 +62,11 @@ export function LiveTail() {
         </label>{' '}
         <label>
           Outcome{' '}
-          <select value={outcome} onChange={(event) => setOutcome(event.target.value)} aria-label="Outcome">
+          <select
+            value={outcome}
+            onChange={(event) => setOutcome(event.target.value as CacheOutcome | '')}
+            aria-label="Outcome"
+          >
             <option value="">all</option>
             {CACHE_OUTCOMES.map((name) => (
               <option key={name}>{name}</option>

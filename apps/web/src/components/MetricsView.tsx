@@ -11,7 +11,7 @@ import {
   WorkItemsBody,
 } from '@agiletrack/domain';
 import { useEffect, useMemo, useState } from 'react';
-import { apiJson, messageOf } from '../app/api.ts';
+import { call, messageOf } from '../app/api.ts';
 import { formatDate, formatMetricValue, metricLabel, orderMetrics } from '../app/format.ts';
 import { BarChart, type BarSeries } from './BarChart.tsx';
 import { TimeChart } from './TimeChart.tsx';
@@ -143,10 +143,11 @@ export function WorkItemsList({ teamId, metric, windowDays }: { teamId: number; 
   const load = async (after: string | null, replace: boolean) => {
     setLoading(true);
     const from = new Date(Date.now() - windowDays * 86_400_000).toISOString();
-    const params = new URLSearchParams({ metric, from, limit: '25' });
-    if (after) params.set('cursor', after);
     try {
-      const page = WorkItemsBody.parse(await apiJson(`/api/teams/${teamId}/work-items?${params}`));
+      const page = await call('metrics.workItems', {
+        params: { teamId },
+        query: { metric, from, limit: 25, ...(after && { cursor: after }) },
+      });
       setItems((old) => (replace ? page.workItems : [...old, ...page.workItems]));
       setCursor(page.nextCursor);
       setError(undefined);

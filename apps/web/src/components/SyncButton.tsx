@@ -4,9 +4,9 @@
  * the event stream; what is on screen is also revalidated at the end in case the stream is down.
  */
 
-import { type Job, JobBody, SyncStartedBody } from '@agiletrack/domain';
+import type { Job } from '@agiletrack/domain';
 import { useEffect, useRef, useState } from 'react';
-import { apiJson, messageOf } from '../app/api.ts';
+import { call, messageOf } from '../app/api.ts';
 import { reloadOnScreen } from '../app/loader.ts';
 
 const POLL_MS = 500;
@@ -42,9 +42,9 @@ export function SyncButton({ integrationId, compact = false }: { integrationId: 
     setError(undefined);
     setJob(undefined);
     try {
-      const { jobId } = SyncStartedBody.parse(await apiJson(`/api/integrations/${integrationId}/sync`, 'POST'));
+      const { jobId } = await call('integrations.sync', { params: { integrationId } });
       for (;;) {
-        const { job: current } = JobBody.parse(await apiJson(`/api/jobs/${encodeURIComponent(jobId)}`));
+        const { job: current } = await call('jobs.get', { params: { jobId } });
         if (!alive.current) return;
         setJob(current);
         if (current.state === 'completed' || current.state === 'failed') break;

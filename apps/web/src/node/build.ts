@@ -6,6 +6,7 @@
 import { existsSync, readdirSync, statSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { API_PREFIX } from '@agiletrack/domain';
 import { build, defaultClientConditions, type InlineConfig } from 'vite';
 
 /** apps/web */
@@ -45,7 +46,7 @@ export function dashboardConfig(command: 'build' | 'serve', outDir = WEB_DIST): 
       assetsDir: 'assets',
       chunkSizeWarningLimit: 600,
     },
-    server: { proxy: { '/api': 'http://127.0.0.1:3000' } },
+    server: { proxy: { [API_PREFIX]: 'http://127.0.0.1:3000' } },
   };
 }
 

@@ -1,7 +1,7 @@
 /** My account: change the password, and the API tokens for scripts (create, see once, revoke). */
-import { type ApiToken, CreatedTokenBody, TokenPage } from '@agiletrack/domain';
+import { type ApiToken, CreatedTokenBody, routeUrl, TokenPage } from '@agiletrack/domain';
 import { type FormEvent, useState } from 'react';
-import { apiJson } from '../app/api.ts';
+import { call } from '../app/api.ts';
 import { formatAgo } from '../app/format.ts';
 import { usePagedApi } from '../app/use-api.ts';
 import { Message, useOutcome } from '../components/Feedback.tsx';
@@ -15,7 +15,7 @@ function PasswordForm() {
   const submit = async (event: FormEvent) => {
     event.preventDefault();
     const done = await run(async () => {
-      await apiJson('/api/me/password', 'POST', { currentPassword: current, newPassword: next });
+      await call('me.changePassword', { body: { currentPassword: current, newPassword: next } });
       return 'Password changed. Your other sessions have been logged out.';
     });
     if (done) {
@@ -62,7 +62,7 @@ function PasswordForm() {
 }
 
 function Tokens() {
-  const list = usePagedApi('/api/me/tokens', TokenPage, (body) => ({
+  const list = usePagedApi(routeUrl('tokens.list'), TokenPage, (body) => ({
     items: body.tokens,
     nextCursor: body.nextCursor,
   }));
@@ -74,9 +74,9 @@ function Tokens() {
   const create = async (event: FormEvent) => {
     event.preventDefault();
     await run(async () => {
-      const body = CreatedTokenBody.parse(
-        await apiJson('/api/me/tokens', 'POST', { name, ...(days !== '' && { expiresInDays: Number(days) }) }),
-      );
+      const body = await call('tokens.create', {
+        body: { name, ...(days !== '' && { expiresInDays: Number(days) }) },
+      });
       setSecret({ name: body.token.name, value: body.secret });
       setName('');
       setDays('');
@@ -86,7 +86,7 @@ function Tokens() {
   };
   const revoke = (token: ApiToken) =>
     run(async () => {
-      await apiJson(`/api/me/tokens/${token.id}`, 'DELETE');
+      await call('tokens.revoke', { params: { tokenId: token.id } });
       if (secret?.name === token.name) setSecret(undefined);
       await list.reload();
       return `Token “${token.name}” revoked: it no longer works anywhere.`;

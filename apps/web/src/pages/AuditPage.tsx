@@ -1,9 +1,17 @@
 /** Admin → Audit log: every change, newest first, filtered by kind of entity or action. */
-import { type AuditEntry, AuditPage as AuditPageSchema } from '@agiletrack/domain';
+import {
+  type AuditEntity as AuditEntitySchema,
+  type AuditEntry,
+  AuditPage as AuditPageSchema,
+  routeUrl,
+} from '@agiletrack/domain';
 import { useState } from 'react';
+import type { z } from 'zod';
 import { formatAgo } from '../app/format.ts';
 import { usePagedApi } from '../app/use-api.ts';
 import { LoadError, Loading } from '../components/States.tsx';
+
+type AuditEntity = z.output<typeof AuditEntitySchema>;
 
 const ENTITIES = ['user', 'team', 'team_member', 'integration', 'api_token'] as const;
 
@@ -36,10 +44,10 @@ function Change({ entry }: { entry: AuditEntry }) {
 
 /** See the file comment. */
 export function AuditPage() {
-  const [entity, setEntity] = useState('');
+  const [entity, setEntity] = useState<AuditEntity | ''>('');
   const [action, setAction] = useState('');
-  const params = new URLSearchParams({ limit: '50', ...(entity && { entity }), ...(action && { action }) });
-  const list = usePagedApi(`/api/admin/audit?${params}`, AuditPageSchema, (body) => ({
+  const url = routeUrl('audit.list', { query: { limit: 50, entity: entity || undefined, action } });
+  const list = usePagedApi(url, AuditPageSchema, (body) => ({
     items: body.entries,
     nextCursor: body.nextCursor,
   }));
@@ -53,7 +61,7 @@ export function AuditPage() {
       <form className="inline-form" onSubmit={(event) => event.preventDefault()} aria-label="Filter the audit log">
         <label>
           What
-          <select aria-label="What" value={entity} onChange={(e) => setEntity(e.target.value)}>
+          <select aria-label="What" value={entity} onChange={(e) => setEntity(e.target.value as AuditEntity | '')}>
             <option value="">everything</option>
             {ENTITIES.map((name) => (
               <option key={name} value={name}>

@@ -5,7 +5,7 @@
  */
 import { type FamiliesReport, FamiliesReportSchema } from '@agiletrack/domain';
 import { useEffect, useState } from 'react';
-import { apiJson } from '../app/api.ts';
+import { call } from '../app/api.ts';
 import { formatBytes, formatPercent } from '../app/format.ts';
 import { BarChart } from '../components/BarChart.tsx';
 import { LoadError } from '../components/States.tsx';
@@ -24,7 +24,7 @@ export function CacheAnalyticsPage({ isAdmin }: { isAdmin: boolean }) {
     let active = true;
     const load = async () => {
       try {
-        const next = FamiliesReportSchema.parse(await apiJson('/api/admin/cache/families'));
+        const next = await call('cache.families');
         if (active) {
           setReport(next);
           setError(undefined);

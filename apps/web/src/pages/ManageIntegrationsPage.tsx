@@ -5,14 +5,16 @@
  * delete (after confirming). Credentials are sent once and never shown again.
  */
 import {
-  ConnectionTestSchema,
+  type ConnectionTest,
   type ConnectorInfo,
   ConnectorListBody,
   type Integration,
   integrationTarget,
+  type RouteInput,
+  routeUrl,
 } from '@agiletrack/domain';
 import { type FormEvent, type InputHTMLAttributes, useState } from 'react';
-import { apiJson, messageOf } from '../app/api.ts';
+import { call, messageOf } from '../app/api.ts';
 import {
   connectBody,
   type FormValues,
@@ -31,9 +33,12 @@ import { LoadError, Loading } from '../components/States.tsx';
 import { SyncButton } from '../components/SyncButton.tsx';
 import { TeamChoice } from '../components/TeamChoice.tsx';
 
-/** Runs a connection test and turns its answer into a message. */
-async function tested(url: string, body?: unknown): Promise<Outcome> {
-  const result = ConnectionTestSchema.parse(await apiJson(url, 'POST', body));
+/** A connect request body as the route table types it (the form builds it from the connector's fields). */
+type ConnectBody = RouteInput<'integrations.create'>['body'];
+
+/** Waits for a connection test and turns its answer into a message. */
+async function tested(test: Promise<ConnectionTest>): Promise<Outcome> {
+  const result = await test;
   return { kind: result.ok ? 'success' : 'error', text: result.message };
 }
 
@@ -75,7 +80,8 @@ function ConnectForm({ teamId, connectors }: { teamId: number; connectors: reado
     setCheck(undefined);
     setErrors({});
     try {
-      setCheck(await tested(`/api/teams/${teamId}/integrations/test`, connectBody(info, values, common)));
+      const body = connectBody(info, values, common) as ConnectBody;
+      setCheck(await tested(call('integrations.testNew', { params: { teamId }, body })));
     } catch (error) {
       setErrors(fieldErrors(error, fields));
       setCheck({ kind: 'error', text: messageOf(error) });
@@ -89,7 +95,7 @@ function ConnectForm({ teamId, connectors }: { teamId: number; connectors: reado
     await run(async () => {
       const body = connectBody(info, values, common);
       try {
-        await apiJson(`/api/teams/${teamId}/integrations`, 'POST', body);
+        await call('integrations.create', { params: { teamId }, body: body as ConnectBody });
       } catch (error) {
         setErrors(fieldErrors(error, fields));
         throw error;
@@ -205,16 +211,17 @@ function IntegrationEditor({ integration, info }: { integration: Integration; in
   const where = integrationTarget(integration);
 
   // Tests the stored connection, or new credentials in its place.
-  const testStored = (body?: unknown) =>
-    void tested(`/api/integrations/${integration.id}/test`, body).then(setCheck, (error) =>
-      setCheck({ kind: 'error', text: messageOf(error) }),
+  const testStored = (body?: RouteInput<'integrations.test'>['body']) =>
+    void tested(call('integrations.test', { params: { integrationId: integration.id }, body })).then(
+      setCheck,
+      (error) => setCheck({ kind: 'error', text: messageOf(error) }),
     );
   const save = async (event: FormEvent) => {
     event.preventDefault();
     await run(async () => {
-      await apiJson(`/api/integrations/${integration.id}`, 'PATCH', {
-        name,
-        syncIntervalMinutes: interval === '' ? null : Number(interval),
+      await call('integrations.update', {
+        params: { integrationId: integration.id },
+        body: { name, syncIntervalMinutes: interval === '' ? null : Number(interval) },
       });
       return 'Saved.';
     });
@@ -223,7 +230,10 @@ function IntegrationEditor({ integration, info }: { integration: Integration; in
     event.preventDefault();
     setCheck(undefined);
     await run(async () => {
-      await apiJson(`/api/integrations/${integration.id}`, 'PATCH', { credentials: { [field]: secret } });
+      await call('integrations.update', {
+        params: { integrationId: integration.id },
+        body: { credentials: { [field]: secret } },
+      });
       setSecret('');
       return 'Token replaced. The next sync uses it.';
     });
@@ -288,7 +298,7 @@ function IntegrationEditor({ integration, info }: { integration: Integration; in
           confirmLabel="Delete integration"
           onConfirm={() =>
             void run(async () => {
-              await apiJson(`/api/integrations/${integration.id}`, 'DELETE');
+              await call('integrations.delete', { params: { integrationId: integration.id } });
               return `${integration.name} deleted.`;
             })
           }
@@ -301,7 +311,7 @@ function IntegrationEditor({ integration, info }: { integration: Integration; in
 
 function TeamIntegrations({ teamId }: { teamId: number }) {
   const integrations = useResource(resources.teamIntegrations(teamId));
-  const connectors = useApi('/api/connectors', ConnectorListBody);
+  const connectors = useApi(routeUrl('integrations.connectors'), ConnectorListBody);
   const list = connectors.data?.connectors ?? [];
   return (
     <>

@@ -2,9 +2,9 @@
  * Settings → Teams: create a team (admins), rename it and describe it (its members too), manage
  * who belongs to it by e-mail (admins), delete it (admins, after confirming).
  */
-import { MemberPage, type Team } from '@agiletrack/domain';
+import { MemberPage, routeUrl, type Team } from '@agiletrack/domain';
 import { type FormEvent, useEffect, useState } from 'react';
-import { apiJson } from '../app/api.ts';
+import { call } from '../app/api.ts';
 import { usePagedApi } from '../app/use-api.ts';
 import { Message, useOutcome } from '../components/Feedback.tsx';
 import { ConfirmButton, Field } from '../components/Form.tsx';
@@ -53,7 +53,7 @@ function CreateTeam() {
   const submit = async (event: FormEvent) => {
     event.preventDefault();
     await run(async () => {
-      await apiJson('/api/teams', 'POST', { name, description });
+      await call('teams.create', { body: { name, description } });
       setName('');
       setDescription('');
       return `Team “${name}” created. Add its members below.`;
@@ -74,7 +74,7 @@ function CreateTeam() {
 }
 
 function Members({ team, isAdmin }: { team: Team; isAdmin: boolean }) {
-  const list = usePagedApi(`/api/teams/${team.id}/members`, MemberPage, (body) => ({
+  const list = usePagedApi(routeUrl('members.list', { params: { teamId: team.id } }), MemberPage, (body) => ({
     items: body.members,
     nextCursor: body.nextCursor,
   }));
@@ -90,7 +90,7 @@ function Members({ team, isAdmin }: { team: Team; isAdmin: boolean }) {
   const add = async (event: FormEvent) => {
     event.preventDefault();
     await run(async () => {
-      await apiJson(`/api/teams/${team.id}/members`, 'POST', { email });
+      await call('members.add', { params: { teamId: team.id }, body: { email } });
       setEmail('');
       await list.reload();
       return `${email} added to ${team.name}.`;
@@ -115,7 +115,7 @@ function Members({ team, isAdmin }: { team: Team; isAdmin: boolean }) {
                 confirmLabel="Remove"
                 onConfirm={() =>
                   void run(async () => {
-                    await apiJson(`/api/teams/${team.id}/members/${member.userId}`, 'DELETE');
+                    await call('members.remove', { params: { teamId: team.id, userId: member.userId } });
                     await list.reload();
                     return `${member.name} removed from ${team.name}.`;
                   })
@@ -155,7 +155,7 @@ function TeamEditor({ team, isAdmin }: { team: Team; isAdmin: boolean }) {
   const save = async (event: FormEvent) => {
     event.preventDefault();
     await run(async () => {
-      await apiJson(`/api/teams/${team.id}`, 'PATCH', { name, description });
+      await call('teams.update', { params: { teamId: team.id }, body: { name, description } });
       return 'Saved.';
     });
   };
@@ -177,7 +177,7 @@ function TeamEditor({ team, isAdmin }: { team: Team; isAdmin: boolean }) {
               confirmLabel="Delete team"
               onConfirm={() =>
                 void run(async () => {
-                  await apiJson(`/api/teams/${team.id}`, 'DELETE');
+                  await call('teams.delete', { params: { teamId: team.id } });
                   return `${team.name} deleted.`;
                 })
               }

@@ -1,7 +1,7 @@
 /** Settings → Users (admins): find, create, change role, deactivate and reactivate. */
-import { CreatedUserBody, type User, UserPage } from '@agiletrack/domain';
+import { CreatedUserBody, routeUrl, type User, UserPage } from '@agiletrack/domain';
 import { type FormEvent, useState } from 'react';
-import { apiJson } from '../app/api.ts';
+import { call } from '../app/api.ts';
 import { formatAgo } from '../app/format.ts';
 import { usePagedApi } from '../app/use-api.ts';
 import { Message, useOutcome } from '../components/Feedback.tsx';
@@ -20,9 +20,7 @@ function CreateUser({ onCreated }: { onCreated: () => Promise<void> }) {
     event.preventDefault();
     setGenerated(undefined);
     await run(async () => {
-      const body = CreatedUserBody.parse(
-        await apiJson('/api/users', 'POST', { email, name, role, ...(password !== '' && { password }) }),
-      );
+      const body = await call('users.create', { body: { email, name, role, ...(password !== '' && { password }) } });
       if (body.password) setGenerated({ email: body.user.email, password: body.password });
       setEmail('');
       setName('');
@@ -96,13 +94,13 @@ function CreateUser({ onCreated }: { onCreated: () => Promise<void> }) {
 export function UsersPage() {
   const [query, setQuery] = useState('');
   const [search, setSearch] = useState('');
-  const url = `/api/users${search ? `?q=${encodeURIComponent(search)}` : ''}`;
+  const url = routeUrl('users.list', { query: { q: search } });
   const list = usePagedApi(url, UserPage, (body) => ({ items: body.users, nextCursor: body.nextCursor }));
   const { outcome, run } = useOutcome();
 
   const change = (user: User, patch: Record<string, unknown>, done: string) =>
     run(async () => {
-      await apiJson(`/api/users/${user.id}`, 'PATCH', patch);
+      await call('users.update', { params: { userId: user.id }, body: patch });
       await list.reload();
       return done;
     });

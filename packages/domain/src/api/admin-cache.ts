@@ -98,6 +98,7 @@ export const WarmedBody = z.object({ warmed: z.object({ teams: z.number(), keys:
 /** The routes of this file. */
 export const adminCacheRoutes = [
   route({
+    id: 'cache.stats',
     method: 'GET',
     path: '/api/admin/cache/stats',
     summary: 'Server cache stats per tier, Redis memory, process memory',
@@ -106,6 +107,7 @@ export const adminCacheRoutes = [
     responses: { 200: ServerCacheStatsSchema },
   }),
   route({
+    id: 'cache.clear',
     method: 'DELETE',
     path: '/api/admin/cache',
     summary: 'Clear the server cache (all, or one key, prefix or tag) on every instance',
@@ -115,6 +117,7 @@ export const adminCacheRoutes = [
     responses: { 200: ClearedBody },
   }),
   route({
+    id: 'cache.monitor',
     method: 'GET',
     path: '/api/admin/cache/monitor',
     summary: 'Server-sent events: every cache operation on every instance (key, family, tier, outcome, duration)',
@@ -125,6 +128,7 @@ export const adminCacheRoutes = [
     responses: { 200: null },
   }),
   route({
+    id: 'cache.families',
     method: 'GET',
     path: '/api/admin/cache/families',
     summary: 'Per key family: hit rates, timings and holdings over the last minute, hour and day',
@@ -133,6 +137,7 @@ export const adminCacheRoutes = [
     responses: { 200: FamiliesReportSchema },
   }),
   route({
+    id: 'cache.alerts',
     method: 'GET',
     path: '/api/admin/alerts',
     summary: 'Firing and recently resolved cache alerts',
@@ -142,6 +147,7 @@ export const adminCacheRoutes = [
     responses: { 200: AlertsResponseSchema },
   }),
   route({
+    id: 'cache.clientReport',
     method: 'POST',
     path: '/api/cache/client-report',
     summary: "A dashboard reports its browser cache's failed writes (feeds an alert)",
@@ -151,6 +157,7 @@ export const adminCacheRoutes = [
     responses: { 204: null },
   }),
   route({
+    id: 'cache.warm',
     method: 'POST',
     path: '/api/admin/cache/warm',
     summary: 'Fill the cache with every team, integration and metrics key (or one team’s)',

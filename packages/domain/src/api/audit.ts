@@ -37,6 +37,7 @@ export const AuditPage = z.object({ entries: z.array(AuditEntrySchema), nextCurs
 /** The routes of this file. */
 export const auditRoutes = [
   route({
+    id: 'audit.list',
     method: 'GET',
     path: '/api/admin/audit',
     summary: 'The audit log, newest first',

@@ -34,6 +34,7 @@ export const PrincipalBody = z.object({ user: PrincipalSchema });
 /** The routes of this file. */
 export const authRoutes = [
   route({
+    id: 'auth.login',
     method: 'POST',
     path: '/api/auth/login',
     summary: 'Log in: sets the httpOnly session cookie',
@@ -43,14 +44,16 @@ export const authRoutes = [
     responses: { 200: PrincipalBody },
   }),
   route({
+    id: 'auth.logout',
     method: 'POST',
     path: '/api/auth/logout',
     summary: 'Log out: ends the session of the cookie',
     tag: 'Auth',
-    access: 'public',
+    access: 'user',
     responses: { 204: null },
   }),
   route({
+    id: 'me.get',
     method: 'GET',
     path: '/api/me',
     summary: 'The caller',
@@ -59,6 +62,7 @@ export const authRoutes = [
     responses: { 200: PrincipalBody },
   }),
   route({
+    id: 'me.changePassword',
     method: 'POST',
     path: '/api/me/password',
     summary: "Change the caller's password; ends every other session of theirs",

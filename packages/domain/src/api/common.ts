@@ -3,6 +3,7 @@
  * route description every resource file uses so the OpenAPI document can be generated from it.
  */
 import { z } from 'zod';
+import { IdSchema } from '../ids.ts';
 
 /** A row id as the API sends it. */
 export const RowId = z.number().int().positive();
@@ -31,7 +32,7 @@ export const DEFAULT_PAGE_LIMIT = 50;
 export const MAX_PAGE_LIMIT = 200;
 
 /** `?cursor=&limit=` of every list. The cursor is opaque: pass back the `nextCursor` of a page. */
-export const PageQuery = z.object({
+export const PageQuery = z.strictObject({
   cursor: z.string().min(1).max(200).optional(),
   limit: z.coerce.number().int('must be a whole number').min(1).max(MAX_PAGE_LIMIT).optional(),
 });
@@ -42,18 +43,39 @@ export const NextCursor = z.string().nullable();
 /** An HTTP method the API uses. */
 export type HttpMethod = 'GET' | 'POST' | 'PATCH' | 'DELETE';
 
-/** Who may call a route. */
+/**
+ * Who may call a route: anyone; a logged-in user (session cookie or API token); an admin; the
+ * Prometheus scraper with `METRICS_TOKEN`.
+ */
 export type RouteAccess = 'public' | 'user' | 'admin' | 'metrics-token';
 
-/** One route of the API: what it takes and what it answers (the OpenAPI document is built from these). */
+const MAX_ROW_ID = 2_147_483_647;
+
+/**
+ * A row id in a path: a positive integer or a UUID (the id forms every key accepts). Rows have
+ * integer ids, so a UUID, or an integer past the column's range, names nothing: `null`.
+ */
+export const RowIdParam = IdSchema.transform((id): number | null => {
+  if (!/^[0-9]+$/.test(id)) return null;
+  const n = Number(id);
+  return n <= MAX_ROW_ID ? n : null;
+});
+
+/** A job id in a path: jobs have UUIDs, so an integer names nothing (`null`). */
+export const JobIdParam = IdSchema.transform((id): string | null => (/^[0-9]+$/.test(id) ? null : id));
+
+/** One route of the API: what it takes and what it answers. */
 export interface RouteSpec {
+  /** Stable name (`teams.get`): the server's handler map and the dashboard's client use it. */
+  readonly id: string;
   readonly method: HttpMethod;
-  /** Fastify form: `/api/teams/:teamId`. */
+  /** Fastify form: `/api/teams/:teamId`; each `:name` has a field in `params`. */
   readonly path: string;
   readonly summary: string;
   /** The group it is listed under (`Teams`). */
   readonly tag: string;
   readonly access: RouteAccess;
+  readonly params?: z.ZodObject;
   readonly query?: z.ZodObject;
   readonly body?: z.ZodType;
   /** Status → JSON body schema; `null` for no body. */
@@ -61,7 +83,17 @@ export interface RouteSpec {
   /** A non-JSON answer (`text/event-stream`, Prometheus text, HTML). */
   readonly produces?: string;
   readonly description?: string;
+  /** Served by a plugin (the documentation pages), not by a handler of the server's. */
+  readonly plugin?: true;
 }
 
 /** Declares a route (keeps literal types and checks the shape). */
-export const route = (spec: RouteSpec): RouteSpec => spec;
+export const route = <const S extends RouteSpec>(spec: S): S => spec;
+
+/** The status a route answers when it succeeds: its lowest 2xx. */
+export function successStatus(spec: RouteSpec): number {
+  const codes = Object.keys(spec.responses)
+    .map(Number)
+    .filter((code) => code >= 200 && code < 300);
+  return Math.min(...codes);
+}

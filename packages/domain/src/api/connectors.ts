@@ -66,6 +66,7 @@ export function integrationTarget(integration: {
 /** The routes of this file. */
 export const connectorRoutes = [
   route({
+    id: 'integrations.connectors',
     method: 'GET',
     path: '/api/connectors',
     summary: 'The kinds of source an integration can connect to, with their connect forms',

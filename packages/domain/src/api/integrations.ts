@@ -3,7 +3,7 @@
  * credentials, delete, test the connection, sync; the last sync and sync jobs.
  */
 import { z } from 'zod';
-import { DisplayName, NextCursor, PageQuery, RowId, route, Timestamp } from './common.ts';
+import { DisplayName, JobIdParam, NextCursor, PageQuery, RowId, RowIdParam, route, Timestamp } from './common.ts';
 
 /** The kinds of integration. */
 export const IntegrationKind = z.enum(['github', 'jira']);
@@ -167,8 +167,10 @@ export const IntegrationBody = z.object({ integration: IntegrationSchema });
 /** The routes of this file. */
 export const integrationRoutes = [
   route({
+    id: 'integrations.list',
     method: 'GET',
     path: '/api/teams/:teamId/integrations',
+    params: z.object({ teamId: RowIdParam }),
     summary: "A team's integrations",
     tag: 'Integrations',
     access: 'user',
@@ -176,8 +178,10 @@ export const integrationRoutes = [
     responses: { 200: IntegrationPage, 304: null },
   }),
   route({
+    id: 'integrations.create',
     method: 'POST',
     path: '/api/teams/:teamId/integrations',
+    params: z.object({ teamId: RowIdParam }),
     summary: 'Connect a GitHub repository or a Jira project to a team',
     tag: 'Integrations',
     access: 'user',
@@ -185,8 +189,10 @@ export const integrationRoutes = [
     responses: { 201: IntegrationBody },
   }),
   route({
+    id: 'integrations.testNew',
     method: 'POST',
     path: '/api/teams/:teamId/integrations/test',
+    params: z.object({ teamId: RowIdParam }),
     summary: 'Test a connection before creating it (nothing is stored)',
     tag: 'Integrations',
     access: 'user',
@@ -194,16 +200,20 @@ export const integrationRoutes = [
     responses: { 200: ConnectionTestSchema },
   }),
   route({
+    id: 'integrations.get',
     method: 'GET',
     path: '/api/integrations/:integrationId',
+    params: z.object({ integrationId: RowIdParam }),
     summary: 'One integration (never its credentials)',
     tag: 'Integrations',
     access: 'user',
     responses: { 200: IntegrationBody, 304: null },
   }),
   route({
+    id: 'integrations.update',
     method: 'PATCH',
     path: '/api/integrations/:integrationId',
+    params: z.object({ integrationId: RowIdParam }),
     summary: 'Change an integration or rotate its credentials',
     tag: 'Integrations',
     access: 'user',
@@ -211,16 +221,20 @@ export const integrationRoutes = [
     responses: { 200: IntegrationBody },
   }),
   route({
+    id: 'integrations.delete',
     method: 'DELETE',
     path: '/api/integrations/:integrationId',
+    params: z.object({ integrationId: RowIdParam }),
     summary: 'Delete an integration with its sync history and metrics',
     tag: 'Integrations',
     access: 'user',
     responses: { 204: null },
   }),
   route({
+    id: 'integrations.test',
     method: 'POST',
     path: '/api/integrations/:integrationId/test',
+    params: z.object({ integrationId: RowIdParam }),
     summary: 'Test the stored connection (or new credentials before rotating them)',
     tag: 'Integrations',
     access: 'user',
@@ -228,16 +242,20 @@ export const integrationRoutes = [
     responses: { 200: ConnectionTestSchema },
   }),
   route({
+    id: 'integrations.lastSync',
     method: 'GET',
     path: '/api/integrations/:integrationId/last-sync',
+    params: z.object({ integrationId: RowIdParam }),
     summary: 'The last sync of an integration',
     tag: 'Integrations',
     access: 'user',
     responses: { 200: z.object({ lastSync: LastSyncSchema }), 304: null },
   }),
   route({
+    id: 'integrations.sync',
     method: 'POST',
     path: '/api/integrations/:integrationId/sync',
+    params: z.object({ integrationId: RowIdParam }),
     summary: 'Start a sync (`?full=true`: a full resync); follow it at the Location',
     tag: 'Integrations',
     access: 'user',
@@ -245,8 +263,10 @@ export const integrationRoutes = [
     responses: { 202: SyncStartedBody },
   }),
   route({
+    id: 'jobs.get',
     method: 'GET',
     path: '/api/jobs/:jobId',
+    params: z.object({ jobId: JobIdParam }),
     summary: 'A sync job',
     tag: 'Integrations',
     access: 'user',

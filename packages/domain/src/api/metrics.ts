@@ -4,7 +4,16 @@
  */
 import { z } from 'zod';
 import { isMetricName, METRIC_WINDOWS } from '../metrics.ts';
-import { DEFAULT_PAGE_LIMIT, MAX_PAGE_LIMIT, NextCursor, PageQuery, RowId, route, Timestamp } from './common.ts';
+import {
+  DEFAULT_PAGE_LIMIT,
+  MAX_PAGE_LIMIT,
+  NextCursor,
+  PageQuery,
+  RowId,
+  RowIdParam,
+  route,
+  Timestamp,
+} from './common.ts';
 import { IntegrationKind } from './integrations.ts';
 
 const MetricValues = z.record(z.string(), z.number().nullable());
@@ -127,8 +136,10 @@ export const WorkItemsBody = z.object({
 /** The routes of this file. */
 export const metricsRoutes = [
   route({
+    id: 'metrics.teamHistory',
     method: 'GET',
     path: '/api/teams/:teamId/metrics/history',
+    params: z.object({ teamId: RowIdParam }),
     summary: "A team's metrics day by day (or week by week)",
     tag: 'Metrics',
     access: 'user',
@@ -136,8 +147,10 @@ export const metricsRoutes = [
     responses: { 200: MetricsHistoryBody, 304: null },
   }),
   route({
+    id: 'metrics.integrationHistory',
     method: 'GET',
     path: '/api/integrations/:integrationId/metrics/history',
+    params: z.object({ integrationId: RowIdParam }),
     summary: "An integration's metrics day by day (or week by week)",
     tag: 'Metrics',
     access: 'user',
@@ -145,8 +158,10 @@ export const metricsRoutes = [
     responses: { 200: MetricsHistoryBody, 304: null },
   }),
   route({
+    id: 'metrics.workItems',
     method: 'GET',
     path: '/api/teams/:teamId/work-items',
+    params: z.object({ teamId: RowIdParam }),
     summary: 'The work items behind a metric (drill-down), paginated',
     tag: 'Metrics',
     access: 'user',
@@ -154,6 +169,7 @@ export const metricsRoutes = [
     responses: { 200: WorkItemsBody },
   }),
   route({
+    id: 'metrics.teamsOverview',
     method: 'GET',
     path: '/api/teams/metrics',
     summary: "The teams overview: each visible team's metrics over a window, paginated",
@@ -163,8 +179,10 @@ export const metricsRoutes = [
     responses: { 200: TeamsMetricsBody },
   }),
   route({
+    id: 'metrics.team',
     method: 'GET',
     path: '/api/teams/:teamId/metrics',
+    params: z.object({ teamId: RowIdParam }),
     summary: "A team's metrics",
     tag: 'Metrics',
     access: 'user',
@@ -172,8 +190,10 @@ export const metricsRoutes = [
     responses: { 200: z.object({ metrics: TeamMetricsSchema }), 304: null },
   }),
   route({
+    id: 'metrics.integration',
     method: 'GET',
     path: '/api/integrations/:integrationId/metrics',
+    params: z.object({ integrationId: RowIdParam }),
     summary: "An integration's metrics",
     tag: 'Metrics',
     access: 'user',

@@ -65,7 +65,7 @@ function operation(spec: RouteSpec): JsonSchema {
   if (spec.access === 'admin' || spec.path.includes(':')) responses['403'] = errorResponse('Not allowed');
   if (spec.path.includes(':')) responses['404'] = errorResponse('No such entity');
   const op: JsonSchema = {
-    operationId: `${spec.method.toLowerCase()}${spec.path.replace(/[^A-Za-z0-9]+(.)?/g, (_m, c: string | undefined) => (c ?? '').toUpperCase())}`,
+    operationId: spec.id,
     summary: spec.summary,
     tags: [spec.tag],
     parameters,

@@ -26,6 +26,7 @@ export type InvalidateEvent = z.infer<typeof InvalidateEventSchema>;
 /** The routes of this file. */
 export const systemRoutes = [
   route({
+    id: 'system.health',
     method: 'GET',
     path: '/api/health',
     summary: 'Health: database and Redis',
@@ -34,6 +35,7 @@ export const systemRoutes = [
     responses: { 200: HealthSchema, 503: HealthSchema },
   }),
   route({
+    id: 'system.metrics',
     method: 'GET',
     path: '/metrics',
     summary: 'Prometheus metrics',
@@ -43,6 +45,7 @@ export const systemRoutes = [
     responses: { 200: null },
   }),
   route({
+    id: 'system.events',
     method: 'GET',
     path: '/api/events',
     summary: 'Server-sent events: `invalidate` with the cache keys each write made stale',
@@ -52,6 +55,7 @@ export const systemRoutes = [
     responses: { 200: null },
   }),
   route({
+    id: 'system.openapi',
     method: 'GET',
     path: '/api/openapi.json',
     summary: 'This document',
@@ -60,12 +64,14 @@ export const systemRoutes = [
     responses: { 200: z.record(z.string(), z.unknown()) },
   }),
   route({
+    id: 'system.docs',
     method: 'GET',
     path: '/api/docs',
     summary: 'This document, browsable',
     tag: 'System',
     access: 'public',
     produces: 'text/html',
+    plugin: true,
     responses: { 200: null },
   }),
 ];

@@ -1,6 +1,6 @@
 /** Teams: list, create, read, rename, delete; their members by name and e-mail. */
 import { z } from 'zod';
-import { DisplayName, Email, NextCursor, PageQuery, RowId, route, Timestamp } from './common.ts';
+import { DisplayName, Email, NextCursor, PageQuery, RowId, RowIdParam, route, Timestamp } from './common.ts';
 
 /** A team. */
 export const TeamSchema = z.object({
@@ -44,6 +44,7 @@ export const MemberPage = z.object({ members: z.array(TeamMemberSchema), nextCur
 /** The routes of this file. */
 export const teamRoutes = [
   route({
+    id: 'teams.list',
     method: 'GET',
     path: '/api/teams',
     summary: 'The teams the caller may see (admins: all)',
@@ -53,6 +54,7 @@ export const teamRoutes = [
     responses: { 200: TeamPage, 304: null },
   }),
   route({
+    id: 'teams.create',
     method: 'POST',
     path: '/api/teams',
     summary: 'Create a team',
@@ -62,16 +64,20 @@ export const teamRoutes = [
     responses: { 201: TeamBody },
   }),
   route({
+    id: 'teams.get',
     method: 'GET',
     path: '/api/teams/:teamId',
+    params: z.object({ teamId: RowIdParam }),
     summary: 'One team',
     tag: 'Teams',
     access: 'user',
     responses: { 200: TeamBody, 304: null },
   }),
   route({
+    id: 'teams.update',
     method: 'PATCH',
     path: '/api/teams/:teamId',
+    params: z.object({ teamId: RowIdParam }),
     summary: 'Rename or describe a team (members); change its members (admins)',
     tag: 'Teams',
     access: 'user',
@@ -79,16 +85,20 @@ export const teamRoutes = [
     responses: { 200: TeamBody },
   }),
   route({
+    id: 'teams.delete',
     method: 'DELETE',
     path: '/api/teams/:teamId',
+    params: z.object({ teamId: RowIdParam }),
     summary: 'Delete a team with its integrations',
     tag: 'Teams',
     access: 'admin',
     responses: { 204: null },
   }),
   route({
+    id: 'members.list',
     method: 'GET',
     path: '/api/teams/:teamId/members',
+    params: z.object({ teamId: RowIdParam }),
     summary: "A team's members by name and e-mail",
     tag: 'Teams',
     access: 'user',
@@ -96,8 +106,10 @@ export const teamRoutes = [
     responses: { 200: MemberPage },
   }),
   route({
+    id: 'members.add',
     method: 'POST',
     path: '/api/teams/:teamId/members',
+    params: z.object({ teamId: RowIdParam }),
     summary: 'Add a user to a team by e-mail',
     tag: 'Teams',
     access: 'admin',
@@ -105,8 +117,10 @@ export const teamRoutes = [
     responses: { 201: z.object({ member: TeamMemberSchema }) },
   }),
   route({
+    id: 'members.remove',
     method: 'DELETE',
     path: '/api/teams/:teamId/members/:userId',
+    params: z.object({ teamId: RowIdParam, userId: RowIdParam }),
     summary: 'Remove a user from a team',
     tag: 'Teams',
     access: 'admin',

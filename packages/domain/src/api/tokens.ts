@@ -1,6 +1,6 @@
 /** The caller's API tokens: list, create (the secret is shown once), revoke. */
 import { z } from 'zod';
-import { DisplayName, NextCursor, PageQuery, RowId, route, Timestamp } from './common.ts';
+import { DisplayName, NextCursor, PageQuery, RowId, RowIdParam, route, Timestamp } from './common.ts';
 
 /** An API token as its owner sees it (never the secret). */
 export const ApiTokenSchema = z.object({
@@ -27,6 +27,7 @@ export const CreatedTokenBody = z.object({ token: ApiTokenSchema, secret: z.stri
 /** The routes of this file. */
 export const tokenRoutes = [
   route({
+    id: 'tokens.list',
     method: 'GET',
     path: '/api/me/tokens',
     summary: "The caller's API tokens",
@@ -36,6 +37,7 @@ export const tokenRoutes = [
     responses: { 200: TokenPage },
   }),
   route({
+    id: 'tokens.create',
     method: 'POST',
     path: '/api/me/tokens',
     summary: 'Create an API token; the secret is in this answer only',
@@ -45,8 +47,10 @@ export const tokenRoutes = [
     responses: { 201: CreatedTokenBody },
   }),
   route({
+    id: 'tokens.revoke',
     method: 'DELETE',
     path: '/api/me/tokens/:tokenId',
+    params: z.object({ tokenId: RowIdParam }),
     summary: 'Revoke an API token: refused on every instance from the next request',
     tag: 'Me',
     access: 'user',

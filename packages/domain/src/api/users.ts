@@ -1,7 +1,7 @@
 /** Users (admin only): list, create, read, change name/role/active, deactivate. */
 import { z } from 'zod';
 import { NewPassword } from './auth.ts';
-import { DisplayName, Email, NextCursor, PageQuery, Role, RowId, route, Timestamp } from './common.ts';
+import { DisplayName, Email, NextCursor, PageQuery, Role, RowId, RowIdParam, route, Timestamp } from './common.ts';
 
 /** A user as admins see it (never a password hash). */
 export const UserSchema = z.object({
@@ -46,6 +46,7 @@ export const CreatedUserBody = z.object({ user: UserSchema, password: z.string()
 /** The routes of this file. */
 export const userRoutes = [
   route({
+    id: 'users.list',
     method: 'GET',
     path: '/api/users',
     summary: 'List users',
@@ -55,6 +56,7 @@ export const userRoutes = [
     responses: { 200: UserPage },
   }),
   route({
+    id: 'users.create',
     method: 'POST',
     path: '/api/users',
     summary: 'Create a user (with a chosen or a generated password)',
@@ -64,16 +66,20 @@ export const userRoutes = [
     responses: { 201: CreatedUserBody },
   }),
   route({
+    id: 'users.get',
     method: 'GET',
     path: '/api/users/:userId',
+    params: z.object({ userId: RowIdParam }),
     summary: 'One user',
     tag: 'Users',
     access: 'admin',
     responses: { 200: UserBody },
   }),
   route({
+    id: 'users.update',
     method: 'PATCH',
     path: '/api/users/:userId',
+    params: z.object({ userId: RowIdParam }),
     summary: "Change a user's name, role, or whether they may log in",
     tag: 'Users',
     access: 'admin',
@@ -81,8 +87,10 @@ export const userRoutes = [
     responses: { 200: UserBody },
   }),
   route({
+    id: 'users.deactivate',
     method: 'DELETE',
     path: '/api/users/:userId',
+    params: z.object({ userId: RowIdParam }),
     summary: 'Deactivate a user: their sessions and tokens stop working at once',
     tag: 'Users',
     access: 'admin',

@@ -1,19 +1,15 @@
-/** GET /api/admin/audit: the audit log, newest first, with filters (admins only). */
-import { AuditQuery } from '@agiletrack/domain';
-import type { FastifyPluginAsync } from 'fastify';
+/** The audit log, newest first, with filters (admins only). */
 import { pageOf } from '../../services/page.ts';
 import type { AppDeps } from '../deps.ts';
-import { principalOf, requireAdmin } from '../guards.ts';
-import { parse } from '../validation.ts';
+import type { HandlersOf } from '../routing.ts';
 
 /** See the file comment. */
-export const auditRoutes =
-  (deps: AppDeps): FastifyPluginAsync =>
-  async (app) => {
-    app.get('/api/admin/audit', async (request) => {
-      requireAdmin(principalOf(request));
-      const { cursor, limit, ...filter } = parse(AuditQuery, request.query, 'query');
+export function auditRoutes(deps: AppDeps): HandlersOf<'audit'> {
+  return {
+    'audit.list': async ({ query }) => {
+      const { cursor, limit, ...filter } = query;
       const page = await deps.audit.list(filter, pageOf({ cursor, limit }));
       return { entries: page.items, nextCursor: page.nextCursor };
-    });
+    },
   };
+}

@@ -1,47 +1,34 @@
-/** The caller's own account: password change and API tokens. */
-import { ChangePasswordBody, CreateTokenBody, PageQuery } from '@agiletrack/domain';
-import type { FastifyPluginAsync } from 'fastify';
+/** The caller's own account: who they are, their password and their API tokens. */
 import { notFound } from '../../errors.ts';
 import { digest } from '../../services/accounts.ts';
 import { pageOf } from '../../services/page.ts';
 import { bearerToken, sessionCookie } from '../credentials.ts';
 import type { AppDeps } from '../deps.ts';
-import { actorOf, principalOf } from '../guards.ts';
-import { parse, parseRouteId } from '../validation.ts';
+import { actorOf } from '../guards.ts';
+import type { HandlersOf } from '../routing.ts';
 
 /** See the file comment. */
-export const meRoutes =
-  (deps: AppDeps): FastifyPluginAsync =>
-  async (app) => {
-    const { users, tokens } = deps;
+export function meRoutes(deps: AppDeps): HandlersOf<'me' | 'tokens'> {
+  const { users, tokens } = deps;
+  return {
+    'me.get': ({ principal }) => ({ user: principal }),
 
-    app.post('/api/me/password', async (request, reply) => {
-      const principal = principalOf(request);
-      const body = parse(ChangePasswordBody, request.body);
+    'me.changePassword': async ({ request, principal, body }) => {
       // The session making the change stays; with a token, every session ends.
       const cookie = bearerToken(request) ? undefined : sessionCookie(request);
       await users.changePassword(principal.userId, body, cookie ? digest(cookie) : undefined, actorOf(request));
-      return reply.code(204).send();
-    });
+    },
 
-    app.get('/api/me/tokens', async (request) => {
-      const page = await tokens.list(
-        principalOf(request).userId,
-        pageOf(parse(PageQuery.strict(), request.query, 'query')),
-      );
+    'tokens.list': async ({ principal, query }) => {
+      const page = await tokens.list(principal.userId, pageOf(query));
       return { tokens: page.items, nextCursor: page.nextCursor };
-    });
+    },
 
-    app.post('/api/me/tokens', async (request, reply) => {
-      const body = parse(CreateTokenBody, request.body);
-      return reply.code(201).send(await tokens.create(principalOf(request).userId, body, actorOf(request)));
-    });
+    'tokens.create': async ({ request, principal, body }) => tokens.create(principal.userId, body, actorOf(request)),
 
-    app.delete('/api/me/tokens/:tokenId', async (request, reply) => {
-      const principal = principalOf(request);
-      const id = parseRouteId((request.params as { tokenId?: unknown }).tokenId, 'tokenId');
-      if (id === null) throw notFound('token');
-      await tokens.revoke(principal.userId, id, actorOf(request));
-      return reply.code(204).send();
-    });
+    'tokens.revoke': async ({ request, principal, params }) => {
+      if (params.tokenId === null) throw notFound('token');
+      await tokens.revoke(principal.userId, params.tokenId, actorOf(request));
+    },
   };
+}

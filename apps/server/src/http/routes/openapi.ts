@@ -1,29 +1,31 @@
 /**
- * GET /api/openapi.json (the OpenAPI 3.1 document generated from the zod schemas in
- * @agiletrack/domain) and /api/docs (Swagger UI over it, served from this process).
+ * The OpenAPI 3.1 document generated from the route table (`GET /api/openapi.json`) and Swagger UI
+ * over it (`/api/docs`, served from this process by its plugin).
  */
+import { ROUTES } from '@agiletrack/domain';
 import { buildOpenApiDocument } from '@agiletrack/domain/openapi';
 import fastifySwagger from '@fastify/swagger';
 import fastifySwaggerUi from '@fastify/swagger-ui';
-import type { FastifyPluginAsync } from 'fastify';
+import type { FastifyInstance } from 'fastify';
+import type { HandlersOf } from '../routing.ts';
 
-/** The path prefix of the documentation pages and their assets (public, like the document). */
-export const DOCS_PREFIX = '/api/docs';
+const document = buildOpenApiDocument();
+const json = JSON.stringify(document);
 
-/** See the file comment. */
-export const openApiRoutes = (): FastifyPluginAsync => async (app) => {
-  const document = buildOpenApiDocument();
-  const json = JSON.stringify(document);
-  await app.register(fastifySwagger, {
-    mode: 'static',
-    specification: { document: document as never },
-  });
+/** Registers the documentation pages and their assets. */
+export async function registerDocs(app: FastifyInstance): Promise<void> {
+  await app.register(fastifySwagger, { mode: 'static', specification: { document: document as never } });
   await app.register(fastifySwaggerUi, {
-    routePrefix: DOCS_PREFIX,
+    routePrefix: ROUTES['system.docs'].path,
     staticCSP: true,
     uiConfig: { docExpansion: 'list', deepLinking: true, tryItOutEnabled: false },
   });
-  app.get('/api/openapi.json', async (_request, reply) =>
-    reply.type('application/json; charset=utf-8').header('Cache-Control', 'public, max-age=300').send(json),
-  );
-};
+}
+
+/** See the file comment. */
+export function openApiRoutes(): Pick<HandlersOf<'system'>, 'system.openapi'> {
+  return {
+    'system.openapi': ({ reply }) =>
+      reply.type('application/json; charset=utf-8').header('Cache-Control', 'public, max-age=300').send(json),
+  };
+}

@@ -1,55 +1,57 @@
-/** GET /api/health and GET /metrics (Prometheus: process metrics plus every cache counter). */
+/** Health, and `/metrics` (Prometheus: process metrics plus every cache counter). */
 import type { Server } from 'node:http';
-import type { FastifyPluginAsync } from 'fastify';
+import type { FastifyInstance } from 'fastify';
 import { Registry } from 'prom-client';
 import { registerMetrics } from '../../cache/prometheus.ts';
 import { describeMode } from '../../config.ts';
 import type { AppDeps } from '../deps.ts';
-import { metricsGuard, startMetricsListener } from '../metrics-access.ts';
+import { startMetricsListener } from '../metrics-access.ts';
+import type { HandlersOf } from '../routing.ts';
 
 /** How long one health check may take before it counts as failed (the route answers within ~this). */
 const HEALTH_CHECK_DEADLINE_MS = 500;
 
-/** See the file comment. */
-export const systemRoutes =
-  (deps: AppDeps): FastifyPluginAsync =>
-  async (app) => {
-    const registry = new Registry();
-    registerMetrics(registry, deps.serverCache, deps.ops);
+/** See the file comment. `app` carries the loopback metrics listener's lifetime. */
+export function systemRoutes(
+  deps: AppDeps,
+  app: FastifyInstance,
+): Pick<HandlersOf<'system'>, 'system.health' | 'system.metrics'> {
+  const registry = new Registry();
+  registerMetrics(registry, deps.serverCache, deps.ops);
 
-    app.get('/metrics', { preHandler: metricsGuard(deps.config) }, async (_request, reply) =>
-      reply.type(registry.contentType).send(await registry.metrics()),
+  const metricsPort = deps.config.METRICS_PORT;
+  if (metricsPort !== undefined) {
+    // The loopback listener lives exactly as long as the API listens.
+    let listener: Server | undefined;
+    app.addHook('onListen', async () => {
+      listener = await startMetricsListener(metricsPort, async () => ({
+        contentType: registry.contentType,
+        body: await registry.metrics(),
+      }));
+    });
+    app.addHook('onClose', async () => {
+      await new Promise((resolve) => (listener ? listener.close(resolve) : resolve(undefined)));
+    });
+  }
+
+  // Every check has a deadline: a frozen Redis or database must not hold the answer (nor a load
+  // balancer probing it). Past the deadline a check reads 'timeout'.
+  const check = async (probe: () => Promise<unknown>): Promise<'ok' | 'error' | 'timeout'> => {
+    let timer: ReturnType<typeof setTimeout> | undefined;
+    const deadline = new Promise<'timeout'>((resolve) => {
+      timer = setTimeout(() => resolve('timeout'), HEALTH_CHECK_DEADLINE_MS);
+    });
+    const result = probe().then(
+      () => 'ok' as const,
+      () => 'error' as const,
     );
-    const metricsPort = deps.config.METRICS_PORT;
-    if (metricsPort !== undefined) {
-      // The loopback listener lives exactly as long as the API listens.
-      let listener: Server | undefined;
-      app.addHook('onListen', async () => {
-        listener = await startMetricsListener(metricsPort, async () => ({
-          contentType: registry.contentType,
-          body: await registry.metrics(),
-        }));
-      });
-      app.addHook('onClose', async () => {
-        await new Promise((resolve) => (listener ? listener.close(resolve) : resolve(undefined)));
-      });
-    }
+    return Promise.race([result, deadline]).finally(() => clearTimeout(timer));
+  };
 
-    // Every check has a deadline: a frozen Redis or database must not hold the answer (nor a load
-    // balancer probing it). Past the deadline a check reads 'timeout'.
-    const check = async (probe: () => Promise<unknown>): Promise<'ok' | 'error' | 'timeout'> => {
-      let timer: ReturnType<typeof setTimeout> | undefined;
-      const deadline = new Promise<'timeout'>((resolve) => {
-        timer = setTimeout(() => resolve('timeout'), HEALTH_CHECK_DEADLINE_MS);
-      });
-      const result = probe().then(
-        () => 'ok' as const,
-        () => 'error' as const,
-      );
-      return Promise.race([result, deadline]).finally(() => clearTimeout(timer));
-    };
+  return {
+    'system.metrics': async ({ reply }) => reply.type(registry.contentType).send(await registry.metrics()),
 
-    app.get('/api/health', async (_request, reply) => {
+    'system.health': async ({ reply }) => {
       const redis = deps.serverCache.redis;
       const [database, redisCheck] = await Promise.all([
         check(() => deps.database.sql.query('SELECT 1')),
@@ -77,5 +79,6 @@ export const systemRoutes =
         ...(degraded.length > 0 && { degraded }),
         bus: { healthy: bus.healthy, downs: bus.downs },
       });
-    });
+    },
   };
+}

@@ -1,49 +1,35 @@
 /** User administration: list, create, read, change, deactivate (admins only). */
-import { CreateUserBody, ListUsersQuery, UpdateUserBody } from '@agiletrack/domain';
-import type { FastifyPluginAsync, FastifyRequest } from 'fastify';
 import { notFound } from '../../errors.ts';
 import { pageOf } from '../../services/page.ts';
 import type { AppDeps } from '../deps.ts';
-import { actorOf, principalOf, requireAdmin } from '../guards.ts';
-import { parse, parseRouteId } from '../validation.ts';
+import { actorOf } from '../guards.ts';
+import type { HandlersOf } from '../routing.ts';
 
-const userIdOf = (request: FastifyRequest): number => {
-  const id = parseRouteId((request.params as { userId?: unknown }).userId, 'userId');
+const userIdOf = (id: number | null): number => {
   if (id === null) throw notFound('user');
   return id;
 };
 
 /** See the file comment. */
-export const userRoutes =
-  (deps: AppDeps): FastifyPluginAsync =>
-  async (app) => {
-    const { users } = deps;
-    app.addHook('preHandler', async (request) => {
-      requireAdmin(principalOf(request));
-    });
-
-    app.get('/api/users', async (request) => {
-      const query = parse(ListUsersQuery, request.query, 'query');
+export function userRoutes(deps: AppDeps): HandlersOf<'users'> {
+  const { users } = deps;
+  return {
+    'users.list': async ({ query }) => {
       const active = query.active === undefined ? undefined : query.active === 'true';
       const page = await users.list({ q: query.q, active }, pageOf(query));
       return { users: page.items, nextCursor: page.nextCursor };
-    });
+    },
 
-    app.post('/api/users', async (request, reply) => {
-      const body = parse(CreateUserBody, request.body);
-      return reply.code(201).send(await users.create(body, actorOf(request)));
-    });
+    'users.create': async ({ request, body }) => users.create(body, actorOf(request)),
 
-    app.get('/api/users/:userId', async (request) => ({ user: await users.get(userIdOf(request)) }));
+    'users.get': async ({ params }) => ({ user: await users.get(userIdOf(params.userId)) }),
 
-    app.patch('/api/users/:userId', async (request) => {
-      const userId = userIdOf(request);
-      const body = parse(UpdateUserBody, request.body);
-      return { user: await users.update(userId, body, actorOf(request)) };
-    });
+    'users.update': async ({ request, params, body }) => ({
+      user: await users.update(userIdOf(params.userId), body, actorOf(request)),
+    }),
 
-    app.delete('/api/users/:userId', async (request, reply) => {
-      await users.deactivate(userIdOf(request), actorOf(request));
-      return reply.code(204).send();
-    });
+    'users.deactivate': async ({ request, params }) => {
+      await users.deactivate(userIdOf(params.userId), actorOf(request));
+    },
   };
+}

@@ -6,6 +6,7 @@
 import { existsSync, statSync } from 'node:fs';
 import { extname, join, resolve, sep } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { API_PREFIX } from '@agiletrack/domain';
 import fastifyStatic from '@fastify/static';
 import type { FastifyPluginAsync } from 'fastify';
 
@@ -40,7 +41,7 @@ export const webRoutes =
     app.get('/*', async (request, reply) => {
       const path = request.url.split('?')[0]!;
       // Unknown API paths keep their JSON 404.
-      if (path === '/api' || path.startsWith('/api/')) return reply.callNotFound();
+      if (path === API_PREFIX || path.startsWith(`${API_PREFIX}/`)) return reply.callNotFound();
       let relative: string;
       try {
         relative = decodeURIComponent(path).replace(/^\/+/, '');
