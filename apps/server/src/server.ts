@@ -32,6 +32,7 @@ import { MetricsService } from './services/metrics.ts';
 import { TeamService } from './services/teams.ts';
 import { TokenService } from './services/tokens.ts';
 import { UserService } from './services/users.ts';
+import { WebhookService } from './services/webhooks.ts';
 import { syncProcessor } from './sync/processor.ts';
 import { reapInterruptedRuns, staleAfter, startReaper } from './sync/runs.ts';
 import { type SyncOptions, SyncService } from './sync/service.ts';
@@ -129,6 +130,13 @@ export async function createServer(options: ServerOptions): Promise<Server> {
   const tokens = new TokenService(db, accounts);
   const audit = new AuditLog(db);
   const members = new MemberService(db, accounts, invalidator);
+  // A webhook delivery syncs its integration at once, with the sync service built below.
+  const webhooks = new WebhookService(
+    db,
+    vault,
+    (integration, jobId) => syncService.syncOnce(integration.id, jobId),
+    logger,
+  );
   const base = {
     config,
     logger,
@@ -147,6 +155,7 @@ export async function createServer(options: ServerOptions): Promise<Server> {
     hub,
     outbound,
     connectors: new ConnectorCatalog(),
+    webhooks,
     ops,
   };
   const runWorkers = config.RUN_WORKER || options.forceWorkers === true;

@@ -36,4 +36,21 @@ export interface Connector {
   fetch(client: ExternalClient, config: ConnectorConfig, ctx: SyncContext, progress: Progress): Promise<FetchResult>;
   /** Indexes the integration's items for its metrics. */
   metrics(items: readonly MetricItem[]): MetricIndex;
+  /** How the source's webhooks arrive. */
+  readonly webhook: ConnectorWebhook;
+}
+
+/** A source's webhooks: signed with `sha256=<hex>` HMAC-SHA256 of the raw body in `signatureHeader`. */
+export interface ConnectorWebhook {
+  /** The route deliveries arrive on. */
+  readonly route: 'webhooks.github' | 'webhooks.jira';
+  /** Lower-case header names. */
+  readonly signatureHeader: string;
+  readonly deliveryHeader: string;
+  /** The events to subscribe to. */
+  readonly events: readonly string[];
+  /** The event a delivery reports. */
+  event(headers: Readonly<Record<string, string | string[] | undefined>>, body: unknown): string;
+  /** Whether the event can change what is stored (a ping or an unsubscribed event cannot). */
+  relevant(event: string, body: unknown): boolean;
 }

@@ -17,6 +17,7 @@ import type { MetricsService } from '../services/metrics.ts';
 import type { TeamService } from '../services/teams.ts';
 import type { TokenService } from '../services/tokens.ts';
 import type { UserService } from '../services/users.ts';
+import type { WebhookService } from '../services/webhooks.ts';
 
 /** See the file comment. */
 export interface AppDeps {
@@ -43,4 +44,6 @@ export interface AppDeps {
   outbound: OutboundGuard;
   /** The source kinds and the presets the connect form offers. */
   connectors: ConnectorCatalog;
+  /** Signed deliveries from GitHub and Jira, and each integration's webhook secret. */
+  webhooks: WebhookService;
 }

@@ -167,6 +167,11 @@ export class SyncService {
     }
   }
 
+  /** Both steps at once (a webhook's sync, in the process that received it). */
+  async syncOnce(integrationId: number, jobId: string): Promise<void> {
+    await this.computeAndPublish(await this.fetchAndStore(integrationId, jobId, () => {}));
+  }
+
   /** Step 2. */
   async computeAndPublish(
     outcome: FetchOutcome,

@@ -33,6 +33,28 @@ import { LoadError, Loading } from '../components/States.tsx';
 import { SyncButton } from '../components/SyncButton.tsx';
 import { TeamChoice } from '../components/TeamChoice.tsx';
 
+/** A webhook secret just issued: shown once, with where to use it. */
+interface ShownSecret {
+  integrationId: number;
+  kind: Integration['kind'];
+  secret: string;
+}
+
+/** The webhook to set up upstream, with its secret (never shown again). */
+function WebhookSecret({ shown }: { shown: ShownSecret }) {
+  const route = `webhooks.${shown.kind}` as const;
+  const url = `${window.location.origin}${routeUrl(route, { params: { integrationId: shown.integrationId } })}`;
+  return (
+    <div className="message success" data-testid="webhook-secret">
+      <p>
+        Webhook (details on the integration's page): URL <code>{url}</code>, content type <code>application/json</code>,
+        secret <code>{shown.secret}</code>
+      </p>
+      <p className="muted small">The secret is shown this once; rotate it to get a new one.</p>
+    </div>
+  );
+}
+
 /** A connect request body as the route table types it (the form builds it from the connector's fields). */
 type ConnectBody = RouteInput<'integrations.create'>['body'];
 
@@ -65,6 +87,7 @@ function ConnectForm({ teamId, connectors }: { teamId: number; connectors: reado
   const [check, setCheck] = useState<Outcome>(undefined);
   const [testing, setTesting] = useState(false);
   const [errors, setErrors] = useState<Record<string, string>>({});
+  const [secret, setSecret] = useState<ShownSecret | undefined>(undefined);
   const { outcome, busy, run } = useOutcome();
   const info = connectors.find((c) => c.kind === kind) ?? connectors[0]!;
   const fields = visibleFields(info, values);
@@ -94,8 +117,9 @@ function ConnectForm({ teamId, connectors }: { teamId: number; connectors: reado
     setErrors({});
     await run(async () => {
       const body = connectBody(info, values, common);
+      let created: Awaited<ReturnType<typeof call<'integrations.create'>>>;
       try {
-        await call('integrations.create', { params: { teamId }, body: body as ConnectBody });
+        created = await call('integrations.create', { params: { teamId }, body: body as ConnectBody });
       } catch (error) {
         setErrors(fieldErrors(error, fields));
         throw error;
@@ -103,7 +127,12 @@ function ConnectForm({ teamId, connectors }: { teamId: number; connectors: reado
       setValues({});
       setCommon({ name: '', interval: '' });
       setCheck(undefined);
-      return `${body.name} connected. Start a sync to fetch its data.`;
+      setSecret({
+        integrationId: created.integration.id,
+        kind: created.integration.kind,
+        secret: created.webhookSecret,
+      });
+      return `${body.name} connected: its first sync has started.`;
     });
   };
   const presets = connectors.flatMap((c) => c.presets.map((preset) => ({ kind: c.kind, ...preset })));
@@ -194,6 +223,7 @@ function ConnectForm({ teamId, connectors }: { teamId: number; connectors: reado
       </div>
       <Message outcome={check} />
       <Message outcome={outcome} />
+      {secret && <WebhookSecret shown={secret} />}
     </form>
   );
 }
@@ -203,6 +233,7 @@ function IntegrationEditor({ integration, info }: { integration: Integration; in
   const [interval, setInterval] = useState(integration.syncIntervalMinutes?.toString() ?? '');
   const [secret, setSecret] = useState('');
   const [check, setCheck] = useState<Outcome>(undefined);
+  const [rotated, setRotated] = useState<ShownSecret | undefined>(undefined);
   const { outcome, busy, run } = useOutcome();
   // The credential to rotate: the secret field that applies to this integration's settings.
   const secretField = info ? secretFields(info, integration.config)[0] : undefined;
@@ -292,6 +323,19 @@ function IntegrationEditor({ integration, info }: { integration: Integration; in
           Test connection
         </button>
         <SyncButton integrationId={integration.id} compact />
+        <button
+          type="button"
+          className="secondary"
+          onClick={() =>
+            void run(async () => {
+              const issued = await call('integrations.webhookSecret', { params: { integrationId: integration.id } });
+              setRotated({ integrationId: integration.id, kind: integration.kind, secret: issued.secret });
+              return 'New webhook secret issued: update it upstream.';
+            })
+          }
+        >
+          Rotate webhook secret
+        </button>
         <ConfirmButton
           label="Delete"
           question={`Delete ${integration.name} with its sync history and metrics?`}
@@ -305,6 +349,7 @@ function IntegrationEditor({ integration, info }: { integration: Integration; in
         />
       </div>
       <Message outcome={outcome} />
+      {rotated && <WebhookSecret shown={rotated} />}
     </li>
   );
 }

@@ -11,3 +11,4 @@ export * from './system.ts';
 export * from './teams.ts';
 export * from './tokens.ts';
 export * from './users.ts';
+export * from './webhooks.ts';

@@ -163,6 +163,8 @@ export const JobBody = z.object({ job: JobSchema });
 export const IntegrationPage = z.object({ integrations: z.array(IntegrationSchema), nextCursor: NextCursor });
 /** One integration. */
 export const IntegrationBody = z.object({ integration: IntegrationSchema });
+/** A new integration, with its webhook secret: shown this once. */
+export const CreatedIntegrationBody = IntegrationBody.extend({ webhookSecret: z.string() });
 
 /** The routes of this file. */
 export const integrationRoutes = [
@@ -186,7 +188,7 @@ export const integrationRoutes = [
     tag: 'Integrations',
     access: 'user',
     body: CreateIntegrationBody,
-    responses: { 201: IntegrationBody },
+    responses: { 201: CreatedIntegrationBody },
   }),
   route({
     id: 'integrations.testNew',

@@ -15,6 +15,7 @@ import { systemRoutes } from './system.ts';
 import { teamRoutes } from './teams.ts';
 import { tokenRoutes } from './tokens.ts';
 import { userRoutes } from './users.ts';
+import { webhookRoutes } from './webhooks.ts';
 
 const ALL = [
   ...authRoutes,
@@ -23,6 +24,7 @@ const ALL = [
   ...teamRoutes,
   ...integrationRoutes,
   ...connectorRoutes,
+  ...webhookRoutes,
   ...metricsRoutes,
   ...auditRoutes,
   ...adminCacheRoutes,

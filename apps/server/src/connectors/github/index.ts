@@ -46,4 +46,14 @@ export const githubConnector: Connector = {
       ? fetchGithub(client, settings(config), ctx, progress)
       : fetchGithubGraphql(client, settings(config).baseUrl ?? DEFAULT_API, settings(config), ctx, progress),
   metrics: githubMetrics,
+  webhook: {
+    route: 'webhooks.github',
+    signatureHeader: 'x-hub-signature-256',
+    deliveryHeader: 'x-github-delivery',
+    events: ['pull_request', 'pull_request_review', 'deployment_status', 'issues'],
+    event: (headers) => String(headers['x-github-event'] ?? ''),
+    relevant(event) {
+      return this.events.includes(event);
+    },
+  },
 };

@@ -41,4 +41,14 @@ export const jiraConnector: Connector = {
   },
   fetch: (client, config, ctx, progress) => fetchJira(client, settings(config), ctx, progress),
   metrics: jiraMetrics,
+  webhook: {
+    route: 'webhooks.jira',
+    signatureHeader: 'x-hub-signature',
+    deliveryHeader: 'x-atlassian-webhook-identifier',
+    events: ['jira:issue_created', 'jira:issue_updated', 'jira:issue_deleted', 'sprint_started', 'sprint_closed'],
+    event: (_headers, body) => String((body as { webhookEvent?: unknown } | null)?.webhookEvent ?? ''),
+    relevant(event) {
+      return this.events.includes(event);
+    },
+  },
 };

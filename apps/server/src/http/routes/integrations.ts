@@ -23,9 +23,32 @@ export function integrationRoutes(deps: AppDeps): HandlersOf<'integrations' | 'j
       return sendCached(request, reply, { integrations: items, nextCursor }, status);
     },
 
+    // A new integration gets its webhook secret (shown this once), a default sync interval unless
+    // one was given (null keeps it manual), and its first sync at once.
     'integrations.create': async ({ request, principal, params, body }) => {
       const teamId = teamOf(principal, params.teamId);
-      return { integration: await integrations.createIntegration(teamId, body, actorOf(request)) };
+      const syncIntervalMinutes =
+        body.syncIntervalMinutes === undefined ? deps.config.SYNC_DEFAULT_INTERVAL_MINUTES : body.syncIntervalMinutes;
+      const created = await integrations.createIntegration(teamId, { ...body, syncIntervalMinutes }, actorOf(request));
+      const webhookSecret = await deps.webhooks.issueSecret(created.id, actorOf(request));
+      if (deps.config.SYNC_ON_CONNECT) await deps.jobs.enqueueSync({ integrationId: created.id, teamId });
+      return { integration: created, webhookSecret };
+    },
+
+    'integrations.webhookSecret': async ({ request, principal, params }) => {
+      const integration = await integrationOf(integrations, principal, params.integrationId);
+      return { secret: await deps.webhooks.issueSecret(integration.id, actorOf(request)) };
+    },
+
+    'integrations.webhook': async ({ principal, params }) => {
+      const integration = await integrationOf(integrations, principal, params.integrationId);
+      const { webhook } = connectorFor(integration.kind);
+      return {
+        path: routeUrl(webhook.route, { params: { integrationId: integration.id } }),
+        events: [...webhook.events],
+        signatureHeader: webhook.signatureHeader,
+        ...(await deps.webhooks.recent(integration.id)),
+      };
     },
 
     // The form's "Test connection": the same request a sync starts with, before anything is stored.
