@@ -139,8 +139,12 @@ const ConfigSchema = z.object({
   REQUEST_TIMEOUT_MS: duration(20_000),
   /** How long an idle keep-alive connection stays open. */
   KEEP_ALIVE_TIMEOUT_MS: duration(72_000),
-  /** Failed logins allowed per account within LOGIN_WINDOW_MS before 429. */
+  /** Login attempts allowed per account from one address within LOGIN_WINDOW_MS before 429. */
   LOGIN_MAX_FAILURES: z.coerce.number().int().min(1).max(1_000).default(5),
+  /** Attempts on one account from all addresses within LOGIN_WINDOW_MS before each address must wait between attempts. */
+  LOGIN_ACCOUNT_FREE_ATTEMPTS: z.coerce.number().int().min(1).max(100_000).default(20),
+  /** The longest wait between one address's attempts on an account under attack (the wait doubles up to it). */
+  LOGIN_ACCOUNT_MAX_DELAY_MS: duration(5 * 60_000),
   /** Failed logins allowed per client address within LOGIN_WINDOW_MS before 429. */
   LOGIN_MAX_FAILURES_PER_ADDRESS: z.coerce.number().int().min(1).max(100_000).default(50),
   /** The login throttling window. */

@@ -47,7 +47,7 @@ async function main(): Promise<void> {
   if (simulator) deps.outbound.permit(allowEntryFor(simulator.url));
   if (demo) offerDemoPresets(deps.connectors, simulatorUrl, simulator);
   if (previousUrl && previousUrl !== simulatorUrl) {
-    for (const moved of await repointDemo(deps.db, previousUrl, simulatorUrl)) {
+    for (const moved of await repointDemo(deps.integrations, previousUrl, simulatorUrl)) {
       await deps.invalidator.after({ type: 'integration.updated', ...moved });
     }
   }

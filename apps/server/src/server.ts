@@ -25,6 +25,7 @@ import { OutboundGuard } from './security/outbound.ts';
 import { CredentialVault, loadSecretKeys } from './security/secrets.ts';
 import { Accounts } from './services/accounts.ts';
 import { AuditLog } from './services/audit.ts';
+import { resealLegacyCredentials } from './services/integration-credentials.ts';
 import { IntegrationService } from './services/integrations.ts';
 import { Invalidator } from './services/invalidation.ts';
 import { MemberService } from './services/members.ts';
@@ -96,6 +97,9 @@ export async function createServer(options: ServerOptions): Promise<Server> {
   const db = database.drizzle({
     cache: drizzleCache(serverCache.cache.namespace('db'), { ttl: config.CACHE_L2_TTL_MS }),
   });
+  // Credentials stored before they were bound to their origin are sealed again, once.
+  const resealed = await resealLegacyCredentials(db, vault);
+  if (resealed > 0) logger.info({ integrations: resealed }, 'credentials re-sealed for their origin');
   const hub = new EventHub(serverCache.topics, logger);
   await hub.start();
   // Serve only once the bus listens, so no invalidation or event from another instance is missed.
@@ -109,6 +113,8 @@ export async function createServer(options: ServerOptions): Promise<Server> {
       ? redisThrottleStore(serverCache.redis, `${config.REDIS_PREFIX}login:`)
       : memoryThrottleStore(),
     maxPerAccount: config.LOGIN_MAX_FAILURES,
+    accountFreeAttempts: config.LOGIN_ACCOUNT_FREE_ATTEMPTS,
+    accountMaxDelayMs: config.LOGIN_ACCOUNT_MAX_DELAY_MS,
     maxPerAddress: config.LOGIN_MAX_FAILURES_PER_ADDRESS,
     windowMs: config.LOGIN_WINDOW_MS,
     ...(options.now && { now: options.now }),

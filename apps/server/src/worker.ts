@@ -12,7 +12,11 @@ async function main(): Promise<void> {
   const server = await createServer({ config, forceWorkers: true });
   server.deps.logger.info('worker started: processing sync-integration and compute-metrics jobs');
   const stop = async () => {
-    await server.close();
+    try {
+      await server.close();
+    } catch (error) {
+      server.deps.logger.warn({ err: (error as Error).message }, 'worker: shutdown was not clean');
+    }
     process.exit(0);
   };
   process.on('SIGINT', () => void stop());

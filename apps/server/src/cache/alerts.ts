@@ -86,7 +86,13 @@ export class AlertEngine {
 
   /** Evaluates every `intervalMs` until `stop()`. */
   start(intervalMs: number): void {
-    this.#timer ??= setInterval(() => void this.evaluate(), intervalMs);
+    this.#timer ??= setInterval(
+      () =>
+        void this.evaluate().catch((error: Error) =>
+          this.logger.warn({ err: error.message }, 'alerts: evaluation failed'),
+        ),
+      intervalMs,
+    );
     this.#timer.unref();
   }
 

@@ -12,11 +12,11 @@ import {
   DEFAULT_JIRA_CREDENTIALS,
   type Simulator,
 } from '@agiletrack/api-simulator';
-import { sql } from 'drizzle-orm';
 import type { ConnectorCatalog } from '../connectors/registry.ts';
-import type { AppDb } from '../db/database.ts';
 import { integrations } from '../db/schema.ts';
 import type { Server } from '../server.ts';
+import { repointIntegrations } from '../services/integration-credentials.ts';
+import type { IntegrationService } from '../services/integrations.ts';
 import type { DemoSource } from './seed.ts';
 
 const DAY = 86_400_000;
@@ -59,17 +59,12 @@ export async function startDemoSimulator(dataDir?: string): Promise<Simulator> {
 }
 
 /** Points integrations that used the simulator at `from` to `to` (its new address); returns them. */
-export async function repointDemo(
-  db: AppDb,
+export function repointDemo(
+  integrations: IntegrationService,
   from: string,
   to: string,
 ): Promise<{ integrationId: number; teamId: number }[]> {
-  if (from === to) return [];
-  return db
-    .update(integrations)
-    .set({ config: sql`jsonb_set(${integrations.config}, '{baseUrl}', to_jsonb(${to}::text))` })
-    .where(sql`${integrations.config}->>'baseUrl' = ${from}`)
-    .returning({ integrationId: integrations.id, teamId: integrations.teamId });
+  return repointIntegrations(integrations.db, integrations.vault, from, to);
 }
 
 /** One source per demo team, from the simulator's data (or its defaults when it runs elsewhere). */

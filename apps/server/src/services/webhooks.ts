@@ -33,7 +33,8 @@ export interface Delivery {
   body: unknown;
 }
 
-const aad = (integrationId: number) => `integration-webhook:${integrationId}`;
+// Sealed bound to the integration and to this use: it can never be opened as credentials, nor the reverse.
+const aad = (integrationId: number) => ({ integrationId, origin: 'webhook-secret' });
 const header = (headers: Delivery['headers'], name: string) => {
   const value = headers[name];
   return Array.isArray(value) ? value[0] : value;

@@ -16,6 +16,7 @@ import { ExternalClient, type ExternalClientOptions, type ExternalStats } from '
 import { connectorFor } from '../connectors/registry.ts';
 import type { Progress, SyncContext } from '../connectors/types.ts';
 import { metricDaily } from '../db/schema.ts';
+import { AppError } from '../errors.ts';
 import type { AppDeps } from '../http/deps.ts';
 import { UnrecoverableJobError } from '../jobs/types.ts';
 import type { OutboundGuard } from '../security/outbound.ts';
@@ -109,7 +110,8 @@ export class SyncService {
 
     let client: ExternalClient | undefined;
     try {
-      client = await this.#client(integration);
+      const connection = await this.#client(integration);
+      client = connection.client;
       // Incremental from the last successful sync's cursor; a full resync when asked, before the
       // first sync, when the database lost the items the cursor assumes, and while a backfill that
       // was killed or failed is unfinished (it resumes from its saved cursor).
@@ -126,7 +128,8 @@ export class SyncService {
           windowComplete: (historyFrom) => partialSnapshot(this.deps, integration, runId, historyFrom, now),
         };
       }
-      const result = await connectorFor(integration.kind).fetch(client, integration.config, ctx, progress);
+      // The config read with the credentials says where requests go.
+      const result = await connectorFor(integration.kind).fetch(client, connection.config, ctx, progress);
       let written: { written: number; deleted: number };
       if (result.saved && backfill) {
         written = {
@@ -224,14 +227,19 @@ export class SyncService {
     return { computed, metrics };
   }
 
-  async #client(integration: IntegrationView): Promise<ExternalClient> {
-    const credentials = await this.deps.integrations.credentials(integration.id);
-    return new ExternalClient({
-      ...connectorFor(integration.kind).client(integration.config, credentials),
+  async #client(integration: IntegrationView): Promise<{ client: ExternalClient; config: Record<string, unknown> }> {
+    // Origin and credentials from one row read, never a config read at another moment.
+    const connection = await this.deps.integrations.connection(integration.id).catch((error: unknown) => {
+      // Gone, or credentials that do not open for the stored address: retrying cannot help.
+      throw error instanceof AppError ? new UnrecoverableJobError(error.message) : error;
+    });
+    const client = new ExternalClient({
+      ...connectorFor(connection.kind).client(connection.config, connection.credentials),
       store: this.deps.serverCache.cache.namespace('ext').namespace(`i${integration.id}`),
       guard: this.#guard,
       ...this.options.client,
     });
+    return { client, config: connection.config };
   }
 
   async #fail(runId: number, integration: IntegrationView, error: unknown, stats: ExternalStats): Promise<void> {

@@ -123,7 +123,23 @@ export function startWorker(t: TestServer, env: Record<string, string>, output: 
   });
   worker.stdout?.on('data', (chunk) => output.push(String(chunk)));
   worker.stderr?.on('data', (chunk) => output.push(String(chunk)));
+  failOnCrash(worker, 'the worker process', output);
   return worker;
+}
+
+/**
+ * Fails the running test (through the process guard, `vitest.process-guard.ts`) when `child` ends
+ * on its own with an error code: an unhandled rejection or an unlistened 'error' ends a Node
+ * process with code 1. A child the test kills ends by a signal and a stopped one with code 0.
+ */
+export function failOnCrash(child: ChildProcess, name: string, output: readonly string[]): void {
+  child.once('exit', (code, signal) => {
+    if (signal !== null || code === 0) return;
+    const guard = (globalThis as { [key: symbol]: { problems: string[] } | undefined })[
+      Symbol.for('agiletrack.processGuard')
+    ];
+    guard?.problems.push(`${name} exited with code ${code}:\n${output.join('').slice(-4_000)}`);
+  });
 }
 
 /** Resolves when `child` has exited (at once if it has). */

@@ -8,7 +8,13 @@ import { DisplayName, JobIdParam, NextCursor, PageQuery, RowId, RowIdParam, rout
 /** The kinds of integration. */
 export const IntegrationKind = z.enum(['github', 'jira']);
 
-const httpUrl = z.url({ protocol: /^https?$/, error: 'must be an http(s) URL' }).max(500);
+// No user name or password in an address: it would be stored and shown to every teammate.
+const httpUrl = z
+  .url({ protocol: /^https?$/, error: 'must be an http(s) URL' })
+  .max(500)
+  .refine((text) => !/^[a-z]+:\/\/[^/?#]*@/i.test(text), {
+    message: 'must not contain a user name or password: put the token in the credentials',
+  });
 const secret = z.string().min(1).max(2_000);
 const interval = z.number().int().min(5).max(10_080).nullable().optional();
 

@@ -94,14 +94,17 @@ export function integrationRoutes(deps: AppDeps): HandlersOf<'integrations' | 'j
     'integrations.test': async ({ principal, params, body }) => {
       const integration = await integrationOf(integrations, principal, params.integrationId);
       const { schemas } = connectorFor(integration.kind);
-      const credentials =
+      // Stored credentials come with the config of the same row read: a cached config may be
+      // older or newer than them, and credentials go only where they were entered for.
+      const target =
         body?.credentials === undefined
-          ? await integrations.credentials(integration.id)
-          : parse(schemas.credentials, body.credentials, 'credentials');
-      return testConnection(
-        { kind: integration.kind, config: integration.config, credentials },
-        { guard: deps.outbound },
-      );
+          ? await integrations.connection(integration.id)
+          : {
+              kind: integration.kind,
+              config: integration.config,
+              credentials: parse(schemas.credentials, body.credentials, 'credentials'),
+            };
+      return testConnection(target, { guard: deps.outbound });
     },
 
     'integrations.lastSync': async ({ request, reply, principal, params }) => {
