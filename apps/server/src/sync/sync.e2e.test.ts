@@ -63,7 +63,7 @@ describe('sync end to end (embedded)', () => {
       prWorkInProgress: 1,
       issueWorkInProgress: 1,
       prMergeTimeHours: 15,
-      leadTimeHours: 5.17,
+      leadTimeHours: null,
       issueLeadTimeHours: 192,
       changeFailureRate: 0.5,
       deploymentsPerWeek: 0.25,

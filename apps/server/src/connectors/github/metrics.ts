@@ -33,6 +33,43 @@ export function failedDeployments(items: readonly MetricItem[]): Map<string, 'fa
   return failed;
 }
 
+/**
+ * Lead time for changes: from a pull request's first commit to the successful production
+ * deployment that shipped its merge commit. The base branch is the sequence of merges in merge
+ * order, so a deployment ships the merge commit it names and every earlier merge no earlier
+ * deployment shipped (a deployment naming no known merge commit ships what was merged before it
+ * started). A pull request merged before the first production deployment the integration knows
+ * of is not attributed: with partial history, that deployment would collect every older merge.
+ */
+export function leadTimes(
+  merged: readonly MetricItem[],
+  production: readonly MetricItem[],
+): { at: number; value: number }[] {
+  if (production.length === 0) return [];
+  const merges = [...merged].sort((a, b) => a.finishedAt!.getTime() - b.finishedAt!.getTime());
+  const mergeTimes = merges.map((p) => p.finishedAt!.getTime());
+  const bySha = new Map<string, number>();
+  for (const [i, p] of merges.entries()) if (typeof p.data?.mergeCommit === 'string') bySha.set(p.data.mergeCommit, i);
+  const firstKnown = Math.min(...production.map((d) => d.createdAt.getTime()));
+  const shipping = production
+    .filter((d) => d.state === 'success')
+    .sort((a, b) => a.finishedAt!.getTime() - b.finishedAt!.getTime());
+  const points: { at: number; value: number }[] = [];
+  let shipped = -1;
+  for (const d of shipping) {
+    const sha = typeof d.data?.sha === 'string' ? d.data.sha : undefined;
+    const head = (sha !== undefined ? bySha.get(sha) : undefined) ?? upper(mergeTimes, d.createdAt.getTime()) - 1;
+    const at = d.finishedAt!.getTime();
+    for (let i = shipped + 1; i <= head; i++) {
+      const pull = merges[i]!;
+      if (mergeTimes[i]! < firstKnown) continue;
+      points.push({ at, value: hoursBetween(pull.startedAt ?? pull.createdAt, at) });
+    }
+    shipped = Math.max(shipped, head);
+  }
+  return points;
+}
+
 /** Indexes a repository's items; the result gives the metrics as of any instant and window. */
 export function githubMetrics(items: readonly MetricItem[]): MetricIndex {
   const pulls = items.filter((i) => i.kind === 'pull_request');
@@ -66,12 +103,7 @@ export function githubMetrics(items: readonly MetricItem[]): MetricIndex {
       .filter((p) => p.firstReviewAt !== null)
       .map((p) => ({ at: p.firstReviewAt!.getTime(), value: hoursBetween(p.createdAt, p.firstReviewAt!) })),
   );
-  const leadTimeline = new Timeline(
-    merged.flatMap((p) => {
-      const deployed = successes[upper(successes, p.finishedAt!.getTime() - 1)];
-      return deployed === undefined ? [] : [{ at: deployed, value: hoursBetween(p.createdAt, deployed) }];
-    }),
-  );
+  const leadTimeline = new Timeline(leadTimes(merged, production));
   // 0 succeeded, 1 failed (its own status), 2 succeeded but an incident followed.
   const deploymentTimeline = new Timeline(
     production.map((d) => ({
