@@ -84,6 +84,13 @@ const ConfigSchema = z.object({
   JOB_RESULT_TTL_MS: duration(3_600_000),
   /** A running sync beats this often; one silent for 3 beats was interrupted (failed, queued again). */
   SYNC_HEARTBEAT_MS: duration(5_000),
+  /** A new integration's first sync starts when it is connected. */
+  SYNC_ON_CONNECT: z
+    .enum(['true', 'false'])
+    .default('true')
+    .transform((value) => value === 'true'),
+  /** How often a new integration syncs when its creator does not say (minutes; webhooks are the fast path). */
+  SYNC_DEFAULT_INTERVAL_MINUTES: z.coerce.number().int().min(5).max(10_080).default(60),
   /** Run the job workers in the API process (with Redis; `npm run worker` runs them alone). */
   RUN_WORKER: z
     .enum(['true', 'false'])

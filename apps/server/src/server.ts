@@ -11,6 +11,7 @@ import { EventHub } from './cache/event-hub.ts';
 import { createCacheOps } from './cache/ops.ts';
 import { createServerCache, type ServerCache } from './cache/server-cache.ts';
 import { type Config, outboundAllow } from './config.ts';
+import { ConnectorCatalog } from './connectors/registry.ts';
 import { type Database, openDatabase } from './db/database.ts';
 import { buildApp } from './http/app.ts';
 import type { AppDeps } from './http/deps.ts';
@@ -33,6 +34,7 @@ import { PasswordResets } from './services/password-resets.ts';
 import { TeamService } from './services/teams.ts';
 import { TokenService } from './services/tokens.ts';
 import { UserService } from './services/users.ts';
+import { WebhookService } from './services/webhooks.ts';
 import { syncProcessor } from './sync/processor.ts';
 import { DurableSyncQueue } from './sync/requests.ts';
 import { type InterruptedRun, reapInterruptedRuns, staleAfter, startReaper } from './sync/runs.ts';
@@ -137,6 +139,13 @@ export async function createServer(options: ServerOptions): Promise<Server> {
   const tokens = new TokenService(db, accounts);
   const audit = new AuditLog(db);
   const members = new MemberService(db, accounts, invalidator);
+  // A webhook delivery syncs its integration at once, with the sync service built below.
+  const webhooks = new WebhookService(
+    db,
+    vault,
+    (integration, jobId) => syncService.syncOnce(integration.id, jobId),
+    logger,
+  );
   const base = {
     config,
     logger,
@@ -155,6 +164,8 @@ export async function createServer(options: ServerOptions): Promise<Server> {
     invalidator,
     hub,
     outbound,
+    connectors: new ConnectorCatalog(),
+    webhooks,
     ops,
   };
   const runWorkers = config.RUN_WORKER || options.forceWorkers === true;

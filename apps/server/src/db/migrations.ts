@@ -188,6 +188,30 @@ export const MIGRATIONS: readonly Migration[] = [
       CREATE INDEX password_resets_user_idx ON password_resets (user_id);
     `,
   },
+  {
+    id: '0008_backfills_webhooks',
+    sql: `
+      CREATE TABLE sync_backfills (
+        integration_id integer PRIMARY KEY REFERENCES integrations(id) ON DELETE CASCADE,
+        backfill_id text NOT NULL,
+        state jsonb NOT NULL,
+        started_at timestamptz NOT NULL DEFAULT now(),
+        updated_at timestamptz NOT NULL DEFAULT now()
+      );
+      ALTER TABLE work_items ADD COLUMN seen_in text;
+      ALTER TABLE integrations ADD COLUMN webhook_secret_encrypted text;
+      CREATE TABLE webhook_deliveries (
+        id bigserial PRIMARY KEY,
+        integration_id integer NOT NULL REFERENCES integrations(id) ON DELETE CASCADE,
+        delivery_id text NOT NULL,
+        event text NOT NULL,
+        outcome text NOT NULL,
+        received_at timestamptz NOT NULL DEFAULT now()
+      );
+      CREATE UNIQUE INDEX webhook_deliveries_delivery_idx ON webhook_deliveries (integration_id, delivery_id);
+      CREATE INDEX webhook_deliveries_recent_idx ON webhook_deliveries (integration_id, received_at);
+    `,
+  },
 ];
 
 /**
