@@ -84,6 +84,13 @@ const ConfigSchema = z.object({
   JOB_RESULT_TTL_MS: duration(3_600_000),
   /** A running sync beats this often; one silent for 3 beats was interrupted (failed, queued again). */
   SYNC_HEARTBEAT_MS: duration(5_000),
+  /** A new integration's first sync starts when it is connected. */
+  SYNC_ON_CONNECT: z
+    .enum(['true', 'false'])
+    .default('true')
+    .transform((value) => value === 'true'),
+  /** How often a new integration syncs when its creator does not say (minutes; webhooks are the fast path). */
+  SYNC_DEFAULT_INTERVAL_MINUTES: z.coerce.number().int().min(5).max(10_080).default(60),
   /** Run the job workers in the API process (with Redis; `npm run worker` runs them alone). */
   RUN_WORKER: z
     .enum(['true', 'false'])
@@ -183,6 +190,9 @@ const ConfigSchema = z.object({
 
 /** The validated configuration. */
 export type Config = z.output<typeof ConfigSchema>;
+
+/** Every environment variable the server reads (the README's configuration table lists each). */
+export const CONFIG_VARIABLES = Object.keys(ConfigSchema.shape) as readonly (keyof Config)[];
 
 /** Thrown at start when the environment is wrong; the message lists every problem. */
 export class ConfigError extends Error {

@@ -12,7 +12,14 @@ import { ConfigError, describeMode, loadConfig } from './config.ts';
 import { users } from './db/schema.ts';
 import { databaseTemplate } from './db/template.ts';
 import { type DemoLogin, seedDemo } from './demo/seed.ts';
-import { demoSources, repointDemo, startDemoSimulator, storedSimulatorUrl, syncDemo } from './demo/simulator.ts';
+import {
+  demoSources,
+  offerDemoPresets,
+  repointDemo,
+  startDemoSimulator,
+  storedSimulatorUrl,
+  syncDemo,
+} from './demo/simulator.ts';
 import { processLogger, say } from './process/logger.ts';
 import { stopOnSignals } from './process/signals.ts';
 import { allowEntryFor } from './security/outbound.ts';
@@ -60,6 +67,8 @@ async function main(): Promise<void> {
   const simulatorUrl = config.SIMULATOR_URL ?? simulator?.url ?? 'http://127.0.0.1:4010';
   // The simulator the demo syncs from is the one loopback address the outbound policy allows.
   if (simulator) deps.outbound.permit(allowEntryFor(simulator.url));
+  // The Connect form offers the simulator as a one-click choice.
+  if (demo) offerDemoPresets(deps.connectors, simulatorUrl, simulator);
   if (previousUrl && previousUrl !== simulatorUrl) {
     for (const moved of await repointDemo(deps.integrations, previousUrl, simulatorUrl)) {
       await deps.invalidator.after({ type: 'integration.updated', ...moved });

@@ -4,13 +4,14 @@
  */
 import { drizzleCache } from '@agiletrack/cache/adapters/drizzle';
 import { parseClusterNodes } from '@agiletrack/cache/redis';
-import { resolvePolicy } from '@agiletrack/domain';
+import { cacheKeys, resolvePolicy } from '@agiletrack/domain';
 import type { FastifyInstance } from 'fastify';
 import { type Logger, pino } from 'pino';
 import { EventHub } from './cache/event-hub.ts';
 import { createCacheOps } from './cache/ops.ts';
 import { createServerCache, type ServerCache } from './cache/server-cache.ts';
 import { type Config, outboundAllow } from './config.ts';
+import { ConnectorCatalog } from './connectors/registry.ts';
 import { type Database, openDatabase } from './db/database.ts';
 import { buildApp } from './http/app.ts';
 import type { AppDeps } from './http/deps.ts';
@@ -33,8 +34,10 @@ import { PasswordResets } from './services/password-resets.ts';
 import { TeamService } from './services/teams.ts';
 import { TokenService } from './services/tokens.ts';
 import { UserService } from './services/users.ts';
+import { WebhookService } from './services/webhooks.ts';
 import { syncProcessor } from './sync/processor.ts';
-import { reapInterruptedRuns, staleAfter, startReaper } from './sync/runs.ts';
+import { DurableSyncQueue } from './sync/requests.ts';
+import { type InterruptedRun, reapInterruptedRuns, staleAfter, startReaper } from './sync/runs.ts';
 import { type SyncOptions, SyncService } from './sync/service.ts';
 
 /** A built server. */
@@ -136,6 +139,13 @@ export async function createServer(options: ServerOptions): Promise<Server> {
   const tokens = new TokenService(db, accounts);
   const audit = new AuditLog(db);
   const members = new MemberService(db, accounts, invalidator);
+  // A webhook delivery syncs its integration at once, with the sync service built below.
+  const webhooks = new WebhookService(
+    db,
+    vault,
+    (integration, jobId) => syncService.syncOnce(integration.id, jobId),
+    logger,
+  );
   const base = {
     config,
     logger,
@@ -154,16 +164,18 @@ export async function createServer(options: ServerOptions): Promise<Server> {
     invalidator,
     hub,
     outbound,
+    connectors: new ConnectorCatalog(),
+    webhooks,
     ops,
   };
   const runWorkers = config.RUN_WORKER || options.forceWorkers === true;
   const syncService = new SyncService(base, syncOptions);
   // One PGlite process owns its data directory: whatever it finds running was interrupted.
   const soleProcess = database.kind === 'pglite' && !options.inMemory;
-  let jobs: JobQueue;
-  if (options.jobs) jobs = await options.jobs(base);
+  let queue: JobQueue;
+  if (options.jobs) queue = await options.jobs(base);
   else if (config.REDIS_URL || config.REDIS_CLUSTER_NODES) {
-    jobs = new BullmqJobQueue({
+    queue = new BullmqJobQueue({
       redis: config.REDIS_CLUSTER_NODES ? parseClusterNodes(config.REDIS_CLUSTER_NODES) : config.REDIS_URL!,
       prefix: `${config.REDIS_PREFIX}bull`,
       resultTtlMs: config.JOB_RESULT_TTL_MS,
@@ -171,26 +183,32 @@ export async function createServer(options: ServerOptions): Promise<Server> {
       workers: runWorkers ? { service: syncService } : undefined,
     });
   } else {
-    jobs = new MemoryJobQueue({
+    queue = new MemoryJobQueue({
       processor: syncProcessor(syncService),
       resultTtlMs: config.JOB_RESULT_TTL_MS,
       store: soleProcess ? databaseJobStore(db) : undefined,
       onStoreError: (error) => logger.warn({ err: error.message }, 'jobs: could not store a job'),
     });
   }
-  // A sync whose process died is marked failed ("interrupted") and queued again, once.
+  // A requested sync is recorded before it is queued; the queue only makes it start sooner.
+  const jobs = new DurableSyncQueue(queue, {
+    db,
+    logger,
+    resultTtlMs: config.JOB_RESULT_TTL_MS,
+    lostAfterMs: staleAfter(config.SYNC_HEARTBEAT_MS),
+    onQueued: (integrationId) => serverCache.cache.delete(cacheKeys.lastSync(integrationId)),
+  });
+  // A sync whose process died is marked failed ("interrupted") and queued again, once, with its
+  // options; requested syncs the queue lost are queued again.
   const reap = {
     db,
-    requeue: (run: { runId: number; integrationId: number; teamId: number }) =>
-      jobs.enqueueSync(
-        { integrationId: run.integrationId, teamId: run.teamId },
-        { jobId: stableJobId(`resync:${run.runId}`) },
-      ),
+    requeue: (run: InterruptedRun) => jobs.requeueRun(run, stableJobId(`resync:${run.runId}`)),
     invalidate: (run: { integrationId: number; teamId: number }) =>
       invalidator.after({ type: 'integration.synced', integrationId: run.integrationId, teamId: run.teamId }),
+    requeueLost: () => jobs.requeueLost(),
   };
   if (soleProcess) await reapInterruptedRuns({ ...reap, staleAfterMs: 0 });
-  if (jobs instanceof MemoryJobQueue) await jobs.recover();
+  if (queue instanceof MemoryJobQueue) await queue.recover();
   const stopReaper =
     options.reaper !== false
       ? startReaper({

@@ -84,6 +84,8 @@ export interface TierStatsReport {
   writeRefusals: number;
   /** Refresh writes refused by a fence (an invalidation newer than the value's source read). */
   fencedWrites: number;
+  /** Invalidations another instance could not apply to this shared tier, applied by this one. */
+  mends: number;
   breaker: BreakerState;
   pendingRepairs: number;
   repairs: number;
@@ -495,6 +497,7 @@ export class Cache {
           writes: rt.writes,
           writeRefusals: rt.writeRefusals,
           fencedWrites: rt.fencedWrites,
+          mends: rt.mends,
           breaker: rt.breaker,
           pendingRepairs: rt.pendingRepairs,
           repairs: rt.repairs,

@@ -46,6 +46,7 @@ const NEEDS: Record<string, string[]> = {
   './adapters/tanstack-persister': [],
   './testing': ['vitest'],
   './testing/redis-cluster': [],
+  './testing/tcp-proxy': [],
 };
 
 // The child processes run the installed JavaScript: the workspace's source condition is not theirs.

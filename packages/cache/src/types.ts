@@ -170,8 +170,20 @@ export type Tier = SyncTier | AsyncTier;
  * compromised subscriber learns nothing about cached data.
  */
 export type BusMessage =
-  | { readonly type: 'delete'; readonly keys: readonly string[] }
-  | { readonly type: 'clear'; readonly prefix: string }
+  | {
+      readonly type: 'delete';
+      readonly keys: readonly string[];
+      /** The sender's invalidation stamp (what the shared-tier fence carries). */
+      readonly at?: Ms;
+      /** The sender could not delete the keys from its shared tiers: each receiver does it. */
+      readonly repair?: true;
+    }
+  | {
+      readonly type: 'clear';
+      readonly prefix: string;
+      /** The sender could not clear its shared tiers: each receiver does it. */
+      readonly repair?: true;
+    }
   | { readonly type: 'tags'; readonly tags: readonly string[]; readonly at: Ms }
   | { readonly type: 'set'; readonly keys: readonly string[] };
 
@@ -215,7 +227,8 @@ export interface DistributedLock {
   acquire(key: string, ttl: Ms): Promise<(() => Promise<void>) | undefined>;
   /**
    * Resolves when the lock on `key` is released (the holder wrote the value) or after `timeout`
-   * ms, whichever comes first. Resolves `true` when released, `false` on timeout.
+   * ms, whichever comes first. Resolves `true` when released, `false` on timeout, and `false` as
+   * soon as the lock service cannot tell in time (then the waiter loads without the lock).
    */
   waitForRelease(key: string, timeout: Ms): Promise<boolean>;
   close?(): Promise<void>;

@@ -5,7 +5,8 @@
  * - a tag invalidation is recorded locally at once and persisted to the shared tag store in the
  *   background, retried until Redis takes it (other instances reload the stamps after the gap);
  *   so is one that Redis does not take within `TAG_WRITE_DEADLINE_MS` before the bus noticed;
- * - the cross-process lock is skipped (single-flight within the process remains).
+ * - the cross-process lock is skipped, and so is waiting for another process's (single-flight
+ *   within the process remains).
  * While the bus is healthy, every call goes through and is awaited as usual.
  */
 import type { DistributedLock, InvalidationBus, TagStore } from '@agiletrack/cache';
@@ -132,11 +133,15 @@ export function patientTagStore(
   };
 }
 
-/** The lock, skipped while the bus is down: each miss would otherwise wait out its deadline. */
+/**
+ * The lock, skipped while the bus is down: each miss would otherwise wait out its deadline. A wait
+ * for another holder ends at once then (the load runs without the lock); otherwise the lock's own
+ * per-check deadline ends it as soon as Redis stops answering.
+ */
 export function patientLock(lock: DistributedLock, health: RedisHealth): DistributedLock {
   return {
     acquire: (key, ttl) => (health.healthy() ? lock.acquire(key, ttl) : Promise.resolve(async () => {})),
-    waitForRelease: (key, timeout) => lock.waitForRelease(key, timeout),
+    waitForRelease: (key, timeout) => (health.healthy() ? lock.waitForRelease(key, timeout) : Promise.resolve(false)),
     close: async () => {
       await lock.close?.();
     },

@@ -13,7 +13,7 @@
  * (a missing or refused token, an option the server rejects).
  */
 import { parseArgs } from 'node:util';
-import { CacheOpSchema, type RouteOf, type RouteQueryIn, routeUrl } from '@agiletrack/domain';
+import { MonitorStream, parseStreamEvent, type RouteOf, type RouteQueryIn, routeUrl } from '@agiletrack/domain';
 import { readSse } from './sse-reader.ts';
 
 /** The cache commands this module runs. */
@@ -182,15 +182,15 @@ export async function runCacheCommand(
         try {
           for await (const event of readSse(body)) {
             if (event.event === 'ready') {
+              const ready = parseStreamEvent(MonitorStream, 'ready', event.data);
               io.err(
-                `watching cache operations on ${(event.data as { instance: string }).instance} and the instances it hears from (Ctrl-C stops)\n`,
+                `watching cache operations on ${ready?.instance ?? 'the server'} and the instances it hears from (Ctrl-C stops)\n`,
               );
               continue;
             }
-            if (event.event !== 'op') continue;
-            const op = CacheOpSchema.safeParse(event.data);
-            if (!op.success) continue;
-            io.out(formatOp(op.data));
+            const op = event.event === 'op' ? parseStreamEvent(MonitorStream, 'op', event.data) : undefined;
+            if (op === undefined) continue;
+            io.out(formatOp(op));
             if (++printed >= limit) break;
           }
         } catch (error) {

@@ -95,6 +95,13 @@ export async function openDatabase(options: DatabaseOptions): Promise<Database> 
     pool.on('error', () => {
       // An idle client died (server restart): the pool replaces it; queries report their own errors.
     });
+    // A client checked out of the pool (a transaction between two statements, the migration) has no
+    // listener of the pool's: the server ending its connection (57P01 on a restart) would be an
+    // unlistened 'error' and end the process. Each client listens for its whole life; the statement
+    // or transaction using it fails on its own, and the pool drops the broken client on release.
+    pool.on('connect', (client) => {
+      client.on('error', () => {});
+    });
     const client = await pool.connect();
     try {
       await migrate(async (text, params) => (await client.query(text, params)).rows, schemaName);

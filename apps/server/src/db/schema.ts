@@ -3,6 +3,7 @@ import { sql } from 'drizzle-orm';
 import {
   bigint,
   bigserial,
+  boolean,
   date,
   doublePrecision,
   index,
@@ -97,6 +98,8 @@ export const integrations = pgTable(
     name: text('name').notNull(),
     config: jsonb('config').notNull().$type<Record<string, unknown>>(),
     credentialsEncrypted: text('credentials_encrypted').notNull(),
+    /** The webhook secret, sealed like the credentials; null until one is issued. */
+    webhookSecretEncrypted: text('webhook_secret_encrypted'),
     syncIntervalMinutes: integer('sync_interval_minutes'),
     createdAt: createdAt(),
     updatedAt: timestamp('updated_at', { withTimezone: true, mode: 'date' }).notNull().default(sql`now()`),
@@ -120,10 +123,14 @@ export const syncRuns = pgTable(
     heartbeatAt: timestamp('heartbeat_at', { withTimezone: true, mode: 'date' }).notNull().default(sql`now()`),
     error: text('error'),
     stats: jsonb('stats').$type<Record<string, unknown>>(),
+    /** The run refetches everything (`?full=true`); kept so a run queued again stays full. */
+    fullResync: boolean('full_resync').notNull().default(false),
   },
   (t) => [
     index('sync_runs_integration_idx').on(t.integrationId, t.startedAt),
     index('sync_runs_running_idx').on(t.heartbeatAt).where(sql`status = 'running'`),
+    index('sync_runs_job_idx').on(t.jobId),
+    index('sync_runs_queued_idx').on(t.startedAt).where(sql`status = 'queued'`),
   ],
 );
 
@@ -146,6 +153,8 @@ export const workItems = pgTable(
     storyPoints: doublePrecision('story_points'),
     sprint: text('sprint'),
     data: jsonb('data').$type<Record<string, unknown>>(),
+    /** The backfill that last saw the item: after a full resync, items it did not see are gone. */
+    seenIn: text('seen_in'),
   },
   (t) => [
     uniqueIndex('work_items_external_idx').on(t.integrationId, t.kind, t.externalId),
@@ -183,6 +192,36 @@ export const metricDaily = pgTable(
     metrics: jsonb('metrics').notNull().$type<Record<string, number | null>>(),
   },
   (t) => [primaryKey({ columns: [t.integrationId, t.windowDays, t.day] })],
+);
+
+/** A full sync under way: where each stream stands, so a killed backfill resumes from its cursor. */
+export const syncBackfills = pgTable('sync_backfills', {
+  integrationId: integer('integration_id')
+    .primaryKey()
+    .references(() => integrations.id, { onDelete: 'cascade' }),
+  backfillId: text('backfill_id').notNull(),
+  state: jsonb('state').notNull().$type<Record<string, unknown>>(),
+  startedAt: timestamp('started_at', { withTimezone: true, mode: 'date' }).notNull().default(sql`now()`),
+  updatedAt: timestamp('updated_at', { withTimezone: true, mode: 'date' }).notNull().default(sql`now()`),
+});
+
+/** Webhook deliveries accepted for an integration: the ids that make a retry a replay, and what each did. */
+export const webhookDeliveries = pgTable(
+  'webhook_deliveries',
+  {
+    id: bigserial('id', { mode: 'number' }).primaryKey(),
+    integrationId: integer('integration_id')
+      .notNull()
+      .references(() => integrations.id, { onDelete: 'cascade' }),
+    deliveryId: text('delivery_id').notNull(),
+    event: text('event').notNull(),
+    outcome: text('outcome').notNull(),
+    receivedAt: timestamp('received_at', { withTimezone: true, mode: 'date' }).notNull().default(sql`now()`),
+  },
+  (t) => [
+    uniqueIndex('webhook_deliveries_delivery_idx').on(t.integrationId, t.deliveryId),
+    index('webhook_deliveries_recent_idx').on(t.integrationId, t.receivedAt),
+  ],
 );
 
 /** The embedded mode's job queue, kept so a crash or a restart loses no job. */

@@ -12,6 +12,7 @@ import {
   DEFAULT_JIRA_CREDENTIALS,
   type Simulator,
 } from '@agiletrack/api-simulator';
+import type { ConnectorCatalog } from '../connectors/registry.ts';
 import { integrations } from '../db/schema.ts';
 import type { Server } from '../server.ts';
 import { repointIntegrations } from '../services/integration-credentials.ts';
@@ -89,4 +90,35 @@ export async function syncDemo(server: Server): Promise<void> {
   } catch (error) {
     deps.logger.warn({ err: (error as Error).message }, 'demo: could not enqueue the first syncs');
   }
+}
+
+/** Offers the simulator's first repository and project as one-click choices in the connect form. */
+export function offerDemoPresets(
+  catalog: ConnectorCatalog,
+  simulatorUrl: string,
+  simulator: Simulator | undefined,
+): void {
+  const source = demoSources(simulator)[0]!;
+  catalog.offer({
+    kind: 'github',
+    label: `Demo simulator: ${source.github.owner}/${source.github.repo}`,
+    values: {
+      'config.owner': source.github.owner,
+      'config.repo': source.github.repo,
+      'config.baseUrl': simulatorUrl,
+      'credentials.token': source.github.token,
+    },
+  });
+  catalog.offer({
+    kind: 'jira',
+    label: `Demo simulator: ${source.jira.projectKey}`,
+    values: {
+      'config.baseUrl': simulatorUrl,
+      'config.projectKey': source.jira.projectKey,
+      'config.deployment': 'cloud',
+      'config.email': source.jira.email,
+      'credentials.apiToken': source.jira.apiToken,
+      'config.boardId': String(source.jira.boardId),
+    },
+  });
 }

@@ -4,7 +4,8 @@
  * with the real token meanwhile. The member's host must never receive the real token: config and
  * credentials are read together, in one row read, and credentials sealed for one origin do not
  * open for another. The repair is forced into the window between the request's reads with a
- * PostgreSQL table lock, so the interleaving is the same on every run.
+ * PostgreSQL table lock, so the interleaving is the same on every run; it is written as an admin's
+ * repair on another instance leaves the row (this instance's cached view not yet dropped).
  */
 import { createServer, type IncomingMessage, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
@@ -37,7 +38,9 @@ async function host(): Promise<Host> {
 }
 
 describe('credentials never travel with a config they were not entered for (postgres)', () => {
-  const api = serverFor('postgres');
+  // No sync at connect: the syncs here are the ones the tests start. A shared-tier call held by
+  // the test's lock waits for it rather than giving up (a test holds it for milliseconds).
+  const api = serverFor('postgres', { env: { SYNC_ON_CONNECT: 'false', CACHE_TIER_DEADLINE_MS: '60000' } });
   let upstream: Host;
   let receiver: Host;
   let locker: pg.Client;
@@ -114,27 +117,39 @@ describe('credentials never travel with a config they were not entered for (post
     expect(upstream.authorizations).toContain(`Bearer ${REAL}`);
   });
 
-  it('sync: a repair committed while the sync starts never reaches the member host', async () => {
-    const { id } = await hijacked();
+  it('sync: a repair committed between the sync reading the config and its credentials never reaches the member host', async () => {
+    const { id, good } = await hijacked();
     upstream.authorizations.length = 0;
+    // The sync reads the integration (the member's config), then stores it in the shared cache
+    // table: with that entry's row locked, it waits there while the repair commits.
     await locker.query('begin');
-    await locker.query(`lock table ${table('sync_runs')} in access exclusive mode`);
+    const entries = await locker.query(`select key from ${table('agiletrack_cache')} where key like $1 for update`, [
+      `%integration\\_${id}`,
+    ]);
+    expect(entries.rowCount).toBe(1);
     const sync = await api.request({ method: 'POST', url: `/api/integrations/${id}/sync`, as: 'alice' });
     expect(sync.statusCode).toBe(202);
-    // The sync has read the member's config and waits to record its run.
-    await waitsOn('sync_runs');
-    const repair = await api.request({
-      method: 'PATCH',
-      url: `/api/integrations/${id}`,
-      payload: { config: real(), credentials: { token: REAL } },
-    });
-    expect(repair.statusCode).toBe(200);
-    await locker.query('rollback');
+    await untilAsync(
+      async () =>
+        (
+          await locker.query(
+            `select count(*)::int as n from pg_stat_activity where wait_event_type = 'Lock' and query like '%agiletrack_cache%'`,
+          )
+        ).rows[0].n > 0,
+      20_000,
+      'the sync to wait on the cached integration',
+    );
+    await locker.query(`update ${table('integrations')} set config = $1, credentials_encrypted = $2 where id = $3`, [
+      good.config,
+      good.credentials_encrypted,
+      id,
+    ]);
+    await locker.query('commit');
     await waitForJob(api.t, sync.json().jobId);
 
     expect(receiver.authorizations.filter((value) => value.includes(REAL))).toEqual([]);
     expect(upstream.authorizations).toContain(`Bearer ${REAL}`);
-  });
+  }, 60_000);
 
   it('credentials sealed for one origin do not open for another; older values are re-sealed at start', async () => {
     const { vault } = api.t.server.deps.integrations;
@@ -151,7 +166,7 @@ describe('credentials never travel with a config they were not entered for (post
       .join('.');
     await locker.query(`update ${table('integrations')} set credentials_encrypted = $1 where id = $2`, [stored, id]);
     const refused = await api.request({ method: 'POST', url: `/api/integrations/${id}/test`, as: 'alice' });
-    expect(refused.json().error.code).toBe('E_CREDENTIALS_REQUIRED');
+    expect(refused.json().error?.code, refused.body).toBe('E_CREDENTIALS_REQUIRED');
     expect(await resealLegacyCredentials(api.t.server.deps.db, vault)).toBe(1);
     expect(await api.t.server.deps.integrations.connection(id)).toMatchObject({
       config: { baseUrl: receiver.url },

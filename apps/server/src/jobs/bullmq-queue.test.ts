@@ -1,4 +1,5 @@
 import { randomUUID } from 'node:crypto';
+import { Writable } from 'node:stream';
 import { Redis } from 'ioredis';
 import { pino } from 'pino';
 import { afterAll, describe, expect, it } from 'vitest';
@@ -57,6 +58,61 @@ describe('BullMQ job queue retention', () => {
     }
   });
 });
+
+describe('BullMQ job queue when Redis loses its jobs', () => {
+  it('keeps a running fetch going when its progress can no longer be written (Redis restarted empty)', async () => {
+    const warnings: string[] = [];
+    const logger = pino(
+      { level: 'warn' },
+      new Writable({
+        write(chunk, _encoding, callback) {
+          warnings.push(String(chunk));
+          callback();
+        },
+      }),
+    );
+    let release!: () => void;
+    const released = new Promise<void>((resolve) => {
+      release = resolve;
+    });
+    const lostPrefix = `${prefix}-lost`;
+    const steps = {
+      fetchAndStore: async (integrationId: number, _jobId: string, progress: (step: string, done: number) => void) => {
+        progress('fetch', 1);
+        // Redis comes back empty: the job's keys are gone while the fetch still runs.
+        await dropKeys(`${lostPrefix}:`);
+        progress('fetch', 2);
+        await released;
+        return { integrationId, teamId: 1, runId: 1, changed: false, items: 0 };
+      },
+      computeAndPublish: async () => ({ computed: false, metrics: null }),
+    } as unknown as SyncService;
+    const queue = new BullmqJobQueue({ redis: TEST_REDIS_URL, prefix: lostPrefix, resultTtlMs: 60_000, logger });
+    queue.startWorkers(steps);
+    try {
+      await queue.enqueueSync({ integrationId: 1, teamId: 1 });
+      // The write of the second progress fails ("Missing key for job"): logged, not left unhandled.
+      await untilAsync(
+        async () => warnings.some((line) => line.includes('job progress not saved')),
+        10_000,
+        'the progress failure to be logged',
+      );
+    } finally {
+      release();
+      await queue.close();
+    }
+  });
+});
+
+async function dropKeys(pattern: string): Promise<void> {
+  const redis = new Redis(TEST_REDIS_URL);
+  try {
+    const keys = await redis.keys(`${pattern}*`);
+    if (keys.length > 0) await redis.del(...keys);
+  } finally {
+    await redis.quit();
+  }
+}
 
 async function stored(jobId: string): Promise<boolean> {
   const redis = new Redis(TEST_REDIS_URL);

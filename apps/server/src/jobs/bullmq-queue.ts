@@ -46,8 +46,37 @@ const STATES: Record<string, JobView['state']> = {
   delayed: 'delayed',
 };
 
+/**
+ * Reports a fetch's progress to BullMQ without waiting: one write at a time, the latest value
+ * next. A write can fail (Redis restarted empty: "Missing key for job") or hang (Redis frozen):
+ * progress is informative, so a failure is logged and the sync goes on.
+ */
+function progressOf(job: Job, logger: Logger): (step: string, done: number, total?: number) => void {
+  let writing = false;
+  let next: object | undefined;
+  const write = (value: object) => {
+    writing = true;
+    job
+      .updateProgress(value)
+      .catch((error: Error) => logger.warn({ job: job.id, err: error.message }, 'job progress not saved'))
+      .finally(() => {
+        writing = false;
+        const latest = next;
+        next = undefined;
+        if (latest) write(latest);
+      })
+      .catch(() => {});
+  };
+  return (step, done, total) => {
+    const value = { step, done, ...(total !== undefined && { total }) };
+    if (writing) next = value;
+    else write(value);
+  };
+}
+
 /** See the file comment. */
 export class BullmqJobQueue implements JobQueue {
+  readonly shared = true;
   readonly #connection: Redis | Cluster;
   readonly #flow: FlowProducer;
   readonly #sync: Queue;
@@ -69,6 +98,10 @@ export class BullmqJobQueue implements JobQueue {
     this.#flow = new FlowProducer(common);
     this.#sync = new Queue(SYNC_QUEUE, common);
     this.#metrics = new Queue(METRICS_QUEUE, common);
+    const problem = (error: Error) => options.logger.warn({ err: error.message }, 'job queue connection problem');
+    this.#flow.on('error', problem);
+    this.#sync.on('error', problem);
+    this.#metrics.on('error', problem);
     if (options.workers) this.startWorkers(options.workers.service, options.workers.concurrency ?? 2);
     this.#now = options.now ?? Date.now;
     this.#cleaner = setInterval(
@@ -100,14 +133,17 @@ export class BullmqJobQueue implements JobQueue {
         try {
           // The run records the flow's id (the parent's): the id the API hands out and accepts.
           const flowId = job.parent?.id ?? job.id!;
-          return await service.fetchAndStore(
-            job.data.integrationId,
-            flowId,
-            (step, done, total) => {
-              void job.updateProgress({ step, done, ...(total !== undefined && { total }) });
-            },
-            { full: job.data.full },
-          );
+          const outcome = await service.fetchAndStore(job.data.integrationId, flowId, progressOf(job, this.#o.logger), {
+            full: job.data.full,
+          });
+          const parentId = job.parent?.id;
+          if (parentId === undefined) return outcome;
+          if (!(await this.#pending(parentId))) {
+            // Redis lost the flow while the fetch ran (restarted empty): the metrics step would never run.
+            this.#o.logger.warn({ job: parentId }, 'the queue lost the metrics step of a sync: computing it here');
+            await service.computeAndPublish(outcome);
+          } else service.handOver?.(outcome, () => this.#pending(parentId));
+          return outcome;
         } catch (error) {
           // BullMQ's own class is what stops its retries.
           if (error instanceof UnrecoverableJobError) throw new UnrecoverableError(error.message);
@@ -133,6 +169,12 @@ export class BullmqJobQueue implements JobQueue {
       worker.on('error', (error) => this.#o.logger.warn({ err: error.message }, 'worker error'));
       this.#workers.push(worker);
     }
+  }
+
+  /** Whether the metrics step of flow `id` is still to run (false once Redis lost it). */
+  async #pending(id: string): Promise<boolean> {
+    const state = await this.#metrics.getJobState(id);
+    return state !== 'unknown' && state !== 'completed' && state !== 'failed';
   }
 
   #connect(): Redis | Cluster {
@@ -220,7 +262,11 @@ export class BullmqJobQueue implements JobQueue {
 
   async stop(graceMs: number): Promise<boolean> {
     let timer: ReturnType<typeof setTimeout> | undefined;
-    const closed = Promise.all(this.#workers.map((worker) => worker.close())).then(() => true);
+    // A close that fails counts as not finished (and is not left unhandled when the grace wins).
+    const closed = Promise.all(this.#workers.map((worker) => worker.close())).then(
+      () => true,
+      () => false,
+    );
     const finished = await Promise.race([
       closed,
       new Promise<false>((resolve) => {

@@ -1,9 +1,14 @@
 /**
  * Users, sessions and API tokens. Authentication results are cached (namespace `auth`) so an
  * authenticated cached read makes no database query; membership changes invalidate them by tag.
+ * A cached principal is fresh for a minute and then kept as a grace copy: while the database
+ * cannot answer (an outage), requests are authenticated from it, so cached reads keep working.
+ * Revocation never waits for either: a logout, a revoked token, a deactivation, a role, password
+ * or membership change removes the copy on every instance through the bus, and no copy outlives
+ * its session's or token's expiry.
  */
 import { createHash, randomBytes } from 'node:crypto';
-import type { Cache } from '@agiletrack/cache';
+import type { Cache, FactoryContext } from '@agiletrack/cache';
 import { and, eq, gt } from 'drizzle-orm';
 import type { AppDb } from '../db/database.ts';
 import { apiTokens, sessions, teamMembers, users } from '../db/schema.ts';
@@ -30,6 +35,17 @@ export const newToken = () => randomBytes(32).toString('base64url');
 // Only 43-character base64url tokens can be ours: anything else is refused before a lookup.
 const TOKEN_SHAPE = /^[A-Za-z0-9_-]{43}$/;
 const PRINCIPAL_TTL_MS = 60_000;
+/** How long past its minute a principal is still served when the database cannot be asked. */
+const PRINCIPAL_GRACE_MS = 3_600_000;
+/** How long a lookup with a grace copy waits for the database before answering from the copy. */
+const PRINCIPAL_WAIT_MS = 1_000;
+const LOOKUP = { grace: 0, softTimeout: PRINCIPAL_WAIT_MS };
+
+/** Fresh for a minute, then a grace copy; neither past `remainingMs` (the session's or token's life). */
+function keepFor(ctx: FactoryContext<unknown>, remainingMs: number): void {
+  ctx.options.ttl = Math.max(1, Math.min(PRINCIPAL_TTL_MS, remainingMs));
+  ctx.options.grace = Math.max(0, Math.min(PRINCIPAL_GRACE_MS, remainingMs - ctx.options.ttl));
+}
 
 // A client sends the same token with every request: its digest is remembered (in this process
 // only) so an authenticated cached read hashes nothing. Bounded: emptied when full.
@@ -128,7 +144,7 @@ export class Accounts {
     return token;
   }
 
-  /** The principal of a session cookie, or undefined. Cached for a minute (or until the session ends). */
+  /** The principal of a session cookie, or undefined. Cached for a minute, then a grace copy (see the file comment). */
   async fromSession(token: string): Promise<Principal | undefined> {
     if (!TOKEN_SHAPE.test(token)) return undefined;
     const id = requestDigest(token);
@@ -144,11 +160,11 @@ export class Accounts {
           ctx.skipCache();
           return undefined;
         }
-        ctx.options.ttl = Math.max(1, Math.min(PRINCIPAL_TTL_MS, session.expiresAt.getTime() - this.now()));
+        keepFor(ctx, session.expiresAt.getTime() - this.now());
         ctx.options.tags = [userTag(principal.userId)];
         return principal;
       },
-      { grace: 0 },
+      LOOKUP,
     );
   }
 
@@ -171,12 +187,11 @@ export class Accounts {
           .update(apiTokens)
           .set({ lastUsedAt: new Date(this.now()) })
           .where(eq(apiTokens.id, row.id));
-        const left = row.expiresAt ? row.expiresAt.getTime() - this.now() : PRINCIPAL_TTL_MS;
-        ctx.options.ttl = Math.max(1, Math.min(PRINCIPAL_TTL_MS, left));
+        keepFor(ctx, row.expiresAt ? row.expiresAt.getTime() - this.now() : Number.POSITIVE_INFINITY);
         ctx.options.tags = [userTag(principal.userId)];
         return principal;
       },
-      { grace: 0 },
+      LOOKUP,
     );
   }
 

@@ -4,6 +4,8 @@
  * start-up step that re-seals values stored before that binding existed.
  */
 import { eq, sql } from 'drizzle-orm';
+import type { IntegrationKindName } from '../connectors/connector.ts';
+import { connectorFor } from '../connectors/registry.ts';
 import type { AppDb } from '../db/database.ts';
 import { integrations } from '../db/schema.ts';
 import { AppError, notFound } from '../errors.ts';
@@ -14,27 +16,21 @@ import { inTransaction } from './read-options.ts';
 export interface Connection {
   id: number;
   teamId: number;
-  kind: 'github' | 'jira';
+  kind: IntegrationKindName;
   config: Record<string, unknown>;
   credentials: Record<string, string>;
 }
 
 /** Where an integration's requests (and credentials) go: the origin of its base URL, or the kind's default. */
-export function originOf(kind: 'github' | 'jira', config: Record<string, unknown>): string {
-  const baseUrl =
-    typeof config.baseUrl === 'string' ? config.baseUrl : kind === 'github' ? 'https://api.github.com' : '';
-  try {
-    return new URL(baseUrl).origin;
-  } catch {
-    return `invalid:${baseUrl}`;
-  }
+export function originOf(kind: IntegrationKindName, config: Record<string, unknown>): string {
+  return connectorFor(kind).origin(config);
 }
 
 /** Seals credentials for integration `id` with the origin its config sends them to. */
 export function sealCredentials(
   vault: CredentialVault,
   id: number,
-  kind: 'github' | 'jira',
+  kind: IntegrationKindName,
   config: Record<string, unknown>,
   credentials: Record<string, string>,
 ): string {

@@ -6,9 +6,9 @@
  */
 import { METRICS, type MetricName } from '@agiletrack/domain';
 import { and, desc, eq, gte, inArray, isNotNull, lt, lte, or, sql } from 'drizzle-orm';
+import { failedDeployments, INCIDENT_ATTRIBUTION_MS } from '../connectors/github/metrics.ts';
 import type { AppDb } from '../db/database.ts';
 import { integrations, workItems } from '../db/schema.ts';
-import { failedDeployments, INCIDENT_ATTRIBUTION_MS } from '../sync/metrics.ts';
 import { decodeTimeCursor, encodeTimeCursor } from './page.ts';
 import type { WorkItemView } from './views.ts';
 

@@ -70,6 +70,22 @@ describe('bus, lock and tag store against a frozen Redis', () => {
     await lock.close();
   });
 
+  it('a wait for a lock held elsewhere ends, unreleased, while Redis is still frozen', async () => {
+    const holder = redisLock({ client, prefix: 'held-elsewhere:', timeout: 100 });
+    const waiterClient = createRedisClient(server.url);
+    waiterClient.on('error', () => {});
+    await whenReady(waiterClient);
+    const waiter = redisLock({ client: waiterClient, prefix: 'held-elsewhere:', timeout: 100 });
+    await holder.acquire('k', 60_000);
+    expect(await waiter.acquire('k', 60_000)).toBeUndefined();
+    // Far longer than the test may run: only the check's deadline can end this wait in time.
+    const waited = await frozen(() => waiter.waitForRelease('k', 600_000));
+    expect(waited).toBe(false);
+    await holder.close();
+    await waiter.close();
+    await closeRedisClient(waiterClient);
+  });
+
   it('waitForRelease still ends at its timeout', async () => {
     const lock = redisLock({ client, prefix: 'wait:', pollInterval: 20 });
     await lock.acquire('k', 10_000);

@@ -133,14 +133,14 @@ function chunks(message: BusMessage, overhead: number): BusMessage[] {
   for (const key of message.keys) {
     const cost = Buffer.byteLength(JSON.stringify(key)) + 1;
     if (batch.length > 0 && size + cost > MAX_PAYLOAD) {
-      out.push({ type: message.type, keys: batch });
+      out.push({ ...message, keys: batch });
       batch = [];
       size = overhead;
     }
     batch.push(key);
     size += cost;
   }
-  out.push({ type: message.type, keys: batch });
+  out.push({ ...message, keys: batch });
   return out;
 }
 

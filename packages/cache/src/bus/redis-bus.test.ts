@@ -4,6 +4,7 @@ import { afterEach, describe, expect, it, vi } from 'vitest';
 import { CacheClosedError } from '../errors.ts';
 import { closeRedisClient, createRedisClient, whenReady } from '../redis/client.ts';
 import { freePort, startRedisServer } from '../testing/redis-cluster.ts';
+import { startTcpProxy } from '../testing/tcp-proxy.ts';
 import type { BusMessage } from '../types.ts';
 import { parseBusMessage } from './message.ts';
 import { type RedisBus, redisBus } from './redis-bus.ts';
@@ -172,6 +173,53 @@ describe('redis bus', () => {
     await whenReady(publisher);
     await publisher.publish(bus.channel, JSON.stringify({ id: 'x', msg: { type: 'delete', keys: ['k'] } }));
     await vi.waitFor(() => expect(seen).toHaveLength(1), { timeout: 2_000 });
+  });
+
+  it('recovers from heartbeat answers lost on the way: every beat pings, the next answer brings it back', async () => {
+    const { hostname, port } = new URL(REDIS_URL);
+    const proxy = await startTcpProxy({ host: hostname, port: Number(port || 6379) });
+    open.unshift(proxy);
+    const prefix = prefixName();
+    const subscriber = createRedisClient(`redis://127.0.0.1:${proxy.port}`);
+    subscriber.on('error', noop);
+    await whenReady(subscriber);
+    open.unshift({ close: () => closeRedisClient(subscriber) });
+    const bus = redisBus({
+      client: await connect(),
+      subscriber,
+      prefix,
+      heartbeatInterval: 50,
+      heartbeatTimeout: 100,
+    });
+    open.push(bus);
+    const health: boolean[] = [];
+    let gaps = 0;
+    const messages: BusMessage[] = [];
+    await bus.subscribe({
+      onMessage: (message) => messages.push(message),
+      onGap: () => gaps++,
+      onHealth: (healthy) => health.push(healthy),
+    });
+    expect(bus.healthy).toBe(true);
+    // Everything on the subscriber connection is lost, the connection stays open: PINGs go unanswered.
+    proxy.drop('all');
+    await vi.waitFor(() => expect(bus.stats().missedHeartbeats).toBeGreaterThanOrEqual(3), { timeout: 5_000 });
+    expect(bus.healthy).toBe(false);
+    proxy.drop('none');
+    // The next answer (taken for the oldest PING still waiting) brings the bus back with a gap; the
+    // PINGs left unanswered show the connection out of step, and the bus reconnects it.
+    await vi.waitFor(
+      () => {
+        expect(bus.stats().heartbeatReconnects).toBe(1);
+        expect(gaps).toBe(2); // back after the lost answers, then subscribed again after the reconnect
+        expect(bus.healthy).toBe(true);
+      },
+      { timeout: 5_000 },
+    );
+    expect(health).toEqual([true, false, true, false, true]);
+    const publisher = await listen(await connect(), prefix);
+    await publisher.bus.publish({ type: 'delete', keys: ['after'] });
+    await vi.waitFor(() => expect(messages).toEqual([{ type: 'delete', keys: ['after'] }]), { timeout: 2_000 });
   });
 
   it('is ready at once when subscribed, and a closed bus is never ready', async () => {

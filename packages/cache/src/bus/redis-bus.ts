@@ -49,7 +49,11 @@ export interface RedisBusOptions {
   /**
    * How often the subscriber connection is pinged. A Redis that is frozen (or a network that
    * drops packets) closes nothing, so only a late answer shows that messages are not arriving:
-   * the bus then reports itself unhealthy until the answer comes, then reports a gap.
+   * the bus then reports itself unhealthy until an answer comes, then reports a gap. Every beat
+   * sends its PING, whether or not earlier ones were answered: an answer that never comes (lost on
+   * the way) only counts as missed beats, and the next answer brings the bus back. Replies are
+   * matched to commands in order, so once answers flow again while several PINGs stay unanswered,
+   * the connection is out of step: the bus reconnects it (then reports the gap as after any drop).
    * 0 disables the heartbeat.
    * @default 500
    */
@@ -84,7 +88,14 @@ export interface RedisBusStats {
   healthy: boolean;
   /** Heartbeats answered late (each one an unhealthy period). */
   lateHeartbeats: number;
+  /** Beats that saw no answer within `heartbeatTimeout` (several per unhealthy period). */
+  missedHeartbeats: number;
+  /** Reconnects of the subscriber connection because PING answers had been lost on it. */
+  heartbeatReconnects: number;
 }
+
+/** PINGs left unanswered, while answers flow, that show replies were lost on the connection. */
+const UNANSWERED_BEFORE_RECONNECT = 3;
 
 type State = 'idle' | 'subscribing' | 'subscribed' | 'lost' | 'closed';
 type Handlers = BusHandlers;
@@ -101,7 +112,11 @@ export class RedisBus implements InvalidationBus, BusTopics {
   readonly #heartbeatInterval: Ms;
   readonly #heartbeatTimeout: Ms;
   #heartbeat: ReturnType<typeof setInterval> | undefined;
-  #pinging = false;
+  /** PING answers so far: a beat that sees no new one within the timeout is missed. */
+  #answers = 0;
+  /** PINGs sent, and those settled (answered or failed), on the current connection. */
+  #pings = 0;
+  #settled = 0;
   #late = false;
   #reportedHealthy: boolean | undefined;
   #subscriber: Redis | undefined;
@@ -117,6 +132,8 @@ export class RedisBus implements InvalidationBus, BusTopics {
     handlerErrors: 0,
     gaps: 0,
     lateHeartbeats: 0,
+    missedHeartbeats: 0,
+    heartbeatReconnects: 0,
   };
   readonly #topics = new TopicHandlers();
   #topicsPublished = 0;
@@ -259,37 +276,63 @@ export class RedisBus implements InvalidationBus, BusTopics {
     (this.#heartbeat as { unref?: () => void }).unref?.();
   }
 
-  /** One heartbeat: PING on the subscriber connection (allowed while subscribed). */
+  /**
+   * One heartbeat: PING on the subscriber connection (allowed while subscribed). Its deadline is
+   * `heartbeatTimeout`: a beat that sees no answer by then (to this PING or any earlier one) is
+   * missed and makes the bus unhealthy. Replies come back in order, so after a lost reply the
+   * answer to a later PING may settle an earlier one: any answer counts as the connection's.
+   */
   #beat(): void {
     const subscriber = this.#subscriber;
-    if (this.#pinging || this.#state !== 'subscribed' || subscriber === undefined) return;
-    this.#pinging = true;
-    let pending = true;
+    if (this.#state !== 'subscribed' || subscriber === undefined) return;
+    if (!this.#late && this.#pings - this.#settled > UNANSWERED_BEFORE_RECONNECT) {
+      // Answers arrive again but PINGs stay unanswered: replies were lost and every later one is
+      // taken for an earlier command's. A new connection puts them back in step (the commands
+      // still waiting are sent again on it); the drop and the gap are reported as usual.
+      this.#stats.heartbeatReconnects++;
+      this.#pings = 0;
+      this.#settled = 0;
+      subscriber.disconnect(true);
+      return;
+    }
+    const answersBefore = this.#answers;
     const timer = setTimeout(() => {
       // Timers run before I/O in a loop turn: after a stall of this process, let an answer that
-      // is already in the socket be read before calling the heartbeat late.
+      // is already in the socket be read before calling the beat missed.
       setImmediate(() => {
-        if (!pending || this.#state !== 'subscribed' || this.#late) return;
+        if (this.#answers !== answersBefore || this.#state !== 'subscribed') return;
+        this.#stats.missedHeartbeats++;
+        if (this.#late) return;
         this.#late = true;
         this.#stats.lateHeartbeats++;
         this.#reportHealth();
       });
     }, this.#heartbeatTimeout);
-    const answered = (ok: boolean) => {
-      pending = false;
+    (timer as { unref?: () => void }).unref?.();
+    this.#pings++;
+    const connection = this.#stats.heartbeatReconnects;
+    const settled = () => {
       clearTimeout(timer);
-      this.#pinging = false;
-      if (!ok || !this.#late || this.#state !== 'subscribed') return;
-      // Messages sent while Redis did not answer may be lost or late: report the gap, then health.
-      this.#late = false;
-      this.#stats.gaps++;
-      this.#handlers?.onGap();
-      this.#reportHealth();
+      if (connection === this.#stats.heartbeatReconnects) this.#settled++;
     };
     subscriber.ping().then(
-      () => answered(true),
-      () => answered(false),
+      () => {
+        settled();
+        this.#answered();
+      },
+      // The connection failed (closed, reset): its drop handler reports that.
+      settled,
     );
+  }
+
+  #answered(): void {
+    this.#answers++;
+    if (!this.#late || this.#state !== 'subscribed') return;
+    // Messages sent while Redis did not answer may be lost or late: report the gap, then health.
+    this.#late = false;
+    this.#stats.gaps++;
+    this.#handlers?.onGap();
+    this.#reportHealth();
   }
 
   readonly #onDrop = (): void => {

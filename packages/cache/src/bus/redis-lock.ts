@@ -5,7 +5,10 @@
  * holds our token (a holder whose lock expired must not free its successor's) and publishes the
  * key on a channel. Waiters share one subscription and a Map of waiters per key; each waited key
  * is also polled with EXISTS, so a holder that died (its PX ran out) or a release message lost in
- * a reconnect frees waiters anyway. Every timer is cleared when its wait ends, and unref'd.
+ * a reconnect frees waiters anyway. Every Redis call of a wait has the lock's `timeout`: a check
+ * Redis does not answer in time (frozen, unreachable) ends the wait (`false`), so the waiter loads
+ * without the lock instead of waiting as long as Redis stalls. Every timer is cleared when its
+ * wait ends, and unref'd.
  */
 import { randomUUID } from 'node:crypto';
 import type { Redis } from 'ioredis';
@@ -41,8 +44,10 @@ export interface RedisLockOptions {
    */
   subscribeTimeout?: Ms;
   /**
-   * Longest wait for Redis on `acquire` and on a release; past it they reject with
-   * `E_CACHE_TIER_TIMEOUT` (an unreleased lock still ends with its PX).
+   * Longest wait for Redis on `acquire`, on a release and on each check of a wait; past it
+   * `acquire` and a release reject with `E_CACHE_TIER_TIMEOUT` (an unreleased lock still ends with
+   * its PX), and a wait ends unreleased (`false`). A wait also gives the release subscription this
+   * long to come up before it starts checking.
    * @default 200
    */
   timeout?: Ms;
@@ -130,7 +135,10 @@ export class RedisLock implements DistributedLock {
     };
   }
 
-  /** Resolves `true` when the lock on `key` is free (released or expired), `false` after `timeout` ms. Never rejects. */
+  /**
+   * Resolves `true` when the lock on `key` is free (released or expired), `false` after `timeout`
+   * ms or as soon as Redis does not answer a check within the lock's `timeout`. Never rejects.
+   */
   waitForRelease(key: string, timeout: Ms): Promise<boolean> {
     if (this.#closed) return Promise.resolve(false);
     const lockKey = this.keyPrefix + key;
@@ -154,8 +162,13 @@ export class RedisLock implements DistributedLock {
       const timer = setTimeout(() => waiter(false), Math.max(0, timeout));
       timer.unref?.();
       group.waiters.add(waiter);
-      // Check only once subscribed: a release between the check and the SUBSCRIBE would be missed.
-      if (isNew) void this.#subscribe().then(() => this.#poll(lockKey, group));
+      // Check once subscribed, so a release between the check and the SUBSCRIBE is not missed; but
+      // never wait longer than a Redis call may take: the checks that follow catch such a release.
+      if (isNew) {
+        void withTimeout(this.#subscribe(), this.#timeout, 'lock', 'subscribe')
+          .catch(() => {})
+          .then(() => this.#poll(lockKey, group));
+      }
     });
   }
 
@@ -189,13 +202,16 @@ export class RedisLock implements DistributedLock {
 
   #poll(lockKey: string, group: KeyWait): void {
     if (this.#waits.get(lockKey) !== group || this.#closed) return;
-    this.#client.exists(lockKey).then(
+    withTimeout(this.#client.exists(lockKey), this.#timeout, 'lock', 'exists').then(
       (count) => {
         if (count === 0) this.#wake(lockKey, true);
         else this.#schedulePoll(lockKey, group);
       },
-      // Redis unreachable: keep trying until the waiters' own timeouts end the wait.
-      () => this.#schedulePoll(lockKey, group),
+      // Redis did not answer in time (frozen, unreachable): whether the holder is alive cannot be
+      // known, and waiting would last as long as Redis stalls. The waiters load without the lock.
+      () => {
+        if (this.#waits.get(lockKey) === group) this.#wake(lockKey, false);
+      },
     );
   }
 

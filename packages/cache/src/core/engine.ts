@@ -5,7 +5,7 @@
  */
 import { CacheClosedError, CacheEncryptionKeyMissingError, CacheEntryTooLargeError } from '../errors.ts';
 import { estimateSize } from '../size.ts';
-import type { BusMessage, Entry, Ms, Tier, TierSetItem } from '../types.ts';
+import type { AsyncTier, BusMessage, Entry, Ms, Tier, TierSetItem } from '../types.ts';
 import type { Factory, GetOrSetOptions, WriteOptions } from './api-types.ts';
 import { BatchLoader, type GetOrSetManyOptions, type LoadMany } from './batch-loader.ts';
 import { CacheEvents } from './events.ts';
@@ -99,7 +99,7 @@ export class CacheEngine {
     this.#loader = new Loader(this);
     this.#batchLoader = new BatchLoader(this);
     if (options.sweepInterval > 0 && options.sweepInterval !== Number.POSITIVE_INFINITY) {
-      this.#sweepTimer = setInterval(() => void this.sweep(), options.sweepInterval);
+      this.#sweepTimer = setInterval(() => void this.sweep().catch(noop), options.sweepInterval);
       (this.#sweepTimer as { unref?: () => void }).unref?.();
     }
     const bus = options.bus;
@@ -495,18 +495,24 @@ export class CacheEngine {
     else for (const rt of this.runtimes) if (rt.tier.sync) rt.tier.deleteMany(keys);
     // Stamped after the caller's write committed: any refresh that began earlier is older.
     const at = this.stamp();
-    const pending: Promise<unknown>[] = [];
+    const pending: Promise<number>[] = [];
     for (const rt of this.runtimes) {
-      const tier = rt.tier;
-      if (tier.sync) continue;
-      const run = tier.fence
-        ? () => tier.fence!(keys, at, this.#o.fenceTtl).then(() => keys.length)
-        : () => tier.deleteMany(keys);
-      pending.push(rt.call('deleteMany', this.#o.tierDeadline, run, 0, keys));
+      if (rt.tier.sync) continue;
+      pending.push(rt.call('deleteMany', this.#o.tierDeadline, this.#deleteShared(rt, keys, at), -1, keys));
     }
-    await Promise.all(pending);
-    if (publish) await this.#publish({ type: 'delete', keys });
+    // A shared tier that did not take the delete (breaker open, deadline missed) still holds the
+    // old values: the message asks every receiver to delete them there itself (see `#receive`).
+    const failed = (await Promise.all(pending)).includes(-1);
+    if (publish) await this.#publish({ type: 'delete', keys, at, ...(failed && { repair: true }) });
     if (this.events.active) this.events.emit({ type: 'delete', keys });
+  }
+
+  /** Deletes `keys` from a shared tier: fenced at `at` where the tier can, so older refreshes lose. */
+  #deleteShared(rt: TierRuntime, keys: readonly string[], at: Ms): () => Promise<number> {
+    const tier = rt.tier as AsyncTier;
+    return tier.fence
+      ? () => tier.fence!(keys, at, this.#o.fenceTtl).then(() => keys.length)
+      : () => tier.deleteMany(keys);
   }
 
   /**
@@ -537,7 +543,7 @@ export class CacheEngine {
   /** Clears keys starting with `prefix` (everything when empty) in every tier and instance. */
   async clear(prefix: string): Promise<void> {
     this.#clearLocal(prefix);
-    const pending: Promise<unknown>[] = [];
+    const pending: Promise<boolean>[] = [];
     for (const rt of this.runtimes) {
       const tier = rt.tier;
       if (tier.sync) continue;
@@ -546,11 +552,12 @@ export class CacheEngine {
           .call('clear', this.#o.adminDeadline, () => tier.clear(prefix || undefined), -1)
           .then((cleared) => {
             if (cleared === -1) rt.rememberPrefix(prefix);
+            return cleared === -1;
           }),
       );
     }
-    await Promise.all(pending);
-    await this.#publish({ type: 'clear', prefix });
+    const failed = (await Promise.all(pending)).includes(true);
+    await this.#publish({ type: 'clear', prefix, ...(failed && { repair: true }) });
     if (this.events.active) this.events.emit({ type: 'clear', prefix });
   }
 
@@ -794,11 +801,22 @@ export class CacheEngine {
         this.#epoch++;
         for (const key of message.keys) this.inFlight.detach(key, true);
         for (const rt of this.runtimes) if (local(rt.tier)) rt.tier.deleteMany(message.keys);
+        if (message.type === 'delete') {
+          const at = message.at ?? this.stamp();
+          // Stamp later loads after the remote invalidation, so its fence never refuses them.
+          if (at > this.#lastStamp) this.#lastStamp = at;
+          if (message.repair) this.#mend(message.keys, at);
+        }
         break;
       case 'clear':
         this.#epoch++;
         this.inFlight.detachPrefix(message.prefix);
         for (const rt of this.runtimes) if (local(rt.tier)) rt.tier.clear(message.prefix || undefined);
+        if (message.repair) {
+          for (const rt of this.runtimes) {
+            if (!rt.tier.sync) void rt.mendPrefix(this.#o.adminDeadline, message.prefix);
+          }
+        }
         break;
       case 'tags':
         this.#epoch++;
@@ -813,6 +831,18 @@ export class CacheEngine {
       }
     }
     if (this.events.active) this.events.emit({ type: 'bus-message', message: { type: message.type } });
+  }
+
+  /**
+   * The sender of a delete could not apply it to the shared tiers (its breaker was open, a
+   * deadline passed): the old values may still be there for everyone. Delete (fence) them from
+   * here; until that has succeeded this instance does not read those keys from those tiers, so it
+   * never re-installs a value older than the invalidation it has just seen.
+   */
+  #mend(keys: readonly string[], at: Ms): void {
+    for (const rt of this.runtimes) {
+      if (!rt.tier.sync) void rt.mend(this.#o.tierDeadline, this.#deleteShared(rt, keys, at), keys);
+    }
   }
 
   /**

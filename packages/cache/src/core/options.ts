@@ -77,7 +77,11 @@ export interface CacheOptions {
   lock?: DistributedLock;
   /** Use the lock on every `getOrSet` unless the call says `lock: false`. @default false */
   lockByDefault?: boolean;
-  /** How long the lock is held at most, and how long a waiter waits for it (ms). @default 10_000 */
+  /**
+   * How long the lock is held at most, and how long a waiter waits for a holder (ms). A waiter
+   * stops sooner, and loads without the lock, when the lock service stops answering (the Redis
+   * lock's per-check deadline). @default 10_000
+   */
   lockTtl?: Ms;
   /** How often expired entries are swept (ms); 0 disables the timer. @default 60_000 */
   sweepInterval?: Ms;

@@ -47,6 +47,8 @@ export class TierRuntime extends TierCounters {
   writeRefusals = 0;
   /** Refresh writes refused because a newer invalidation fenced the key. */
   fencedWrites = 0;
+  /** Invalidations another instance could not apply to this shared tier, applied from here. */
+  mends = 0;
   repairs = 0;
   breaker: BreakerState = 'closed';
   /** Whether the tier lives in this process only (memory): bus invalidations are what keep it right. */
@@ -167,6 +169,36 @@ export class TierRuntime extends TierCounters {
     const keys = repairKeys ?? readKeys;
     if (keys !== undefined) this.settings.keysFailed?.(this.index, keys);
     return fallback;
+  }
+
+  /**
+   * Applies to this shared tier a delete (or fence) that another instance could not: `keys` are
+   * unreadable here from now until `run` has succeeded, and if it fails they stay so until the
+   * repair has removed them. So this instance never takes from here a value the invalidation made
+   * old, whatever the other instance's tier did. Never rejects.
+   */
+  async mend(deadline: Ms, run: () => Promise<number>, keys: readonly string[]): Promise<void> {
+    this.mends++;
+    this.#remember(keys);
+    // Success forgets the keys (a write or delete that replaced them), failure keeps them pending.
+    await this.call('deleteMany', deadline, run, -1, keys);
+  }
+
+  /** {@link mend} for a clear of `prefix` (everything when empty). */
+  async mendPrefix(deadline: Ms, prefix: string): Promise<void> {
+    this.mends++;
+    this.rememberPrefix(prefix);
+    const tier = this.tier;
+    await this.call(
+      'clear',
+      deadline,
+      async () => {
+        const cleared = await tier.clear(prefix || undefined);
+        this.#pendingPrefixes.delete(prefix);
+        return cleared;
+      },
+      -1,
+    );
   }
 
   /** Remembers a prefix whose clear failed, to clear it again on recovery. */

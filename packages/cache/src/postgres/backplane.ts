@@ -27,7 +27,11 @@ import { type PostgresTier, type PostgresTierOptions, postgresTier, type SqlClie
 
 /** Options of {@link postgresBackplane}. The parts' own options are passed through. */
 export interface PostgresBackplaneOptions {
-  /** Queries and notifications: a `pg.Pool`, a `pg.Client` or a `PGlite`. Never closed by the parts. */
+  /**
+   * Queries and notifications: a `pg.Pool`, a `pg.Client` or a `PGlite`. Never closed by the parts.
+   * A `pg.Client` (or a client checked out of a pool) needs an `'error'` listener of the caller's:
+   * a PostgreSQL restart ends its connection with an `'error'` event.
+   */
   client: SqlClient;
   /**
    * Opens the listening connection of the bus: `pgListener(() => new pg.Client(url))`.
