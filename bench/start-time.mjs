@@ -19,7 +19,8 @@ import { fileURLToPath } from 'node:url';
 const kind = process.argv[2] === 'again' ? 'again' : 'fresh';
 const root = resolve(fileURLToPath(import.meta.url), '../..');
 // `again` reuses one directory across runs (made by its first run); `fresh` makes one each time.
-const dataDir = kind === 'again' ? join(tmpdir(), 'agiletrack-start-again') : mkdtempSync(join(tmpdir(), 'agiletrack-start-'));
+const dataDir =
+  kind === 'again' ? join(tmpdir(), 'agiletrack-start-again') : mkdtempSync(join(tmpdir(), 'agiletrack-start-'));
 
 const port = await new Promise((done) => {
   const probe = createServer().listen(0, '127.0.0.1', () => {
@@ -31,7 +32,14 @@ const port = await new Promise((done) => {
 const started = performance.now();
 const child = spawn('npm', ['start'], {
   cwd: root,
-  env: { ...process.env, DATA_DIR: dataDir, PORT: String(port), HOST: '127.0.0.1', LOG_LEVEL: 'warn', DEMO_PASSWORDS: 'fixed' },
+  env: {
+    ...process.env,
+    DATA_DIR: dataDir,
+    PORT: String(port),
+    HOST: '127.0.0.1',
+    LOG_LEVEL: 'warn',
+    DEMO_PASSWORDS: 'fixed',
+  },
   stdio: 'ignore',
 });
 const exited = new Promise((done) => child.once('exit', done));
