@@ -118,38 +118,49 @@ describe('credentials never travel with a config they were not entered for (post
   });
 
   it('sync: a repair committed between the sync reading the config and its credentials never reaches the member host', async () => {
-    const { id, good } = await hijacked();
-    upstream.authorizations.length = 0;
     // The sync reads the integration (the member's config), then stores it in the shared cache
-    // table: with that entry's row locked, it waits there while the repair commits.
-    await locker.query('begin');
-    const entries = await locker.query(`select key from ${table('agiletrack_cache')} where key like $1 for update`, [
-      `%integration\\_${id}`,
-    ]);
-    expect(entries.rowCount).toBe(1);
-    const sync = await api.request({ method: 'POST', url: `/api/integrations/${id}/sync`, as: 'alice' });
-    expect(sync.statusCode).toBe(202);
-    await untilAsync(
-      async () =>
-        (
-          await locker.query(
-            `select count(*)::int as n from pg_stat_activity where wait_event_type = 'Lock' and query like '%agiletrack_cache%'`,
-          )
-        ).rows[0].n > 0,
-      20_000,
-      'the sync to wait on the cached integration',
-    );
-    await locker.query(`update ${table('integrations')} set config = $1, credentials_encrypted = $2 where id = $3`, [
-      good.config,
-      good.credentials_encrypted,
-      id,
-    ]);
-    await locker.query('commit');
-    await waitForJob(api.t, sync.json().jobId);
-
-    expect(receiver.authorizations.filter((value) => value.includes(REAL))).toEqual([]);
-    expect(upstream.authorizations).toContain(`Bearer ${REAL}`);
-  }, 60_000);
+    // table: with that entry's row locked, it waits there while the repair commits. (Now and then
+    // the sync is held elsewhere first and never reaches that write while the row is locked: the
+    // scenario is then played again; the member host must never see the token in any round.)
+    let held = false;
+    for (let round = 0; round < 5 && !held; round++) {
+      const { id, good } = await hijacked();
+      upstream.authorizations.length = 0;
+      await locker.query('begin');
+      try {
+        const entries = await locker.query(
+          `select key from ${table('agiletrack_cache')} where key like $1 for update`,
+          [`%integration\\_${id}`],
+        );
+        expect(entries.rowCount).toBe(1);
+        const sync = await api.request({ method: 'POST', url: `/api/integrations/${id}/sync`, as: 'alice' });
+        expect(sync.statusCode).toBe(202);
+        held = await untilAsync(
+          async () =>
+            (
+              await locker.query(
+                `select count(*)::int as n from pg_stat_activity where wait_event_type = 'Lock' and query like '%agiletrack_cache%'`,
+              )
+            ).rows[0].n > 0,
+          8_000,
+        ).then(
+          () => true,
+          () => false,
+        );
+        await locker.query(
+          `update ${table('integrations')} set config = $1, credentials_encrypted = $2 where id = $3`,
+          [good.config, good.credentials_encrypted, id],
+        );
+        await locker.query('commit');
+        await waitForJob(api.t, sync.json().jobId);
+      } finally {
+        await locker.query('rollback').catch(() => {});
+      }
+      expect(receiver.authorizations.filter((value) => value.includes(REAL))).toEqual([]);
+      if (held) expect(upstream.authorizations).toContain(`Bearer ${REAL}`);
+    }
+    expect(held).toBe(true);
+  }, 120_000);
 
   it('credentials sealed for one origin do not open for another; older values are re-sealed at start', async () => {
     const { vault } = api.t.server.deps.integrations;
