@@ -147,6 +147,8 @@ const ConfigSchema = z.object({
   LOGIN_ACCOUNT_MAX_DELAY_MS: duration(5 * 60_000),
   /** Failed logins allowed per client address within LOGIN_WINDOW_MS before 429. */
   LOGIN_MAX_FAILURES_PER_ADDRESS: z.coerce.number().int().min(1).max(100_000).default(50),
+  /** How long a password reset link an admin issued works. */
+  PASSWORD_RESET_TTL_MS: duration(24 * 3_600_000),
   /** The login throttling window. */
   LOGIN_WINDOW_MS: duration(15 * 60_000),
   /** How often the alert rules run. */
@@ -186,6 +188,9 @@ const ConfigSchema = z.object({
 
 /** The validated configuration. */
 export type Config = z.output<typeof ConfigSchema>;
+
+/** Every environment variable the server reads (the README's configuration table lists each). */
+export const CONFIG_VARIABLES = Object.keys(ConfigSchema.shape) as readonly (keyof Config)[];
 
 /** Thrown at start when the environment is wrong; the message lists every problem. */
 export class ConfigError extends Error {

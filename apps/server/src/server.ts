@@ -4,7 +4,7 @@
  */
 import { drizzleCache } from '@agiletrack/cache/adapters/drizzle';
 import { parseClusterNodes } from '@agiletrack/cache/redis';
-import { resolvePolicy } from '@agiletrack/domain';
+import { cacheKeys, resolvePolicy } from '@agiletrack/domain';
 import type { FastifyInstance } from 'fastify';
 import { type Logger, pino } from 'pino';
 import { EventHub } from './cache/event-hub.ts';
@@ -30,12 +30,14 @@ import { IntegrationService } from './services/integrations.ts';
 import { Invalidator } from './services/invalidation.ts';
 import { MemberService } from './services/members.ts';
 import { MetricsService } from './services/metrics.ts';
+import { PasswordResets } from './services/password-resets.ts';
 import { TeamService } from './services/teams.ts';
 import { TokenService } from './services/tokens.ts';
 import { UserService } from './services/users.ts';
 import { WebhookService } from './services/webhooks.ts';
 import { syncProcessor } from './sync/processor.ts';
-import { reapInterruptedRuns, staleAfter, startReaper } from './sync/runs.ts';
+import { DurableSyncQueue } from './sync/requests.ts';
+import { type InterruptedRun, reapInterruptedRuns, staleAfter, startReaper } from './sync/runs.ts';
 import { type SyncOptions, SyncService } from './sync/service.ts';
 
 /** A built server. */
@@ -133,6 +135,7 @@ export async function createServer(options: ServerOptions): Promise<Server> {
   const metricsNow = config.METRICS_NOW ? Date.parse(config.METRICS_NOW) : undefined;
   const syncOptions: SyncOptions = { ...(metricsNow !== undefined && { now: () => metricsNow }), ...options.sync };
   const users = new UserService(db, accounts);
+  const passwordResets = new PasswordResets(db, accounts, config.PASSWORD_RESET_TTL_MS, options.now);
   const tokens = new TokenService(db, accounts);
   const audit = new AuditLog(db);
   const members = new MemberService(db, accounts, invalidator);
@@ -155,6 +158,7 @@ export async function createServer(options: ServerOptions): Promise<Server> {
     metrics,
     members,
     users,
+    passwordResets,
     tokens,
     audit,
     invalidator,
@@ -168,10 +172,10 @@ export async function createServer(options: ServerOptions): Promise<Server> {
   const syncService = new SyncService(base, syncOptions);
   // One PGlite process owns its data directory: whatever it finds running was interrupted.
   const soleProcess = database.kind === 'pglite' && !options.inMemory;
-  let jobs: JobQueue;
-  if (options.jobs) jobs = await options.jobs(base);
+  let queue: JobQueue;
+  if (options.jobs) queue = await options.jobs(base);
   else if (config.REDIS_URL || config.REDIS_CLUSTER_NODES) {
-    jobs = new BullmqJobQueue({
+    queue = new BullmqJobQueue({
       redis: config.REDIS_CLUSTER_NODES ? parseClusterNodes(config.REDIS_CLUSTER_NODES) : config.REDIS_URL!,
       prefix: `${config.REDIS_PREFIX}bull`,
       resultTtlMs: config.JOB_RESULT_TTL_MS,
@@ -179,26 +183,32 @@ export async function createServer(options: ServerOptions): Promise<Server> {
       workers: runWorkers ? { service: syncService } : undefined,
     });
   } else {
-    jobs = new MemoryJobQueue({
+    queue = new MemoryJobQueue({
       processor: syncProcessor(syncService),
       resultTtlMs: config.JOB_RESULT_TTL_MS,
       store: soleProcess ? databaseJobStore(db) : undefined,
       onStoreError: (error) => logger.warn({ err: error.message }, 'jobs: could not store a job'),
     });
   }
-  // A sync whose process died is marked failed ("interrupted") and queued again, once.
+  // A requested sync is recorded before it is queued; the queue only makes it start sooner.
+  const jobs = new DurableSyncQueue(queue, {
+    db,
+    logger,
+    resultTtlMs: config.JOB_RESULT_TTL_MS,
+    lostAfterMs: staleAfter(config.SYNC_HEARTBEAT_MS),
+    onQueued: (integrationId) => serverCache.cache.delete(cacheKeys.lastSync(integrationId)),
+  });
+  // A sync whose process died is marked failed ("interrupted") and queued again, once, with its
+  // options; requested syncs the queue lost are queued again.
   const reap = {
     db,
-    requeue: (run: { runId: number; integrationId: number; teamId: number }) =>
-      jobs.enqueueSync(
-        { integrationId: run.integrationId, teamId: run.teamId },
-        { jobId: stableJobId(`resync:${run.runId}`) },
-      ),
+    requeue: (run: InterruptedRun) => jobs.requeueRun(run, stableJobId(`resync:${run.runId}`)),
     invalidate: (run: { integrationId: number; teamId: number }) =>
       invalidator.after({ type: 'integration.synced', integrationId: run.integrationId, teamId: run.teamId }),
+    requeueLost: () => jobs.requeueLost(),
   };
   if (soleProcess) await reapInterruptedRuns({ ...reap, staleAfterMs: 0 });
-  if (jobs instanceof MemoryJobQueue) await jobs.recover();
+  if (queue instanceof MemoryJobQueue) await queue.recover();
   const stopReaper =
     options.reaper !== false
       ? startReaper({

@@ -167,7 +167,29 @@ export const MIGRATIONS: readonly Migration[] = [
     `,
   },
   {
-    id: '0006_backfills_webhooks',
+    id: '0006_durable_sync_requests',
+    sql: `
+      ALTER TABLE sync_runs ADD COLUMN full_resync boolean NOT NULL DEFAULT false;
+      CREATE INDEX sync_runs_job_idx ON sync_runs (job_id);
+      CREATE INDEX sync_runs_queued_idx ON sync_runs (started_at) WHERE status = 'queued';
+    `,
+  },
+  {
+    id: '0007_password_resets',
+    sql: `
+      CREATE TABLE password_resets (
+        id text PRIMARY KEY,
+        user_id integer NOT NULL REFERENCES users(id) ON DELETE CASCADE,
+        created_by integer REFERENCES users(id) ON DELETE SET NULL,
+        created_at timestamptz NOT NULL DEFAULT now(),
+        expires_at timestamptz NOT NULL,
+        used_at timestamptz
+      );
+      CREATE INDEX password_resets_user_idx ON password_resets (user_id);
+    `,
+  },
+  {
+    id: '0008_backfills_webhooks',
     sql: `
       CREATE TABLE sync_backfills (
         integration_id integer PRIMARY KEY REFERENCES integrations(id) ON DELETE CASCADE,

@@ -3,6 +3,7 @@ import { sql } from 'drizzle-orm';
 import {
   bigint,
   bigserial,
+  boolean,
   date,
   doublePrecision,
   index,
@@ -122,10 +123,14 @@ export const syncRuns = pgTable(
     heartbeatAt: timestamp('heartbeat_at', { withTimezone: true, mode: 'date' }).notNull().default(sql`now()`),
     error: text('error'),
     stats: jsonb('stats').$type<Record<string, unknown>>(),
+    /** The run refetches everything (`?full=true`); kept so a run queued again stays full. */
+    fullResync: boolean('full_resync').notNull().default(false),
   },
   (t) => [
     index('sync_runs_integration_idx').on(t.integrationId, t.startedAt),
     index('sync_runs_running_idx').on(t.heartbeatAt).where(sql`status = 'running'`),
+    index('sync_runs_job_idx').on(t.jobId),
+    index('sync_runs_queued_idx').on(t.startedAt).where(sql`status = 'queued'`),
   ],
 );
 
@@ -249,4 +254,21 @@ export const auditLog = pgTable(
     address: text('address'),
   },
   (t) => [index('audit_log_entity_idx').on(t.entity, t.entityId), index('audit_log_actor_idx').on(t.actorId)],
+);
+
+/** One-time password reset links an admin issued; the id is the SHA-256 of the link's token. */
+export const passwordResets = pgTable(
+  'password_resets',
+  {
+    id: text('id').primaryKey(),
+    userId: integer('user_id')
+      .notNull()
+      .references(() => users.id, { onDelete: 'cascade' }),
+    createdBy: integer('created_by').references(() => users.id, { onDelete: 'set null' }),
+    createdAt: createdAt(),
+    expiresAt: timestamp('expires_at', { withTimezone: true, mode: 'date' }).notNull(),
+    /** Set when the link is used: it works once. */
+    usedAt: timestamp('used_at', { withTimezone: true, mode: 'date' }),
+  },
+  (t) => [index('password_resets_user_idx').on(t.userId)],
 );

@@ -368,6 +368,38 @@ describe('CSRF, headers, /metrics and hostile input (embedded)', () => {
     }
   });
 
+  it('puts them on event streams and the API documentation too', async () => {
+    const expectHeaders = (headers: Record<string, unknown>, what: string) => {
+      expect(headers['x-content-type-options'], what).toBe('nosniff');
+      expect(headers['content-security-policy'], what).toContain("frame-ancestors 'none'");
+      expect(headers['x-frame-options'], what).toBe('DENY');
+      expect(headers['referrer-policy'], what).toBe('same-origin');
+      expect(headers['strict-transport-security'], what).toMatch(/^max-age=\d+/);
+    };
+    const address = await api.t.server.app.listen({ port: 0, host: '127.0.0.1' });
+    for (const path of ['/api/events', '/api/admin/cache/monitor']) {
+      const abort = new AbortController();
+      const response = await fetch(`${address}${path}`, {
+        headers: { authorization: `Bearer ${api.t.tokens.admin}` },
+        signal: abort.signal,
+      });
+      expect(response.status).toBe(200);
+      expectHeaders(Object.fromEntries(response.headers), path);
+      abort.abort();
+    }
+    for (const path of [
+      '/api/docs',
+      '/api/docs/',
+      '/api/docs/static/index.html',
+      '/api/docs/json',
+      '/api/openapi.json',
+    ]) {
+      const response = await api.request({ method: 'GET', url: path, as: null });
+      expect(response.statusCode, path).toBeLessThan(400);
+      expectHeaders(response.headers, path);
+    }
+  });
+
   it('hides /metrics when no METRICS_TOKEN is configured', async () => {
     expectError(await api.request({ method: 'GET', url: '/metrics', as: null }), 404, 'E_NOT_FOUND');
     expectError(await api.request({ method: 'GET', url: '/metrics', as: 'admin' }), 404, 'E_NOT_FOUND');

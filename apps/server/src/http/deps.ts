@@ -14,6 +14,7 @@ import type { IntegrationService } from '../services/integrations.ts';
 import type { Invalidator } from '../services/invalidation.ts';
 import type { MemberService } from '../services/members.ts';
 import type { MetricsService } from '../services/metrics.ts';
+import type { PasswordResets } from '../services/password-resets.ts';
 import type { TeamService } from '../services/teams.ts';
 import type { TokenService } from '../services/tokens.ts';
 import type { UserService } from '../services/users.ts';
@@ -33,6 +34,8 @@ export interface AppDeps {
   metrics: MetricsService;
   members: MemberService;
   users: UserService;
+  /** One-time reset links and the operator's password reset. */
+  passwordResets: PasswordResets;
   tokens: TokenService;
   audit: AuditLog;
   invalidator: Invalidator;

@@ -76,6 +76,7 @@ function progressOf(job: Job, logger: Logger): (step: string, done: number, tota
 
 /** See the file comment. */
 export class BullmqJobQueue implements JobQueue {
+  readonly shared = true;
   readonly #connection: Redis | Cluster;
   readonly #flow: FlowProducer;
   readonly #sync: Queue;
@@ -132,9 +133,17 @@ export class BullmqJobQueue implements JobQueue {
         try {
           // The run records the flow's id (the parent's): the id the API hands out and accepts.
           const flowId = job.parent?.id ?? job.id!;
-          return await service.fetchAndStore(job.data.integrationId, flowId, progressOf(job, this.#o.logger), {
+          const outcome = await service.fetchAndStore(job.data.integrationId, flowId, progressOf(job, this.#o.logger), {
             full: job.data.full,
           });
+          const parentId = job.parent?.id;
+          if (parentId === undefined) return outcome;
+          if (!(await this.#pending(parentId))) {
+            // Redis lost the flow while the fetch ran (restarted empty): the metrics step would never run.
+            this.#o.logger.warn({ job: parentId }, 'the queue lost the metrics step of a sync: computing it here');
+            await service.computeAndPublish(outcome);
+          } else service.handOver?.(outcome, () => this.#pending(parentId));
+          return outcome;
         } catch (error) {
           // BullMQ's own class is what stops its retries.
           if (error instanceof UnrecoverableJobError) throw new UnrecoverableError(error.message);
@@ -160,6 +169,12 @@ export class BullmqJobQueue implements JobQueue {
       worker.on('error', (error) => this.#o.logger.warn({ err: error.message }, 'worker error'));
       this.#workers.push(worker);
     }
+  }
+
+  /** Whether the metrics step of flow `id` is still to run (false once Redis lost it). */
+  async #pending(id: string): Promise<boolean> {
+    const state = await this.#metrics.getJobState(id);
+    return state !== 'unknown' && state !== 'completed' && state !== 'failed';
   }
 
   #connect(): Redis | Cluster {

@@ -17,6 +17,11 @@ export interface JobView {
 /** What the API needs from the queue. */
 export interface JobQueue {
   /**
+   * Every process sees the same jobs (BullMQ): a job this one does not know was lost. An
+   * in-process queue knows only its own.
+   */
+  readonly shared?: boolean;
+  /**
    * Enqueues a sync (then metrics) of one integration; resolves with the job id at once. A given
    * `jobId` that exists already is not enqueued twice (scheduled syncs use one id per period, so
    * several processes scheduling the same period make one job).
@@ -58,4 +63,10 @@ export interface SyncSteps<Outcome> {
     options: { full?: boolean | undefined },
   ): Promise<Outcome>;
   computeAndPublish(outcome: Outcome): Promise<object>;
+  /**
+   * The fetch's outcome now waits in the queue for the metrics step: its run stays alive while
+   * `pending()` says the step is still to come, and counts as interrupted once it says no (the
+   * queue lost it), so the sync is queued again.
+   */
+  handOver?(outcome: Outcome, pending: () => Promise<boolean>): void;
 }

@@ -95,10 +95,14 @@ export class SyncService {
     let integration: IntegrationView;
     try {
       integration = await integrations.getIntegration(integrationId, { force: true });
-    } catch {
-      throw new UnrecoverableJobError(`integration ${integrationId} no longer exists`);
+    } catch (error) {
+      // Gone for good; anything else (the database unreachable for a moment) is worth a retry.
+      if (error instanceof AppError && error.code === 'E_NOT_FOUND') {
+        throw new UnrecoverableJobError(`integration ${integrationId} no longer exists`);
+      }
+      throw error;
     }
-    const runId = await this.runs.start(integrationId, jobId);
+    const runId = await this.runs.start(integrationId, jobId, options);
     await serverCache.cache.delete(cacheKeys.lastSync(integrationId));
     // Readers keep the last good metrics (STALE) while this sync runs, for up to the job retention.
     await serverCache.cache.expire(
@@ -168,6 +172,11 @@ export class SyncService {
       );
       throw error;
     }
+  }
+
+  /** Between the steps: see `SyncSteps.handOver`. */
+  handOver(outcome: FetchOutcome, pending: () => Promise<boolean>): void {
+    this.runs.handOver(outcome.runId, pending);
   }
 
   /** Both steps at once (a webhook's sync, in the process that received it). */

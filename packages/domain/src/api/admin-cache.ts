@@ -35,6 +35,7 @@ export const TierStatsSchema = z.object({
   writeRefusals: z.number(),
   /** Refresh writes refused because an invalidation came after the value's source read. */
   fencedWrites: z.number(),
+  mends: z.number(),
   breaker: z.enum(['closed', 'open', 'half-open']),
   /** Invalidations the tier missed while it failed, waiting to be replayed, and those replayed. */
   pendingRepairs: z.number(),

@@ -7,6 +7,7 @@ export * from './connectors.ts';
 export * from './integrations.ts';
 export * from './metrics.ts';
 export * from './routes.ts';
+export * from './streams.ts';
 export * from './system.ts';
 export * from './teams.ts';
 export * from './tokens.ts';

@@ -3,6 +3,7 @@
  * the live monitor stream, per-family analytics and the alerts (admins); the dashboards' reports of
  * their browser storage (any user).
  */
+import { MonitorStream } from '@agiletrack/domain';
 import { LRUCache } from 'lru-cache';
 import { warmTeams } from '../../cache/warmer.ts';
 import { describeMode } from '../../config.ts';
@@ -66,7 +67,7 @@ export function cacheRoutes(deps: AppDeps): HandlersOf<'cache'> {
     },
 
     'cache.monitor': ({ request, reply, query: filter }) => {
-      const stream = openSse(request, reply);
+      const stream = openSse(request, reply, MonitorStream);
       stream.send('ready', { instance: ops.instance, filter });
       stream.onClose(ops.monitor.watch(filter, (op) => stream.send('op', op)));
       return reply;
