@@ -19,6 +19,8 @@ export interface PrivatePostgres {
   readonly url: string;
   /** Stops the server (fast shutdown); its files stay until `remove()`. */
   stop(): Promise<void>;
+  /** Starts it again after `stop()` (same port, same data). */
+  start(): Promise<void>;
   /** Stops it if running and deletes its files. */
   remove(): Promise<void>;
 }
@@ -44,7 +46,7 @@ async function freePort(): Promise<number> {
 }
 
 /** Starts a private PostgreSQL; resolves once it accepts connections. */
-export async function startPrivatePostgres(): Promise<PrivatePostgres> {
+export async function startPrivatePostgres(limits: { maxConnections?: number } = {}): Promise<PrivatePostgres> {
   const dir = mkdtempSync(join(tmpdir(), 'agiletrack-pg-'));
   const data = join(dir, 'data');
   const asRoot = process.getuid?.() === 0;
@@ -60,9 +62,10 @@ export async function startPrivatePostgres(): Promise<PrivatePostgres> {
   }
   await exec(binary('initdb'), ['-D', data, '-U', 'postgres', '--auth=trust', '--no-sync', '-E', 'UTF8']);
   const port = await freePort();
-  const options = `-p ${port} -k ${dir} -c listen_addresses=127.0.0.1 -c fsync=off -c max_connections=20`;
+  const options = `-p ${port} -k ${dir} -c listen_addresses=127.0.0.1 -c fsync=off -c max_connections=${limits.maxConnections ?? 20}`;
   let running = false;
   const start = async () => {
+    if (running) return;
     await exec(binary('pg_ctl'), ['-D', data, '-o', options, '-l', join(dir, 'log'), '-w', '-t', '60', 'start']);
     running = true;
   };
@@ -75,6 +78,7 @@ export async function startPrivatePostgres(): Promise<PrivatePostgres> {
   return {
     url: `postgres://postgres@127.0.0.1:${port}/postgres`,
     stop,
+    start,
     async remove() {
       await stop().catch(() => {});
       rmSync(dir, { recursive: true, force: true });
