@@ -95,7 +95,7 @@ export function renderFaults(runs: readonly FaultRun[], runsPerCase: number): st
       "a reader polls it on each instance; just before the fault three full syncs (of teams 2 and 3, so team 1's " +
       'metrics stay cached) are requested on instance 1 (the ' +
       'simulated GitHub and Jira answer 200 ms late, so they are running or waiting when it strikes) and followed to ' +
-      `their end. Every case runs ${runsPerCase} times. A stale read is a read sent after a rename was acknowledged ` +
+      `their end. Each case ran ${runsPerCase === 1 ? 'once' : `${runsPerCase} times`}. A stale read is a read sent after a rename was acknowledged ` +
       'that answers an older name; its window runs from that acknowledgement to the answer. A lost sync was ' +
       'acknowledged (202) and did not complete within 90 s after the run.',
     '',
