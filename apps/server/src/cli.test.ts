@@ -27,6 +27,19 @@ describe('admin CLI', { timeout: 180_000 }, () => {
     expect(bad.stderr).toMatch(/--email: must be an email address/);
     const both = run('cache:clear', '--key', 'teams', '--tag', 'team:1');
     expect(both.status).toBe(2);
+    const spaces = run('user:create', '--email', 'x@example.com', '--name', 'X', '--password', ' '.repeat(12));
+    expect(spaces.status).toBe(2);
+    expect(spaces.stderr).toMatch(/--password: must be at least 10 characters/);
+  });
+
+  it('lists every command with --help, and one command with <command> --help', () => {
+    const help = run('--help');
+    expect(help.status).toBe(0);
+    for (const command of ['user:create', 'user:password', 'token:create', 'sync', 'cache:clear', 'cache:monitor'])
+      expect(help.stdout).toContain(command);
+    const one = run('user:password', '--help');
+    expect(one.status).toBe(0);
+    expect(one.stdout).toMatch(/^usage: npm run cli -- user:password --email E/);
   });
 
   it('creates a user and an API token, and reports a missing integration with its code', () => {
@@ -36,6 +49,16 @@ describe('admin CLI', { timeout: 180_000 }, () => {
     const token = run('token:create', '--email', 'ops@example.com', '--name', 'ci');
     expect(token.status).toBe(0);
     expect(token.stdout.trim()).toMatch(/^[A-Za-z0-9_-]{43}$/);
+    // The same e-mail again: the API's conflict, never the statement or its values (a password hash).
+    const again = run('user:create', '--email', 'ops@example.com', '--name', 'Ops again');
+    expect(again.status).toBe(1);
+    expect(again.stderr).toMatch(/^E_CONFLICT: a user with that e-mail already exists/);
+    expect(again.stderr).not.toMatch(/scrypt|insert into|Failed query/i);
+    // A new password for a user (a forgotten or a demo login's), printed once when generated.
+    const reset = run('user:password', '--email', 'OPS@example.com');
+    expect(reset.status, reset.stderr).toBe(0);
+    expect(JSON.parse(reset.stdout)).toMatchObject({ email: 'ops@example.com', password: expect.any(String) });
+    expect(run('user:password', '--email', 'nobody@example.com').stderr).toMatch(/^E_NOT_FOUND/);
     const missing = run('sync', '--integration', '424242');
     expect(missing.status).toBe(1);
     expect(missing.stderr).toMatch(/E_NOT_FOUND/);

@@ -1,5 +1,19 @@
+import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
-import { ConfigError, describeMode, loadConfig } from './config.ts';
+import { CONFIG_VARIABLES, ConfigError, describeMode, loadConfig } from './config.ts';
+
+/** The README's configuration table: variable → its default column, as written. */
+function readmeTable(): Map<string, string> {
+  const readme = readFileSync(new URL('../../../README.md', import.meta.url), 'utf8');
+  const start = readme.indexOf('## Configuration');
+  const table = new Map<string, string>();
+  for (const line of readme.slice(start, readme.indexOf('\n## ', start + 1)).split('\n')) {
+    const cells = line.split('|').map((cell) => cell.trim());
+    if (cells.length < 4 || !cells[1]?.startsWith('`')) continue;
+    for (const name of cells[1].matchAll(/`([A-Z][A-Z0-9_]+)`/g)) table.set(name[1]!, cells[2]!);
+  }
+  return table;
+}
 
 describe('configuration', () => {
   it('has working defaults for the embedded mode', () => {
@@ -12,6 +26,19 @@ describe('configuration', () => {
       JOB_RESULT_TTL_MS: 3_600_000,
     });
     expect(describeMode(config)).toEqual({ database: 'pglite', cache: 'database' });
+  });
+
+  it('is the README table: the same variables, each default as the code has it', () => {
+    const table = readmeTable();
+    expect([...table.keys()].sort()).toEqual([...CONFIG_VARIABLES].sort());
+    const defaults = loadConfig({}) as Record<string, unknown>;
+    // A cell may hold several variables' defaults (`127.0.0.1`, `3000`), each in backquotes.
+    const undocumented = CONFIG_VARIABLES.filter((name) => {
+      const value = defaults[name];
+      if (typeof value !== 'number' && typeof value !== 'string') return false;
+      return !table.get(name)!.includes(`\`${value}\``);
+    });
+    expect(undocumented).toEqual([]);
   });
 
   it('names every wrong variable in one message', () => {

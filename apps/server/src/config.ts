@@ -84,6 +84,13 @@ const ConfigSchema = z.object({
   JOB_RESULT_TTL_MS: duration(3_600_000),
   /** A running sync beats this often; one silent for 3 beats was interrupted (failed, queued again). */
   SYNC_HEARTBEAT_MS: duration(5_000),
+  /** A new integration's first sync starts when it is connected. */
+  SYNC_ON_CONNECT: z
+    .enum(['true', 'false'])
+    .default('true')
+    .transform((value) => value === 'true'),
+  /** How often a new integration syncs when its creator does not say (minutes; webhooks are the fast path). */
+  SYNC_DEFAULT_INTERVAL_MINUTES: z.coerce.number().int().min(5).max(10_080).default(60),
   /** Run the job workers in the API process (with Redis; `npm run worker` runs them alone). */
   RUN_WORKER: z
     .enum(['true', 'false'])
@@ -132,10 +139,16 @@ const ConfigSchema = z.object({
   REQUEST_TIMEOUT_MS: duration(20_000),
   /** How long an idle keep-alive connection stays open. */
   KEEP_ALIVE_TIMEOUT_MS: duration(72_000),
-  /** Failed logins allowed per account within LOGIN_WINDOW_MS before 429. */
+  /** Login attempts allowed per account from one address within LOGIN_WINDOW_MS before 429. */
   LOGIN_MAX_FAILURES: z.coerce.number().int().min(1).max(1_000).default(5),
+  /** Attempts on one account from all addresses within LOGIN_WINDOW_MS before each address must wait between attempts. */
+  LOGIN_ACCOUNT_FREE_ATTEMPTS: z.coerce.number().int().min(1).max(100_000).default(20),
+  /** The longest wait between one address's attempts on an account under attack (the wait doubles up to it). */
+  LOGIN_ACCOUNT_MAX_DELAY_MS: duration(5 * 60_000),
   /** Failed logins allowed per client address within LOGIN_WINDOW_MS before 429. */
   LOGIN_MAX_FAILURES_PER_ADDRESS: z.coerce.number().int().min(1).max(100_000).default(50),
+  /** How long a password reset link an admin issued works. */
+  PASSWORD_RESET_TTL_MS: duration(24 * 3_600_000),
   /** The login throttling window. */
   LOGIN_WINDOW_MS: duration(15 * 60_000),
   /** How often the alert rules run. */
@@ -175,6 +188,9 @@ const ConfigSchema = z.object({
 
 /** The validated configuration. */
 export type Config = z.output<typeof ConfigSchema>;
+
+/** Every environment variable the server reads (the README's configuration table lists each). */
+export const CONFIG_VARIABLES = Object.keys(ConfigSchema.shape) as readonly (keyof Config)[];
 
 /** Thrown at start when the environment is wrong; the message lists every problem. */
 export class ConfigError extends Error {

@@ -1,33 +1,14 @@
 /**
- * The API's coded errors. Every failure leaves as `{error: {code, message}}` with the status from
- * this table; library errors (domain, cache) are mapped here and nowhere else.
+ * The API's coded errors. Every failure leaves as `{error: {code, message}}` with the status the
+ * domain's error table gives its code; library errors (domain, cache) are mapped here and nowhere
+ * else.
  */
 import { CacheError } from '@agiletrack/cache';
-import { DomainError } from '@agiletrack/domain';
+import { API_ERRORS, type ApiErrorCode, DomainError } from '@agiletrack/domain';
 import { OutboundForbiddenError } from './security/outbound.ts';
 
-/** Code → HTTP status. */
-export const ErrorStatus = {
-  E_VALIDATION: 400,
-  E_INVALID_ID: 400,
-  E_BAD_REQUEST: 400,
-  E_CREDENTIALS_REQUIRED: 400,
-  E_OUTBOUND_FORBIDDEN: 400,
-  E_UNAUTHENTICATED: 401,
-  E_FORBIDDEN: 403,
-  E_CSRF: 403,
-  E_NOT_FOUND: 404,
-  E_CONFLICT: 409,
-  E_PAYLOAD_TOO_LARGE: 413,
-  E_UNSUPPORTED_MEDIA_TYPE: 415,
-  E_RATE_LIMITED: 429,
-  E_TOO_MANY_ATTEMPTS: 429,
-  E_INTERNAL: 500,
-  E_UNAVAILABLE: 503,
-} as const;
-
-/** An API error code. */
-export type ErrorCode = keyof typeof ErrorStatus;
+/** An API error code (the domain lists them with their statuses). */
+export type ErrorCode = ApiErrorCode;
 
 /** An error that becomes an HTTP answer. */
 export class AppError extends Error {
@@ -42,7 +23,7 @@ export class AppError extends Error {
   ) {
     super(message, options);
     this.name = 'AppError';
-    this.status = ErrorStatus[code];
+    this.status = API_ERRORS[code];
     this.retryAfterMs = options?.retryAfterMs;
   }
 }

@@ -8,7 +8,14 @@ import { count } from 'drizzle-orm';
 import { ConfigError, describeMode, loadConfig } from './config.ts';
 import { users } from './db/schema.ts';
 import { seedDemo } from './demo/seed.ts';
-import { demoSources, repointDemo, startDemoSimulator, storedSimulatorUrl, syncDemo } from './demo/simulator.ts';
+import {
+  demoSources,
+  offerDemoPresets,
+  repointDemo,
+  startDemoSimulator,
+  storedSimulatorUrl,
+  syncDemo,
+} from './demo/simulator.ts';
 import { allowEntryFor } from './security/outbound.ts';
 import { createServer, type Server } from './server.ts';
 
@@ -38,8 +45,9 @@ async function main(): Promise<void> {
   const simulatorUrl = config.SIMULATOR_URL ?? simulator?.url ?? 'http://127.0.0.1:4010';
   // The simulator the demo syncs from is the one loopback address the outbound policy allows.
   if (simulator) deps.outbound.permit(allowEntryFor(simulator.url));
+  if (demo) offerDemoPresets(deps.connectors, simulatorUrl, simulator);
   if (previousUrl && previousUrl !== simulatorUrl) {
-    for (const moved of await repointDemo(deps.db, previousUrl, simulatorUrl)) {
+    for (const moved of await repointDemo(deps.integrations, previousUrl, simulatorUrl)) {
       await deps.invalidator.after({ type: 'integration.updated', ...moved });
     }
   }

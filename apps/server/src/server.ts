@@ -11,6 +11,7 @@ import { EventHub } from './cache/event-hub.ts';
 import { createCacheOps } from './cache/ops.ts';
 import { createServerCache, type ServerCache } from './cache/server-cache.ts';
 import { type Config, outboundAllow } from './config.ts';
+import { ConnectorCatalog } from './connectors/registry.ts';
 import { type Database, openDatabase } from './db/database.ts';
 import { buildApp } from './http/app.ts';
 import type { AppDeps } from './http/deps.ts';
@@ -24,13 +25,16 @@ import { OutboundGuard } from './security/outbound.ts';
 import { CredentialVault, loadSecretKeys } from './security/secrets.ts';
 import { Accounts } from './services/accounts.ts';
 import { AuditLog } from './services/audit.ts';
+import { resealLegacyCredentials } from './services/integration-credentials.ts';
 import { IntegrationService } from './services/integrations.ts';
 import { Invalidator } from './services/invalidation.ts';
 import { MemberService } from './services/members.ts';
 import { MetricsService } from './services/metrics.ts';
+import { PasswordResets } from './services/password-resets.ts';
 import { TeamService } from './services/teams.ts';
 import { TokenService } from './services/tokens.ts';
 import { UserService } from './services/users.ts';
+import { WebhookService } from './services/webhooks.ts';
 import { syncProcessor } from './sync/processor.ts';
 import { DurableSyncQueue } from './sync/requests.ts';
 import { type InterruptedRun, reapInterruptedRuns, staleAfter, startReaper } from './sync/runs.ts';
@@ -95,6 +99,9 @@ export async function createServer(options: ServerOptions): Promise<Server> {
   const db = database.drizzle({
     cache: drizzleCache(serverCache.cache.namespace('db'), { ttl: config.CACHE_L2_TTL_MS }),
   });
+  // Credentials stored before they were bound to their origin are sealed again, once.
+  const resealed = await resealLegacyCredentials(db, vault);
+  if (resealed > 0) logger.info({ integrations: resealed }, 'credentials re-sealed for their origin');
   const hub = new EventHub(serverCache.topics, logger);
   await hub.start();
   // Serve only once the bus listens, so no invalidation or event from another instance is missed.
@@ -108,6 +115,8 @@ export async function createServer(options: ServerOptions): Promise<Server> {
       ? redisThrottleStore(serverCache.redis, `${config.REDIS_PREFIX}login:`)
       : memoryThrottleStore(),
     maxPerAccount: config.LOGIN_MAX_FAILURES,
+    accountFreeAttempts: config.LOGIN_ACCOUNT_FREE_ATTEMPTS,
+    accountMaxDelayMs: config.LOGIN_ACCOUNT_MAX_DELAY_MS,
     maxPerAddress: config.LOGIN_MAX_FAILURES_PER_ADDRESS,
     windowMs: config.LOGIN_WINDOW_MS,
     ...(options.now && { now: options.now }),
@@ -126,9 +135,17 @@ export async function createServer(options: ServerOptions): Promise<Server> {
   const metricsNow = config.METRICS_NOW ? Date.parse(config.METRICS_NOW) : undefined;
   const syncOptions: SyncOptions = { ...(metricsNow !== undefined && { now: () => metricsNow }), ...options.sync };
   const users = new UserService(db, accounts);
+  const passwordResets = new PasswordResets(db, accounts, config.PASSWORD_RESET_TTL_MS, options.now);
   const tokens = new TokenService(db, accounts);
   const audit = new AuditLog(db);
   const members = new MemberService(db, accounts, invalidator);
+  // A webhook delivery syncs its integration at once, with the sync service built below.
+  const webhooks = new WebhookService(
+    db,
+    vault,
+    (integration, jobId) => syncService.syncOnce(integration.id, jobId),
+    logger,
+  );
   const base = {
     config,
     logger,
@@ -141,11 +158,14 @@ export async function createServer(options: ServerOptions): Promise<Server> {
     metrics,
     members,
     users,
+    passwordResets,
     tokens,
     audit,
     invalidator,
     hub,
     outbound,
+    connectors: new ConnectorCatalog(),
+    webhooks,
     ops,
   };
   const runWorkers = config.RUN_WORKER || options.forceWorkers === true;

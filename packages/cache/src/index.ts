@@ -35,5 +35,6 @@ export {
 } from './cache.ts';
 export { systemClock } from './clock.ts';
 export { createEntryCodec, type Encryptor, type EntryCodecOptions } from './codec/entry-codec.ts';
+export { CACHE_OPERATION_OUTCOMES } from './core/events.ts';
 export * from './errors.ts';
 export type * from './types.ts';

@@ -2,6 +2,7 @@
  * Shapes of the cache operations API (monitor stream, family analytics, alerts, browser
  * reports): the server validates with them and the dashboard and CLI parse with them.
  */
+import { CACHE_OPERATION_OUTCOMES } from '@agiletrack/cache';
 import { z } from 'zod';
 import { CACHE_FAMILIES } from './families.ts';
 
@@ -10,7 +11,7 @@ import { CACHE_FAMILIES } from './families.ts';
  * served past freshness, `miss` nothing fresh (a `getOrSet` miss is loaded: tier `origin`),
  * `bypass` forced refresh, `write`, `delete`, `error`.
  */
-export const CACHE_OUTCOMES = ['hit', 'stale', 'miss', 'bypass', 'write', 'delete', 'error'] as const;
+export const CACHE_OUTCOMES = CACHE_OPERATION_OUTCOMES;
 
 /** One of {@link CACHE_OUTCOMES}. */
 export type CacheOutcome = (typeof CACHE_OUTCOMES)[number];

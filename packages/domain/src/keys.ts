@@ -1,5 +1,5 @@
 /**
- * AgileTrack's seven logical cache keys, their tags and Redis Cluster hash tags.
+ * AgileTrack's logical cache keys (one per kind of data), their tags and Redis Cluster hash tags.
  * Keys are built only from canonical ids, and parsing accepts only what building produces, so a
  * key names exactly one entity and `buildCacheKey(parseCacheKey(k)) === k` for every accepted `k`.
  */

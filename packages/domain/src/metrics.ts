@@ -71,7 +71,7 @@ export const METRICS = {
     rollup: { kind: 'weighted', weight: 'deployedChanges' },
     drill: 'deployed_changes',
     explanation:
-      'Median time from a pull request being opened to the first successful production deployment at or after its merge, for changes deployed in the window.',
+      "Median time from a pull request's first commit to the successful production deployment that shipped its merge commit, for changes deployed in the window.",
   },
   leadTimeP85Hours: {
     label: 'Lead time for changes, p85',

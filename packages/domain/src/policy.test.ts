@@ -7,7 +7,7 @@ import { DEFAULT_CACHE_POLICY, keysAffectedBy, type PolicyOverrides, policyFor, 
 const UUID = '3f2b8c4e-9a1d-4e7f-8b2a-6c5d4e3f2a1b';
 const DAYS_3 = 259_200_000;
 const HOURS_4 = 14_400_000;
-const L1_SHORT = 30_000;
+const GRACE = 21_600_000;
 const HOUR_1 = 3_600_000;
 
 function thrown(fn: () => unknown): DomainError {
@@ -32,7 +32,7 @@ describe('DEFAULT_CACHE_POLICY', () => {
     ['teamMetricsHistory', 'memory', HOURS_4, 'memory', HOURS_4, true],
     ['integrationMetricsHistory', 'memory', HOURS_4, 'memory', HOURS_4, true],
   ] as const)(
-    '%s: browser %s %d ms, session variant %s %s, task result %s',
+    '%s: browser %s %d ms, session variant %s %s, task result (no grace) %s',
     (kind, tier, ttl, variantTier, variantTtl, task) => {
       const row = DEFAULT_CACHE_POLICY[kind];
       expect(row).toMatchObject({
@@ -41,9 +41,8 @@ describe('DEFAULT_CACHE_POLICY', () => {
         browserTtlMs: ttl,
         sessionVariantTier: variantTier,
         sessionVariantTtlMs: variantTtl,
-        l1TtlMs: L1_SHORT,
         l2TtlMs: HOUR_1,
-        l2TaskResult: task,
+        graceMs: task ? 0 : GRACE,
       });
     },
   );
@@ -108,11 +107,11 @@ describe('resolvePolicy', () => {
   });
 
   it('applies `all` to every row, then per-kind overrides on top', () => {
-    const policy = resolvePolicy({ all: { l1TtlMs: 5_000, l2TtlMs: 120_000 }, teamMetrics: { l2TtlMs: 600_000 } });
+    const policy = resolvePolicy({ all: { browserTtlMs: 5_000, l2TtlMs: 120_000 }, teamMetrics: { l2TtlMs: 600_000 } });
     for (const kind of CACHE_KEY_KINDS) {
-      expect(policy[kind].l1TtlMs).toBe(5_000);
+      expect(policy[kind].browserTtlMs).toBe(5_000);
       expect(policy[kind].l2TtlMs).toBe(kind === 'teamMetrics' ? 600_000 : 120_000);
-      expect(policy[kind].browserTtlMs).toBe(DEFAULT_CACHE_POLICY[kind].browserTtlMs);
+      expect(policy[kind].graceMs).toBe(DEFAULT_CACHE_POLICY[kind].graceMs);
       expect(policy[kind].invalidatedBy).toEqual(DEFAULT_CACHE_POLICY[kind].invalidatedBy);
     }
   });
@@ -137,14 +136,14 @@ describe('resolvePolicy', () => {
   });
 
   it('keeps the default when an override is explicitly undefined', () => {
-    expect(resolvePolicy({ teams: { l1TtlMs: undefined } }).teams.l1TtlMs).toBe(L1_SHORT);
+    expect(resolvePolicy({ teams: { l2TtlMs: undefined } }).teams.l2TtlMs).toBe(HOUR_1);
   });
 
   it('returns a frozen policy and leaves the defaults untouched', () => {
-    const policy = resolvePolicy({ teams: { l1TtlMs: 1 } });
+    const policy = resolvePolicy({ teams: { l2TtlMs: 1 } });
     expect(Object.isFrozen(policy)).toBe(true);
     expect(Object.isFrozen(policy.teams)).toBe(true);
-    expect(DEFAULT_CACHE_POLICY.teams.l1TtlMs).toBe(L1_SHORT);
+    expect(DEFAULT_CACHE_POLICY.teams.l2TtlMs).toBe(HOUR_1);
   });
 
   it.each([

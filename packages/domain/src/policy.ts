@@ -1,5 +1,5 @@
 /**
- * The TTL policy of the seven cache keys as data: one row per key kind, read by the browser, the
+ * The TTL policy of the cache keys as data: one row per key kind, read by the browser, the
  * server tiers and the invalidation code, so a TTL or an invalidation rule lives in one place.
  */
 import { z } from 'zod';
@@ -28,12 +28,14 @@ export interface PolicyRow {
   readonly sessionVariantTier: BrowserTier | null;
   /** Browser TTL of session-specific variants, or null when the kind has none. */
   readonly sessionVariantTtlMs: number | null;
-  /** Server in-process (L1) TTL: short, because other instances learn of writes only through the bus. */
-  readonly l1TtlMs: number;
-  /** Server shared (L2) TTL. */
+  /** Server shared (L2) TTL. (The in-process tier keeps every key for `CACHE_L1_TTL_MS`.) */
   readonly l2TtlMs: number;
-  /** True when the L2 value is a worker job result (kept 1 h), so a miss enqueues a job rather than a query. */
-  readonly l2TaskResult: boolean;
+  /**
+   * How long past its TTL the server may still serve a value while its refresh fails (the source
+   * is down). 0 for task results (a sync's metrics): a missing result is recomputed, never served
+   * past its time.
+   */
+  readonly graceMs: number;
   /** The events after which this key is stale; {@link keysAffectedBy} is derived from these lists. */
   readonly invalidatedBy: readonly DomainEventType[];
 }
@@ -43,8 +45,8 @@ export type CachePolicy = { readonly [K in CacheKeyKind]: PolicyRow & { readonly
 
 const LOCAL_STORAGE_TTL_MS = 259_200_000; // 3 days
 const BROWSER_MEMORY_TTL_MS = 14_400_000; // 4 hours
-const L1_SHORT_TTL_MS = 30_000;
 const L2_TTL_MS = 3_600_000; // 1 hour, the worker's result retention
+const GRACE_MS = 21_600_000; // 6 hours of serving the last good value while a source is down
 
 type IntegrationScopedKind = 'integration' | 'integrationMetrics' | 'lastSync' | 'integrationMetricsHistory';
 
@@ -63,9 +65,8 @@ const TABLE = {
     browserTtlMs: LOCAL_STORAGE_TTL_MS,
     sessionVariantTier: null,
     sessionVariantTtlMs: null,
-    l1TtlMs: L1_SHORT_TTL_MS,
     l2TtlMs: L2_TTL_MS,
-    l2TaskResult: false,
+    graceMs: GRACE_MS,
     invalidatedBy: ['team.created', 'team.updated', 'team.deleted'],
   },
   team: {
@@ -74,9 +75,8 @@ const TABLE = {
     browserTtlMs: LOCAL_STORAGE_TTL_MS,
     sessionVariantTier: null,
     sessionVariantTtlMs: null,
-    l1TtlMs: L1_SHORT_TTL_MS,
     l2TtlMs: L2_TTL_MS,
-    l2TaskResult: false,
+    graceMs: GRACE_MS,
     invalidatedBy: ['team.updated', 'team.deleted'],
   },
   teamIntegrations: {
@@ -85,9 +85,8 @@ const TABLE = {
     browserTtlMs: LOCAL_STORAGE_TTL_MS,
     sessionVariantTier: null,
     sessionVariantTtlMs: null,
-    l1TtlMs: L1_SHORT_TTL_MS,
     l2TtlMs: L2_TTL_MS,
-    l2TaskResult: false,
+    graceMs: GRACE_MS,
     invalidatedBy: ['team.deleted', 'integration.created', 'integration.updated', 'integration.deleted'],
   },
   teamMetrics: {
@@ -98,9 +97,8 @@ const TABLE = {
     browserTtlMs: LOCAL_STORAGE_TTL_MS,
     sessionVariantTier: 'memory',
     sessionVariantTtlMs: BROWSER_MEMORY_TTL_MS,
-    l1TtlMs: L1_SHORT_TTL_MS,
     l2TtlMs: L2_TTL_MS,
-    l2TaskResult: true,
+    graceMs: 0,
     invalidatedBy: ['team.deleted', 'integration.deleted', 'integration.synced'],
   },
   integration: {
@@ -109,9 +107,8 @@ const TABLE = {
     browserTtlMs: LOCAL_STORAGE_TTL_MS,
     sessionVariantTier: null,
     sessionVariantTtlMs: null,
-    l1TtlMs: L1_SHORT_TTL_MS,
     l2TtlMs: L2_TTL_MS,
-    l2TaskResult: false,
+    graceMs: GRACE_MS,
     // A sync changes the integration's status fields, so its details go stale too.
     invalidatedBy: ['integration.updated', 'integration.deleted', 'integration.synced'],
   },
@@ -121,9 +118,8 @@ const TABLE = {
     browserTtlMs: BROWSER_MEMORY_TTL_MS,
     sessionVariantTier: null,
     sessionVariantTtlMs: null,
-    l1TtlMs: L1_SHORT_TTL_MS,
     l2TtlMs: L2_TTL_MS,
-    l2TaskResult: true,
+    graceMs: 0,
     invalidatedBy: ['integration.deleted', 'integration.synced'],
   },
   lastSync: {
@@ -132,9 +128,8 @@ const TABLE = {
     browserTtlMs: BROWSER_MEMORY_TTL_MS,
     sessionVariantTier: null,
     sessionVariantTtlMs: null,
-    l1TtlMs: L1_SHORT_TTL_MS,
     l2TtlMs: L2_TTL_MS,
-    l2TaskResult: false,
+    graceMs: GRACE_MS,
     invalidatedBy: ['integration.deleted', 'integration.synced'],
   },
   // Daily points, computed by each sync; a range (`from`, `to`, `interval`) is a session variant.
@@ -144,9 +139,8 @@ const TABLE = {
     browserTtlMs: BROWSER_MEMORY_TTL_MS,
     sessionVariantTier: 'memory',
     sessionVariantTtlMs: BROWSER_MEMORY_TTL_MS,
-    l1TtlMs: L1_SHORT_TTL_MS,
     l2TtlMs: L2_TTL_MS,
-    l2TaskResult: true,
+    graceMs: 0,
     invalidatedBy: ['team.deleted', 'integration.deleted', 'integration.synced'],
   },
   integrationMetricsHistory: {
@@ -155,9 +149,8 @@ const TABLE = {
     browserTtlMs: BROWSER_MEMORY_TTL_MS,
     sessionVariantTier: 'memory',
     sessionVariantTtlMs: BROWSER_MEMORY_TTL_MS,
-    l1TtlMs: L1_SHORT_TTL_MS,
     l2TtlMs: L2_TTL_MS,
-    l2TaskResult: true,
+    graceMs: 0,
     invalidatedBy: ['integration.deleted', 'integration.synced'],
   },
 } as const satisfies PolicyTableShape;
@@ -176,7 +169,7 @@ function freezePolicy<P extends CachePolicy>(policy: P): P {
  */
 export const DEFAULT_CACHE_POLICY: CachePolicy = freezePolicy(TABLE);
 
-/** The row for a logical key; throws `E_INVALID_KEY` when the key is not one of the seven kinds. */
+/** The row for a logical key; throws `E_INVALID_KEY` when the key is not of a known kind. */
 export function policyFor(key: string, policy: CachePolicy = DEFAULT_CACHE_POLICY): PolicyRow {
   return policy[parseCacheKey(key).kind];
 }
@@ -185,7 +178,6 @@ export function policyFor(key: string, policy: CachePolicy = DEFAULT_CACHE_POLIC
 export interface TtlOverrides {
   readonly browserTtlMs?: number;
   readonly sessionVariantTtlMs?: number;
-  readonly l1TtlMs?: number;
   readonly l2TtlMs?: number;
 }
 
@@ -200,7 +192,6 @@ const TtlMsSchema = z.number({ error: ttlError }).int({ error: ttlError }).posit
 const TtlOverridesSchema = z.strictObject({
   browserTtlMs: TtlMsSchema,
   sessionVariantTtlMs: TtlMsSchema,
-  l1TtlMs: TtlMsSchema,
   l2TtlMs: TtlMsSchema,
 });
 
@@ -242,13 +233,12 @@ export function resolvePolicy(overrides: PolicyOverrides = {}): CachePolicy {
   return freezePolicy(resolved as CachePolicy);
 }
 
-// Drops absent fields so `{l1TtlMs: undefined}` keeps the default, and keeps `null` for kinds without variants.
+// Drops absent fields so `{l2TtlMs: undefined}` keeps the default, and keeps `null` for kinds without variants.
 function definedOnly(overrides: TtlOverrides, hasVariant: boolean): TtlOverrides {
   const out: { -readonly [K in keyof TtlOverrides]: TtlOverrides[K] } = {};
   if (overrides.browserTtlMs !== undefined) out.browserTtlMs = overrides.browserTtlMs;
   if (hasVariant && overrides.sessionVariantTtlMs !== undefined)
     out.sessionVariantTtlMs = overrides.sessionVariantTtlMs;
-  if (overrides.l1TtlMs !== undefined) out.l1TtlMs = overrides.l1TtlMs;
   if (overrides.l2TtlMs !== undefined) out.l2TtlMs = overrides.l2TtlMs;
   return out;
 }

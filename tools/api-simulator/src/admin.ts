@@ -6,9 +6,11 @@
 import type { FastifyInstance, FastifyReply } from 'fastify';
 import { z } from 'zod';
 import type { Counts } from './counts.ts';
+import type { SimEvent } from './events.ts';
 import type { ActiveFaultRule } from './faults.ts';
 import { sendJson } from './http.ts';
 import { type LatencyInput, SimulatorOptionsError } from './options.ts';
+import type { Delivery, Webhooks } from './webhooks.ts';
 
 /** What `reset` clears besides counts, faults and held requests. */
 export interface ResetOptions {
@@ -26,7 +28,12 @@ export interface AdminControls {
   addFaults(rules: unknown): void;
   faults(): ActiveFaultRule[];
   setLatency(latency: LatencyInput): void;
+  /** Makes an upstream change now and delivers its webhook. */
+  apply(event: SimEvent): Promise<{ record: unknown; deliveries: Delivery[] }>;
+  webhooks: Webhooks;
 }
+
+const targetSchema = z.object({ source: z.enum(['github', 'jira']), url: z.url(), secret: z.string().min(1) });
 
 const resetSchema = z.object({ rateLimits: z.boolean().optional(), data: z.boolean().optional() });
 
@@ -77,6 +84,36 @@ export function registerAdminRoutes(app: FastifyInstance, controls: AdminControl
 
   app.delete('/__sim/faults', (_request, reply) => {
     controls.setFaults([]);
+    return reply.code(204).send();
+  });
+
+  // Upstream changes and the webhooks they send.
+  app.post('/__sim/events', async (request, reply) => {
+    try {
+      return sendJson(reply, 200, await controls.apply(request.body as SimEvent));
+    } catch (error) {
+      if (error instanceof z.ZodError || error instanceof RangeError) {
+        return sendJson(reply, 400, { error: { code: 'E_SIM_BAD_REQUEST', message: error.message } });
+      }
+      throw error;
+    }
+  });
+
+  app.post('/__sim/webhooks', (request, reply) => {
+    const target = targetSchema.safeParse(request.body);
+    if (!target.success) {
+      return sendJson(reply, 400, { error: { code: 'E_SIM_BAD_REQUEST', message: z.prettifyError(target.error) } });
+    }
+    controls.webhooks.add(target.data);
+    return reply.code(204).send();
+  });
+
+  app.get('/__sim/webhooks/deliveries', (_request, reply) =>
+    sendJson(reply, 200, { deliveries: controls.webhooks.deliveries() }),
+  );
+
+  app.delete('/__sim/webhooks', (_request, reply) => {
+    controls.webhooks.clear();
     return reply.code(204).send();
   });
 

@@ -1,6 +1,7 @@
 /** What the route modules share: the data, the limits and the clock of one simulator. */
 import type { Dataset } from './dataset/dataset.ts';
 import type { JiraLook } from './jira/format.ts';
+import type { Random } from './random.ts';
 import type { WindowLimiter } from './rate-limit.ts';
 
 /** State shared by every route of one simulator. */
@@ -11,6 +12,12 @@ export interface SimContext {
     tokens: ReadonlySet<string>;
     primary: WindowLimiter;
     secondary: WindowLimiter | undefined;
+    graphql: {
+      primary: WindowLimiter;
+      secondary: WindowLimiter;
+      badGateway: { minNodes: number; probability: number } | undefined;
+      random: Random;
+    };
   };
   jira: {
     /** `email:apiToken` → email, for HTTP Basic checks. */

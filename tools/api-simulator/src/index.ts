@@ -15,7 +15,9 @@ export {
 export { fixedData } from './dataset/fixed.ts';
 export { type DatasetSize, DEFAULT_DATASET_SIZE, LARGE_DATASET_SIZE } from './dataset/generate.ts';
 export type * from './dataset/types.ts';
+export type { SimEvent, WebhookMessage } from './events.ts';
 export type { ActiveFaultRule, Fault, FaultRuleInput } from './faults.ts';
+export { queryCost } from './github/graphql/cost.ts';
 export { parseLinkHeader } from './github/pagination.ts';
 export { SPRINT_FIELD, STORY_POINTS_FIELD } from './jira/format.ts';
 export { jiraBasicAuth } from './jira/respond.ts';
@@ -28,3 +30,4 @@ export {
   SimulatorOptionsError,
 } from './options.ts';
 export { createSimulator, type Simulator } from './server.ts';
+export type { Delivery, WebhookTarget } from './webhooks.ts';

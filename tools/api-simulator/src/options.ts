@@ -61,6 +61,19 @@ const optionsSchema = z.object({
       rateLimit: z.object({ limit: count.default(5000), windowMs: positiveMs.default(3_600_000) }).prefault({}),
       /** Optional secondary limit per token; exceeding it answers 429 with `retry-after`. */
       secondaryRateLimit: z.object({ limit: count, windowMs: positiveMs }).optional(),
+      /** The GraphQL endpoint (`POST /graphql`, `/api/graphql`): budgets in points, as GitHub counts them. */
+      graphql: z
+        .object({
+          /** Points per token and hour; past it, answers carry a `RATE_LIMITED` error. */
+          rateLimit: z.object({ limit: count.default(5000), windowMs: positiveMs.default(3_600_000) }).prefault({}),
+          /** Points per token and minute (GitHub's secondary limit); past it, 403 with `retry-after`. */
+          secondaryRateLimit: z
+            .object({ limit: count.default(2000), windowMs: positiveMs.default(60_000) })
+            .prefault({}),
+          /** A query that may return at least `minNodes` nodes fails with 502 this often (seeded). */
+          badGateway: z.object({ minNodes: z.number().int().min(0), probability: z.number().min(0).max(1) }).optional(),
+        })
+        .prefault({}),
     })
     .prefault({}),
   jira: z
@@ -95,6 +108,13 @@ const optionsSchema = z.object({
   faults: z.array(faultRuleSchema).default([]),
   /** Upper bound on any held (`timeout`) request, so no test can hang on one. @default 30000 */
   maxHoldMs: positiveMs.default(30_000),
+  /**
+   * How latency is waited: real time by default; a benchmark passes a simulated clock's sleep, so
+   * latency costs simulated time (what a user would wait) rather than wall time.
+   */
+  sleep: z
+    .custom<(ms: number) => Promise<void>>((value) => typeof value === 'function', 'sleep must be a function')
+    .optional(),
   /** The clock for rate-limit windows, reset times and relative JQL dates. @default Date.now */
   now: z
     .custom<() => number>((value) => typeof value === 'function', 'now must be a function returning epoch ms')

@@ -38,11 +38,11 @@ export class WindowLimiter {
     return this.state(this.current(caller));
   }
 
-  /** Spends one request if the window has any left. */
-  take(caller: string): TakeResult {
+  /** Spends `amount` (one request, or a query's points) if the window has that much left. */
+  take(caller: string, amount = 1): TakeResult {
     const window = this.current(caller);
-    if (window.used >= this.config.limit) return { ...this.state(window), allowed: false };
-    window.used++;
+    if (window.used + amount > this.config.limit) return { ...this.state(window), allowed: false };
+    window.used += amount;
     this.windows.set(caller, window);
     return { ...this.state(window), allowed: true };
   }

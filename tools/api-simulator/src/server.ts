@@ -10,7 +10,9 @@ import { type AdminControls, type ResetOptions, registerAdminRoutes } from './ad
 import type { SimContext } from './context.ts';
 import { type Counts, RequestCounter } from './counts.ts';
 import { Dataset } from './dataset/dataset.ts';
+import { applyEvent, type SimEvent } from './events.ts';
 import { type ActiveFaultRule, activateRules, type Fault, FaultInjector, type FaultRuleInput } from './faults.ts';
+import { registerGraphqlRoutes } from './github/graphql/route.ts';
 import { registerGitHubRoutes } from './github/routes.ts';
 import { errorBody, familyOf, pathOf, sendJson, sleep } from './http.ts';
 import { DEFAULT_LOOK, type JiraLook } from './jira/format.ts';
@@ -25,6 +27,7 @@ import {
 } from './options.ts';
 import { createRandom } from './random.ts';
 import { WindowLimiter } from './rate-limit.ts';
+import { type Delivery, Webhooks } from './webhooks.ts';
 
 /** A running simulator. */
 export interface Simulator {
@@ -45,6 +48,10 @@ export interface Simulator {
   faults(): ActiveFaultRule[];
   /** Delay before every API answer: fixed ms, or `{ fixedMs, jitterMs }` (seeded jitter). */
   setLatency(latency: LatencyInput): void;
+  /** Makes an upstream change at the clock's now and delivers its webhook to every target of its source. */
+  apply(event: SimEvent): Promise<{ record: unknown; deliveries: Delivery[] }>;
+  /** Where webhooks go (`add({ source, url, secret })`) and what was delivered. */
+  readonly webhooks: Webhooks;
   /** Stops listening, drops every connection and held request; the port is free when it resolves. */
   close(): Promise<void>;
 }
@@ -92,6 +99,7 @@ export async function createSimulator(options: SimulatorOptions = {}): Promise<S
   const now = config.now;
   const dataset = new Dataset(
     config.dataset === 'fixed' ? { kind: 'fixed' } : { kind: 'generated', seed: config.seed, size: config.size },
+    now,
   );
   const look: JiraLook = {
     statusNames: { ...DEFAULT_LOOK.statusNames, ...config.jira.statusNames },
@@ -107,6 +115,12 @@ export async function createSimulator(options: SimulatorOptions = {}): Promise<S
       secondary: config.github.secondaryRateLimit
         ? new WindowLimiter(config.github.secondaryRateLimit, now)
         : undefined,
+      graphql: {
+        primary: new WindowLimiter(config.github.graphql.rateLimit, now),
+        secondary: new WindowLimiter(config.github.graphql.secondaryRateLimit, now),
+        badGateway: config.github.graphql.badGateway,
+        random: createRandom(config.seed ^ 0x502),
+      },
     },
     jira: {
       credentials: new Map(config.jira.credentials.map((c) => [`${c.email}:${c.apiToken}`, c.email])),
@@ -130,7 +144,7 @@ export async function createSimulator(options: SimulatorOptions = {}): Promise<S
     const family = familyOf(path);
     if (family === 'admin') return;
     const delay = latency.fixedMs + (latency.jitterMs > 0 ? Math.floor(latencyRandom.next() * latency.jitterMs) : 0);
-    await sleep(delay);
+    await (config.sleep ?? sleep)(delay);
     const fault: Fault | undefined = faults.match(request.method, path);
     if (!fault) return;
     switch (fault.type) {
@@ -172,9 +186,18 @@ export async function createSimulator(options: SimulatorOptions = {}): Promise<S
   });
 
   registerGitHubRoutes(app, ctx);
+  registerGraphqlRoutes(app, ctx);
   registerJiraRoutes(app, ctx);
 
+  const webhooks = new Webhooks();
+  let baseUrl = '';
+  const apply = async (event: SimEvent) => {
+    const { record, message } = applyEvent(dataset, event, now(), baseUrl, look);
+    return { record, deliveries: await webhooks.deliver(message) };
+  };
   const controls: AdminControls = {
+    apply,
+    webhooks,
     counts: () => counter.snapshot(),
     reset: (resetOptions = {}) => {
       counter.clear();
@@ -183,6 +206,8 @@ export async function createSimulator(options: SimulatorOptions = {}): Promise<S
       if (resetOptions.rateLimits ?? true) {
         ctx.github.primary.clear();
         ctx.github.secondary?.clear();
+        ctx.github.graphql.primary.clear();
+        ctx.github.graphql.secondary.clear();
         ctx.jira.limiter.clear();
       }
       if (resetOptions.data) dataset.restore();
@@ -200,6 +225,7 @@ export async function createSimulator(options: SimulatorOptions = {}): Promise<S
   const address = app.server.address();
   if (address === null || typeof address === 'string') throw new Error('simulator did not bind a TCP port');
   const host = config.host.includes(':') ? `[${config.host}]` : config.host;
+  baseUrl = `http://${host}:${address.port}`;
 
   let closing: Promise<void> | undefined;
   return {
@@ -212,6 +238,8 @@ export async function createSimulator(options: SimulatorOptions = {}): Promise<S
     addFaults: controls.addFaults,
     faults: controls.faults,
     setLatency: controls.setLatency,
+    apply,
+    webhooks,
     close: () => {
       closing ??= (async () => {
         held.releaseAll();

@@ -8,6 +8,7 @@
 import type { Cache } from '@agiletrack/cache';
 import type { Alert, CacheFamily } from '@agiletrack/domain';
 import type { Logger } from 'pino';
+import type { Config } from '../config.ts';
 import { type FamilyCounts, familySnapshot } from './family-stats.ts';
 import type { RedisInfo, RedisInfoReader } from './redis-info.ts';
 
@@ -38,6 +39,19 @@ export interface AlertThresholds {
   minSamples: number;
   /** The window rates and increases are measured over, ms. */
   windowMs: number;
+}
+
+/** The thresholds a configuration sets. */
+export function alertThresholds(config: Config): AlertThresholds {
+  return {
+    errorRate: config.ALERT_ERROR_RATE,
+    hitRateDrop: config.ALERT_HIT_RATE_DROP,
+    redisMemoryRatio: config.ALERT_REDIS_MEMORY_RATIO,
+    evictions: config.ALERT_EVICTIONS,
+    quotaFailures: config.ALERT_QUOTA_FAILURES,
+    minSamples: config.ALERT_MIN_SAMPLES,
+    windowMs: config.ALERT_WINDOW_MS,
+  };
 }
 
 /** What the rules read. */

@@ -4,7 +4,7 @@
  */
 import type { Logger } from 'pino';
 import type { Config } from '../config.ts';
-import { AlertEngine } from './alerts.ts';
+import { AlertEngine, alertThresholds } from './alerts.ts';
 import { FamilyAnalytics } from './analytics.ts';
 import type { EventHub } from './event-hub.ts';
 import { holdingsReader } from './holdings.ts';
@@ -62,15 +62,7 @@ export function createCacheOps(options: {
   const warmer = new StartupWarmer();
   const alerts = new AlertEngine(
     { cache: serverCache.cache, redisInfo, quotaFailures: () => clientReports.quotaFailures },
-    {
-      errorRate: config.ALERT_ERROR_RATE,
-      hitRateDrop: config.ALERT_HIT_RATE_DROP,
-      redisMemoryRatio: config.ALERT_REDIS_MEMORY_RATIO,
-      evictions: config.ALERT_EVICTIONS,
-      quotaFailures: config.ALERT_QUOTA_FAILURES,
-      minSamples: config.ALERT_MIN_SAMPLES,
-      windowMs: config.ALERT_WINDOW_MS,
-    },
+    alertThresholds(config),
     instance,
     logger,
   );

@@ -1,15 +1,18 @@
 /**
- * `/metrics` is valid Prometheus text (promtool), the shipped alert rules are valid, and every
- * metric the rules and the Grafana dashboard use is one the server exports.
+ * `/metrics` is valid Prometheus text (promtool), the shipped alert rules are valid and are the
+ * server's own rules, and every metric the rules and the Grafana dashboard use is one the server
+ * exports.
  */
 import { execFileSync, spawnSync } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startTestServer, type TestServer } from '../testing/harness.ts';
+import { ALERT_RULES } from './alerts.ts';
+import { defaultRuleFile, RULE_FILE as RULES } from './prometheus-rules.ts';
 
 const root = fileURLToPath(new URL('../../../../', import.meta.url));
-const RULES = `${root}ops/prometheus/alerts.yml`;
+
 const DASHBOARD = `${root}ops/grafana/agiletrack-cache.json`;
 
 const METRICS_TOKEN = 'a-scraper-token-for-prometheus';
@@ -36,6 +39,11 @@ describe('prometheus metrics, rules and dashboard', () => {
   });
   afterAll(async () => {
     await t?.close();
+  });
+
+  it("ships the rule file generated from the server's rules, one alert each (npm run ops:alerts)", () => {
+    expect(readFileSync(RULES, 'utf8')).toBe(defaultRuleFile());
+    expect(readFileSync(RULES, 'utf8').match(/- alert: /g)).toHaveLength(ALERT_RULES.length);
   });
 
   const exported = () =>

@@ -26,7 +26,7 @@ import { patientBus, patientLock, patientTagStore, RedisHealth } from './bus-dow
 
 /** What the rest of the server uses. */
 export interface ServerCache {
-  /** The application cache (the seven logical keys live at its root). */
+  /** The application cache (the logical keys live at its root). */
   readonly cache: Cache;
   /** Session and token lookups, cleared alone. */
   readonly auth: Cache;

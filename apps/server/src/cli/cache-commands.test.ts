@@ -101,6 +101,11 @@ describe('cache CLI against a running server', () => {
     const both = await run(['cache:clear', '--key', 'teams', '--tag', 'team:1']);
     expect(both.code).toBe(2);
     expect(both.stderr).toMatch(/at most one/);
+    // Everything only when asked for: --all, or a yes from a person at a terminal.
+    const bare = await run(['cache:clear']);
+    expect(bare.code).toBe(2);
+    expect(bare.stderr).toMatch(/--all to clear everything/);
+    expect(JSON.parse((await run(['cache:clear', '--all'])).stdout)).toEqual({ cleared: 'all' });
   });
 
   it('cache:warm warms every team with a progress bar', async () => {

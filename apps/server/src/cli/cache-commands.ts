@@ -4,7 +4,7 @@
  * show the server's own figures.
  *
  *   cache:stats [--families]                       the server's cache stats (or family analytics) as JSON
- *   cache:clear [--key K | --prefix P | --tag T]   everything without an option
+ *   cache:clear (--key K | --prefix P | --tag T | --all)   --all, or a yes at the prompt, clears everything
  *   cache:warm                                     reloads the hot keys of every team, with a progress bar
  *   cache:monitor [--family F] [--outcome O] [--instance I] [--limit N]
  *                                                  prints cache operations live, one line each
@@ -13,7 +13,7 @@
  * (a missing or refused token, an option the server rejects).
  */
 import { parseArgs } from 'node:util';
-import { CacheOpSchema, type RouteOf, type RouteQueryIn, routeUrl } from '@agiletrack/domain';
+import { MonitorStream, parseStreamEvent, type RouteOf, type RouteQueryIn, routeUrl } from '@agiletrack/domain';
 import { readSse } from './sse-reader.ts';
 
 /** The cache commands this module runs. */
@@ -25,6 +25,8 @@ export interface CliIo {
   err(text: string): void;
   /** Whether `err` is a terminal (the progress bar redraws in place). */
   tty: boolean;
+  /** Asks a yes/no question (only when a person is at a terminal); absent, nothing is asked. */
+  confirm?(question: string): Promise<boolean>;
 }
 
 class CliFailure extends Error {
@@ -114,6 +116,7 @@ export async function runCacheCommand(
             key: { type: 'string' },
             prefix: { type: 'string' },
             tag: { type: 'string' },
+            all: { type: 'boolean' },
             families: { type: 'boolean' },
             family: { type: 'string' },
             outcome: { type: 'string' },
@@ -134,7 +137,17 @@ export async function runCacheCommand(
       }
       case 'cache:clear': {
         const given = (['key', 'prefix', 'tag'] as const).filter((name) => values[name] !== undefined);
-        if (given.length > 1) throw new CliFailure('give at most one of --key, --prefix, --tag', 2);
+        if (given.length + (values.all ? 1 : 0) > 1)
+          throw new CliFailure('give at most one of --key, --prefix, --tag, --all', 2);
+        // Everything, on every instance, is never the result of a forgotten option.
+        if (given.length === 0 && !values.all) {
+          const question = 'Clear every cache entry on every instance?';
+          if (!io.confirm) throw new CliFailure('give --key, --prefix or --tag, or --all to clear everything', 2);
+          if (!(await io.confirm(question))) {
+            io.err('nothing cleared\n');
+            return 1;
+          }
+        }
         const query = given[0] ? { [given[0]]: values[given[0]]! } : {};
         io.out(JSON.stringify(await client.request('DELETE', routeUrl('cache.clear', { query }))));
         return 0;
@@ -169,15 +182,15 @@ export async function runCacheCommand(
         try {
           for await (const event of readSse(body)) {
             if (event.event === 'ready') {
+              const ready = parseStreamEvent(MonitorStream, 'ready', event.data);
               io.err(
-                `watching cache operations on ${(event.data as { instance: string }).instance} and the instances it hears from (Ctrl-C stops)\n`,
+                `watching cache operations on ${ready?.instance ?? 'the server'} and the instances it hears from (Ctrl-C stops)\n`,
               );
               continue;
             }
-            if (event.event !== 'op') continue;
-            const op = CacheOpSchema.safeParse(event.data);
-            if (!op.success) continue;
-            io.out(formatOp(op.data));
+            const op = event.event === 'op' ? parseStreamEvent(MonitorStream, 'op', event.data) : undefined;
+            if (op === undefined) continue;
+            io.out(formatOp(op));
             if (++printed >= limit) break;
           }
         } catch (error) {

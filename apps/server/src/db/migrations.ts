@@ -174,6 +174,44 @@ export const MIGRATIONS: readonly Migration[] = [
       CREATE INDEX sync_runs_queued_idx ON sync_runs (started_at) WHERE status = 'queued';
     `,
   },
+  {
+    id: '0007_password_resets',
+    sql: `
+      CREATE TABLE password_resets (
+        id text PRIMARY KEY,
+        user_id integer NOT NULL REFERENCES users(id) ON DELETE CASCADE,
+        created_by integer REFERENCES users(id) ON DELETE SET NULL,
+        created_at timestamptz NOT NULL DEFAULT now(),
+        expires_at timestamptz NOT NULL,
+        used_at timestamptz
+      );
+      CREATE INDEX password_resets_user_idx ON password_resets (user_id);
+    `,
+  },
+  {
+    id: '0008_backfills_webhooks',
+    sql: `
+      CREATE TABLE sync_backfills (
+        integration_id integer PRIMARY KEY REFERENCES integrations(id) ON DELETE CASCADE,
+        backfill_id text NOT NULL,
+        state jsonb NOT NULL,
+        started_at timestamptz NOT NULL DEFAULT now(),
+        updated_at timestamptz NOT NULL DEFAULT now()
+      );
+      ALTER TABLE work_items ADD COLUMN seen_in text;
+      ALTER TABLE integrations ADD COLUMN webhook_secret_encrypted text;
+      CREATE TABLE webhook_deliveries (
+        id bigserial PRIMARY KEY,
+        integration_id integer NOT NULL REFERENCES integrations(id) ON DELETE CASCADE,
+        delivery_id text NOT NULL,
+        event text NOT NULL,
+        outcome text NOT NULL,
+        received_at timestamptz NOT NULL DEFAULT now()
+      );
+      CREATE UNIQUE INDEX webhook_deliveries_delivery_idx ON webhook_deliveries (integration_id, delivery_id);
+      CREATE INDEX webhook_deliveries_recent_idx ON webhook_deliveries (integration_id, received_at);
+    `,
+  },
 ];
 
 /**

@@ -98,6 +98,8 @@ export const integrations = pgTable(
     name: text('name').notNull(),
     config: jsonb('config').notNull().$type<Record<string, unknown>>(),
     credentialsEncrypted: text('credentials_encrypted').notNull(),
+    /** The webhook secret, sealed like the credentials; null until one is issued. */
+    webhookSecretEncrypted: text('webhook_secret_encrypted'),
     syncIntervalMinutes: integer('sync_interval_minutes'),
     createdAt: createdAt(),
     updatedAt: timestamp('updated_at', { withTimezone: true, mode: 'date' }).notNull().default(sql`now()`),
@@ -151,6 +153,8 @@ export const workItems = pgTable(
     storyPoints: doublePrecision('story_points'),
     sprint: text('sprint'),
     data: jsonb('data').$type<Record<string, unknown>>(),
+    /** The backfill that last saw the item: after a full resync, items it did not see are gone. */
+    seenIn: text('seen_in'),
   },
   (t) => [
     uniqueIndex('work_items_external_idx').on(t.integrationId, t.kind, t.externalId),
@@ -190,6 +194,36 @@ export const metricDaily = pgTable(
   (t) => [primaryKey({ columns: [t.integrationId, t.windowDays, t.day] })],
 );
 
+/** A full sync under way: where each stream stands, so a killed backfill resumes from its cursor. */
+export const syncBackfills = pgTable('sync_backfills', {
+  integrationId: integer('integration_id')
+    .primaryKey()
+    .references(() => integrations.id, { onDelete: 'cascade' }),
+  backfillId: text('backfill_id').notNull(),
+  state: jsonb('state').notNull().$type<Record<string, unknown>>(),
+  startedAt: timestamp('started_at', { withTimezone: true, mode: 'date' }).notNull().default(sql`now()`),
+  updatedAt: timestamp('updated_at', { withTimezone: true, mode: 'date' }).notNull().default(sql`now()`),
+});
+
+/** Webhook deliveries accepted for an integration: the ids that make a retry a replay, and what each did. */
+export const webhookDeliveries = pgTable(
+  'webhook_deliveries',
+  {
+    id: bigserial('id', { mode: 'number' }).primaryKey(),
+    integrationId: integer('integration_id')
+      .notNull()
+      .references(() => integrations.id, { onDelete: 'cascade' }),
+    deliveryId: text('delivery_id').notNull(),
+    event: text('event').notNull(),
+    outcome: text('outcome').notNull(),
+    receivedAt: timestamp('received_at', { withTimezone: true, mode: 'date' }).notNull().default(sql`now()`),
+  },
+  (t) => [
+    uniqueIndex('webhook_deliveries_delivery_idx').on(t.integrationId, t.deliveryId),
+    index('webhook_deliveries_recent_idx').on(t.integrationId, t.receivedAt),
+  ],
+);
+
 /** The embedded mode's job queue, kept so a crash or a restart loses no job. */
 export const queuedJobs = pgTable('queued_jobs', {
   id: text('id').primaryKey(),
@@ -220,4 +254,21 @@ export const auditLog = pgTable(
     address: text('address'),
   },
   (t) => [index('audit_log_entity_idx').on(t.entity, t.entityId), index('audit_log_actor_idx').on(t.actorId)],
+);
+
+/** One-time password reset links an admin issued; the id is the SHA-256 of the link's token. */
+export const passwordResets = pgTable(
+  'password_resets',
+  {
+    id: text('id').primaryKey(),
+    userId: integer('user_id')
+      .notNull()
+      .references(() => users.id, { onDelete: 'cascade' }),
+    createdBy: integer('created_by').references(() => users.id, { onDelete: 'set null' }),
+    createdAt: createdAt(),
+    expiresAt: timestamp('expires_at', { withTimezone: true, mode: 'date' }).notNull(),
+    /** Set when the link is used: it works once. */
+    usedAt: timestamp('used_at', { withTimezone: true, mode: 'date' }),
+  },
+  (t) => [index('password_resets_user_idx').on(t.userId)],
 );

@@ -12,10 +12,11 @@ import {
   DEFAULT_JIRA_CREDENTIALS,
   type Simulator,
 } from '@agiletrack/api-simulator';
-import { sql } from 'drizzle-orm';
-import type { AppDb } from '../db/database.ts';
+import type { ConnectorCatalog } from '../connectors/registry.ts';
 import { integrations } from '../db/schema.ts';
 import type { Server } from '../server.ts';
+import { repointIntegrations } from '../services/integration-credentials.ts';
+import type { IntegrationService } from '../services/integrations.ts';
 import type { DemoSource } from './seed.ts';
 
 const DAY = 86_400_000;
@@ -58,17 +59,12 @@ export async function startDemoSimulator(dataDir?: string): Promise<Simulator> {
 }
 
 /** Points integrations that used the simulator at `from` to `to` (its new address); returns them. */
-export async function repointDemo(
-  db: AppDb,
+export function repointDemo(
+  integrations: IntegrationService,
   from: string,
   to: string,
 ): Promise<{ integrationId: number; teamId: number }[]> {
-  if (from === to) return [];
-  return db
-    .update(integrations)
-    .set({ config: sql`jsonb_set(${integrations.config}, '{baseUrl}', to_jsonb(${to}::text))` })
-    .where(sql`${integrations.config}->>'baseUrl' = ${from}`)
-    .returning({ integrationId: integrations.id, teamId: integrations.teamId });
+  return repointIntegrations(integrations.db, integrations.vault, from, to);
 }
 
 /** One source per demo team, from the simulator's data (or its defaults when it runs elsewhere). */
@@ -94,4 +90,35 @@ export async function syncDemo(server: Server): Promise<void> {
   } catch (error) {
     deps.logger.warn({ err: (error as Error).message }, 'demo: could not enqueue the first syncs');
   }
+}
+
+/** Offers the simulator's first repository and project as one-click choices in the connect form. */
+export function offerDemoPresets(
+  catalog: ConnectorCatalog,
+  simulatorUrl: string,
+  simulator: Simulator | undefined,
+): void {
+  const source = demoSources(simulator)[0]!;
+  catalog.offer({
+    kind: 'github',
+    label: `Demo simulator: ${source.github.owner}/${source.github.repo}`,
+    values: {
+      'config.owner': source.github.owner,
+      'config.repo': source.github.repo,
+      'config.baseUrl': simulatorUrl,
+      'credentials.token': source.github.token,
+    },
+  });
+  catalog.offer({
+    kind: 'jira',
+    label: `Demo simulator: ${source.jira.projectKey}`,
+    values: {
+      'config.baseUrl': simulatorUrl,
+      'config.projectKey': source.jira.projectKey,
+      'config.deployment': 'cloud',
+      'config.email': source.jira.email,
+      'credentials.apiToken': source.jira.apiToken,
+      'config.boardId': String(source.jira.boardId),
+    },
+  });
 }

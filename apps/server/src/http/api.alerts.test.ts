@@ -103,6 +103,18 @@ describe('server alerts', () => {
       400,
       'E_VALIDATION',
     );
+    // One report a minute per user, each counting at most 100: a member cannot inflate the alert.
+    expectError(
+      await t.request({ method: 'POST', url: '/api/cache/client-report', as: 'alice', payload: { quotaFailures: 2 } }),
+      429,
+      'E_RATE_LIMITED',
+    );
+    const before = t.server.deps.ops.clientReports.quotaFailures;
+    const inflated = { quotaFailures: 1_000_000 };
+    expect(
+      (await t.request({ method: 'POST', url: '/api/cache/client-report', as: 'bob', payload: inflated })).statusCode,
+    ).toBe(204);
+    expect(t.server.deps.ops.clientReports.quotaFailures - before).toBe(100);
     await t.server.deps.ops.alerts.evaluate();
     expect((await alerts()).firing).toContainEqual(expect.objectContaining({ rule: 'browser-quota' }));
     expectError(await t.request({ method: 'GET', url: '/api/admin/alerts', as: 'bob' }), 403, 'E_FORBIDDEN');

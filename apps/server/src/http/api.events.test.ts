@@ -4,106 +4,14 @@
  * else's. Every wait is bounded and every stream is aborted at the end.
  */
 import type { Server } from 'node:http';
+import { routeUrl } from '@agiletrack/domain';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { SseEvent } from '../cli/sse-reader.ts';
 import { leaksIn, serverFor } from '../testing/api-helpers.ts';
 import { TEST_MODES, type TestUser } from '../testing/harness.ts';
-
-/** One server-sent event. */
-interface SseEvent {
-  event: string;
-  data: unknown;
-}
-
-/** An open event stream: read events one by one, each wait bounded. */
-interface Stream {
-  readonly status: number;
-  readonly headers: Headers;
-  /** The next event for which `accept` holds (others are skipped and kept in `seen`). */
-  next(accept: (event: SseEvent) => boolean, timeoutMs?: number): Promise<SseEvent>;
-  readonly seen: SseEvent[];
-  /** Everything received, as text (for the credentials check). */
-  text(): string;
-  close(): void;
-}
+import { openTestStream, type TestStream } from '../testing/sse.ts';
 
 const WAIT_MS = 5_000;
-
-/** Opens GET /api/events with `headers` on a listening server. */
-async function openStream(baseUrl: string, headers: Record<string, string>): Promise<Stream> {
-  const abort = new AbortController();
-  // The response head must come within the wait too; the stream itself stays open until `close`.
-  const headTimer = setTimeout(() => abort.abort(), WAIT_MS);
-  const response = await fetch(`${baseUrl}/api/events`, { headers, signal: abort.signal }).finally(() =>
-    clearTimeout(headTimer),
-  );
-  const reader = response.body!.getReader();
-  const decoder = new TextDecoder();
-  const seen: SseEvent[] = [];
-  let raw = '';
-  let buffer = '';
-  let ended = false;
-  const queue: SseEvent[] = [];
-
-  // Reads one chunk and parses the complete blocks it finished.
-  async function pump(): Promise<void> {
-    const { value, done } = await reader.read();
-    if (done) {
-      ended = true;
-      return;
-    }
-    const chunk = decoder.decode(value, { stream: true });
-    raw += chunk;
-    buffer += chunk;
-    let end = buffer.indexOf('\n\n');
-    while (end !== -1) {
-      const block = buffer.slice(0, end);
-      buffer = buffer.slice(end + 2);
-      end = buffer.indexOf('\n\n');
-      let event = 'message';
-      const data: string[] = [];
-      for (const line of block.split('\n')) {
-        if (line.startsWith('event:')) event = line.slice(6).trim();
-        else if (line.startsWith('data:')) data.push(line.slice(5).trim());
-      }
-      if (data.length === 0) continue; // a comment (keepalive) or a bare `retry:`
-      queue.push({ event, data: JSON.parse(data.join('\n')) });
-    }
-  }
-
-  let reading: Promise<void> | undefined;
-  return {
-    status: response.status,
-    headers: response.headers,
-    seen,
-    text: () => raw,
-    async next(accept, timeoutMs = WAIT_MS) {
-      const deadline = Date.now() + timeoutMs;
-      for (;;) {
-        while (queue.length > 0) {
-          const event = queue.shift()!;
-          seen.push(event);
-          if (accept(event)) return event;
-        }
-        if (ended) throw new Error('the event stream ended');
-        const left = deadline - Date.now();
-        if (left <= 0) throw new Error(`no matching event within ${timeoutMs} ms; seen: ${JSON.stringify(seen)}`);
-        reading ??= pump().finally(() => {
-          reading = undefined;
-        });
-        let timer: ReturnType<typeof setTimeout> | undefined;
-        const timeout = new Promise<'timeout'>((resolve) => {
-          timer = setTimeout(resolve, left, 'timeout');
-        });
-        await Promise.race([reading, timeout]);
-        clearTimeout(timer);
-      }
-    },
-    close() {
-      abort.abort();
-      reader.cancel().catch(() => {});
-    },
-  };
-}
 
 /**
  * Ends every socket of a listening server, so closing it does not wait for aborted streams to be
@@ -125,7 +33,7 @@ const forTeam = (teamId: number) => (event: SseEvent) =>
 describe.each(TEST_MODES)('GET /api/events (%s)', (mode) => {
   const api = serverFor(mode);
   let baseUrl = '';
-  const streams: Stream[] = [];
+  const streams: TestStream[] = [];
   let teamOfAlice = 0;
   let teamOfBob = 0;
   let integrationOfAlice = 0;
@@ -165,8 +73,9 @@ describe.each(TEST_MODES)('GET /api/events (%s)', (mode) => {
     await dropConnections(api.t.server.app.server);
   });
 
-  async function streamAs(user: TestUser): Promise<Stream> {
-    const stream = await openStream(baseUrl, { authorization: `Bearer ${api.t.tokens[user]}` });
+  async function streamAs(user: TestUser): Promise<TestStream> {
+    const url = `${baseUrl}${routeUrl('system.events')}`;
+    const stream = await openTestStream(url, { authorization: `Bearer ${api.t.tokens[user]}` }, WAIT_MS);
     streams.push(stream);
     expect(stream.status).toBe(200);
     expect(stream.headers.get('content-type')).toMatch(/^text\/event-stream/);
@@ -310,9 +219,7 @@ describe.each(TEST_MODES)('GET /api/events (%s)', (mode) => {
     const stream = await streamAs('bob');
     expect(await count()).toBe(before + 1);
     stream.close();
-    const deadline = Date.now() + WAIT_MS;
-    while ((await count()) !== before && Date.now() < deadline) await new Promise((resolve) => setTimeout(resolve, 10));
-    expect(await count()).toBe(before);
+    await expect.poll(count, { timeout: WAIT_MS, interval: 10 }).toBe(before);
   });
 
   it.each([

@@ -1,7 +1,8 @@
 /**
- * Login throttling through the API: an account's budget ends in 429 `E_TOO_MANY_ATTEMPTS` with
- * `Retry-After` well before ten guesses, the right password works again once the window has
- * passed (fake clock), a client address has its own budget, and with Redis every instance
+ * Login throttling through the API: guesses on an account from one address end in 429
+ * `E_TOO_MANY_ATTEMPTS` with `Retry-After` well before ten, the right password works again once
+ * the window has passed (fake clock), a client address has its own budget, a flood from many
+ * addresses slows itself down without keeping the owner out, and with Redis every instance
  * counts the same attempts.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -63,6 +64,44 @@ describe('login throttling (embedded, fake clock)', () => {
     expect(statuses.slice(12).every((s) => s === 429)).toBe(true);
     // Another address is unaffected.
     expect((await login(t, 'bob@test.local', 'bob-password-1', '192.0.2.45')).statusCode).toBe(200);
+  });
+});
+
+describe('login throttling: a flood from many addresses (embedded, fake clock)', () => {
+  let t: TestServer;
+  let clock = Date.now();
+
+  beforeAll(async () => {
+    t = await startTestServer('embedded', { now: () => clock });
+  }, 120_000);
+  afterAll(() => t?.close());
+
+  const attacker = (i: number) => `198.18.${Math.floor(i / 200)}.${i % 200}`;
+
+  it('never keeps the owner out, and spaces out each address once the account has seen its free attempts', async () => {
+    // The owner logged in from home before.
+    expect((await login(t, 'admin@test.local', 'admin-password-1', '203.0.113.50')).statusCode).toBe(200);
+    // 60 addresses, 6 wrong passwords each (the old per-account lock needed six in all).
+    const statuses: number[] = [];
+    for (let i = 0; i < 60; i++) {
+      for (let k = 0; k < 6; k++)
+        statuses.push((await login(t, 'admin@test.local', `guess-${k}`, attacker(i))).statusCode);
+    }
+    // Past the 20 free attempts, each address gets one attempt per delay: most guesses are refused unhashed.
+    expect(statuses.filter((s) => s === 401).length).toBeLessThanOrEqual(20 + 60);
+    expect(statuses.filter((s) => s === 429).length).toBeGreaterThanOrEqual(360 - 80);
+    // The owner: at home at once, and from a new address on the first attempt.
+    expect((await login(t, 'admin@test.local', 'admin-password-1', '203.0.113.50')).statusCode).toBe(200);
+    expect((await login(t, 'admin@test.local', 'admin-password-1', '203.0.113.51')).statusCode).toBe(200);
+    // Another address gets one guess, then is told how long to wait; after that it may try again.
+    expect((await login(t, 'admin@test.local', 'guess-one', attacker(60))).statusCode).toBe(401);
+    const refused = await login(t, 'admin@test.local', 'guess-again', attacker(60));
+    expectError(refused, 429, 'E_TOO_MANY_ATTEMPTS');
+    const wait = Number(refused.headers['retry-after']);
+    expect(wait).toBeGreaterThan(0);
+    expect(wait).toBeLessThanOrEqual(5 * 60);
+    clock += wait * 1_000;
+    expect((await login(t, 'admin@test.local', 'guess-again', attacker(60))).statusCode).toBe(401);
   });
 });
 

@@ -6,10 +6,13 @@
  */
 import { createServer, type IncomingMessage, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { eq } from 'drizzle-orm';
 import type { LightMyRequestResponse } from 'fastify';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
+import { integrations, workItems } from '../db/schema.ts';
 import { SESSION_COOKIE } from '../http/credentials.ts';
 import { OutboundGuard, parseAllowList, type Resolver } from '../security/outbound.ts';
+import { sealCredentials } from '../services/integration-credentials.ts';
 import { expectError, serverFor } from '../testing/api-helpers.ts';
 import { waitForJob } from '../testing/sync-helpers.ts';
 
@@ -115,9 +118,64 @@ describe('credentials, outbound policy and upstream text (strict policy, embedde
     expectError(update, 400, 'E_OUTBOUND_FORBIDDEN');
   });
 
+  // Writes a row past the save-time checks, as one stored before the policy would be.
+  async function storeDirectly(id: number, config: Record<string, unknown>, credentials: Record<string, string>) {
+    const { db, integrations: service } = api.t.server.deps;
+    const credentialsEncrypted = sealCredentials(service.vault, id, 'github', config, credentials);
+    await db.update(integrations).set({ config, credentialsEncrypted }).where(eq(integrations.id, id));
+  }
+
   it('accepts a public host', async () => {
     expect((await create({ baseUrl: 'https://github.example.com/api/v3' })).statusCode).toBe(201);
     expect((await create({})).statusCode).toBe(201); // api.github.com (not resolvable here: checked at sync time)
+  });
+
+  it('refuses a user name or password in a base URL, and never shows one stored before', async () => {
+    for (const baseUrl of ['https://user:pass@github.example.com', 'https://token@github.example.com/api/v3']) {
+      const refused = await create({ baseUrl });
+      expectError(refused, 400, 'E_VALIDATION');
+      expect(refused.json().error.message).toMatch(/user name or password/);
+    }
+    const created = await create({ baseUrl: 'https://github.example.com/api/v3' });
+    const id = created.json().integration.id as number;
+    const config = { owner: 'acme', repo: 'web', baseUrl: 'https://ops:hunter2@github.example.com/api/v3' };
+    await storeDirectly(id, config, { token: 'ghp_SECRET_A_userinfo' });
+    await api.t.server.deps.invalidator.after({
+      type: 'integration.updated',
+      teamId: api.t.ids.teamA,
+      integrationId: id,
+    });
+    const shown = await api.request({ method: 'GET', url: `/api/integrations/${id}`, as: 'alice' });
+    expect(shown.json().integration.config.baseUrl).toBe('https://github.example.com/api/v3');
+    const listed = await api.request({ method: 'GET', url: `/api/teams/${api.t.ids.teamA}/integrations`, as: 'alice' });
+    expect(listed.body).not.toContain('hunter2');
+  });
+
+  it('serves only http(s) links for work items, whatever upstream sent', async () => {
+    const { db } = api.t.server.deps;
+    const links = [
+      'javascript:alert(document.cookie)',
+      'data:text/html,<script>1</script>',
+      'https://github.com/acme/alpha/pull/7',
+    ];
+    await db.insert(workItems).values(
+      links.map((url, i) => ({
+        integrationId: api.t.ids.integrationA,
+        kind: 'pull_request' as const,
+        externalId: `link-${i}`,
+        state: 'open',
+        createdAt: new Date(Date.now() - i * 60_000),
+        data: { url },
+      })),
+    );
+    const page = await api.request({
+      method: 'GET',
+      url: `/api/teams/${api.t.ids.teamA}/work-items?metric=prWorkInProgress`,
+      as: 'alice',
+    });
+    expect(page.statusCode).toBe(200);
+    const urls = page.json().workItems.map((item: { url: string | null }) => item.url);
+    expect(urls).toEqual([null, null, 'https://github.com/acme/alpha/pull/7']);
   });
 
   it('refuses a member who moves an integration to another origin without new credentials', async () => {
@@ -164,9 +222,7 @@ describe('credentials, outbound policy and upstream text (strict policy, embedde
       config: { owner: 'acme', repo: 'web', baseUrl: 'https://github.example.com' },
       credentials: { token: 'ghp_SECRET_A_old' },
     });
-    await api.t.server.deps.db.execute(
-      `UPDATE integrations SET config = '{"owner":"acme","repo":"web","baseUrl":"${thief.url}"}' WHERE id = ${stored.id}`,
-    );
+    await storeDirectly(stored.id, { owner: 'acme', repo: 'web', baseUrl: thief.url }, { token: 'ghp_SECRET_A_old' });
     await api.t.server.deps.invalidator.after({
       type: 'integration.updated',
       teamId: api.t.ids.teamA,
@@ -190,9 +246,7 @@ describe('credentials, outbound policy and upstream text (strict policy, embedde
       config: { owner: 'acme', repo: 'gone', baseUrl: 'https://github.example.com' },
       credentials: { token: 'ghp_SECRET_A_home' },
     });
-    await api.t.server.deps.db.execute(
-      `UPDATE integrations SET config = '{"owner":"acme","repo":"gone","baseUrl":"${home.url}"}' WHERE id = ${saved.id}`,
-    );
+    await storeDirectly(saved.id, { owner: 'acme', repo: 'gone', baseUrl: home.url }, { token: 'ghp_SECRET_A_home' });
     await api.t.server.deps.invalidator.after({
       type: 'integration.updated',
       teamId: api.t.ids.teamA,
@@ -311,6 +365,38 @@ describe('CSRF, headers, /metrics and hostile input (embedded)', () => {
       expect(response.headers['x-frame-options']).toBe('DENY');
       expect(response.headers['referrer-policy']).toBe('same-origin');
       expect(response.headers['strict-transport-security']).toMatch(/^max-age=\d+/);
+    }
+  });
+
+  it('puts them on event streams and the API documentation too', async () => {
+    const expectHeaders = (headers: Record<string, unknown>, what: string) => {
+      expect(headers['x-content-type-options'], what).toBe('nosniff');
+      expect(headers['content-security-policy'], what).toContain("frame-ancestors 'none'");
+      expect(headers['x-frame-options'], what).toBe('DENY');
+      expect(headers['referrer-policy'], what).toBe('same-origin');
+      expect(headers['strict-transport-security'], what).toMatch(/^max-age=\d+/);
+    };
+    const address = await api.t.server.app.listen({ port: 0, host: '127.0.0.1' });
+    for (const path of ['/api/events', '/api/admin/cache/monitor']) {
+      const abort = new AbortController();
+      const response = await fetch(`${address}${path}`, {
+        headers: { authorization: `Bearer ${api.t.tokens.admin}` },
+        signal: abort.signal,
+      });
+      expect(response.status).toBe(200);
+      expectHeaders(Object.fromEntries(response.headers), path);
+      abort.abort();
+    }
+    for (const path of [
+      '/api/docs',
+      '/api/docs/',
+      '/api/docs/static/index.html',
+      '/api/docs/json',
+      '/api/openapi.json',
+    ]) {
+      const response = await api.request({ method: 'GET', url: path, as: null });
+      expect(response.statusCode, path).toBeLessThan(400);
+      expectHeaders(response.headers, path);
     }
   });
 

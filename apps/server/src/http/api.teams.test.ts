@@ -428,11 +428,14 @@ describe.each(TEST_MODES)('team routes (%s)', (mode) => {
         kind: 'github',
         name: 'gh',
         config: { owner: 'acme', repo: 'widgets', baseUrl: 'http://127.0.0.1:9' },
-        syncIntervalMinutes: null,
+        // No interval given: a new integration syncs on the default interval rather than never.
+        syncIntervalMinutes: 60,
         hasCredentials: true,
         createdAt: expect.any(String),
         updatedAt: expect.any(String),
       });
+      // Its webhook secret is answered this once, beside the integration.
+      expect(github.json().webhookSecret).toEqual(expect.any(String));
       const jira = await api.request({
         method: 'POST',
         url: `/api/teams/${team.id}/integrations`,

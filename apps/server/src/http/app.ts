@@ -20,10 +20,12 @@ import { systemRoutes } from './routes/system.ts';
 import { teamRoutes } from './routes/teams.ts';
 import { userRoutes } from './routes/users.ts';
 import { webRoutes } from './routes/web.ts';
+import { webhookRoutes } from './routes/webhooks.ts';
 import { registerRoutes } from './routing.ts';
 import { registerSecurityHeaders } from './security-headers.ts';
 import { closeStreamsOnShutdown } from './sse.ts';
 import { transportOptions } from './transport.ts';
+import { keepWebhookBodies } from './webhook-body.ts';
 
 declare module 'fastify' {
   interface FastifyRequest {
@@ -35,11 +37,14 @@ declare module 'fastify' {
   }
 }
 
+/** The largest request body (a webhook delivery included). */
+const BODY_LIMIT = 256 * 1024;
+
 /** Builds the Fastify app (not listening). */
 export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   const app = Fastify({
     loggerInstance: deps.logger as FastifyBaseLogger,
-    bodyLimit: 256 * 1024,
+    bodyLimit: BODY_LIMIT,
     ...transportOptions(deps.config),
     // One line per request only when debugging; errors are always logged by the error handler.
     logController: new LogController({
@@ -71,6 +76,7 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   );
 
   closeStreamsOnShutdown(app);
+  keepWebhookBodies(app, BODY_LIMIT);
   registerRoutes(app, deps, {
     ...systemRoutes(deps, app),
     ...openApiRoutes(),
@@ -83,6 +89,7 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
     ...metricsRoutes(deps),
     ...auditRoutes(deps),
     ...cacheRoutes(deps),
+    ...webhookRoutes(deps),
   });
   await registerDocs(app);
   await app.register(webRoutes()); // the dashboard, when apps/web/dist exists

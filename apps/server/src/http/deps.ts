@@ -4,6 +4,7 @@ import type { EventHub } from '../cache/event-hub.ts';
 import type { CacheOps } from '../cache/ops.ts';
 import type { ServerCache } from '../cache/server-cache.ts';
 import type { Config } from '../config.ts';
+import type { ConnectorCatalog } from '../connectors/registry.ts';
 import type { AppDb, Database } from '../db/database.ts';
 import type { JobQueue } from '../jobs/types.ts';
 import type { OutboundGuard } from '../security/outbound.ts';
@@ -13,9 +14,11 @@ import type { IntegrationService } from '../services/integrations.ts';
 import type { Invalidator } from '../services/invalidation.ts';
 import type { MemberService } from '../services/members.ts';
 import type { MetricsService } from '../services/metrics.ts';
+import type { PasswordResets } from '../services/password-resets.ts';
 import type { TeamService } from '../services/teams.ts';
 import type { TokenService } from '../services/tokens.ts';
 import type { UserService } from '../services/users.ts';
+import type { WebhookService } from '../services/webhooks.ts';
 
 /** See the file comment. */
 export interface AppDeps {
@@ -31,6 +34,8 @@ export interface AppDeps {
   metrics: MetricsService;
   members: MemberService;
   users: UserService;
+  /** One-time reset links and the operator's password reset. */
+  passwordResets: PasswordResets;
   tokens: TokenService;
   audit: AuditLog;
   invalidator: Invalidator;
@@ -40,4 +45,8 @@ export interface AppDeps {
   jobs: JobQueue;
   /** What the connectors may reach (checked on save and on every request). */
   outbound: OutboundGuard;
+  /** The source kinds and the presets the connect form offers. */
+  connectors: ConnectorCatalog;
+  /** Signed deliveries from GitHub and Jira, and each integration's webhook secret. */
+  webhooks: WebhookService;
 }

@@ -1,12 +1,15 @@
 /** A Server-Sent Events stream on a hijacked reply: headers, keepalive comments, one close path. */
+import type { OutgoingHttpHeaders } from 'node:http';
+import type { StreamEvents } from '@agiletrack/domain';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import type { z } from 'zod';
 
 const KEEPALIVE_MS = 15_000;
 
-/** An open stream. */
-export interface SseStream {
+/** An open stream of the events `S` names. */
+export interface SseStream<S extends StreamEvents = StreamEvents> {
   /** Sends one event; ignored after close. */
-  send(event: string, data: unknown): void;
+  send<K extends keyof S & string>(event: K, data: z.input<S[K]>): void;
   /** Runs `cleanup` once, when the stream closes (client gone or `close()`). */
   onClose(cleanup: () => void): void;
   close(): void;
@@ -22,15 +25,22 @@ export function closeStreamsOnShutdown(app: FastifyInstance): void {
   });
 }
 
-/** Starts an SSE response; the caller registers what to stop on close. */
-export function openSse(request: FastifyRequest, reply: FastifyReply): SseStream {
+/** Starts an SSE response of `_events`' events; the caller registers what to stop on close. */
+export function openSse<S extends StreamEvents>(
+  request: FastifyRequest,
+  reply: FastifyReply,
+  _events: S,
+): SseStream<S> {
   reply.hijack();
   const raw = reply.raw;
+  // A hijacked reply sends nothing Fastify holds: the headers set before (the security headers)
+  // are written here with the stream's own.
   raw.writeHead(200, {
-    'Content-Type': 'text/event-stream; charset=utf-8',
-    'Cache-Control': 'no-cache, no-transform',
-    Connection: 'keep-alive',
-    'X-Accel-Buffering': 'no',
+    ...(reply.getHeaders() as OutgoingHttpHeaders),
+    'content-type': 'text/event-stream; charset=utf-8',
+    'cache-control': 'no-cache, no-transform',
+    connection: 'keep-alive',
+    'x-accel-buffering': 'no',
   });
   raw.write('retry: 2000\n\n');
   const cleanups: (() => void)[] = [];
@@ -45,7 +55,7 @@ export function openSse(request: FastifyRequest, reply: FastifyReply): SseStream
     raw.end();
   };
   request.raw.on('close', close);
-  const stream: SseStream = {
+  const stream: SseStream<S> = {
     send(event, data) {
       if (!closed) raw.write(`event: ${event}\ndata: ${JSON.stringify(data)}\n\n`);
     },

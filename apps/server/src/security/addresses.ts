@@ -105,20 +105,26 @@ const V6_BLOCKS = [
   block('ff00::/8', 'multicast'),
 ];
 
-// IPv6 ranges that carry an IPv4 address: the embedded address decides.
+// IPv6 ranges that carry an IPv4 address: a private embedded address makes them private. The
+// host-internal forms (mapped, SIIT-translated, compatible) are not globally reachable IPv6
+// addresses at all, so they are refused even around a public IPv4 address (write that instead);
+// NAT64 and 6to4 of a public address are how IPv6-only networks reach it, and pass.
 const EMBEDDED_V4 = [
-  { cidr: parseCidr('::ffff:0:0/96')!, offset: 12 }, // mapped
-  { cidr: parseCidr('::/96')!, offset: 12 }, // compatible (deprecated)
-  { cidr: parseCidr('64:ff9b::/96')!, offset: 12 }, // NAT64
-  { cidr: parseCidr('2002::/16')!, offset: 2 }, // 6to4
+  { cidr: parseCidr('::ffff:0:0/96')!, offset: 12, internal: true }, // mapped
+  { cidr: parseCidr('::ffff:0:0:0/96')!, offset: 12, internal: true }, // SIIT-translated
+  { cidr: parseCidr('::/96')!, offset: 12, internal: true }, // compatible (deprecated)
+  { cidr: parseCidr('64:ff9b::/96')!, offset: 12, internal: false }, // NAT64
+  { cidr: parseCidr('2002::/16')!, offset: 2, internal: false }, // 6to4
 ];
 
 /** Classifies an address (bytes from {@link addressBytes}); undefined means public. */
 export function classifyAddress(bytes: Uint8Array): AddressClass | undefined {
   if (bytes.length === 4) return V4_BLOCKS.find((b) => inCidr(bytes, b.cidr))?.kind;
   for (const b of V6_BLOCKS.slice(0, 2)) if (inCidr(bytes, b.cidr)) return b.kind;
-  for (const { cidr, offset } of EMBEDDED_V4) {
-    if (inCidr(bytes, cidr)) return classifyAddress(bytes.slice(offset, offset + 4)) ?? undefined;
+  for (const { cidr, offset, internal } of EMBEDDED_V4) {
+    if (!inCidr(bytes, cidr)) continue;
+    const embedded = classifyAddress(bytes.slice(offset, offset + 4));
+    return embedded ?? (internal ? 'reserved' : undefined);
   }
   return V6_BLOCKS.find((b) => inCidr(bytes, b.cidr))?.kind;
 }

@@ -1,10 +1,16 @@
 /**
- * Login throttling: a budget of attempts per account and per client address within a fixed
- * window. An attempt is counted *before* the password is checked, so parallel guesses cannot
- * slip past the budget; a successful login gives its attempt back (and clears the account's
- * count). Over budget, the login is refused without hashing anything. Counters live in Redis
- * when it is configured (one script per counter: every instance sees the same numbers), in
- * memory otherwise. Windows use the injected clock, so tests move time by hand.
+ * Login throttling, so that guessing is slow and nobody can lock an account they do not own:
+ * - a budget of attempts per account **and** address together (a guesser at one address is
+ *   stopped quickly, the owner elsewhere is not);
+ * - a budget per client address across accounts;
+ * - a slower budget per account over every address: past a free allowance, each address must
+ *   wait a delay that doubles with the account's attempts (capped) between its attempts on that
+ *   account. A flood from many addresses slows itself down; the owner's first attempt from any
+ *   address is never refused by it, and addresses the owner logged in from before skip it.
+ * An attempt is counted *before* the password is checked, so parallel guesses cannot slip past a
+ * budget; a successful login gives its attempts back. Over budget, the login is refused without
+ * hashing anything. Counters live in Redis when it is configured (one script per counter: every
+ * instance sees the same numbers), in memory otherwise. Windows use the injected clock.
  */
 import { createHash } from 'node:crypto';
 import type { RedisClient } from '@agiletrack/cache/tiers/redis';
@@ -75,12 +81,20 @@ export function redisThrottleStore(client: RedisClient, prefix: string): Throttl
 /** Budgets; every default is here. */
 export interface LoginThrottleOptions {
   store: ThrottleStore;
-  /** Attempts per account per window. @default 5 */
+  /** Attempts per account from one address per window. @default 5 */
   maxPerAccount?: number;
-  /** Attempts per client address per window. @default 50 */
+  /** Attempts per client address (any account) per window. @default 50 */
   maxPerAddress?: number;
+  /** Attempts on one account (every address) per window before the delay starts. @default 20 */
+  accountFreeAttempts?: number;
+  /** The first delay between an address's attempts on an account past its free attempts. @default 1 second */
+  accountBaseDelayMs?: number;
+  /** The longest such delay. @default 5 minutes */
+  accountMaxDelayMs?: number;
   /** @default 15 minutes */
   windowMs?: number;
+  /** How long an address the account logged in from skips the account delay. @default 30 days */
+  knownAddressMs?: number;
   now?: () => number;
 }
 
@@ -104,7 +118,11 @@ function addressKey(address: string): string {
 export class LoginThrottle {
   readonly maxPerAccount: number;
   readonly maxPerAddress: number;
+  readonly accountFreeAttempts: number;
+  readonly accountBaseDelayMs: number;
+  readonly accountMaxDelayMs: number;
   readonly windowMs: number;
+  readonly knownAddressMs: number;
   readonly #store: ThrottleStore;
   readonly #now: () => number;
 
@@ -112,29 +130,63 @@ export class LoginThrottle {
     this.#store = options.store;
     this.maxPerAccount = options.maxPerAccount ?? 5;
     this.maxPerAddress = options.maxPerAddress ?? 50;
+    this.accountFreeAttempts = options.accountFreeAttempts ?? 20;
+    this.accountBaseDelayMs = options.accountBaseDelayMs ?? 1_000;
+    this.accountMaxDelayMs = options.accountMaxDelayMs ?? 5 * 60_000;
     this.windowMs = options.windowMs ?? 15 * 60_000;
+    this.knownAddressMs = options.knownAddressMs ?? 30 * 24 * 3_600_000;
     this.#now = options.now ?? Date.now;
   }
 
-  /** Counts an attempt for `email` from `address`; refuses it when either budget is spent. */
+  /** The wait between one address's attempts on an account that has seen `attempts` in the window. */
+  accountDelayMs(attempts: number): number {
+    const over = attempts - this.accountFreeAttempts;
+    if (over <= 0) return 0;
+    return Math.min(this.accountMaxDelayMs, this.accountBaseDelayMs * 2 ** Math.min(over - 1, 30));
+  }
+
+  /** Counts an attempt for `email` from `address`; refuses it when a budget is spent. */
   async begin(email: string, address: string): Promise<Admission> {
     const now = this.#now();
     // Emails are hashed: the counters' names carry no personal data.
-    const account = `acct:${digest(email.trim().toLowerCase())}`;
-    const client = `addr:${addressKey(address)}`;
-    const [a, c] = await Promise.all([
-      this.#store.add(account, 1, this.windowMs, now),
-      this.#store.add(client, 1, this.windowMs, now),
+    const who = digest(email.trim().toLowerCase());
+    const from = addressKey(address);
+    const keys = {
+      pair: `pair:${who}:${from}`,
+      client: `addr:${from}`,
+      account: `acct:${who}`,
+      known: `known:${who}:${from}`,
+      gap: `gap:${who}:${from}`,
+    };
+    const [pair, client, account, known] = await Promise.all([
+      this.#store.add(keys.pair, 1, this.windowMs, now),
+      this.#store.add(keys.client, 1, this.windowMs, now),
+      this.#store.add(keys.account, 1, this.windowMs, now),
+      this.#store.add(keys.known, 0, this.knownAddressMs, now),
     ]);
     const waits = [
-      ...(a.count > this.maxPerAccount ? [a.resetInMs] : []),
-      ...(c.count > this.maxPerAddress ? [c.resetInMs] : []),
+      ...(pair.count > this.maxPerAccount ? [pair.resetInMs] : []),
+      ...(client.count > this.maxPerAddress ? [client.resetInMs] : []),
     ];
+    // The account delay, per address: one attempt opens a gap as long as the delay, and the
+    // next attempt from that address inside it is refused.
+    const delay = known.count > 0 ? 0 : this.accountDelayMs(account.count - 1);
+    if (waits.length === 0 && delay > 0) {
+      const gap = await this.#store.add(keys.gap, 1, delay, now);
+      if (gap.count > 1) waits.push(gap.resetInMs);
+    }
     if (waits.length > 0) return { allowed: false, retryAfterMs: Math.max(1_000, ...waits) };
     return {
       allowed: true,
       succeeded: async () => {
-        await Promise.all([this.#store.reset(account), this.#store.add(client, -1, this.windowMs, this.#now())]);
+        const at = this.#now();
+        await Promise.all([
+          this.#store.reset(keys.pair),
+          this.#store.reset(keys.gap),
+          this.#store.add(keys.client, -1, this.windowMs, at),
+          this.#store.add(keys.account, -1, this.windowMs, at),
+          this.#store.reset(keys.known).then(() => this.#store.add(keys.known, 1, this.knownAddressMs, at)),
+        ]);
       },
     };
   }

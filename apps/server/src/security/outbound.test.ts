@@ -28,6 +28,9 @@ const FORBIDDEN = [
   'http://017700000001/', // octal
   'http://[::ffff:127.0.0.1]/', // IPv4-mapped
   'http://[::ffff:a9fe:a9fe]/', // mapped 169.254.169.254
+  'http://[::ffff:808:808]/', // mapped, even of a public address (8.8.8.8): not a routable IPv6 address
+  'http://[::ffff:0:0]/', // mapped 0.0.0.0
+  'http://[::ffff:0:7f00:1]/', // SIIT-translated 127.0.0.1
   'http://[::127.0.0.1]/', // IPv4-compatible
   'http://[64:ff9b::a00:1]/', // NAT64 of 10.0.0.1
   'http://[2002:7f00:1::]/', // 6to4 of 127.0.0.1

@@ -7,13 +7,14 @@
 import { type Cache, createCache } from '@agiletrack/cache';
 import { memoryTier } from '@agiletrack/cache/tiers/memory';
 import type { ConnectionTest } from '@agiletrack/domain';
+import type { IntegrationKindName } from '../connectors/connector.ts';
+import { ExternalClient } from '../connectors/http-client.ts';
+import { connectorFor } from '../connectors/registry.ts';
 import { OutboundForbiddenError, type OutboundGuard } from '../security/outbound.ts';
-import { integrationAuthHeaders } from '../sync/auth-headers.ts';
-import { ExternalClient } from '../sync/http-client.ts';
 
 /** What is tested: a kind, its settings and the credentials to try. */
 export interface ConnectionTarget {
-  kind: 'github' | 'jira';
+  kind: IntegrationKindName;
   config: Record<string, unknown>;
   credentials: Record<string, string>;
 }
@@ -32,40 +33,13 @@ const store = () => {
   return scratch;
 };
 
-function requestFor(target: ConnectionTarget): { baseUrl: string; headers: Record<string, string>; path: string } {
-  const config = target.config as {
-    owner?: string;
-    repo?: string;
-    baseUrl?: string;
-    projectKey?: string;
-    email?: string;
-  };
-  const headers = integrationAuthHeaders(target.kind, config, target.credentials);
-  if (target.kind === 'github') {
-    return {
-      baseUrl: config.baseUrl ?? 'https://api.github.com',
-      headers,
-      path: `/repos/${encodeURIComponent(config.owner ?? '')}/${encodeURIComponent(config.repo ?? '')}/pulls?state=all&per_page=1`,
-    };
-  }
-  return {
-    baseUrl: config.baseUrl ?? '',
-    headers,
-    path: '/rest/api/3/project/search?maxResults=100',
-  };
-}
-
-const what = (target: ConnectionTarget) => {
-  const config = target.config as { owner?: string; repo?: string; projectKey?: string };
-  return target.kind === 'github' ? `repository ${config.owner}/${config.repo}` : `project ${config.projectKey}`;
-};
-
 /** Runs the test; never throws for a failed connection (the answer says what failed). */
 export async function testConnection(
   target: ConnectionTarget,
   options: ConnectionTestOptions,
 ): Promise<ConnectionTest> {
-  const { baseUrl, headers, path } = requestFor(target);
+  const connector = connectorFor(target.kind);
+  const { baseUrl, headers } = connector.client(target.config, target.credentials);
   const client = new ExternalClient({
     baseUrl,
     headers,
@@ -82,15 +56,11 @@ export async function testConnection(
       return baseUrl;
     }
   })();
+  const what = connector.describe(target.config);
   try {
-    const response = await client.get<{ values?: { key?: string }[] }>(path);
-    if (target.kind === 'jira') {
-      const key = (target.config as { projectKey?: string }).projectKey;
-      const found = (response.body.values ?? []).some((project) => project.key === key);
-      if (!found)
-        return { ok: false, problem: 'not_found', message: `${host} has no ${what(target)} this account can see` };
-    }
-    return { ok: true, problem: null, message: `Connected to ${host}: ${what(target)} is readable` };
+    if (!(await connector.probe(client, target.config)))
+      return { ok: false, problem: 'not_found', message: `${host} has no ${what} this account can see` };
+    return { ok: true, problem: null, message: `Connected to ${host}: ${what} is readable` };
   } catch (error) {
     const message = (error as Error).message;
     if (error instanceof OutboundForbiddenError || (error as Error).cause instanceof OutboundForbiddenError) {
@@ -108,7 +78,7 @@ export async function testConnection(
       return {
         ok: false,
         problem: 'not_found',
-        message: `${host} has no ${what(target)} (404), or the token cannot see it`,
+        message: `${host} has no ${what} (404), or the token cannot see it`,
       };
     if (status) return { ok: false, problem: 'error', message: `${host} answered ${status}` };
     return { ok: false, problem: 'unreachable', message: `${host} did not answer: check the address` };

@@ -12,6 +12,7 @@ import { AppError, notFound } from '../errors.ts';
 import { OutboundGuard } from '../security/outbound.ts';
 import type { CredentialVault } from '../security/secrets.ts';
 import { type Actor, recordAudit, SYSTEM_ACTOR } from './audit.ts';
+import { type Connection, originOf, readConnection, sealCredentials } from './integration-credentials.ts';
 import type { Invalidator } from './invalidation.ts';
 import { cacheOptions, inTransaction, type ReadOptions } from './read-options.ts';
 import type { TeamService } from './teams.ts';
@@ -28,29 +29,32 @@ const audited = (row: IntegrationRow) => ({
   syncIntervalMinutes: row.syncIntervalMinutes,
 });
 
+// A user name or password in a stored address (saved before they were refused) is never shown.
+function shownConfig(config: Record<string, unknown>): Record<string, unknown> {
+  if (typeof config.baseUrl !== 'string' || !config.baseUrl.includes('@')) return config;
+  try {
+    const url = new URL(config.baseUrl);
+    if (!url.username && !url.password) return config;
+    url.username = '';
+    url.password = '';
+    return { ...config, baseUrl: url.href.replace(/\/$/, '') };
+  } catch {
+    return config;
+  }
+}
+
 /** The API view of a stored integration (without its credentials). */
 export const toIntegrationView = (row: IntegrationRow): IntegrationView => ({
   id: row.id,
   teamId: row.teamId,
   kind: row.kind,
   name: row.name,
-  config: row.config,
+  config: shownConfig(row.config),
   syncIntervalMinutes: row.syncIntervalMinutes,
   hasCredentials: true,
   createdAt: row.createdAt,
   updatedAt: row.updatedAt,
 });
-
-/** Where an integration's requests (and credentials) go: the origin of its base URL. */
-export function originOf(kind: 'github' | 'jira', config: Record<string, unknown>): string {
-  const baseUrl =
-    typeof config.baseUrl === 'string' ? config.baseUrl : kind === 'github' ? 'https://api.github.com' : '';
-  try {
-    return new URL(baseUrl).origin;
-  } catch {
-    return `invalid:${baseUrl}`;
-  }
-}
 
 /** See the file comment. */
 export class IntegrationService {
@@ -101,11 +105,18 @@ export class IntegrationService {
     return integration;
   }
 
-  /** Decrypted credentials of an integration, for the connectors only (never cached, never returned). */
+  /**
+   * What a connector needs to call upstream: config and decrypted credentials from one uncached
+   * read of the row (never cached, never returned). Use its config, not a cached view's, for
+   * where the request goes.
+   */
+  connection(integrationId: number): Promise<Connection> {
+    return readConnection(this.db, this.vault, integrationId);
+  }
+
+  /** Decrypted credentials of an integration (see {@link connection}). */
   async credentials(integrationId: number): Promise<Record<string, string>> {
-    const [row] = await this.db.select().from(integrations).where(eq(integrations.id, integrationId));
-    if (!row) throw notFound(`integration ${integrationId}`);
-    return this.vault.open(row.credentialsEncrypted, `integration:${row.id}`);
+    return (await this.connection(integrationId)).credentials;
   }
 
   /** Adds an integration to a team; credentials are encrypted before they are stored. */
@@ -136,7 +147,7 @@ export class IntegrationService {
         })
         .returning();
       // The row id is bound into the ciphertext, so it is sealed once the id exists.
-      const sealed = this.vault.seal(input.credentials, `integration:${inserted!.id}`);
+      const sealed = sealCredentials(this.vault, inserted!.id, input.kind, input.config, input.credentials);
       await tx.update(integrations).set({ credentialsEncrypted: sealed }).where(eq(integrations.id, inserted!.id));
       await recordAudit(tx, actor, {
         action: 'integration.create',
@@ -172,7 +183,11 @@ export class IntegrationService {
       await this.#checkOutbound(current.kind, patch.config);
     }
     const teamId = await inTransaction(this.db, async (tx) => {
-      const [existing] = await tx.select().from(integrations).where(eq(integrations.id, integrationId)).for('update');
+      const [existing] = await tx
+        .select()
+        .from(integrations)
+        .where(eq(integrations.id, integrationId))
+        .for('no key update');
       if (!existing) throw notFound(`integration ${integrationId}`);
       if (
         patch.config !== undefined &&
@@ -188,8 +203,15 @@ export class IntegrationService {
       if (patch.name !== undefined) changes.name = patch.name;
       if (patch.config !== undefined) changes.config = patch.config;
       if (patch.syncIntervalMinutes !== undefined) changes.syncIntervalMinutes = patch.syncIntervalMinutes;
+      // Sealed for the origin it will be stored with (the patch's, or the unchanged one).
       if (patch.credentials !== undefined)
-        changes.credentialsEncrypted = this.vault.seal(patch.credentials, `integration:${integrationId}`);
+        changes.credentialsEncrypted = sealCredentials(
+          this.vault,
+          integrationId,
+          existing.kind,
+          patch.config ?? existing.config,
+          patch.credentials,
+        );
       const [updated] = await tx
         .update(integrations)
         .set(changes)

@@ -19,19 +19,54 @@ export interface PageResult<T> {
 }
 
 const PREFIX = 'c1.';
+/** The largest id of an `integer` column; `bigint` ids (the audit log) may go to 2^53 − 1. */
+export const MAX_ROW_ID = 2_147_483_647;
+// The widest time range a cursor may name: inside both JavaScript's Date and PostgreSQL's timestamptz.
+const MAX_TIME_MS = 8_640_000_000_000_000;
+
+const invalidCursor = () =>
+  new AppError('E_VALIDATION', 'invalid cursor: pass back the nextCursor of the previous page');
+const validId = (id: unknown, maxId: number): id is number =>
+  typeof id === 'number' && Number.isSafeInteger(id) && id >= 1 && id <= maxId;
 
 /** Encodes the id a page ended on. */
 export const encodeCursor = (id: number): string => PREFIX + Buffer.from(String(id)).toString('base64url');
 
-/** The page of `?cursor=&limit=`; a cursor this server did not make is a 400. */
-export function pageOf(query: { cursor?: string | undefined; limit?: number | undefined }): PageRequest {
+/**
+ * The page of `?cursor=&limit=`; a cursor this server did not make is a 400, including one whose
+ * id is past what the column can hold (`maxId`), which the database would refuse with an error.
+ */
+export function pageOf(
+  query: { cursor?: string | undefined; limit?: number | undefined },
+  maxId = MAX_ROW_ID,
+): PageRequest {
   const limit = query.limit ?? DEFAULT_PAGE_LIMIT;
   if (query.cursor === undefined) return { after: undefined, limit };
   const text = query.cursor.startsWith(PREFIX)
     ? Buffer.from(query.cursor.slice(PREFIX.length), 'base64url').toString()
     : '';
-  if (!/^[1-9][0-9]{0,15}$/.test(text)) throw new AppError('E_VALIDATION', 'invalid cursor: pass back a nextCursor');
-  return { after: Number(text), limit };
+  const id = /^[1-9][0-9]{0,15}$/.test(text) ? Number(text) : undefined;
+  if (!validId(id, maxId)) throw invalidCursor();
+  return { after: id, limit };
+}
+
+/** The cursor of a list ordered by a time then an id (newest first): the last row's pair. */
+export const encodeTimeCursor = (at: Date, id: number): string =>
+  Buffer.from(JSON.stringify([at.getTime(), id])).toString('base64url');
+
+/** Decodes {@link encodeTimeCursor}; anything else (a time outside the range, an id too large) is a 400. */
+export function decodeTimeCursor(cursor: string): { at: Date; id: number } {
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(Buffer.from(cursor, 'base64url').toString('utf8'));
+  } catch {
+    throw invalidCursor();
+  }
+  if (!Array.isArray(parsed) || parsed.length !== 2) throw invalidCursor();
+  const [at, id] = parsed as unknown[];
+  if (typeof at !== 'number' || !Number.isSafeInteger(at) || at < 0 || at > MAX_TIME_MS || !validId(id, MAX_ROW_ID))
+    throw invalidCursor();
+  return { at: new Date(at), id };
 }
 
 /** Cuts `rows` (read with `limit + 1`) to a page; `idOf` gives the cursor of its last row. */

@@ -20,8 +20,7 @@ export function cacheOptions(policy: CachePolicy, kind: keyof CachePolicy, optio
   const row = policy[kind];
   return {
     ttl: row.l2TtlMs,
-    // A task result is gone when its time is up: no grace (a running sync keeps it stale instead).
-    ...(row.l2TaskResult && { grace: 0 }),
+    grace: row.graceMs,
     tags,
     forceFresh: options.force ?? false,
     ...(options.status && { status: options.status }),

@@ -6,7 +6,7 @@
  */
 import { randomBytes } from 'node:crypto';
 import type { User } from '@agiletrack/domain';
-import { and, asc, eq, gt, ilike, inArray, isNotNull, isNull, ne, or, type SQL } from 'drizzle-orm';
+import { and, asc, eq, gt, ilike, inArray, isNotNull, isNull, ne, or, type SQL, sql } from 'drizzle-orm';
 import type { AppDb } from '../db/database.ts';
 import { sessions, teamMembers, users } from '../db/schema.ts';
 import { AppError, notFound } from '../errors.ts';
@@ -28,6 +28,9 @@ const audited = (row: Pick<UserRow, 'email' | 'name' | 'role' | 'deactivatedAt'>
   role: row.role,
   active: row.deactivatedAt === null,
 });
+
+// The transaction-scoped advisory lock serialising changes that may remove an admin.
+const ADMIN_SET_LOCK = 727_275;
 
 /** A password for a new user when the admin gives none: 18 random characters, shown once. */
 export const generatePassword = (): string => randomBytes(14).toString('base64url').slice(0, 18);
@@ -105,7 +108,12 @@ export class UserService {
     actor: Actor,
   ): Promise<UserView> {
     await this.#write(async (tx) => {
-      const [existing] = await tx.select().from(users).where(eq(users.id, userId)).for('update');
+      // Changes that may take an admin away run one at a time, so each sees the others' result.
+      if (patch.role === 'member' || patch.active === false)
+        await tx.execute(sql`SELECT pg_advisory_xact_lock(${ADMIN_SET_LOCK})`);
+      // NO KEY UPDATE: the audit entries of concurrent changes (foreign key to their actor) do
+      // not wait on this row, so admins changing each other cannot deadlock.
+      const [existing] = await tx.select().from(users).where(eq(users.id, userId)).for('no key update');
       if (!existing) throw notFound(`user ${userId}`);
       const changes: Partial<typeof users.$inferInsert> = {};
       if (patch.name !== undefined) changes.name = patch.name;

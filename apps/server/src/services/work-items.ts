@@ -6,10 +6,10 @@
  */
 import { METRICS, type MetricName } from '@agiletrack/domain';
 import { and, desc, eq, gte, inArray, isNotNull, lt, lte, or, sql } from 'drizzle-orm';
+import { failedDeployments, INCIDENT_ATTRIBUTION_MS } from '../connectors/github/metrics.ts';
 import type { AppDb } from '../db/database.ts';
 import { integrations, workItems } from '../db/schema.ts';
-import { AppError } from '../errors.ts';
-import { failedDeployments, INCIDENT_ATTRIBUTION_MS } from '../sync/metrics.ts';
+import { decodeTimeCursor, encodeTimeCursor } from './page.ts';
 import type { WorkItemView } from './views.ts';
 
 /** One page of work items. */
@@ -23,23 +23,22 @@ type Integration = { id: number; kind: 'github' | 'jira'; config: Record<string,
 
 const HOUR = 3_600_000;
 
-function encodeCursor(at: Date, id: number): string {
-  return Buffer.from(JSON.stringify([at.getTime(), id])).toString('base64url');
-}
-
-function decodeCursor(cursor: string): { at: Date; id: number } {
+// Links come from upstream data: only http(s) addresses are served (never `javascript:` or `data:`).
+function webLink(text: string): string | null {
   try {
-    const [at, id] = JSON.parse(Buffer.from(cursor, 'base64url').toString('utf8')) as unknown[];
-    if (typeof at === 'number' && Number.isFinite(at) && typeof id === 'number' && Number.isInteger(id)) {
-      return { at: new Date(at), id };
-    }
+    const url = new URL(text);
+    return url.protocol === 'https:' || url.protocol === 'http:' ? url.href : null;
   } catch {
-    // fall through
+    return null;
   }
-  throw new AppError('E_VALIDATION', 'invalid cursor: pass back the nextCursor of the previous page');
 }
 
 function urlOf(row: Row, integration: Integration): string | null {
+  const link = builtUrlOf(row, integration);
+  return link === null ? null : webLink(link);
+}
+
+function builtUrlOf(row: Row, integration: Integration): string | null {
   const data = row.data ?? {};
   if (typeof data.url === 'string') return data.url;
   const config = integration.config;
@@ -158,7 +157,7 @@ export async function listWorkItems(
       where = and(eq(workItems.kind, 'issue'), eq(workItems.state, 'in_progress'));
       break;
   }
-  const after = query.cursor === undefined ? undefined : decodeCursor(query.cursor);
+  const after = query.cursor === undefined ? undefined : decodeTimeCursor(query.cursor);
   const rows = await db
     .select()
     .from(workItems)
@@ -190,6 +189,6 @@ export async function listWorkItems(
       failure: row.kind === 'deployment' ? (failures?.get(row.externalId) ?? null) : null,
       url: urlOf(row, byId.get(row.integrationId)!),
     })),
-    nextCursor: rows.length > query.limit && last && lastTime ? encodeCursor(lastTime, last.id) : null,
+    nextCursor: rows.length > query.limit && last && lastTime ? encodeTimeCursor(lastTime, last.id) : null,
   };
 }

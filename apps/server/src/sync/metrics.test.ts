@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
+import type { WorkItemInput } from '../connectors/types.ts';
 import { computeMetrics, dailyPoints, indexItems, median, quantile } from './metrics.ts';
-import type { WorkItemInput } from './types.ts';
 
 const NOW = new Date('2026-11-24T00:00:00Z');
 const at = (daysAgo: number, hours = 0) => new Date(NOW.getTime() - daysAgo * 86_400_000 + hours * 3_600_000);
@@ -93,6 +93,51 @@ describe('GitHub metrics and the four DORA keys (hand-computed)', () => {
     expect(points).toHaveLength(23);
     expect(points.map((p) => p.day)[0]).toBe('2026-11-01');
     expect(points.at(-1)!.metrics).toEqual(computeMetrics('github', items, NOW, 28));
+  });
+});
+
+describe('lead time for changes', () => {
+  const merged = (id: string, firstCommit: Date, mergedAt: Date, sha: string) =>
+    item({
+      externalId: id,
+      state: 'merged',
+      createdAt: mergedAt,
+      startedAt: firstCommit,
+      finishedAt: mergedAt,
+      data: { mergeCommit: sha },
+    });
+  const shipping = (id: string, finished: Date, sha: string, state = 'success') => ({
+    ...deployment(id, state, finished),
+    data: { environment: 'production', production: true, sha },
+  });
+
+  it('counts from the first commit to the deployment that shipped the merge commit', () => {
+    const items = [
+      shipping('d0', at(20), 'old'), // the first deployment known
+      merged('p1', at(12), at(10), 'm1'),
+      merged('p2', at(11), at(9), 'm2'),
+      merged('p3', at(9), at(8), 'm3'),
+      // d1 started after p3 was merged but names m2: it shipped p1 and p2, not p3.
+      shipping('d1', at(7), 'm2'),
+      shipping('d2', at(6), 'm3', 'failure'), // failed: ships nothing
+      shipping('d3', at(2), 'm3'),
+    ];
+    const metrics = computeMetrics('github', items, NOW, 28);
+    // p1: 12 − 7 = 5 days, p2: 11 − 7 = 4 days, p3: 9 − 2 = 7 days.
+    expect(metrics.deployedChanges).toBe(3);
+    expect(metrics.leadTimeHours).toBe(120);
+  });
+
+  it('does not attribute pull requests merged before the first deployment it knows of', () => {
+    const items = [
+      merged('p0', at(30), at(25), 'm0'), // merged long before: its deployment is not known
+      merged('p1', at(12), at(10), 'm1'),
+      shipping('d1', at(20), 'm0'), // the first deployment known (it names p0's merge commit)
+      shipping('d2', at(7), 'm1'),
+    ];
+    const metrics = computeMetrics('github', items, NOW, 28);
+    expect(metrics.deployedChanges).toBe(1); // p1 only
+    expect(metrics.leadTimeHours).toBe(120);
   });
 });
 

@@ -5,9 +5,10 @@
  */
 import { DEFAULT_METRIC_WINDOW, METRIC_WINDOWS } from '@agiletrack/domain';
 import { and, eq } from 'drizzle-orm';
+import type { IntegrationKindName } from '../connectors/connector.ts';
 import type { AppDb } from '../db/database.ts';
 import { metricDaily, metricSnapshots, workItems } from '../db/schema.ts';
-import { dailyPoints, dayOf, indexItems, type MetricValues, metricsAt } from './metrics.ts';
+import { dailyPoints, dayOf, indexItems, type MetricValues } from './metrics.ts';
 
 /** How far back daily points go. */
 export const HISTORY_DAYS = 800;
@@ -17,7 +18,7 @@ const CHUNK = 400;
 /** Computes and stores every window's snapshot and the daily points; returns the default window's values. */
 export async function precomputeMetrics(
   db: AppDb,
-  integration: { id: number; kind: 'github' | 'jira' },
+  integration: { id: number; kind: IntegrationKindName },
   asOf: number,
 ): Promise<MetricValues> {
   const items = await db
@@ -41,7 +42,7 @@ export async function precomputeMetrics(
     integrationId: integration.id,
     windowDays,
     computedAt,
-    metrics: metricsAt(index, asOf, windowDays) as Record<string, unknown>,
+    metrics: index(asOf, windowDays) as Record<string, unknown>,
   }));
   const first = items.reduce((min, item) => Math.min(min, item.createdAt.getTime()), asOf);
   const fromDay = dayOf(Math.max(first, asOf - HISTORY_DAYS * 86_400_000));

@@ -9,23 +9,33 @@
  * (`X-Cache: STALE`) rather than a miss.
  */
 
+import { randomUUID } from 'node:crypto';
 import { cacheKeys } from '@agiletrack/domain';
 import { eq, sql } from 'drizzle-orm';
+import { ExternalClient, type ExternalClientOptions, type ExternalStats } from '../connectors/http-client.ts';
+import { connectorFor } from '../connectors/registry.ts';
+import type { Progress, SyncContext } from '../connectors/types.ts';
 import { metricDaily } from '../db/schema.ts';
 import { AppError } from '../errors.ts';
 import type { AppDeps } from '../http/deps.ts';
 import { UnrecoverableJobError } from '../jobs/types.ts';
 import type { OutboundGuard } from '../security/outbound.ts';
 import type { IntegrationView } from '../services/views.ts';
-import { integrationAuthHeaders } from './auth-headers.ts';
-import { fetchGithub, type GithubConfig } from './github.ts';
-import { ExternalClient, type ExternalClientOptions, type ExternalStats } from './http-client.ts';
-import { fetchJira, type JiraConfig } from './jira.ts';
 import { dayOf } from './metrics.ts';
+import { partialSnapshot } from './partial.ts';
 import { precomputeMetrics } from './precompute.ts';
 import { SyncRuns } from './runs.ts';
-import { applyChanges, hasNoItems, knownItems, loadCursor } from './store.ts';
-import type { Progress, SyncContext } from './types.ts';
+import {
+  applyChanges,
+  dropBackfill,
+  finishBackfill,
+  hasNoItems,
+  knownItems,
+  loadBackfill,
+  loadCursor,
+  saveBackfillPage,
+  startBackfill,
+} from './store.ts';
 
 /** What step 1 hands to step 2. */
 export interface FetchOutcome {
@@ -104,21 +114,36 @@ export class SyncService {
 
     let client: ExternalClient | undefined;
     try {
-      client = await this.#client(integration);
+      const connection = await this.#client(integration);
+      client = connection.client;
       // Incremental from the last successful sync's cursor; a full resync when asked, before the
-      // first sync, and when the database lost the items the cursor assumes.
+      // first sync, when the database lost the items the cursor assumes, and while a backfill that
+      // was killed or failed is unfinished (it resumes from its saved cursor).
+      const stored = await loadBackfill(db, integrationId);
       const cursor = options.full ? null : await loadCursor(db, integrationId);
-      const full = cursor === null || (await hasNoItems(db, integrationId));
-      const ctx: SyncContext = {
-        full,
-        cursor,
-        known: (kind) => knownItems(db, integrationId, kind),
-      };
-      const result =
-        integration.kind === 'github'
-          ? await fetchGithub(client, integration.config as unknown as GithubConfig, ctx, progress)
-          : await fetchJira(client, integration.config as unknown as JiraConfig, ctx, progress);
-      const written = await applyChanges(db, integrationId, result);
+      const full = stored !== null || cursor === null || (await hasNoItems(db, integrationId));
+      const now = this.#now();
+      const ctx: SyncContext = { full, cursor, now, known: (kind) => knownItems(db, integrationId, kind) };
+      const backfill = full ? (stored ?? (await startBackfill(db, integrationId, randomUUID()))) : undefined;
+      if (backfill) {
+        ctx.backfill = {
+          state: backfill.state,
+          save: (items, state) => saveBackfillPage(db, integrationId, backfill.backfillId, items, state),
+          windowComplete: (historyFrom) => partialSnapshot(this.deps, integration, runId, historyFrom, now),
+        };
+      }
+      // The config read with the credentials says where requests go.
+      const result = await connectorFor(integration.kind).fetch(client, connection.config, ctx, progress);
+      let written: { written: number; deleted: number };
+      if (result.saved && backfill) {
+        written = {
+          written: result.savedCount ?? 0,
+          deleted: await finishBackfill(db, integrationId, backfill.backfillId),
+        };
+      } else {
+        written = await applyChanges(db, integrationId, result);
+        if (backfill) await dropBackfill(db, integrationId);
+      }
       return {
         integrationId,
         teamId: integration.teamId,
@@ -135,7 +160,15 @@ export class SyncService {
         runId,
         integration,
         error,
-        client?.stats ?? { requests: 0, notModified: 0, retries: 0, rateLimitWaits: 0, waitedMs: 0 },
+        client?.stats ?? {
+          requests: 0,
+          points: 0,
+          pageShrinks: 0,
+          notModified: 0,
+          retries: 0,
+          rateLimitWaits: 0,
+          waitedMs: 0,
+        },
       );
       throw error;
     }
@@ -144,6 +177,11 @@ export class SyncService {
   /** Between the steps: see `SyncSteps.handOver`. */
   handOver(outcome: FetchOutcome, pending: () => Promise<boolean>): void {
     this.runs.handOver(outcome.runId, pending);
+  }
+
+  /** Both steps at once (a webhook's sync, in the process that received it). */
+  async syncOnce(integrationId: number, jobId: string): Promise<void> {
+    await this.computeAndPublish(await this.fetchAndStore(integrationId, jobId, () => {}));
   }
 
   /** Step 2. */
@@ -198,22 +236,19 @@ export class SyncService {
     return { computed, metrics };
   }
 
-  async #client(integration: IntegrationView): Promise<ExternalClient> {
-    const credentials = await this.deps.integrations.credentials(integration.id);
-    const config = integration.config as { baseUrl?: string; email?: string };
-    const headers = integrationAuthHeaders(integration.kind, config, credentials);
-    const github = integration.kind === 'github';
-    return new ExternalClient({
-      baseUrl: config.baseUrl ?? 'https://api.github.com',
-      headers,
+  async #client(integration: IntegrationView): Promise<{ client: ExternalClient; config: Record<string, unknown> }> {
+    // Origin and credentials from one row read, never a config read at another moment.
+    const connection = await this.deps.integrations.connection(integration.id).catch((error: unknown) => {
+      // Gone, or credentials that do not open for the stored address: retrying cannot help.
+      throw error instanceof AppError ? new UnrecoverableJobError(error.message) : error;
+    });
+    const client = new ExternalClient({
+      ...connectorFor(connection.kind).client(connection.config, connection.credentials),
       store: this.deps.serverCache.cache.namespace('ext').namespace(`i${integration.id}`),
-      source: github ? 'GitHub' : 'Jira',
-      notFound: github
-        ? 'repository not found, or the token lacks access to it'
-        : 'project or board not found, or the API token lacks access to it',
       guard: this.#guard,
       ...this.options.client,
     });
+    return { client, config: connection.config };
   }
 
   async #fail(runId: number, integration: IntegrationView, error: unknown, stats: ExternalStats): Promise<void> {

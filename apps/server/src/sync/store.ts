@@ -4,9 +4,9 @@
  * and deletions for an incremental sync, a replacement for a complete one.
  */
 import { and, desc, eq, inArray, sql } from 'drizzle-orm';
+import type { FetchResult, KnownItem, WorkItemInput, WorkItemKind } from '../connectors/types.ts';
 import type { AppDb } from '../db/database.ts';
-import { syncRuns, workItems } from '../db/schema.ts';
-import type { FetchResult, KnownItem, WorkItemKind } from './types.ts';
+import { syncBackfills, syncRuns, workItems } from '../db/schema.ts';
 
 /** The cursor the last successful sync of an integration left, or null. */
 export async function loadCursor(db: AppDb, integrationId: number): Promise<Record<string, unknown> | null> {
@@ -82,26 +82,106 @@ export async function applyChanges(
         deleted += removed.length;
       }
     }
-    for (let i = 0; i < result.items.length; i += CHUNK) {
-      const chunk = result.items.slice(i, i + CHUNK).map((item) => ({ ...item, integrationId }));
-      const insert = tx.insert(workItems).values(chunk);
-      if (result.complete) await insert;
-      else
-        await insert.onConflictDoUpdate({
-          target: [workItems.integrationId, workItems.kind, workItems.externalId],
-          set: {
-            title: sql`excluded.title`,
-            state: sql`excluded.state`,
-            createdAt: sql`excluded.created_at`,
-            startedAt: sql`excluded.started_at`,
-            firstReviewAt: sql`excluded.first_review_at`,
-            finishedAt: sql`excluded.finished_at`,
-            storyPoints: sql`excluded.story_points`,
-            sprint: sql`excluded.sprint`,
-            data: sql`excluded.data`,
-          },
-        });
-    }
+    if (result.complete) {
+      for (let i = 0; i < result.items.length; i += CHUNK) {
+        await tx.insert(workItems).values(result.items.slice(i, i + CHUNK).map((item) => ({ ...item, integrationId })));
+      }
+    } else await upsertItems(tx, integrationId, result.items, null);
     return { written: result.items.length, deleted: Math.max(0, deleted) };
   });
+}
+
+type Tx = Parameters<Parameters<AppDb['transaction']>[0]>[0];
+
+/** Inserts or updates items by (integration, kind, external id), stamping the backfill that saw them. */
+async function upsertItems(
+  tx: Tx,
+  integrationId: number,
+  items: readonly WorkItemInput[],
+  seenIn: string | null,
+): Promise<void> {
+  for (let i = 0; i < items.length; i += CHUNK) {
+    const chunk = items.slice(i, i + CHUNK).map((item) => ({ ...item, integrationId, seenIn }));
+    await tx
+      .insert(workItems)
+      .values(chunk)
+      .onConflictDoUpdate({
+        target: [workItems.integrationId, workItems.kind, workItems.externalId],
+        set: {
+          title: sql`excluded.title`,
+          state: sql`excluded.state`,
+          createdAt: sql`excluded.created_at`,
+          startedAt: sql`excluded.started_at`,
+          firstReviewAt: sql`excluded.first_review_at`,
+          finishedAt: sql`excluded.finished_at`,
+          storyPoints: sql`excluded.story_points`,
+          sprint: sql`excluded.sprint`,
+          data: sql`excluded.data`,
+          seenIn: sql`excluded.seen_in`,
+        },
+      });
+  }
+}
+
+/** A full sync under way: its id (the stamp of the items it saw) and where it stood. */
+export interface StoredBackfill {
+  backfillId: string;
+  state: Record<string, unknown> | null;
+}
+
+/** The integration's unfinished backfill, if a full sync was killed or failed. */
+export async function loadBackfill(db: AppDb, integrationId: number): Promise<StoredBackfill | null> {
+  const [row] = await db
+    .select({ backfillId: syncBackfills.backfillId, state: syncBackfills.state })
+    .from(syncBackfills)
+    .where(eq(syncBackfills.integrationId, integrationId));
+  return row ? { backfillId: row.backfillId, state: Object.keys(row.state).length > 0 ? row.state : null } : null;
+}
+
+/** Starts a backfill (or finds the one another process just started). */
+export async function startBackfill(db: AppDb, integrationId: number, backfillId: string): Promise<StoredBackfill> {
+  await db.insert(syncBackfills).values({ integrationId, backfillId, state: {} }).onConflictDoNothing();
+  return (await loadBackfill(db, integrationId)) ?? { backfillId, state: null };
+}
+
+/** Saves one page of a backfill and where it stands, in one transaction (so a resume repeats nothing). */
+export async function saveBackfillPage(
+  db: AppDb,
+  integrationId: number,
+  backfillId: string,
+  items: readonly WorkItemInput[],
+  state: Record<string, unknown>,
+): Promise<void> {
+  await db.transaction(async (tx) => {
+    await upsertItems(tx, integrationId, items, backfillId);
+    await tx
+      .update(syncBackfills)
+      .set({ state, updatedAt: sql`now()` })
+      .where(and(eq(syncBackfills.integrationId, integrationId), eq(syncBackfills.backfillId, backfillId)));
+  });
+}
+
+/** Ends a backfill: what it did not see is gone upstream. Returns how many items that removed. */
+export async function finishBackfill(db: AppDb, integrationId: number, backfillId: string): Promise<number> {
+  return db.transaction(async (tx) => {
+    const removed = await tx
+      .delete(workItems)
+      .where(and(eq(workItems.integrationId, integrationId), sql`${workItems.seenIn} IS DISTINCT FROM ${backfillId}`))
+      .returning({ id: workItems.id });
+    await tx.delete(syncBackfills).where(eq(syncBackfills.integrationId, integrationId));
+    return removed.length;
+  });
+}
+
+/** Forgets a backfill whose sync stored its result another way (a complete replacement). */
+export async function dropBackfill(db: AppDb, integrationId: number): Promise<void> {
+  await db.delete(syncBackfills).where(eq(syncBackfills.integrationId, integrationId));
+}
+
+/** Shows a running sync's progress (`stats` of its run) to readers of the last sync. */
+export async function recordProgress(db: AppDb, runId: number, stats: Record<string, unknown>): Promise<void> {
+  await db
+    .update(syncRuns)
+    .set({ stats })
+    .where(and(eq(syncRuns.id, runId), eq(syncRuns.status, 'running')));
 }

@@ -34,7 +34,7 @@ describe('sync end to end (embedded)', () => {
         return queue;
       },
     });
-    ids = await connect(t, sim);
+    ids = await connect(t, sim, undefined, { api: 'rest' });
   });
   afterAll(async () => {
     await t?.close();
@@ -63,7 +63,7 @@ describe('sync end to end (embedded)', () => {
       prWorkInProgress: 1,
       issueWorkInProgress: 1,
       prMergeTimeHours: 15,
-      leadTimeHours: 5.17,
+      leadTimeHours: null,
       issueLeadTimeHours: 192,
       changeFailureRate: 0.5,
       deploymentsPerWeek: 0.25,
@@ -285,11 +285,12 @@ describe('rate-limit pacing', () => {
     const sim = await createSimulator({ dataset: 'fixed', github: { rateLimit: { limit: 3, windowMs: 1_000 } } });
     const t = await startTestServer('embedded', { sync: { now: () => AS_OF } });
     try {
-      const ids = await connect(t, sim);
+      const ids = await connect(t, sim, undefined, { api: 'rest' });
       const job = await sync(t, ids.github);
       expect(job.state).toBe('completed');
       const counts = sim.counts();
-      expect(counts.total).toBe(8); // pulls, 3 × reviews, deployments, 2 × statuses, incidents: 8 > 3 per window
+      // pulls, 3 × (reviews, the pull request, its first commit), deployments, 2 × statuses, incidents: 14 > 3 per window
+      expect(counts.total).toBe(14);
       expect(counts.byStatus['403'] ?? 0).toBe(0);
       expect(counts.byStatus['429'] ?? 0).toBe(0);
       expect((job.result as { stats: { rateLimitWaits: number } }).stats.rateLimitWaits).toBeGreaterThanOrEqual(2);

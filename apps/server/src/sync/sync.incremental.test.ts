@@ -61,11 +61,13 @@ describe('incremental sync (mid-size project)', () => {
   let incremental: { github: number; jira: number };
 
   it('reads every page on the first sync, within the rate limits', async () => {
-    incremental = await connect(t, sim, 'incremental');
+    incremental = await connect(t, sim, 'incremental', { api: 'rest' });
     const github = await counted(incremental.github);
     const repo = sim.dataset.data.github.repos[0]!;
     // Every pull request's reviews; production deployments' statuses; never staging's.
     expect(github.byRoute['GET /repos/:owner/:repo/pulls/:number/reviews']).toBe(repo.pullRequests.length);
+    // REST lacks a pull request's size and first commit in the listing: two more requests each.
+    expect(github.byRoute['GET /repos/:owner/:repo/pulls/:number/commits']).toBe(repo.pullRequests.length);
     const production = repo.deployments.filter((d) => d.environment === 'production').length;
     expect(github.byRoute['GET /repos/:owner/:repo/deployments/:id/statuses']).toBe(production);
     expect(github.byRoute['GET /repos/:owner/:repo/pulls']).toBe(Math.ceil(repo.pullRequests.length / 100));
@@ -91,7 +93,7 @@ describe('incremental sync (mid-size project)', () => {
     expect({ github: github.total, jira: jira.total }).toEqual({ github: 3, jira: 3 });
   });
 
-  it('makes at most 30 requests per integration after 20 changes each, and stores them', async () => {
+  it('makes at most 70 GitHub (REST) and 30 Jira requests after 20 changes each, and stores them', async () => {
     const repo = sim.dataset.data.github.repos[0]!;
     for (let i = 0; i < 10; i++) {
       sim.dataset.addPullRequest('acme', 'web', {
@@ -125,7 +127,8 @@ describe('incremental sync (mid-size project)', () => {
 
     const github = await counted(incremental.github);
     const jira = await counted(incremental.jira);
-    expect(github.total).toBeLessThanOrEqual(30);
+    // REST: three requests per changed pull request (reviews, size, first commit) and a few listings.
+    expect(github.total).toBeLessThanOrEqual(70);
     expect(jira.total).toBeLessThanOrEqual(30);
     expect(github.byRoute['GET /repos/:owner/:repo/pulls/:number/reviews']).toBe(20);
 
@@ -153,7 +156,7 @@ describe('incremental sync (mid-size project)', () => {
   });
 
   it('stores the same items and metrics as a full resync', async () => {
-    const fresh = await connect(t, sim, 'fresh');
+    const fresh = await connect(t, sim, 'fresh', { api: 'rest' });
     await counted(fresh.github);
     await counted(fresh.jira);
     // A requested full resync of the incremental pair changes nothing either.

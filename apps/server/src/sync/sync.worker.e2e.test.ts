@@ -37,7 +37,7 @@ describe('sync end to end (Redis, BullMQ, separate worker process)', () => {
   });
 
   it('syncs in the worker process and serves the hand-checked metrics through the API', async () => {
-    const ids = await connect(t, sim);
+    const ids = await connect(t, sim, undefined, { api: 'rest' });
     const githubJob = await sync(t, ids.github);
     const jiraJob = await sync(t, ids.jira);
     expect([githubJob.state, jiraJob.state], output.join('')).toEqual(['completed', 'completed']);

@@ -138,6 +138,7 @@ const PLANTED_INTEGRATION = {
  */
 export const SAMPLE_INPUT: Partial<Record<RouteId, { payload?: unknown; query?: string }>> = {
   'auth.login': { payload: { email: 'nobody@test.local', password: 'not-a-password' } },
+  'auth.resetPassword': { payload: { token: 'not-a-link', newPassword: 'never-set-password' } },
   'me.changePassword': { payload: { currentPassword: 'wrong-password-1', newPassword: 'another-password-1' } },
   'tokens.create': { payload: { name: 'never used' } },
   'users.create': { payload: { email: 'planted@test.local', name: 'Planted', role: 'member' } },

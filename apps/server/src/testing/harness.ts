@@ -103,6 +103,8 @@ export async function startTestServer(mode: TestMode, options: JoinOptions = {})
     DATA_DIR: '/nonexistent-test-data-dir',
     // The tests' simulators listen on loopback; tests of the outbound policy override this.
     OUTBOUND_ALLOW: TEST_OUTBOUND_ALLOW,
+    // Tests start their syncs themselves, so request counts are theirs alone.
+    SYNC_ON_CONNECT: 'false',
     ...options.env,
   };
   if (mode !== 'embedded') env.DATABASE_URL = TEST_DATABASE_URL;

@@ -15,8 +15,10 @@ export const AS_OF = Date.parse('2024-01-20T00:00:00Z');
 export const EXPECTED = {
   github: {
     deploymentsPerWeek: 0.25, // one successful production deployment (101) in 4 weeks
-    leadTimeHours: 5.17, // #1: opened 09:00, deployment 101 succeeded 14:10 (5 h 10 min); #2 never deployed (102 failed)
-    leadTimeP85Hours: 5.17,
+    // #1 was merged (13:00) before 101 (14:00), the first deployment known: with history that may be
+    // partial, it is not attributed; #2 was never deployed (102, which shipped it, failed).
+    leadTimeHours: null,
+    leadTimeP85Hours: null,
     changeFailureRate: 0.5, // 2 production deployments, 102 failed
     timeToRestoreHours: null, // no successful deployment after 102 yet
     timeToRestoreP85Hours: null,
@@ -28,7 +30,7 @@ export const EXPECTED = {
     prWorkInProgress: 1, // #3 is open
     deployments: 2,
     failedDeployments: 1,
-    deployedChanges: 1,
+    deployedChanges: 0,
     restores: 0,
     mergedPullRequests: 2,
     reviewedPullRequests: 2,
@@ -59,16 +61,22 @@ export async function waitForJob(t: TestServer, jobId: string, timeoutMs = 30_00
 
 /**
  * Creates the two integrations pointing at the simulator; returns their ids. `name` prefixes their
- * names, for a test that connects the same project more than once.
+ * names, for a test that connects the same project more than once; `github` adds GitHub settings
+ * (`{ api: 'rest' }` for the REST fallback).
  */
-export async function connect(t: TestServer, sim: Simulator, name?: string): Promise<{ github: number; jira: number }> {
-  const github = await t.request({
+export async function connect(
+  t: TestServer,
+  sim: Simulator,
+  name?: string,
+  github: Record<string, unknown> = {},
+): Promise<{ github: number; jira: number }> {
+  const created = await t.request({
     method: 'POST',
     url: `/api/teams/${t.ids.teamA}/integrations`,
     payload: {
       kind: 'github',
       name: name === undefined ? 'web' : `${name} repo`,
-      config: { owner: 'acme', repo: 'web', baseUrl: sim.url },
+      config: { owner: 'acme', repo: 'web', baseUrl: sim.url, ...github },
       credentials: { token: DEFAULT_GITHUB_TOKEN },
     },
   });
@@ -82,9 +90,9 @@ export async function connect(t: TestServer, sim: Simulator, name?: string): Pro
       credentials: { apiToken: DEFAULT_JIRA_CREDENTIALS.apiToken },
     },
   });
-  expect(github.statusCode).toBe(201);
+  expect(created.statusCode).toBe(201);
   expect(jira.statusCode).toBe(201);
-  return { github: github.json().integration.id, jira: jira.json().integration.id };
+  return { github: created.json().integration.id, jira: jira.json().integration.id };
 }
 
 /** Starts a sync through the API and waits for it. */

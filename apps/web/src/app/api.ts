@@ -4,6 +4,8 @@
  * their answer: no path is written here or in the pages.
  */
 import {
+  type ApiErrorCode,
+  ErrorBody,
   ROUTES,
   type RouteAnswer,
   type RouteArgs,
@@ -13,11 +15,11 @@ import {
   routeUrl,
 } from '@agiletrack/domain';
 
-/** A failed API call, with the server's error code. */
+/** A failed API call, with the server's error code (`E_HTTP_<status>` when the answer had none). */
 export class ApiError extends Error {
   constructor(
     readonly status: number,
-    readonly code: string,
+    readonly code: ApiErrorCode | `E_HTTP_${number}`,
     message: string,
   ) {
     super(message);
@@ -33,16 +35,14 @@ export function setUnauthorizedHandler(handler: (() => void) | undefined): void 
 }
 
 async function errorOf(response: Response): Promise<ApiError> {
-  let code = `E_HTTP_${response.status}`;
-  let message = response.statusText || `request failed with status ${response.status}`;
   try {
-    const body = (await response.json()) as { error?: { code?: unknown; message?: unknown } };
-    if (typeof body.error?.code === 'string') code = body.error.code;
-    if (typeof body.error?.message === 'string') message = body.error.message;
+    const { error } = ErrorBody.parse(await response.json());
+    return new ApiError(response.status, error.code, error.message);
   } catch {
-    // Not JSON (a proxy's error page): keep the status line.
+    // Not the API's error body (a proxy's error page): keep the status line.
+    const message = response.statusText || `request failed with status ${response.status}`;
+    return new ApiError(response.status, `E_HTTP_${response.status}`, message);
   }
-  return new ApiError(response.status, code, message);
 }
 
 /**

@@ -20,14 +20,23 @@ import {
   type WebStorageTierStats,
   webStorageTier,
 } from '@agiletrack/cache/tiers/web-storage';
-import { type BrowserTier, DEFAULT_CACHE_POLICY, policyFor } from '@agiletrack/domain';
+import { type BrowserTier, DEFAULT_CACHE_POLICY, type PolicyRow, policyFor } from '@agiletrack/domain';
 import { z } from 'zod';
-import { windowVariantsOf } from './resources.ts';
+import { WINDOW_SUFFIX, windowVariantsOf } from './resources.ts';
 
-/** 3 days: the policy's localStorage lifetime. */
-export const LOCAL_STORAGE_TTL_MS = DEFAULT_CACHE_POLICY.teams.browserTtlMs;
-/** 4 hours: the policy's browser-memory lifetime. */
-export const MEMORY_TTL_MS = DEFAULT_CACHE_POLICY.integrationMetrics.browserTtlMs;
+const ROWS: readonly PolicyRow[] = Object.values(DEFAULT_CACHE_POLICY);
+const longest = (tier: BrowserTier) =>
+  Math.max(
+    ...ROWS.flatMap((row) => [
+      row.browserTier === tier ? row.browserTtlMs : 0,
+      row.sessionVariantTier === tier ? (row.sessionVariantTtlMs ?? 0) : 0,
+    ]),
+  );
+
+/** The longest lifetime the policy gives a localStorage entry (3 days): the tier's own bound. */
+export const LOCAL_STORAGE_TTL_MS = longest('localStorage');
+/** The longest lifetime the policy gives a browser-memory entry (4 hours): the tier's own bound. */
+export const MEMORY_TTL_MS = longest('memory');
 
 const memory = memoryTier({ name: 'memory', ttl: MEMORY_TTL_MS, maxBytes: 16 * 1024 * 1024 });
 /** The localStorage tier, under the dashboard's own prefix `agiletrack_`. */
@@ -69,13 +78,28 @@ export function cachesFor(userId: number): UserCaches {
   return caches;
 }
 
-/** Where the policy keeps `key` in the browser; unknown keys stay in memory. */
-export function browserTierOf(key: string): BrowserTier {
+/** The policy row of `key`, or of the key it is a session variant of (`team_3_metrics_w7`). */
+function placeOf(key: string): { tier: BrowserTier; ttl: number } | undefined {
   try {
-    return policyFor(key).browserTier;
+    const row = policyFor(key);
+    return { tier: row.browserTier, ttl: row.browserTtlMs };
   } catch {
-    return 'memory';
+    // Not a policy key: maybe a session variant of one.
   }
+  const at = key.lastIndexOf(WINDOW_SUFFIX);
+  if (at <= 0) return undefined;
+  try {
+    const row = policyFor(key.slice(0, at));
+    if (row.sessionVariantTier === null || row.sessionVariantTtlMs === null) return undefined;
+    return { tier: row.sessionVariantTier, ttl: row.sessionVariantTtlMs };
+  } catch {
+    return undefined;
+  }
+}
+
+/** Where the policy keeps `key` in the browser (a session variant where its row says); unknown keys stay in memory. */
+export function browserTierOf(key: string): BrowserTier {
+  return placeOf(key)?.tier ?? 'memory';
 }
 
 /** The cache `key` belongs in. */
@@ -83,9 +107,9 @@ export function cacheForKey(caches: UserCaches, key: string): Cache {
   return browserTierOf(key) === 'localStorage' ? caches.persistent : caches.session;
 }
 
-/** The browser TTL of `key`. */
+/** The browser TTL the policy gives `key` (its row's, or its session-variant TTL). */
 export function ttlForKey(key: string): number {
-  return browserTierOf(key) === 'localStorage' ? LOCAL_STORAGE_TTL_MS : MEMORY_TTL_MS;
+  return placeOf(key)?.ttl ?? MEMORY_TTL_MS;
 }
 
 /** Drops `keys` from both of the user's caches (an invalidation names logical keys, not tiers). */

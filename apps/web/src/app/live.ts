@@ -5,10 +5,11 @@
  * events sent while disconnected are lost.
  */
 
-import { InvalidateEventSchema, routeUrl } from '@agiletrack/domain';
+import { EventStream, routeUrl } from '@agiletrack/domain';
 import { evictKeys, type UserCaches } from './browser-cache.ts';
 import { reloadOnScreen } from './loader.ts';
 import { createStore } from './store.ts';
+import { listen } from './streams.ts';
 
 /** Whether the event stream is connected. */
 export type LiveStatus = 'connecting' | 'live' | 'reconnecting' | 'off';
@@ -25,30 +26,26 @@ export function connectEvents(caches: UserCaches): () => void {
   const source = new EventSource(routeUrl('system.events'));
   let connections = 0;
   liveStatus.set('connecting');
-  source.addEventListener('ready', () => {
-    connections++;
-    liveStatus.set('live');
-    if (connections > 1) void reloadOnScreen('revalidate');
-  });
-  source.addEventListener('invalidate', (message) => {
-    let data: unknown;
-    try {
-      data = JSON.parse((message as MessageEvent<string>).data);
-    } catch {
-      return;
-    }
-    const parsed = InvalidateEventSchema.safeParse(data);
-    if (!parsed.success) return;
-    const { count } = liveEvents.get();
-    liveEvents.set({ count: count + 1, last: `${parsed.data.type} → ${parsed.data.keys.join(', ')}` });
-    void evictKeys(caches, parsed.data.keys);
-  });
-  // An error means the stream dropped or a reconnect failed: the server is unreachable right now
-  // (the browser keeps retrying; 'ready' says it is back). Showing "reconnecting" here kept a
-  // hopeful badge up for as long as the server was down.
-  source.addEventListener('error', () => {
-    liveStatus.set('off');
-  });
+  listen(
+    source,
+    EventStream,
+    {
+      ready: () => {
+        connections++;
+        liveStatus.set('live');
+        if (connections > 1) void reloadOnScreen('revalidate');
+      },
+      invalidate: (event) => {
+        const { count } = liveEvents.get();
+        liveEvents.set({ count: count + 1, last: `${event.type} → ${event.keys.join(', ')}` });
+        void evictKeys(caches, event.keys);
+      },
+    },
+    // An error means the stream dropped or a reconnect failed: the server is unreachable right now
+    // (the browser keeps retrying; 'ready' says it is back). Showing "reconnecting" here kept a
+    // hopeful badge up for as long as the server was down.
+    () => liveStatus.set('off'),
+  );
   return () => {
     source.close();
     liveStatus.set('off');

@@ -8,11 +8,12 @@ import {
   CACHE_OUTCOMES,
   type CacheFamily,
   type CacheOp,
-  CacheOpSchema,
   type CacheOutcome,
+  MonitorStream,
   routeUrl,
 } from '@agiletrack/domain';
 import { useEffect, useRef, useState } from 'react';
+import { listen } from '../app/streams.ts';
 
 const KEEP = 300;
 let received = 0;
@@ -33,13 +34,17 @@ export function LiveTail() {
     );
     setRows([]);
     setState('connecting');
-    source.addEventListener('ready', () => setState('live'));
-    source.addEventListener('error', () => setState('reconnecting'));
-    source.addEventListener('op', (event) => {
-      if (pausedRef.current) return;
-      const parsed = CacheOpSchema.safeParse(JSON.parse((event as MessageEvent<string>).data));
-      if (parsed.success) setRows((current) => [{ seq: ++received, op: parsed.data }, ...current].slice(0, KEEP));
-    });
+    listen(
+      source,
+      MonitorStream,
+      {
+        ready: () => setState('live'),
+        op: (op) => {
+          if (!pausedRef.current) setRows((current) => [{ seq: ++received, op }, ...current].slice(0, KEEP));
+        },
+      },
+      () => setState('reconnecting'),
+    );
     return () => source.close();
   }, [family, outcome]);
 

@@ -1,10 +1,11 @@
 /** One integration: its settings (never credentials), last sync with a Sync button, its metrics. */
-import { isMetricName } from '@agiletrack/domain';
+import { CONNECTOR_LABELS, isMetricName, routeUrl, WebhookInfoBody } from '@agiletrack/domain';
 import { Fragment } from 'react';
 import { formatAgo, formatDate } from '../app/format.ts';
 import { assertConsistent } from '../app/history.ts';
 import { resources } from '../app/resources.ts';
 import { useSearchParam } from '../app/search-params.ts';
+import { useApi } from '../app/use-api.ts';
 import { useResource } from '../app/use-resource.ts';
 import { Link } from '../components/Link.tsx';
 import { MetricCards, MetricExplanation, TrendCharts } from '../components/MetricsView.tsx';
@@ -16,6 +17,68 @@ import { targetOf } from './TeamPage.tsx';
 function TeamCrumb({ teamId }: { teamId: number }) {
   const team = useResource(resources.team(teamId));
   return <Link href={`/teams/${teamId}`}>{team.data?.name ?? `Team #${teamId}`}</Link>;
+}
+
+/** The webhook to set up upstream (URL, events, signature header) and the last deliveries. */
+function WebhookPanel({ integrationId }: { integrationId: number }) {
+  const info = useApi(routeUrl('integrations.webhook', { params: { integrationId } }), WebhookInfoBody);
+  const data = info.data;
+  return (
+    <div className="panel" data-testid="webhook">
+      <h2>Webhook</h2>
+      {info.loading && <Loading what="webhook" />}
+      {info.error !== undefined && <LoadError error={info.error} what="webhook" />}
+      {data && (
+        <>
+          <dl className="facts">
+            <dt>Payload URL</dt>
+            <dd>
+              <code>{`${window.location.origin}${data.path}`}</code>
+            </dd>
+            <dt>Content type</dt>
+            <dd>
+              <code>application/json</code>
+            </dd>
+            <dt>Events</dt>
+            <dd>{data.events.join(', ')}</dd>
+            <dt>Secret</dt>
+            <dd>
+              {data.hasSecret ? 'set (shown once; rotate it in Settings → Integrations)' : 'none yet'}, sent as{' '}
+              <code>{data.signatureHeader}</code>
+            </dd>
+            <dt>Refused</dt>
+            <dd>
+              {data.refused.signature} bad or missing signatures, {data.refused.replay} replays (since the server
+              started)
+            </dd>
+          </dl>
+          <h3>Last deliveries</h3>
+          {data.deliveries.length === 0 ? (
+            <p className="muted">None yet: polling keeps the numbers fresh meanwhile.</p>
+          ) : (
+            <table>
+              <thead>
+                <tr>
+                  <th>Received</th>
+                  <th>Event</th>
+                  <th>Outcome</th>
+                </tr>
+              </thead>
+              <tbody>
+                {data.deliveries.map((d) => (
+                  <tr key={d.deliveryId}>
+                    <td title={formatDate(d.receivedAt)}>{formatAgo(d.receivedAt)}</td>
+                    <td>{d.event}</td>
+                    <td>{d.outcome}</td>
+                  </tr>
+                ))}
+              </tbody>
+            </table>
+          )}
+        </>
+      )}
+    </div>
+  );
 }
 
 /** See the file comment. */
@@ -48,7 +111,7 @@ export function IntegrationPage({ integrationId }: { integrationId: number }) {
               <h2>Settings</h2>
               <dl className="facts">
                 <dt>Kind</dt>
-                <dd>{data.kind === 'github' ? 'GitHub' : 'Jira'}</dd>
+                <dd>{CONNECTOR_LABELS[data.kind].label}</dd>
                 <dt>Source</dt>
                 <dd>{targetOf(data)}</dd>
                 {Object.entries(data.config)
@@ -91,9 +154,16 @@ export function IntegrationPage({ integrationId }: { integrationId: number }) {
                   )}
                 </dl>
               )}
+              {lastSync.data?.stats?.partial === true && (
+                <p className="muted small" data-testid="partial-history">
+                  Partial history: numbers cover what is stored since{' '}
+                  {formatDate(String(lastSync.data.stats.historyFrom))}; older history is still being read.
+                </p>
+              )}
               <SyncButton integrationId={integrationId} />
             </div>
           </div>
+          <WebhookPanel integrationId={integrationId} />
         </>
       )}
       <div className="panel">

@@ -1,13 +1,30 @@
 /**
- * Settings → Integrations: connect a team to a GitHub repository or a Jira project with a form
- * that explains each field and tests the connection first; then edit, rotate the token, sync or
+ * Settings → Integrations: connect a team to a source with a form rendered from the server's
+ * connector list (labels, hints, secret fields, fields that apply to one edition only), with
+ * one-click presets such as the demo simulator, tested first; then edit, rotate the token, sync or
  * delete (after confirming). Credentials are sent once and never shown again.
  */
-import type { ConnectionTest, Integration, TestIntegrationBody } from '@agiletrack/domain';
+import {
+  type ConnectionTest,
+  type ConnectorInfo,
+  ConnectorListBody,
+  type Integration,
+  integrationTarget,
+  type RouteInput,
+  routeUrl,
+} from '@agiletrack/domain';
 import { type FormEvent, type InputHTMLAttributes, useState } from 'react';
-import type { z } from 'zod';
-import { ApiError, call, messageOf } from '../app/api.ts';
+import { call, messageOf } from '../app/api.ts';
+import {
+  connectBody,
+  type FormValues,
+  fieldErrors,
+  fieldValue,
+  secretFields,
+  visibleFields,
+} from '../app/connector-form.ts';
 import { resources } from '../app/resources.ts';
+import { useApi } from '../app/use-api.ts';
 import { useResource } from '../app/use-resource.ts';
 import { Message, type Outcome, useOutcome } from '../components/Feedback.tsx';
 import { ConfirmButton, Field } from '../components/Form.tsx';
@@ -16,58 +33,30 @@ import { LoadError, Loading } from '../components/States.tsx';
 import { SyncButton } from '../components/SyncButton.tsx';
 import { TeamChoice } from '../components/TeamChoice.tsx';
 
-type Kind = 'github' | 'jira';
-
-interface Draft {
-  kind: Kind;
-  name: string;
-  owner: string;
-  repo: string;
-  baseUrl: string;
-  projectKey: string;
-  boardId: string;
-  email: string;
+/** A webhook secret just issued: shown once, with where to use it. */
+interface ShownSecret {
+  integrationId: number;
+  kind: Integration['kind'];
   secret: string;
-  interval: string;
 }
 
-const EMPTY: Draft = {
-  kind: 'github',
-  name: '',
-  owner: '',
-  repo: '',
-  baseUrl: '',
-  projectKey: '',
-  boardId: '',
-  email: '',
-  secret: '',
-  interval: '',
-};
+/** The webhook to set up upstream, with its secret (never shown again). */
+function WebhookSecret({ shown }: { shown: ShownSecret }) {
+  const route = `webhooks.${shown.kind}` as const;
+  const url = `${window.location.origin}${routeUrl(route, { params: { integrationId: shown.integrationId } })}`;
+  return (
+    <div className="message success" data-testid="webhook-secret">
+      <p>
+        Webhook (details on the integration's page): URL <code>{url}</code>, content type <code>application/json</code>,
+        secret <code>{shown.secret}</code>
+      </p>
+      <p className="muted small">The secret is shown this once; rotate it to get a new one.</p>
+    </div>
+  );
+}
 
-const bodyOf = (d: Draft) =>
-  d.kind === 'github'
-    ? {
-        kind: 'github' as const,
-        name: d.name || `${d.owner}/${d.repo}`,
-        config: { owner: d.owner, repo: d.repo, ...(d.baseUrl && { baseUrl: d.baseUrl }) },
-        credentials: { token: d.secret },
-        ...(d.interval && { syncIntervalMinutes: Number(d.interval) }),
-      }
-    : {
-        kind: 'jira' as const,
-        name: d.name || d.projectKey,
-        config: {
-          baseUrl: d.baseUrl,
-          projectKey: d.projectKey,
-          email: d.email,
-          ...(d.boardId && { boardId: Number(d.boardId) }),
-        },
-        credentials: { apiToken: d.secret },
-        ...(d.interval && { syncIntervalMinutes: Number(d.interval) }),
-      };
-
-/** What Test connection sends for a stored integration: nothing, or credentials to try instead. */
-type TestIntegrationInput = z.input<typeof TestIntegrationBody>;
+/** A connect request body as the route table types it (the form builds it from the connector's fields). */
+type ConnectBody = RouteInput<'integrations.create'>['body'];
 
 /** Waits for a connection test and turns its answer into a message. */
 async function tested(test: Promise<ConnectionTest>): Promise<Outcome> {
@@ -75,130 +64,38 @@ async function tested(test: Promise<ConnectionTest>): Promise<Outcome> {
   return { kind: result.ok ? 'success' : 'error', text: result.message };
 }
 
-/** One input of the connect form: the draft field it edits, its words, its input attributes. */
-interface InputSpec {
-  readonly field: Exclude<keyof Draft, 'kind'>;
-  readonly label: string;
-  readonly hint: string;
-  readonly input?: InputHTMLAttributes<HTMLInputElement>;
+const SECRET: InputHTMLAttributes<HTMLInputElement> = { type: 'password', autoComplete: 'off' };
+
+/** The input attributes of a connector field. */
+function inputOf(field: ConnectorInfo['fields'][number]): InputHTMLAttributes<HTMLInputElement> {
+  return {
+    ...(field.secret ? SECRET : { type: field.input }),
+    required: field.required,
+    ...(field.placeholder !== undefined && { placeholder: field.placeholder }),
+    ...(field.pattern !== undefined && { pattern: field.pattern }),
+    ...(field.input === 'number' && { min: 1 }),
+  };
 }
 
-const SECRET: InputHTMLAttributes<HTMLInputElement> = { type: 'password', required: true, autoComplete: 'off' };
+const NAME_HINT = 'How the dashboard names it. Empty: the repository or project.';
+const INTERVAL_HINT = 'Empty: only when someone presses Sync. At least 5.';
 
-const INPUTS: Record<Kind, readonly InputSpec[]> = {
-  github: [
-    {
-      field: 'owner',
-      label: 'Owner',
-      hint: 'The user or organisation that owns the repository, as in github.com/OWNER/repo.',
-      input: { required: true },
-    },
-    {
-      field: 'repo',
-      label: 'Repository',
-      hint: 'The repository name, as in github.com/owner/REPO.',
-      input: { required: true },
-    },
-    {
-      field: 'secret',
-      label: 'Access token',
-      hint: 'A fine-grained token with read access to pull requests and deployments. Stored encrypted, never shown again.',
-      input: SECRET,
-    },
-    {
-      field: 'baseUrl',
-      label: 'API address (optional)',
-      hint: 'Only for GitHub Enterprise: its API URL. Empty means api.github.com.',
-      input: { type: 'url', placeholder: 'https://api.github.com' },
-    },
-  ],
-  jira: [
-    {
-      field: 'baseUrl',
-      label: 'Jira site',
-      hint: 'Your Jira address, e.g. https://yourcompany.atlassian.net.',
-      input: { type: 'url', required: true },
-    },
-    {
-      field: 'projectKey',
-      label: 'Project key',
-      hint: 'The short key in issue names: ENG for ENG-123.',
-      input: { required: true, pattern: '[A-Z][A-Z0-9_]*' },
-    },
-    {
-      field: 'email',
-      label: 'Account e-mail',
-      hint: 'The Jira account the API token belongs to.',
-      input: { type: 'email', required: true },
-    },
-    {
-      field: 'secret',
-      label: 'API token',
-      hint: "Created under your Atlassian account's security settings. Stored encrypted, never shown again.",
-      input: SECRET,
-    },
-    {
-      field: 'boardId',
-      label: 'Board id (optional)',
-      hint: 'The board whose sprints give velocity: the number in …/boards/42.',
-      input: { type: 'number', min: 1 },
-    },
-  ],
-};
-
-const COMMON_INPUTS: readonly InputSpec[] = [
-  {
-    field: 'name',
-    label: 'Display name (optional)',
-    hint: 'How the dashboard names it. Empty: the repository or project.',
-    input: { maxLength: 120 },
-  },
-  {
-    field: 'interval',
-    label: 'Sync every (minutes, optional)',
-    hint: 'Empty: only when someone presses Sync. At least 5.',
-    input: { type: 'number', min: 5, max: 10080 },
-  },
-];
-
-// Where a request field (as the server names it in a validation message) sits in the form.
-const DRAFT_FIELD: Record<string, InputSpec['field']> = {
-  name: 'name',
-  syncIntervalMinutes: 'interval',
-  'config.owner': 'owner',
-  'config.repo': 'repo',
-  'config.baseUrl': 'baseUrl',
-  'config.projectKey': 'projectKey',
-  'config.boardId': 'boardId',
-  'config.email': 'email',
-  credentials: 'secret',
-};
-
-/**
- * The problems of a refused connect request, by form field: the server names each problem's
- * field (`invalid body: config.owner: must be …; credentials.token: …`).
- */
-function fieldErrors(error: unknown): Partial<Record<InputSpec['field'], string>> {
-  if (!(error instanceof ApiError) || error.code !== 'E_VALIDATION') return {};
-  const found: Partial<Record<InputSpec['field'], string>> = {};
-  for (const part of error.message.replace(/^invalid \w+: /, '').split('; ')) {
-    const [path = '', ...rest] = part.split(': ');
-    const field = DRAFT_FIELD[path] ?? DRAFT_FIELD[path.split('.')[0] ?? ''];
-    if (field !== undefined && rest.length > 0) found[field] ??= rest.join(': ');
-  }
-  return found;
-}
-
-function ConnectForm({ teamId }: { teamId: number }) {
-  const [draft, setDraft] = useState<Draft>(EMPTY);
+function ConnectForm({ teamId, connectors }: { teamId: number; connectors: readonly ConnectorInfo[] }) {
+  const [kind, setKind] = useState(connectors[0]!.kind);
+  const [values, setValues] = useState<FormValues>({});
+  const [common, setCommon] = useState({ name: '', interval: '' });
   const [check, setCheck] = useState<Outcome>(undefined);
   const [testing, setTesting] = useState(false);
-  const [errors, setErrors] = useState<ReturnType<typeof fieldErrors>>({});
+  const [errors, setErrors] = useState<Record<string, string>>({});
+  const [secret, setSecret] = useState<ShownSecret | undefined>(undefined);
   const { outcome, busy, run } = useOutcome();
-  const github = draft.kind === 'github';
-  const choose = (kind: Kind) => {
-    setDraft({ ...draft, kind });
+  const info = connectors.find((c) => c.kind === kind) ?? connectors[0]!;
+  const fields = visibleFields(info, values);
+  const choose = (next: ConnectorInfo['kind'], preset: FormValues = {}) => {
+    setKind(next);
+    setValues(preset);
     setErrors({});
+    setCheck(undefined);
   };
 
   const test = async () => {
@@ -206,9 +103,10 @@ function ConnectForm({ teamId }: { teamId: number }) {
     setCheck(undefined);
     setErrors({});
     try {
-      setCheck(await tested(call('integrations.testNew', { params: { teamId }, body: bodyOf(draft) })));
+      const body = connectBody(info, values, common) as ConnectBody;
+      setCheck(await tested(call('integrations.testNew', { params: { teamId }, body })));
     } catch (error) {
-      setErrors(fieldErrors(error));
+      setErrors(fieldErrors(error, fields));
       setCheck({ kind: 'error', text: messageOf(error) });
     } finally {
       setTesting(false);
@@ -218,46 +116,102 @@ function ConnectForm({ teamId }: { teamId: number }) {
     event.preventDefault();
     setErrors({});
     await run(async () => {
-      const body = bodyOf(draft);
+      const body = connectBody(info, values, common);
+      let created: Awaited<ReturnType<typeof call<'integrations.create'>>>;
       try {
-        await call('integrations.create', { params: { teamId }, body });
+        created = await call('integrations.create', { params: { teamId }, body: body as ConnectBody });
       } catch (error) {
-        setErrors(fieldErrors(error));
+        setErrors(fieldErrors(error, fields));
         throw error;
       }
-      setDraft({ ...EMPTY, kind: draft.kind });
+      setValues({});
+      setCommon({ name: '', interval: '' });
       setCheck(undefined);
-      return `${body.name} connected. Start a sync to fetch its data.`;
+      setSecret({
+        integrationId: created.integration.id,
+        kind: created.integration.kind,
+        secret: created.webhookSecret,
+      });
+      return `${body.name} connected: its first sync has started.`;
     });
   };
+  const presets = connectors.flatMap((c) => c.presets.map((preset) => ({ kind: c.kind, ...preset })));
 
   return (
     <form className="panel form" onSubmit={submit} aria-labelledby="connect-title">
       <h2 id="connect-title">Connect a source</h2>
       <fieldset className="choice">
         <legend>Source</legend>
-        <label>
-          <input type="radio" name="kind" value="github" checked={github} onChange={() => choose('github')} />
-          GitHub repository
-        </label>
-        <label>
-          <input type="radio" name="kind" value="jira" checked={!github} onChange={() => choose('jira')} />
-          Jira project
-        </label>
+        {connectors.map((c) => (
+          <label key={c.kind}>
+            <input type="radio" name="kind" value={c.kind} checked={kind === c.kind} onChange={() => choose(c.kind)} />
+            {c.noun}
+          </label>
+        ))}
       </fieldset>
+      {presets.length > 0 && (
+        <div className="actions">
+          {presets.map((preset) => (
+            <button
+              key={`${preset.kind}-${preset.label}`}
+              type="button"
+              className="secondary"
+              onClick={() => choose(preset.kind, preset.values)}
+            >
+              Use {preset.label}
+            </button>
+          ))}
+        </div>
+      )}
       <div className="form-grid">
-        {[...INPUTS[draft.kind], ...COMMON_INPUTS].map((spec) => (
-          <Field key={`${draft.kind}-${spec.field}`} label={spec.label} hint={spec.hint} error={errors[spec.field]}>
-            {(control) => (
-              <input
-                {...spec.input}
-                {...control}
-                value={draft[spec.field]}
-                onChange={(event) => setDraft((d) => ({ ...d, [spec.field]: event.target.value }))}
-              />
-            )}
+        {fields.map((field) => (
+          <Field key={`${kind}-${field.path}`} label={field.label} hint={field.hint} error={errors[field.path]}>
+            {(control) =>
+              field.input === 'select' ? (
+                <select
+                  {...control}
+                  value={fieldValue(field, values)}
+                  onChange={(event) => setValues((v) => ({ ...v, [field.path]: event.target.value }))}
+                >
+                  {field.options?.map((option) => (
+                    <option key={option.value} value={option.value}>
+                      {option.label}
+                    </option>
+                  ))}
+                </select>
+              ) : (
+                <input
+                  {...inputOf(field)}
+                  {...control}
+                  value={fieldValue(field, values)}
+                  onChange={(event) => setValues((v) => ({ ...v, [field.path]: event.target.value }))}
+                />
+              )
+            }
           </Field>
         ))}
+        <Field label="Display name (optional)" hint={NAME_HINT} error={errors.name}>
+          {(control) => (
+            <input
+              {...control}
+              maxLength={120}
+              value={common.name}
+              onChange={(event) => setCommon((c) => ({ ...c, name: event.target.value }))}
+            />
+          )}
+        </Field>
+        <Field label="Sync every (minutes, optional)" hint={INTERVAL_HINT} error={errors.syncIntervalMinutes}>
+          {(control) => (
+            <input
+              {...control}
+              type="number"
+              min={5}
+              max={10080}
+              value={common.interval}
+              onChange={(event) => setCommon((c) => ({ ...c, interval: event.target.value }))}
+            />
+          )}
+        </Field>
       </div>
       <div className="actions">
         <button type="button" className="secondary" onClick={() => void test()} disabled={testing}>
@@ -269,24 +223,26 @@ function ConnectForm({ teamId }: { teamId: number }) {
       </div>
       <Message outcome={check} />
       <Message outcome={outcome} />
+      {secret && <WebhookSecret shown={secret} />}
     </form>
   );
 }
 
-function IntegrationEditor({ integration }: { integration: Integration }) {
+function IntegrationEditor({ integration, info }: { integration: Integration; info: ConnectorInfo | undefined }) {
   const [name, setName] = useState(integration.name);
   const [interval, setInterval] = useState(integration.syncIntervalMinutes?.toString() ?? '');
   const [secret, setSecret] = useState('');
   const [check, setCheck] = useState<Outcome>(undefined);
+  const [rotated, setRotated] = useState<ShownSecret | undefined>(undefined);
   const { outcome, busy, run } = useOutcome();
-  const field = integration.kind === 'github' ? 'token' : 'apiToken';
-  const where =
-    integration.kind === 'github'
-      ? `${String(integration.config.owner)}/${String(integration.config.repo)}`
-      : String(integration.config.projectKey);
+  // The credential to rotate: the secret field that applies to this integration's settings.
+  const secretField = info ? secretFields(info, integration.config)[0] : undefined;
+  const field = secretField?.path.replace(/^credentials\./, '') ?? 'token';
+  const secretLabel = secretField?.label.toLowerCase() ?? 'token';
+  const where = integrationTarget(integration);
 
   // Tests the stored connection, or new credentials in its place.
-  const testStored = (body?: TestIntegrationInput) =>
+  const testStored = (body?: RouteInput<'integrations.test'>['body']) =>
     void tested(call('integrations.test', { params: { integrationId: integration.id }, body })).then(
       setCheck,
       (error) => setCheck({ kind: 'error', text: messageOf(error) }),
@@ -317,7 +273,7 @@ function IntegrationEditor({ integration }: { integration: Integration }) {
   return (
     <li className="panel" data-testid="integration-editor" aria-labelledby={`integration-${integration.id}`}>
       <h3 id={`integration-${integration.id}`} className="editor-title">
-        <span className={`kind ${integration.kind}`}>{integration.kind === 'github' ? 'GitHub' : 'Jira'}</span>{' '}
+        <span className={`kind ${integration.kind}`}>{info?.label ?? integration.kind}</span>{' '}
         <Link href={`/integrations/${integration.id}`}>{integration.name}</Link> <span className="muted">{where}</span>
       </h3>
       <form className="inline-form" onSubmit={save}>
@@ -344,8 +300,10 @@ function IntegrationEditor({ integration }: { integration: Integration }) {
         </button>
       </form>
       <form className="inline-form" onSubmit={rotate}>
-        <Field label={`New ${integration.kind === 'github' ? 'access token' : 'API token'}`}>
-          {(control) => <input {...control} {...SECRET} value={secret} onChange={(e) => setSecret(e.target.value)} />}
+        <Field label={`New ${secretLabel}`}>
+          {(control) => (
+            <input {...control} {...SECRET} required value={secret} onChange={(e) => setSecret(e.target.value)} />
+          )}
         </Field>
         <button
           type="button"
@@ -365,6 +323,19 @@ function IntegrationEditor({ integration }: { integration: Integration }) {
           Test connection
         </button>
         <SyncButton integrationId={integration.id} compact />
+        <button
+          type="button"
+          className="secondary"
+          onClick={() =>
+            void run(async () => {
+              const issued = await call('integrations.webhookSecret', { params: { integrationId: integration.id } });
+              setRotated({ integrationId: integration.id, kind: integration.kind, secret: issued.secret });
+              return 'New webhook secret issued: update it upstream.';
+            })
+          }
+        >
+          Rotate webhook secret
+        </button>
         <ConfirmButton
           label="Delete"
           question={`Delete ${integration.name} with its sync history and metrics?`}
@@ -378,22 +349,30 @@ function IntegrationEditor({ integration }: { integration: Integration }) {
         />
       </div>
       <Message outcome={outcome} />
+      {rotated && <WebhookSecret shown={rotated} />}
     </li>
   );
 }
 
 function TeamIntegrations({ teamId }: { teamId: number }) {
   const integrations = useResource(resources.teamIntegrations(teamId));
+  const connectors = useApi(routeUrl('integrations.connectors'), ConnectorListBody);
+  const list = connectors.data?.connectors ?? [];
   return (
     <>
-      <ConnectForm teamId={teamId} />
+      {connectors.error !== undefined && <LoadError error={connectors.error} what="sources" />}
+      {list.length > 0 && <ConnectForm teamId={teamId} connectors={list} />}
       <h2>Connected</h2>
       {integrations.error !== undefined && <LoadError error={integrations.error} what="integrations" />}
       {integrations.isLoading && <Loading what="integrations" />}
       {integrations.data && integrations.data.length === 0 && <p className="muted">Nothing connected yet.</p>}
       <ul className="editors">
         {integrations.data?.map((integration) => (
-          <IntegrationEditor key={integration.id} integration={integration} />
+          <IntegrationEditor
+            key={integration.id}
+            integration={integration}
+            info={list.find((c) => c.kind === integration.kind)}
+          />
         ))}
       </ul>
     </>

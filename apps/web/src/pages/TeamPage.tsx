@@ -1,5 +1,5 @@
 /** One team: its integrations with their last sync and a Sync button, and its metrics. */
-import { type Integration, isMetricName } from '@agiletrack/domain';
+import { CONNECTOR_LABELS, type Integration, integrationTarget, isMetricName } from '@agiletrack/domain';
 import { formatAgo, formatDate } from '../app/format.ts';
 import { assertConsistent } from '../app/history.ts';
 import { DEFAULT_WINDOW_DAYS, resources, WINDOW_CHOICES } from '../app/resources.ts';
@@ -10,11 +10,9 @@ import { MetricBars, MetricCards, MetricExplanation, TrendCharts, WorkItemsList 
 import { LoadError, Loading, Revalidating } from '../components/States.tsx';
 import { SyncButton } from '../components/SyncButton.tsx';
 
-/** Where an integration reads from, e.g. `acme/alpha` or Jira project `ENG`. */
+/** Where an integration reads from, e.g. `acme/alpha` or `ENG`, named by its source (`GitHub acme/alpha`). */
 export function targetOf(integration: Integration): string {
-  const config = integration.config;
-  if (integration.kind === 'github') return `${String(config.owner ?? '?')}/${String(config.repo ?? '?')}`;
-  return `project ${String(config.projectKey ?? '?')}${config.boardId === undefined ? '' : `, board ${String(config.boardId)}`}`;
+  return integrationTarget(integration);
 }
 
 /** The last sync of one integration (memory-only key: it changes too often to persist). */
@@ -92,9 +90,7 @@ export function TeamPage({ teamId }: { teamId: number }) {
                     <Link href={`/integrations/${integration.id}`}>{integration.name}</Link>
                   </td>
                   <td>
-                    <span className={`kind ${integration.kind}`}>
-                      {integration.kind === 'github' ? 'GitHub' : 'Jira'}
-                    </span>
+                    <span className={`kind ${integration.kind}`}>{CONNECTOR_LABELS[integration.kind].label}</span>
                   </td>
                   <td>{targetOf(integration)}</td>
                   <td>

@@ -11,7 +11,10 @@ export type CacheOperationName = 'get' | 'getMany' | 'getOrSet' | 'getOrSetMany'
  * fresh (for `getOrSet`: computed now, tier `origin`), `bypass` forced refresh, `write`,
  * `delete`, `error` (the call rejected).
  */
-export type CacheOperationOutcome = 'hit' | 'stale' | 'miss' | 'bypass' | 'write' | 'delete' | 'error';
+export const CACHE_OPERATION_OUTCOMES = ['hit', 'stale', 'miss', 'bypass', 'write', 'delete', 'error'] as const;
+
+/** One of {@link CACHE_OPERATION_OUTCOMES}. */
+export type CacheOperationOutcome = (typeof CACHE_OPERATION_OUTCOMES)[number];
 
 /**
  * One public operation on one key, for live monitors. Emitted only while someone listens to

@@ -13,8 +13,17 @@ export const PrincipalSchema = z.object({
 /** The logged-in user. */
 export type Principal = z.infer<typeof PrincipalSchema>;
 
-/** A password a user sets: long enough to resist guessing, bounded so hashing stays cheap. */
-export const NewPassword = z.string().min(10, 'must be at least 10 characters').max(200);
+/**
+ * A password a user sets: long enough to resist guessing (spaces around it do not count, so ten
+ * spaces are no password), bounded so hashing stays cheap.
+ */
+export const NewPassword = z
+  .string()
+  .min(10, 'must be at least 10 characters')
+  .max(200, 'must be at most 200 characters')
+  .refine((password) => password.trim().length >= 10, {
+    message: 'must be at least 10 characters, not counting spaces at either end',
+  });
 
 /** POST /api/auth/login */
 export const LoginBody = z.strictObject({
@@ -25,6 +34,12 @@ export const LoginBody = z.strictObject({
 /** POST /api/me/password */
 export const ChangePasswordBody = z.strictObject({
   currentPassword: z.string().min(1).max(1_000),
+  newPassword: NewPassword,
+});
+
+/** POST /api/auth/password-reset: the token of a one-time link and the new password. */
+export const ResetPasswordBody = z.strictObject({
+  token: z.string().min(1).max(100),
   newPassword: NewPassword,
 });
 
@@ -42,6 +57,17 @@ export const authRoutes = [
     access: 'public',
     body: LoginBody,
     responses: { 200: PrincipalBody },
+  }),
+  route({
+    id: 'auth.resetPassword',
+    method: 'POST',
+    path: '/api/auth/password-reset',
+    summary:
+      "Set a new password with a one-time reset link an admin issued (no login): the link is spent, the user's sessions end",
+    tag: 'Auth',
+    access: 'public',
+    body: ResetPasswordBody,
+    responses: { 204: null },
   }),
   route({
     id: 'auth.logout',

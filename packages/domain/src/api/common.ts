@@ -23,8 +23,33 @@ export const Email = z
 /** A role: admins manage users, teams and the cache; members see and change their teams. */
 export const Role = z.enum(['admin', 'member']);
 
+/** Every error code the API answers, with its HTTP status. */
+export const API_ERRORS = {
+  E_VALIDATION: 400,
+  E_INVALID_ID: 400,
+  E_BAD_REQUEST: 400,
+  E_CREDENTIALS_REQUIRED: 400,
+  E_OUTBOUND_FORBIDDEN: 400,
+  E_UNAUTHENTICATED: 401,
+  E_FORBIDDEN: 403,
+  E_CSRF: 403,
+  E_NOT_FOUND: 404,
+  E_CONFLICT: 409,
+  E_PAYLOAD_TOO_LARGE: 413,
+  E_UNSUPPORTED_MEDIA_TYPE: 415,
+  E_RATE_LIMITED: 429,
+  E_TOO_MANY_ATTEMPTS: 429,
+  E_INTERNAL: 500,
+  E_UNAVAILABLE: 503,
+} as const;
+
+/** An error code of the API. */
+export type ApiErrorCode = keyof typeof API_ERRORS;
+
 /** Every failure: `{error: {code, message}}` with a stable code. */
-export const ErrorBody = z.object({ error: z.object({ code: z.string(), message: z.string() }) });
+export const ErrorBody = z.object({
+  error: z.object({ code: z.enum(Object.keys(API_ERRORS) as [ApiErrorCode, ...ApiErrorCode[]]), message: z.string() }),
+});
 
 /** Lists: at most this many rows per page unless `limit` says otherwise. */
 export const DEFAULT_PAGE_LIMIT = 50;

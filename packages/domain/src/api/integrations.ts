@@ -8,7 +8,13 @@ import { DisplayName, JobIdParam, NextCursor, PageQuery, RowId, RowIdParam, rout
 /** The kinds of integration. */
 export const IntegrationKind = z.enum(['github', 'jira']);
 
-const httpUrl = z.url({ protocol: /^https?$/, error: 'must be an http(s) URL' }).max(500);
+// No user name or password in an address: it would be stored and shown to every teammate.
+const httpUrl = z
+  .url({ protocol: /^https?$/, error: 'must be an http(s) URL' })
+  .max(500)
+  .refine((text) => !/^[a-z]+:\/\/[^/?#]*@/i.test(text), {
+    message: 'must not contain a user name or password: put the token in the credentials',
+  });
 const secret = z.string().min(1).max(2_000);
 const interval = z.number().int().min(5).max(10_080).nullable().optional();
 
@@ -21,6 +27,8 @@ export const GithubConfig = z.strictObject({
   productionEnvironments: z.array(z.string().trim().min(1).max(100)).min(1).max(20).optional(),
   /** The label that marks an issue as an incident (default: incident). */
   incidentLabel: z.string().trim().min(1).max(100).optional(),
+  /** `graphql` (default: a few points per hundred pull requests) or `rest`, the fallback. */
+  api: z.enum(['graphql', 'rest']).optional(),
 });
 /** GitHub credentials: a token that may read the repository. */
 export const GithubCredentials = z.strictObject({ token: secret });
@@ -161,6 +169,8 @@ export const JobBody = z.object({ job: JobSchema });
 export const IntegrationPage = z.object({ integrations: z.array(IntegrationSchema), nextCursor: NextCursor });
 /** One integration. */
 export const IntegrationBody = z.object({ integration: IntegrationSchema });
+/** A new integration, with its webhook secret: shown this once. */
+export const CreatedIntegrationBody = IntegrationBody.extend({ webhookSecret: z.string() });
 
 /** The routes of this file. */
 export const integrationRoutes = [
@@ -184,7 +194,7 @@ export const integrationRoutes = [
     tag: 'Integrations',
     access: 'user',
     body: CreateIntegrationBody,
-    responses: { 201: IntegrationBody },
+    responses: { 201: CreatedIntegrationBody },
   }),
   route({
     id: 'integrations.testNew',

@@ -8,12 +8,14 @@ import { adminCacheRoutes } from './admin-cache.ts';
 import { auditRoutes } from './audit.ts';
 import { authRoutes } from './auth.ts';
 import type { RouteSpec } from './common.ts';
+import { connectorRoutes } from './connectors.ts';
 import { integrationRoutes } from './integrations.ts';
 import { metricsRoutes } from './metrics.ts';
 import { systemRoutes } from './system.ts';
 import { teamRoutes } from './teams.ts';
 import { tokenRoutes } from './tokens.ts';
 import { userRoutes } from './users.ts';
+import { webhookRoutes } from './webhooks.ts';
 
 const ALL = [
   ...authRoutes,
@@ -21,6 +23,8 @@ const ALL = [
   ...userRoutes,
   ...teamRoutes,
   ...integrationRoutes,
+  ...connectorRoutes,
+  ...webhookRoutes,
   ...metricsRoutes,
   ...auditRoutes,
   ...adminCacheRoutes,

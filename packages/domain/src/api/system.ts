@@ -13,16 +13,6 @@ export const HealthSchema = z.object({
   bus: z.object({ healthy: z.boolean(), downs: z.number() }),
 });
 
-/** An `event: invalidate` pushed over `/api/events`: the keys a write made stale. */
-export const InvalidateEventSchema = z.object({
-  type: z.string(),
-  teamId: z.union([z.number(), z.string()]),
-  integrationId: z.union([z.number(), z.string()]).optional(),
-  keys: z.array(z.string()),
-});
-/** An invalidation pushed to browsers. */
-export type InvalidateEvent = z.infer<typeof InvalidateEventSchema>;
-
 /** The routes of this file. */
 export const systemRoutes = [
   route({

@@ -43,6 +43,12 @@ export const UserBody = z.object({ user: UserSchema });
 /** A created user, with the generated password when none was given (shown once). */
 export const CreatedUserBody = z.object({ user: UserSchema, password: z.string().optional() });
 
+/**
+ * What `POST /api/users/:userId/password-reset` answers: the one-time link (shown once: only its
+ * digest is stored) and when it stops working.
+ */
+export const PasswordResetLinkBody = z.object({ link: z.string(), expiresAt: Timestamp });
+
 /** The routes of this file. */
 export const userRoutes = [
   route({
@@ -85,6 +91,16 @@ export const userRoutes = [
     access: 'admin',
     body: UpdateUserBody,
     responses: { 200: UserBody },
+  }),
+  route({
+    id: 'users.passwordReset',
+    method: 'POST',
+    path: '/api/users/:userId/password-reset',
+    params: z.object({ userId: RowIdParam }),
+    summary: 'Issue a one-time password reset link for a user (expires, works once, replaces an earlier one; audited)',
+    tag: 'Users',
+    access: 'admin',
+    responses: { 201: PasswordResetLinkBody },
   }),
   route({
     id: 'users.deactivate',

@@ -3,15 +3,19 @@
  * are computed from this on every request, so any change shows at once — and, since ETags hash
  * the body, changes the ETag of every listing that includes the changed record.
  */
+
+import { asOf } from './as-of.ts';
+import { mergeShaOf } from './details.ts';
 import { fixedData } from './fixed.ts';
 import { type DatasetSize, generateData } from './generate.ts';
-import { fakeSha, githubTime, githubUser, HOUR, isoTime, jiraUser } from './people.ts';
+import { compareText, fakeSha, githubTime, githubUser, HOUR, isoTime, jiraUser } from './people.ts';
 import type {
   GitHubDeployment,
   GitHubDeploymentState,
   GitHubDeploymentStatus,
   GitHubIssue,
   GitHubPullRequest,
+  GitHubPullSize,
   GitHubRepo,
   GitHubReview,
   JiraIssue,
@@ -33,6 +37,11 @@ export interface NewPullRequest {
   requested_reviewers?: string[];
   draft?: boolean;
   reviews?: { user: string; state: GitHubReview['state']; submitted_at: string }[];
+  /** When coding started. @default one hour before `created_at` */
+  first_commit_at?: string;
+  labels?: string[];
+  /** @default 10 lines added, 2 removed, 1 file */
+  size?: Partial<GitHubPullSize>;
 }
 
 /** A new issue. */
@@ -49,6 +58,8 @@ export interface NewDeployment {
   environment?: string;
   created_at?: string;
   ref?: string;
+  /** The commit deployed. @default the newest merge commit made before `created_at` */
+  sha?: string;
   statuses?: { state: GitHubDeploymentState; created_at: string }[];
 }
 
@@ -73,19 +84,24 @@ export class Dataset {
   /** Increases on every change; handy in assertions and logs. */
   revision = 0;
   private readonly spec: DatasetSpec;
+  private readonly now: (() => number) | undefined;
 
-  constructor(spec: DatasetSpec) {
+  /** With `now`, the data is cut back to that instant: nothing after it is served. */
+  constructor(spec: DatasetSpec, now?: () => number) {
     this.spec = spec;
-    this.data = Dataset.build(spec);
+    this.now = now;
+    this.data = this.build();
   }
 
-  private static build(spec: DatasetSpec): SimulatorData {
-    return spec.kind === 'fixed' ? fixedData() : generateData(spec.seed, spec.size);
+  private build(): SimulatorData {
+    const data = this.spec.kind === 'fixed' ? fixedData() : generateData(this.spec.seed, this.spec.size);
+    if (this.now) asOf(data, this.now());
+    return data;
   }
 
   /** Throws away every change and rebuilds the original data (same seed, same records). */
   restore(): void {
-    this.data = Dataset.build(this.spec);
+    this.data = this.build();
     this.revision++;
   }
 
@@ -139,11 +155,65 @@ export class Dataset {
       html_url: `https://github.com/${owner}/${name}/pull/${number}`,
       head: { ref: `feature/${number}`, sha },
       base: { ref: 'main' },
+      merge_commit_sha: merged ? mergeShaOf(owner, name, number) : null,
+      labels: (input.labels ?? []).map((label) => ({ name: label })),
     };
+    const firstCommit = input.first_commit_at ?? githubTime(Date.parse(created) - HOUR);
     repo.pullRequests.push(pull);
     repo.reviews[String(number)] = reviews;
+    repo.commits[String(number)] = [{ sha, authored_at: firstCommit, committed_at: firstCommit }];
+    repo.sizes[String(number)] = { additions: 10, deletions: 2, changed_files: 1, ...input.size };
     this.revision++;
     return pull;
+  }
+
+  /** Adds a review to a pull request at `submitted_at`. */
+  addReview(
+    owner: string,
+    name: string,
+    number: number,
+    review: { user: string; state: GitHubReview['state']; submitted_at: string },
+  ): GitHubReview {
+    const repo = this.requireRepo(owner, name);
+    const pull = this.requirePull(repo, number);
+    const added: GitHubReview = {
+      id: maxId(Object.values(repo.reviews).flat()) + 1,
+      user: githubUser(review.user),
+      state: review.state,
+      body: '',
+      submitted_at: review.submitted_at,
+      commit_id: pull.head.sha,
+    };
+    repo.reviews[String(number)] = [...(repo.reviews[String(number)] ?? []), added];
+    pull.updated_at = later(pull.updated_at, review.submitted_at);
+    this.revision++;
+    return added;
+  }
+
+  /** Merges an open pull request at `at`, making its merge commit. */
+  mergePullRequest(owner: string, name: string, number: number, at: string): GitHubPullRequest {
+    const repo = this.requireRepo(owner, name);
+    const pull = this.requirePull(repo, number);
+    if (pull.state !== 'open') throw new RangeError(`pull request #${number} is not open`);
+    Object.assign(pull, {
+      state: 'closed',
+      closed_at: at,
+      merged_at: at,
+      updated_at: later(pull.updated_at, at),
+      merge_commit_sha: mergeShaOf(owner, name, number),
+      requested_reviewers: [],
+    });
+    this.revision++;
+    return pull;
+  }
+
+  /** Closes an issue (an incident is resolved) at `at`. */
+  closeIssue(owner: string, name: string, number: number, at: string): GitHubIssue {
+    const issue = this.requireRepo(owner, name).issues.find((i) => i.number === number);
+    if (!issue) throw new RangeError(`no issue #${number} in ${owner}/${name}`);
+    Object.assign(issue, { state: 'closed', closed_at: at, updated_at: later(issue.updated_at, at) });
+    this.revision++;
+    return issue;
   }
 
   /** Adds an issue to a repository and returns it. */
@@ -176,9 +246,13 @@ export class Dataset {
     const created = input.created_at ?? githubTime(latestDeployment(repo) + HOUR);
     const environment = input.environment ?? 'production';
     const creator = githubUser('erin');
+    const shipped = repo.pullRequests
+      .filter((p) => p.merge_commit_sha !== null && p.merged_at !== null && p.merged_at <= created)
+      .sort((a, b) => compareText(a.merged_at!, b.merged_at!))
+      .at(-1)?.merge_commit_sha;
     const deployment: GitHubDeployment = {
       id,
-      sha: fakeSha(`${owner}/${name}:deploy:${id}`),
+      sha: input.sha ?? shipped ?? fakeSha(`${owner}/${name}:deploy:${id}`),
       ref: input.ref ?? 'main',
       task: 'deploy',
       environment,
@@ -251,12 +325,20 @@ export class Dataset {
     return issue;
   }
 
+  private requirePull(repo: GitHubRepo, number: number): GitHubPullRequest {
+    const pull = repo.pullRequests.find((p) => p.number === number);
+    if (!pull) throw new RangeError(`no pull request #${number} in ${repo.owner}/${repo.name}`);
+    return pull;
+  }
+
   private requireRepo(owner: string, name: string): GitHubRepo {
     const repo = this.repo(owner, name);
     if (!repo) throw new RangeError(`no repository ${owner}/${name}`);
     return repo;
   }
 }
+
+const later = (a: string, b: string) => (compareText(a, b) >= 0 ? a : b);
 
 function maxId(items: readonly { id: number }[]): number {
   return items.reduce((max, item) => Math.max(max, item.id), 0);

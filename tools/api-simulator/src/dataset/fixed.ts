@@ -8,15 +8,18 @@
  *   2024-01-03 10:00, merged 2024-01-03 12:00 (26 h); dave still requested.
  * - PR #3 (carol) created 2024-01-04 08:00, open, alice and bob requested, no reviews.
  * - Issue #4 created 2024-01-01 08:00, closed 2024-01-05 08:00; issue #5 created 2024-01-03 08:00, open.
- * - Deployment 101 (production) 2024-01-01 14:00 → success 14:10;
- *   deployment 102 (production) 2024-01-03 13:00 → failure 13:05.
+ * - First commits: #1 2024-01-01 08:00, #2 2024-01-01 16:00, #3 2024-01-04 07:00.
+ * - Deployment 101 (production) 2024-01-01 14:00 → success 14:10, shipping #1's merge commit;
+ *   deployment 102 (production) 2024-01-03 13:00 → failure 13:05, shipping #2's.
  *
  * Jira project AT, board 1: sprint 1 (closed, 01-01 09:00 → 01-15 09:00, completed 01-15 10:00) holds
  * AT-1 (3 points, done 01-04) and AT-2 (5 points, done 01-10); sprint 2 (active, 01-15 09:00 →
  * 01-29 09:00) holds AT-3 (2 points, done 01-18) and AT-4 (8 points, in progress since 01-17).
  */
+import { linkDeployments, mergeShaOf } from './details.ts';
 import { fakeSha, githubUser, jiraUser } from './people.ts';
 import type {
+  GitHubCommit,
   GitHubDeployment,
   GitHubDeploymentStatus,
   GitHubPullRequest,
@@ -53,6 +56,8 @@ function pull(
     html_url: `https://github.com/${OWNER}/${REPO}/pull/${number}`,
     head: { ref: `feature/${number}`, sha: fakeSha(`${OWNER}/${REPO}#${number}`) },
     base: { ref: 'main' },
+    merge_commit_sha: merged ? mergeShaOf(OWNER, REPO, number) : null,
+    labels: [],
   };
 }
 
@@ -127,8 +132,20 @@ function jiraIssue(
   };
 }
 
+function commit(number: number, index: number, at: string, head = false): GitHubCommit {
+  const sha = head ? fakeSha(`${OWNER}/${REPO}#${number}`) : fakeSha(`${OWNER}/${REPO}#${number}:${index}`);
+  return { sha, authored_at: at, committed_at: at };
+}
+
 /** A fresh copy of the fixed data set (callers may mutate it). */
 export function fixedData(): SimulatorData {
+  const data = build();
+  // Deployment 101 shipped #1's merge commit, 102 shipped #2's.
+  for (const repo of data.github.repos) linkDeployments(repo);
+  return data;
+}
+
+function build(): SimulatorData {
   return {
     github: {
       repos: [
@@ -176,6 +193,17 @@ export function fixedData(): SimulatorData {
             },
           ],
           deployments: [deployment(101, '2024-01-01T14:00:00Z'), deployment(102, '2024-01-03T13:00:00Z')],
+          // First commits: #1 at 08:00 (an hour before it was opened), #2 the afternoon before, #3 at 07:00.
+          commits: {
+            '1': [commit(1, 0, '2024-01-01T08:00:00Z'), commit(1, 1, '2024-01-01T08:30:00Z', true)],
+            '2': [commit(2, 0, '2024-01-01T16:00:00Z'), commit(2, 1, '2024-01-02T09:30:00Z', true)],
+            '3': [commit(3, 0, '2024-01-04T07:00:00Z', true)],
+          },
+          sizes: {
+            '1': { additions: 120, deletions: 30, changed_files: 4 },
+            '2': { additions: 40, deletions: 10, changed_files: 2 },
+            '3': { additions: 300, deletions: 120, changed_files: 9 },
+          },
           deploymentStatuses: {
             '101': [status(201, 'in_progress', '2024-01-01T14:00:00Z'), status(202, 'success', '2024-01-01T14:10:00Z')],
             '102': [status(203, 'in_progress', '2024-01-03T13:00:00Z'), status(204, 'failure', '2024-01-03T13:05:00Z')],

@@ -5,6 +5,7 @@
  * issues move To Do → In Progress → Done inside their sprints, and unfinished work carries over.
  */
 import { createRandom, type Random } from '../random.ts';
+import { detailRepo } from './details.ts';
 import { compareText, DAY, fakeSha, GITHUB_LOGINS, githubTime, githubUser, HOUR, isoTime, jiraUser } from './people.ts';
 import type {
   GitHubDeployment,
@@ -98,6 +99,8 @@ export function generateData(seed: number, size: DatasetSize): SimulatorData {
   // every other record as it was.
   const incidents = createRandom(seed ^ 0x1c1d);
   for (const repo of repos) addIncidents(incidents, repo, size.incidentRate, ids);
+  const details = createRandom(seed ^ 0xd37a);
+  for (const repo of repos) detailRepo(details, repo);
   const jira = generateJira(random, start, size);
   lengthenChangelogs(createRandom(seed ^ 0xc4a9), jira.issues, size.longChangelogRate);
   return { github: { repos }, jira };
@@ -231,7 +234,18 @@ function generateRepo(
       status(random.chance(0.88) ? 'success' : 'failure', finished),
     ];
   }
-  return { id: 100 + index, owner, name, pullRequests, reviews, issues, deployments, deploymentStatuses };
+  return {
+    id: 100 + index,
+    owner,
+    name,
+    pullRequests,
+    reviews,
+    issues,
+    deployments,
+    deploymentStatuses,
+    commits: {},
+    sizes: {},
+  };
 }
 
 function generatePull(
@@ -286,6 +300,8 @@ function generatePull(
     html_url: `https://github.com/${owner}/${repo}/pull/${number}`,
     head: { ref: `feature/${number}`, sha },
     base: { ref: 'main' },
+    merge_commit_sha: null,
+    labels: [],
   };
   return { pull, reviews };
 }

@@ -28,6 +28,23 @@ export interface GitHubPullRequest {
   html_url: string;
   head: { ref: string; sha: string };
   base: { ref: string };
+  /** The commit the merge made on the base branch (null until merged). */
+  merge_commit_sha: string | null;
+  labels: { name: string }[];
+}
+
+/** A commit of a pull request (`commits` in GraphQL), oldest first. */
+export interface GitHubCommit {
+  sha: string;
+  authored_at: string;
+  committed_at: string;
+}
+
+/** What GitHub computes of a pull request's diff. */
+export interface GitHubPullSize {
+  additions: number;
+  deletions: number;
+  changed_files: number;
 }
 
 /** `GET /repos/:owner/:repo/pulls/:n/reviews` item. */
@@ -93,6 +110,10 @@ export interface GitHubRepo {
   deployments: GitHubDeployment[];
   /** Statuses by deployment id, oldest first. */
   deploymentStatuses: Record<string, GitHubDeploymentStatus[]>;
+  /** Commits by pull request number, oldest first. */
+  commits: Record<string, GitHubCommit[]>;
+  /** Diff sizes by pull request number. */
+  sizes: Record<string, GitHubPullSize>;
 }
 
 /** The three workflow states of the simulated Jira projects. */

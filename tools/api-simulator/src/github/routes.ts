@@ -109,6 +109,33 @@ export function registerGitHubRoutes(app: FastifyInstance, ctx: SimContext): voi
     }),
   );
 
+  // One pull request: the listing's fields plus its size, as GitHub answers it.
+  app.get<{ Params: RepoParams & { number: string } }>('/repos/:owner/:repo/pulls/:number', (request, reply) =>
+    answer(request, reply, () => {
+      const repo = repoOf(request.params);
+      const pr = repo && pullByNumber(repo, request.params.number);
+      if (!repo || !pr) return notFound();
+      const size = repo.sizes[String(pr.number)] ?? { additions: 0, deletions: 0, changed_files: 0 };
+      return { status: 200, body: { ...pr, merged: pr.merged_at !== null, ...size } };
+    }),
+  );
+
+  // A pull request's commits, oldest first.
+  app.get<{ Params: RepoParams & { number: string } }>('/repos/:owner/:repo/pulls/:number/commits', (request, reply) =>
+    answer(request, reply, () => {
+      const repo = repoOf(request.params);
+      const pr = repo && pullByNumber(repo, request.params.number);
+      if (!repo || !pr) return notFound();
+      return ok(
+        request,
+        (repo.commits[String(pr.number)] ?? []).map((c) => ({
+          sha: c.sha,
+          commit: { author: { date: c.authored_at }, committer: { date: c.committed_at }, message: '' },
+        })),
+      );
+    }),
+  );
+
   app.get<{ Params: RepoParams }>('/repos/:owner/:repo/issues', (request, reply) =>
     answer(request, reply, () => {
       const repo = repoOf(request.params);

@@ -8,7 +8,8 @@ export function auditRoutes(deps: AppDeps): HandlersOf<'audit'> {
   return {
     'audit.list': async ({ query }) => {
       const { cursor, limit, ...filter } = query;
-      const page = await deps.audit.list(filter, pageOf({ cursor, limit }));
+      // Audit ids are bigint: a cursor may name any id JavaScript holds exactly.
+      const page = await deps.audit.list(filter, pageOf({ cursor, limit }, Number.MAX_SAFE_INTEGER));
       return { entries: page.items, nextCursor: page.nextCursor };
     },
   };

@@ -14,6 +14,10 @@ export function authRoutes(deps: AppDeps): HandlersOf<'auth'> {
       return { user: principal };
     },
 
+    'auth.resetPassword': async ({ request, body }) => {
+      await deps.passwordResets.consume(body.token, body.newPassword, request.ip);
+    },
+
     'auth.logout': async ({ request, reply }) => {
       const token = sessionCookie(request);
       if (token) await deps.accounts.logout(token);

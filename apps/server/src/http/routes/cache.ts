@@ -3,15 +3,22 @@
  * the live monitor stream, per-family analytics and the alerts (admins); the dashboards' reports of
  * their browser storage (any user).
  */
+import { MonitorStream } from '@agiletrack/domain';
+import { LRUCache } from 'lru-cache';
 import { warmTeams } from '../../cache/warmer.ts';
 import { describeMode } from '../../config.ts';
+import { AppError } from '../../errors.ts';
 import type { AppDeps } from '../deps.ts';
 import type { HandlersOf } from '../routing.ts';
 import { openSse } from '../sse.ts';
 
+const REPORT_EVERY_MS = 55_000;
+const REPORT_MAX = 100;
+
 /** See the file comment. */
 export function cacheRoutes(deps: AppDeps): HandlersOf<'cache'> {
   const { serverCache, teams, integrations, metrics, ops } = deps;
+  const reported = new LRUCache<number, true>({ max: 10_000, ttl: REPORT_EVERY_MS });
   return {
     'cache.stats': async () => {
       let redis: Record<string, unknown> | null = null;
@@ -60,7 +67,7 @@ export function cacheRoutes(deps: AppDeps): HandlersOf<'cache'> {
     },
 
     'cache.monitor': ({ request, reply, query: filter }) => {
-      const stream = openSse(request, reply);
+      const stream = openSse(request, reply, MonitorStream);
       stream.send('ready', { instance: ops.instance, filter });
       stream.onClose(ops.monitor.watch(filter, (op) => stream.send('op', op)));
       return reply;
@@ -70,9 +77,17 @@ export function cacheRoutes(deps: AppDeps): HandlersOf<'cache'> {
 
     'cache.alerts': ({ query }) => ops.alerts.list(query.since),
 
-    // The figure only feeds an alert rule.
-    'cache.clientReport': ({ body }) => {
-      ops.clientReports.quotaFailures += body.quotaFailures;
+    // The figure only feeds an alert rule. A dashboard reports once a minute: one user's reports
+    // count once a minute and at most REPORT_MAX each, so no member can inflate the admins' alert
+    // and metric beyond what one browser could see.
+    'cache.clientReport': ({ principal, body }) => {
+      if (reported.has(principal.userId)) {
+        throw new AppError('E_RATE_LIMITED', 'one report a minute', {
+          retryAfterMs: reported.getRemainingTTL(principal.userId),
+        });
+      }
+      reported.set(principal.userId, true);
+      ops.clientReports.quotaFailures += Math.min(body.quotaFailures, REPORT_MAX);
       return undefined;
     },
   };

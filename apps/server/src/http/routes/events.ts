@@ -3,6 +3,7 @@
  * user may see (admins: all), with the cache keys they made stale, and nobody else's; admins also
  * get the server's alerts firing and resolving.
  */
+import { EventStream } from '@agiletrack/domain';
 import type { PushedEvent } from '../../cache/event-hub.ts';
 import { bearerToken, sessionCookie } from '../credentials.ts';
 import type { AppDeps } from '../deps.ts';
@@ -14,7 +15,7 @@ export function eventRoutes(deps: AppDeps): Pick<HandlersOf<'system'>, 'system.e
   return {
     'system.events': ({ request, reply, principal: first }) => {
       const credentials = { bearer: bearerToken(request), cookie: sessionCookie(request) };
-      const stream = openSse(request, reply);
+      const stream = openSse(request, reply, EventStream);
       stream.send('ready', { userId: first.userId });
       const send = async (event: PushedEvent) => {
         // Re-resolve the user (cached): a logout or a membership change applies to open streams too.

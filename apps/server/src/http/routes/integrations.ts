@@ -1,6 +1,7 @@
 /** Integrations: a team's list, connect, Test connection, read, change, delete, last sync, sync jobs. */
 import type { CacheStatus } from '@agiletrack/cache';
-import { IntegrationSchemas, routeUrl } from '@agiletrack/domain';
+import { routeUrl } from '@agiletrack/domain';
+import { connectorFor } from '../../connectors/registry.ts';
 import { forbidden, notFound } from '../../errors.ts';
 import { testConnection } from '../../services/connection-test.ts';
 import { pageInMemory, pageOf } from '../../services/page.ts';
@@ -22,9 +23,32 @@ export function integrationRoutes(deps: AppDeps): HandlersOf<'integrations' | 'j
       return sendCached(request, reply, { integrations: items, nextCursor }, status);
     },
 
+    // A new integration gets its webhook secret (shown this once), a default sync interval unless
+    // one was given (null keeps it manual), and its first sync at once.
     'integrations.create': async ({ request, principal, params, body }) => {
       const teamId = teamOf(principal, params.teamId);
-      return { integration: await integrations.createIntegration(teamId, body, actorOf(request)) };
+      const syncIntervalMinutes =
+        body.syncIntervalMinutes === undefined ? deps.config.SYNC_DEFAULT_INTERVAL_MINUTES : body.syncIntervalMinutes;
+      const created = await integrations.createIntegration(teamId, { ...body, syncIntervalMinutes }, actorOf(request));
+      const webhookSecret = await deps.webhooks.issueSecret(created.id, actorOf(request));
+      if (deps.config.SYNC_ON_CONNECT) await deps.jobs.enqueueSync({ integrationId: created.id, teamId });
+      return { integration: created, webhookSecret };
+    },
+
+    'integrations.webhookSecret': async ({ request, principal, params }) => {
+      const integration = await integrationOf(integrations, principal, params.integrationId);
+      return { secret: await deps.webhooks.issueSecret(integration.id, actorOf(request)) };
+    },
+
+    'integrations.webhook': async ({ principal, params }) => {
+      const integration = await integrationOf(integrations, principal, params.integrationId);
+      const { webhook } = connectorFor(integration.kind);
+      return {
+        path: routeUrl(webhook.route, { params: { integrationId: integration.id } }),
+        events: [...webhook.events],
+        signatureHeader: webhook.signatureHeader,
+        ...(await deps.webhooks.recent(integration.id)),
+      };
     },
 
     // The form's "Test connection": the same request a sync starts with, before anything is stored.
@@ -35,6 +59,8 @@ export function integrationRoutes(deps: AppDeps): HandlersOf<'integrations' | 'j
         { guard: deps.outbound },
       );
     },
+
+    'integrations.connectors': async () => ({ connectors: deps.connectors.list() }),
 
     'integrations.get': async ({ request, reply, principal, params }) => {
       // Access first (from the cached owner), so a refused caller cannot force a refill.
@@ -48,7 +74,7 @@ export function integrationRoutes(deps: AppDeps): HandlersOf<'integrations' | 'j
 
     'integrations.update': async ({ request, principal, params, body }) => {
       const integration = await integrationOf(integrations, principal, params.integrationId);
-      const schemas = IntegrationSchemas[integration.kind];
+      const { schemas } = connectorFor(integration.kind);
       const patch = {
         name: body.name,
         syncIntervalMinutes: body.syncIntervalMinutes,
@@ -67,15 +93,18 @@ export function integrationRoutes(deps: AppDeps): HandlersOf<'integrations' | 'j
     // Tests the stored connection, or new credentials before they replace the stored ones.
     'integrations.test': async ({ principal, params, body }) => {
       const integration = await integrationOf(integrations, principal, params.integrationId);
-      const schemas = IntegrationSchemas[integration.kind];
-      const credentials =
+      const { schemas } = connectorFor(integration.kind);
+      // Stored credentials come with the config of the same row read: a cached config may be
+      // older or newer than them, and credentials go only where they were entered for.
+      const target =
         body?.credentials === undefined
-          ? await integrations.credentials(integration.id)
-          : parse(schemas.credentials, body.credentials, 'credentials');
-      return testConnection(
-        { kind: integration.kind, config: integration.config, credentials },
-        { guard: deps.outbound },
-      );
+          ? await integrations.connection(integration.id)
+          : {
+              kind: integration.kind,
+              config: integration.config,
+              credentials: parse(schemas.credentials, body.credentials, 'credentials'),
+            };
+      return testConnection(target, { guard: deps.outbound });
     },
 
     'integrations.lastSync': async ({ request, reply, principal, params }) => {

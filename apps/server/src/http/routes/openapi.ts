@@ -17,8 +17,9 @@ export async function registerDocs(app: FastifyInstance): Promise<void> {
   await app.register(fastifySwagger, { mode: 'static', specification: { document: document as never } });
   await app.register(fastifySwaggerUi, {
     routePrefix: ROUTES['system.docs'].path,
-    staticCSP: true,
-    uiConfig: { docExpansion: 'list', deepLinking: true, tryItOutEnabled: false },
+    // The pages load only their own files: the server's policy (frame-ancestors 'none' included)
+    // fits them, so the plugin's own, looser policy is not set; no external validator badge.
+    uiConfig: { docExpansion: 'list', deepLinking: true, tryItOutEnabled: false, validatorUrl: null },
   });
 }
 

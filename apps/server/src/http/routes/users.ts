@@ -28,6 +28,13 @@ export function userRoutes(deps: AppDeps): HandlersOf<'users'> {
       user: await users.update(userIdOf(params.userId), body, actorOf(request)),
     }),
 
+    // The link opens the dashboard's reset page; the token rides in the fragment, which browsers
+    // never send to a server (no access log or Referer ever holds it).
+    'users.passwordReset': async ({ request, params }) => {
+      const { token, expiresAt } = await deps.passwordResets.issue(userIdOf(params.userId), actorOf(request));
+      return { link: `${request.protocol}://${request.host}/reset-password#${token}`, expiresAt };
+    },
+
     'users.deactivate': async ({ request, params }) => {
       await users.deactivate(userIdOf(params.userId), actorOf(request));
     },

@@ -39,6 +39,20 @@ export interface SyncContext {
   cursor: Record<string, unknown> | null;
   /** The stored items of one kind, by external id. */
   known(kind: WorkItemKind): Promise<ReadonlyMap<string, KnownItem>>;
+  /** On a full sync: saving page by page, so a killed or failed one resumes where it stopped. */
+  backfill?: Backfill;
+  /** The sync's clock (epoch ms). */
+  now?: number;
+}
+
+/** A full fetch that saves as it goes. */
+export interface Backfill {
+  /** Where the last attempt of this backfill stopped (null on a fresh start). */
+  readonly state: Record<string, unknown> | null;
+  /** Stores items read so far and where the fetch stands, in one transaction. */
+  save(items: readonly WorkItemInput[], state: Record<string, unknown>): Promise<void>;
+  /** Everything since `historyFrom` is stored: the sync may publish partial metrics now. */
+  windowComplete(historyFrom: Date): Promise<void>;
 }
 
 /** An item that no longer exists upstream. */
@@ -57,7 +71,42 @@ export interface FetchResult {
   complete: boolean;
   /** Where the next incremental sync starts. */
   cursor: Record<string, unknown>;
+  /** The items were saved through the backfill as they were read (`items` holds none). */
+  saved?: boolean;
+  /** How many items the backfill saved (with `saved`). */
+  savedCount?: number;
 }
 
 /** Reports how far a fetch got. */
 export type Progress = (step: string, done: number, total?: number) => void;
+
+/** What the metrics read of a work item. */
+export type MetricItem = Pick<
+  WorkItemInput,
+  | 'kind'
+  | 'externalId'
+  | 'state'
+  | 'createdAt'
+  | 'startedAt'
+  | 'firstReviewAt'
+  | 'finishedAt'
+  | 'storyPoints'
+  | 'sprint'
+> & { data: Record<string, unknown> | null };
+
+/** Metric values by name; `null` where there is nothing to measure. */
+export type MetricValues = Record<string, number | null>;
+
+/** One integration's items, indexed: the metrics as of any instant over any window. */
+export type MetricIndex = (at: number, windowDays: number) => MetricValues;
+
+/** Where a connector's requests go and how they authenticate. */
+export interface ClientSettings {
+  /** Origin and path prefix; the credentials never leave this origin. */
+  baseUrl: string;
+  headers: Record<string, string>;
+  /** Who answers, in failure messages (`GitHub`, `Jira`). */
+  source: string;
+  /** What a 404 means for this source, in failure messages. */
+  notFound: string;
+}

@@ -5,8 +5,8 @@
  */
 import { createSimulator, DEFAULT_JIRA_CREDENTIALS, type Simulator } from '@agiletrack/api-simulator';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startTestServer, type TestServer } from '../testing/harness.ts';
-import { AS_OF, EXPECTED, sync } from '../testing/sync-helpers.ts';
+import { startTestServer, type TestServer } from '../../testing/harness.ts';
+import { AS_OF, EXPECTED, sync } from '../../testing/sync-helpers.ts';
 
 const PAT = 'dc_personal_access_token';
 

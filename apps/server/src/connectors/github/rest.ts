@@ -1,67 +1,31 @@
 /**
- * GitHub connector (REST v3 shapes; api.github.com or the simulator), incremental:
+ * GitHub over REST v3, the per-integration fallback of the GraphQL reader (api.github.com or the
+ * simulator), incremental:
  * - pull requests sorted by `updated` descending, read until the last sync's high-water mark
  *   (a `304` on the first page means nothing changed at all); every page of each changed pull
- *   request's reviews;
+ *   request's reviews, the pull request itself (its size) and its first commit;
  * - deployments newest first down to the mark, with every page of their statuses, plus the
  *   statuses of deployments still in progress; a stored deployment missing from the pages read
  *   was deleted;
  * - incidents: issues labelled `incident` updated since the mark.
  * Every GET is conditional (the client stores ETags), so an unchanged page is a free `304`.
  */
-import type { ExternalClient } from './http-client.ts';
-import type { DeletedItem, FetchResult, KnownItem, Progress, SyncContext, WorkItemInput } from './types.ts';
-
-interface PullRequest {
-  number: number;
-  state: 'open' | 'closed';
-  title: string;
-  draft?: boolean;
-  created_at: string;
-  updated_at: string;
-  closed_at: string | null;
-  merged_at: string | null;
-  html_url?: string;
-  user?: { login?: string } | null;
-}
-interface Review {
-  submitted_at?: string | null;
-  state?: string;
-}
-interface Deployment {
-  id: number;
-  environment: string;
-  created_at: string;
-  updated_at?: string;
-  sha?: string;
-}
-interface DeploymentStatus {
-  state: string;
-  created_at: string;
-}
-interface Issue {
-  number: number;
-  title: string;
-  state: 'open' | 'closed';
-  created_at: string;
-  updated_at: string;
-  closed_at: string | null;
-  html_url?: string;
-  pull_request?: unknown;
-}
-
-/** GitHub integration settings (validated by the API). */
-export interface GithubConfig {
-  owner: string;
-  repo: string;
-  /** Environments whose deployments count as production. @default ['production', 'prod'] */
-  productionEnvironments?: string[] | undefined;
-  /** The label that marks an issue as an incident. @default 'incident' */
-  incidentLabel?: string | undefined;
-}
-
-/** Deployment states after which GitHub adds no further status of interest. */
-const FINAL_DEPLOYMENT_STATES = new Set(['success', 'failure', 'error', 'inactive']);
+import type { ExternalClient } from '../http-client.ts';
+import type { DeletedItem, FetchResult, KnownItem, Progress, SyncContext, WorkItemInput } from '../types.ts';
+import {
+  type Deployment,
+  type DeploymentStatus,
+  deploymentItem,
+  FINAL_DEPLOYMENT_STATES,
+  type GithubConfig,
+  type Issue,
+  incidentItem,
+  isProduction,
+  later,
+  type PullRequest,
+  pullItem,
+  type Review,
+} from './items.ts';
 
 /** The URL of the `rel="next"` page, if any. */
 export function nextLink(link: string | null): string | undefined {
@@ -101,104 +65,6 @@ async function readAll<T>(client: ExternalClient, first: string): Promise<T[]> {
   return items;
 }
 
-const date = (value: string | null | undefined) => (value ? new Date(value) : null);
-const later = (a: string | undefined, b: string) => (a === undefined || b > a ? b : a);
-
-function pullItem(pr: PullRequest, reviews: Review[]): WorkItemInput {
-  const reviewTimes = reviews
-    .map((r) => r.submitted_at)
-    .filter((t): t is string => typeof t === 'string')
-    .map((t) => Date.parse(t))
-    .sort((a, b) => a - b);
-  return {
-    kind: 'pull_request',
-    externalId: String(pr.number),
-    title: pr.title ?? '',
-    state: pr.merged_at ? 'merged' : pr.state,
-    createdAt: new Date(pr.created_at),
-    startedAt: new Date(pr.created_at),
-    firstReviewAt: reviewTimes.length > 0 ? new Date(reviewTimes[0]!) : null,
-    finishedAt: date(pr.merged_at),
-    storyPoints: null,
-    sprint: null,
-    data: {
-      updatedAt: pr.updated_at,
-      url: pr.html_url ?? null,
-      draft: pr.draft ?? false,
-      author: pr.user?.login ?? null,
-      closedAt: pr.closed_at,
-    },
-  };
-}
-
-function deploymentItem(deployment: Deployment, statuses: DeploymentStatus[], production: boolean): WorkItemInput {
-  if (!production) {
-    return {
-      kind: 'deployment',
-      externalId: String(deployment.id),
-      title: deployment.sha ?? '',
-      state: 'untracked',
-      createdAt: new Date(deployment.created_at),
-      startedAt: new Date(deployment.created_at),
-      firstReviewAt: null,
-      finishedAt: null,
-      storyPoints: null,
-      sprint: null,
-      data: {
-        updatedAt: deployment.updated_at ?? deployment.created_at,
-        environment: deployment.environment,
-        production,
-      },
-    };
-  }
-  // GitHub lists statuses newest first; sort anyway so the order of the source does not matter.
-  const ordered = [...statuses].sort((a, b) => Date.parse(a.created_at) - Date.parse(b.created_at));
-  const final = ordered.filter((s) => FINAL_DEPLOYMENT_STATES.has(s.state) && s.state !== 'inactive');
-  const outcome = final.at(-1);
-  const latest = ordered.at(-1);
-  return {
-    kind: 'deployment',
-    externalId: String(deployment.id),
-    title: deployment.sha ?? '',
-    // `inactive` only says a newer deployment replaced this one: the outcome is what counts.
-    state: outcome?.state ?? latest?.state ?? 'pending',
-    createdAt: new Date(deployment.created_at),
-    startedAt: new Date(deployment.created_at),
-    firstReviewAt: null,
-    finishedAt: outcome ? new Date(outcome.created_at) : null,
-    storyPoints: null,
-    sprint: null,
-    data: {
-      updatedAt: deployment.updated_at ?? deployment.created_at,
-      environment: deployment.environment,
-      production,
-      sha: deployment.sha ?? null,
-    },
-  };
-}
-
-function incidentItem(issue: Issue): WorkItemInput {
-  return {
-    kind: 'incident',
-    externalId: String(issue.number),
-    title: issue.title ?? '',
-    state: issue.state,
-    createdAt: new Date(issue.created_at),
-    startedAt: new Date(issue.created_at),
-    firstReviewAt: null,
-    finishedAt: date(issue.closed_at),
-    storyPoints: null,
-    sprint: null,
-    data: { updatedAt: issue.updated_at, url: issue.html_url ?? null },
-  };
-}
-
-/** Whether an environment name counts as production for this integration. */
-export function isProduction(environment: string, config: GithubConfig): boolean {
-  const names = config.productionEnvironments ?? ['production', 'prod'];
-  return names.some((name) => name.toLowerCase() === environment.toLowerCase());
-}
-
 /** Fetches what changed in one repository since the cursor (everything when `ctx.full`). */
 export async function fetchGithub(
   client: ExternalClient,
@@ -234,7 +100,23 @@ export async function fetchGithub(
   );
   for (const [index, pr] of changedPulls.entries()) {
     const reviews = await readAll<Review>(client, `${repo}/pulls/${pr.number}/reviews?per_page=100`);
-    items.push(pullItem(pr, reviews));
+    // The listing lacks the size; the first commit (commits are listed oldest first) is when coding started.
+    const full = (
+      await client.get<PullRequest & { additions?: number; deletions?: number; changed_files?: number }>(
+        `${repo}/pulls/${pr.number}`,
+      )
+    ).body;
+    const commits = (
+      await client.get<{ commit?: { author?: { date?: string } } }[]>(`${repo}/pulls/${pr.number}/commits?per_page=1`)
+    ).body;
+    items.push(
+      pullItem(full, reviews, {
+        firstCommitAt: commits[0]?.commit?.author?.date ?? null,
+        additions: full.additions ?? 0,
+        deletions: full.deletions ?? 0,
+        changedFiles: full.changed_files ?? 0,
+      }),
+    );
     progress('reviews', index + 1, changedPulls.length);
   }
 

@@ -9,8 +9,8 @@
  * - deletions: the project's issue count is checked each sync; when fewer issues exist than are
  *   stored, one id-only listing finds the missing ones. The board's sprints are read in full.
  */
-import type { ExternalClient } from './http-client.ts';
-import type { DeletedItem, FetchResult, Progress, SyncContext, WorkItemInput } from './types.ts';
+import type { ExternalClient } from '../http-client.ts';
+import type { DeletedItem, FetchResult, Progress, SyncContext, WorkItemInput } from '../types.ts';
 
 /** A workflow state as the metrics read it. */
 export type StatusCategory = 'todo' | 'in_progress' | 'done';

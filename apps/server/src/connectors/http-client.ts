@@ -26,6 +26,10 @@ export interface ExternalResponse<T> {
 /** Counters of one client, reported in the sync run's stats. */
 export interface ExternalStats {
   requests: number;
+  /** GraphQL points spent, as the answers' `rateLimit.cost` reported them. */
+  points: number;
+  /** GraphQL page sizes halved after a 502, 504 or timeout. */
+  pageShrinks: number;
   notModified: number;
   retries: number;
   rateLimitWaits: number;
@@ -71,7 +75,23 @@ export interface ExternalClientOptions {
   fetch?: OutboundFetch;
 }
 
-class TransientError extends Error {}
+/** A failure worth another try (5xx, timeout, network, malformed body); thrown once attempts run out. */
+export class TransientError extends Error {
+  override name = 'TransientError';
+  constructor(
+    message: string,
+    /** The upstream status, or null when nothing (or no JSON) was answered. */
+    readonly status: number | null = null,
+  ) {
+    super(message);
+  }
+}
+
+/** Per-request options. */
+export interface RequestOptions {
+  /** Attempts for transient failures (the caller may want to react itself, e.g. a smaller page). */
+  attempts?: number;
+}
 
 /** The upstream refused or failed for good: the reason is ours (no upstream text), shown in last-sync. */
 export class UpstreamError extends UnrecoverableJobError {
@@ -84,7 +104,15 @@ const wait = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, 
 
 /** See the file comment. */
 export class ExternalClient {
-  readonly stats: ExternalStats = { requests: 0, notModified: 0, retries: 0, rateLimitWaits: 0, waitedMs: 0 };
+  readonly stats: ExternalStats = {
+    requests: 0,
+    points: 0,
+    pageShrinks: 0,
+    notModified: 0,
+    retries: 0,
+    rateLimitWaits: 0,
+    waitedMs: 0,
+  };
   readonly #o: Required<ExternalClientOptions>;
   readonly #origin: string;
   /** Requests left in the current window, as the server last advertised (minus what we sent since). */
@@ -119,11 +147,28 @@ export class ExternalClient {
   }
 
   /** POST (no revalidation: POST responses are not stored). */
-  post<T>(path: string, body: unknown): Promise<ExternalResponse<T>> {
-    return this.#request<T>('POST', path, body);
+  post<T>(path: string, body: unknown, options: RequestOptions = {}): Promise<ExternalResponse<T>> {
+    return this.#request<T>('POST', path, body, options);
   }
 
-  async #request<T>(method: 'GET' | 'POST', path: string, body?: unknown): Promise<ExternalResponse<T>> {
+  /** Waits `ms` (a rate-limit window) on the client's clock, counted in its stats. */
+  async waitFor(ms: number): Promise<void> {
+    this.stats.rateLimitWaits++;
+    await this.#sleep(ms, this.#o.maxRateLimitWaitMs);
+  }
+
+  /** The client's clock. */
+  now(): number {
+    return this.#o.now();
+  }
+
+  async #request<T>(
+    method: 'GET' | 'POST',
+    path: string,
+    body?: unknown,
+    options: RequestOptions = {},
+  ): Promise<ExternalResponse<T>> {
+    const maxAttempts = options.attempts ?? this.#o.maxAttempts;
     const first = path.startsWith('http') ? path : `${this.#o.baseUrl.replace(/\/$/, '')}${path}`;
     this.#sameOrigin(first, 'a pagination link');
     const storeKey = `r_${createHash('sha256').update(`${method} ${first}`).digest('base64url')}`;
@@ -143,7 +188,7 @@ export class ExternalClient {
         if (error instanceof UnrecoverableJobError) throw error;
         if (error instanceof OutboundForbiddenError) throw new UpstreamError(error.message, { cause: error });
         const code = (error as { code?: string }).code ?? (error as Error).name;
-        await this.#retryOrThrow(attempt, new TransientError(`${source} could not be reached (${code})`));
+        await this.#retryOrThrow(attempt, maxAttempts, new TransientError(`${source} could not be reached (${code})`));
         continue;
       }
       this.#observeLimits(response.headers);
@@ -152,9 +197,11 @@ export class ExternalClient {
         this.stats.notModified++;
         return { body: stored.body, status: 304, headers: response.headers, changed: false };
       }
+      // 403 with `retry-after` is GitHub's secondary limit; 403 with nothing remaining, its primary one.
       if (
         response.status === 429 ||
-        (response.status === 403 && response.headers.get('x-ratelimit-remaining') === '0')
+        (response.status === 403 &&
+          (response.headers.get('x-ratelimit-remaining') === '0' || response.headers.has('retry-after')))
       ) {
         await response.body?.cancel();
         // Waiting out a rate limit is not a failure: it has its own (generous) budget.
@@ -172,7 +219,11 @@ export class ExternalClient {
       if (response.status >= 500) {
         await this.#retryOrThrow(
           attempt,
-          new TransientError(`${source} answered ${response.status} (a server error) ${attempt} times`),
+          maxAttempts,
+          new TransientError(
+            `${source} answered ${response.status} (a server error) ${attempt} times`,
+            response.status,
+          ),
         );
         continue;
       }
@@ -189,7 +240,11 @@ export class ExternalClient {
       try {
         parsed = (await response.json()) as T;
       } catch {
-        await this.#retryOrThrow(attempt, new TransientError(`${source} answered with a malformed JSON body`));
+        await this.#retryOrThrow(
+          attempt,
+          maxAttempts,
+          new TransientError(`${source} answered with a malformed JSON body`),
+        );
         continue;
       }
       const etag = response.headers.get('etag');
@@ -243,8 +298,8 @@ export class ExternalClient {
     }
   }
 
-  async #retryOrThrow(attempt: number, error: Error): Promise<void> {
-    if (attempt >= this.#o.maxAttempts) throw error;
+  async #retryOrThrow(attempt: number, maxAttempts: number, error: Error): Promise<void> {
+    if (attempt >= maxAttempts) throw error;
     this.stats.retries++;
     const ceiling = Math.min(this.#o.maxDelayMs, this.#o.baseDelayMs * 2 ** (attempt - 1));
     // Full jitter between half and all of the ceiling: retries from many workers spread out.
