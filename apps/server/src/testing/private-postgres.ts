@@ -4,7 +4,7 @@
  * trust authentication, no fsync. Binaries come from /usr/lib/postgresql/<version>/bin or the
  * PATH. PostgreSQL refuses to run as root, so as root it runs as the `postgres` user.
  */
-import { execFile } from 'node:child_process';
+import { execFile, execFileSync } from 'node:child_process';
 import { chownSync, existsSync, mkdtempSync, readdirSync, rmSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
@@ -74,12 +74,26 @@ export async function startPrivatePostgres(limits: { maxConnections?: number } =
     running = false;
     await exec(binary('pg_ctl'), ['-D', data, '-m', 'fast', '-w', 'stop']);
   };
+  // A process that ends without `remove()` (interrupted, failed) still stops its server and deletes
+  // its files: pg_ctl runs the server detached, so nothing else would.
+  const onExit = () => {
+    try {
+      const args = ['-D', data, '-m', 'immediate', '-w', 'stop'];
+      if (asRoot) execFileSync('runuser', ['-u', 'postgres', '--', binary('pg_ctl'), ...args], { stdio: 'ignore' });
+      else execFileSync(binary('pg_ctl'), args, { stdio: 'ignore' });
+    } catch {
+      // Not running.
+    }
+    rmSync(dir, { recursive: true, force: true });
+  };
+  process.once('exit', onExit);
   await start();
   return {
     url: `postgres://postgres@127.0.0.1:${port}/postgres`,
     stop,
     start,
     async remove() {
+      process.off('exit', onExit);
       await stop().catch(() => {});
       rmSync(dir, { recursive: true, force: true });
     },
