@@ -11,9 +11,8 @@ import { postgresTier } from './tiers/postgres.ts';
 describe('fenced refresh writes across instances (no bus)', () => {
   let db: PGlite;
   beforeAll(async () => {
-    db = new PGlite();
-    await db.waitReady;
-  });
+    db = await PGlite.create();
+  }, 120_000);
   afterAll(async () => {
     await db.close();
   });

@@ -5,10 +5,16 @@
 import { mkdtempSync, readdirSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { afterAll, expect, it } from 'vitest';
-import { openDatabase } from './database.ts';
+import { afterAll, beforeAll, expect, it } from 'vitest';
+import { type Database, openDatabase } from './database.ts';
 
 const root = mkdtempSync(join(tmpdir(), 'agiletrack-modes-'));
+const dataDir = join(root, 'data');
+let database: Database;
+// Opening a new PGlite directory runs initdb: seconds, far more on a loaded machine.
+beforeAll(async () => {
+  database = await openDatabase({ dataDir });
+}, 120_000);
 afterAll(() => rmSync(root, { recursive: true, force: true }));
 
 // Every path under `dir` whose mode lets anyone but the owner in, with that mode.
@@ -23,8 +29,6 @@ function opened(dir: string): string[] {
 }
 
 it('keeps the PGlite files owner-only, while open and after close', async () => {
-  const dataDir = join(root, 'data');
-  const database = await openDatabase({ dataDir });
   expect((statSync(dataDir).mode & 0o777).toString(8)).toBe('700');
   expect((statSync(join(dataDir, 'pglite')).mode & 0o777).toString(8)).toBe('700');
   await database.close();

@@ -19,7 +19,9 @@ describe('server alerts', () => {
   beforeAll(async () => {
     redis = await startRedisServer();
     // Rules run when the test says (evaluate()), not on a timer.
-    t = await startTestServer('postgres', { env: { REDIS_URL: redis.url, ALERT_INTERVAL_MS: '3600000' } });
+    t = await startTestServer('postgres', {
+      env: { REDIS_URL: redis.url, ALERT_INTERVAL_MS: '3600000', CACHE_TIER_DEADLINE_MS: '50' },
+    });
     baseUrl = await t.server.app.listen({ port: 0, host: '127.0.0.1' });
   });
   afterAll(async () => {

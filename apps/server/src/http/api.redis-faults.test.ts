@@ -21,7 +21,8 @@ describe('two instances while Redis fails', () => {
 
   beforeAll(async () => {
     redis = await startRedisServer();
-    const env = { REDIS_URL: redis.url };
+    // The production deadline: a frozen Redis must cost a request no more than that.
+    const env = { REDIS_URL: redis.url, CACHE_TIER_DEADLINE_MS: '50' };
     one = await startTestServer('redis', { env });
     two = await startTestServer('redis', { join: one, env });
     await Promise.all([one.server.deps.serverCache.cache.ready(), two.server.deps.serverCache.cache.ready()]);

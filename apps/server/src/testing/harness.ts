@@ -105,6 +105,9 @@ export async function startTestServer(mode: TestMode, options: JoinOptions = {})
     OUTBOUND_ALLOW: TEST_OUTBOUND_ALLOW,
     // Tests start their syncs themselves, so request counts are theirs alone.
     SYNC_ON_CONNECT: 'false',
+    // A shared-tier call on a loaded test machine can take longer than the production deadline
+    // (50 ms) and would then read as a miss; tests of deadlines and breakers set their own.
+    CACHE_TIER_DEADLINE_MS: '2000',
     ...options.env,
   };
   if (mode !== 'embedded') env.DATABASE_URL = TEST_DATABASE_URL;

@@ -14,7 +14,7 @@ import {
 } from 'drizzle-orm/pg-core';
 import { drizzle as drizzlePglite } from 'drizzle-orm/pglite';
 import pg from 'pg';
-import { afterAll, afterEach, describe, expect, it } from 'vitest';
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { type Cache, createCache } from '../cache.ts';
 import { createFakeClock, type FakeClock } from '../clock.ts';
 import { memoryTier } from '../tiers/memory.ts';
@@ -138,13 +138,19 @@ for (const backend of [server, embedded]) {
     let open: { cache: Cache; tier: PostgresTier }[] = [];
     const errors: unknown[] = [];
 
+    // The database opens before the first test, with its own limit (PGlite's first start is slow).
+    beforeAll(async () => {
+      await backend.open();
+    }, 120_000);
+
     afterEach(async () => {
       for (const { cache, tier } of open) {
         await tier.clear();
         await cache.close();
       }
       open = [];
-      expect(errors).toEqual([]);
+      // Each test answers for its own errors only.
+      expect(errors.splice(0)).toEqual([]);
     });
 
     /** A real cache (memory L1 + Postgres L2) behind a Drizzle database. */

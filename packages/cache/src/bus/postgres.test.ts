@@ -133,9 +133,16 @@ describe('postgres bus and tag store (PostgreSQL)', () => {
 });
 
 describe('postgres bus inside PGlite', () => {
+  let db: PGlite;
+  // PGlite's first start is slow on a loaded machine: it gets its own limit.
+  beforeAll(async () => {
+    db = await PGlite.create();
+  }, 120_000);
+  afterAll(async () => {
+    await db.close();
+  });
+
   it('delivers between two buses on one embedded database', async () => {
-    const db = new PGlite();
-    await db.waitReady;
     const a = postgresBus({ client: db, listen: pgliteListener(db) });
     const b = postgresBus({ client: db, listen: pgliteListener(db) });
     const got: BusMessage[] = [];
@@ -146,6 +153,5 @@ describe('postgres bus inside PGlite', () => {
     expect(got).toEqual([{ type: 'delete', keys: ['teams'] }]);
     await a.close();
     await b.close();
-    await db.close();
   });
 });

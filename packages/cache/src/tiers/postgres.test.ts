@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { PGlite } from '@electric-sql/pglite';
 import pg from 'pg';
-import { afterAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createFakeClock } from '../clock.ts';
 import { aesGcmEncryptor, generateEncryptionKey } from '../codec/encryption.ts';
 import { createEntryCodec } from '../codec/entry-codec.ts';
@@ -16,6 +16,12 @@ const RUN = randomUUID().replaceAll('-', '').slice(0, 12);
 const pool = new pg.Pool({ connectionString: DATABASE_URL, max: 8 });
 let pglite: PGlite | undefined;
 const tablesOnServer = new Set<string>();
+
+// PGlite's first start (WebAssembly, initdb) takes seconds, and far longer on a loaded machine:
+// it gets its own limit here rather than eating the first test's.
+beforeAll(async () => {
+  pglite = await PGlite.create();
+}, 120_000);
 
 afterAll(async () => {
   for (const table of tablesOnServer) await pool.query(`DROP TABLE IF EXISTS ${table}`);
@@ -43,10 +49,7 @@ const server: Backend = {
 
 const embedded: Backend = {
   name: 'pglite',
-  client: () => {
-    pglite ??= new PGlite();
-    return pglite;
-  },
+  client: () => pglite!,
   table: (label = 'main') => `agiletrack_cache_${label}`,
 };
 
