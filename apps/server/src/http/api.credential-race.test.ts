@@ -4,7 +4,9 @@
  * with the real token meanwhile. The member's host must never receive the real token: config and
  * credentials are read together, in one row read, and credentials sealed for one origin do not
  * open for another. The repair is forced into the window between the request's reads with a
- * PostgreSQL table lock, so the interleaving is the same on every run.
+ * PostgreSQL lock (a table lock for Test connection; for a sync, its run's row, which its worker
+ * claims between reading the integration and reading the credentials), so the interleaving is the
+ * same on every run.
  */
 import { createServer, type IncomingMessage, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
@@ -34,6 +36,25 @@ async function host(): Promise<Host> {
   });
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
   return { server, url: `http://127.0.0.1:${(server.address() as AddressInfo).port}`, authorizations };
+}
+
+/** A host that holds every request until released, then refuses its credentials. */
+async function heldHost(): Promise<{ server: Server; url: string; reached: Promise<void>; release(): void }> {
+  let reach = () => {};
+  const reached = new Promise<void>((resolve) => {
+    reach = resolve;
+  });
+  let release = () => {};
+  const released = new Promise<void>((resolve) => {
+    release = resolve;
+  });
+  // Answered 401 once released: the sync fails at once, without retries.
+  const server = createServer((_request, response) => {
+    reach();
+    void released.then(() => response.writeHead(401, { 'content-type': 'application/json' }).end('{}'));
+  });
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  return { server, url: `http://127.0.0.1:${(server.address() as AddressInfo).port}`, reached, release };
 }
 
 describe('credentials never travel with a config they were not entered for (postgres)', () => {
@@ -117,12 +138,41 @@ describe('credentials never travel with a config they were not entered for (post
   it('sync: a repair committed while the sync starts never reaches the member host', async () => {
     const { id } = await hijacked();
     upstream.authorizations.length = 0;
-    await locker.query('begin');
-    await locker.query(`lock table ${table('sync_runs')} in access exclusive mode`);
+    // The in-process queue runs one job at a time: a sync held at its upstream keeps the member's
+    // queued, so the test can lock the member's run row before its worker claims it.
+    const gate = await heldHost();
+    const blocker = await api.request({
+      method: 'POST',
+      url: `/api/teams/${api.t.ids.teamA}/integrations`,
+      payload: {
+        kind: 'github',
+        name: `blocker ${Math.random()}`,
+        config: { ...real(), baseUrl: gate.url },
+        credentials: { token: 'blocker' },
+      },
+    });
+    expect(blocker.statusCode, blocker.body).toBe(201);
+    const held = await api.request({ method: 'POST', url: `/api/integrations/${blocker.json().integration.id}/sync` });
+    expect(held.statusCode).toBe(202);
+    await gate.reached;
     const sync = await api.request({ method: 'POST', url: `/api/integrations/${id}/sync`, as: 'alice' });
     expect(sync.statusCode).toBe(202);
-    // The sync has read the member's config and waits to record its run.
-    await waitsOn('sync_runs');
+    const jobId = sync.json().jobId as string;
+    await locker.query('begin');
+    await locker.query(`select id from ${table('sync_runs')} where job_id = $1 for update`, [jobId]);
+    gate.release();
+    // The member's sync has read the integration (the member's host) and waits to claim its run.
+    await untilAsync(
+      async () =>
+        (
+          await locker.query(
+            `select count(*)::int as n from pg_stat_activity
+              where wait_event_type = 'Lock' and query ilike '%sync_runs%' and pid <> pg_backend_pid()`,
+          )
+        ).rows[0].n > 0,
+      20_000,
+      "the member's sync waiting to claim its run",
+    );
     const repair = await api.request({
       method: 'PATCH',
       url: `/api/integrations/${id}`,
@@ -130,7 +180,9 @@ describe('credentials never travel with a config they were not entered for (post
     });
     expect(repair.statusCode).toBe(200);
     await locker.query('rollback');
-    await waitForJob(api.t, sync.json().jobId);
+    await waitForJob(api.t, jobId);
+    await waitForJob(api.t, held.json().jobId);
+    await new Promise((resolve) => gate.server.close(resolve));
 
     expect(receiver.authorizations.filter((value) => value.includes(REAL))).toEqual([]);
     expect(upstream.authorizations).toContain(`Bearer ${REAL}`);
