@@ -14,8 +14,16 @@ export default defineConfig({
     globalSetup: ['./vitest.global-setup.ts'],
     // Fails a test during which the process saw an unhandled rejection or an unlistened 'error'.
     setupFiles: ['./vitest.process-guard.ts'],
-    testTimeout: 20_000,
-    hookTimeout: 30_000,
+    // Limits that catch a hang, not a slow machine: three files share two cores, and the sync and
+    // process tests do real work (hundreds of upstream requests, child processes).
+    testTimeout: 60_000,
+    // Hooks start servers and databases: on a loaded machine that can take a minute.
+    hookTimeout: 120_000,
+    // Most tests wait on sockets, databases and child processes: three files at a time keep two
+    // cores busy. Files share their worker's modules (each file still gets its own servers and
+    // its own Redis prefix and schema), which saves a third of the suite's CPU.
+    maxWorkers: 3,
+    isolate: false,
     env: { NODE_OPTIONS: [process.env.NODE_OPTIONS, `--conditions=${SOURCE_CONDITION}`].filter(Boolean).join(' ') },
   },
 });

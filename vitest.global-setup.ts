@@ -2,8 +2,8 @@
  * Vitest global setup: the tests need a Redis and a PostgreSQL (`REDIS_URL`, `DATABASE_URL`, by
  * default the standard loopback ports). When one is not reachable, a private instance is started
  * in a temporary directory on a spare loopback port, its URL is exported to the test workers, and
- * it is stopped when the run ends. When the server binaries are missing too, the run fails at once
- * with one message naming the Debian packages to install. It also makes the migrated PGlite
+ * it is stopped when the run ends. When the server binaries are missing too, or promtool or
+ * Chromium are, the run fails at once with one message naming the Debian packages to install. It also makes the migrated PGlite
  * database that embedded test servers start from.
  */
 import { type ChildProcess, execFileSync, spawn } from 'node:child_process';
@@ -159,13 +159,32 @@ async function startPostgres(bin: string): Promise<Started> {
 /** What is missing, as one message, or undefined when everything can run. */
 function missingMessage(needRedis: boolean, needPostgres: boolean): string | undefined {
   const packages: string[] = [];
-  if (needRedis && !onPath('redis-server')) packages.push('redis-server');
-  if (needPostgres && !postgresBin()) packages.push('postgresql');
+  const problems: string[] = [];
+  const services = [];
+  if (needRedis && !onPath('redis-server')) services.push('redis-server');
+  if (needPostgres && !postgresBin()) services.push('postgresql');
+  if (services.length > 0) {
+    packages.push(...services);
+    const down = [
+      needRedis && (process.env.REDIS_URL ?? DEFAULT_REDIS_URL),
+      needPostgres && (process.env.DATABASE_URL ?? DEFAULT_DATABASE_URL),
+    ].filter(Boolean);
+    problems.push(`Redis and PostgreSQL (not reachable: ${down.join(', ')}; no server binaries to start private ones)`);
+  }
+  // The metrics tests check /metrics and the alert rules with promtool; the dashboard is tested in Chromium.
+  if (!onPath('promtool')) {
+    packages.push('prometheus');
+    problems.push('promtool');
+  }
+  if (!existsSync('/usr/bin/chromium')) {
+    packages.push('chromium');
+    problems.push("Debian's Chromium at /usr/bin/chromium");
+  }
   if (packages.length === 0) return undefined;
   return (
-    `The tests need Redis and PostgreSQL. Not reachable: ${[needRedis && (process.env.REDIS_URL ?? DEFAULT_REDIS_URL), needPostgres && (process.env.DATABASE_URL ?? DEFAULT_DATABASE_URL)].filter(Boolean).join(', ')}; ` +
-    `and no server binaries to start private ones. Install the Debian package${packages.length > 1 ? 's' : ''} ` +
-    `${packages.join(' and ')} (apt-get install ${packages.join(' ')}), or set REDIS_URL / DATABASE_URL.`
+    `The tests need ${problems.join(', ')}. Install the Debian package${packages.length > 1 ? 's' : ''} ` +
+    `${packages.join(', ')} (apt-get install ${packages.join(' ')})` +
+    (services.length > 0 ? ', or set REDIS_URL / DATABASE_URL.' : '.')
   );
 }
 

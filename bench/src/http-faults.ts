@@ -1,312 +1,335 @@
 /**
- * The fault run of `npm run bench:http`: two server instances sharing a private redis-server (on a
- * spare loopback port) and one PostgreSQL schema, both under autocannon load on a cached GET, while
- * Redis is (a) frozen with SIGSTOP for 5 s, then SIGCONT, and (b) killed with SIGKILL and started
- * again 2 s later (empty). Meanwhile a writer renames a team on instance 1 and readers poll that
- * team on both instances: a read sent after a rename was acknowledged that still shows an older
- * name is a stale read; the longest window is from the acknowledgement to the last stale answer.
+ * The fault run of `npm run bench:http`, in services mode: two API instances (neither runs sync
+ * workers) and a separate worker process (`npm run worker`) share a private redis-server and a
+ * private PostgreSQL. Each API instance reaches Redis through a TCP proxy of its own, so one
+ * instance's path can be slowed or silently cut. The demo's GitHub and Jira are a simulator in
+ * this process that answers every request late, so the syncs asked for just before each fault
+ * are still running (or waiting) when it strikes.
+ *
+ * Each case runs `BENCH_FAULT_RUNS` times (default 3). During a run both instances take
+ * `GET /api/teams/1/metrics` from autocannon, a writer renames team 2 on instance 1 and a reader
+ * polls it on each instance; three full syncs (of teams 2 and 3) are requested on instance 1 and
+ * followed to their end. Reported per run: errors, 503 answers to the cached reads, the longest request, the
+ * longest stale window, processes that exited, syncs acknowledged but never completed, and for
+ * the lost-PING case how long instance 2's bus took to come back once traffic flowed again.
  */
+import type { ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { mkdtempSync, rmSync } from 'node:fs';
+import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { createSimulator, type Simulator } from '@agiletrack/api-simulator';
+import { startTcpProxy, type TcpProxy } from '@agiletrack/cache/testing/tcp-proxy';
 import autocannon from 'autocannon';
+import { type PrivatePostgres, startPrivatePostgres } from '../../apps/server/src/testing/private-postgres.ts';
 import { sleep } from './fixtures.ts';
-import { loginCookie, MAIN, spawnTs, stop, waitForDemoSync } from './http-process.ts';
+import { followSyncs, REQUEST_TIMEOUT_MS, reader, requestSyncs, staleness, writer } from './http-fault-load.ts';
+import { type FaultRun, renderFaults } from './http-fault-report.ts';
+import { loginCookie, MAIN, outputOf, ROOT, spawnTs, stop, waitForDemoSync } from './http-process.ts';
 import { type PrivateRedis, startPrivateRedis } from './redis-server.ts';
-import { table } from './report.ts';
-import { quantile } from './timing.ts';
+
+export { renderFaults };
 
 const LOAD_ROUTE = '/api/teams/1/metrics';
 const TEAM = 2; // renamed by the writer, polled by the readers
 const CONNECTIONS = 5; // per instance
-const BEFORE_S = 3;
-const FAULT_S = 5; // frozen (a), or down before the restart (b: 2 s)
-const AFTER_S = 6;
-const KILL_DOWN_S = 2;
-const REQUEST_TIMEOUT_MS = 5_000;
+const BEFORE_S = 2;
+const AFTER_S = 4;
+const UPSTREAM_LATENCY_MS = 200;
+const HEARTBEAT_MS = '1000'; // a dead worker's run is found within 3 s, lost requests re-queued as fast
+const WORKER = join(ROOT, 'apps/server/src/worker.ts');
 
-/** Latency and failures of the load on one instance during one fault. */
-export interface FaultLoadRow {
-  fault: string;
-  instance: string;
-  requests: number;
-  p50: number;
-  p99: number;
-  max: number;
-  errors: number;
-  non2xx: number;
+/** The processes and services of one fault run. */
+interface Cluster {
+  redis: PrivateRedis;
+  readonly redisPort: number;
+  readonly pg: PrivatePostgres;
+  readonly sim: Simulator;
+  readonly proxies: [TcpProxy, TcpProxy];
+  readonly bases: [string, string];
+  readonly procs: Proc[];
+  cookie: string;
 }
 
-/** What the writer and the readers saw during one fault. */
-export interface StaleRow {
-  fault: string;
-  writes: number;
-  writeErrors: number;
-  writeP99: number;
-  writeMax: number;
-  /** Per reader instance: reads, failed reads, stale reads after an acknowledged write, longest window (ms). */
-  readers: { instance: string; reads: number; errors: number; stale: number; longestMs: number }[];
+interface Proc {
+  readonly name: string;
+  readonly file: string;
+  readonly env: Record<string, string>;
+  readonly ready: RegExp;
+  child?: ChildProcess;
+  /** Exits nobody asked for, with the end of the output. */
+  crashes: string[];
 }
 
-interface Read {
-  sentAt: number;
-  answeredAt: number;
-  version: number;
+interface FaultCase {
+  readonly name: string;
+  readonly seconds: number;
+  /** Runs the fault; resolves when it is over. May return how long the bus took to come back (ms). */
+  inject(cluster: Cluster): Promise<number | undefined>;
 }
 
-const NAME = 'Mobile v';
-const versionOf = (name: string): number => (name.startsWith(NAME) ? Number(name.slice(NAME.length)) : -1);
+const CASES: readonly FaultCase[] = [
+  {
+    name: 'Redis frozen 5 s (SIGSTOP, SIGCONT)',
+    seconds: 5,
+    inject: async (c) => {
+      c.redis.freeze();
+      await sleep(5_000);
+      c.redis.thaw();
+      return undefined;
+    },
+  },
+  {
+    name: 'Redis killed (SIGKILL), restarted empty 2 s later',
+    seconds: 2,
+    inject: async (c) => {
+      await c.redis.stop();
+      await sleep(2_000);
+      c.redis = await startPrivateRedis({ port: c.redisPort });
+      return undefined;
+    },
+  },
+  {
+    name: "instance 1's Redis 60 ms slower for 8 s",
+    seconds: 8,
+    inject: async (c) => {
+      c.proxies[0].delay(60);
+      await sleep(8_000);
+      c.proxies[0].delay(0);
+      return undefined;
+    },
+  },
+  {
+    name: "instance 2's bus connections silent 3 s (PING answers lost)",
+    seconds: 3,
+    inject: async (c) => {
+      c.proxies[1].drop('subscribers');
+      await sleep(3_000);
+      c.proxies[1].drop('none');
+      return busRecovery(c.bases[1], c.cookie, 20_000);
+    },
+  },
+  {
+    name: 'PostgreSQL stopped 5 s',
+    seconds: 5,
+    inject: async (c) => {
+      await c.pg.stop();
+      await sleep(5_000);
+      await c.pg.start();
+      return undefined;
+    },
+  },
+];
 
-/** Renames the team on `base` until `until()`; returns when each version was acknowledged. */
-async function writer(base: string, cookie: string, first: number, running: () => boolean) {
-  const acks: { version: number; at: number }[] = [];
-  const times: number[] = [];
-  let errors = 0;
-  for (let version = first; running(); version++) {
-    const sent = performance.now();
-    try {
-      const response = await fetch(`${base}/api/teams/${TEAM}`, {
-        method: 'PATCH',
-        headers: { cookie, origin: base, 'content-type': 'application/json' },
-        body: JSON.stringify({ name: `${NAME}${version}` }),
-        signal: AbortSignal.timeout(REQUEST_TIMEOUT_MS),
-      });
-      await response.arrayBuffer();
-      if (response.status === 200) acks.push({ version, at: performance.now() });
-      else errors++;
-    } catch {
-      errors++;
-    }
-    times.push(performance.now() - sent);
-    await sleep(50);
+async function sparePort(): Promise<number> {
+  const server = createServer();
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const { port } = server.address() as { port: number };
+  await new Promise((resolve) => server.close(resolve));
+  return port;
+}
+
+/** Milliseconds until `base` reports its bus healthy again (`undefined`: not within `limitMs`). */
+async function busRecovery(base: string, cookie: string, limitMs: number): Promise<number | undefined> {
+  const started = performance.now();
+  while (performance.now() - started < limitMs) {
+    const health = await fetch(`${base}/api/health`, { headers: { cookie }, signal: AbortSignal.timeout(2_000) })
+      .then((r) => r.json() as Promise<{ checks?: { bus?: string } }>)
+      .catch(() => undefined);
+    if (health?.checks?.bus === 'ok') return Math.round(performance.now() - started);
+    await sleep(100);
   }
-  return { acks, times, errors };
+  return undefined;
 }
 
-/** Reads the team on `base` in a loop until `until()`. */
-async function reader(base: string, cookie: string, running: () => boolean) {
-  const reads: Read[] = [];
-  let errors = 0;
-  while (running()) {
-    const sentAt = performance.now();
-    try {
-      const response = await fetch(`${base}/api/teams/${TEAM}`, {
-        headers: { cookie },
-        signal: AbortSignal.timeout(REQUEST_TIMEOUT_MS),
-      });
-      if (response.status !== 200) {
-        errors++;
-        await response.arrayBuffer();
-        continue;
-      }
-      const { team } = (await response.json()) as { team: { name: string } };
-      reads.push({ sentAt, answeredAt: performance.now(), version: versionOf(team.name) });
-    } catch {
-      errors++;
-    }
-    await sleep(5);
-  }
-  return { reads, errors };
-}
-
-/** Stale reads (sent after a newer version was acknowledged) and the longest window from acknowledgement to stale answer. */
-export function staleness(acks: readonly { version: number; at: number }[], reads: readonly Read[]) {
-  let stale = 0;
-  let longestMs = 0;
-  for (const read of reads) {
-    let newest: { version: number; at: number } | undefined;
-    for (const ack of acks)
-      if (ack.at < read.sentAt && (newest === undefined || ack.version > newest.version)) newest = ack;
-    if (newest === undefined || read.version >= newest.version) continue;
-    stale++;
-    // The window opened when the first version this read missed was acknowledged.
-    const missed = acks.filter((ack) => ack.version > read.version && ack.at < read.sentAt);
-    const opened = Math.min(...missed.map((ack) => ack.at));
-    longestMs = Math.max(longestMs, read.answeredAt - opened);
-  }
-  return { stale, longestMs: Math.round(longestMs) };
-}
-
-async function healthy(bases: readonly string[], deadlineMs: number): Promise<void> {
-  const deadline = Date.now() + deadlineMs;
+/** Waits until every instance answers its health check `ok` (or `limitMs` passes). */
+async function settled(bases: readonly string[], limitMs: number): Promise<boolean> {
+  const deadline = Date.now() + limitMs;
   for (const base of bases) {
     for (;;) {
-      const body = await fetch(`${base}/api/health`)
+      const body = await fetch(`${base}/api/health`, { signal: AbortSignal.timeout(2_000) })
         .then((r) => r.json() as Promise<{ status: string }>)
         .catch(() => ({ status: 'unreachable' }));
       if (body.status === 'ok') break;
-      if (Date.now() > deadline) throw new Error(`${base} did not become healthy again: ${body.status}`);
+      if (Date.now() > deadline) return false;
       await sleep(200);
     }
   }
+  return true;
 }
 
-/** Runs both faults; `databaseUrl` is shared, each run gets its own schema and Redis. */
-export async function runFaults(databaseUrl: string): Promise<{ load: FaultLoadRow[]; stale: StaleRow[] }> {
-  let redis: PrivateRedis = await startPrivateRedis();
-  const port = Number(new URL(redis.url).port);
-  const id = randomBytes(4).toString('hex');
-  const dirs = [
-    mkdtempSync(join(tmpdir(), 'agiletrack-faults-1-')),
-    mkdtempSync(join(tmpdir(), 'agiletrack-faults-2-')),
+async function launch(proc: Proc): Promise<RegExpExecArray> {
+  const { child, match } = await spawnTs(proc.file, proc.env, proc.ready);
+  proc.child = child;
+  child.once('exit', (code, signal) => {
+    if (proc.child !== child) return; // stopped on purpose
+    proc.child = undefined;
+    proc.crashes.push(`${proc.name} exited (${signal ?? code}): ${outputOf(child).slice(-1_500)}`);
+  });
+  return match;
+}
+
+async function halt(proc: Proc): Promise<void> {
+  const child = proc.child;
+  proc.child = undefined;
+  if (child) await stop(child);
+}
+
+async function startCluster(): Promise<Cluster> {
+  const redis = await startPrivateRedis();
+  const redisPort = Number(new URL(redis.url).port);
+  const pg = await startPrivatePostgres({ maxConnections: 100 });
+  const sim = await createSimulator({
+    seed: 7,
+    size: { repos: 3, projects: 3, start: new Date(Date.now() - 84 * 86_400_000).toISOString(), days: 84 },
+  });
+  const proxies: [TcpProxy, TcpProxy] = [
+    await startTcpProxy({ host: '127.0.0.1', port: redisPort }),
+    await startTcpProxy({ host: '127.0.0.1', port: redisPort }),
   ];
+  const id = randomBytes(4).toString('hex');
   const common = {
     HOST: '127.0.0.1',
-    PORT: '0',
     LOG_LEVEL: 'error',
     SECRET_KEY: randomBytes(32).toString('base64'),
     DEMO_PASSWORDS: 'fixed',
-    REDIS_URL: redis.url,
-    DATABASE_URL: databaseUrl,
+    DATABASE_URL: pg.url,
     DATABASE_SCHEMA: `bench_faults_${id}`,
     REDIS_PREFIX: `agiletrack:faults:${id}:`,
+    SIMULATOR_URL: sim.url,
+    SYNC_HEARTBEAT_MS: HEARTBEAT_MS,
+    RUN_WORKER: 'false',
   };
   const ready = /AgileTrack is running at (http:\/\/\S+)/;
-  const one = await spawnTs(MAIN, { ...common, DATA_DIR: dirs[0]!, DEMO: 'true' }, ready);
-  // The second instance serves only: the demo and its syncs belong to the first.
-  const two = await spawnTs(MAIN, { ...common, DATA_DIR: dirs[1]!, DEMO: 'false', RUN_WORKER: 'false' }, ready);
-  const bases = [one.match[1]!, two.match[1]!];
-  const load: FaultLoadRow[] = [];
-  const stale: StaleRow[] = [];
-  try {
-    const cookie = await loginCookie(bases[0]!);
-    await waitForDemoSync(bases[0]!, cookie);
-    let version = 0;
-    const faults: [string, () => Promise<void>][] = [
-      [
-        `Redis frozen ${FAULT_S} s (SIGSTOP, SIGCONT)`,
-        async () => {
-          redis.freeze();
-          await sleep(FAULT_S * 1_000);
-          redis.thaw();
-        },
-      ],
-      [
-        `Redis killed (SIGKILL), restarted empty ${KILL_DOWN_S} s later`,
-        async () => {
-          await redis.stop();
-          await sleep(KILL_DOWN_S * 1_000);
-          redis = await startPrivateRedis({ port });
-        },
-      ],
-    ];
-    for (const [fault, inject] of faults) {
-      await healthy(bases, 30_000);
-      const seconds = BEFORE_S + FAULT_S + AFTER_S;
-      let running = true;
-      const cannons = bases.map((base) =>
-        autocannon({
-          url: `${base}${LOAD_ROUTE}`,
-          connections: CONNECTIONS,
-          duration: seconds,
-          timeout: REQUEST_TIMEOUT_MS / 1_000,
-          headers: { cookie },
-        }),
-      );
-      const writing = writer(bases[0]!, cookie, version + 1, () => running);
-      const reading = bases.map((base) => reader(base, cookie, () => running));
-      await sleep(BEFORE_S * 1_000);
-      await inject();
-      const results = await Promise.all(cannons);
-      running = false;
-      const written = await writing;
-      const read = await Promise.all(reading);
-      version = Math.max(version, ...written.acks.map((a) => a.version), version + written.times.length);
-      results.forEach((result, index) => {
-        load.push({
-          fault,
-          instance: `instance ${index + 1}`,
-          requests: result.requests.total,
-          p50: result.latency.p50,
-          p99: result.latency.p99,
-          max: result.latency.max,
-          errors: result.errors + result.timeouts,
-          non2xx: result.non2xx,
-        });
-      });
-      stale.push({
-        fault,
-        writes: written.acks.length,
-        writeErrors: written.errors,
-        writeP99: Math.round(
-          quantile(
-            [...written.times].sort((a, b) => a - b),
-            0.99,
-          ),
-        ),
-        writeMax: Math.round(Math.max(0, ...written.times)),
-        readers: read.map((r, index) => ({
-          instance: `instance ${index + 1}${index === 0 ? ' (the writer)' : ''}`,
-          reads: r.reads.length,
-          errors: r.errors,
-          ...staleness(written.acks, r.reads),
-        })),
-      });
-      console.log(JSON.stringify({ fault, load: load.slice(-2), stale: stale.at(-1) }));
-    }
-  } finally {
-    await Promise.all([stop(one.child), stop(two.child)]);
-    await redis.stop();
-    for (const dir of dirs) rmSync(dir, { recursive: true, force: true });
-  }
-  return { load, stale };
+  const api = async (n: 1 | 2, extra: Record<string, string>): Promise<Proc> => ({
+    name: `instance ${n}`,
+    file: MAIN,
+    ready,
+    crashes: [],
+    env: {
+      ...common,
+      PORT: String(await sparePort()),
+      DATA_DIR: mkdtempSync(join(tmpdir(), `agiletrack-faults-${n}-`)),
+      REDIS_URL: `redis://127.0.0.1:${proxies[n - 1]!.port}`,
+      ...extra,
+    },
+  });
+  // Instance 1 seeds the demo (pointing at the simulator here) and asks for its first syncs.
+  const procs = [await api(1, { DEMO: 'true' }), await api(2, { DEMO: 'false' })];
+  procs.push({
+    name: 'worker',
+    file: WORKER,
+    ready: /worker started/,
+    crashes: [],
+    env: {
+      ...common,
+      LOG_LEVEL: 'info',
+      DATA_DIR: mkdtempSync(join(tmpdir(), 'agiletrack-faults-worker-')),
+      REDIS_URL: redis.url,
+    },
+  });
+  const first = await launch(procs[0]!);
+  const second = await launch(procs[1]!);
+  await launch(procs[2]!);
+  const bases: [string, string] = [first[1]!, second[1]!];
+  const cookie = await loginCookie(bases[0]);
+  return { redis, redisPort, pg, sim, proxies, bases, procs, cookie };
 }
 
-/** The fault run's tables (Markdown lines). */
-export function renderFaults(results: { load: FaultLoadRow[]; stale: StaleRow[] }): string[] {
-  return [
-    '### Faults: two instances, one private Redis',
-    '',
-    `Two server instances share a private redis-server and one PostgreSQL schema. Each takes \`GET ${LOAD_ROUTE}\` ` +
-      `from autocannon (${CONNECTIONS} connections each, ${BEFORE_S + FAULT_S + AFTER_S} s, the fault at ${BEFORE_S} s); ` +
-      `a writer renames team ${TEAM} on instance 1 (PATCH, one after another) while a reader polls it on each instance. ` +
-      'A stale read is a read sent after a rename was acknowledged that answers an older name; the window runs from ' +
-      'that acknowledgement to the stale answer.',
-    '',
-    ...table(
-      [
-        ['fault', 'left'],
-        ['instance', 'left'],
-        ['requests', 'right'],
-        ['p50 ms', 'right'],
-        ['p99 ms', 'right'],
-        ['max ms', 'right'],
-        ['errors', 'right'],
-        ['non-2xx', 'right'],
-      ],
-      results.load.map((r) => [r.fault, r.instance, r.requests, r.p50, r.p99, r.max, r.errors, r.non2xx].map(String)),
-    ),
-    '',
-    ...table(
-      [
-        ['fault', 'left'],
-        ['writes acknowledged', 'right'],
-        ['write errors', 'right'],
-        ['write p99 ms', 'right'],
-        ['write max ms', 'right'],
-        ['reader', 'left'],
-        ['reads', 'right'],
-        ['read errors', 'right'],
-        ['stale reads', 'right'],
-        ['longest stale window ms', 'right'],
-      ],
-      results.stale.flatMap((s) =>
-        s.readers.map((r) =>
-          [
-            s.fault,
-            s.writes,
-            s.writeErrors,
-            s.writeP99,
-            s.writeMax,
-            r.instance,
-            r.reads,
-            r.errors,
-            r.stale,
-            r.longestMs,
-          ].map(String),
-        ),
-      ),
-    ),
-  ];
+async function stopCluster(c: Cluster): Promise<void> {
+  await Promise.all(c.procs.map(halt));
+  for (const proc of c.procs) if (proc.env.DATA_DIR) rmSync(proc.env.DATA_DIR, { recursive: true, force: true });
+  await Promise.all(c.proxies.map((proxy) => proxy.close()));
+  await c.redis.stop();
+  await c.pg.remove();
+  await c.sim.close();
+}
+
+/**
+ * Integrations to sync during the runs: three of teams 2 and 3, so team 1's metrics (the cached
+ * read under load) are never invalidated by a sync finishing and stay a cached read throughout.
+ */
+async function syncTargets(c: Cluster): Promise<number[]> {
+  const ids: number[] = [];
+  for (const team of [2, 3]) {
+    const response = await fetch(`${c.bases[0]}/api/teams/${team}/integrations`, { headers: { cookie: c.cookie } });
+    const { integrations } = (await response.json()) as { integrations: { id: number }[] };
+    ids.push(...integrations.map((integration) => integration.id));
+  }
+  return ids.slice(0, 3);
+}
+
+async function runOnce(c: Cluster, fault: FaultCase, run: number, targets: number[], version: number) {
+  const seconds = BEFORE_S + fault.seconds + AFTER_S;
+  let running = true;
+  const cannons = c.bases.map((base) =>
+    autocannon({
+      url: `${base}${LOAD_ROUTE}`,
+      connections: CONNECTIONS,
+      duration: seconds,
+      timeout: REQUEST_TIMEOUT_MS / 1_000,
+      headers: { cookie: c.cookie },
+    }),
+  );
+  const writing = writer(c.bases[0], c.cookie, TEAM, version, () => running);
+  const reading = c.bases.map((base) => reader(base, c.cookie, TEAM, () => running));
+  const crashesBefore = c.procs.reduce((sum, proc) => sum + proc.crashes.length, 0);
+  await sleep(BEFORE_S * 1_000 - 500);
+  const jobs = await requestSyncs(c.bases[0], c.cookie, targets);
+  await sleep(500);
+  const recoveryMs = await fault.inject(c);
+  const loads = await Promise.all(cannons);
+  running = false;
+  const written = await writing;
+  const read = await Promise.all(reading);
+  const syncs = await followSyncs(c.bases, c.cookie, jobs, 90_000);
+  const exits = c.procs.flatMap((proc) => proc.crashes).slice(crashesBefore);
+  // A process that died is started again, so the next runs have the whole cluster.
+  for (const proc of c.procs) if (!proc.child) await launch(proc).catch(() => {});
+  const stale = read.map((r) => staleness(written.acks, r.reads));
+  const maxOf = (values: number[]) => Math.round(Math.max(0, ...values));
+  const result: FaultRun = {
+    fault: fault.name,
+    run,
+    requests: loads.reduce((sum, l) => sum + l.requests.total, 0),
+    errors: loads.reduce((sum, l) => sum + l.errors + l.timeouts, 0) + read.reduce((sum, r) => sum + r.errors, 0),
+    unavailable: loads.reduce((sum, l) => sum + (l.statusCodeStats?.['503']?.count ?? 0), 0),
+    maxRequestMs: maxOf([...loads.map((l) => l.latency.max), ...read.flatMap((r) => r.times), ...written.times]),
+    writes: written.acks.length,
+    writeErrors: written.errors,
+    staleReads: stale.reduce((sum, s) => sum + s.stale, 0),
+    longestStaleMs: maxOf(stale.map((s) => s.longestMs)),
+    exits,
+    syncs: jobs.length,
+    lostSyncs: syncs.lost,
+    syncStates: syncs.states,
+    busRecoveryMs: fault.name.includes('PING') ? (recoveryMs ?? -1) : undefined,
+  };
+  const version_ = Math.max(version, ...written.acks.map((a) => a.version)) + written.times.length + 1;
+  return { result, next: version_ };
+}
+
+/** Runs every case `runs` times against one cluster; returns one row per run. */
+export async function runFaults(runs: number): Promise<FaultRun[]> {
+  const c = await startCluster();
+  const out: FaultRun[] = [];
+  try {
+    await waitForDemoSync(c.bases[0], c.cookie);
+    c.sim.setLatency(UPSTREAM_LATENCY_MS);
+    const targets = await syncTargets(c);
+    let version = 1;
+    for (let run = 1; run <= runs; run++) {
+      for (const fault of CASES) {
+        if (!(await settled(c.bases, 30_000))) console.warn(`not every instance was healthy before "${fault.name}"`);
+        const { result, next } = await runOnce(c, fault, run, targets, version);
+        version = next;
+        out.push(result);
+        console.log(JSON.stringify(result));
+      }
+    }
+  } finally {
+    await stopCluster(c);
+  }
+  return out;
 }

@@ -32,19 +32,35 @@ export function spawnTs(
   });
   children.add(child);
   child.once('exit', () => children.delete(child));
+  // The output is kept for error messages: all of it until ready, the last 8 KB after.
   let output = '';
+  let ready = false;
+  const keep = (chunk: Buffer) => {
+    output += String(chunk);
+    if (ready && output.length > 16_384) output = output.slice(-8_192);
+  };
+  outputs.set(child, () => output);
   return new Promise((resolve, reject) => {
     const onData = (chunk: Buffer) => {
-      output += String(chunk);
+      keep(chunk);
+      if (ready) return;
       const match = pattern.exec(output);
-      if (match) resolve({ child, match });
+      if (match) {
+        ready = true;
+        resolve({ child, match });
+      }
     };
     child.stdout!.on('data', onData);
-    child.stderr!.on('data', (chunk) => {
-      output += String(chunk);
-    });
+    child.stderr!.on('data', keep);
     child.once('exit', (code) => reject(new Error(`${file} exited (${code}) before it was ready:\n${output}`)));
   });
+}
+
+const outputs = new WeakMap<ChildProcess, () => string>();
+
+/** The last output of a child `spawnTs` started (its first lines until it was ready). */
+export function outputOf(child: ChildProcess): string {
+  return outputs.get(child)?.() ?? '';
 }
 
 /** Stops a child with SIGTERM and waits for it to exit. */
@@ -112,7 +128,7 @@ export async function waitForDemoSync(base: string, cookie: string): Promise<voi
         const { lastSync } = await get<{ lastSync: { status: string } | null }>(
           `/api/integrations/${integration.id}/last-sync`,
         );
-        if (!lastSync || lastSync.status === 'running' || lastSync.status === 'never') busy = true;
+        if (!lastSync || ['never', 'queued', 'running'].includes(lastSync.status)) busy = true;
       }
     }
     if (!busy || Date.now() > deadline) return;

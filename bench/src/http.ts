@@ -22,6 +22,11 @@ const SECONDS = Number(process.env.BENCH_HTTP_SECONDS || 5);
 const CONNECTIONS = 10;
 const ROUTE = '/api/teams/1/metrics';
 const [START, END] = ['<!-- bench:http -->', '<!-- /bench:http -->'] as const;
+const [FAULTS_START, FAULTS_END] = ['<!-- bench:http-faults -->', '<!-- /bench:http-faults -->'] as const;
+/** `BENCH_HTTP_ONLY=throughput` or `faults`: one of the two sections (default both). */
+const ONLY = process.env.BENCH_HTTP_ONLY;
+/** Runs of each fault case. `BENCH_FAULT_RUNS`. */
+const FAULT_RUNS = Math.max(1, Number(process.env.BENCH_FAULT_RUNS || 3));
 
 interface Row {
   mode: string;
@@ -134,7 +139,7 @@ async function runMode(mode: string, env: Record<string, string>): Promise<Row[]
   }
 }
 
-function render(rows: Row[], faults: string[], skipped: string[], machine: ReturnType<typeof describeMachine>): string {
+function render(rows: Row[], skipped: string[], machine: ReturnType<typeof describeMachine>): string {
   const ratio = (mode: string, name: string) => {
     const floor = rows.find((r) => r.mode === mode && r.name.startsWith('floor'));
     const row = rows.find((r) => r.mode === mode && r.name.startsWith(name));
@@ -181,55 +186,76 @@ function render(rows: Row[], faults: string[], skipped: string[], machine: Retur
         `by server CPU per request: ${cpuRatio(mode, 'cached')} and ${cpuRatio(mode, 'revalidation')}.`,
     ),
     ...skipped.map((reason) => `- ${reason}`),
-    ...(faults.length > 0 ? ['', ...faults] : []),
     END,
   ];
   return lines.join('\n');
 }
 
+/** The fault section with its own markers, the machine and its load around the run. */
+function renderFaultSection(faults: string[], skipped: string[], machine: ReturnType<typeof describeMachine>): string {
+  const load = (values: readonly number[]) => values.map((n) => n.toFixed(1)).join(' / ');
+  return [
+    FAULTS_START,
+    ...faults,
+    '',
+    `Machine: ${machine.cpu}, ${machine.cores} cores; Node ${machine.node}. Load average at start ` +
+      `${load(machine.loadAtStart)}, at end ${load(loadavg())}. \`BENCH_HTTP_ONLY=faults npm run bench:http\` runs ` +
+      'this section alone; `BENCH_FAULT_RUNS` sets the runs per case.',
+    ...skipped.map((reason) => `- ${reason}`),
+    FAULTS_END,
+  ].join('\n');
+}
+
+/** Replaces the text between `start` and `end` in `text` with `section` (appended when absent). */
+function replaceSection(text: string, start: string, end: string, section: string): string {
+  const from = text.indexOf(start);
+  const to = text.indexOf(end);
+  return from >= 0 && to > from
+    ? text.slice(0, from) + section + text.slice(to + end.length)
+    : `${text.trimEnd()}\n\n${section}\n`;
+}
+
 async function main(): Promise<void> {
   const machine = describeMachine();
-  const rows: Row[] = [];
-  const skipped: string[] = [];
-  rows.push(...(await runMode('embedded', { DATABASE_URL: '', REDIS_URL: '' })));
   const redisUrl = process.env.REDIS_URL || 'redis://127.0.0.1:6379';
   const databaseUrl = process.env.DATABASE_URL || 'postgres://postgres@127.0.0.1:5432/test';
-  if ((await reachable(redisUrl)) && (await reachable(databaseUrl))) {
-    const id = randomBytes(4).toString('hex');
-    rows.push(
-      ...(await runMode('redis', {
-        REDIS_URL: redisUrl,
-        DATABASE_URL: databaseUrl,
-        DATABASE_SCHEMA: `bench_${id}`,
-        REDIS_PREFIX: `agiletrack:bench:${id}:`,
-      })),
-    );
-  } else {
-    skipped.push(`Redis mode skipped: ${redisUrl} or ${databaseUrl} did not answer.`);
-  }
-  let faults: string[] = [];
-  if (await reachable(databaseUrl)) {
-    try {
-      faults = renderFaults(await runFaults(databaseUrl));
-    } catch (error) {
-      skipped.push(`Fault run skipped: ${(error as Error).message.split('\n')[0]}`);
-    }
-  } else {
-    skipped.push(`Fault run skipped: ${databaseUrl} did not answer.`);
-  }
-  const section = render(rows, faults, skipped, machine);
   let text = '';
   try {
     text = readFileSync(OUT, 'utf8');
   } catch {
     // A new file.
   }
-  const from = text.indexOf(START);
-  const to = text.indexOf(END);
-  text =
-    from >= 0 && to > from
-      ? text.slice(0, from) + section + text.slice(to + END.length)
-      : `${text.trimEnd()}\n\n${section}\n`;
+  if (ONLY !== 'faults') {
+    const rows: Row[] = [];
+    const skipped: string[] = [];
+    rows.push(...(await runMode('embedded', { DATABASE_URL: '', REDIS_URL: '' })));
+    if ((await reachable(redisUrl)) && (await reachable(databaseUrl))) {
+      const id = randomBytes(4).toString('hex');
+      rows.push(
+        ...(await runMode('redis', {
+          REDIS_URL: redisUrl,
+          DATABASE_URL: databaseUrl,
+          DATABASE_SCHEMA: `bench_${id}`,
+          REDIS_PREFIX: `agiletrack:bench:${id}:`,
+        })),
+      );
+    } else {
+      skipped.push(`Redis mode skipped: ${redisUrl} or ${databaseUrl} did not answer.`);
+    }
+    text = replaceSection(text, START, END, render(rows, skipped, machine));
+  }
+  if (ONLY !== 'throughput') {
+    // Private Redis and PostgreSQL: only their binaries are needed, not the services above.
+    const faultMachine = describeMachine();
+    const skipped: string[] = [];
+    let faults: string[] = [];
+    try {
+      faults = renderFaults(await runFaults(FAULT_RUNS), FAULT_RUNS);
+    } catch (error) {
+      skipped.push(`Fault run skipped: ${(error as Error).message.split('\n')[0]}`);
+    }
+    text = replaceSection(text, FAULTS_START, FAULTS_END, renderFaultSection(faults, skipped, faultMachine));
+  }
   writeFileSync(OUT, text);
   console.log(`wrote ${OUT}`);
 }

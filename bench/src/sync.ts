@@ -3,12 +3,17 @@
  * requests over two years, 2,000 deployments, incidents; a Jira project with 30,004 issues in 52
  * sprints) into an embedded server, then measures
  * - per sync (first, incremental with nothing changed, after 20 pull requests and 20 issues
- *   changed): requests, bytes received, rate-limit budget spent, waits, wall time;
+ *   changed): requests, GraphQL points, bytes received, rate-limit budget spent, waits, time;
+ * - the time from Connect to the first numbers (partial history) and to the end of the backfill;
+ * - a full GitHub sync with 502s on a tenth of the GraphQL queries: pull requests missing after it;
+ * - webhooks on two instances (sync-webhooks.ts): delivery → metrics event p95, hostile requests;
  * - cold reads (forced refill, every tier bypassed) of a team's metrics, a window and a 90-day
  *   history: p50 / p95 over repeated reads.
- * Rate-limit windows run on a simulated clock shared by the simulator and the HTTP client, so
- * waiting for GitHub's hourly window costs simulated time, not wall time; both are reported.
- * The results replace the `bench:sync` section of bench/RESULTS.md (or `BENCH_OUT`).
+ * The simulator's latency (`BENCH_SYNC_LATENCY_MS` per request, default 400 plus up to 200 of
+ * jitter) and rate-limit windows run on a simulated clock shared by the simulator and the HTTP
+ * client, so they cost simulated time, not wall time: "simulated" times are wall time plus every
+ * latency and rate-limit wait, what a user would wait. The results replace the `bench:sync`
+ * section of bench/RESULTS.md (or `BENCH_OUT`).
  */
 import { randomBytes } from 'node:crypto';
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
@@ -20,19 +25,37 @@ import { loadConfig } from '../../apps/server/src/config.ts';
 import { createServer } from '../../apps/server/src/server.ts';
 import { SyncService } from '../../apps/server/src/sync/service.ts';
 import { table } from './report.ts';
+import { measureWebhooks } from './sync-webhooks.ts';
 
 // The data runs to the first days of 2026; changes are made later, as real updates would be.
 const AS_OF = Date.parse('2026-02-15T00:00:00Z');
 const READS = Number(process.env.BENCH_SYNC_READS ?? 40);
 const OUT = process.env.BENCH_OUT ?? resolve(import.meta.dirname, '../RESULTS.md');
 
-// The simulated clock: real time plus every rate-limit wait the client "slept".
+// The simulated clock: real time plus every latency and rate-limit wait "slept" on it.
 let skipped = 0;
+let waitedForLimits = 0;
 const simNow = () => Date.now() + skipped;
+const simSleep = async (ms: number) => {
+  skipped += ms;
+};
+const limitSleep = async (ms: number) => {
+  skipped += ms;
+  waitedForLimits += ms;
+};
+const LATENCY_MS = Number(process.env.BENCH_SYNC_LATENCY_MS ?? 400);
 
 const started = Date.now();
 const generation = performance.now();
-const sim = await createSimulator({ dataset: 'large', now: simNow });
+// BENCH_SYNC_SMALL=1: a small project, to check the benchmark runs (its numbers mean nothing).
+const small = process.env.BENCH_SYNC_SMALL === '1';
+const sim = await createSimulator({
+  dataset: small ? 'generated' : 'large',
+  ...(small && { size: { repos: 1, pullRequestsPerRepo: 400, deploymentsPerRepo: 60, projects: 1, days: 200 } }),
+  now: simNow,
+  latency: { fixedMs: LATENCY_MS, jitterMs: Math.round(LATENCY_MS / 2) },
+  sleep: simSleep,
+});
 const generatedMs = performance.now() - generation;
 const data = sim.dataset.data;
 const repo = data.github.repos[0]!;
@@ -59,13 +82,7 @@ const countingFetch: typeof fetch = async (input, init) => {
 };
 const service = new SyncService(deps, {
   now: () => AS_OF,
-  client: {
-    fetch: countingFetch,
-    now: simNow,
-    sleep: async (ms) => {
-      skipped += ms;
-    },
-  },
+  client: { fetch: countingFetch, now: simNow, sleep: limitSleep },
 });
 
 const team = await deps.teams.createTeam({ name: 'Large team' });
@@ -91,6 +108,7 @@ interface SyncRow {
   step: string;
   source: string;
   requests: number;
+  points: number;
   notModified: number;
   budget: number;
   limit: string;
@@ -103,30 +121,54 @@ interface SyncRow {
 }
 const rows: SyncRow[] = [];
 
+/** Simulated ms from the start of the first GitHub sync to its first numbers, and to its end. */
+const firstGithub = { numbersMs: Number.NaN, doneMs: Number.NaN };
+
 async function measure(step: string, integration: typeof github, source: 'GitHub' | 'Jira'): Promise<void> {
   sim.reset({ rateLimits: false });
   bytes = 0;
-  const before = skipped;
-  const t0 = performance.now();
-  const fetched = await service.fetchAndStore(integration.id, `bench-${step}-${source}`, () => {});
+  const before = waitedForLimits;
+  const sim0 = simNow();
+  let sawNumbers = false;
+  // The first numbers: the moment the integration has a snapshot (checked after each page).
+  const progress = async () => {
+    if (sawNumbers || step !== 'first sync' || source !== 'GitHub') return;
+    const rows = await deps.database.sql.query(
+      `SELECT 1 FROM metric_snapshots WHERE integration_id = ${integration.id} LIMIT 1`,
+    );
+    if (rows.rows.length > 0) {
+      sawNumbers = true;
+      firstGithub.numbersMs = simNow() - sim0;
+    }
+  };
+  let pending = Promise.resolve();
+  const fetched = await service.fetchAndStore(integration.id, `bench-${step}-${source}`, () => {
+    pending = pending.then(progress);
+  });
+  await pending;
   await service.computeAndPublish(fetched);
-  const wallMs = performance.now() - t0;
+  if (step === 'first sync' && source === 'GitHub') {
+    firstGithub.doneMs = simNow() - sim0;
+    if (!sawNumbers) firstGithub.numbersMs = firstGithub.doneMs;
+  }
+  const wallMs = simNow() - sim0;
   const counts = sim.counts();
   const statuses = counts.byStatus;
-  // GitHub spends its primary limit on every answer but 304s (and refusals); Jira on every request.
-  const budget = source === 'GitHub' ? counts.total - (statuses['304'] ?? 0) : counts.total;
+  // GitHub GraphQL spends points (REST: every answer but 304s); Jira a request each.
+  const budget = source === 'GitHub' ? fetched.stats.points : counts.total;
   rows.push({
     step,
     source,
     requests: counts.total,
+    points: fetched.stats.points,
     notModified: statuses['304'] ?? 0,
     budget,
-    limit: source === 'GitHub' ? '5,000 / hour' : '600 / minute',
+    limit: source === 'GitHub' ? '5,000 points / hour' : '600 / minute',
     errors: Object.entries(statuses)
       .filter(([status]) => Number(status) >= 400)
       .reduce((n, [, c]) => n + c, 0),
     waits: fetched.stats.rateLimitWaits,
-    waitedMs: skipped - before,
+    waitedMs: waitedForLimits - before,
     bytes,
     wallMs,
     written: fetched.items + fetched.deleted,
@@ -162,6 +204,37 @@ for (const [step, change] of [
   await measure(step, github, 'GitHub');
   await measure(step, jira, 'Jira');
 }
+
+// A full sync with 502s on a tenth of the GraphQL queries: the page halves, the same page is asked
+// again, and no pull request may be missing after it.
+const flaky = await deps.integrations.createIntegration(team.id, {
+  kind: 'github',
+  name: 'acme/web (502s)',
+  config: { owner: 'acme', repo: repo.name, baseUrl: sim.url },
+  credentials: { token: DEFAULT_GITHUB_TOKEN },
+});
+sim.reset({ rateLimits: false });
+sim.setFaults([{ path: '/graphql', probability: 0.1, fault: { type: 'status', status: 502 } }]);
+const flakyRun = await service.fetchAndStore(flaky.id, 'bench-502s', () => {});
+await service.computeAndPublish(flakyRun);
+const flakyCounts = sim.counts();
+sim.reset({ rateLimits: false });
+const storedPulls = Number(
+  (
+    (
+      await deps.database.sql.query(
+        `SELECT count(*)::int AS n FROM work_items WHERE integration_id = ${flaky.id} AND kind = 'pull_request'`,
+      )
+    ).rows[0] as { n: number }
+  ).n,
+);
+const flakyResult = {
+  queries: flakyCounts.total,
+  failed: flakyCounts.byStatus['502'] ?? 0,
+  shrinks: flakyRun.stats.pageShrinks,
+  missing: repo.pullRequests.length - storedPulls,
+};
+console.log(`502s: ${flakyResult.failed} of ${flakyResult.queries} queries, ${flakyResult.missing} PRs missing`);
 
 // Cold reads: every tier bypassed and refilled, as `Cache-Control: no-cache` does.
 async function timeReads(read: () => Promise<unknown>): Promise<{ p50: number; p95: number }> {
@@ -203,7 +276,85 @@ const counts = await deps.database.sql.query(
 await server.close();
 await sim.close();
 
+const hooks = await measureWebhooks(Number(process.env.BENCH_SYNC_DELIVERIES ?? 100));
+console.log(
+  `webhooks: p95 ${hooks.p95Ms.toFixed(0)} ms, hostile ${hooks.hostile} (${hooks.hostileStored} stored, ${hooks.hostile5xx} 5xx)`,
+);
+
 // --- report ------------------------------------------------------------------------------------
+function targetLines(): string[] {
+  const first = rows.find((r) => r.step === 'first sync' && r.source === 'GitHub')!;
+  const firstJira = rows.find((r) => r.step === 'first sync' && r.source === 'Jira')!;
+  const idleGithub = rows.find((r) => r.step === 'nothing changed' && r.source === 'GitHub')!;
+  const idleJira = rows.find((r) => r.step === 'nothing changed' && r.source === 'Jira')!;
+  const check = (ok: boolean) => (ok ? 'met' : '**not met**');
+  const line = (measure: string, value: string, target: string, ok: boolean) => [measure, value, target, check(ok)];
+  return [
+    'Targets (first GitHub sync: GraphQL; time on the simulated clock, what a user would wait):',
+    '',
+    ...table(
+      [
+        ['measure', 'left'],
+        ['measured', 'right'],
+        ['target', 'left'],
+        ['', 'left'],
+      ],
+      [
+        line(
+          `GitHub first sync, ${repo.pullRequests.length.toLocaleString('en')} PRs: budget spent`,
+          `${first.points.toLocaleString('en')} points, ${first.requests.toLocaleString('en')} requests`,
+          '≤ 500 points and ≤ 600 requests',
+          first.points <= 500 && first.requests <= 600,
+        ),
+        line('GitHub first sync: rate-limit waiting', duration(first.waitedMs), '0', first.waitedMs === 0),
+        line(
+          'Connect → first numbers (partial history)',
+          duration(firstGithub.numbersMs),
+          '≤ 60 s',
+          firstGithub.numbersMs <= 60_000,
+        ),
+        line('full backfill', duration(firstGithub.doneMs), '≤ 10 min', firstGithub.doneMs <= 600_000),
+        line(
+          'nothing changed: GitHub / Jira requests',
+          `${idleGithub.requests} / ${idleJira.requests}`,
+          '≤ 2 / ≤ 2',
+          idleGithub.requests <= 2 && idleJira.requests <= 2,
+        ),
+        line(
+          `Jira first sync, ${data.jira.issues.length.toLocaleString('en')} issues: bytes received`,
+          kib(firstJira.bytes),
+          '≤ 20 MiB',
+          firstJira.bytes <= 20 * 1_048_576,
+        ),
+        line(
+          `webhook accepted → metrics event on a second instance, p95 of ${hooks.deliveries}`,
+          `${ms(hooks.p95Ms)} ms (p50 ${ms(hooks.p50Ms)} ms)`,
+          '≤ 1 s',
+          hooks.p95Ms <= 1_000,
+        ),
+        line(
+          `hostile webhook requests (${hooks.hostile.toLocaleString('en')}): stored or 5xx`,
+          `${hooks.hostileStored} stored, ${hooks.hostile5xx} 5xx`,
+          '0 of ≥ 1,000',
+          hooks.hostile >= 1_000 && hooks.hostileStored === 0 && hooks.hostile5xx === 0,
+        ),
+        line(
+          `502s on ${flakyResult.failed} of ${flakyResult.queries} GraphQL queries (10 %): PRs missing`,
+          `${flakyResult.missing} (page halved ${flakyResult.shrinks} times)`,
+          '0',
+          flakyResult.missing === 0,
+        ),
+      ],
+    ),
+    '',
+    `Hostile requests by kind and answer: ${Object.entries(hooks.byKind)
+      .map(([k, n]) => `${k}: ${n}`)
+      .join(
+        ', ',
+      )}. Webhooks ran on two instances sharing PostgreSQL and Redis (a mid-size project), deliveries one after another, each timed from the simulator's POST to the \`integration.synced\` event on the other instance's \`/api/events\`.`,
+  ];
+}
+
 const ms = (v: number) => (v < 10 ? v.toFixed(2) : v.toFixed(0));
 const duration = (v: number) => (v >= 60_000 ? `${(v / 60_000).toFixed(1)} min` : `${(v / 1000).toFixed(1)} s`);
 const kib = (v: number) => (v >= 1_048_576 ? `${(v / 1_048_576).toFixed(1)} MiB` : `${(v / 1024).toFixed(1)} KiB`);
@@ -219,13 +370,14 @@ const lines = [
   '',
   `Project: \`createSimulator({ dataset: 'large' })\` — ${repo.pullRequests.length.toLocaleString('en')} pull requests, ${repo.deployments.length.toLocaleString('en')} deployments (${repo.deployments.filter((d) => d.environment === 'production').length.toLocaleString('en')} to production), ${repo.issues.filter((i) => i.labels.some((l) => l.name === 'incident')).length} incidents; ${data.jira.issues.length.toLocaleString('en')} Jira issues in ${data.jira.sprints.length} sprints. Generated in ${ms(generatedMs)} ms. Stored: ${(counts.rows as { kind: string; n: number }[]).map((r) => `${r.n.toLocaleString('en')} ${r.kind}`).join(', ')}.`,
   '',
-  'Requests and budget per integration and sync. GitHub answers a 304 for free; "waited" is simulated time spent waiting for rate-limit windows (the simulator and the client share a clock, so it costs no wall time). "errors" counts 4xx/5xx answers (403/429 would mean a limit was exceeded).',
+  `Requests and budget per integration and sync. GitHub is read over GraphQL: its budget is points (5,000 an hour), as each answer's \`rateLimit.cost\` reports them; Jira spends a request each. Every answer takes ${LATENCY_MS} ms plus up to ${Math.round(LATENCY_MS / 2)} ms of jitter on the simulated clock; "waited" is simulated time spent waiting for rate-limit windows; "time" is wall time plus both. "errors" counts 4xx/5xx answers (403/429 would mean a limit was exceeded).`,
   '',
   ...table(
     [
       ['sync', 'left'],
       ['source', 'left'],
       ['requests', 'right'],
+      ['points', 'right'],
       ['304s', 'right'],
       ['rate-limit budget spent', 'right'],
       ['limit', 'left'],
@@ -234,12 +386,13 @@ const lines = [
       ['waited (simulated)', 'right'],
       ['bytes received', 'right'],
       ['items written', 'right'],
-      ['wall time', 'right'],
+      ['time (simulated)', 'right'],
     ],
     rows.map((r) => [
       r.step,
       r.source,
       r.requests.toLocaleString('en'),
+      r.points.toLocaleString('en'),
       r.notModified.toLocaleString('en'),
       r.budget.toLocaleString('en'),
       r.limit,
@@ -251,6 +404,8 @@ const lines = [
       duration(r.wallMs),
     ]),
   ),
+  '',
+  ...targetLines(),
   '',
   `Cold reads (forced refill: every tier bypassed, the value rebuilt from the precomputed snapshots and daily points and written back), ${READS} reads each after 3 warm-ups. The 90-day history has ${history.points.length} points.`,
   '',

@@ -11,13 +11,15 @@ const run = (...args: string[]) =>
   spawnSync(process.execPath, ['--import', 'tsx', CLI, ...args], {
     env: { ...process.env, DATA_DIR: dataDir, DATABASE_URL: '', REDIS_URL: '', LOG_LEVEL: 'silent' },
     encoding: 'utf8',
-    timeout: 60_000,
+    // A hang, not a slow start: the first command creates the database (PGlite's initdb), and
+    // on a loaded machine with other test files beside it that alone has taken over a minute.
+    timeout: 150_000,
   });
 
 afterAll(() => rmSync(dataDir, { recursive: true, force: true }));
 
 // Each step starts a process (tsx, then PGlite): several seconds each on a busy machine.
-describe('admin CLI', { timeout: 180_000 }, () => {
+describe('admin CLI', { timeout: 600_000 }, () => {
   it('refuses bad usage with exit code 2 and a message naming the problem, before touching data', () => {
     const unknown = run('frobnicate');
     expect(unknown.status).toBe(2);

@@ -4,7 +4,7 @@
  */
 import { drizzleCache } from '@agiletrack/cache/adapters/drizzle';
 import { parseClusterNodes } from '@agiletrack/cache/redis';
-import { cacheKeys, resolvePolicy } from '@agiletrack/domain';
+import { CACHE_NAMESPACES, cacheKeys, resolvePolicy } from '@agiletrack/domain';
 import type { FastifyInstance } from 'fastify';
 import { type Logger, pino } from 'pino';
 import { EventHub } from './cache/event-hub.ts';
@@ -97,7 +97,7 @@ export async function createServer(options: ServerOptions): Promise<Server> {
   }
   // Hot lookups marked `.$withCache()` go through the same tiers; writes drop them by table tag.
   const db = database.drizzle({
-    cache: drizzleCache(serverCache.cache.namespace('db'), { ttl: config.CACHE_L2_TTL_MS }),
+    cache: drizzleCache(serverCache.cache.namespace(CACHE_NAMESPACES.queries), { ttl: config.CACHE_L2_TTL_MS }),
   });
   // Credentials stored before they were bound to their origin are sealed again, once.
   const resealed = await resealLegacyCredentials(db, vault);

@@ -1,6 +1,6 @@
 /**
- * `npm start` until the AgileTrack server exists: a short, honest tour of the cache on the
- * embedded setup (memory L1 in front of a second tier), printing what each step did.
+ * `npm run demo:cache`: a short, honest tour of the cache library on its own (memory L1 in front of
+ * a second tier), printing what each step did and how long it took.
  */
 import { createCache, hours, seconds } from '../src/index.ts';
 import { memoryTier } from '../src/tiers/memory.ts';
@@ -20,7 +20,7 @@ function line(label: string, started: number, extra = ''): void {
   console.log(`${label.padEnd(52)} ${(performance.now() - started).toFixed(3).padStart(9)} ms ${extra}`);
 }
 
-console.log('AgileTrack cache demo (the server and dashboard arrive with the next issues)\n');
+console.log('@agiletrack/cache demo: one cache, two tiers, a slow source\n');
 
 let t = performance.now();
 const status = {};

@@ -30,11 +30,30 @@ describe('cacheKeyFamily', () => {
     ]);
   });
 
+  it("lists the key shapes' families, then the server namespaces, then the catch-all", () => {
+    expect(CACHE_FAMILIES).toEqual([
+      'teams',
+      'team',
+      'team_integrations',
+      'team_metrics',
+      'integration',
+      'metrics',
+      'last_sync',
+      'team_metrics_history',
+      'metrics_history',
+      'auth',
+      'db',
+      'other',
+    ]);
+  });
+
   it('names the server namespaces and puts everything else in one bounded bucket', () => {
     expect(cacheKeyFamily('auth:session:abc')).toBe('auth');
     expect(cacheKeyFamily('db:users:1')).toBe('db');
     expect(cacheKeyFamily('tenant:team_1')).toBe('other');
     expect(cacheKeyFamily('something_else')).toBe('other');
+    expect(cacheKeyFamily('teamsX')).toBe('other');
+    expect(cacheKeyFamily('team_')).toBe('other');
     expect(cacheKeyFamily('')).toBe('other');
     for (const key of ['team_1', 'x', 'auth:y']) expect(CACHE_FAMILIES).toContain(cacheKeyFamily(key));
   });

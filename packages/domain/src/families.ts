@@ -1,29 +1,29 @@
 /**
  * Key families: a cache key with its ids taken out (`team_12_metrics` → `team_metrics`), the
- * unit of cache analytics, monitoring and metric labels. The set is closed, so labels built from
- * it have bounded cardinality whatever keys reach the cache.
+ * unit of cache analytics, monitoring and metric labels. They come from the key shapes and the
+ * server's namespaces; the set is closed, so labels built from it have bounded cardinality
+ * whatever keys reach the cache.
  */
+import { CACHE_NAMESPACES, KEY_SHAPES, type KeyFamily } from './keys.ts';
+
+type Namespace = (typeof CACHE_NAMESPACES)[keyof typeof CACHE_NAMESPACES];
+
+/** One family: a key shape's, a server namespace's, or the catch-all. */
+export type CacheFamily = KeyFamily | Namespace | 'other';
 
 /** Every family, in the order of the key table, then the server's namespaces, then the catch-all. */
 export const CACHE_FAMILIES = [
-  'teams',
-  'team',
-  'team_integrations',
-  'team_metrics',
-  'integration',
-  'metrics',
-  'last_sync',
-  'team_metrics_history',
-  'metrics_history',
-  'auth',
-  'db',
+  ...new Set(KEY_SHAPES.map((shape) => shape.family)),
+  ...Object.values(CACHE_NAMESPACES),
   'other',
-] as const;
+] as unknown as readonly [CacheFamily, ...CacheFamily[]];
 
-/** One of {@link CACHE_FAMILIES}. */
-export type CacheFamily = (typeof CACHE_FAMILIES)[number];
+const NAMESPACES: ReadonlySet<string> = new Set(Object.values(CACHE_NAMESPACES));
 
-const NAMESPACES: ReadonlySet<string> = new Set(['auth', 'db']);
+// Longest suffix first, then longest prefix: `team_1_metrics_history` is not a `team_1_metrics`.
+const BY_SPECIFICITY = [...KEY_SHAPES].sort(
+  (a, b) => b.suffix.length - a.suffix.length || b.prefix.length - a.prefix.length,
+);
 
 /**
  * The family of a (possibly namespaced) key. Runs on every cache operation, so it looks at the
@@ -33,17 +33,13 @@ export function cacheKeyFamily(key: string): CacheFamily {
   const colon = key.indexOf(':');
   if (colon >= 0) {
     const namespace = key.slice(0, colon);
-    return NAMESPACES.has(namespace) ? (namespace as CacheFamily) : 'other';
+    return NAMESPACES.has(namespace) ? (namespace as Namespace) : 'other';
   }
-  if (key === 'teams') return 'teams';
-  if (key.startsWith('team_')) {
-    if (key.endsWith('_metrics')) return 'team_metrics';
-    if (key.endsWith('_metrics_history')) return 'team_metrics_history';
-    if (key.endsWith('_integrations')) return 'team_integrations';
-    return 'team';
+  for (const shape of BY_SPECIFICITY) {
+    if (shape.exact ? key === shape.prefix : fits(key, shape.prefix, shape.suffix)) return shape.family;
   }
-  if (key.startsWith('integration_')) return 'integration';
-  if (key.startsWith('metrics_')) return key.endsWith('_history') ? 'metrics_history' : 'metrics';
-  if (key.startsWith('last_sync_')) return 'last_sync';
   return 'other';
 }
+
+const fits = (key: string, prefix: string, suffix: string) =>
+  key.length > prefix.length + suffix.length && key.startsWith(prefix) && key.endsWith(suffix);

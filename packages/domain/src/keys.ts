@@ -35,11 +35,9 @@ export type CacheKeyKind = ParsedCacheKey['kind'];
 
 type IdField = 'teamId' | 'integrationId';
 
-// The single description of the key text, read by both build and parse so they cannot drift apart.
-// Ids never contain "_", so no key matches two shapes with a valid id.
-const SHAPES: {
-  readonly [K in CacheKeyKind]: readonly [prefix: string, suffix: string, field: IdField | null, pattern: string];
-} = {
+// The single description of the key text, read by build, parse and the families, so they cannot
+// drift apart. Ids never contain "_", so no key matches two shapes with a valid id.
+const SHAPES = {
   teams: ['teams', '', null, 'teams'],
   team: ['team_', '', 'teamId', 'team_{id}'],
   teamIntegrations: ['team_', '_integrations', 'teamId', 'team_{id}_integrations'],
@@ -49,7 +47,38 @@ const SHAPES: {
   lastSync: ['last_sync_', '', 'integrationId', 'last_sync_{integration_id}'],
   teamMetricsHistory: ['team_', '_metrics_history', 'teamId', 'team_{id}_metrics_history'],
   integrationMetricsHistory: ['metrics_', '_history', 'integrationId', 'metrics_{integration_id}_history'],
+} as const satisfies {
+  readonly [K in CacheKeyKind]: readonly [prefix: string, suffix: string, field: IdField | null, pattern: string];
 };
+
+type WithoutIds<P extends string> = P extends `${infer Head}_{${string}}${infer Tail}`
+  ? WithoutIds<`${Head}${Tail}`>
+  : P;
+
+/** A key's family: its pattern without the ids (`team_{id}_metrics` → `team_metrics`). */
+export type KeyFamily = WithoutIds<(typeof SHAPES)[CacheKeyKind][3]>;
+
+/** The shapes of the keys, for whoever must recognise a key quickly without parsing its id. */
+export const KEY_SHAPES: readonly {
+  readonly kind: CacheKeyKind;
+  readonly prefix: string;
+  readonly suffix: string;
+  /** The key has no id: it is its prefix, exactly. */
+  readonly exact: boolean;
+  readonly family: KeyFamily;
+}[] = Object.entries(SHAPES).map(([kind, [prefix, suffix, field, pattern]]) => ({
+  kind: kind as CacheKeyKind,
+  prefix,
+  suffix,
+  exact: field === null,
+  family: pattern.replace(/_\{[a-z_]+\}/g, '') as KeyFamily,
+}));
+
+/**
+ * The namespaces the server keeps beside the logical keys (`auth:…` cached principals, `db:…` the
+ * query cache): part of the key scheme, so analytics can name them.
+ */
+export const CACHE_NAMESPACES = { principals: 'auth', queries: 'db' } as const;
 
 /** Every key kind, in the order of the policy table. */
 export const CACHE_KEY_KINDS = Object.freeze(Object.keys(SHAPES) as CacheKeyKind[]);

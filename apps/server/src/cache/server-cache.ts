@@ -17,7 +17,7 @@ import {
 } from '@agiletrack/cache/redis';
 import { memoryTier } from '@agiletrack/cache/tiers/memory';
 import { postgresTier } from '@agiletrack/cache/tiers/postgres';
-import { cacheKeyFamily } from '@agiletrack/domain';
+import { CACHE_NAMESPACES, cacheKeyFamily } from '@agiletrack/domain';
 import pg from 'pg';
 import type { Logger } from 'pino';
 import { type Config, describeMode } from '../config.ts';
@@ -102,7 +102,7 @@ export async function createServerCache(options: {
     }
     return {
       cache,
-      auth: cache.namespace('auth'),
+      auth: cache.namespace(CACHE_NAMESPACES.principals),
       redis: undefined,
       l2: mode,
       topics,
@@ -152,7 +152,7 @@ export async function createServerCache(options: {
   cacheRef = cache;
   return {
     cache,
-    auth: cache.namespace('auth'),
+    auth: cache.namespace(CACHE_NAMESPACES.principals),
     redis,
     l2: mode,
     topics: shared.bus,

@@ -4,8 +4,9 @@
  * with the real token meanwhile. The member's host must never receive the real token: config and
  * credentials are read together, in one row read, and credentials sealed for one origin do not
  * open for another. The repair is forced into the window between the request's reads with a
- * PostgreSQL table lock, so the interleaving is the same on every run; it is written as an admin's
- * repair on another instance leaves the row (this instance's cached view not yet dropped).
+ * PostgreSQL lock (a table lock for Test connection; for a sync, its run's row, which its worker
+ * claims between reading the integration and reading the credentials), so the interleaving is the
+ * same on every run.
  */
 import { createServer, type IncomingMessage, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
@@ -37,10 +38,27 @@ async function host(): Promise<Host> {
   return { server, url: `http://127.0.0.1:${(server.address() as AddressInfo).port}`, authorizations };
 }
 
+/** A host that holds every request until released, then refuses its credentials. */
+async function heldHost(): Promise<{ server: Server; url: string; reached: Promise<void>; release(): void }> {
+  let reach = () => {};
+  const reached = new Promise<void>((resolve) => {
+    reach = resolve;
+  });
+  let release = () => {};
+  const released = new Promise<void>((resolve) => {
+    release = resolve;
+  });
+  // Answered 401 once released: the sync fails at once, without retries.
+  const server = createServer((_request, response) => {
+    reach();
+    void released.then(() => response.writeHead(401, { 'content-type': 'application/json' }).end('{}'));
+  });
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  return { server, url: `http://127.0.0.1:${(server.address() as AddressInfo).port}`, reached, release };
+}
+
 describe('credentials never travel with a config they were not entered for (postgres)', () => {
-  // No sync at connect: the syncs here are the ones the tests start. A shared-tier call held by
-  // the test's lock waits for it rather than giving up (a test holds it for milliseconds).
-  const api = serverFor('postgres', { env: { SYNC_ON_CONNECT: 'false', CACHE_TIER_DEADLINE_MS: '60000' } });
+  const api = serverFor('postgres');
   let upstream: Host;
   let receiver: Host;
   let locker: pg.Client;
@@ -117,50 +135,58 @@ describe('credentials never travel with a config they were not entered for (post
     expect(upstream.authorizations).toContain(`Bearer ${REAL}`);
   });
 
-  it('sync: a repair committed between the sync reading the config and its credentials never reaches the member host', async () => {
-    // The sync reads the integration (the member's config), then stores it in the shared cache
-    // table: with that entry's row locked, it waits there while the repair commits. (Now and then
-    // the sync is held elsewhere first and never reaches that write while the row is locked: the
-    // scenario is then played again; the member host must never see the token in any round.)
-    let held = false;
-    for (let round = 0; round < 5 && !held; round++) {
-      const { id, good } = await hijacked();
-      upstream.authorizations.length = 0;
-      await locker.query('begin');
-      try {
-        const entries = await locker.query(
-          `select key from ${table('agiletrack_cache')} where key like $1 for update`,
-          [`%integration\\_${id}`],
-        );
-        expect(entries.rowCount).toBe(1);
-        const sync = await api.request({ method: 'POST', url: `/api/integrations/${id}/sync`, as: 'alice' });
-        expect(sync.statusCode).toBe(202);
-        held = await untilAsync(
-          async () =>
-            (
-              await locker.query(
-                `select count(*)::int as n from pg_stat_activity where wait_event_type = 'Lock' and query like '%agiletrack_cache%'`,
-              )
-            ).rows[0].n > 0,
-          8_000,
-        ).then(
-          () => true,
-          () => false,
-        );
-        await locker.query(
-          `update ${table('integrations')} set config = $1, credentials_encrypted = $2 where id = $3`,
-          [good.config, good.credentials_encrypted, id],
-        );
-        await locker.query('commit');
-        await waitForJob(api.t, sync.json().jobId);
-      } finally {
-        await locker.query('rollback').catch(() => {});
-      }
-      expect(receiver.authorizations.filter((value) => value.includes(REAL))).toEqual([]);
-      if (held) expect(upstream.authorizations).toContain(`Bearer ${REAL}`);
-    }
-    expect(held).toBe(true);
-  }, 120_000);
+  it('sync: a repair committed while the sync starts never reaches the member host', async () => {
+    const { id } = await hijacked();
+    upstream.authorizations.length = 0;
+    // The in-process queue runs one job at a time: a sync held at its upstream keeps the member's
+    // queued, so the test can lock the member's run row before its worker claims it.
+    const gate = await heldHost();
+    const blocker = await api.request({
+      method: 'POST',
+      url: `/api/teams/${api.t.ids.teamA}/integrations`,
+      payload: {
+        kind: 'github',
+        name: `blocker ${Math.random()}`,
+        config: { ...real(), baseUrl: gate.url },
+        credentials: { token: 'blocker' },
+      },
+    });
+    expect(blocker.statusCode, blocker.body).toBe(201);
+    const held = await api.request({ method: 'POST', url: `/api/integrations/${blocker.json().integration.id}/sync` });
+    expect(held.statusCode).toBe(202);
+    await gate.reached;
+    const sync = await api.request({ method: 'POST', url: `/api/integrations/${id}/sync`, as: 'alice' });
+    expect(sync.statusCode).toBe(202);
+    const jobId = sync.json().jobId as string;
+    await locker.query('begin');
+    await locker.query(`select id from ${table('sync_runs')} where job_id = $1 for update`, [jobId]);
+    gate.release();
+    // The member's sync has read the integration (the member's host) and waits to claim its run.
+    await untilAsync(
+      async () =>
+        (
+          await locker.query(
+            `select count(*)::int as n from pg_stat_activity
+              where wait_event_type = 'Lock' and query ilike '%sync_runs%' and pid <> pg_backend_pid()`,
+          )
+        ).rows[0].n > 0,
+      20_000,
+      "the member's sync waiting to claim its run",
+    );
+    const repair = await api.request({
+      method: 'PATCH',
+      url: `/api/integrations/${id}`,
+      payload: { config: real(), credentials: { token: REAL } },
+    });
+    expect(repair.statusCode).toBe(200);
+    await locker.query('rollback');
+    await waitForJob(api.t, jobId);
+    await waitForJob(api.t, held.json().jobId);
+    await new Promise((resolve) => gate.server.close(resolve));
+
+    expect(receiver.authorizations.filter((value) => value.includes(REAL))).toEqual([]);
+    expect(upstream.authorizations).toContain(`Bearer ${REAL}`);
+  });
 
   it('credentials sealed for one origin do not open for another; older values are re-sealed at start', async () => {
     const { vault } = api.t.server.deps.integrations;
@@ -177,7 +203,7 @@ describe('credentials never travel with a config they were not entered for (post
       .join('.');
     await locker.query(`update ${table('integrations')} set credentials_encrypted = $1 where id = $2`, [stored, id]);
     const refused = await api.request({ method: 'POST', url: `/api/integrations/${id}/test`, as: 'alice' });
-    expect(refused.json().error?.code, refused.body).toBe('E_CREDENTIALS_REQUIRED');
+    expect(refused.json().error.code).toBe('E_CREDENTIALS_REQUIRED');
     expect(await resealLegacyCredentials(api.t.server.deps.db, vault)).toBe(1);
     expect(await api.t.server.deps.integrations.connection(id)).toMatchObject({
       config: { baseUrl: receiver.url },

@@ -213,7 +213,13 @@ describe.each(TEST_MODES)('team management and audit (%s)', (mode) => {
         url: `/api/admin/audit?entity=integration&entityId=${integration.id}`,
       });
       const entries = AuditPage.parse(integrationLog.json()).entries;
-      expect(entries.map((e) => e.action)).toEqual(['integration.delete', 'integration.rotate', 'integration.create']);
+      // Connecting issues the webhook secret, recorded as its own change (never its value).
+      expect(entries.map((e) => e.action)).toEqual([
+        'integration.delete',
+        'integration.rotate',
+        'integration.webhook_secret',
+        'integration.create',
+      ]);
       expect(entries[1]!.after).toMatchObject({ credentialsReplaced: true });
       expect(integrationLog.body).not.toContain('SECRET');
       expect(integrationLog.body).not.toContain(DEFAULT_GITHUB_TOKEN);

@@ -1,18 +1,8 @@
 /** The job queue interface: BullMQ with Redis, an in-process runner in embedded mode. */
+import type { Job } from '@agiletrack/domain';
 
-/** A job as the API shows it. */
-export interface JobView {
-  id: string;
-  name: 'sync-integration' | 'compute-metrics';
-  state: 'waiting' | 'active' | 'completed' | 'failed' | 'delayed' | 'unknown';
-  progress: number | Record<string, unknown>;
-  data: { integrationId: number; teamId: number; full?: boolean | undefined };
-  result: unknown;
-  failedReason: string | null;
-  attempts: number;
-  createdAt: number;
-  finishedAt: number | null;
-}
+/** A job as the API shows it (the domain's schema). */
+export type JobView = Job;
 
 /** What the API needs from the queue. */
 export interface JobQueue {

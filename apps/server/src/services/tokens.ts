@@ -2,7 +2,7 @@
  * A user's API tokens: list, create (the secret is returned once and stored as a hash), revoke.
  * A revocation drops the owner's cached principals by tag, so no instance accepts the token again.
  */
-import type { ApiToken } from '@agiletrack/domain';
+import type { ApiToken, WithDates } from '@agiletrack/domain';
 import { and, asc, eq, gt, type SQL } from 'drizzle-orm';
 import type { AppDb } from '../db/database.ts';
 import { apiTokens } from '../db/schema.ts';
@@ -10,10 +10,9 @@ import { notFound } from '../errors.ts';
 import { type Accounts, digest, newToken } from './accounts.ts';
 import { type Actor, recordAudit } from './audit.ts';
 import { type PageRequest, type PageResult, toPage } from './page.ts';
-import type { Dated } from './views.ts';
 
 /** A token as the service returns it (never the secret or its hash). */
-export type ApiTokenView = Dated<ApiToken, 'createdAt' | 'lastUsedAt' | 'expiresAt'>;
+export type ApiTokenView = WithDates<ApiToken>;
 
 type TokenRow = typeof apiTokens.$inferSelect;
 

@@ -5,7 +5,7 @@
  * and tokens from its next request.
  */
 import { randomBytes } from 'node:crypto';
-import type { User } from '@agiletrack/domain';
+import type { User, WithDates } from '@agiletrack/domain';
 import { and, asc, eq, gt, ilike, inArray, isNotNull, isNull, ne, or, type SQL, sql } from 'drizzle-orm';
 import type { AppDb } from '../db/database.ts';
 import { sessions, teamMembers, users } from '../db/schema.ts';
@@ -14,10 +14,9 @@ import { hashPassword, verifyPassword } from '../security/passwords.ts';
 import type { Accounts } from './accounts.ts';
 import { type Actor, recordAudit } from './audit.ts';
 import { type PageRequest, type PageResult, toPage } from './page.ts';
-import type { Dated } from './views.ts';
 
 /** A user as the service returns it (dates as `Date`; the API sends them as ISO strings). */
-export type UserView = Dated<User, 'createdAt' | 'deactivatedAt'>;
+export type UserView = WithDates<User>;
 
 type UserRow = typeof users.$inferSelect;
 

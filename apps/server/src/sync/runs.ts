@@ -223,17 +223,41 @@ export async function reapInterruptedRuns(options: ReapOptions): Promise<(Interr
 
 /** Reaps now and then every `everyMs`; returns the function that stops it. */
 export function startReaper(options: ReapOptions & { everyMs: number; logger: Logger }): () => void {
+  const { logger } = options;
+  // Since when the database has answered without a break. Heartbeats stop while it cannot be
+  // reached, for every run: after an outage, runs are judged only once they had time to beat again.
+  let reachableSince: number | undefined = Date.now() - options.staleAfterMs;
+  /** Marks interrupted runs; false while the database is unreachable or just came back. */
+  const reap = async (): Promise<boolean> => {
+    try {
+      if (reachableSince === undefined) {
+        await options.db.execute(sql`SELECT 1`);
+        reachableSince = Date.now();
+      }
+      if (Date.now() - reachableSince < options.staleAfterMs) return false;
+      const reaped = await reapInterruptedRuns(options);
+      if (reaped.length > 0) logger.warn({ runs: reaped }, 'sync runs interrupted: marked failed');
+      return true;
+    } catch (error) {
+      reachableSince = undefined;
+      logger.warn({ err: (error as Error).message }, 'sync runs: check for interrupted runs failed');
+      return false;
+    }
+  };
+  const requeueLost = async (): Promise<void> => {
+    try {
+      const lost = (await options.requeueLost?.()) ?? 0;
+      if (lost > 0) logger.warn({ runs: lost }, 'requested syncs the queue lost: queued again');
+    } catch (error) {
+      logger.warn({ err: (error as Error).message }, 'sync runs: check for lost sync requests failed');
+    }
+  };
   let running = false;
   const tick = async () => {
     if (running) return;
     running = true;
     try {
-      const reaped = await reapInterruptedRuns(options);
-      if (reaped.length > 0) options.logger.warn({ runs: reaped }, 'sync runs interrupted: marked failed');
-      const lost = (await options.requeueLost?.()) ?? 0;
-      if (lost > 0) options.logger.warn({ runs: lost }, 'requested syncs the queue lost: queued again');
-    } catch (error) {
-      options.logger.warn({ err: (error as Error).message }, 'sync runs: check for interrupted runs failed');
+      if (await reap()) await requeueLost();
     } finally {
       running = false;
     }

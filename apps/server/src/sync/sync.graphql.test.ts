@@ -183,5 +183,5 @@ describe('GitHub over GraphQL (mid-size project)', () => {
     await syncOnce(graphql, () => {}, true);
     expect(await items(rest)).toEqual(await items(graphql));
     expect(await snapshot(rest)).toEqual(await snapshot(graphql));
-  });
+  }, 60_000); // REST reads each pull request's reviews, size and first commit: about 900 requests
 });

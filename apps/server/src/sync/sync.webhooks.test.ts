@@ -177,5 +177,5 @@ describe('webhooks', () => {
           .orderBy(asc(metricSnapshots.windowDays))
       ).map((s) => s.metrics);
     expect(await metrics(rest)).toEqual(await metrics(ids.github));
-  });
+  }, 60_000); // REST reads each pull request's reviews, size and first commit
 });

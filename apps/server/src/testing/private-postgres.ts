@@ -4,7 +4,7 @@
  * trust authentication, no fsync. Binaries come from /usr/lib/postgresql/<version>/bin or the
  * PATH. PostgreSQL refuses to run as root, so as root it runs as the `postgres` user.
  */
-import { execFile } from 'node:child_process';
+import { execFile, execFileSync } from 'node:child_process';
 import { chownSync, existsSync, mkdtempSync, readdirSync, rmSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
@@ -19,6 +19,8 @@ export interface PrivatePostgres {
   readonly url: string;
   /** Stops the server (fast shutdown); its files stay until `remove()`. */
   stop(): Promise<void>;
+  /** Starts it again after `stop()` (same port, same data). */
+  start(): Promise<void>;
   /** Stops it if running and deletes its files. */
   remove(): Promise<void>;
 }
@@ -44,7 +46,7 @@ async function freePort(): Promise<number> {
 }
 
 /** Starts a private PostgreSQL; resolves once it accepts connections. */
-export async function startPrivatePostgres(): Promise<PrivatePostgres> {
+export async function startPrivatePostgres(limits: { maxConnections?: number } = {}): Promise<PrivatePostgres> {
   const dir = mkdtempSync(join(tmpdir(), 'agiletrack-pg-'));
   const data = join(dir, 'data');
   const asRoot = process.getuid?.() === 0;
@@ -60,9 +62,10 @@ export async function startPrivatePostgres(): Promise<PrivatePostgres> {
   }
   await exec(binary('initdb'), ['-D', data, '-U', 'postgres', '--auth=trust', '--no-sync', '-E', 'UTF8']);
   const port = await freePort();
-  const options = `-p ${port} -k ${dir} -c listen_addresses=127.0.0.1 -c fsync=off -c max_connections=20`;
+  const options = `-p ${port} -k ${dir} -c listen_addresses=127.0.0.1 -c fsync=off -c max_connections=${limits.maxConnections ?? 20}`;
   let running = false;
   const start = async () => {
+    if (running) return;
     await exec(binary('pg_ctl'), ['-D', data, '-o', options, '-l', join(dir, 'log'), '-w', '-t', '60', 'start']);
     running = true;
   };
@@ -71,11 +74,26 @@ export async function startPrivatePostgres(): Promise<PrivatePostgres> {
     running = false;
     await exec(binary('pg_ctl'), ['-D', data, '-m', 'fast', '-w', 'stop']);
   };
+  // A process that ends without `remove()` (interrupted, failed) still stops its server and deletes
+  // its files: pg_ctl runs the server detached, so nothing else would.
+  const onExit = () => {
+    try {
+      const args = ['-D', data, '-m', 'immediate', '-w', 'stop'];
+      if (asRoot) execFileSync('runuser', ['-u', 'postgres', '--', binary('pg_ctl'), ...args], { stdio: 'ignore' });
+      else execFileSync(binary('pg_ctl'), args, { stdio: 'ignore' });
+    } catch {
+      // Not running.
+    }
+    rmSync(dir, { recursive: true, force: true });
+  };
+  process.once('exit', onExit);
   await start();
   return {
     url: `postgres://postgres@127.0.0.1:${port}/postgres`,
     stop,
+    start,
     async remove() {
+      process.off('exit', onExit);
       await stop().catch(() => {});
       rmSync(dir, { recursive: true, force: true });
     },

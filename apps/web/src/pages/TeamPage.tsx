@@ -20,10 +20,13 @@ function LastSyncCell({ integrationId }: { integrationId: number }) {
   const lastSync = useResource(resources.lastSync(integrationId));
   if (lastSync.data === undefined)
     return lastSync.error === undefined ? <span className="muted">…</span> : <span className="muted">unknown</span>;
-  const { status, finishedAt, startedAt, error } = lastSync.data;
+  const { status, finishedAt, startedAt, error, stats } = lastSync.data;
+  // A first sync publishes numbers once its newest window is read: they cover partial history.
+  const partial = stats?.partial === true;
   return (
     <span className={`status ${status}`} title={error ?? formatDate(finishedAt ?? startedAt)}>
       {status === 'never' ? 'never synced' : `${status} ${formatAgo(finishedAt ?? startedAt)}`}
+      {partial && <span className="muted"> · partial history, backfilling</span>}
     </span>
   );
 }

@@ -8,8 +8,26 @@ import { IdSchema } from '../ids.ts';
 /** A row id as the API sends it. */
 export const RowId = z.number().int().positive();
 
-/** A time as the API sends it (JSON of a `Date`: ISO 8601 in UTC). */
-export const Timestamp = z.iso.datetime({ offset: true });
+/**
+ * A time as the API sends it (JSON of a `Date`: ISO 8601 in UTC). Parsed values are branded, so
+ * {@link WithDates} can tell a time from other text.
+ */
+export const Timestamp = z.iso.datetime({ offset: true }).brand<'Timestamp'>();
+
+type TimestampValue = z.output<typeof Timestamp>;
+
+/**
+ * A response shape as the server builds it: every {@link Timestamp} a `Date` (JSON sends it as
+ * the ISO string the schema describes). The server's view types are these, so they cannot drift
+ * from the schemas the dashboard parses with.
+ */
+export type WithDates<T> = T extends TimestampValue
+  ? Date
+  : T extends readonly (infer U)[]
+    ? WithDates<U>[]
+    : T extends object
+      ? { -readonly [K in keyof T]: WithDates<T[K]> }
+      : T;
 
 /** A display name: trimmed, 1–120 characters. */
 export const DisplayName = z.string().trim().min(1, 'must not be empty').max(120, 'must be at most 120 characters');

@@ -142,7 +142,8 @@ export const JobSchema = z.object({
   name: z.enum(['sync-integration', 'compute-metrics']),
   state: z.enum(['waiting', 'active', 'completed', 'failed', 'delayed', 'unknown']),
   progress: z.union([z.number(), z.record(z.string(), z.unknown())]),
-  data: z.object({ integrationId: RowId, teamId: RowId }),
+  /** What to sync: the integration, its team, and whether it is a full resync. */
+  data: z.object({ integrationId: RowId, teamId: RowId, full: z.boolean().optional() }),
   result: z.unknown(),
   failedReason: z.string().nullable(),
   attempts: z.number(),

@@ -55,7 +55,12 @@ export class GithubGraphql {
     for (let waits = 0; ; waits++) {
       await this.#pace();
       const response = await this.#client.post<Answer<T>>(this.#endpoint, { query, variables }, { attempts });
-      const body = response.body ?? {};
+      const body = response.body;
+      // JSON that is no GraphQL answer (a REST listing, an HTML proxy page parsed as something else)
+      // will not become one on a retry: this address does not serve GitHub's GraphQL API.
+      if (typeof body !== 'object' || body === null || Array.isArray(body) || !('data' in body || 'errors' in body)) {
+        throw new UpstreamError('GitHub answered something that is not a GraphQL response: check the API address');
+      }
       if (body.errors?.some((e) => e.type === 'RATE_LIMITED') && waits < 5) {
         const reset = Number(response.headers.get('x-ratelimit-reset'));
         await this.#client.waitFor(Number.isFinite(reset) ? reset * 1000 - this.#client.now() + 1_000 : 60_000);
@@ -69,7 +74,7 @@ export class GithubGraphql {
         // The types are GitHub's codes; the messages stay upstream.
         throw new UpstreamError(`GitHub refused the query (${types})`);
       }
-      if (!body.data) throw new TransientError('GitHub answered without data');
+      if (!body.data) throw new UpstreamError('GitHub answered a GraphQL response without data');
       this.#account(body.data.rateLimit);
       return body.data;
     }

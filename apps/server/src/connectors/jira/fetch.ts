@@ -6,11 +6,12 @@
  * - states from status *categories* (`new`, `indeterminate`, `done`), with an optional
  *   per-integration mapping by status name for workflows whose categories do not say it;
  * - story points and sprints from the fields `/rest/api/N/field` names (overridable);
- * - deletions: the project's issue count is checked each sync; when fewer issues exist than are
- *   stored, one id-only listing finds the missing ones. The board's sprints are read in full.
+ * - deletions: once a day the project's issue count is checked; when fewer issues exist than are
+ *   stored, one id-only listing finds the missing ones. The board's sprints are read in full once a
+ *   day; in between, only the open ones (and all again when an open one is no longer listed).
  */
 import type { ExternalClient } from '../http-client.ts';
-import type { DeletedItem, FetchResult, Progress, SyncContext, WorkItemInput } from '../types.ts';
+import type { DeletedItem, FetchResult, KnownItem, Progress, SyncContext, WorkItemInput } from '../types.ts';
 
 /** A workflow state as the metrics read it. */
 export type StatusCategory = 'todo' | 'in_progress' | 'done';
@@ -68,9 +69,13 @@ interface Field {
 }
 interface Cursor {
   updated?: string;
+  /** When deletions and the whole sprint list were last checked (once a day; ISO). */
+  checkedAt?: string;
   fields?: { storyPoints: string | null; sprint: string | null };
   statuses?: Record<string, StatusCategory>;
 }
+
+const DAY_MS = 86_400_000;
 
 const CATEGORY_OF_KEY: Record<string, StatusCategory> = { new: 'todo', indeterminate: 'in_progress', done: 'done' };
 const SPRINT_SCHEMA = 'com.pyxis.greenhopper.jira:gh-sprint';
@@ -230,16 +235,31 @@ export async function fetchJira(
     });
   }
 
-  const deleted: DeletedItem[] = ctx.full ? [] : await findDeleted(client, config, cloud, api, known, issues);
+  // Deletions and closed sprints rarely change: they are checked once a day (and on a full sync),
+  // so a sync with nothing changed costs the search and one page of open sprints.
+  const now = ctx.now ?? Date.now();
+  const daily = ctx.full || cursor.checkedAt === undefined || now - Date.parse(cursor.checkedAt) >= DAY_MS;
+  if (daily) next.checkedAt = new Date(now).toISOString();
+  const deleted: DeletedItem[] = !daily || ctx.full ? [] : await findDeleted(client, config, cloud, api, known, issues);
   if (config.boardId !== undefined) {
-    const sprints = await readSprints(client, config.boardId, progress);
-    const knownSprints = ctx.full ? new Map() : await ctx.known('sprint');
+    const knownSprints: ReadonlyMap<string, KnownItem> = ctx.full ? new Map() : await ctx.known('sprint');
+    let sprints = daily
+      ? await readSprints(client, config.boardId, progress)
+      : await readSprints(client, config.boardId, progress, 'active,future');
+    // A sprint that was open and is no longer listed as open closed (or went): read them all.
+    const listed = new Set(sprints.map((s) => s.externalId));
+    if (!daily && [...knownSprints].some(([id, k]) => k.state !== 'closed' && !listed.has(id))) {
+      sprints = await readSprints(client, config.boardId, progress);
+    }
+    const complete = daily || sprints.some((s) => s.state === 'closed');
     const ids = new Set(sprints.map((s) => s.externalId));
     for (const sprint of sprints) {
       if (knownSprints.get(sprint.externalId)?.updatedAt !== sprint.data.updatedAt) items.push(sprint);
     }
-    for (const id of knownSprints.keys()) {
-      if (!ids.has(id)) deleted.push({ kind: 'sprint', externalId: id });
+    if (complete) {
+      for (const id of knownSprints.keys()) {
+        if (!ids.has(id)) deleted.push({ kind: 'sprint', externalId: id });
+      }
     }
   }
   return { items, deleted, complete: ctx.full, cursor: next as Record<string, unknown> };
@@ -299,11 +319,16 @@ async function findDeleted(
   return [...known.keys()].filter((key) => !keys.has(key)).map((key) => ({ kind: 'issue' as const, externalId: key }));
 }
 
-async function readSprints(client: ExternalClient, boardId: number, progress: Progress): Promise<WorkItemInput[]> {
+async function readSprints(
+  client: ExternalClient,
+  boardId: number,
+  progress: Progress,
+  state?: string,
+): Promise<WorkItemInput[]> {
   const items: WorkItemInput[] = [];
   for (let startAt = 0; ; ) {
     const page = await client.get<SprintPage>(
-      `/rest/agile/1.0/board/${boardId}/sprint?startAt=${startAt}&maxResults=50`,
+      `/rest/agile/1.0/board/${boardId}/sprint?startAt=${startAt}&maxResults=50${state ? `&state=${state}` : ''}`,
     );
     const values = page.body?.values ?? [];
     for (const sprint of values) {
