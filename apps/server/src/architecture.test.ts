@@ -1,6 +1,7 @@
 /**
- * The server's shape: no import cycle between its files, and no service file longer than a few
- * hundred lines.
+ * The shape of the server and of the workspace packages: no import cycle between files (nor, in
+ * the packages, between folders), no service file longer than a few hundred lines, and no file of
+ * the cache's core longer than 350.
  */
 import { readdirSync, readFileSync } from 'node:fs';
 import { dirname, join, relative, resolve } from 'node:path';
@@ -8,12 +9,14 @@ import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
 
 const ROOT = dirname(fileURLToPath(import.meta.url));
+const PACKAGES = join(ROOT, '..', '..', '..', 'packages');
 const MAX_SERVICE_LINES = 300;
+const MAX_CACHE_CORE_LINES = 350;
 
 function sources(dir: string): string[] {
   return readdirSync(dir, { withFileTypes: true }).flatMap((entry) => {
     const path = join(dir, entry.name);
-    if (entry.isDirectory()) return sources(path);
+    if (entry.isDirectory()) return entry.name === 'node_modules' || entry.name === 'dist' ? [] : sources(path);
     return /\.tsx?$/.test(entry.name) && !/\.test\.tsx?$/.test(entry.name) ? [path] : [];
   });
 }
@@ -23,18 +26,34 @@ function sources(dir: string): string[] {
 const IMPORT =
   /(?:^|\n)\s*(?:import|export)\b[^'"`;]*?from\s*['"](\.{1,2}\/[^'"]+)['"]|import\(\s*['"](\.{1,2}\/[^'"]+)['"]\s*\)/g;
 
-/** File → the files it imports (relative to ROOT). */
-function importGraph(): Map<string, string[]> {
+/** File → the files it imports (relative to `root`). */
+function importGraph(root = ROOT): Map<string, string[]> {
   const graph = new Map<string, string[]>();
-  for (const file of sources(ROOT)) {
+  for (const file of sources(root)) {
     const text = readFileSync(file, 'utf8');
     const targets = [...text.matchAll(IMPORT)]
       .map((match) => resolve(dirname(file), match[1] ?? match[2]!))
-      .filter((target) => target.startsWith(ROOT))
-      .map((target) => relative(ROOT, target));
-    graph.set(relative(ROOT, file), [...new Set(targets)]);
+      .filter((target) => target.startsWith(root))
+      .map((target) => relative(root, target));
+    graph.set(relative(root, file), [...new Set(targets)]);
   }
   return graph;
+}
+
+/**
+ * Folder → the folders its files import. A file at the top of `src/` stands for itself (it is a
+ * module, not a folder): `cache.ts` may use `core/` while `core/` uses `errors.ts`.
+ */
+function folderGraph(files: Map<string, string[]>): Map<string, string[]> {
+  const folderOf = (file: string) => (dirname(file) === 'src' ? file : dirname(file));
+  const graph = new Map<string, Set<string>>();
+  for (const [file, targets] of files) {
+    const from = folderOf(file);
+    const edges = graph.get(from) ?? new Set<string>();
+    for (const target of targets) if (folderOf(target) !== from) edges.add(folderOf(target));
+    graph.set(from, edges);
+  }
+  return new Map([...graph].map(([folder, edges]) => [folder, [...edges]]));
 }
 
 /** The strongly connected components with more than one node (Tarjan). */
@@ -116,5 +135,40 @@ describe('apps/server structure', () => {
       ['d.ts', ['a.ts']],
     ]);
     expect(cycles(fake)).toEqual([['a.ts', 'b.ts', 'c.ts']]);
+  });
+});
+
+describe.each(readdirSync(PACKAGES))('packages/%s structure', (name) => {
+  const root = join(PACKAGES, name);
+  const graph = importGraph(root);
+
+  it('has no import cycle between files', () => {
+    expect(graph.size).toBeGreaterThan(3);
+    expect(cycles(graph)).toEqual([]);
+  });
+
+  it('has no import cycle between folders', () => {
+    expect(cycles(folderGraph(graph))).toEqual([]);
+  });
+
+  it.runIf(name === 'cache')('keeps every file of the core under 350 lines', () => {
+    const long = sources(join(root, 'src', 'core'))
+      .map((file) => ({ file: relative(root, file), lines: readFileSync(file, 'utf8').split('\n').length }))
+      .filter((entry) => entry.lines > MAX_CACHE_CORE_LINES);
+    expect(long).toEqual([]);
+  });
+});
+
+describe('folder cycles', () => {
+  it('finds one between folders whose files do not form a file cycle', () => {
+    const files = new Map([
+      ['src/a/one.ts', ['src/b/one.ts']],
+      ['src/b/one.ts', []],
+      ['src/b/two.ts', ['src/a/two.ts']],
+      ['src/a/two.ts', []],
+      ['src/top.ts', ['src/a/one.ts']],
+    ]);
+    expect(cycles(files)).toEqual([]);
+    expect(cycles(folderGraph(files))).toEqual([['src/a', 'src/b']]);
   });
 });

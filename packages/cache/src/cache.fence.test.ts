@@ -6,7 +6,7 @@ import { PGlite } from '@electric-sql/pglite';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createCache } from './cache.ts';
 import { memoryTier } from './tiers/memory.ts';
-import { postgresTier } from './tiers/postgres.ts';
+import { postgresTier } from './backends/postgres/tier.ts';
 
 describe('fenced refresh writes across instances (no bus)', () => {
   let db: PGlite;

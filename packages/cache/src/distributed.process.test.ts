@@ -7,7 +7,7 @@
 import { randomUUID } from 'node:crypto';
 import type { Redis } from 'ioredis';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { closeRedisClient, createRedisClient, whenReady } from './redis/client.ts';
+import { closeRedisClient, createRedisClient, whenReady } from './backends/redis/client.ts';
 import { startWorker, type Worker, type WorkerConfig } from './testing/fixtures/workers.ts';
 import { startRedisServer } from './testing/redis-cluster.ts';
 

@@ -18,7 +18,7 @@ import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { type Cache, createCache } from '../cache.ts';
 import { createFakeClock, type FakeClock } from '../clock.ts';
 import { memoryTier } from '../tiers/memory.ts';
-import { type PostgresTier, postgresTier, type SqlClient } from '../tiers/postgres.ts';
+import { type PostgresTier, postgresTier, type SqlClient } from '../backends/postgres/tier.ts';
 import { checkKey, DEFAULT_MAX_KEY_LENGTH } from '../validate.ts';
 import {
   AgileTrackDrizzleCache,

@@ -5,10 +5,10 @@
 import { randomBytes, randomUUID } from 'node:crypto';
 import pg from 'pg';
 import { afterEach, describe, expect, it, vi } from 'vitest';
-import { closeRedisClient, createRedisClient, whenReady } from '../redis/client.ts';
+import { closeRedisClient, createRedisClient, whenReady } from '../backends/redis/client.ts';
 import type { BusMessage, InvalidationBus } from '../types.ts';
-import { pgListener, postgresBus } from './postgres.ts';
-import { redisBus } from './redis-bus.ts';
+import { pgListener, postgresBus } from '../backends/postgres/bus.ts';
+import { redisBus } from '../backends/redis/bus.ts';
 import type { BusTopics } from './topics.ts';
 
 const REDIS_URL = process.env.REDIS_URL ?? 'redis://127.0.0.1:6379';

@@ -1,8 +1,8 @@
 import { randomUUID } from 'node:crypto';
 import type { Redis } from 'ioredis';
 import { afterEach, describe, expect, it, vi } from 'vitest';
-import { type Cache, createCache } from '../cache.ts';
-import { memoryTier } from '../tiers/memory.ts';
+import { type Cache, createCache } from '../../cache.ts';
+import { memoryTier } from '../../tiers/memory.ts';
 import { type RedisBackplane, redisBackplane } from './backplane.ts';
 import { closeRedisClient, createRedisClient, whenReady } from './client.ts';
 

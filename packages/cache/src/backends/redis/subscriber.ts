@@ -1,7 +1,7 @@
 /** A dedicated pub/sub connection next to a command client (a subscribed connection can do nothing else). */
 import { Redis } from 'ioredis';
-import { isCluster, type RedisClient, whenReady } from '../redis/client.ts';
-import type { Ms } from '../types.ts';
+import { isCluster, type RedisClient, whenReady } from './client.ts';
+import type { Ms } from '../../types.ts';
 
 /**
  * Opens a subscriber connection for `client`: a duplicate of a single node, or a plain

@@ -1,19 +1,19 @@
 import { randomUUID } from 'node:crypto';
 import type { Cluster, Redis } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { CacheKeyError, CacheOptionsError } from '../errors.ts';
+import { CacheKeyError, CacheOptionsError } from '../../errors.ts';
 import {
   closeRedisClient,
   createRedisClient,
   parseClusterNodes,
   type RedisClient,
   whenReady,
-} from '../redis/client.ts';
-import { redisKeySlot } from '../redis/slots.ts';
-import { attachForTest, type ConformanceSetup, runTierConformance } from '../testing/index.ts';
-import { type RedisTestCluster, startRedisCluster } from '../testing/redis-cluster.ts';
-import type { Entry } from '../types.ts';
-import { escapeGlob, type RedisTier, redisTier } from './redis.ts';
+} from './client.ts';
+import { redisKeySlot } from './slots.ts';
+import { attachForTest, type ConformanceSetup, runTierConformance } from '../../testing/index.ts';
+import { type RedisTestCluster, startRedisCluster } from '../../testing/redis-cluster.ts';
+import type { Entry } from '../../types.ts';
+import { escapeGlob, type RedisTier, redisTier } from './tier.ts';
 
 const REDIS_URL = process.env.REDIS_URL ?? 'redis://127.0.0.1:6379';
 // Away from the usual 7000-7005 cluster tutorials and 6379-6381; the harness fails clearly if taken.

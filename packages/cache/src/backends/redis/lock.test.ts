@@ -1,8 +1,8 @@
 import { randomUUID } from 'node:crypto';
 import type { Redis } from 'ioredis';
 import { afterEach, describe, expect, it } from 'vitest';
-import { closeRedisClient, createRedisClient, whenReady } from '../redis/client.ts';
-import { type RedisLock, type RedisLockOptions, redisLock } from './redis-lock.ts';
+import { closeRedisClient, createRedisClient, whenReady } from './client.ts';
+import { type RedisLock, type RedisLockOptions, redisLock } from './lock.ts';
 
 const REDIS_URL = process.env.REDIS_URL ?? 'redis://127.0.0.1:6379';
 const cleanups: (() => Promise<unknown>)[] = [];

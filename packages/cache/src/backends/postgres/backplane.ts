@@ -12,18 +12,12 @@
  * itself (single-flight still holds within an instance). Loads no driver: `client` and `listen`
  * are the caller's (node-postgres or PGlite).
  */
-import {
-  type PgListenerFactory,
-  type PostgresBus,
-  type PostgresBusOptions,
-  type PostgresTagStore,
-  type PostgresTagStoreOptions,
-  pgliteListener,
-  postgresBus,
-  postgresTagStore,
-} from '../bus/postgres.ts';
-import { CacheOptionsError } from '../errors.ts';
-import { type PostgresTier, type PostgresTierOptions, postgresTier, type SqlClient } from '../tiers/postgres.ts';
+import { CacheOptionsError } from '../../errors.ts';
+import { type PostgresBus, type PostgresBusOptions, postgresBus } from './bus.ts';
+import { type PgListenerFactory, pgliteListener } from './listener.ts';
+import type { SqlClient } from './sql.ts';
+import { type PostgresTagStore, type PostgresTagStoreOptions, postgresTagStore } from './tag-store.ts';
+import { type PostgresTier, type PostgresTierOptions, postgresTier } from './tier.ts';
 
 /** Options of {@link postgresBackplane}. The parts' own options are passed through. */
 export interface PostgresBackplaneOptions {

@@ -1,6 +1,6 @@
 /** Runs a Lua script by SHA (EVALSHA), sending its source only when Redis has not cached it yet. */
 import { createHash } from 'node:crypto';
-import type { RedisClient } from '../redis/client.ts';
+import type { RedisClient } from './client.ts';
 
 /** A Lua script that can run on any client. */
 export interface LuaScript {

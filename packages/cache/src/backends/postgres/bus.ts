@@ -13,88 +13,14 @@
  * bytes, so large key lists are sent in several messages.
  */
 import { randomUUID } from 'node:crypto';
-import { TagTimes } from '../core/tag-times.ts';
-import { CacheClosedError, CacheOptionsError } from '../errors.ts';
-import type { SqlClient } from '../tiers/postgres.ts';
-import type { BusHandlers, BusMessage, InvalidationBus, Ms, TagStore } from '../types.ts';
-import { checkDuration } from '../validate.ts';
-import { parseBusMessage } from './message.ts';
-import { withTimeout } from './timeout.ts';
-import { type BusTopics, checkTopic, type TopicHandler, TopicHandlers } from './topics.ts';
-
-/** An open listening connection. */
-export interface PgListening {
-  close(): Promise<void>;
-}
-
-/**
- * Opens a connection that listens on `channel`, calling `onPayload` for each notification and
- * `onLost` once if the connection drops. Use {@link pgListener} or {@link pgliteListener}.
- */
-export type PgListenerFactory = (
-  channel: string,
-  onPayload: (payload: string) => void,
-  onLost: () => void,
-) => Promise<PgListening>;
-
-/** The part of a node-postgres `Client` a listener uses. */
-export interface PgListenClient {
-  connect(): Promise<unknown>;
-  query(text: string): Promise<unknown>;
-  end(): Promise<void>;
-  on(event: 'error' | 'end', listener: () => void): unknown;
-  on(event: 'notification', listener: (message: { channel: string; payload?: string }) => void): unknown;
-}
-
-/**
- * Listens through a dedicated node-postgres connection (LISTEN needs one connection of its own).
- * `connect` returns a new, unconnected client each time it is called (after a drop, a fresh one
- * is made): `pgListener(() => new pg.Client(connectionString))`.
- */
-export function pgListener(connect: () => PgListenClient): PgListenerFactory {
-  if (typeof connect !== 'function') {
-    throw new CacheOptionsError('pgListener needs a function returning a new pg.Client');
-  }
-  return async (channel, onPayload, onLost) => {
-    const client = connect();
-    let lost = false;
-    const lose = () => {
-      if (lost) return;
-      lost = true;
-      onLost();
-    };
-    client.on('error', lose);
-    client.on('end', lose);
-    client.on('notification', (message) => {
-      if (message.channel === channel && message.payload !== undefined) onPayload(message.payload);
-    });
-    try {
-      await client.connect();
-      await client.query(`LISTEN "${channel}"`);
-    } catch (error) {
-      // The caller retries with a fresh client: this one must not linger half-open.
-      lost = true;
-      await client.end().catch(() => {});
-      throw error;
-    }
-    return {
-      close: async () => {
-        lost = true;
-        await client.end().catch(() => {});
-      },
-    };
-  };
-}
-
-/** Listens inside a PGlite database (one process: notifications never get lost). */
-export function pgliteListener(db: {
-  listen(channel: string, callback: (payload: string) => void): Promise<() => Promise<void>>;
-}): PgListenerFactory {
-  return async (channel, onPayload) => {
-    const unlisten = await db.listen(channel, onPayload);
-    return { close: () => unlisten() };
-  };
-}
+import { parseBusMessage } from '../../bus/message.ts';
+import { withTimeout } from '../../bus/timeout.ts';
+import { type BusTopics, checkTopic, type TopicHandler, TopicHandlers } from '../../bus/topics.ts';
+import { CacheClosedError, CacheOptionsError } from '../../errors.ts';
+import type { BusHandlers, BusMessage, InvalidationBus, Ms } from '../../types.ts';
+import { checkDuration } from '../../validate.ts';
+import type { PgListenerFactory, PgListening } from './listener.ts';
+import { SQL_IDENTIFIER, type SqlClient } from './sql.ts';
 
 /** Options of {@link postgresBus}. */
 export interface PostgresBusOptions {
@@ -121,7 +47,6 @@ export interface PostgresBusOptions {
 
 // NOTIFY payloads are limited to 8000 bytes; stay well below with room for the envelope.
 const MAX_PAYLOAD = 7_000;
-const CHANNEL = /^[a-z_][a-z0-9_]{0,62}$/;
 type Handlers = BusHandlers;
 
 /** Splits a message whose key list would not fit one payload. */
@@ -171,7 +96,7 @@ export class PostgresBus implements InvalidationBus, BusTopics {
       throw new CacheOptionsError('postgres bus: client and listen are required');
     }
     this.channel = options.channel ?? 'cache_bus';
-    if (!CHANNEL.test(this.channel)) throw new CacheOptionsError(`postgres bus: channel must match ${CHANNEL}`);
+    if (!SQL_IDENTIFIER.test(this.channel)) throw new CacheOptionsError(`postgres bus: channel must match ${SQL_IDENTIFIER}`);
     checkDuration('publishTimeout', options.publishTimeout);
     checkDuration('maxReconnectDelay', options.maxReconnectDelay);
     this.#o = { publishTimeout: 200, maxReconnectDelay: 5_000, ...options };
@@ -325,113 +250,3 @@ export class PostgresBus implements InvalidationBus, BusTopics {
 export function postgresBus(options: PostgresBusOptions): PostgresBus {
   return new PostgresBus(options);
 }
-
-/** Options of {@link postgresTagStore}. */
-export interface PostgresTagStoreOptions {
-  client: SqlClient;
-  /**
-   * The table of tag invalidation stamps (created if missing).
-   * @default 'cache_tags'
-   */
-  table?: string;
-  /** Longest wait on `invalidate` and `refresh`. @default 500 */
-  timeout?: Ms;
-}
-
-const TABLE = /^[a-z_][a-z0-9_]{0,62}$/;
-
-/** Tag invalidation stamps in a table, with a local copy for synchronous reads. */
-export class PostgresTagStore implements TagStore {
-  readonly table: string;
-  readonly #client: SqlClient;
-  readonly #times = new TagTimes();
-  readonly #timeout: Ms;
-  #schema: Promise<void> | undefined;
-
-  constructor(options: PostgresTagStoreOptions) {
-    if (!options?.client) throw new CacheOptionsError('postgres tag store: client is required');
-    this.table = options.table ?? 'cache_tags';
-    if (!TABLE.test(this.table)) throw new CacheOptionsError(`postgres tag store: table must match ${TABLE}`);
-    checkDuration('timeout', options.timeout);
-    this.#client = options.client;
-    this.#timeout = options.timeout ?? 500;
-  }
-
-  invalidatedAt(tag: string): Ms | undefined {
-    return this.#times.get(tag);
-  }
-
-  /** Records locally at once, then persists (keeping the larger stamp). */
-  async invalidate(tags: readonly string[], at: Ms): Promise<void> {
-    this.remember(tags, at);
-    if (tags.length === 0) return;
-    await this.#ensure();
-    await withTimeout(
-      this.#client.query(
-        `INSERT INTO ${this.table} AS t (tag, at) SELECT unnest($1::text[]), $2::float8 ON CONFLICT (tag) DO UPDATE SET at = GREATEST(t.at, excluded.at)`,
-        [[...new Set(tags)], at],
-      ),
-      this.#timeout,
-      'tag-store',
-      'invalidate',
-    );
-  }
-
-  remember(tags: readonly string[], at: Ms): void {
-    this.#times.remember(tags, at);
-  }
-
-  /** Reloads every stamp, keeping the larger of local and stored. */
-  async refresh(): Promise<void> {
-    await this.#ensure();
-    const { rows } = await withTimeout(
-      this.#client.query(`SELECT tag, at FROM ${this.table}`),
-      this.#timeout,
-      'tag-store',
-      'refresh',
-    );
-    for (const row of rows as { tag: string; at: number }[]) {
-      if (Number.isFinite(Number(row.at))) this.remember([row.tag], Number(row.at));
-    }
-  }
-
-  /** Forgets stamps older than `before`, here and in the table. */
-  async prune(before: Ms): Promise<number> {
-    const removed = this.#times.prune(before);
-    await this.#ensure();
-    const { rows } = await withTimeout(
-      this.#client.query(`DELETE FROM ${this.table} WHERE at < $1 RETURNING 1 AS x`, [before]),
-      this.#timeout,
-      'tag-store',
-      'prune',
-    );
-    return Math.max(removed, rows.length);
-  }
-
-  /** Creates the table if needed and loads the stored stamps; call once at startup. */
-  init(): Promise<void> {
-    return this.refresh();
-  }
-
-  #ensure(): Promise<void> {
-    this.#schema ??= (async () => {
-      const create = `CREATE TABLE IF NOT EXISTS ${this.table} (tag text PRIMARY KEY, at double precision NOT NULL)`;
-      try {
-        await this.#client.query(create);
-      } catch {
-        // Two processes creating it at once: the loser sees a duplicate type; the table exists now.
-        await this.#client.query(create);
-      }
-    })().catch((error: unknown) => {
-      this.#schema = undefined;
-      throw error;
-    });
-    return this.#schema;
-  }
-}
-
-/** Creates a PostgreSQL tag store. */
-export function postgresTagStore(options: PostgresTagStoreOptions): PostgresTagStore {
-  return new PostgresTagStore(options);
-}
-export type { BusTopics, TopicHandler } from './topics.ts';

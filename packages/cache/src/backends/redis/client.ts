@@ -3,9 +3,9 @@
  * cache-friendly defaults, readiness, a graceful close, and parsing of cluster node lists.
  */
 import { Cluster, type ClusterOptions, Redis, type RedisOptions } from 'ioredis';
-import { CacheOptionsError } from '../errors.ts';
-import type { Ms } from '../types.ts';
-import { checkDuration } from '../validate.ts';
+import { CacheOptionsError } from '../../errors.ts';
+import type { Ms } from '../../types.ts';
+import { checkDuration } from '../../validate.ts';
 
 /** A single-node client or a cluster client. */
 export type RedisClient = Redis | Cluster;

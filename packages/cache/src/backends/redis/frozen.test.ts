@@ -1,11 +1,11 @@
 import type { Redis } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
-import { CacheTierTimeoutError } from '../errors.ts';
-import { closeRedisClient, createRedisClient, whenReady } from '../redis/client.ts';
-import { type RedisTestServer, startRedisServer } from '../testing/redis-cluster.ts';
-import { redisBus } from './redis-bus.ts';
-import { redisLock } from './redis-lock.ts';
-import { redisTagStore } from './redis-tag-store.ts';
+import { CacheTierTimeoutError } from '../../errors.ts';
+import { closeRedisClient, createRedisClient, whenReady } from './client.ts';
+import { type RedisTestServer, startRedisServer } from '../../testing/redis-cluster.ts';
+import { redisBus } from './bus.ts';
+import { redisLock } from './lock.ts';
+import { redisTagStore } from './tag-store.ts';
 
 // A frozen Redis (SIGSTOP) keeps its sockets open and never answers: no error ever arrives, so
 // only a deadline ends the wait. A private server, never the shared one.

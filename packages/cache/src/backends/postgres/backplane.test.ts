@@ -1,10 +1,10 @@
 import { randomBytes } from 'node:crypto';
 import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
-import { type Cache, createCache } from '../cache.ts';
-import { CacheOptionsError } from '../errors.ts';
-import { memoryTier } from '../tiers/memory.ts';
-import type { SqlClient } from '../tiers/postgres.ts';
+import { type Cache, createCache } from '../../cache.ts';
+import { CacheOptionsError } from '../../errors.ts';
+import { memoryTier } from '../../tiers/memory.ts';
+import type { SqlClient } from './sql.ts';
 import { pgListener, postgresBackplane } from './index.ts';
 
 const URL = process.env.DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/test';

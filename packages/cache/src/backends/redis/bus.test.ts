@@ -1,13 +1,13 @@
 import { randomUUID } from 'node:crypto';
 import type { Redis } from 'ioredis';
 import { afterEach, describe, expect, it, vi } from 'vitest';
-import { CacheClosedError } from '../errors.ts';
-import { closeRedisClient, createRedisClient, whenReady } from '../redis/client.ts';
-import { freePort, startRedisServer } from '../testing/redis-cluster.ts';
-import { startTcpProxy } from '../testing/tcp-proxy.ts';
-import type { BusMessage } from '../types.ts';
-import { parseBusMessage } from './message.ts';
-import { type RedisBus, redisBus } from './redis-bus.ts';
+import { CacheClosedError } from '../../errors.ts';
+import { closeRedisClient, createRedisClient, whenReady } from './client.ts';
+import { freePort, startRedisServer } from '../../testing/redis-cluster.ts';
+import { startTcpProxy } from '../../testing/tcp-proxy.ts';
+import type { BusMessage } from '../../types.ts';
+import { parseBusMessage } from '../../bus/message.ts';
+import { type RedisBus, redisBus } from './bus.ts';
 
 const REDIS_URL = process.env.REDIS_URL ?? 'redis://127.0.0.1:6379';
 const noop = (): void => {};

@@ -4,7 +4,7 @@
  * cache key can produce (keys never start with `:`), so a key named `tags` or a namespace named
  * `lock` cannot land on them.
  */
-import { CacheOptionsError } from '../errors.ts';
+import { CacheOptionsError } from '../../errors.ts';
 
 /** The prefix used when none is given. */
 export const DEFAULT_REDIS_PREFIX = 'cache:';

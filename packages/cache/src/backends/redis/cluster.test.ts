@@ -1,12 +1,12 @@
 import { randomUUID } from 'node:crypto';
 import type { Cluster } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
-import { closeRedisClient, createRedisClient, whenReady } from '../redis/client.ts';
-import { type RedisTestCluster, startRedisCluster } from '../testing/redis-cluster.ts';
-import type { BusMessage } from '../types.ts';
-import { redisBus } from './redis-bus.ts';
-import { redisLock } from './redis-lock.ts';
-import { redisTagStore } from './redis-tag-store.ts';
+import { closeRedisClient, createRedisClient, whenReady } from './client.ts';
+import { type RedisTestCluster, startRedisCluster } from '../../testing/redis-cluster.ts';
+import type { BusMessage } from '../../types.ts';
+import { redisBus } from './bus.ts';
+import { redisLock } from './lock.ts';
+import { redisTagStore } from './tag-store.ts';
 
 // Not the tier suite's 7101-7103: test files run in parallel.
 const BASE_PORT = Number(process.env.REDIS_TEST_BUS_CLUSTER_PORT ?? 7111);

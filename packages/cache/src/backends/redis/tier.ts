@@ -10,18 +10,18 @@
  * counts them. Only undecodable entries are swallowed: dropped (UNLINK), counted, read as a miss.
  */
 import type { Redis } from 'ioredis';
-import { systemClock } from '../clock.ts';
-import { createEntryCodec } from '../codec/entry-codec.ts';
-import { luaStoredStamp } from '../codec/header.ts';
-import { CacheKeyError, CacheOptionsError } from '../errors.ts';
-import { closeRedisClient, isCluster, type RedisClient } from '../redis/client.ts';
-import { luaScript } from '../redis/lua.ts';
-import { DEFAULT_REDIS_PREFIX } from '../redis/names.ts';
-import { groupBySlot } from '../redis/slots.ts';
-import type { AsyncTier, Clock, Entry, EntryCodec, Ms, TierContext, TierSetItem, TierStats } from '../types.ts';
-import { checkDuration, checkInt } from '../validate.ts';
-import { fenceValue, isFence } from './fence.ts';
-import { capEntry, decodeStored } from './memory.ts';
+import { systemClock } from '../../clock.ts';
+import { createEntryCodec } from '../../codec/entry-codec.ts';
+import { luaStoredStamp } from '../../codec/header.ts';
+import { CacheKeyError, CacheOptionsError } from '../../errors.ts';
+import { closeRedisClient, isCluster, type RedisClient } from './client.ts';
+import { luaScript } from './scripts.ts';
+import { DEFAULT_REDIS_PREFIX } from './names.ts';
+import { groupBySlot } from './slots.ts';
+import type { AsyncTier, Clock, Entry, EntryCodec, Ms, TierContext, TierSetItem, TierStats } from '../../types.ts';
+import { checkDuration, checkInt } from '../../validate.ts';
+import { fenceValue, isFence } from '../../tiers/fence.ts';
+import { capEntry, decodeStored } from '../../tiers/memory.ts';
 
 // KEYS[1] = the key; ARGV = value, entry createdAt, PX ('' for none). 1 if written.
 // Refused when what is stored, a fence or a value, is as new or newer: refreshes that read the
@@ -441,9 +441,6 @@ export class RedisTier implements AsyncTier {
     return results.reduce<number>((sum, n) => sum + Number(n), 0);
   }
 }
-
-// The connection helpers live in `redis/client.ts` (subpath `/redis`); re-exported for tier users.
-export { closeRedisClient, createRedisClient, type RedisClient, whenReady } from '../redis/client.ts';
 
 /** Creates a Redis tier. Validates its options at once. */
 export function redisTier(options: RedisTierOptions): RedisTier {

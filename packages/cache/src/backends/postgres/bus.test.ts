@@ -7,11 +7,13 @@ import { randomBytes } from 'node:crypto';
 import { PGlite } from '@electric-sql/pglite';
 import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createCache } from '../cache.ts';
-import { memoryTier } from '../tiers/memory.ts';
-import { postgresTier } from '../tiers/postgres.ts';
-import type { BusMessage } from '../types.ts';
-import { pgListener, pgliteListener, postgresBus, postgresTagStore } from './postgres.ts';
+import { createCache } from '../../cache.ts';
+import { memoryTier } from '../../tiers/memory.ts';
+import { postgresTier } from './tier.ts';
+import type { BusMessage } from '../../types.ts';
+import { postgresBus } from './bus.ts';
+import { pgListener, pgliteListener } from './listener.ts';
+import { postgresTagStore } from './tag-store.ts';
 
 const URL = process.env.DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/test';
 

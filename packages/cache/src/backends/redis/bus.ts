@@ -9,15 +9,15 @@
  */
 import { randomUUID } from 'node:crypto';
 import type { Redis } from 'ioredis';
-import { CacheClosedError, CacheOptionsError } from '../errors.ts';
-import { closeRedisClient, type RedisClient, whenReady } from '../redis/client.ts';
-import { redisNames } from '../redis/names.ts';
-import type { BusHandlers, BusMessage, InvalidationBus, Ms } from '../types.ts';
-import { checkDuration } from '../validate.ts';
-import { parseBusMessage } from './message.ts';
+import { CacheClosedError, CacheOptionsError } from '../../errors.ts';
+import { closeRedisClient, type RedisClient, whenReady } from './client.ts';
+import { redisNames } from './names.ts';
+import type { BusHandlers, BusMessage, InvalidationBus, Ms } from '../../types.ts';
+import { checkDuration } from '../../validate.ts';
+import { parseBusMessage } from '../../bus/message.ts';
 import { openSubscriber } from './subscriber.ts';
-import { withTimeout } from './timeout.ts';
-import { type BusTopics, checkTopic, type TopicHandler, TopicHandlers } from './topics.ts';
+import { withTimeout } from '../../bus/timeout.ts';
+import { type BusTopics, checkTopic, type TopicHandler, TopicHandlers } from '../../bus/topics.ts';
 
 /** Redis bus options. Every default is here. */
 export interface RedisBusOptions {

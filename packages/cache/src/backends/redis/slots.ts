@@ -4,7 +4,7 @@
  * Not `cluster-key-slot` (ioredis's own): its 1.1.2 takes `{}{a}` to have the tag `a`, where
  * Redis hashes the whole key because the first `{…}` is empty. The Redis tier writes exactly
  * such keys (`prefix{}key` for a key without a hash tag), so grouping them by that function
- * would send cross-slot MGETs. `tiers/redis.test.ts` checks this one against the server.
+ * would send cross-slot MGETs. `tier.test.ts` checks this one against the server.
  */
 
 // CRC16-CCITT (XMODEM), the checksum Redis Cluster uses for key slots.

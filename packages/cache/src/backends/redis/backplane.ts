@@ -11,10 +11,10 @@
  * Entries live under the prefix; the bus channel, tag hash and locks under `<prefix>:` (see
  * `names.ts`). Instances built with the same client target and prefix share one cache.
  */
-import { type RedisBus, type RedisBusOptions, redisBus } from '../bus/redis-bus.ts';
-import { type RedisLock, type RedisLockOptions, redisLock } from '../bus/redis-lock.ts';
-import { type RedisTagStore, type RedisTagStoreOptions, redisTagStore } from '../bus/redis-tag-store.ts';
-import { type RedisTier, type RedisTierOptions, redisTier } from '../tiers/redis.ts';
+import { type RedisBus, type RedisBusOptions, redisBus } from './bus.ts';
+import { type RedisLock, type RedisLockOptions, redisLock } from './lock.ts';
+import { type RedisTagStore, type RedisTagStoreOptions, redisTagStore } from './tag-store.ts';
+import { type RedisTier, type RedisTierOptions, redisTier } from './tier.ts';
 import type { RedisClient } from './client.ts';
 
 type Shared = 'client' | 'prefix';

@@ -15,23 +15,16 @@
  * `COLLATE "C"` on the key makes `key LIKE 'prefix%'` an index range scan whatever the
  * database's collation, so `clear(prefix)` and `keys(prefix)` do not read the whole table.
  */
-import { systemClock } from '../clock.ts';
-import { utf8Length } from '../codec/bytes.ts';
-import { createEntryCodec } from '../codec/entry-codec.ts';
-import { sqlIsFence, sqlStoredStamp } from '../codec/header.ts';
-import { CacheEntryTooLargeError, CacheOptionsError } from '../errors.ts';
-import type { AsyncTier, Clock, Entry, EntryCodec, Ms, TierContext, TierSetItem, TierStats } from '../types.ts';
-import { checkDuration, checkInt } from '../validate.ts';
-import { fenceValue, isFence } from './fence.ts';
-import { capEntry, decodeStored } from './memory.ts';
-
-/**
- * What the tier needs from a database client. A `pg.Pool`, a `pg.Client` and a `PGlite`
- * instance all satisfy it as they are; wrap anything else (a counting proxy in tests).
- */
-export interface SqlClient {
-  query(text: string, params?: unknown[]): Promise<{ rows: unknown[] }>;
-}
+import { systemClock } from '../../clock.ts';
+import { utf8Length } from '../../codec/bytes.ts';
+import { createEntryCodec } from '../../codec/entry-codec.ts';
+import { sqlIsFence, sqlStoredStamp } from '../../codec/header.ts';
+import { CacheEntryTooLargeError, CacheOptionsError } from '../../errors.ts';
+import type { AsyncTier, Clock, Entry, EntryCodec, Ms, TierContext, TierSetItem, TierStats } from '../../types.ts';
+import { checkDuration, checkInt } from '../../validate.ts';
+import { fenceValue, isFence } from '../../tiers/fence.ts';
+import { capEntry, decodeStored } from '../../tiers/memory.ts';
+import { checkTable, escapeLike, type SqlClient } from './sql.ts';
 
 /** Postgres tier options. Every default is here. */
 export interface PostgresTierOptions {
@@ -72,7 +65,6 @@ export interface PostgresTierOptions {
   maxEntrySize?: number;
 }
 
-const TABLE_PART = /^[a-z_][a-z0-9_]{0,47}$/;
 const MAX_PREFIX_LENGTH = 128;
 // biome-ignore lint/suspicious/noControlCharactersInRegex: matching control characters is the point
 const CONTROL = /[\u0000-\u001f\u007f-\u009f]/;
@@ -82,21 +74,6 @@ const FOREVER = Number.MAX_SAFE_INTEGER;
 interface KeyValueRow {
   key: string;
   value: string;
-}
-
-function checkTable(table: string): string[] {
-  const parts = typeof table === 'string' ? table.split('.') : [];
-  if (parts.length < 1 || parts.length > 2 || !parts.every((part) => TABLE_PART.test(part))) {
-    throw new CacheOptionsError(
-      `table must be a lower-case SQL identifier, optionally schema-qualified (${TABLE_PART}), got ${JSON.stringify(table)}`,
-    );
-  }
-  return parts;
-}
-
-/** Escapes `%`, `_` and `\` so `text` matches itself in `LIKE … ESCAPE '\'`. */
-export function escapeLike(text: string): string {
-  return text.replace(/[\\%_]/g, '\\$&');
 }
 
 function countOf(rows: unknown[]): number {
