@@ -51,7 +51,7 @@ describe('a delete whose shared-tier part failed on the writer', () => {
   }
 
   it('is applied to the shared tier by the receivers: no instance re-installs the old value', async () => {
-    const prefix = `agiletrack:test:${randomUUID()}:`;
+    const prefix = `cache-test:${randomUUID()}:`;
     const a = await instance(prefix, `redis://127.0.0.1:${proxy.port}`, 50);
     const b = await instance(prefix, REDIS_URL, 5_000);
     let source = 'old';

@@ -41,7 +41,7 @@ afterAll(async () => {
 
 /** Config for `count` workers sharing one fresh namespace on `redisUrl`. */
 function fleet(count: number, redisUrl: string, extra: Partial<WorkerConfig> = {}): WorkerConfig[] {
-  const ns = `agiletrack:test:${randomUUID()}`;
+  const ns = `cache-test:${randomUUID()}`;
   namespaces.push(ns);
   return Array.from({ length: count }, (_, i) => ({
     name: String.fromCharCode(97 + i),

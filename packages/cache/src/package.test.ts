@@ -32,6 +32,8 @@ const manifest = JSON.parse(readFileSync(join(PACKAGE_DIR, 'package.json'), 'utf
 /** The optional peers each subpath needs at run time (type-only imports need none). */
 const NEEDS: Record<string, string[]> = {
   '.': [],
+  './errors': [],
+  './contracts': [],
   './tiers/memory': [],
   './tiers/web-storage': [],
   './redis': ['ioredis'],

@@ -5,7 +5,8 @@
  * (PGlite in embedded mode).
  */
 import { randomUUID } from 'node:crypto';
-import { type BusTopics, type Cache, createCache, type Encryptor, type SyncTier } from '@agiletrack/cache';
+import { type Cache, createCache } from '@agiletrack/cache';
+import type { BusTopics, Encryptor, SyncTier } from '@agiletrack/cache/contracts';
 import { pgListener, postgresBackplane, postgresTier } from '@agiletrack/cache/postgres';
 import {
   closeRedisClient,

@@ -7,7 +7,7 @@
 import { createHash, randomBytes } from 'node:crypto';
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import type { Encryptor } from '@agiletrack/cache';
+import type { Encryptor } from '@agiletrack/cache/contracts';
 import { aesGcmEncryptor, type EncryptionKey } from '@agiletrack/cache/codec/encryption';
 import type { Config } from '../config.ts';
 

@@ -21,7 +21,7 @@ import { memoryTier } from '../tiers/memory.ts';
 import { type PostgresTier, postgresTier, type SqlClient } from '../backends/postgres/tier.ts';
 import { checkKey, DEFAULT_MAX_KEY_LENGTH } from '../validate.ts';
 import {
-  AgileTrackDrizzleCache,
+  DrizzleQueryCache,
   type DrizzleCacheOptions,
   drizzleCache,
   type QueryCacheStore,
@@ -46,7 +46,7 @@ const notes = pgTableCreator((name) => `app_${RUN}_${name}`)('notes', {
   id: serial('id').primaryKey(),
   body: text('body').notNull(),
 });
-const CACHE_TABLE = `agiletrack_cache_drizzle_${RUN}`;
+const CACHE_TABLE = `cache_test_drizzle_${RUN}`;
 const DDL = [
   `CREATE TABLE ${`teams_${RUN}`} (id serial PRIMARY KEY, name text NOT NULL, created_at timestamptz NOT NULL DEFAULT now())`,
   `CREATE TABLE ${`projects_${RUN}`} (id serial PRIMARY KEY, team_id integer NOT NULL, title text NOT NULL)`,
@@ -70,7 +70,7 @@ interface Backend {
   name: string;
   /** Opens the database once: test tables created, Drizzle's client counted, a client for the cache tier. */
   open(): Promise<{
-    connect(cache: AgileTrackDrizzleCache): Db;
+    connect(cache: DrizzleQueryCache): Db;
     queries: { count: number };
     tierClient: SqlClient;
   }>;
@@ -441,8 +441,8 @@ describe('Drizzle cache adapter', () => {
 
   it('accepts a real cache and its namespaces as the store', async () => {
     const cache = createCache({ tiers: [memoryTier()], sweepInterval: 0 });
-    expect(new AgileTrackDrizzleCache(cache)).toBeInstanceOf(AgileTrackDrizzleCache);
-    expect(new AgileTrackDrizzleCache(cache.namespace('drizzle'))).toBeInstanceOf(AgileTrackDrizzleCache);
+    expect(new DrizzleQueryCache(cache)).toBeInstanceOf(DrizzleQueryCache);
+    expect(new DrizzleQueryCache(cache.namespace('drizzle'))).toBeInstanceOf(DrizzleQueryCache);
     await cache.close();
   });
 });

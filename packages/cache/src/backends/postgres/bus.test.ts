@@ -106,7 +106,7 @@ describe('postgres bus and tag store (PostgreSQL)', () => {
   });
 
   it('evicts the L1 copy on another instance when a key is deleted (cache end to end)', async () => {
-    const tierTable = `agiletrack_cache_${randomBytes(4).toString('hex')}`;
+    const tierTable = `cache_test_${randomBytes(4).toString('hex')}`;
     closers.push(() => pool.query(`DROP TABLE IF EXISTS ${tierTable}`));
     const make = () => {
       const cache = createCache({

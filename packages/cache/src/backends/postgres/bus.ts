@@ -16,7 +16,7 @@ import { randomUUID } from 'node:crypto';
 import { parseBusMessage } from '../../bus/message.ts';
 import { withTimeout } from '../../bus/timeout.ts';
 import { type BusTopics, checkTopic, type TopicHandler, TopicHandlers } from '../../bus/topics.ts';
-import { CacheClosedError, CacheOptionsError } from '../../errors.ts';
+import { CacheArgumentError, CacheClosedError, CacheOptionsError } from '../../errors.ts';
 import type { BusHandlers, BusMessage, InvalidationBus, Ms } from '../../types.ts';
 import { checkDuration } from '../../validate.ts';
 import type { PgListenerFactory, PgListening } from './listener.ts';
@@ -105,7 +105,7 @@ export class PostgresBus implements InvalidationBus, BusTopics {
   async publish(message: BusMessage): Promise<void> {
     if (this.#closed) throw new CacheClosedError();
     const msg = parseBusMessage(message);
-    if (!msg) throw new TypeError(`not a bus message: ${JSON.stringify(message)}`);
+    if (!msg) throw new CacheArgumentError(`not a bus message: ${JSON.stringify(message)}`);
     const overhead = Buffer.byteLength(JSON.stringify({ id: this.instanceId, msg: { ...msg, keys: [] } }));
     for (const part of chunks(msg, overhead)) {
       const payload = JSON.stringify({ id: this.instanceId, msg: part });
@@ -125,7 +125,7 @@ export class PostgresBus implements InvalidationBus, BusTopics {
     checkTopic(topic);
     const payload = JSON.stringify({ id: this.instanceId, topic, data });
     if (Buffer.byteLength(payload) > MAX_PAYLOAD) {
-      throw new RangeError(`postgres bus: topic message of ${Buffer.byteLength(payload)} bytes exceeds ${MAX_PAYLOAD}`);
+      throw new CacheArgumentError(`postgres bus: topic message of ${Buffer.byteLength(payload)} bytes exceeds ${MAX_PAYLOAD}`);
     }
     await withTimeout(
       this.#o.client.query('SELECT pg_notify($1, $2)', [this.channel, payload]),
@@ -148,7 +148,7 @@ export class PostgresBus implements InvalidationBus, BusTopics {
 
   async subscribe(handlers: Handlers): Promise<void> {
     if (this.#closed) throw new CacheClosedError();
-    if (this.#handlers) throw new Error('postgres bus: subscribe() was already called');
+    if (this.#handlers) throw new CacheArgumentError('postgres bus: subscribe() was already called');
     this.#handlers = handlers;
     await this.#connect(0, false);
   }

@@ -42,7 +42,7 @@ const server: Backend = {
   name: 'postgres',
   client: () => pool,
   table(label = 'main') {
-    const table = `agiletrack_cache_test_${RUN}_${label}`;
+    const table = `cache_test_test_${RUN}_${label}`;
     tablesOnServer.add(table);
     return table;
   },
@@ -51,7 +51,7 @@ const server: Backend = {
 const embedded: Backend = {
   name: 'pglite',
   client: () => pglite!,
-  table: (label = 'main') => `agiletrack_cache_${label}`,
+  table: (label = 'main') => `cache_test_${label}`,
 };
 
 let prefixes = 0;

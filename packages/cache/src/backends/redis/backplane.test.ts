@@ -39,7 +39,7 @@ async function instance(prefix: string): Promise<{ cache: Cache; parts: RedisBac
 
 describe('redis backplane', () => {
   it('wires tier, bus, tag store and lock to one prefix, shared by every instance', async () => {
-    const prefix = `agiletrack:test:${randomUUID()}:`;
+    const prefix = `cache-test:${randomUUID()}:`;
     const admin = await connect();
     cleanups.push(async () => {
       const keys = await admin.keys(`${prefix}*`);

@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import type { Redis } from 'ioredis';
 import { afterEach, describe, expect, it, vi } from 'vitest';
-import { CacheClosedError } from '../../errors.ts';
+import { CacheArgumentError, CacheClosedError } from '../../errors.ts';
 import { closeRedisClient, createRedisClient, whenReady } from './client.ts';
 import { freePort, startRedisServer } from '../../testing/redis-cluster.ts';
 import { startTcpProxy } from '../../testing/tcp-proxy.ts';
@@ -18,7 +18,7 @@ afterEach(async () => {
   for (const item of open.splice(0).reverse()) await item.close();
 });
 
-async function connect(name = `agiletrack-test-${randomUUID()}`): Promise<Redis> {
+async function connect(name = `cache-test-${randomUUID()}`): Promise<Redis> {
   const client = createRedisClient(REDIS_URL, { maxReconnectDelay: 100, redis: { connectionName: name } });
   client.on('error', noop);
   await whenReady(client);
@@ -43,7 +43,7 @@ async function listen(client: Redis, prefix: string): Promise<Listener> {
   return listener;
 }
 
-const prefixName = (): string => `agiletrack:test:${randomUUID()}:`;
+const prefixName = (): string => `cache-test:${randomUUID()}:`;
 
 describe('redis bus', () => {
   it('delivers a message to the other instance and not back to its sender', async () => {
@@ -122,7 +122,7 @@ describe('redis bus', () => {
 
   it('reports a gap once after its subscriber connection is killed and comes back', async () => {
     const prefix = prefixName();
-    const name = `agiletrack-test-${randomUUID()}`;
+    const name = `cache-test-${randomUUID()}`;
     const sender = await listen(await connect(), prefix);
     const publisher = await connect(name); // its duplicate, the subscriber, carries the same name
     const receiver = await listen(publisher, prefix);
@@ -245,7 +245,7 @@ describe('redis bus', () => {
     expect(await publisher.ping()).toBe('PONG');
     await expect(withGiven.publish({ type: 'delete', keys: ['k'] })).rejects.toBeInstanceOf(CacheClosedError);
 
-    const name = `agiletrack-test-${randomUUID()}`;
+    const name = `cache-test-${randomUUID()}`;
     const named = await connect(name);
     const owning = redisBus({ client: named, prefix: prefixName() });
     await owning.subscribe({ onMessage: noop, onGap: noop });
@@ -257,7 +257,7 @@ describe('redis bus', () => {
   it('refuses to publish something that is not a bus message, and a second subscribe', async () => {
     const bus = redisBus({ client: await connect(), prefix: prefixName() });
     open.push(bus);
-    await expect(bus.publish({ type: 'delete', keys: 'k' } as unknown as BusMessage)).rejects.toThrow(TypeError);
+    await expect(bus.publish({ type: 'delete', keys: 'k' } as unknown as BusMessage)).rejects.toThrow(CacheArgumentError);
     await bus.subscribe({ onMessage: noop, onGap: noop });
     await expect(bus.subscribe({ onMessage: noop, onGap: noop })).rejects.toThrow(/already/);
   });

@@ -9,7 +9,7 @@
  */
 import { randomUUID } from 'node:crypto';
 import type { Redis } from 'ioredis';
-import { CacheClosedError, CacheOptionsError } from '../../errors.ts';
+import { CacheArgumentError, CacheBackendError, CacheClosedError, CacheOptionsError } from '../../errors.ts';
 import { closeRedisClient, type RedisClient, whenReady } from './client.ts';
 import { redisNames } from './names.ts';
 import type { BusHandlers, BusMessage, InvalidationBus, Ms } from '../../types.ts';
@@ -162,7 +162,7 @@ export class RedisBus implements InvalidationBus, BusTopics {
   async publish(message: BusMessage): Promise<void> {
     if (this.#state === 'closed') throw new CacheClosedError();
     const msg = parseBusMessage(message);
-    if (!msg) throw new TypeError(`not a bus message: ${JSON.stringify(message)}`);
+    if (!msg) throw new CacheArgumentError(`not a bus message: ${JSON.stringify(message)}`);
     const payload = JSON.stringify({ id: this.instanceId, msg });
     await withTimeout(this.#publisher.publish(this.channel, payload), this.#publishTimeout, 'bus', 'publish');
     this.#stats.published++;
@@ -185,7 +185,7 @@ export class RedisBus implements InvalidationBus, BusTopics {
   /** Subscribes (once per bus). Resolves when subscribed, or after `subscribeTimeout` (see the options). */
   async subscribe(handlers: Handlers): Promise<void> {
     if (this.#state === 'closed') throw new CacheClosedError();
-    if (this.#handlers) throw new Error('redis bus: subscribe() was already called');
+    if (this.#handlers) throw new CacheArgumentError('redis bus: subscribe() was already called');
     this.#handlers = handlers;
     this.#state = 'subscribing';
     try {
@@ -194,7 +194,7 @@ export class RedisBus implements InvalidationBus, BusTopics {
       // A cluster not ready yet: retrying needs a node address, so give up on this bus loudly.
       this.#state = 'idle';
       this.#handlers = undefined;
-      throw new Error(`redis bus: no connection to subscribe on after ${this.#subscribeTimeout} ms`);
+      throw new CacheBackendError(`redis bus: no connection to subscribe on after ${this.#subscribeTimeout} ms`);
     }
     const subscriber = this.#subscriber;
     subscriber.on('message', this.#onMessage);

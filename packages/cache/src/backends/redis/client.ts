@@ -3,7 +3,7 @@
  * cache-friendly defaults, readiness, a graceful close, and parsing of cluster node lists.
  */
 import { Cluster, type ClusterOptions, Redis, type RedisOptions } from 'ioredis';
-import { CacheOptionsError } from '../../errors.ts';
+import { CacheBackendError, CacheOptionsError } from '../../errors.ts';
 import type { Ms } from '../../types.ts';
 import { checkDuration } from '../../validate.ts';
 
@@ -120,9 +120,9 @@ export function whenReady(client: RedisClient, timeout: Ms = 5_000): Promise<voi
       else resolve();
     };
     const onReady = (): void => finish();
-    const onEnd = (): void => finish(new Error('redis connection ended before it was ready'));
+    const onEnd = (): void => finish(new CacheBackendError('redis connection ended before it was ready'));
     const timer = setTimeout(
-      () => finish(new Error(`redis connection not ready after ${timeout} ms (status ${client.status})`)),
+      () => finish(new CacheBackendError(`redis connection not ready after ${timeout} ms (status ${client.status})`)),
       timeout,
     );
     timer.unref?.();

@@ -20,7 +20,7 @@ async function connect(): Promise<Redis> {
 
 /** `count` lock instances, each on its own connection as if in its own process, sharing a namespace. */
 async function locks(count: number, options: Partial<RedisLockOptions> = {}): Promise<RedisLock[]> {
-  const namespace = `agiletrack:test:${randomUUID()}`;
+  const namespace = `cache-test:${randomUUID()}`;
   const out: RedisLock[] = [];
   for (let i = 0; i < count; i++) {
     const lock = redisLock({

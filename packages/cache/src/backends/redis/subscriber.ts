@@ -1,4 +1,5 @@
 /** A dedicated pub/sub connection next to a command client (a subscribed connection can do nothing else). */
+import { CacheBackendError } from '../../errors.ts';
 import { Redis } from 'ioredis';
 import { isCluster, type RedisClient, whenReady } from './client.ts';
 import type { Ms } from '../../types.ts';
@@ -14,7 +15,7 @@ export async function openSubscriber(client: RedisClient, readyTimeout: Ms): Pro
   await whenReady(client, readyTimeout);
   const masters = client.nodes('master');
   const node = masters[Math.floor(Math.random() * masters.length)];
-  if (!node) throw new Error('redis cluster has no master to subscribe on');
+  if (!node) throw new CacheBackendError('redis cluster has no master to subscribe on');
   const { host, port, username, password, tls } = node.options;
   const subscriber = new Redis({
     host,

@@ -15,7 +15,7 @@ async function setup(): Promise<{ client: Redis; prefix: string; key: string }> 
   const client = createRedisClient(REDIS_URL);
   client.on('error', () => {});
   await whenReady(client);
-  const prefix = `agiletrack:test:${randomUUID()}:`;
+  const prefix = `cache-test:${randomUUID()}:`;
   const key = redisTagStore({ client, prefix }).key;
   cleanups.push(async () => {
     await client.del(key);

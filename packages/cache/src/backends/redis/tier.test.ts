@@ -19,7 +19,7 @@ const REDIS_URL = process.env.REDIS_URL ?? 'redis://127.0.0.1:6379';
 // Away from the usual 7000-7005 cluster tutorials and 6379-6381; the harness fails clearly if taken.
 const CLUSTER_BASE_PORT = Number(process.env.REDIS_TEST_CLUSTER_PORT ?? 7101);
 const noop = (): void => {};
-const uniquePrefix = (): string => `agiletrack:test:${randomUUID()}:`;
+const uniquePrefix = (): string => `cache-test:${randomUUID()}:`;
 const teamTag = (key: string): string | undefined => /^team_\d+/.exec(key)?.[0];
 
 async function connect(): Promise<Redis> {
@@ -132,7 +132,7 @@ describe('redis cluster (3 masters)', () => {
   });
 
   it('computes the same slot as CLUSTER KEYSLOT', async () => {
-    const keys = ['', 'a', 'agiletrack:v1:teams', '{team_12}x', 'x{}y', '{}{a}', 'a{b}c{d}', 'Zürich ✓ 東京 🚀', 'x{'];
+    const keys = ['', 'a', 'myapp:v1:teams', '{team_12}x', 'x{}y', '{}{a}', 'a{b}c{d}', 'Zürich ✓ 東京 🚀', 'x{'];
     for (const key of keys) expect(redisKeySlot(key), key).toBe(await client.cluster('KEYSLOT', key));
   });
 });

@@ -13,7 +13,7 @@ import type { Redis } from 'ioredis';
 import { systemClock } from '../../clock.ts';
 import { createEntryCodec } from '../../codec/entry-codec.ts';
 import { luaStoredStamp } from '../../codec/header.ts';
-import { CacheKeyError, CacheOptionsError } from '../../errors.ts';
+import { CacheBackendError, CacheKeyError, CacheOptionsError } from '../../errors.ts';
 import { closeRedisClient, isCluster, type RedisClient } from './client.ts';
 import { luaScript } from './scripts.ts';
 import { DEFAULT_REDIS_PREFIX } from './names.ts';
@@ -389,7 +389,7 @@ export class RedisTier implements AsyncTier {
     if (!isCluster(this.#client)) return [this.#client];
     const masters = this.#client.nodes('master');
     if (masters.length === 0) {
-      throw new Error(`${this.name} tier: the cluster has no known master (status ${this.#client.status})`);
+      throw new CacheBackendError(`${this.name} tier: the cluster has no known master (status ${this.#client.status})`);
     }
     return masters;
   }
@@ -455,7 +455,7 @@ export function escapeGlob(text: string): string {
 /** Runs a pipeline and returns its results, rejecting with the first command error. */
 async function execPipeline(pipeline: ReturnType<Redis['pipeline']>): Promise<unknown[]> {
   const results = await pipeline.exec();
-  if (results === null) throw new Error('redis pipeline was discarded');
+  if (results === null) throw new CacheBackendError('redis pipeline was discarded');
   return results.map(([error, result]) => {
     if (error) throw error;
     return result;
