@@ -49,10 +49,11 @@ export interface EntryCodecOptions {
    */
   compressionLevel?: 1 | 2 | 3 | 4 | 5 | 6 | 7 | 8 | 9;
   /**
-   * Raw DEFLATE both ways; `false` never compresses. In browsers, where there is no zlib, pass
-   * one to compress there (fflate's `deflateSync`/`inflateSync` fit:
-   * `{ deflate: (b, level) => deflateSync(b, { level }), inflate: inflateSync }`).
-   * @default Node's zlib where the platform has it, else none (entries are stored uncompressed)
+   * Raw DEFLATE both ways; `false` never compresses. Browsers have no synchronous compressor:
+   * there the web-storage tier compresses large entries itself through `CompressionStream`, in
+   * the same format, and a compressor passed here (fflate's `deflateSync`/`inflateSync` fit)
+   * compresses everywhere else.
+   * @default Node's zlib where the platform has it, else none
    */
   compression?: Compression | false;
   /** Encrypts entries marked `sensitive`; without it such entries are refused by shared tiers. */
@@ -125,6 +126,7 @@ export function createEntryCodec(options: EntryCodecOptions = {}): EntryCodec {
 
   return {
     canEncrypt: encryptor !== undefined,
+    canCompress: compression !== undefined,
 
     encode(key, entry, keepUntil) {
       const text = serialize(entry.value);
