@@ -34,7 +34,8 @@ function reasonOf(error: unknown): string {
 async function loadRedisTier(): Promise<RedisTierModule | string> {
   try {
     const mod = await import('@agiletrack/cache/redis');
-    if (typeof mod.redisTier !== 'function') return 'packages/cache/src/backends/redis/tier.ts does not export `redisTier` yet';
+    if (typeof mod.redisTier !== 'function')
+      return 'packages/cache/src/backends/redis/tier.ts does not export `redisTier` yet';
     return mod;
   } catch (error) {
     return `packages/cache/src/backends/redis/tier.ts could not be loaded: ${reasonOf(error)}`;

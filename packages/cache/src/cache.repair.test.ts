@@ -8,10 +8,10 @@ import { randomUUID } from 'node:crypto';
 import type { Redis } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { redisBus } from './backends/redis/bus.ts';
+import { closeRedisClient, createRedisClient, redisTier, whenReady } from './backends/redis/tier.ts';
 import { type Cache, createCache } from './cache.ts';
 import { startTcpProxy, type TcpProxy } from './testing/tcp-proxy.ts';
 import { memoryTier } from './tiers/memory.ts';
-import { closeRedisClient, createRedisClient, redisTier, whenReady } from './backends/redis/tier.ts';
 
 const REDIS_URL = process.env.REDIS_URL ?? 'redis://127.0.0.1:6379';
 const noop = (): void => {};

@@ -32,8 +32,8 @@ export {
   type ReadOptions,
   type SetManyItem,
   seconds,
-  TRACING_CHANNEL,
   type TierStatsReport,
+  TRACING_CHANNEL,
   type WriteOptions,
 } from './cache.ts';
 export { CACHE_OPERATION_OUTCOMES } from './core/events.ts';

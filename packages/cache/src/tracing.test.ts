@@ -43,14 +43,23 @@ describe('tracing', () => {
     const { cache, remote } = tracedCache(`tracing-${Math.random()}`);
     await cache.set('team_1', { name: 'one' });
     await cache.get('team_1');
-    remote.inner.set('user_7', { value: 'u', createdAt: 0, expiresAt: Number.MAX_SAFE_INTEGER, staleUntil: Number.MAX_SAFE_INTEGER }, 60_000);
+    remote.inner.set(
+      'user_7',
+      { value: 'u', createdAt: 0, expiresAt: Number.MAX_SAFE_INTEGER, staleUntil: Number.MAX_SAFE_INTEGER },
+      60_000,
+    );
     await cache.get('user_7');
     await cache.get('team_2');
     await cache.getOrSetMany(['team_1', 'team_3'], (keys) => keys.map((key) => key.toUpperCase()));
     expect(spans()).toEqual([
       {
         name: 'cache.set',
-        attributes: { 'cache.operation': 'set', 'cache.key_count': 1, 'cache.key_family': 'team_', 'cache.outcome': 'write' },
+        attributes: {
+          'cache.operation': 'set',
+          'cache.key_count': 1,
+          'cache.key_family': 'team_',
+          'cache.outcome': 'write',
+        },
         status: { code: SpanStatusCode.UNSET },
       },
       {
@@ -77,7 +86,12 @@ describe('tracing', () => {
       },
       {
         name: 'cache.get',
-        attributes: { 'cache.operation': 'get', 'cache.key_count': 1, 'cache.key_family': 'team_', 'cache.outcome': 'miss' },
+        attributes: {
+          'cache.operation': 'get',
+          'cache.key_count': 1,
+          'cache.key_family': 'team_',
+          'cache.outcome': 'miss',
+        },
         status: { code: SpanStatusCode.UNSET },
       },
       {

@@ -7,8 +7,8 @@
 import { createHash, randomBytes } from 'node:crypto';
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import type { Encryptor } from '@agiletrack/cache/contracts';
 import { aesGcmEncryptor, type EncryptionKey } from '@agiletrack/cache/codec/encryption';
+import type { Encryptor } from '@agiletrack/cache/contracts';
 import type { Config } from '../config.ts';
 
 /** The key id is derived from the key, so rotation needs no separate id setting. */

@@ -5,12 +5,12 @@
 import { randomBytes, randomUUID } from 'node:crypto';
 import pg from 'pg';
 import { afterEach, describe, expect, it, vi } from 'vitest';
-import { closeRedisClient, createRedisClient, whenReady } from '../backends/redis/client.ts';
-import { CacheArgumentError } from '../errors.ts';
-import type { BusMessage, InvalidationBus } from '../types.ts';
 import { postgresBus } from '../backends/postgres/bus.ts';
 import { pgListener } from '../backends/postgres/listener.ts';
 import { redisBus } from '../backends/redis/bus.ts';
+import { closeRedisClient, createRedisClient, whenReady } from '../backends/redis/client.ts';
+import { CacheArgumentError } from '../errors.ts';
+import type { BusMessage, InvalidationBus } from '../types.ts';
 import type { BusTopics } from './topics.ts';
 
 const REDIS_URL = process.env.REDIS_URL ?? 'redis://127.0.0.1:6379';

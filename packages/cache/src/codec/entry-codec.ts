@@ -179,7 +179,8 @@ export function createEntryCodec(options: EntryCodecOptions = {}): EntryCodec {
       let value: unknown = stored.data;
       if (stored.z === 1 || stored.enc !== undefined) {
         try {
-          if (typeof stored.data !== 'string') throw new CacheCorruptEntryError(`entry "${key}" data is not base64 text`);
+          if (typeof stored.data !== 'string')
+            throw new CacheCorruptEntryError(`entry "${key}" data is not base64 text`);
           let bytes = fromBase64(stored.data);
           if (stored.enc !== undefined) {
             const { k, iv, t } = stored.enc;
@@ -190,7 +191,8 @@ export function createEntryCodec(options: EntryCodecOptions = {}): EntryCodec {
             bytes = encryptor.decrypt({ keyId: k, iv: fromBase64(iv), tag: fromBase64(t), data: bytes }, key);
           }
           if (stored.z === 1) {
-            if (compression === undefined) throw new CacheCorruptEntryError(`entry "${key}" is compressed and no compression is configured`);
+            if (compression === undefined)
+              throw new CacheCorruptEntryError(`entry "${key}" is compressed and no compression is configured`);
             bytes = compression.inflate(bytes);
           }
           value = deserialize(utf8Decode(bytes));

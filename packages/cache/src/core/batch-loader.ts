@@ -253,7 +253,8 @@ export class BatchLoader {
         items.map((item) => item.logical),
         { stale: items.map((item) => item.stale?.value), skipCache: (key) => unstored.add(key) },
       );
-      if (!Array.isArray(values) || values.length !== items.length) throw new CacheLoadResultError(items.length, values);
+      if (!Array.isArray(values) || values.length !== items.length)
+        throw new CacheLoadResultError(items.length, values);
       if (families !== undefined) {
         // Each key waited for the whole batch: that is its load time.
         const ms = performance.now() - started;

@@ -64,7 +64,13 @@ export class CacheEngine {
   }
 
   /** Starts one background refresh of `key` (joined if one runs); the caller already has its value. */
-  refreshAhead(key: string, logicalKey: string, factory: Factory<unknown>, options: GetOrSetOptions, entry: Entry): void {
+  refreshAhead(
+    key: string,
+    logicalKey: string,
+    factory: Factory<unknown>,
+    options: GetOrSetOptions,
+    entry: Entry,
+  ): void {
     this.#loader.refreshAhead(key, logicalKey, factory, options, entry);
   }
 

@@ -123,9 +123,7 @@ export class CacheEvents {
   /** Whether anyone wants operations reported (checked before timing a call). */
   get watching(): boolean {
     return (
-      this.#operationListeners > 0 ||
-      this.#channel?.hasSubscribers === true ||
-      this.#tracing?.hasSubscribers === true
+      this.#operationListeners > 0 || this.#channel?.hasSubscribers === true || this.#tracing?.hasSubscribers === true
     );
   }
 

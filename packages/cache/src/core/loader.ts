@@ -145,7 +145,13 @@ export class Loader {
   }
 
   /** Starts one background refresh of `key` (joined if one runs); the caller already has its value. */
-  refreshAhead(key: string, logicalKey: string, factory: Factory<unknown>, options: GetOrSetOptions, entry: Entry): void {
+  refreshAhead(
+    key: string,
+    logicalKey: string,
+    factory: Factory<unknown>,
+    options: GetOrSetOptions,
+    entry: Entry,
+  ): void {
     if (this.#s.closed || this.#inFlight.refreshes.has(key)) return;
     this.#counters.refreshAheads++;
     this.refresh(key, logicalKey, factory, options, entry).catch(noop);

@@ -151,7 +151,13 @@ export class CacheState {
    * Writes to a synchronous tier. A refused entry (too large, unserializable) is counted, and
    * with `announce` its old copy is dropped and the refusal reported; a size refusal is returned.
    */
-  setLocal(rt: TierRuntime, key: string, entry: Entry, ttl: Ms, announce: boolean): CacheEntryTooLargeError | undefined {
+  setLocal(
+    rt: TierRuntime,
+    key: string,
+    entry: Entry,
+    ttl: Ms,
+    announce: boolean,
+  ): CacheEntryTooLargeError | undefined {
     try {
       rt.tier.set(key, entry, ttl);
       return undefined;

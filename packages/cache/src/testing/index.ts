@@ -7,4 +7,8 @@ export { type BusConformanceOptions, type BusSetup, runBusConformance } from './
 export { attachForTest, type ConformanceOptions, type ConformanceSetup, runTierConformance } from './conformance.ts';
 export { type FaultControls, faultyTier } from './faulty-tier.ts';
 export { type LockConformanceOptions, type LockSetup, runLockConformance } from './lock-conformance.ts';
-export { runTagStoreConformance, type TagStoreConformanceOptions, type TagStoreSetup } from './tag-store-conformance.ts';
+export {
+  runTagStoreConformance,
+  type TagStoreConformanceOptions,
+  type TagStoreSetup,
+} from './tag-store-conformance.ts';

@@ -41,6 +41,9 @@ export async function pack(raw: string): Promise<string | undefined> {
 /** A packed stored entry back in clear. Rejects on data that is not raw DEFLATE. */
 export async function unpack(raw: string): Promise<string> {
   const at = raw.indexOf(DATA);
-  const inflated = await through(fromBase64(raw.slice(at + DATA.length + 1, -2)), new DecompressionStream('deflate-raw'));
+  const inflated = await through(
+    fromBase64(raw.slice(at + DATA.length + 1, -2)),
+    new DecompressionStream('deflate-raw'),
+  );
   return `${raw.slice(0, at - Z.length)}${DATA}${utf8Decode(inflated)}}`;
 }

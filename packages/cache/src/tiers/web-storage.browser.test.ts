@@ -27,6 +27,14 @@ export function open() {
 }
 `;
 
+/** What the page's bundle exposes as `lib`. */
+interface PageLib {
+  open(): {
+    tier: { ready(): Promise<void> };
+    cache: { get(key: string): Promise<unknown>; set(key: string, value: unknown): Promise<void> };
+  };
+}
+
 /** About 200 KB of JSON that compresses as real data does (repeated field names, varied numbers). */
 const BIG = Array.from({ length: 2_400 }, (_, i) => ({
   id: i,
@@ -78,7 +86,7 @@ describe.skipIf(!existsSync(CHROMIUM))('web-storage tier in Chromium', () => {
   async function readAfterReload(key: string): Promise<unknown> {
     await page.reload();
     return page.evaluate(async (k) => {
-      const { tier, cache } = (globalThis as any).lib.open();
+      const { tier, cache } = (globalThis as unknown as { lib: PageLib }).lib.open();
       await tier.ready();
       return cache.get(k);
     }, key);
@@ -86,7 +94,7 @@ describe.skipIf(!existsSync(CHROMIUM))('web-storage tier in Chromium', () => {
 
   it('stores a 200 KB value compressed and reads it back after a reload', async () => {
     const stored = await page.evaluate(async (value) => {
-      const { cache } = (globalThis as any).lib.open();
+      const { cache } = (globalThis as unknown as { lib: PageLib }).lib.open();
       await cache.set('big', value);
       // Packed a moment after the write: wait for it.
       for (let i = 0; i < 500 && !localStorage.getItem('t_big')!.includes('"z":1'); i++) {

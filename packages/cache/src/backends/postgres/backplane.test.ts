@@ -4,8 +4,8 @@ import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { type Cache, createCache } from '../../cache.ts';
 import { CacheOptionsError } from '../../errors.ts';
 import { memoryTier } from '../../tiers/memory.ts';
-import type { SqlClient } from './sql.ts';
 import { pgListener, postgresBackplane } from './index.ts';
+import type { SqlClient } from './sql.ts';
 
 const URL = process.env.DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/test';
 

@@ -9,11 +9,11 @@ import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createCache } from '../../cache.ts';
 import { memoryTier } from '../../tiers/memory.ts';
-import { postgresTier } from './tier.ts';
 import type { BusMessage } from '../../types.ts';
 import { postgresBus } from './bus.ts';
 import { pgListener, pgliteListener } from './listener.ts';
 import { postgresTagStore } from './tag-store.ts';
+import { postgresTier } from './tier.ts';
 
 const URL = process.env.DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/test';
 

@@ -96,7 +96,8 @@ export class PostgresBus implements InvalidationBus, BusTopics {
       throw new CacheOptionsError('postgres bus: client and listen are required');
     }
     this.channel = options.channel ?? 'cache_bus';
-    if (!SQL_IDENTIFIER.test(this.channel)) throw new CacheOptionsError(`postgres bus: channel must match ${SQL_IDENTIFIER}`);
+    if (!SQL_IDENTIFIER.test(this.channel))
+      throw new CacheOptionsError(`postgres bus: channel must match ${SQL_IDENTIFIER}`);
     checkDuration('publishTimeout', options.publishTimeout);
     checkDuration('maxReconnectDelay', options.maxReconnectDelay);
     this.#o = { publishTimeout: 200, maxReconnectDelay: 5_000, ...options };
@@ -125,7 +126,9 @@ export class PostgresBus implements InvalidationBus, BusTopics {
     checkTopic(topic);
     const payload = JSON.stringify({ id: this.instanceId, topic, data });
     if (Buffer.byteLength(payload) > MAX_PAYLOAD) {
-      throw new CacheArgumentError(`postgres bus: topic message of ${Buffer.byteLength(payload)} bytes exceeds ${MAX_PAYLOAD}`);
+      throw new CacheArgumentError(
+        `postgres bus: topic message of ${Buffer.byteLength(payload)} bytes exceeds ${MAX_PAYLOAD}`,
+      );
     }
     await withTimeout(
       this.#o.client.query('SELECT pg_notify($1, $2)', [this.channel, payload]),

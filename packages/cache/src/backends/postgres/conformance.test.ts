@@ -33,7 +33,10 @@ afterAll(async () => {
 function tagStores(client: () => SqlClient) {
   return async () => {
     const table = unique('tags');
-    const stores = [postgresTagStore({ client: client(), table }), postgresTagStore({ client: client(), table })] as const;
+    const stores = [
+      postgresTagStore({ client: client(), table }),
+      postgresTagStore({ client: client(), table }),
+    ] as const;
     for (const store of stores) await store.init();
     return { stores, cleanup: () => client().query(`DROP TABLE IF EXISTS ${table}`) };
   };

@@ -18,7 +18,6 @@ export interface PostgresTagStoreOptions {
   timeout?: Ms;
 }
 
-
 /** Tag invalidation stamps in a table, with a local copy for synchronous reads. */
 export class PostgresTagStore implements TagStore {
   readonly table: string;
@@ -30,7 +29,8 @@ export class PostgresTagStore implements TagStore {
   constructor(options: PostgresTagStoreOptions) {
     if (!options?.client) throw new CacheOptionsError('postgres tag store: client is required');
     this.table = options.table ?? 'cache_tags';
-    if (!SQL_IDENTIFIER.test(this.table)) throw new CacheOptionsError(`postgres tag store: table must match ${SQL_IDENTIFIER}`);
+    if (!SQL_IDENTIFIER.test(this.table))
+      throw new CacheOptionsError(`postgres tag store: table must match ${SQL_IDENTIFIER}`);
     checkDuration('timeout', options.timeout);
     this.#client = options.client;
     this.#timeout = options.timeout ?? 500;

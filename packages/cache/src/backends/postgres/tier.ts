@@ -20,10 +20,10 @@ import { utf8Length } from '../../codec/bytes.ts';
 import { createEntryCodec } from '../../codec/entry-codec.ts';
 import { sqlIsFence, sqlStoredStamp } from '../../codec/header.ts';
 import { CacheEntryTooLargeError, CacheOptionsError } from '../../errors.ts';
-import type { AsyncTier, Clock, Entry, EntryCodec, Ms, TierContext, TierSetItem, TierStats } from '../../types.ts';
-import { checkDuration, checkInt } from '../../validate.ts';
 import { fenceValue, isFence } from '../../tiers/fence.ts';
 import { capEntry, decodeStored } from '../../tiers/memory.ts';
+import type { AsyncTier, Clock, Entry, EntryCodec, Ms, TierContext, TierSetItem, TierStats } from '../../types.ts';
+import { checkDuration, checkInt } from '../../validate.ts';
 import { checkTable, escapeLike, type SqlClient } from './sql.ts';
 
 /** Postgres tier options. Every default is here. */

@@ -12,10 +12,10 @@
  * `names.ts`). Instances built with the same client target and prefix share one cache.
  */
 import { type RedisBus, type RedisBusOptions, redisBus } from './bus.ts';
+import type { RedisClient } from './client.ts';
 import { type RedisLock, type RedisLockOptions, redisLock } from './lock.ts';
 import { type RedisTagStore, type RedisTagStoreOptions, redisTagStore } from './tag-store.ts';
 import { type RedisTier, type RedisTierOptions, redisTier } from './tier.ts';
-import type { RedisClient } from './client.ts';
 
 type Shared = 'client' | 'prefix';
 

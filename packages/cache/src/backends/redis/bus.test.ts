@@ -1,13 +1,13 @@
 import { randomUUID } from 'node:crypto';
 import type { Redis } from 'ioredis';
 import { afterEach, describe, expect, it, vi } from 'vitest';
+import { parseBusMessage } from '../../bus/message.ts';
 import { CacheArgumentError, CacheClosedError } from '../../errors.ts';
-import { closeRedisClient, createRedisClient, whenReady } from './client.ts';
 import { freePort, startRedisServer } from '../../testing/redis-cluster.ts';
 import { startTcpProxy } from '../../testing/tcp-proxy.ts';
 import type { BusMessage } from '../../types.ts';
-import { parseBusMessage } from '../../bus/message.ts';
 import { type RedisBus, redisBus } from './bus.ts';
+import { closeRedisClient, createRedisClient, whenReady } from './client.ts';
 
 const REDIS_URL = process.env.REDIS_URL ?? 'redis://127.0.0.1:6379';
 const noop = (): void => {};
@@ -257,7 +257,9 @@ describe('redis bus', () => {
   it('refuses to publish something that is not a bus message, and a second subscribe', async () => {
     const bus = redisBus({ client: await connect(), prefix: prefixName() });
     open.push(bus);
-    await expect(bus.publish({ type: 'delete', keys: 'k' } as unknown as BusMessage)).rejects.toThrow(CacheArgumentError);
+    await expect(bus.publish({ type: 'delete', keys: 'k' } as unknown as BusMessage)).rejects.toThrow(
+      CacheArgumentError,
+    );
     await bus.subscribe({ onMessage: noop, onGap: noop });
     await expect(bus.subscribe({ onMessage: noop, onGap: noop })).rejects.toThrow(/already/);
   });

@@ -9,15 +9,15 @@
  */
 import { randomUUID } from 'node:crypto';
 import type { Redis } from 'ioredis';
-import { CacheArgumentError, CacheBackendError, CacheClosedError, CacheOptionsError } from '../../errors.ts';
-import { closeRedisClient, type RedisClient, whenReady } from './client.ts';
-import { redisNames } from './names.ts';
-import type { BusHandlers, BusMessage, InvalidationBus, Ms } from '../../types.ts';
-import { checkDuration } from '../../validate.ts';
 import { parseBusMessage } from '../../bus/message.ts';
-import { openSubscriber } from './subscriber.ts';
 import { withTimeout } from '../../bus/timeout.ts';
 import { type BusTopics, checkTopic, type TopicHandler, TopicHandlers } from '../../bus/topics.ts';
+import { CacheArgumentError, CacheBackendError, CacheClosedError, CacheOptionsError } from '../../errors.ts';
+import type { BusHandlers, BusMessage, InvalidationBus, Ms } from '../../types.ts';
+import { checkDuration } from '../../validate.ts';
+import { closeRedisClient, type RedisClient, whenReady } from './client.ts';
+import { redisNames } from './names.ts';
+import { openSubscriber } from './subscriber.ts';
 
 /** Redis bus options. Every default is here. */
 export interface RedisBusOptions {

@@ -5,8 +5,8 @@ import { runBusConformance } from '../../testing/bus-conformance.ts';
 import { runLockConformance } from '../../testing/lock-conformance.ts';
 import { type RedisTestCluster, startRedisCluster } from '../../testing/redis-cluster.ts';
 import { runTagStoreConformance } from '../../testing/tag-store-conformance.ts';
-import { closeRedisClient, createRedisClient, whenReady } from './client.ts';
 import { redisBus } from './bus.ts';
+import { closeRedisClient, createRedisClient, whenReady } from './client.ts';
 import { redisLock } from './lock.ts';
 import { redisTagStore } from './tag-store.ts';
 
@@ -37,7 +37,9 @@ describe('bus, lock and tag store on a Redis Cluster', () => {
   runBusConformance('redis cluster', {
     create: () => {
       const shared = prefix();
-      return { buses: [redisBus({ client: clients[0]!, prefix: shared }), redisBus({ client: clients[1]!, prefix: shared })] };
+      return {
+        buses: [redisBus({ client: clients[0]!, prefix: shared }), redisBus({ client: clients[1]!, prefix: shared })],
+      };
     },
   });
 

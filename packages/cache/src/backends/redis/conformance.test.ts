@@ -32,14 +32,19 @@ const prefix = (): string => `cache-test:${randomUUID()}:`;
 runBusConformance('redis', {
   create: () => {
     const shared = prefix();
-    return { buses: [redisBus({ client: clients[0]!, prefix: shared }), redisBus({ client: clients[1]!, prefix: shared })] };
+    return {
+      buses: [redisBus({ client: clients[0]!, prefix: shared }), redisBus({ client: clients[1]!, prefix: shared })],
+    };
   },
 });
 
 runTagStoreConformance('redis', {
   create: async () => {
     const shared = prefix();
-    const stores = [redisTagStore({ client: clients[0]!, prefix: shared }), redisTagStore({ client: clients[1]!, prefix: shared })] as const;
+    const stores = [
+      redisTagStore({ client: clients[0]!, prefix: shared }),
+      redisTagStore({ client: clients[1]!, prefix: shared }),
+    ] as const;
     for (const store of stores) await store.init();
     return { stores, cleanup: () => clients[0]!.del(stores[0].key) };
   },

@@ -1,9 +1,9 @@
 import type { Redis } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { CacheTierTimeoutError } from '../../errors.ts';
-import { closeRedisClient, createRedisClient, whenReady } from './client.ts';
 import { type RedisTestServer, startRedisServer } from '../../testing/redis-cluster.ts';
 import { redisBus } from './bus.ts';
+import { closeRedisClient, createRedisClient, whenReady } from './client.ts';
 import { redisLock } from './lock.ts';
 import { redisTagStore } from './tag-store.ts';
 

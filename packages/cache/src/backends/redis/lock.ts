@@ -12,14 +12,14 @@
  */
 import { randomUUID } from 'node:crypto';
 import type { Redis } from 'ioredis';
+import { withTimeout } from '../../bus/timeout.ts';
 import { CacheOptionsError } from '../../errors.ts';
-import { closeRedisClient, type RedisClient, whenReady } from './client.ts';
-import { luaScript } from './scripts.ts';
-import { redisNames } from './names.ts';
 import type { DistributedLock, Ms } from '../../types.ts';
 import { checkDuration } from '../../validate.ts';
+import { closeRedisClient, type RedisClient, whenReady } from './client.ts';
+import { redisNames } from './names.ts';
+import { luaScript } from './scripts.ts';
 import { openSubscriber } from './subscriber.ts';
-import { withTimeout } from '../../bus/timeout.ts';
 
 /** Redis lock options. Every default is here. */
 export interface RedisLockOptions {

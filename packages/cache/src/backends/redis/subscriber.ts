@@ -1,8 +1,9 @@
 /** A dedicated pub/sub connection next to a command client (a subscribed connection can do nothing else). */
-import { CacheBackendError } from '../../errors.ts';
+
 import { Redis } from 'ioredis';
-import { isCluster, type RedisClient, whenReady } from './client.ts';
+import { CacheBackendError } from '../../errors.ts';
 import type { Ms } from '../../types.ts';
+import { isCluster, type RedisClient, whenReady } from './client.ts';
 
 /**
  * Opens a subscriber connection for `client`: a duplicate of a single node, or a plain

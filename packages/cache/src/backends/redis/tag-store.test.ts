@@ -1,8 +1,8 @@
 import { randomUUID } from 'node:crypto';
 import type { Redis } from 'ioredis';
 import { afterEach, describe, expect, it } from 'vitest';
-import { closeRedisClient, createRedisClient, whenReady } from './client.ts';
 import { startRedisServer } from '../../testing/redis-cluster.ts';
+import { closeRedisClient, createRedisClient, whenReady } from './client.ts';
 import { redisTagStore } from './tag-store.ts';
 
 const REDIS_URL = process.env.REDIS_URL ?? 'redis://127.0.0.1:6379';

@@ -6,14 +6,14 @@
  * catch up after a bus gap or at startup with `refresh()` / `init()`.
  */
 
+import { withTimeout } from '../../bus/timeout.ts';
 import { TagTimes } from '../../core/tag-times.ts';
 import { CacheOptionsError } from '../../errors.ts';
-import type { RedisClient } from './client.ts';
-import { luaScript } from './scripts.ts';
-import { redisNames } from './names.ts';
 import type { Ms, TagStore } from '../../types.ts';
 import { checkDuration } from '../../validate.ts';
-import { withTimeout } from '../../bus/timeout.ts';
+import type { RedisClient } from './client.ts';
+import { redisNames } from './names.ts';
+import { luaScript } from './scripts.ts';
 
 /** Redis tag store options. Every default is here. */
 export interface RedisTagStoreOptions {

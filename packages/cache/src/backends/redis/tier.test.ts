@@ -2,17 +2,11 @@ import { randomUUID } from 'node:crypto';
 import type { Cluster, Redis } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { CacheKeyError, CacheOptionsError } from '../../errors.ts';
-import {
-  closeRedisClient,
-  createRedisClient,
-  parseClusterNodes,
-  type RedisClient,
-  whenReady,
-} from './client.ts';
-import { redisKeySlot } from './slots.ts';
 import { attachForTest, type ConformanceSetup, runTierConformance } from '../../testing/index.ts';
 import { type RedisTestCluster, startRedisCluster } from '../../testing/redis-cluster.ts';
 import type { Entry } from '../../types.ts';
+import { closeRedisClient, createRedisClient, parseClusterNodes, type RedisClient, whenReady } from './client.ts';
+import { redisKeySlot } from './slots.ts';
 import { escapeGlob, type RedisTier, redisTier } from './tier.ts';
 
 const REDIS_URL = process.env.REDIS_URL ?? 'redis://127.0.0.1:6379';

@@ -14,14 +14,14 @@ import { systemClock } from '../../clock.ts';
 import { createEntryCodec } from '../../codec/entry-codec.ts';
 import { luaStoredStamp } from '../../codec/header.ts';
 import { CacheBackendError, CacheKeyError, CacheOptionsError } from '../../errors.ts';
-import { closeRedisClient, isCluster, type RedisClient } from './client.ts';
-import { luaScript } from './scripts.ts';
-import { DEFAULT_REDIS_PREFIX } from './names.ts';
-import { groupBySlot } from './slots.ts';
-import type { AsyncTier, Clock, Entry, EntryCodec, Ms, TierContext, TierSetItem, TierStats } from '../../types.ts';
-import { checkDuration, checkInt } from '../../validate.ts';
 import { fenceValue, isFence } from '../../tiers/fence.ts';
 import { capEntry, decodeStored } from '../../tiers/memory.ts';
+import type { AsyncTier, Clock, Entry, EntryCodec, Ms, TierContext, TierSetItem, TierStats } from '../../types.ts';
+import { checkDuration, checkInt } from '../../validate.ts';
+import { closeRedisClient, isCluster, type RedisClient } from './client.ts';
+import { DEFAULT_REDIS_PREFIX } from './names.ts';
+import { luaScript } from './scripts.ts';
+import { groupBySlot } from './slots.ts';
 
 // KEYS[1] = the key; ARGV = value, entry createdAt, PX ('' for none). 1 if written.
 // Refused when what is stored, a fence or a value, is as new or newer: refreshes that read the
