@@ -8,7 +8,7 @@ import { randomUUID } from 'node:crypto';
 import type { Redis } from 'ioredis';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { redisBus } from './backends/redis/bus.ts';
-import { closeRedisClient, createRedisClient, redisTier } from './backends/redis/tier.ts';
+import { closeRedisClient, createRedisClient, redisTier } from './backends/redis/index.ts';
 import { type Cache, createCache } from './cache.ts';
 import { createFakeClock, type FakeClock } from './clock.ts';
 import { type RedisTestServer, startRedisServer } from './testing/redis-cluster.ts';

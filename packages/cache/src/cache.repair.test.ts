@@ -8,7 +8,7 @@ import { randomUUID } from 'node:crypto';
 import type { Redis } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { redisBus } from './backends/redis/bus.ts';
-import { closeRedisClient, createRedisClient, redisTier, whenReady } from './backends/redis/tier.ts';
+import { closeRedisClient, createRedisClient, redisTier, whenReady } from './backends/redis/index.ts';
 import { type Cache, createCache } from './cache.ts';
 import { startTcpProxy, type TcpProxy } from './testing/tcp-proxy.ts';
 import { memoryTier } from './tiers/memory.ts';

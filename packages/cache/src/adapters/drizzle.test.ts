@@ -15,7 +15,8 @@ import {
 import { drizzle as drizzlePglite } from 'drizzle-orm/pglite';
 import pg from 'pg';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { type PostgresTier, postgresTier, type SqlClient } from '../backends/postgres/tier.ts';
+import type { SqlClient } from '../backends/postgres/sql.ts';
+import { type PostgresTier, postgresTier } from '../backends/postgres/tier.ts';
 import { type Cache, createCache } from '../cache.ts';
 import { createFakeClock, type FakeClock } from '../clock.ts';
 import { memoryTier } from '../tiers/memory.ts';

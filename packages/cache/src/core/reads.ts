@@ -242,7 +242,7 @@ export class ReadPath {
         if (tier.sync) s.setLocal(rt, keys[p]!, entry, ttl, false);
         else batch.push({ key: keys[p]!, entry, ttl });
       }
-      if (batch.length > 0) {
+      if (batch.length > 0 && !tier.sync) {
         const repair = batch.map((item) => item.key);
         void rt.call('setMany', s.options.tierDeadline, () => tier.setMany(batch), undefined, repair);
       }
