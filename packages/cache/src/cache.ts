@@ -113,7 +113,7 @@ export class Cache {
 
   /** The fresh value of `key`, or `undefined`. Never rejects because a tier failed. */
   get<V = unknown>(key: string, options?: ReadOptions): Promise<V | undefined> {
-    return this.#watch('get', [this.#prefix + key], options?.status, (status) => this.#get<V>(key, status));
+    return this.#watch('get', key, options?.status, (status) => this.#get<V>(key, status));
   }
 
   #get<V>(key: string, status: CacheStatus | undefined): Promise<V | undefined> {
@@ -172,7 +172,7 @@ export class Cache {
     const outcome = value === undefined ? 'delete' : 'write';
     return this.#watch(
       'set',
-      [this.#prefix + key],
+      key,
       undefined,
       () => this.#set(key, value, options),
       () => ({ outcome, tier: undefined }),
@@ -256,7 +256,7 @@ export class Cache {
    * rethrown as is (not wrapped) when there is no stale value to fall back on.
    */
   getOrSet<V>(key: string, factory: Factory<V>, options: GetOrSetOptions = {}): Promise<V> {
-    return this.#watch('getOrSet', [this.#prefix + key], options.status, (status) =>
+    return this.#watch('getOrSet', key, options.status, (status) =>
       this.#getOrSet(key, factory, status === options.status ? options : { ...options, status }),
     );
   }
@@ -392,11 +392,12 @@ export class Cache {
    * Every public operation goes through here. Nobody watching: `run(given)` as it is. Someone
    * listening to `operation` events, or subscribed to the diagnostics or tracing channel: the
    * call is timed and reported per key, from `describe` or (reads) from the status it filled in,
-   * which is then copied to the caller's `given` status.
+   * which is then copied to the caller's `given` status. `keys`: the full keys, or one key as the
+   * caller wrote it (prefixed only when watched, so an unwatched read builds nothing).
    */
   #watch<T>(
     op: CacheOperationName,
-    keys: readonly string[],
+    keys: string | readonly string[],
     given: CacheStatus | undefined,
     run: (status: CacheStatus | undefined) => Promise<T>,
     describe?: (result: T, index: number) => KeyOutcome,
@@ -408,7 +409,7 @@ export class Cache {
       events,
       this.#state.stats.families,
       op,
-      keys,
+      typeof keys === 'string' ? [this.#prefix + keys] : keys,
       () => run(status),
       describe ?? (() => statusOutcome(status, given)),
     );

@@ -3,8 +3,9 @@
  * `examples/opentelemetry.ts`, read back from the in-memory span exporter.
  */
 import { tracingChannel } from 'node:diagnostics_channel';
+import { createRequire } from 'node:module';
 import { SpanStatusCode } from '@opentelemetry/api';
-import { BasicTracerProvider, InMemorySpanExporter, SimpleSpanProcessor } from '@opentelemetry/sdk-trace-base';
+import type * as OtelSdk from '@opentelemetry/sdk-trace-base';
 import { afterEach, describe, expect, it } from 'vitest';
 import { traceCacheOperations } from '../examples/opentelemetry.ts';
 import { createCache } from './cache.ts';
@@ -12,6 +13,12 @@ import { createFakeClock } from './clock.ts';
 import type { OperationContext } from './core/events.ts';
 import { faultyTier } from './testing/faulty-tier.ts';
 import { memoryTier } from './tiers/memory.ts';
+
+// The SDK's CommonJS build: its ES build imports files without extensions, which Node's loader
+// refuses when the test runner resolves with the `module` condition.
+const require = createRequire(import.meta.url);
+const { BasicTracerProvider, InMemorySpanExporter, SimpleSpanProcessor } =
+  require('@opentelemetry/sdk-trace-base') as typeof OtelSdk;
 
 const exporter = new InMemorySpanExporter();
 const provider = new BasicTracerProvider({ spanProcessors: [new SimpleSpanProcessor(exporter)] });
