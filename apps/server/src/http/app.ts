@@ -3,7 +3,13 @@
  * `{error: {code, message}}`; authentication runs before any route handler, authorization before
  * any cache read.
  */
-import Fastify, { type FastifyBaseLogger, type FastifyInstance, LogController } from 'fastify';
+import Fastify, {
+  type FastifyBaseLogger,
+  type FastifyInstance,
+  type FastifyReply,
+  type FastifyRequest,
+  LogController,
+} from 'fastify';
 import { toAppError } from '../errors.ts';
 import type { Principal } from '../services/accounts.ts';
 import type { AppDeps } from './deps.ts';
@@ -40,6 +46,14 @@ declare module 'fastify' {
 /** The largest request body (a webhook delivery included). */
 const BODY_LIMIT = 256 * 1024;
 
+/** Answers any thrown value as `{error: {code, message}}`, logging the unexpected ones. */
+function sendError(error: unknown, request: FastifyRequest, reply: FastifyReply) {
+  const appError = toAppError(error);
+  if (appError.status >= 500) request.log.error({ reqId: request.id, err: error }, 'request failed');
+  if (appError.retryAfterMs !== undefined) reply.header('Retry-After', Math.ceil(appError.retryAfterMs / 1000));
+  return reply.code(appError.status).send({ error: { code: appError.code, message: appError.message } });
+}
+
 /** Builds the Fastify app (not listening). */
 export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   const app = Fastify({
@@ -53,6 +67,8 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
     }),
     // No child logger built per request: the lines that name a request carry its id themselves.
     childLoggerFactory: (logger) => logger,
+    // A path Fastify cannot decode (`%FF`) answers in the API's error shape too.
+    frameworkErrors: (error, request, reply) => sendError(error, request, reply),
   });
   app.decorate('registeredRoutes', [] as string[]);
   app.addHook('onRoute', (route) => {
@@ -63,12 +79,7 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   addRequestLog(app, deps.logger.isLevelEnabled('debug'));
   await registerSecurityHeaders(app, deps.config);
 
-  app.setErrorHandler((error, request, reply) => {
-    const appError = toAppError(error);
-    if (appError.status >= 500) request.log.error({ reqId: request.id, err: error }, 'request failed');
-    if (appError.retryAfterMs !== undefined) reply.header('Retry-After', Math.ceil(appError.retryAfterMs / 1000));
-    return reply.code(appError.status).send({ error: { code: appError.code, message: appError.message } });
-  });
+  app.setErrorHandler((error, request, reply) => sendError(error, request, reply));
   app.setNotFoundHandler((request, reply) =>
     reply
       .code(404)
