@@ -1,5 +1,5 @@
 /** The app shell: login when anonymous, else the page for the current path inside the layout. */
-import { useEffect } from 'react';
+import { type ComponentType, type LazyExoticComponent, lazy, Suspense, useEffect } from 'react';
 import { ADMIN_ROUTES, navigate, parseRoute, type Route, titleOf, usePath } from './app/router.ts';
 import { session } from './app/session.ts';
 import { useStore } from './app/store.ts';
@@ -7,19 +7,32 @@ import { UserCachesContext } from './app/use-resource.ts';
 import { Layout } from './components/Layout.tsx';
 import { Link } from './components/Link.tsx';
 import { PageBoundary } from './components/PageBoundary.tsx';
-import { AccountPage } from './pages/AccountPage.tsx';
-import { AdminCachePage } from './pages/AdminCachePage.tsx';
-import { AuditPage } from './pages/AuditPage.tsx';
-import { CacheAnalyticsPage } from './pages/CacheAnalyticsPage.tsx';
-import { CacheMonitorPage } from './pages/CacheMonitorPage.tsx';
-import { IntegrationPage } from './pages/IntegrationPage.tsx';
-import { LoginPage } from './pages/LoginPage.tsx';
-import { ManageIntegrationsPage } from './pages/ManageIntegrationsPage.tsx';
-import { ManageTeamsPage } from './pages/ManageTeamsPage.tsx';
-import { ResetPasswordPage } from './pages/ResetPasswordPage.tsx';
-import { TeamPage } from './pages/TeamPage.tsx';
-import { TeamsPage } from './pages/TeamsPage.tsx';
-import { UsersPage } from './pages/UsersPage.tsx';
+
+// Each page is its own chunk, fetched when first shown: the login page loads neither the
+// other pages nor the charts, and admins' pages load only for admins who open them.
+const AccountPage = page(() => import('./pages/AccountPage.tsx'), 'AccountPage');
+const AdminCachePage = page(() => import('./pages/AdminCachePage.tsx'), 'AdminCachePage');
+const AuditPage = page(() => import('./pages/AuditPage.tsx'), 'AuditPage');
+const CacheAnalyticsPage = page(() => import('./pages/CacheAnalyticsPage.tsx'), 'CacheAnalyticsPage');
+const CacheMonitorPage = page(() => import('./pages/CacheMonitorPage.tsx'), 'CacheMonitorPage');
+const IntegrationPage = page(() => import('./pages/IntegrationPage.tsx'), 'IntegrationPage');
+const LoginPage = page(() => import('./pages/LoginPage.tsx'), 'LoginPage');
+const ManageIntegrationsPage = page(() => import('./pages/ManageIntegrationsPage.tsx'), 'ManageIntegrationsPage');
+const ManageTeamsPage = page(() => import('./pages/ManageTeamsPage.tsx'), 'ManageTeamsPage');
+const ResetPasswordPage = page(() => import('./pages/ResetPasswordPage.tsx'), 'ResetPasswordPage');
+const TeamPage = page(() => import('./pages/TeamPage.tsx'), 'TeamPage');
+const TeamsPage = page(() => import('./pages/TeamsPage.tsx'), 'TeamsPage');
+const UsersPage = page(() => import('./pages/UsersPage.tsx'), 'UsersPage');
+
+/** A page component loaded on first render from its module's export `name`. */
+function page<Name extends string, Props extends object>(
+  load: () => Promise<Record<Name, ComponentType<Props>>>,
+  name: Name,
+): LazyExoticComponent<ComponentType<Props>> {
+  return lazy(() => load().then((module) => ({ default: module[name] })));
+}
+
+const loading = <p className="muted splash">Loading…</p>;
 
 // Where to go back to after logging in.
 let returnTo = '/teams';
@@ -94,16 +107,30 @@ export function App() {
   }, [state.kind, route.name, path]);
 
   // A reset link works for whoever opens it, logged in or not.
-  if (route.name === 'resetPassword') return <ResetPasswordPage />;
-  if (state.kind === 'checking') return <p className="muted splash">Loading…</p>;
-  if (state.kind === 'anonymous') return <LoginPage notice={state.notice} />;
+  if (route.name === 'resetPassword') {
+    return (
+      <Suspense fallback={loading}>
+        <ResetPasswordPage />
+      </Suspense>
+    );
+  }
+  if (state.kind === 'checking') return loading;
+  if (state.kind === 'anonymous') {
+    return (
+      <Suspense fallback={loading}>
+        <LoginPage notice={state.notice} />
+      </Suspense>
+    );
+  }
   const isAdmin = state.user.role === 'admin';
   return (
     // Keyed by user: nothing rendered for one user survives into another's session.
     <UserCachesContext.Provider value={state.caches} key={state.user.userId}>
       <Layout user={state.user} path={path}>
         <PageBoundary page={path}>
-          <Page route={route} isAdmin={isAdmin} />
+          <Suspense fallback={loading}>
+            <Page route={route} isAdmin={isAdmin} />
+          </Suspense>
         </PageBoundary>
       </Layout>
     </UserCachesContext.Provider>

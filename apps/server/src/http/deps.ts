@@ -1,7 +1,7 @@
 /** Everything the routes use, built by the composition root (`server.ts`). */
 import type { Logger } from 'pino';
-import type { EventHub } from '../cache/event-hub.ts';
-import type { CacheOps } from '../cache/ops.ts';
+import type { EventHub } from '../events/event-hub.ts';
+import type { CacheOps } from '../monitoring/ops.ts';
 import type { ServerCache } from '../cache/server-cache.ts';
 import type { Config } from '../config.ts';
 import type { ConnectorCatalog } from '../connectors/registry.ts';

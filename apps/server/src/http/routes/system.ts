@@ -2,7 +2,7 @@
 import type { Server } from 'node:http';
 import type { FastifyInstance } from 'fastify';
 import { Registry } from 'prom-client';
-import { registerMetrics } from '../../cache/prometheus.ts';
+import { registerMetrics } from '../../monitoring/prometheus.ts';
 import { describeMode } from '../../config.ts';
 import type { AppDeps } from '../deps.ts';
 import { startMetricsListener } from '../metrics-access.ts';
