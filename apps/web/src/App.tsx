@@ -1,5 +1,5 @@
 /** The app shell: login when anonymous, else the page for the current path inside the layout. */
-import { type ComponentType, type LazyExoticComponent, lazy, Suspense, useEffect } from 'react';
+import { lazy, Suspense, useEffect } from 'react';
 import { ADMIN_ROUTES, navigate, parseRoute, type Route, titleOf, usePath } from './app/router.ts';
 import { session } from './app/session.ts';
 import { useStore } from './app/store.ts';
@@ -10,27 +10,27 @@ import { PageBoundary } from './components/PageBoundary.tsx';
 
 // Each page is its own chunk, fetched when first shown: the login page loads neither the
 // other pages nor the charts, and admins' pages load only for admins who open them.
-const AccountPage = page(() => import('./pages/AccountPage.tsx'), 'AccountPage');
-const AdminCachePage = page(() => import('./pages/AdminCachePage.tsx'), 'AdminCachePage');
-const AuditPage = page(() => import('./pages/AuditPage.tsx'), 'AuditPage');
-const CacheAnalyticsPage = page(() => import('./pages/CacheAnalyticsPage.tsx'), 'CacheAnalyticsPage');
-const CacheMonitorPage = page(() => import('./pages/CacheMonitorPage.tsx'), 'CacheMonitorPage');
-const IntegrationPage = page(() => import('./pages/IntegrationPage.tsx'), 'IntegrationPage');
-const LoginPage = page(() => import('./pages/LoginPage.tsx'), 'LoginPage');
-const ManageIntegrationsPage = page(() => import('./pages/ManageIntegrationsPage.tsx'), 'ManageIntegrationsPage');
-const ManageTeamsPage = page(() => import('./pages/ManageTeamsPage.tsx'), 'ManageTeamsPage');
-const ResetPasswordPage = page(() => import('./pages/ResetPasswordPage.tsx'), 'ResetPasswordPage');
-const TeamPage = page(() => import('./pages/TeamPage.tsx'), 'TeamPage');
-const TeamsPage = page(() => import('./pages/TeamsPage.tsx'), 'TeamsPage');
-const UsersPage = page(() => import('./pages/UsersPage.tsx'), 'UsersPage');
-
-/** A page component loaded on first render from its module's export `name`. */
-function page<Name extends string, Props extends object>(
-  load: () => Promise<Record<Name, ComponentType<Props>>>,
-  name: Name,
-): LazyExoticComponent<ComponentType<Props>> {
-  return lazy(() => load().then((module) => ({ default: module[name] })));
-}
+const AccountPage = lazy(() => import('./pages/AccountPage.tsx').then((m) => ({ default: m.AccountPage })));
+const AdminCachePage = lazy(() => import('./pages/AdminCachePage.tsx').then((m) => ({ default: m.AdminCachePage })));
+const AuditPage = lazy(() => import('./pages/AuditPage.tsx').then((m) => ({ default: m.AuditPage })));
+const CacheAnalyticsPage = lazy(() =>
+  import('./pages/CacheAnalyticsPage.tsx').then((m) => ({ default: m.CacheAnalyticsPage })),
+);
+const CacheMonitorPage = lazy(() =>
+  import('./pages/CacheMonitorPage.tsx').then((m) => ({ default: m.CacheMonitorPage })),
+);
+const IntegrationPage = lazy(() => import('./pages/IntegrationPage.tsx').then((m) => ({ default: m.IntegrationPage })));
+const LoginPage = lazy(() => import('./pages/LoginPage.tsx').then((m) => ({ default: m.LoginPage })));
+const ManageIntegrationsPage = lazy(() =>
+  import('./pages/ManageIntegrationsPage.tsx').then((m) => ({ default: m.ManageIntegrationsPage })),
+);
+const ManageTeamsPage = lazy(() => import('./pages/ManageTeamsPage.tsx').then((m) => ({ default: m.ManageTeamsPage })));
+const ResetPasswordPage = lazy(() =>
+  import('./pages/ResetPasswordPage.tsx').then((m) => ({ default: m.ResetPasswordPage })),
+);
+const TeamPage = lazy(() => import('./pages/TeamPage.tsx').then((m) => ({ default: m.TeamPage })));
+const TeamsPage = lazy(() => import('./pages/TeamsPage.tsx').then((m) => ({ default: m.TeamsPage })));
+const UsersPage = lazy(() => import('./pages/UsersPage.tsx').then((m) => ({ default: m.UsersPage })));
 
 const loading = <p className="muted splash">Loading…</p>;
 

@@ -21,6 +21,7 @@ import {
   createGzip,
   gzip,
   gzipSync,
+  type BrotliOptions,
   type ZlibOptions,
 } from 'node:zlib';
 import type { FastifyInstance, FastifyReply } from 'fastify';
@@ -32,9 +33,9 @@ export const MIN_COMPRESSED_BYTES = 1024;
 export type Encoding = 'br' | 'gzip';
 
 // Dynamic answers: brotli at 4 compresses about as fast as gzip at 6 and better.
-const BROTLI_DYNAMIC: ZlibOptions = { params: { [constants.BROTLI_PARAM_QUALITY]: 4 } };
+const BROTLI_DYNAMIC: BrotliOptions = { params: { [constants.BROTLI_PARAM_QUALITY]: 4 } };
 // A cached value is compressed once and sent many times: worth a higher quality.
-const BROTLI_CACHED: ZlibOptions = { params: { [constants.BROTLI_PARAM_QUALITY]: 6 } };
+const BROTLI_CACHED: BrotliOptions = { params: { [constants.BROTLI_PARAM_QUALITY]: 6 } };
 const GZIP: ZlibOptions = { level: 6 };
 
 const COMPRESSIBLE = /^(?:text\/|application\/(?:json|javascript|xml|[\w.+-]*\+json)|image\/svg\+xml)/i;
