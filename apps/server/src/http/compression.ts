@@ -14,6 +14,7 @@
  */
 import type { Readable } from 'node:stream';
 import {
+  type BrotliOptions,
   brotliCompress,
   brotliCompressSync,
   constants,
@@ -21,7 +22,6 @@ import {
   createGzip,
   gzip,
   gzipSync,
-  type BrotliOptions,
   type ZlibOptions,
 } from 'node:zlib';
 import type { FastifyInstance, FastifyReply } from 'fastify';
