@@ -4,7 +4,7 @@
  * get the server's alerts firing and resolving.
  */
 import { EventStream } from '@agiletrack/domain';
-import type { PushedEvent } from '../../cache/event-hub.ts';
+import type { PushedEvent } from '../../events/event-hub.ts';
 import { bearerToken, sessionCookie } from '../credentials.ts';
 import type { AppDeps } from '../deps.ts';
 import type { HandlersOf } from '../routing.ts';
