@@ -1,7 +1,7 @@
 /**
- * The shape of the server and of the workspace packages: no import cycle between files (nor, in
- * the packages, between folders), no service file longer than a few hundred lines, and no file of
- * the cache's core longer than 350.
+ * The server's shape: no import cycle between its files, none between its folders, and no service
+ * file longer than a few hundred lines. The workspace packages: no cycle between files or folders,
+ * and no file of the cache's core longer than 350 lines.
  */
 import { readdirSync, readFileSync } from 'node:fs';
 import { dirname, join, relative, resolve } from 'node:path';
@@ -40,22 +40,6 @@ function importGraph(root = ROOT): Map<string, string[]> {
   return graph;
 }
 
-/**
- * Folder → the folders its files import. A file at the top of `src/` stands for itself (it is a
- * module, not a folder): `cache.ts` may use `core/` while `core/` uses `errors.ts`.
- */
-function folderGraph(files: Map<string, string[]>): Map<string, string[]> {
-  const folderOf = (file: string) => (dirname(file) === 'src' ? file : dirname(file));
-  const graph = new Map<string, Set<string>>();
-  for (const [file, targets] of files) {
-    const from = folderOf(file);
-    const edges = graph.get(from) ?? new Set<string>();
-    for (const target of targets) if (folderOf(target) !== from) edges.add(folderOf(target));
-    graph.set(from, edges);
-  }
-  return new Map([...graph].map(([folder, edges]) => [folder, [...edges]]));
-}
-
 /** The strongly connected components with more than one node (Tarjan). */
 function cycles(graph: Map<string, string[]>): string[][] {
   let index = 0;
@@ -90,6 +74,38 @@ function cycles(graph: Map<string, string[]>): string[][] {
   return found;
 }
 
+/**
+ * The folder of a file (`http/routes/teams.ts` → `http/`); a file at the top (the composition root,
+ * the entry points, config and errors) stands for itself.
+ */
+const folderOf = (file: string): string => (file.includes('/') ? `${file.split('/')[0]}/` : file);
+
+/** The imports between folders, each edge with the file imports that make it. */
+function folderGraph(graph: Map<string, string[]>, ignored: ReadonlySet<string>): Map<string, string[]> {
+  const folders = new Map<string, Set<string>>();
+  for (const [file, targets] of graph) {
+    const from = folderOf(file);
+    const edges = folders.get(from) ?? new Set<string>();
+    folders.set(from, edges);
+    for (const target of targets) {
+      const to = folderOf(target);
+      if (to !== from && !ignored.has(`${from} -> ${to}`)) edges.add(to);
+    }
+  }
+  return new Map([...folders].map(([folder, edges]) => [folder, [...edges]]));
+}
+
+/**
+ * Folder imports the check does not count yet: the sync takes the HTTP layer's dependency set
+ * (`http/deps.ts`) and shares view types and run queries with the services, while the metric
+ * computation moves into its own folder beside them. Remove each line once its import is gone.
+ */
+const ALLOWED_FOLDER_IMPORTS: ReadonlySet<string> = new Set([
+  'sync/ -> http/',
+  'sync/ -> services/',
+  'services/ -> sync/',
+]);
+
 describe('apps/server structure', () => {
   const graph = importGraph();
 
@@ -100,6 +116,15 @@ describe('apps/server structure', () => {
 
   it('has no import cycle between files', () => {
     expect(cycles(graph)).toEqual([]);
+  });
+
+  it('has no import cycle between folders', () => {
+    expect(cycles(folderGraph(graph, ALLOWED_FOLDER_IMPORTS))).toEqual([]);
+  });
+
+  it('keeps the cache folder to setting up the cache', () => {
+    const files = [...graph.keys()].filter((file) => file.startsWith('cache/')).sort();
+    expect(files).toEqual(['cache/bus-down.ts', 'cache/server-cache.ts', 'cache/warmer.ts']);
   });
 
   it('keeps every service file under 300 lines', () => {
@@ -135,11 +160,19 @@ describe('apps/server structure', () => {
       ['d.ts', ['a.ts']],
     ]);
     expect(cycles(fake)).toEqual([['a.ts', 'b.ts', 'c.ts']]);
+    const folders = new Map([
+      ['a/x.ts', ['b/y.ts']],
+      ['b/y.ts', ['c/z.ts']],
+      ['c/z.ts', ['a/w.ts']],
+      ['a/w.ts', []],
+    ]);
+    expect(cycles(folderGraph(folders, new Set()))).toEqual([['a/', 'b/', 'c/']]);
+    expect(cycles(folderGraph(folders, new Set(['c/ -> a/'])))).toEqual([]);
   });
 });
 
 describe.each(readdirSync(PACKAGES))('packages/%s structure', (name) => {
-  const root = join(PACKAGES, name);
+  const root = join(PACKAGES, name, 'src');
   const graph = importGraph(root);
 
   it('has no import cycle between files', () => {
@@ -148,27 +181,13 @@ describe.each(readdirSync(PACKAGES))('packages/%s structure', (name) => {
   });
 
   it('has no import cycle between folders', () => {
-    expect(cycles(folderGraph(graph))).toEqual([]);
+    expect(cycles(folderGraph(graph, new Set()))).toEqual([]);
   });
 
   it.runIf(name === 'cache')('keeps every file of the core under 350 lines', () => {
-    const long = sources(join(root, 'src', 'core'))
+    const long = sources(join(root, 'core'))
       .map((file) => ({ file: relative(root, file), lines: readFileSync(file, 'utf8').split('\n').length }))
       .filter((entry) => entry.lines > MAX_CACHE_CORE_LINES);
     expect(long).toEqual([]);
-  });
-});
-
-describe('folder cycles', () => {
-  it('finds one between folders whose files do not form a file cycle', () => {
-    const files = new Map([
-      ['src/a/one.ts', ['src/b/one.ts']],
-      ['src/b/one.ts', []],
-      ['src/b/two.ts', ['src/a/two.ts']],
-      ['src/a/two.ts', []],
-      ['src/top.ts', ['src/a/one.ts']],
-    ]);
-    expect(cycles(files)).toEqual([]);
-    expect(cycles(folderGraph(files))).toEqual([['src/a', 'src/b']]);
   });
 });
