@@ -272,7 +272,7 @@ export class Cache {
       return Promise.reject(error);
     }
     const state = this.#state;
-    state.stats.counters.getOrSetCalls++;
+    state.stats.counters.getOrSet.calls++;
     if (!options.forceFresh) {
       const entry = this.#reads.fastGet(full, slot?.family);
       if (entry !== undefined) {
@@ -319,7 +319,7 @@ export class Cache {
     } catch (error) {
       return Promise.reject(error);
     }
-    this.#state.stats.counters.getOrSetManyCalls++;
+    this.#state.stats.counters.getOrSet.manyCalls++;
     const load = loadMany as LoadMany<unknown>;
     const report: KeyOutcome[] = [];
     return this.#watch(

@@ -20,9 +20,8 @@ function sources(dir: string): string[] {
 }
 
 describe('errors', () => {
-  const classes = Object.entries(errors).filter(
-    (entry): entry is [string, new (...args: never[]) => errors.CacheError] =>
-      typeof entry[1] === 'function' && entry[1].prototype instanceof errors.CacheError,
+  const classes = Object.values(errors).filter(
+    (value) => typeof value === 'function' && value.prototype instanceof errors.CacheError,
   );
 
   it('exports every error class, each with its own code from CacheErrorCodes', () => {

@@ -120,7 +120,7 @@ export class BatchLoader {
       const mine = owned.get(key);
       const joined = mine?.settle.promise ?? inFlight.loads.get(key);
       if (joined !== undefined) {
-        if (mine === undefined) s.stats.counters.singleFlightJoins++;
+        if (mine === undefined) s.stats.counters.getOrSet.singleFlightJoins++;
         waits.push(
           joined.then((resolution) => {
             out[i] = resolution.value;
@@ -188,7 +188,7 @@ export class BatchLoader {
       }
       const running = s.inFlight.refreshes.get(key);
       if (running !== undefined) {
-        s.stats.counters.singleFlightJoins++;
+        s.stats.counters.getOrSet.singleFlightJoins++;
         if (hit === undefined) running.promise.then((entry) => settle.resolve(missResolution(entry)), settle.reject);
         continue;
       }
@@ -207,7 +207,7 @@ export class BatchLoader {
       return true;
     });
     if (due.length === 0) return;
-    this.#s.stats.counters.refreshAheads += due.length;
+    this.#s.stats.counters.getOrSet.refreshAheads += due.length;
     void this.#load(due, loadMany, options).catch(noop);
   }
 
@@ -244,8 +244,8 @@ export class BatchLoader {
     };
     let values: readonly unknown[];
     const unstored = new Set<string>();
-    counters.batchLoads++;
-    counters.batchLoadedKeys += items.length;
+    counters.getOrSet.batchLoads++;
+    counters.getOrSet.batchLoadedKeys += items.length;
     const families = s.stats.families;
     const started = families === undefined ? 0 : performance.now();
     try {
@@ -266,7 +266,7 @@ export class BatchLoader {
       }
     } catch (error) {
       if (families !== undefined) for (const item of items) families.of(item.key).loadErrors++;
-      counters.factoryErrors++;
+      counters.getOrSet.factoryErrors++;
       s.events.emit({ type: 'factory-error', key: items[0]!.key, error });
       fail(error);
       return;

@@ -28,7 +28,7 @@ export class BusLink {
           .then(() => this.#setHealth(bus.healthy ?? true))
       : Promise.resolve();
     this.#subscribed.catch((error: unknown) => {
-      state.stats.counters.busErrors++;
+      state.stats.counters.bus.errors++;
       state.events.emit({ type: 'tier-error', tier: 'bus', op: 'subscribe', error });
     });
   }
@@ -51,9 +51,9 @@ export class BusLink {
     if (!bus) return;
     try {
       await bus.publish(message);
-      s.stats.counters.busPublished++;
+      s.stats.counters.bus.published++;
     } catch (error) {
-      s.stats.counters.busErrors++;
+      s.stats.counters.bus.errors++;
       s.events.emit({ type: 'tier-error', tier: 'bus', op: 'publish', error });
     }
   }
@@ -66,7 +66,7 @@ export class BusLink {
   /** A message from another instance: drop local copies (shared tiers were handled by the sender). */
   #receive(message: BusMessage): void {
     const s = this.#s;
-    s.stats.counters.busReceived++;
+    s.stats.counters.bus.received++;
     switch (message.type) {
       case 'delete':
       case 'set':
@@ -127,7 +127,7 @@ export class BusLink {
     s.distrust = !healthy;
     if (!healthy) {
       this.#gapSinceDown = false;
-      s.stats.counters.busDowns++;
+      s.stats.counters.bus.downs++;
     }
     s.events.emit({ type: 'bus-health', healthy });
   }
@@ -136,7 +136,7 @@ export class BusLink {
   #gap(): void {
     const s = this.#s;
     this.#gapSinceDown = true;
-    s.stats.counters.busGaps++;
+    s.stats.counters.bus.gaps++;
     s.dropPrefix('', true);
     s.options.tagStore.refresh?.().catch((error) => {
       s.events.emit({ type: 'tier-error', tier: 'tag-store', op: 'refresh', error });

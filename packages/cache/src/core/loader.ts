@@ -52,7 +52,7 @@ export class Loader {
     if (options.forceFresh) return this.#bypass(key, logicalKey, factory, options);
     const joined = this.#inFlight.loads.get(key);
     if (joined !== undefined) {
-      this.#counters.singleFlightJoins++;
+      this.#counters.getOrSet.singleFlightJoins++;
       return joined;
     }
     const load = this.#resolve(key, logicalKey, factory, options);
@@ -119,7 +119,7 @@ export class Loader {
     }
     const settled = await raceTimeout(this.#s.options.clock, timeout, refresh);
     if (settled === 'timeout') {
-      this.#counters.factoryTimeouts++;
+      this.#counters.getOrSet.factoryTimeouts++;
       refresh.catch(noop); // it goes on and fills the cache for the next caller
       throw new CacheFactoryTimeoutError(key, timeout);
     }
@@ -153,7 +153,7 @@ export class Loader {
     entry: Entry,
   ): void {
     if (this.#s.closed || this.#inFlight.refreshes.has(key)) return;
-    this.#counters.refreshAheads++;
+    this.#counters.getOrSet.refreshAheads++;
     this.refresh(key, logicalKey, factory, options, entry).catch(noop);
   }
 
@@ -206,7 +206,7 @@ export class Loader {
         sensitive: options.sensitive,
       };
       let skip = false;
-      this.#counters.factoryCalls++;
+      this.#counters.getOrSet.factoryCalls++;
       if (this.#s.events.active) this.#s.events.emit({ type: 'factory-call', key });
       const family = this.#s.stats.familyOf(key);
       const started = family === undefined ? 0 : performance.now();
@@ -222,7 +222,7 @@ export class Loader {
           },
         });
       } catch (error) {
-        this.#counters.factoryErrors++;
+        this.#counters.getOrSet.factoryErrors++;
         if (family !== undefined) family.loadErrors++;
         this.#s.events.emit({ type: 'factory-error', key, error });
         throw error;
@@ -257,7 +257,7 @@ export class Loader {
     const acquire = () => lock.acquire(key, ttl).catch(() => null);
     const release = await acquire();
     if (release === null) {
-      this.#counters.lockErrors++;
+      this.#counters.getOrSet.lockErrors++;
       return { release: undefined };
     }
     if (release !== undefined) {
@@ -269,12 +269,12 @@ export class Loader {
       }
       return { release };
     }
-    this.#counters.lockWaits++;
+    this.#counters.getOrSet.lockWaits++;
     await lock.waitForRelease(key, ttl).catch(() => false);
     const filled = await this.#reads.lookup(key, true);
     if (filled !== undefined && !filled.stale) return { entry: filled.entry };
     // The holder died or gave up without writing: take over (one more try for the lock).
-    this.#counters.lockTakeovers++;
+    this.#counters.getOrSet.lockTakeovers++;
     return { release: (await acquire()) ?? undefined };
   }
 }

@@ -76,33 +76,36 @@ export interface CacheStats {
   families: Record<string, FamilyStatsReport>;
 }
 
-/** The cache-wide counters (loads, locks, tags, bus). */
-export class CacheCounters {
-  getOrSetCalls = 0;
-  getOrSetManyCalls = 0;
-  staleServes = 0;
-  graceServes = 0;
-  factoryCalls = 0;
-  factoryErrors = 0;
-  factoryTimeouts = 0;
-  singleFlightJoins = 0;
-  lockWaits = 0;
-  lockTakeovers = 0;
-  lockErrors = 0;
-  tagInvalidations = 0;
-  busPublished = 0;
-  busReceived = 0;
-  busErrors = 0;
-  busGaps = 0;
-  busDowns = 0;
-  refreshAheads = 0;
-  batchLoads = 0;
-  batchLoadedKeys = 0;
+/** The cache-wide counters (loads, locks, tags, bus), in the shape `stats()` reports them. */
+export function cacheCounters() {
+  return {
+    getOrSet: {
+      calls: 0,
+      staleServes: 0,
+      graceServes: 0,
+      factoryCalls: 0,
+      factoryErrors: 0,
+      factoryTimeouts: 0,
+      singleFlightJoins: 0,
+      lockWaits: 0,
+      lockTakeovers: 0,
+      lockErrors: 0,
+      refreshAheads: 0,
+      manyCalls: 0,
+      batchLoads: 0,
+      batchLoadedKeys: 0,
+    },
+    tags: { invalidations: 0 },
+    bus: { published: 0, received: 0, errors: 0, gaps: 0, downs: 0 },
+  };
 }
+
+/** The counters {@link cacheCounters} makes. */
+export type CacheCounters = ReturnType<typeof cacheCounters>;
 
 /** See the file comment. */
 export class StatsRecorder {
-  readonly counters = new CacheCounters();
+  readonly counters: CacheCounters = cacheCounters();
   /** Per-family counters; `undefined` without the `family` option. */
   readonly families: Families | undefined;
 
@@ -184,8 +187,8 @@ export class StatsRecorder {
 
   /** A stale value served for `key`: while a refresh runs, or (`grace`) because the load failed. */
   staleServed(key: string, grace = false): void {
-    if (grace) this.counters.graceServes++;
-    else this.counters.staleServes++;
+    if (grace) this.counters.getOrSet.graceServes++;
+    else this.counters.getOrSet.staleServes++;
     if (this.families !== undefined) this.families.of(key).staleServes++;
   }
 
@@ -194,31 +197,9 @@ export class StatsRecorder {
     const c = this.counters;
     return {
       tiers: runtimes.map(tierReport),
-      getOrSet: {
-        calls: c.getOrSetCalls,
-        staleServes: c.staleServes,
-        graceServes: c.graceServes,
-        factoryCalls: c.factoryCalls,
-        factoryErrors: c.factoryErrors,
-        factoryTimeouts: c.factoryTimeouts,
-        singleFlightJoins: c.singleFlightJoins,
-        lockWaits: c.lockWaits,
-        lockTakeovers: c.lockTakeovers,
-        lockErrors: c.lockErrors,
-        refreshAheads: c.refreshAheads,
-        manyCalls: c.getOrSetManyCalls,
-        batchLoads: c.batchLoads,
-        batchLoadedKeys: c.batchLoadedKeys,
-      },
-      tags: { invalidations: c.tagInvalidations },
-      bus: {
-        published: c.busPublished,
-        received: c.busReceived,
-        errors: c.busErrors,
-        gaps: c.busGaps,
-        healthy: busHealthy,
-        downs: c.busDowns,
-      },
+      getOrSet: { ...c.getOrSet },
+      tags: { ...c.tags },
+      bus: { ...c.bus, healthy: busHealthy },
       families: this.families?.report(runtimes.map((rt) => rt.tier.name)) ?? {},
     };
   }

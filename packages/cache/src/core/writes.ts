@@ -175,7 +175,7 @@ export class WritePath {
     const at = s.stamp();
     s.epoch++;
     s.inFlight.detachAll();
-    s.stats.counters.tagInvalidations += tags.length;
+    s.stats.counters.tags.invalidations += tags.length;
     try {
       await s.options.tagStore.invalidate(tags, at);
     } catch (error) {
