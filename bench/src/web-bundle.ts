@@ -131,7 +131,7 @@ export function renderWebBundle(bundle: WebBundle, at: Date): string {
     '',
     `Measured ${at.toISOString()}: the production build (Vite), each JavaScript chunk with its size raw, gzip -9 ` +
       'and brotli 11 (the server sends the precompressed `.br` / `.gz` files the build writes, as the browser asks). ' +
-      'A page downloads the entry, its own chunk and their static imports, and a logged-in user\'s page the ' +
+      "A page downloads the entry, its own chunk and their static imports, and a logged-in user's page the " +
       'signed-in app (`SignedInApp.tsx`, `app/signed-in.ts`: layout, API client and route table, caches) with its ' +
       'imports; other pages, the admin pages and the charts come on demand. Reproduce with `npm run bundle:web --workspace=bench`, which rewrites this section.',
     '',

@@ -7,7 +7,7 @@ import { closeSync, existsSync, openSync, readdirSync, readFileSync, rmSync, sta
 import { basename, dirname, extname, join, relative, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { brotliCompressSync, constants, gzipSync } from 'node:zlib';
-import { API_PREFIX, routeUrl } from '@agiletrack/domain';
+import { API_PREFIX, ROUTES, routePath } from '@agiletrack/domain';
 import { build, defaultClientConditions, type InlineConfig, type Plugin } from 'vite';
 
 /** apps/web */
@@ -27,7 +27,7 @@ export const DASHBOARD_INPUTS = [
 ];
 
 /** The URLs `app/entry-routes.ts` receives. */
-const ENTRY_ROUTES = { me: routeUrl('me.get'), login: routeUrl('auth.login') };
+const ENTRY_ROUTES = { me: routePath(ROUTES['me.get']), login: routePath(ROUTES['auth.login']) };
 
 /** The Vite config of the dashboard; `vite.config.ts` exports it for `vite` and `vite build`. */
 export function dashboardConfig(command: 'build' | 'serve', outDir = WEB_DIST): InlineConfig {
