@@ -86,6 +86,28 @@ describe.each(['embedded', 'redis'] as const)('the fast path of cached reads (%s
     });
   });
 
+  it('steps aside while the operation monitor listens, so it sees the principal’s and the value’s reads', async () => {
+    await api.request({ method: 'GET', url: metricsUrl(), as: 'alice' });
+    const seen: string[] = [];
+    const detach = api.t.server.deps.ops.tap.add((op) => seen.push(`${op.op} ${op.outcome} ${op.key}`));
+    const before = served();
+    try {
+      const watched = await api.request({ method: 'GET', url: metricsUrl(), as: 'alice' });
+      expect({ status: watched.statusCode, cache: watched.headers['x-cache'] }).toEqual({ status: 200, cache: 'HIT' });
+    } finally {
+      detach();
+    }
+    expect(served()).toBe(before);
+    expect(seen).toEqual(
+      expect.arrayContaining([
+        expect.stringMatching(/^getOrSet hit .*token_/),
+        expect.stringMatching(new RegExp(`^getOrSet hit .*team_${api.t.ids.teamA}_metrics$`)),
+      ]),
+    );
+    await api.request({ method: 'GET', url: metricsUrl(), as: 'alice' });
+    expect(served()).toBe(before + 1);
+  });
+
   it('serves a session cookie’s caller too', async () => {
     const login = await api.request({
       method: 'POST',

@@ -98,6 +98,7 @@ function accessGuards(
 ): Record<RouteSpec['access'], (spec: RouteSpec) => Guard> {
   const httpsOnly = deps.config.COOKIE_SECURE === 'true';
   const { accounts } = deps;
+  const { tap } = deps.ops;
   // A callback hook: a caller whose principal the memory tier holds is authenticated without a
   // promise (and, on a route with a fast read, may be answered at once); any other goes through
   // `authenticate` (database, grace copy, 401).
@@ -116,7 +117,9 @@ function accessGuards(
         }
         done();
       };
-      const cached = accounts.cachedPrincipal(cookie, bearer);
+      // While the operation monitor listens, reads take the promise way, whose cache calls it sees
+      // (a synchronous read emits no operation event): the principal's and the fast path's.
+      const cached = tap.attached ? undefined : accounts.cachedPrincipal(cookie, bearer);
       if (cached !== undefined) {
         if (read !== undefined && serveFast(request, reply, cached, read, counter)) return;
         return accept(cached);
