@@ -17,6 +17,9 @@ function headersOf(response: LightMyRequestResponse): Record<string, unknown> {
   return rest;
 }
 
+/** The routes with a fast path. */
+const FAST = new Set(['metrics.team', 'teams.get']);
+
 /** Every cached read of the table (it answers 304). */
 const CACHED = new Set(API_ROUTES.filter((spec) => 304 in spec.responses).map((spec) => spec.id));
 
@@ -25,46 +28,53 @@ describe.each(['embedded', 'redis'] as const)('the fast path of cached reads (%s
   const served = () => api.t.server.app.fastReads.served;
   const metricsUrl = () => `/api/teams/${api.t.ids.teamA}/metrics`;
 
-  it('answers a memory-tier hit with the ordinary path’s status, body, ETag and headers', async () => {
-    await api.request({ method: 'GET', url: metricsUrl(), as: 'alice' });
-    for (const encoding of [undefined, 'gzip', 'br', 'gzip, deflate, br']) {
-      const headers = encoding === undefined ? {} : { 'accept-encoding': encoding };
-      // The same cached entry through the ordinary path: a query (the default window) sends it there.
-      const before = served();
-      const ordinary = await api.request({
-        method: 'GET',
-        url: `${metricsUrl()}?windowDays=${DEFAULT_METRIC_WINDOW}`,
-        as: 'alice',
-        headers,
-      });
-      expect(served()).toBe(before);
-      const fast = await api.request({ method: 'GET', url: metricsUrl(), as: 'alice', headers });
-      expect(served()).toBe(before + 1);
-      expect(ordinary.statusCode).toBe(200);
-      expect(ordinary.headers['x-cache']).toBe('HIT');
-      expect({ status: fast.statusCode, body: fast.rawPayload, headers: headersOf(fast) }).toEqual({
-        status: ordinary.statusCode,
-        body: ordinary.rawPayload,
-        headers: headersOf(ordinary),
-      });
+  it.each([
+    { route: 'metrics.team', path: () => metricsUrl(), query: `windowDays=${DEFAULT_METRIC_WINDOW}` },
+    { route: 'teams.get', path: () => `/api/teams/${api.t.ids.teamA}`, query: 'ordinary=1' },
+  ])(
+    'answers a memory-tier hit of $route with the ordinary path’s status, body, ETag and headers',
+    async ({ path, query }) => {
+      const url = path();
+      await api.request({ method: 'GET', url, as: 'alice' });
+      for (const encoding of [undefined, 'gzip', 'br', 'gzip, deflate, br']) {
+        const headers = encoding === undefined ? {} : { 'accept-encoding': encoding };
+        // The same cached entry through the ordinary path: a query sends it there.
+        const before = served();
+        const ordinary = await api.request({
+          method: 'GET',
+          url: `${url}?${query}`,
+          as: 'alice',
+          headers,
+        });
+        expect(served()).toBe(before);
+        const fast = await api.request({ method: 'GET', url, as: 'alice', headers });
+        expect(served()).toBe(before + 1);
+        expect(ordinary.statusCode).toBe(200);
+        expect(ordinary.headers['x-cache']).toBe('HIT');
+        expect({ status: fast.statusCode, body: fast.rawPayload, headers: headersOf(fast) }).toEqual({
+          status: ordinary.statusCode,
+          body: ordinary.rawPayload,
+          headers: headersOf(ordinary),
+        });
 
-      // A revalidation: the same 304 either way.
-      const etag = { ...headers, 'if-none-match': String(fast.headers.etag) };
-      const ordinary304 = await api.request({
-        method: 'GET',
-        url: `${metricsUrl()}?windowDays=${DEFAULT_METRIC_WINDOW}`,
-        as: 'alice',
-        headers: etag,
-      });
-      const fast304 = await api.request({ method: 'GET', url: metricsUrl(), as: 'alice', headers: etag });
-      expect(served()).toBe(before + 2);
-      expect({ status: fast304.statusCode, body: fast304.body, headers: headersOf(fast304) }).toEqual({
-        status: 304,
-        body: '',
-        headers: headersOf(ordinary304),
-      });
-    }
-  });
+        // A revalidation: the same 304 either way.
+        const etag = { ...headers, 'if-none-match': String(fast.headers.etag) };
+        const ordinary304 = await api.request({
+          method: 'GET',
+          url: `${url}?${query}`,
+          as: 'alice',
+          headers: etag,
+        });
+        const fast304 = await api.request({ method: 'GET', url, as: 'alice', headers: etag });
+        expect(served()).toBe(before + 2);
+        expect({ status: fast304.statusCode, body: fast304.body, headers: headersOf(fast304) }).toEqual({
+          status: 304,
+          body: '',
+          headers: headersOf(ordinary304),
+        });
+      }
+    },
+  );
 
   it('leaves forced refreshes, HEAD and misses to the ordinary path', async () => {
     await api.request({ method: 'GET', url: metricsUrl(), as: 'admin' });
@@ -157,7 +167,7 @@ describe.each(['embedded', 'redis'] as const)('the fast path of cached reads (%s
           expect({ route: label(route), status: response.statusCode }).toEqual({ route: label(route), status: 403 });
           expectError(response, 403, 'E_FORBIDDEN');
           expect(served()).toBe(before);
-        } else if (route.id === 'metrics.team') {
+        } else if (FAST.has(route.id)) {
           expect({ route: label(route), status: response.statusCode, served: served() }).toEqual({
             route: label(route),
             status: 200,

@@ -31,17 +31,26 @@ const SMALL_ID = /^[1-9][0-9]{0,8}$/;
 
 /** The routes with a fast path, by id. */
 export function fastReads(deps: AppDeps): Partial<Record<RouteId, FastRead>> {
-  const { metrics } = deps;
+  const { metrics, teams } = deps;
   return {
     'metrics.team': (principal, params) => {
-      const id = params.teamId;
-      if (id === undefined || !SMALL_ID.test(id)) return undefined;
-      const teamId = Number(id);
-      if (!canSeeTeam(principal, teamId)) return undefined;
-      const view = metrics.cachedTeamMetrics(teamId);
+      const teamId = visibleTeam(principal, params.teamId);
+      const view = teamId === undefined ? undefined : metrics.cachedTeamMetrics(teamId);
       return view === undefined ? undefined : preparedFor(view, 'metrics');
     },
+    'teams.get': (principal, params) => {
+      const teamId = visibleTeam(principal, params.teamId);
+      const team = teamId === undefined ? undefined : teams.cachedTeam(teamId);
+      return team === undefined ? undefined : preparedFor(team, 'team');
+    },
   };
+}
+
+/** The team a path names when it is a plain small id the caller may see (else the ordinary path decides). */
+function visibleTeam(principal: Principal, id: string | undefined): number | undefined {
+  if (id === undefined || !SMALL_ID.test(id)) return undefined;
+  const teamId = Number(id);
+  return canSeeTeam(principal, teamId) ? teamId : undefined;
 }
 
 /**
