@@ -106,6 +106,10 @@ function accessGuards(
     function authenticate(request, reply, done) {
       const bearer = bearerToken(request);
       const cookie = bearer === undefined ? sessionCookie(request) : undefined;
+      // While the operation monitor listens, reads take the promise way, whose cache calls it sees
+      // (a synchronous read emits no operation event): the principal's and the fast path's.
+      const cached = tap.attached ? undefined : accounts.cachedPrincipal(cookie, bearer);
+      if (cached !== undefined && read !== undefined && serveFast(request, reply, cached, read, counter)) return;
       // Only a request the cookie authenticated can be forged: checked once it has (else 401 first).
       const credential = bearer !== undefined ? 'bearer' : cookie !== undefined ? 'cookie' : 'none';
       const accept = (principal: Principal) => {
@@ -117,13 +121,7 @@ function accessGuards(
         }
         done();
       };
-      // While the operation monitor listens, reads take the promise way, whose cache calls it sees
-      // (a synchronous read emits no operation event): the principal's and the fast path's.
-      const cached = tap.attached ? undefined : accounts.cachedPrincipal(cookie, bearer);
-      if (cached !== undefined) {
-        if (read !== undefined && serveFast(request, reply, cached, read, counter)) return;
-        return accept(cached);
-      }
+      if (cached !== undefined) return accept(cached);
       accounts.authenticate({ bearer, cookie }).then(accept, (error: Error) => done(error));
     };
   const user = { onRequest: authenticator(undefined) };
