@@ -8,7 +8,8 @@
  * plain small integer, a caller who may not see the team (the ordinary path answers the 403), a
  * HEAD, a query, a forced refresh. The fast path skips Fastify's `onSend` and `onResponse` hooks,
  * so the answer carries the security headers itself, and the path is off while the request log
- * (an `onResponse` hook, debug level only) is on.
+ * (an `onResponse` hook, debug level only) is on. It is off too while the cache's operation
+ * monitor listens (`routing.ts`): a synchronous read emits no operation event.
  */
 import type { RouteId } from '@agiletrack/domain';
 import type { FastifyReply, FastifyRequest } from 'fastify';
