@@ -53,11 +53,11 @@ function fieldsOf(spec: RouteSpec, sample: unknown): string[] {
 }
 
 /** Every hostile request for one route, its path parameters filled from `ids`. */
-function hostileRequests(spec: RouteSpec, ids: Record<string, number | string>): RequestOptions[] {
+function hostileRequests(spec: RouteSpec, ids: Record<string, number | string>): (RequestOptions & { url: string })[] {
   const sample = SAMPLE_INPUT[spec.id as RouteId];
   const path = routePath(spec, ids);
   const url = sample?.query ? `${path}?${sample.query}` : path;
-  const out: RequestOptions[] = [];
+  const out: (RequestOptions & { url: string })[] = [];
   if (spec.method !== 'GET') {
     const base = (sample?.payload ?? {}) as Record<string, unknown>;
     for (const payload of WRONG_BODIES) out.push({ method: spec.method, url, payload: JSON.stringify(payload) });
