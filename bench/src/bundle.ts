@@ -21,7 +21,7 @@ export const BUNDLE_ENTRY = [
 ].join('\n');
 
 /** The most the browser bundle may weigh, gzipped. */
-export const BUNDLE_TARGET_BYTES = 15 * 1024;
+export const BUNDLE_TARGET_BYTES = 18 * 1024;
 
 /** One measurement. */
 export interface BundleSize {

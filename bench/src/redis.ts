@@ -26,7 +26,13 @@ export interface RedisResults {
   getMany: Row[];
   getOrSetMany: Row[];
   /** Ours against raw ioredis in alternating rounds (see `paired`), for the targets. */
-  paired: { getMany?: PairedTiming; getManyParsed?: PairedTiming; parseFloor?: PairedTiming; get?: PairedTiming };
+  paired: {
+    getMany?: PairedTiming;
+    getManyParsed?: PairedTiming;
+    parseFloor?: PairedTiming;
+    get?: PairedTiming;
+    getParsed?: PairedTiming;
+  };
   /** Errors a library reported through events instead of rejecting (none expected). */
   eventErrors: { lib: string; count: number }[];
   /** Keys under the run prefix deleted at the end. */
@@ -138,6 +144,11 @@ export async function runRedis(
 
     const nextRaw = cycle(rawKeys);
     await record(results.get, RAW, 'get', () => raw.get(nextRaw()), 'GET, no decoding');
+    const getParsed = async () => {
+      const value = await raw.get(nextRaw());
+      return value === null ? undefined : JSON.parse(value);
+    };
+    await record(results.get, RAW_PARSED, 'get', getParsed, 'GET, value parsed');
     for (const c of contenders) {
       const next = cycle(keys);
       await record(results.get, c.lib, 'get', () => c.get(next()));
@@ -207,6 +218,10 @@ export async function runRedis(
           calls: config.quick ? 20 : 200,
         },
       );
+      // No tiered read can return a value for less than one GET and one parse: that floor.
+      results.paired.getParsed = await paired(getParsed, () => ours.get(oursKey()), {
+        calls: config.quick ? 20 : 200,
+      });
       for (const [name, p] of Object.entries(results.paired)) {
         log(
           `  paired     ${name.padEnd(28)} ${p!.ratio.toFixed(2)}× (ours ${(p!.oursAvg / 1e3).toFixed(1)} µs, raw ${(p!.floorAvg / 1e3).toFixed(1)} µs)`,

@@ -33,11 +33,12 @@ function reasonOf(error: unknown): string {
 /** Loads our Redis tier, or says why it cannot be used yet (it is being written alongside). */
 async function loadRedisTier(): Promise<RedisTierModule | string> {
   try {
-    const mod = await import('@agiletrack/cache/tiers/redis');
-    if (typeof mod.redisTier !== 'function') return 'packages/cache/src/tiers/redis.ts does not export `redisTier` yet';
+    const mod = await import('@agiletrack/cache/redis');
+    if (typeof mod.redisTier !== 'function')
+      return 'packages/cache/src/backends/redis/tier.ts does not export `redisTier` yet';
     return mod;
   } catch (error) {
-    return `packages/cache/src/tiers/redis.ts could not be loaded: ${reasonOf(error)}`;
+    return `packages/cache/src/backends/redis/tier.ts could not be loaded: ${reasonOf(error)}`;
   }
 }
 

@@ -59,10 +59,10 @@ export function checkTargets(results: MemoryResults): TargetCheck[] {
       1.5,
     ),
     within(
-      'awaited L1-hit `get` with key families within 1.5× of the async lru-cache wrapper',
+      'awaited L1-hit `get` with key families within 1.4× of the async lru-cache wrapper',
       find(results.get, NAMES.oursFamilies),
       find(results.get, NAMES.asyncLru),
-      1.5,
+      1.4,
     ),
     faster('awaited L1-hit `get` ≥ 2× faster than bentocache', ours, find(results.get, NAMES.bento), 2),
     faster('awaited L1-hit `get` ≥ 2× faster than cache-manager', ours, find(results.get, NAMES.manager), 2),
@@ -111,15 +111,27 @@ export function checkRedisTargets(results: RedisResults): TargetCheck[] {
     return { target, pass: ratio <= bound, ratio, bound: `≤ ${bound}×`, detail } satisfies TargetCheck;
   };
   return [
-    check('`getMany` of 100 keys (L2 hits) within 1.5× of raw `MGET`', results.getMany, results.paired.getMany, 1.5),
-    check('tiered `get` (L1 miss, L2 hit) within 1.15× of raw `GET`', results.get, results.paired.get, 1.15),
     check(
-      '(reference) `getMany` of 100 keys within 1.5× of raw `MGET` + `JSON.parse` of each value',
+      '`getMany` of 100 keys (L2 hits) within 1.5× of raw `MGET` + `JSON.parse` of each value',
       results.getMany,
       results.paired.getManyParsed,
       1.5,
       RAW_PARSED,
     ),
+    check(
+      'tiered `get` (L1 miss, L2 hit) within 1.15× of raw `GET` + `JSON.parse`',
+      results.get,
+      results.paired.getParsed,
+      1.15,
+      RAW_PARSED,
+    ),
+    check(
+      '(reference) `getMany` of 100 keys within 1.5× of raw `MGET`, no decoding',
+      results.getMany,
+      results.paired.getMany,
+      1.5,
+    ),
+    check('(reference) tiered `get` within 1.15× of raw `GET`, no decoding', results.get, results.paired.get, 1.15),
     check(
       '(floor) raw `MGET` + `JSON.parse` of each value within 1.5× of raw `MGET`: what parsing the values alone costs',
       results.getMany,

@@ -16,7 +16,7 @@ import { Redis } from 'ioredis';
 import { TTL_MS, type Value, within } from './fixtures.ts';
 
 /** Our Redis tier module, loaded at run time (it is being written while the bench is). */
-export type RedisTierModule = typeof import('@agiletrack/cache/tiers/redis');
+export type RedisTierModule = typeof import('@agiletrack/cache/redis');
 
 /** One library in its two-tier setup. */
 export interface TieredContender {

@@ -1,6 +1,7 @@
 /**
  * The server's shape: no import cycle between its files, none between its folders, and no service
- * file longer than a few hundred lines.
+ * file longer than a few hundred lines. The workspace packages: no cycle between files or folders,
+ * and no file of the cache's core longer than 350 lines.
  */
 import { readdirSync, readFileSync } from 'node:fs';
 import { dirname, join, relative, resolve } from 'node:path';
@@ -8,12 +9,14 @@ import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
 
 const ROOT = dirname(fileURLToPath(import.meta.url));
+const PACKAGES = join(ROOT, '..', '..', '..', 'packages');
 const MAX_SERVICE_LINES = 300;
+const MAX_CACHE_CORE_LINES = 350;
 
 function sources(dir: string): string[] {
   return readdirSync(dir, { withFileTypes: true }).flatMap((entry) => {
     const path = join(dir, entry.name);
-    if (entry.isDirectory()) return sources(path);
+    if (entry.isDirectory()) return entry.name === 'node_modules' || entry.name === 'dist' ? [] : sources(path);
     return /\.tsx?$/.test(entry.name) && !/\.test\.tsx?$/.test(entry.name) ? [path] : [];
   });
 }
@@ -23,16 +26,16 @@ function sources(dir: string): string[] {
 const IMPORT =
   /(?:^|\n)\s*(?:import|export)\b[^'"`;]*?from\s*['"](\.{1,2}\/[^'"]+)['"]|import\(\s*['"](\.{1,2}\/[^'"]+)['"]\s*\)/g;
 
-/** File → the files it imports (relative to ROOT). */
-function importGraph(): Map<string, string[]> {
+/** File → the files it imports (relative to `root`). */
+function importGraph(root = ROOT): Map<string, string[]> {
   const graph = new Map<string, string[]>();
-  for (const file of sources(ROOT)) {
+  for (const file of sources(root)) {
     const text = readFileSync(file, 'utf8');
     const targets = [...text.matchAll(IMPORT)]
       .map((match) => resolve(dirname(file), match[1] ?? match[2]!))
-      .filter((target) => target.startsWith(ROOT))
-      .map((target) => relative(ROOT, target));
-    graph.set(relative(ROOT, file), [...new Set(targets)]);
+      .filter((target) => target.startsWith(root))
+      .map((target) => relative(root, target));
+    graph.set(relative(root, file), [...new Set(targets)]);
   }
   return graph;
 }
@@ -165,5 +168,26 @@ describe('apps/server structure', () => {
     ]);
     expect(cycles(folderGraph(folders, new Set()))).toEqual([['a/', 'b/', 'c/']]);
     expect(cycles(folderGraph(folders, new Set(['c/ -> a/'])))).toEqual([]);
+  });
+});
+
+describe.each(readdirSync(PACKAGES))('packages/%s structure', (name) => {
+  const root = join(PACKAGES, name, 'src');
+  const graph = importGraph(root);
+
+  it('has no import cycle between files', () => {
+    expect(graph.size).toBeGreaterThan(3);
+    expect(cycles(graph)).toEqual([]);
+  });
+
+  it('has no import cycle between folders', () => {
+    expect(cycles(folderGraph(graph, new Set()))).toEqual([]);
+  });
+
+  it.runIf(name === 'cache')('keeps every file of the core under 350 lines', () => {
+    const long = sources(join(root, 'core'))
+      .map((file) => ({ file: relative(root, file), lines: readFileSync(file, 'utf8').split('\n').length }))
+      .filter((entry) => entry.lines > MAX_CACHE_CORE_LINES);
+    expect(long).toEqual([]);
   });
 });

@@ -7,12 +7,12 @@
 import { randomUUID } from 'node:crypto';
 import type { Redis } from 'ioredis';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { redisBus } from './bus/redis-bus.ts';
+import { redisBus } from './backends/redis/bus.ts';
+import { closeRedisClient, createRedisClient, redisTier } from './backends/redis/index.ts';
 import { type Cache, createCache } from './cache.ts';
 import { createFakeClock, type FakeClock } from './clock.ts';
 import { type RedisTestServer, startRedisServer } from './testing/redis-cluster.ts';
 import { memoryTier } from './tiers/memory.ts';
-import { closeRedisClient, createRedisClient, redisTier } from './tiers/redis.ts';
 
 const BOUND = 1_000;
 const noop = (): void => {};

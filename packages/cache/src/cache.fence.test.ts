@@ -4,9 +4,9 @@
  */
 import { PGlite } from '@electric-sql/pglite';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { postgresTier } from './backends/postgres/tier.ts';
 import { createCache } from './cache.ts';
 import { memoryTier } from './tiers/memory.ts';
-import { postgresTier } from './tiers/postgres.ts';
 
 describe('fenced refresh writes across instances (no bus)', () => {
   let db: PGlite;

@@ -7,11 +7,11 @@
 import { randomUUID } from 'node:crypto';
 import type { Redis } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
-import { redisBus } from './bus/redis-bus.ts';
+import { redisBus } from './backends/redis/bus.ts';
+import { closeRedisClient, createRedisClient, redisTier, whenReady } from './backends/redis/index.ts';
 import { type Cache, createCache } from './cache.ts';
 import { startTcpProxy, type TcpProxy } from './testing/tcp-proxy.ts';
 import { memoryTier } from './tiers/memory.ts';
-import { closeRedisClient, createRedisClient, redisTier, whenReady } from './tiers/redis.ts';
 
 const REDIS_URL = process.env.REDIS_URL ?? 'redis://127.0.0.1:6379';
 const noop = (): void => {};
@@ -51,7 +51,7 @@ describe('a delete whose shared-tier part failed on the writer', () => {
   }
 
   it('is applied to the shared tier by the receivers: no instance re-installs the old value', async () => {
-    const prefix = `agiletrack:test:${randomUUID()}:`;
+    const prefix = `cache-test:${randomUUID()}:`;
     const a = await instance(prefix, `redis://127.0.0.1:${proxy.port}`, 50);
     const b = await instance(prefix, REDIS_URL, 5_000);
     let source = 'old';

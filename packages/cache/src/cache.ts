@@ -22,15 +22,18 @@ import {
   type CacheOperationName,
   type CacheOperationOutcome,
   DIAGNOSTICS_CHANNEL,
+  type OperationContext,
+  TRACING_CHANNEL,
 } from './core/events.ts';
 import type { FamilyStatsReport } from './core/families.ts';
-import type { HistogramSnapshot } from './core/histogram.ts';
 import { type KeySlot, KeySlots } from './core/key-slots.ts';
-import type { KeyOutcome } from './core/operations.ts';
-import { observe } from './core/operations.ts';
+import { type KeyOutcome, observe } from './core/operations.ts';
 import { type CacheOptions, resolveOptions } from './core/options.ts';
-import type { BreakerState, TierOp } from './core/tier-runtime.ts';
-import { type CacheEntryTooLargeError, CacheKeyError, CacheNamespaceError } from './errors.ts';
+import type { ReadPath } from './core/reads.ts';
+import type { CacheState } from './core/state.ts';
+import type { CacheStats, TierStatsReport } from './core/stats.ts';
+import type { WritePath } from './core/writes.ts';
+import { CacheKeyError, CacheNamespaceError } from './errors.ts';
 import type { Entry, Ms } from './types.ts';
 import { checkKey, NAMESPACE_SEPARATOR } from './validate.ts';
 
@@ -42,6 +45,7 @@ export type {
   CacheOperationName,
   CacheOperationOutcome,
   CacheOptions,
+  CacheStats,
   CacheStatus,
   Factory,
   FactoryContext,
@@ -50,9 +54,11 @@ export type {
   GetOrSetOptions,
   LoadMany,
   LoadManyContext,
+  OperationContext,
+  TierStatsReport,
   WriteOptions,
 };
-export { DIAGNOSTICS_CHANNEL };
+export { DIAGNOSTICS_CHANNEL, TRACING_CHANNEL };
 
 /** Options of `get`-like reads. */
 export interface ReadOptions {
@@ -66,77 +72,12 @@ export interface SetManyItem<V = unknown> extends WriteOptions {
   value: V;
 }
 
-/** Per-tier statistics. */
-export interface TierStatsReport {
-  name: string;
-  sync: boolean;
-  shared: boolean;
-  hits: number;
-  misses: number;
-  staleHits: number;
-  /** hits / (hits + misses), 0 when there were no reads. */
-  hitRate: number;
-  errors: number;
-  timeouts: number;
-  /** Calls skipped because the breaker was open. */
-  skipped: number;
-  writes: number;
-  writeRefusals: number;
-  /** Refresh writes refused by a fence (an invalidation newer than the value's source read). */
-  fencedWrites: number;
-  /** Invalidations another instance could not apply to this shared tier, applied by this one. */
-  mends: number;
-  breaker: BreakerState;
-  pendingRepairs: number;
-  repairs: number;
-  entries: number;
-  bytes: number | undefined;
-  evictions: number;
-  corrupt: number;
-  compressed: { count: number; rawBytes: number; storedBytes: number; ratio: number } | undefined;
-  timings: Partial<Record<TierOp, HistogramSnapshot>>;
-}
-
-/** Statistics of the whole cache, read from counters (nothing is scanned). */
-export interface CacheStats {
-  tiers: TierStatsReport[];
-  getOrSet: {
-    calls: number;
-    staleServes: number;
-    graceServes: number;
-    factoryCalls: number;
-    factoryErrors: number;
-    factoryTimeouts: number;
-    singleFlightJoins: number;
-    lockWaits: number;
-    lockTakeovers: number;
-    /** Lock calls that failed (the value was computed without the lock). */
-    lockErrors: number;
-    /** Background refreshes started by refresh-ahead (one per key). */
-    refreshAheads: number;
-    /** `getOrSetMany` calls, their `loadMany` calls, and the keys those loaded. */
-    manyCalls: number;
-    batchLoads: number;
-    batchLoadedKeys: number;
-  };
-  tags: { invalidations: number };
-  bus: {
-    published: number;
-    received: number;
-    errors: number;
-    gaps: number;
-    /** Whether the bus delivers invalidations now (true without a bus). */
-    healthy: boolean;
-    /** Times the bus went down (local copies distrusted until it was back). */
-    downs: number;
-  };
-  /** Per key family (the `family` option), by family name; empty without the option. */
-  families: Record<string, FamilyStatsReport>;
-}
-
 /** A multi-tier cache, or a namespace of one. Create with {@link createCache}. */
 export class Cache {
   readonly #engine: CacheEngine;
+  readonly #state: CacheState;
+  readonly #reads: ReadPath;
+  readonly #writes: WritePath;
   readonly #prefix: string;
   readonly #maxKeyLength: number;
   /** With key families only: there, one lookup finds both the key's check and its family. */
@@ -145,10 +86,14 @@ export class Cache {
   /** @internal Use `createCache` or `cache.namespace(name)`. */
   constructor(engine: CacheEngine, prefix: string) {
     this.#engine = engine;
+    this.#state = engine.state;
+    this.#reads = engine.reads;
+    this.#writes = engine.writes;
     this.#prefix = prefix;
-    this.#maxKeyLength = engine.options.maxKeyLength;
+    this.#maxKeyLength = engine.state.options.maxKeyLength;
     // Without families, scanning the key costs less than looking it up.
-    this.#slots = engine.families && new KeySlots((key) => this.#full(key), engine.families);
+    const families = engine.state.stats.families;
+    this.#slots = families && new KeySlots((key) => this.#full(key), families);
   }
 
   /** The namespace prefix of this view (`''` for the root). */
@@ -161,24 +106,14 @@ export class Cache {
     try {
       checkKey(name, this.#maxKeyLength, 'namespace');
     } catch (error) {
-      throw new CacheNamespaceError((error as Error).message);
+      throw new CacheNamespaceError((error as Error).message, { cause: error });
     }
     return new Cache(this.#engine, this.#prefix + name + NAMESPACE_SEPARATOR);
   }
 
   /** The fresh value of `key`, or `undefined`. Never rejects because a tier failed. */
   get<V = unknown>(key: string, options?: ReadOptions): Promise<V | undefined> {
-    if (this.#engine.events.watching) {
-      const status: CacheStatus = {};
-      return observe(
-        this.#engine,
-        'get',
-        [this.#prefix + key],
-        () => this.#get<V>(key, status),
-        () => statusOutcome(status, options?.status),
-      );
-    }
-    return this.#get<V>(key, options?.status);
+    return this.#watch('get', key, options?.status, (status) => this.#get<V>(key, status));
   }
 
   #get<V>(key: string, status: CacheStatus | undefined): Promise<V | undefined> {
@@ -190,9 +125,9 @@ export class Cache {
     } catch (error) {
       return Promise.reject(error);
     }
-    const entry = this.#engine.fastGet(full, slot?.family);
+    const entry = this.#reads.fastGet(full, slot?.family);
     if (entry !== undefined) {
-      if (status) fillStatus(status, 'hit', this.#engine.runtimes[0]!.tier.name, entry);
+      if (status) fillStatus(status, 'hit', this.#state.runtimes[0]!.tier.name, entry);
       return Promise.resolve(entry.value as V);
     }
     return this.#getSlow<V>(full, status);
@@ -205,12 +140,12 @@ export class Cache {
   getSync<V = unknown>(key: string, options?: ReadOptions): V | undefined {
     const slot = this.#slots?.of(key);
     const full = slot?.full ?? this.#full(key);
-    const fast = this.#engine.fastGet(full, slot?.family);
+    const fast = this.#reads.fastGet(full, slot?.family);
     if (fast !== undefined) {
-      if (options?.status) fillStatus(options.status, 'hit', this.#engine.runtimes[0]!.tier.name, fast);
+      if (options?.status) fillStatus(options.status, 'hit', this.#state.runtimes[0]!.tier.name, fast);
       return fast.value as V;
     }
-    const found = this.#engine.getSync(full);
+    const found = this.#reads.getSync(full);
     if (found === undefined) return undefined;
     if (options?.status) fillStatus(options.status, 'hit', found.tier, found.entry);
     return found.entry.value as V;
@@ -218,7 +153,7 @@ export class Cache {
 
   /** The entry with its metadata (etag, times), fresh or stale, or `undefined`. */
   async getEntry<V = unknown>(key: string): Promise<(Entry<V> & { stale: boolean; tier: string }) | undefined> {
-    const found = await this.#engine.lookup(this.#full(key));
+    const found = await this.#reads.lookup(this.#full(key));
     if (found === undefined) return undefined;
     return { ...(found.entry as Entry<V>), stale: found.stale, tier: found.tier.tier.name };
   }
@@ -234,12 +169,11 @@ export class Cache {
    * `E_CACHE_ENCRYPTION_KEY_MISSING` for a sensitive value with no key, before writing anything.
    */
   set<V>(key: string, value: V, options: WriteOptions = {}): Promise<void> {
-    if (!this.#engine.events.watching) return this.#set(key, value, options);
     const outcome = value === undefined ? 'delete' : 'write';
-    return observe(
-      this.#engine,
+    return this.#watch(
       'set',
-      [this.#prefix + key],
+      key,
+      undefined,
       () => this.#set(key, value, options),
       () => ({ outcome, tier: undefined }),
     );
@@ -247,25 +181,17 @@ export class Cache {
 
   async #set<V>(key: string, value: V, options: WriteOptions): Promise<void> {
     const full = this.#full(key);
-    if (value === undefined) return this.#engine.remove([full]);
+    if (value === undefined) return this.#writes.remove([full]);
     this.#checkTags(options.tags);
-    this.#engine.checkWritable(full, options.sensitive);
-    const refused = await this.#engine.write(full, this.#engine.buildEntry(value, options));
-    await this.#engine.announceWrites([full]);
+    this.#state.checkWritable(full, options.sensitive);
+    const refused = await this.#writes.write(full, this.#state.buildEntry(value, options));
+    await this.#writes.announceWrites([full]);
     if (refused) throw refused;
   }
 
   /** Deletes `key` from every tier and every instance. */
-  async delete(key: string): Promise<void> {
-    if (!this.#engine.events.watching) return this.#engine.remove([this.#full(key)]);
-    const full = this.#full(key);
-    return observe(
-      this.#engine,
-      'delete',
-      [full],
-      () => this.#engine.remove([full]),
-      () => ({ outcome: 'delete', tier: undefined }),
-    );
+  delete(key: string): Promise<void> {
+    return this.deleteMany([key]);
   }
 
   /**
@@ -274,7 +200,7 @@ export class Cache {
    * long even when they have no grace of their own. Returns how many existed.
    */
   async expire(keys: readonly string[], options: { staleFor?: Ms } = {}): Promise<number> {
-    return this.#engine.expire(
+    return this.#writes.expire(
       keys.map((key) => this.#full(key)),
       options.staleFor,
     );
@@ -283,19 +209,12 @@ export class Cache {
   /** Fresh values for `keys`, in order; one round trip per asynchronous tier. */
   async getMany<V = unknown>(keys: readonly string[]): Promise<(V | undefined)[]> {
     const fulls = keys.map((key) => this.#full(key));
-    if (!this.#engine.events.watching) {
-      const entries = await this.#engine.getMany(fulls);
-      return entries.map((entry) => entry?.value as V | undefined);
-    }
-    const found = await observe(
-      this.#engine,
+    const found = await this.#watch(
       'getMany',
       fulls,
-      () => this.#engine.lookupMany(fulls, false),
-      (results, i) =>
-        results[i] === undefined
-          ? { outcome: 'miss', tier: undefined }
-          : { outcome: 'hit', tier: results[i]!.tier.tier.name },
+      undefined,
+      () => this.#reads.lookupMany(fulls, false),
+      (results, i) => ({ outcome: results[i] === undefined ? 'miss' : 'hit', tier: results[i]?.tier.tier.name }),
     );
     return found.map((item) => item?.entry.value as V | undefined);
   }
@@ -305,34 +224,27 @@ export class Cache {
     const prepared = items.map((item) => {
       const full = this.#full(item.key);
       this.#checkTags(item.tags);
-      this.#engine.checkWritable(full, item.sensitive);
-      return { key: full, entry: this.#engine.buildEntry(item.value, item) };
+      this.#state.checkWritable(full, item.sensitive);
+      return { key: full, entry: this.#state.buildEntry(item.value, item) };
     });
     const write = async (): Promise<void> => {
-      const refused: CacheEntryTooLargeError | undefined = await this.#engine.writeMany(prepared);
-      await this.#engine.announceWrites(prepared.map((item) => item.key));
+      const refused = await this.#writes.writeMany(prepared);
+      await this.#writes.announceWrites(prepared.map((item) => item.key));
       if (refused) throw refused;
     };
-    if (!this.#engine.events.watching) return write();
-    return observe(
-      this.#engine,
-      'setMany',
-      prepared.map((item) => item.key),
-      write,
-      () => ({ outcome: 'write', tier: undefined }),
-    );
+    const keys = prepared.map((item) => item.key);
+    return this.#watch('setMany', keys, undefined, write, () => ({ outcome: 'write', tier: undefined }));
   }
 
   /** Deletes many keys; one round trip per asynchronous tier. */
   async deleteMany(keys: readonly string[]): Promise<void> {
     if (keys.length === 0) return;
     const fulls = keys.map((key) => this.#full(key));
-    if (!this.#engine.events.watching) return this.#engine.remove(fulls);
-    return observe(
-      this.#engine,
+    return this.#watch(
       'delete',
       fulls,
-      () => this.#engine.remove(fulls),
+      undefined,
+      () => this.#writes.remove(fulls),
       () => ({ outcome: 'delete', tier: undefined }),
     );
   }
@@ -341,20 +253,12 @@ export class Cache {
    * The value of `key`, computed by `factory` on a miss. Concurrent misses share one factory
    * call; a stale value is served while one refresh runs (`softTimeout`) and when the factory
    * fails (grace); with `lock`, one process in the fleet computes. A factory's own error is
-   * rethrown as is when there is no stale value to fall back on.
+   * rethrown as is (not wrapped) when there is no stale value to fall back on.
    */
   getOrSet<V>(key: string, factory: Factory<V>, options: GetOrSetOptions = {}): Promise<V> {
-    if (this.#engine.events.watching) {
-      const status: CacheStatus = {};
-      return observe(
-        this.#engine,
-        'getOrSet',
-        [this.#prefix + key],
-        () => this.#getOrSet(key, factory, { ...options, status }),
-        () => statusOutcome(status, options.status),
-      );
-    }
-    return this.#getOrSet(key, factory, options);
+    return this.#watch('getOrSet', key, options.status, (status) =>
+      this.#getOrSet(key, factory, status === options.status ? options : { ...options, status }),
+    );
   }
 
   #getOrSet<V>(key: string, factory: Factory<V>, options: GetOrSetOptions): Promise<V> {
@@ -367,16 +271,16 @@ export class Cache {
     } catch (error) {
       return Promise.reject(error);
     }
-    this.#engine.counters.getOrSetCalls++;
+    const state = this.#state;
+    state.stats.counters.getOrSet.calls++;
     if (!options.forceFresh) {
-      const engine = this.#engine;
-      const entry = engine.fastGet(full, slot?.family);
+      const entry = this.#reads.fastGet(full, slot?.family);
       if (entry !== undefined) {
-        const ahead = options.refreshAhead ?? engine.options.refreshAhead;
-        if (ahead > 0 && engine.nearExpiry(entry, ahead)) {
-          engine.refreshAhead(full, key, factory as Factory<unknown>, options, entry);
+        const ahead = options.refreshAhead ?? state.options.refreshAhead;
+        if (ahead > 0 && state.nearExpiry(entry, ahead)) {
+          this.#engine.refreshAhead(full, key, factory as Factory<unknown>, options, entry);
         }
-        if (options.status) fillStatus(options.status, 'hit', engine.runtimes[0]!.tier.name, entry);
+        if (options.status) fillStatus(options.status, 'hit', state.runtimes[0]!.tier.name, entry);
         return Promise.resolve(entry.value as V);
       }
     }
@@ -391,8 +295,8 @@ export class Cache {
    * one call; the keys still missing are produced by ONE `loadMany(missing)` call (resolving to
    * their values in the same order) and written back in one call per tier. Each key joins a load
    * already under way for it (from `getOrSet` or another batch). A stale key is answered with its
-   * last value and refreshed in the same `loadMany` call. Rejects with `loadMany`'s error when a
-   * key has no value to fall back on.
+   * last value and refreshed in the same `loadMany` call. Rejects with `loadMany`'s own error,
+   * unchanged, when a key has no value to fall back on.
    */
   getOrSetMany<V>(keys: readonly string[], loadMany: LoadMany<V>, options: GetOrSetManyOptions = {}): Promise<V[]> {
     let fulls: string[];
@@ -411,20 +315,19 @@ export class Cache {
           },
         };
       } else this.#checkTags(tags);
-      if (fulls.length > 0) this.#engine.checkWritable(fulls[0]!, options.sensitive);
+      if (fulls.length > 0) this.#state.checkWritable(fulls[0]!, options.sensitive);
     } catch (error) {
       return Promise.reject(error);
     }
-    this.#engine.counters.getOrSetManyCalls++;
-    if (!this.#engine.events.watching) {
-      return this.#engine.getOrSetMany(fulls, keys, loadMany as LoadMany<unknown>, checked) as Promise<V[]>;
-    }
+    this.#state.stats.counters.getOrSet.manyCalls++;
+    const load = loadMany as LoadMany<unknown>;
     const report: KeyOutcome[] = [];
-    return observe(
-      this.#engine,
+    return this.#watch(
       'getOrSetMany',
       fulls,
-      () => this.#engine.getOrSetMany(fulls, keys, loadMany as LoadMany<unknown>, checked, report) as Promise<V[]>,
+      undefined,
+      // Watched (a status is passed): the batch reports how each key ended.
+      (status) => this.#engine.getOrSetMany(fulls, keys, load, checked, status && report) as Promise<V[]>,
       (_, i) => report[i] ?? { outcome: 'miss', tier: undefined },
     );
   }
@@ -435,7 +338,7 @@ export class Cache {
    * bus could not subscribe at all.
    */
   ready(): Promise<void> {
-    return this.#engine.ready();
+    return this.#engine.bus.ready();
   }
 
   /**
@@ -443,107 +346,73 @@ export class Cache {
    * local copies older than `busDownL1Ttl` are not served; `on('bus-health')` reports changes.
    */
   get busHealthy(): boolean {
-    return this.#engine.busHealthy;
+    return this.#engine.bus.healthy;
   }
 
   /** Makes every entry carrying one of `tags` a miss, on every instance. */
   async invalidateTags(tags: readonly string[]): Promise<void> {
     this.#checkTags(tags);
-    await this.#engine.invalidateTags(tags);
+    await this.#writes.invalidateTags(tags);
   }
 
   /** Removes every key of this namespace starting with `prefix` (all of them without one). */
   async clear(prefix = ''): Promise<void> {
     if (prefix !== '') checkKey(prefix, this.#maxKeyLength, 'prefix');
-    await this.#engine.clear(this.#prefix + prefix);
+    await this.#writes.clear(this.#prefix + prefix);
   }
 
   /** Live keys of this namespace (without the namespace), optionally under `prefix`. */
   async keys(prefix = ''): Promise<string[]> {
     if (prefix !== '') checkKey(prefix, this.#maxKeyLength, 'prefix');
-    const keys = await this.#engine.keys(this.#prefix + prefix);
+    const keys = await this.#writes.keys(this.#prefix + prefix);
     return keys.map((key) => key.slice(this.#prefix.length)).filter((key) => !key.includes(NAMESPACE_SEPARATOR));
   }
 
   /** Subscribes to cache events; returns the unsubscribe function. */
   on<T extends CacheEventType>(type: T, listener: (event: CacheEventOf<T>) => void): () => void {
-    return this.#engine.events.on(type, listener);
+    return this.#state.events.on(type, listener);
   }
 
   /** Sweeps expired entries now (the cache also does it every `sweepInterval`). */
   sweep(): Promise<number> {
-    return this.#engine.sweep();
+    return this.#writes.sweep();
   }
 
-  /** Counters of every tier and of `getOrSet`. Cheap: nothing is scanned. */
+  /** Counters of every tier, of `getOrSet`, of the bus and of each key family. Nothing is scanned. */
   stats(): CacheStats {
-    const engine = this.#engine;
-    const c = engine.counters;
-    return {
-      tiers: engine.runtimes.map((rt) => {
-        const own = rt.tier.stats();
-        const reads = rt.hits + rt.misses;
-        return {
-          name: rt.tier.name,
-          sync: rt.tier.sync,
-          shared: rt.tier.shared,
-          hits: rt.hits,
-          misses: rt.misses,
-          staleHits: rt.staleHits,
-          hitRate: reads === 0 ? 0 : rt.hits / reads,
-          errors: rt.errors,
-          timeouts: rt.timeouts,
-          skipped: rt.skipped,
-          writes: rt.writes,
-          writeRefusals: rt.writeRefusals,
-          fencedWrites: rt.fencedWrites,
-          mends: rt.mends,
-          breaker: rt.breaker,
-          pendingRepairs: rt.pendingRepairs,
-          repairs: rt.repairs,
-          entries: own.entries,
-          bytes: own.bytes,
-          evictions: own.evictions,
-          corrupt: own.corrupt,
-          compressed: own.compressed && {
-            ...own.compressed,
-            ratio: own.compressed.storedBytes === 0 ? 1 : own.compressed.rawBytes / own.compressed.storedBytes,
-          },
-          timings: rt.timingSnapshot(),
-        };
-      }),
-      getOrSet: {
-        calls: c.getOrSetCalls,
-        staleServes: c.staleServes,
-        graceServes: c.graceServes,
-        factoryCalls: c.factoryCalls,
-        factoryErrors: c.factoryErrors,
-        factoryTimeouts: c.factoryTimeouts,
-        singleFlightJoins: c.singleFlightJoins,
-        lockWaits: c.lockWaits,
-        lockTakeovers: c.lockTakeovers,
-        lockErrors: c.lockErrors,
-        refreshAheads: c.refreshAheads,
-        manyCalls: c.getOrSetManyCalls,
-        batchLoads: c.batchLoads,
-        batchLoadedKeys: c.batchLoadedKeys,
-      },
-      tags: { invalidations: c.tagInvalidations },
-      bus: {
-        published: c.busPublished,
-        received: c.busReceived,
-        errors: c.busErrors,
-        gaps: c.busGaps,
-        healthy: engine.busHealthy,
-        downs: c.busDowns,
-      },
-      families: engine.families?.report(engine.runtimes.map((rt) => rt.tier.name)) ?? {},
-    };
+    return this.#engine.stats();
   }
 
   /** Stops the sweep timer and closes tiers, bus and lock. Later calls reject with `E_CACHE_CLOSED`. */
   close(): Promise<void> {
     return this.#engine.close();
+  }
+
+  /**
+   * Every public operation goes through here. Nobody watching: `run(given)` as it is. Someone
+   * listening to `operation` events, or subscribed to the diagnostics or tracing channel: the
+   * call is timed and reported per key, from `describe` or (reads) from the status it filled in,
+   * which is then copied to the caller's `given` status. `keys`: the full keys, or one key as the
+   * caller wrote it (prefixed only when watched, so an unwatched read builds nothing).
+   */
+  #watch<T>(
+    op: CacheOperationName,
+    keys: string | readonly string[],
+    given: CacheStatus | undefined,
+    run: (status: CacheStatus | undefined) => Promise<T>,
+    describe?: (result: T, index: number) => KeyOutcome,
+  ): Promise<T> {
+    const events = this.#state.events;
+    if (!events.watching) return run(given);
+    const status: CacheStatus = {};
+    return observe(
+      events,
+      this.#state.stats.families,
+      op,
+      typeof keys === 'string' ? [this.#prefix + keys] : keys,
+      () => run(status),
+      describe ?? (() => statusOutcome(status, given)),
+    );
   }
 
   #full(key: string): string {
@@ -558,7 +427,7 @@ export class Cache {
   }
 
   async #getSlow<V>(full: string, status: CacheStatus | undefined): Promise<V | undefined> {
-    const found = await this.#engine.lookup(full);
+    const found = await this.#reads.lookup(full);
     if (found === undefined || found.stale) return undefined;
     if (status) fillStatus(status, 'hit', found.tier.tier.name, found.entry);
     return found.entry.value as V;

@@ -1,4 +1,5 @@
 /** Time sources. TTL logic reads time only through a `Clock`, so tests can move it by hand. */
+import { CacheArgumentError } from './errors.ts';
 import type { Clock, Ms } from './types.ts';
 
 /** The longest delay `setTimeout` takes (2^31 - 1 ms); it fires a longer one after 1 ms. */
@@ -22,13 +23,32 @@ export const systemClock: Clock = {
     timer.unref?.();
     return cachedNow;
   },
-  schedule(ms, fn) {
-    // Longer than a timer can wait (Infinity included): it never fires, where setTimeout would fire it after 1 ms.
-    if (ms > MAX_TIMER_MS) return () => {};
-    const timer = setTimeout(fn, ms);
-    return () => clearTimeout(timer);
-  },
+  schedule: realTimer,
 };
+
+const noop = (): void => {};
+
+/**
+ * A real timer that never holds the process open (the cache's timers wait on work that does).
+ * Longer than a timer can wait (Infinity included): it never fires, where setTimeout would fire
+ * it after 1 ms.
+ */
+function realTimer(ms: Ms, fn: () => void): () => void {
+  if (ms > MAX_TIMER_MS) return noop;
+  const timer = setTimeout(fn, ms) as ReturnType<typeof setTimeout> & { unref?: () => void };
+  timer.unref?.();
+  return () => clearTimeout(timer);
+}
+
+/**
+ * Calls `fn` once `ms` of `clock`'s time have passed; returns the function that cancels it. Every
+ * timer of the cache goes through here (tier deadlines, soft and hard timeouts, the sweep), so a
+ * fake clock drives them all; a clock without `schedule` gets real timers.
+ */
+export function schedule(clock: Clock, ms: Ms, fn: () => void): () => void {
+  if (ms > MAX_TIMER_MS) return noop;
+  return clock.schedule ? clock.schedule(ms, fn) : realTimer(ms, fn);
+}
 
 /** A clock that only moves when told to. For tests: expiry is checked without sleeping. */
 export interface FakeClock extends Clock {
@@ -58,7 +78,7 @@ export function createFakeClock(start: Ms = Date.UTC(2026, 0, 1)): FakeClock {
   return {
     now: () => now,
     advance(ms) {
-      if (!(ms >= 0)) throw new RangeError('a fake clock only moves forward');
+      if (!(ms >= 0)) throw new CacheArgumentError('a fake clock only moves forward');
       now += ms;
       fire();
     },

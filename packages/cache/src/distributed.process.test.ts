@@ -7,7 +7,7 @@
 import { randomUUID } from 'node:crypto';
 import type { Redis } from 'ioredis';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { closeRedisClient, createRedisClient, whenReady } from './redis/client.ts';
+import { closeRedisClient, createRedisClient, whenReady } from './backends/redis/client.ts';
 import { startWorker, type Worker, type WorkerConfig } from './testing/fixtures/workers.ts';
 import { startRedisServer } from './testing/redis-cluster.ts';
 
@@ -41,7 +41,7 @@ afterAll(async () => {
 
 /** Config for `count` workers sharing one fresh namespace on `redisUrl`. */
 function fleet(count: number, redisUrl: string, extra: Partial<WorkerConfig> = {}): WorkerConfig[] {
-  const ns = `agiletrack:test:${randomUUID()}`;
+  const ns = `cache-test:${randomUUID()}`;
   namespaces.push(ns);
   return Array.from({ length: count }, (_, i) => ({
     name: String.fromCharCode(97 + i),

@@ -1,6 +1,9 @@
 /**
- * Coded errors of @agiletrack/cache. Every error carries a stable `code` and keeps its `cause`,
- * so an application can map it to a status (the AgileTrack API does) without parsing messages.
+ * Coded errors of @agiletrack/cache. Every error the library throws is a {@link CacheError} with
+ * a stable `code`, keeping its `cause`, so an application can map it to a status without parsing
+ * messages. The one exception is deliberate: an error thrown by your own factory or `loadMany`
+ * reaches the caller of `getOrSet` / `getOrSetMany` unchanged (not wrapped), when there is no
+ * stale value to serve instead.
  */
 
 /** Every code this library throws. */
@@ -18,6 +21,9 @@ export const CacheErrorCodes = {
   TIER_TIMEOUT: 'E_CACHE_TIER_TIMEOUT',
   TIER_UNAVAILABLE: 'E_CACHE_TIER_UNAVAILABLE',
   CLOSED: 'E_CACHE_CLOSED',
+  ARGUMENT_INVALID: 'E_CACHE_ARGUMENT_INVALID',
+  LOAD_RESULT_INVALID: 'E_CACHE_LOAD_RESULT_INVALID',
+  BACKEND_FAILED: 'E_CACHE_BACKEND_FAILED',
 } as const;
 
 /** A code from {@link CacheErrorCodes}. */
@@ -36,22 +42,22 @@ export class CacheError extends Error {
 
 /** A key or key part that is empty, too long, has control characters or the reserved separator. */
 export class CacheKeyError extends CacheError {
-  constructor(message: string) {
-    super(CacheErrorCodes.KEY_INVALID, message);
+  constructor(message: string, options?: { cause?: unknown }) {
+    super(CacheErrorCodes.KEY_INVALID, message, options);
   }
 }
 
 /** A namespace name that could collide with another namespace or with keys. */
 export class CacheNamespaceError extends CacheError {
-  constructor(message: string) {
-    super(CacheErrorCodes.NAMESPACE_INVALID, message);
+  constructor(message: string, options?: { cause?: unknown }) {
+    super(CacheErrorCodes.NAMESPACE_INVALID, message, options);
   }
 }
 
 /** An option that is out of range; thrown when the cache or tier is created, never later. */
 export class CacheOptionsError extends CacheError {
-  constructor(message: string) {
-    super(CacheErrorCodes.OPTIONS_INVALID, message);
+  constructor(message: string, options?: { cause?: unknown }) {
+    super(CacheErrorCodes.OPTIONS_INVALID, message, options);
   }
 }
 
@@ -133,5 +139,31 @@ export class CacheTierUnavailableError extends CacheError {
 export class CacheClosedError extends CacheError {
   constructor() {
     super(CacheErrorCodes.CLOSED, 'the cache is closed');
+  }
+}
+
+/** An argument a method cannot take (a topic name, a message, a table), or a call made twice. */
+export class CacheArgumentError extends CacheError {
+  constructor(message: string, options?: { cause?: unknown }) {
+    super(CacheErrorCodes.ARGUMENT_INVALID, message, options);
+  }
+}
+
+/** A `loadMany` that broke its contract: not an array of one value per key. */
+export class CacheLoadResultError extends CacheError {
+  constructor(expected: number, got: unknown) {
+    super(
+      CacheErrorCodes.LOAD_RESULT_INVALID,
+      `loadMany must resolve to an array of ${expected} values (one per key, same order); got ${
+        Array.isArray(got) ? `${got.length} values` : typeof got
+      }`,
+    );
+  }
+}
+
+/** A backend (Redis, PostgreSQL) connection or command failed; `cause` holds the driver's error. */
+export class CacheBackendError extends CacheError {
+  constructor(message: string, options?: { cause?: unknown }) {
+    super(CacheErrorCodes.BACKEND_FAILED, message, options);
   }
 }

@@ -1,9 +1,10 @@
 /**
- * @agiletrack/cache — a multi-tier cache. The public surface is small on purpose: tiers, the
- * invalidation bus and adapters are subpath exports (`@agiletrack/cache/tiers/memory`, …).
+ * @agiletrack/cache — a multi-tier cache. The root holds what an application calls: the cache,
+ * its options and results, events, durations and the error base class. Everything else is on a
+ * subpath: tiers (`/tiers/memory`, `/tiers/web-storage`), backends (`/redis`, `/postgres`), every
+ * error class (`/errors`), the contracts a tier, bus, tag store or lock implements (`/contracts`),
+ * encryption (`/codec/encryption`), adapters (`/adapters/…`) and test helpers (`/testing`).
  */
-
-export type { BusTopics, TopicHandler } from './bus/topics.ts';
 export {
   Cache,
   type CacheEvent,
@@ -27,14 +28,14 @@ export {
   type LoadMany,
   type LoadManyContext,
   minutes,
+  type OperationContext,
   type ReadOptions,
   type SetManyItem,
   seconds,
   type TierStatsReport,
+  TRACING_CHANNEL,
   type WriteOptions,
 } from './cache.ts';
-export { systemClock } from './clock.ts';
-export { createEntryCodec, type Encryptor, type EntryCodecOptions } from './codec/entry-codec.ts';
 export { CACHE_OPERATION_OUTCOMES } from './core/events.ts';
-export * from './errors.ts';
-export type * from './types.ts';
+export { CacheError, type CacheErrorCode, CacheErrorCodes } from './errors.ts';
+export type { Ms } from './types.ts';

@@ -32,12 +32,10 @@ const manifest = JSON.parse(readFileSync(join(PACKAGE_DIR, 'package.json'), 'utf
 /** The optional peers each subpath needs at run time (type-only imports need none). */
 const NEEDS: Record<string, string[]> = {
   '.': [],
+  './errors': [],
+  './contracts': [],
   './tiers/memory': [],
   './tiers/web-storage': [],
-  './tiers/postgres': [],
-  './tiers/redis': ['ioredis'],
-  './bus/redis': ['ioredis'],
-  './bus/postgres': [],
   './redis': ['ioredis'],
   './postgres': [],
   './codec/encryption': [],
@@ -149,9 +147,8 @@ describe(`${manifest.name} as an installed package`, () => {
       withRedis,
       'redis.mjs',
       `import { createCache } from '@agiletrack/cache';
-import { createRedisClient, closeRedisClient, whenReady } from '@agiletrack/cache/redis';
+import { createRedisClient, closeRedisClient, redisTier, whenReady } from '@agiletrack/cache/redis';
 import { memoryTier } from '@agiletrack/cache/tiers/memory';
-import { redisTier } from '@agiletrack/cache/tiers/redis';
 
 const client = createRedisClient(process.env.REDIS_URL);
 await whenReady(client);

@@ -93,6 +93,8 @@ export interface EntryCodec {
   decode(key: string, raw: string): DecodedEntry;
   /** Whether sensitive entries can be written (an encryption key is configured). */
   readonly canEncrypt: boolean;
+  /** Whether `encode` compresses large values itself (Node's zlib, or a compressor passed in). */
+  readonly canCompress?: boolean;
   /** Compression counters, for tier stats. */
   stats(): { count: number; rawBytes: number; storedBytes: number };
 }

@@ -9,7 +9,7 @@
  *   within the process remains).
  * While the bus is healthy, every call goes through and is awaited as usual.
  */
-import type { DistributedLock, InvalidationBus, TagStore } from '@agiletrack/cache';
+import type { DistributedLock, InvalidationBus, TagStore } from '@agiletrack/cache/contracts';
 import type { Logger } from 'pino';
 
 /**

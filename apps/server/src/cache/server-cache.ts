@@ -5,8 +5,9 @@
  * (PGlite in embedded mode).
  */
 import { randomUUID } from 'node:crypto';
-import { type BusTopics, type Cache, createCache, type Encryptor, type SyncTier } from '@agiletrack/cache';
-import { pgListener, postgresBackplane } from '@agiletrack/cache/postgres';
+import { type Cache, createCache } from '@agiletrack/cache';
+import type { BusTopics, Encryptor, SyncTier } from '@agiletrack/cache/contracts';
+import { pgListener, postgresBackplane, postgresTier } from '@agiletrack/cache/postgres';
 import {
   closeRedisClient,
   createRedisClient,
@@ -16,7 +17,6 @@ import {
   whenReady,
 } from '@agiletrack/cache/redis';
 import { memoryTier } from '@agiletrack/cache/tiers/memory';
-import { postgresTier } from '@agiletrack/cache/tiers/postgres';
 import { CACHE_NAMESPACES, cacheKeyFamily } from '@agiletrack/domain';
 import pg from 'pg';
 import type { Logger } from 'pino';

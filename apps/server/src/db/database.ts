@@ -5,7 +5,7 @@
  */
 import { existsSync, mkdirSync } from 'node:fs';
 import { join, resolve } from 'node:path';
-import type { SqlClient } from '@agiletrack/cache/tiers/postgres';
+import type { SqlClient } from '@agiletrack/cache/postgres';
 import { PGlite } from '@electric-sql/pglite';
 import type { Cache as DrizzleCacheBase } from 'drizzle-orm/cache/core';
 import { drizzle as drizzleNodePg } from 'drizzle-orm/node-postgres';

@@ -5,7 +5,7 @@
  * LISTEN/NOTIFY without Redis), so one connection and one reconnect logic serve both. They carry
  * ids and keys, never data. Admins' connections also get server alerts on the same stream.
  */
-import type { BusTopics } from '@agiletrack/cache';
+import type { BusTopics } from '@agiletrack/cache/contracts';
 import { type Alert, type DomainEvent, DomainEventSchema } from '@agiletrack/domain';
 import type { Logger } from 'pino';
 

@@ -5,7 +5,7 @@
  * A report merges every instance: the asking instance requests the others' figures on the bus
  * and waits for the instances it knows (they announce themselves once at start).
  */
-import type { BusTopics } from '@agiletrack/cache';
+import type { BusTopics } from '@agiletrack/cache/contracts';
 import {
   ANALYTICS_WINDOWS,
   CACHE_FAMILIES,

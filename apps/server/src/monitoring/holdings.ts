@@ -4,7 +4,7 @@
  * each family's keys. Redis figures cover every instance and are kept for a while, so the
  * admin page can poll without scanning Redis each time.
  */
-import type { SyncTier } from '@agiletrack/cache';
+import type { SyncTier } from '@agiletrack/cache/contracts';
 import type { RedisClient } from '@agiletrack/cache/redis';
 import { type CacheFamily, cacheKeyFamily } from '@agiletrack/domain';
 import type { Holdings } from './analytics.ts';

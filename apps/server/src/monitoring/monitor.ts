@@ -8,7 +8,7 @@
  * and once more with `until: 0` when its last watcher leaves); the others publish their sampled
  * operations in small batches (`monitor.ops`).
  */
-import type { BusTopics } from '@agiletrack/cache';
+import type { BusTopics } from '@agiletrack/cache/contracts';
 import { type CacheOp, CacheOpSchema, type MonitorQuery } from '@agiletrack/domain';
 import type { Logger } from 'pino';
 import { z } from 'zod';

@@ -1,5 +1,5 @@
 /** `INFO memory` and `INFO stats` of the cache's Redis, parsed and kept briefly so scrapes and rules share one call. */
-import type { RedisClient } from '@agiletrack/cache/tiers/redis';
+import type { RedisClient } from '@agiletrack/cache/redis';
 
 /** The figures operators watch. */
 export interface RedisInfo {

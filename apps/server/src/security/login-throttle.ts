@@ -13,7 +13,7 @@
  * instance sees the same numbers), in memory otherwise. Windows use the injected clock.
  */
 import { createHash } from 'node:crypto';
-import type { RedisClient } from '@agiletrack/cache/tiers/redis';
+import type { RedisClient } from '@agiletrack/cache/redis';
 import { LRUCache } from 'lru-cache';
 import { addressBytes } from './addresses.ts';
 

@@ -7,8 +7,8 @@
 import { createHash, randomBytes } from 'node:crypto';
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import type { Encryptor } from '@agiletrack/cache';
 import { aesGcmEncryptor, type EncryptionKey } from '@agiletrack/cache/codec/encryption';
+import type { Encryptor } from '@agiletrack/cache/contracts';
 
 /**
  * The settings the keys come from (a subset of the server's config, named here so security does

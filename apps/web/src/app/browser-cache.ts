@@ -39,15 +39,30 @@ export const LOCAL_STORAGE_TTL_MS = longest('localStorage');
 export const MEMORY_TTL_MS = longest('memory');
 
 const memory = memoryTier({ name: 'memory', ttl: MEMORY_TTL_MS, maxBytes: 16 * 1024 * 1024 });
-/** The localStorage tier, under the dashboard's own prefix `agiletrack_`. */
-export const storageTier = webStorageTier({ name: 'localStorage', prefix: 'agiletrack_', ttl: LOCAL_STORAGE_TTL_MS });
+/**
+ * The localStorage tier, under the dashboard's own prefix `agiletrack_`. localStorage holds about
+ * 5 MB per origin: entries above 8 KB (metric histories) are compressed by the browser's
+ * `CompressionStream`; smaller ones stay readable JSON.
+ */
+export const storageTier = webStorageTier({
+  name: 'localStorage',
+  prefix: 'agiletrack_',
+  ttl: LOCAL_STORAGE_TTL_MS,
+  compressAbove: 8_192,
+});
 
-/** Entries that survive a reload. Uncompressed, so localStorage stays readable by a person. */
+/**
+ * Entries that survive a reload. The codec leaves compression to the tier (no zlib in a browser,
+ * and tests under Node then take the same path).
+ */
 const persistentRoot = createCache({
   tiers: [memory, storageTier],
   ttl: LOCAL_STORAGE_TTL_MS,
-  codec: { compressThreshold: Number.POSITIVE_INFINITY },
+  codec: { compression: false },
 });
+
+/** Resolves once the compressed entries of an earlier visit are readable (the cache has attached the tier). */
+export const storageReady: Promise<void> = storageTier.ready();
 
 /** Entries that die with the page. */
 const sessionRoot = createCache({

@@ -15,14 +15,15 @@ import {
 import { drizzle as drizzlePglite } from 'drizzle-orm/pglite';
 import pg from 'pg';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import type { SqlClient } from '../backends/postgres/sql.ts';
+import { type PostgresTier, postgresTier } from '../backends/postgres/tier.ts';
 import { type Cache, createCache } from '../cache.ts';
 import { createFakeClock, type FakeClock } from '../clock.ts';
 import { memoryTier } from '../tiers/memory.ts';
-import { type PostgresTier, postgresTier, type SqlClient } from '../tiers/postgres.ts';
 import { checkKey, DEFAULT_MAX_KEY_LENGTH } from '../validate.ts';
 import {
-  AgileTrackDrizzleCache,
   type DrizzleCacheOptions,
+  DrizzleQueryCache,
   drizzleCache,
   type QueryCacheStore,
   tableTag,
@@ -46,7 +47,7 @@ const notes = pgTableCreator((name) => `app_${RUN}_${name}`)('notes', {
   id: serial('id').primaryKey(),
   body: text('body').notNull(),
 });
-const CACHE_TABLE = `agiletrack_cache_drizzle_${RUN}`;
+const CACHE_TABLE = `cache_test_drizzle_${RUN}`;
 const DDL = [
   `CREATE TABLE ${`teams_${RUN}`} (id serial PRIMARY KEY, name text NOT NULL, created_at timestamptz NOT NULL DEFAULT now())`,
   `CREATE TABLE ${`projects_${RUN}`} (id serial PRIMARY KEY, team_id integer NOT NULL, title text NOT NULL)`,
@@ -70,7 +71,7 @@ interface Backend {
   name: string;
   /** Opens the database once: test tables created, Drizzle's client counted, a client for the cache tier. */
   open(): Promise<{
-    connect(cache: AgileTrackDrizzleCache): Db;
+    connect(cache: DrizzleQueryCache): Db;
     queries: { count: number };
     tierClient: SqlClient;
   }>;
@@ -441,8 +442,8 @@ describe('Drizzle cache adapter', () => {
 
   it('accepts a real cache and its namespaces as the store', async () => {
     const cache = createCache({ tiers: [memoryTier()], sweepInterval: 0 });
-    expect(new AgileTrackDrizzleCache(cache)).toBeInstanceOf(AgileTrackDrizzleCache);
-    expect(new AgileTrackDrizzleCache(cache.namespace('drizzle'))).toBeInstanceOf(AgileTrackDrizzleCache);
+    expect(new DrizzleQueryCache(cache)).toBeInstanceOf(DrizzleQueryCache);
+    expect(new DrizzleQueryCache(cache.namespace('drizzle'))).toBeInstanceOf(DrizzleQueryCache);
     await cache.close();
   });
 });

@@ -23,7 +23,7 @@ import { getTableName, is, Table } from 'drizzle-orm';
 import { Cache, type MutationOption } from 'drizzle-orm/cache/core';
 import type { CacheConfig } from 'drizzle-orm/cache/core/types';
 import { systemClock } from '../clock.ts';
-import { CacheOptionsError } from '../errors.ts';
+import { CacheArgumentError, CacheOptionsError } from '../errors.ts';
 import type { Clock, Ms } from '../types.ts';
 import { checkDuration } from '../validate.ts';
 
@@ -73,7 +73,7 @@ function tableNameOf(table: unknown): string {
     const schema = record[SCHEMA];
     return schema ? `${schema}.${name}` : name;
   }
-  throw new TypeError(`expected a table or a table name, got ${typeof table}`);
+  throw new CacheArgumentError(`expected a table or a table name, got ${typeof table}`);
 }
 
 function listOf<T>(value: T | T[] | undefined): T[] {
@@ -100,7 +100,7 @@ function storable(response: unknown): unknown {
 }
 
 /** A Drizzle `Cache` that stores query results in an @agiletrack/cache instance. */
-export class AgileTrackDrizzleCache extends Cache {
+export class DrizzleQueryCache extends Cache {
   readonly #store: QueryCacheStore;
   readonly #strategy: 'explicit' | 'all';
   readonly #ttl: Ms | undefined;
@@ -199,6 +199,6 @@ export class AgileTrackDrizzleCache extends Cache {
 }
 
 /** Creates the Drizzle cache: `drizzle({ client, cache: drizzleCache(cache) })`. */
-export function drizzleCache(store: QueryCacheStore, options: DrizzleCacheOptions = {}): AgileTrackDrizzleCache {
-  return new AgileTrackDrizzleCache(store, options);
+export function drizzleCache(store: QueryCacheStore, options: DrizzleCacheOptions = {}): DrizzleQueryCache {
+  return new DrizzleQueryCache(store, options);
 }

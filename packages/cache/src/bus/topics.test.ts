@@ -5,10 +5,12 @@
 import { randomBytes, randomUUID } from 'node:crypto';
 import pg from 'pg';
 import { afterEach, describe, expect, it, vi } from 'vitest';
-import { closeRedisClient, createRedisClient, whenReady } from '../redis/client.ts';
+import { postgresBus } from '../backends/postgres/bus.ts';
+import { pgListener } from '../backends/postgres/listener.ts';
+import { redisBus } from '../backends/redis/bus.ts';
+import { closeRedisClient, createRedisClient, whenReady } from '../backends/redis/client.ts';
+import { CacheArgumentError } from '../errors.ts';
 import type { BusMessage, InvalidationBus } from '../types.ts';
-import { pgListener, postgresBus } from './postgres.ts';
-import { redisBus } from './redis-bus.ts';
 import type { BusTopics } from './topics.ts';
 
 const REDIS_URL = process.env.REDIS_URL ?? 'redis://127.0.0.1:6379';
@@ -41,7 +43,7 @@ async function exchange(a: Bus, b: Bus): Promise<void> {
   await a.publish({ type: 'delete', keys: ['y'] });
   await vi.waitFor(() => expect(cacheMessages).toHaveLength(2), { timeout: 3_000 });
   expect(onB).toHaveLength(1);
-  await expect(a.publishTopic('bad topic!', {})).rejects.toThrow(TypeError);
+  await expect(a.publishTopic('bad topic!', {})).rejects.toThrow(CacheArgumentError);
 }
 
 describe('bus topics', () => {
@@ -65,7 +67,7 @@ describe('bus topics', () => {
   it('on PostgreSQL LISTEN/NOTIFY', async () => {
     const pool = new pg.Pool({ connectionString: PG_URL });
     closers.push(() => pool.end());
-    const channel = `agiletrack_test_${randomBytes(4).toString('hex')}`;
+    const channel = `cache_test_${randomBytes(4).toString('hex')}`;
     const a = postgresBus({
       client: pool,
       listen: pgListener(() => new pg.Client({ connectionString: PG_URL })),
@@ -82,6 +84,6 @@ describe('bus topics', () => {
     );
     await exchange(a, b);
     expect(b.topicsReceived).toBe(1);
-    await expect(a.publishTopic('big', 'x'.repeat(8_000))).rejects.toThrow(RangeError);
+    await expect(a.publishTopic('big', 'x'.repeat(8_000))).rejects.toThrow(CacheArgumentError);
   });
 });

@@ -4,6 +4,7 @@
  * (domain events, monitoring). The cache never sees topic messages, and topic messages carry
  * exactly the JSON the application hands over — keep values out of them.
  */
+import { CacheArgumentError } from '../errors.ts';
 
 /** A handler of one topic: the decoded data and the id of the instance that sent it. */
 export type TopicHandler = (data: unknown, from: string) => void;
@@ -23,7 +24,7 @@ const TOPIC = /^[A-Za-z0-9_.:-]{1,64}$/;
 /** Checks a topic name; throws a `TypeError` naming it. */
 export function checkTopic(topic: string): void {
   if (typeof topic !== 'string' || !TOPIC.test(topic)) {
-    throw new TypeError(`bus topic must match ${TOPIC}, got ${JSON.stringify(topic)}`);
+    throw new CacheArgumentError(`bus topic must match ${TOPIC}, got ${JSON.stringify(topic)}`);
   }
 }
 

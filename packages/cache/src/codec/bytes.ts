@@ -1,4 +1,5 @@
 /** Byte helpers that work the same in Node and in browsers (Buffer when present, else btoa/atob). */
+import { CacheCorruptEntryError } from '../errors.ts';
 
 const NodeBuffer = (globalThis as { Buffer?: typeof Buffer }).Buffer;
 const encoder = new TextEncoder();
@@ -44,7 +45,7 @@ const BASE64 = /^[A-Za-z0-9+/]*={0,2}$/;
 
 /** Decodes standard base64; throws on characters outside the alphabet. */
 export function fromBase64(text: string): Uint8Array {
-  if (!BASE64.test(text)) throw new TypeError('not base64');
+  if (!BASE64.test(text)) throw new CacheCorruptEntryError('not base64');
   if (NodeBuffer) return new Uint8Array(NodeBuffer.from(text, 'base64'));
   const binary = atob(text);
   const bytes = new Uint8Array(binary.length);

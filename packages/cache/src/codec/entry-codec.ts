@@ -49,10 +49,11 @@ export interface EntryCodecOptions {
    */
   compressionLevel?: 1 | 2 | 3 | 4 | 5 | 6 | 7 | 8 | 9;
   /**
-   * Raw DEFLATE both ways; `false` never compresses. In browsers, where there is no zlib, pass
-   * one to compress there (fflate's `deflateSync`/`inflateSync` fit:
-   * `{ deflate: (b, level) => deflateSync(b, { level }), inflate: inflateSync }`).
-   * @default Node's zlib where the platform has it, else none (entries are stored uncompressed)
+   * Raw DEFLATE both ways; `false` never compresses. Browsers have no synchronous compressor:
+   * there the web-storage tier compresses large entries itself through `CompressionStream`, in
+   * the same format, and a compressor passed here (fflate's `deflateSync`/`inflateSync` fit)
+   * compresses everywhere else.
+   * @default Node's zlib where the platform has it, else none
    */
   compression?: Compression | false;
   /** Encrypts entries marked `sensitive`; without it such entries are refused by shared tiers. */
@@ -125,6 +126,7 @@ export function createEntryCodec(options: EntryCodecOptions = {}): EntryCodec {
 
   return {
     canEncrypt: encryptor !== undefined,
+    canCompress: compression !== undefined,
 
     encode(key, entry, keepUntil) {
       const text = serialize(entry.value);
@@ -177,7 +179,8 @@ export function createEntryCodec(options: EntryCodecOptions = {}): EntryCodec {
       let value: unknown = stored.data;
       if (stored.z === 1 || stored.enc !== undefined) {
         try {
-          if (typeof stored.data !== 'string') throw new TypeError('data is not base64 text');
+          if (typeof stored.data !== 'string')
+            throw new CacheCorruptEntryError(`entry "${key}" data is not base64 text`);
           let bytes = fromBase64(stored.data);
           if (stored.enc !== undefined) {
             const { k, iv, t } = stored.enc;
@@ -188,7 +191,8 @@ export function createEntryCodec(options: EntryCodecOptions = {}): EntryCodec {
             bytes = encryptor.decrypt({ keyId: k, iv: fromBase64(iv), tag: fromBase64(t), data: bytes }, key);
           }
           if (stored.z === 1) {
-            if (compression === undefined) throw new TypeError('entry is compressed and no compression is configured');
+            if (compression === undefined)
+              throw new CacheCorruptEntryError(`entry "${key}" is compressed and no compression is configured`);
             bytes = compression.inflate(bytes);
           }
           value = deserialize(utf8Decode(bytes));

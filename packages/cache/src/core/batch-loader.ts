@@ -4,10 +4,12 @@
  * the results are written back in one call per tier. Each key joins any load or refresh already
  * under way for it (from `getOrSet` or another batch), so overlapping batches load a key once.
  */
+import { CacheLoadResultError } from '../errors.ts';
 import type { Entry, Ms } from '../types.ts';
-import type { CacheEngine, Found } from './engine.ts';
 import type { Refresh, Resolution } from './in-flight.ts';
+import type { LoadReads, LoadState, LoadWrites } from './load-host.ts';
 import type { KeyOutcome } from './operations.ts';
+import type { Found } from './state.ts';
 
 /** What `loadMany` receives besides the keys. */
 export interface LoadManyContext<V> {
@@ -75,24 +77,16 @@ function settleable<T>(): Settle<T> {
   return { promise, resolve, reject };
 }
 
-/** A `loadMany` that broke its contract (not an array of one value per key). */
-export class LoadManyResultError extends TypeError {
-  constructor(expected: number, got: unknown) {
-    super(
-      `loadMany must resolve to an array of ${expected} values (one per key, same order); got ${
-        Array.isArray(got) ? `${got.length} values` : typeof got
-      }`,
-    );
-    this.name = 'LoadManyResultError';
-  }
-}
-
 /** See the file comment. */
 export class BatchLoader {
-  readonly #engine: CacheEngine;
+  readonly #s: LoadState;
+  readonly #reads: LoadReads;
+  readonly #writes: LoadWrites;
 
-  constructor(engine: CacheEngine) {
-    this.#engine = engine;
+  constructor(state: LoadState, reads: LoadReads, writes: LoadWrites) {
+    this.#s = state;
+    this.#reads = reads;
+    this.#writes = writes;
   }
 
   /** The values of `keys` (full keys; `logicals` as the caller wrote them), in order. */
@@ -103,22 +97,22 @@ export class BatchLoader {
     options: GetOrSetManyOptions,
     report?: KeyOutcome[],
   ): Promise<unknown[]> {
-    const engine = this.#engine;
-    const inFlight = engine.inFlight;
-    const ahead = options.refreshAhead ?? engine.options.refreshAhead;
+    const s = this.#s;
+    const inFlight = s.inFlight;
+    const ahead = options.refreshAhead ?? s.options.refreshAhead;
     const out = new Array<unknown>(keys.length);
     const waits: Promise<void>[] = [];
     const owned = new Map<string, Owned>();
     const nearExpiry: ToLoad[] = [];
     // One read of the first tier for the whole batch; later tiers only see the keys it missed.
-    const first = engine.firstMany(keys);
+    const first = this.#reads.firstMany(keys);
     for (let i = 0; i < keys.length; i++) {
       const key = keys[i]!;
       const local = first?.[i];
       if (local !== undefined && !local.stale) {
         out[i] = local.entry.value;
         if (report !== undefined) report[i] = { outcome: 'hit', tier: local.tier.tier.name };
-        if (ahead > 0 && engine.nearExpiry(local.entry, ahead)) {
+        if (ahead > 0 && s.nearExpiry(local.entry, ahead)) {
           nearExpiry.push({ key, logical: logicals[i]!, stale: local.entry });
         }
         continue;
@@ -126,7 +120,7 @@ export class BatchLoader {
       const mine = owned.get(key);
       const joined = mine?.settle.promise ?? inFlight.loads.get(key);
       if (joined !== undefined) {
-        if (mine === undefined) engine.counters.singleFlightJoins++;
+        if (mine === undefined) s.stats.counters.getOrSet.singleFlightJoins++;
         waits.push(
           joined.then((resolution) => {
             out[i] = resolution.value;
@@ -166,10 +160,10 @@ export class BatchLoader {
     nearExpiry: ToLoad[],
     fromTier: number,
   ): Promise<void> {
-    const engine = this.#engine;
+    const s = this.#s;
     let found: (Found | undefined)[];
     try {
-      found = await engine.lookupMany(
+      found = await this.#reads.lookupMany(
         owned.map((item) => item.key),
         true,
         fromTier,
@@ -184,18 +178,17 @@ export class BatchLoader {
       const hit = found[j] ?? local;
       if (hit !== undefined && !hit.stale) {
         settle.resolve({ value: hit.entry.value, result: 'hit', tier: hit.tier.tier.name, entry: hit.entry });
-        if (ahead > 0 && engine.nearExpiry(hit.entry, ahead)) nearExpiry.push({ key, logical, stale: hit.entry });
+        if (ahead > 0 && s.nearExpiry(hit.entry, ahead)) nearExpiry.push({ key, logical, stale: hit.entry });
         continue;
       }
       if (hit !== undefined) {
         // Stale-while-revalidate: the last value now, the refresh in this batch's load.
-        engine.counters.staleServes++;
-        if (engine.families !== undefined) engine.families.of(key).staleServes++;
+        s.stats.staleServed(key);
         settle.resolve({ value: hit.entry.value, result: 'stale', tier: hit.tier.tier.name, entry: hit.entry });
       }
-      const running = engine.inFlight.refreshes.get(key);
+      const running = s.inFlight.refreshes.get(key);
       if (running !== undefined) {
-        engine.counters.singleFlightJoins++;
+        s.stats.counters.getOrSet.singleFlightJoins++;
         if (hit === undefined) running.promise.then((entry) => settle.resolve(missResolution(entry)), settle.reject);
         continue;
       }
@@ -206,7 +199,7 @@ export class BatchLoader {
 
   /** Starts one background load for hits close to expiry that nobody is refreshing yet. */
   #refreshAhead(items: readonly ToLoad[], loadMany: LoadMany<unknown>, options: GetOrSetManyOptions): void {
-    const refreshes = this.#engine.inFlight.refreshes;
+    const refreshes = this.#s.inFlight.refreshes;
     const seen = new Set<string>();
     const due = items.filter((item) => {
       if (seen.has(item.key) || refreshes.has(item.key)) return false;
@@ -214,7 +207,7 @@ export class BatchLoader {
       return true;
     });
     if (due.length === 0) return;
-    this.#engine.counters.refreshAheads += due.length;
+    this.#s.stats.counters.getOrSet.refreshAheads += due.length;
     void this.#load(due, loadMany, options).catch(noop);
   }
 
@@ -223,10 +216,11 @@ export class BatchLoader {
    * other batches join it and invalidations reach it), then one write per tier.
    */
   async #load(items: readonly ToLoad[], loadMany: LoadMany<unknown>, options: GetOrSetManyOptions): Promise<void> {
-    const engine = this.#engine;
-    const inFlight = engine.inFlight;
+    const s = this.#s;
+    const counters = s.stats.counters;
+    const inFlight = s.inFlight;
     // Stamped before the source is read: a tag invalidated while it runs wins.
-    const createdAt = engine.stamp();
+    const createdAt = s.stamp();
     const records = items.map((item) => {
       const settle = settleable<Entry | undefined>();
       const record: Refresh = { key: item.key, invalidated: false, promise: settle.promise };
@@ -250,16 +244,17 @@ export class BatchLoader {
     };
     let values: readonly unknown[];
     const unstored = new Set<string>();
-    engine.counters.batchLoads++;
-    engine.counters.batchLoadedKeys += items.length;
-    const families = engine.families;
+    counters.getOrSet.batchLoads++;
+    counters.getOrSet.batchLoadedKeys += items.length;
+    const families = s.stats.families;
     const started = families === undefined ? 0 : performance.now();
     try {
       values = await loadMany(
         items.map((item) => item.logical),
         { stale: items.map((item) => item.stale?.value), skipCache: (key) => unstored.add(key) },
       );
-      if (!Array.isArray(values) || values.length !== items.length) throw new LoadManyResultError(items.length, values);
+      if (!Array.isArray(values) || values.length !== items.length)
+        throw new CacheLoadResultError(items.length, values);
       if (families !== undefined) {
         // Each key waited for the whole batch: that is its load time.
         const ms = performance.now() - started;
@@ -271,8 +266,8 @@ export class BatchLoader {
       }
     } catch (error) {
       if (families !== undefined) for (const item of items) families.of(item.key).loadErrors++;
-      engine.counters.factoryErrors++;
-      engine.events.emit({ type: 'factory-error', key: items[0]!.key, error });
+      counters.getOrSet.factoryErrors++;
+      s.events.emit({ type: 'factory-error', key: items[0]!.key, error });
       fail(error);
       return;
     }
@@ -281,24 +276,24 @@ export class BatchLoader {
     try {
       entries = items.map((item, j) => {
         const tags = typeof options.tags === 'function' ? options.tags(item.logical) : options.tags;
-        const entry = engine.buildEntry(
+        const entry = s.buildEntry(
           values[j],
           { ttl: options.ttl, grace: options.grace, tags, sensitive: options.sensitive },
           createdAt,
         );
         const store = values[j] !== undefined && !unstored.has(item.logical);
-        if (store && !records[j]!.record.invalidated && engine.tagsValid(entry)) {
+        if (store && !records[j]!.record.invalidated && s.tagsValid(entry)) {
           writes.push({ key: item.key, entry, record: records[j]!.record });
         }
         return entry;
       });
       if (writes.length > 0) {
-        await engine.writeMany(writes);
-        await engine.announceWrites(writes.map((write) => write.key));
+        await this.#writes.writeMany(writes);
+        await this.#writes.announceWrites(writes.map((write) => write.key));
         // Invalidated while we were writing: take back what we wrote (leave newer loads alone).
         const late = writes.filter((write) => write.record.invalidated);
         if (late.length > 0)
-          await engine.remove(
+          await this.#writes.remove(
             late.map((write) => write.key),
             false,
             false,

@@ -1,6 +1,8 @@
 /**
  * Typed cache events, delivered to `cache.on(type, listener)` and published on a diagnostics
- * channel (Node only; `cache` unless the cache's `diagnosticsChannel` option names another). Emitting costs one branch when nobody listens.
+ * channel (Node only; `cache` unless the cache's `diagnosticsChannel` option names another), and
+ * public operations traced on a `diagnostics_channel.tracingChannel` (`cache.operation`, or the
+ * option's name + `.operation`). Emitting costs one branch when nobody listens.
  */
 
 /** The public operation an `operation` event reports. */
@@ -65,34 +67,77 @@ export type CacheEventOf<T extends CacheEventType> = Extract<CacheEvent, { type:
 /** The diagnostics channel events are published on when the cache's options name none. */
 export const DIAGNOSTICS_CHANNEL = 'cache';
 
+/**
+ * The tracing channel public operations are traced on when the cache's options name no
+ * diagnostics channel (else that name + `.operation`): subscribe with
+ * `diagnostics_channel.tracingChannel(TRACING_CHANNEL).subscribe({ start, asyncEnd, error })`.
+ */
+export const TRACING_CHANNEL = `${DIAGNOSTICS_CHANNEL}.operation`;
+
+/**
+ * The context of one traced operation: what `start` sees (`op`, `keys`, `families`), and what
+ * `asyncEnd` and `error` see besides (`outcomes`, one per key in order, `ms`; `result` or `error`
+ * set by the tracing channel). Keys are full (namespaced) keys.
+ */
+export interface OperationContext {
+  readonly op: CacheOperationName;
+  readonly keys: readonly string[];
+  /** Each key's family, in order; `undefined` without the `family` option. */
+  readonly families: readonly string[] | undefined;
+  readonly outcomes: { outcome: CacheOperationOutcome; tier: string | undefined }[];
+  ms: number;
+  result?: unknown;
+  error?: unknown;
+}
+
 interface Channel {
   readonly hasSubscribers: boolean;
   publish(message: unknown): void;
 }
 
-// Reached without an import so the library bundles for browsers, where the channel is absent.
-function openChannel(name: string): Channel | undefined {
+interface TracingChannel {
+  readonly hasSubscribers: boolean;
+  tracePromise<T>(fn: () => Promise<T>, context: object): Promise<T>;
+}
+
+interface DiagnosticsChannels {
+  channel(name: string): Channel;
+  tracingChannel?(name: string): TracingChannel;
+}
+
+// Reached without an import so the library bundles for browsers, where the channels are absent.
+function diagnostics(): DiagnosticsChannels | undefined {
   const proc = (globalThis as { process?: { getBuiltinModule?: (id: string) => unknown } }).process;
-  const dc = proc?.getBuiltinModule?.('node:diagnostics_channel') as { channel(name: string): Channel } | undefined;
-  return dc?.channel(name);
+  return proc?.getBuiltinModule?.('node:diagnostics_channel') as DiagnosticsChannels | undefined;
 }
 
 /** A small typed emitter. `active` lets hot paths skip building events nobody will see. */
 export class CacheEvents {
   readonly #listeners = new Map<CacheEventType, Set<(event: CacheEvent) => void>>();
   readonly #channel: Channel | undefined;
+  readonly #tracing: TracingChannel | undefined;
   #listenerCount = 0;
   #operationListeners = 0;
   #readListeners = 0;
 
-  /** Whether anyone wants `operation` events (checked before timing a call). */
+  /** Whether anyone wants operations reported (checked before timing a call). */
   get watching(): boolean {
-    return this.#operationListeners > 0 || this.#channel?.hasSubscribers === true;
+    return (
+      this.#operationListeners > 0 || this.#channel?.hasSubscribers === true || this.#tracing?.hasSubscribers === true
+    );
   }
 
-  /** `channel`: the diagnostics channel name; `false` publishes on none. */
+  /** `channel`: the diagnostics channel name; `false` publishes and traces on none. */
   constructor(channel: string | false = DIAGNOSTICS_CHANNEL) {
-    this.#channel = channel === false ? undefined : openChannel(channel);
+    const dc = channel === false ? undefined : diagnostics();
+    this.#channel = dc?.channel(channel as string);
+    this.#tracing = dc?.tracingChannel?.(`${channel}.operation`);
+  }
+
+  /** Runs `fn` traced on the tracing channel with `context` when it has subscribers. */
+  trace<T>(fn: () => Promise<T>, context: OperationContext): Promise<T> {
+    const tracing = this.#tracing;
+    return tracing?.hasSubscribers ? tracing.tracePromise(fn, context) : fn();
   }
 
   /**

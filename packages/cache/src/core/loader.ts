@@ -3,12 +3,13 @@
  * stale-while-revalidate and grace, soft and hard timeouts, the cross-process lock, and writes
  * that lose to any invalidation that came after the source read.
  */
-import { MAX_TIMER_MS } from '../clock.ts';
+import { MAX_TIMER_MS, schedule } from '../clock.ts';
 import { CacheFactoryTimeoutError } from '../errors.ts';
 import type { Clock, Entry, Ms } from '../types.ts';
 import type { Factory, GetOrSetOptions, WriteOptions } from './api-types.ts';
-import type { CacheEngine } from './engine.ts';
 import type { InFlight, Refresh, Resolution } from './in-flight.ts';
+import type { LoadReads, LoadState, LoadWrites } from './load-host.ts';
+import type { CacheCounters } from './stats.ts';
 
 const ORIGIN = 'origin';
 const noop = (): void => {};
@@ -22,23 +23,25 @@ export function raceTimeout<T>(clock: Clock, ms: Ms, work: Promise<T>): Promise<
   if (ms > MAX_TIMER_MS) return work;
   let cancel: (() => void) | undefined;
   const timer = new Promise<'timeout'>((resolve) => {
-    if (clock.schedule) cancel = clock.schedule(ms, () => resolve('timeout'));
-    else {
-      const handle = setTimeout(resolve, ms, 'timeout');
-      cancel = () => clearTimeout(handle);
-    }
+    cancel = schedule(clock, ms, () => resolve('timeout'));
   });
   return Promise.race([work, timer]).finally(() => cancel?.());
 }
 
 /** See the file comment. */
 export class Loader {
-  readonly #engine: CacheEngine;
+  readonly #s: LoadState;
+  readonly #reads: LoadReads;
+  readonly #writes: LoadWrites;
+  readonly #counters: CacheCounters;
   readonly #inFlight: InFlight;
 
-  constructor(engine: CacheEngine) {
-    this.#engine = engine;
-    this.#inFlight = engine.inFlight;
+  constructor(state: LoadState, reads: LoadReads, writes: LoadWrites) {
+    this.#s = state;
+    this.#reads = reads;
+    this.#writes = writes;
+    this.#counters = state.stats.counters;
+    this.#inFlight = state.inFlight;
   }
 
   /**
@@ -49,7 +52,7 @@ export class Loader {
     if (options.forceFresh) return this.#bypass(key, logicalKey, factory, options);
     const joined = this.#inFlight.loads.get(key);
     if (joined !== undefined) {
-      this.#engine.counters.singleFlightJoins++;
+      this.#counters.getOrSet.singleFlightJoins++;
       return joined;
     }
     const load = this.#resolve(key, logicalKey, factory, options);
@@ -67,11 +70,11 @@ export class Loader {
     factory: Factory<unknown>,
     options: GetOrSetOptions,
   ): Promise<Resolution> {
-    const found = await this.#engine.lookup(key);
+    const found = await this.#reads.lookup(key);
     if (found !== undefined && !found.stale) {
-      const ahead = options.refreshAhead ?? this.#engine.options.refreshAhead;
-      if (ahead > 0 && this.#engine.nearExpiry(found.entry, ahead)) {
-        this.#engine.refreshAhead(key, logicalKey, factory, options, found.entry);
+      const ahead = options.refreshAhead ?? this.#s.options.refreshAhead;
+      if (ahead > 0 && this.#s.nearExpiry(found.entry, ahead)) {
+        this.refreshAhead(key, logicalKey, factory, options, found.entry);
       }
       return { value: found.entry.value, result: 'hit', tier: found.tier.tier.name, entry: found.entry };
     }
@@ -83,15 +86,14 @@ export class Loader {
         tier: found.tier.tier.name,
         entry: found.entry,
       };
-      const soft = options.softTimeout ?? this.#engine.options.softTimeout;
+      const soft = options.softTimeout ?? this.#s.options.softTimeout;
       if (soft === 0) {
         refresh.catch(noop);
-        this.#engine.counters.staleServes++;
-        this.#staleServed(key);
+        this.#s.stats.staleServed(key);
         return stale;
       }
       const settled = await raceTimeout(
-        this.#engine.options.clock,
+        this.#s.options.clock,
         soft,
         refresh.then(
           (entry) => ({ entry }),
@@ -99,15 +101,13 @@ export class Loader {
         ),
       );
       if (settled === 'timeout') {
-        this.#engine.counters.staleServes++;
-        this.#staleServed(key);
+        this.#s.stats.staleServed(key);
         return stale;
       }
       if ('error' in settled) {
         // The source is failing: the last good value is better than an error (grace).
-        this.#engine.counters.graceServes++;
-        this.#staleServed(key);
-        this.#engine.events.emit({ type: 'grace-serve', key });
+        this.#s.stats.staleServed(key, true);
+        this.#s.events.emit({ type: 'grace-serve', key });
         return stale;
       }
       return { value: settled.entry?.value, result: 'miss', tier: ORIGIN, entry: settled.entry };
@@ -117,9 +117,9 @@ export class Loader {
       const entry = await refresh;
       return { value: entry?.value, result: 'miss', tier: ORIGIN, entry };
     }
-    const settled = await raceTimeout(this.#engine.options.clock, timeout, refresh);
+    const settled = await raceTimeout(this.#s.options.clock, timeout, refresh);
     if (settled === 'timeout') {
-      this.#engine.counters.factoryTimeouts++;
+      this.#counters.getOrSet.factoryTimeouts++;
       refresh.catch(noop); // it goes on and fills the cache for the next caller
       throw new CacheFactoryTimeoutError(key, timeout);
     }
@@ -144,6 +144,19 @@ export class Loader {
     }
   }
 
+  /** Starts one background refresh of `key` (joined if one runs); the caller already has its value. */
+  refreshAhead(
+    key: string,
+    logicalKey: string,
+    factory: Factory<unknown>,
+    options: GetOrSetOptions,
+    entry: Entry,
+  ): void {
+    if (this.#s.closed || this.#inFlight.refreshes.has(key)) return;
+    this.#counters.getOrSet.refreshAheads++;
+    this.refresh(key, logicalKey, factory, options, entry).catch(noop);
+  }
+
   /** Starts (or joins) the one factory run for `key`. */
   refresh(
     key: string,
@@ -155,7 +168,7 @@ export class Loader {
     const running = this.#inFlight.refreshes.get(key);
     if (running !== undefined) return running.promise;
     const record: Refresh = { key, invalidated: false, promise: Promise.resolve(undefined) };
-    const useLock = this.#engine.options.lock !== undefined && (options.lock ?? this.#engine.options.lockByDefault);
+    const useLock = this.#s.options.lock !== undefined && (options.lock ?? this.#s.options.lockByDefault);
     record.promise = this.#runFactory(key, logicalKey, factory, options, stale, record, useLock);
     this.#inFlight.refreshes.set(key, record);
     this.#inFlight.running.add(record);
@@ -177,7 +190,7 @@ export class Loader {
     useLock: boolean,
   ): Promise<Entry | undefined> {
     // Stamped before the source is read: a tag invalidated while the factory runs wins.
-    const createdAt = this.#engine.stamp();
+    const createdAt = this.#s.stamp();
     let release: (() => Promise<void>) | undefined;
     if (useLock) {
       const taken = await this.#lockOrWait(key);
@@ -193,9 +206,9 @@ export class Loader {
         sensitive: options.sensitive,
       };
       let skip = false;
-      this.#engine.counters.factoryCalls++;
-      if (this.#engine.events.active) this.#engine.events.emit({ type: 'factory-call', key });
-      const family = this.#engine.families?.of(key);
+      this.#counters.getOrSet.factoryCalls++;
+      if (this.#s.events.active) this.#s.events.emit({ type: 'factory-call', key });
+      const family = this.#s.stats.familyOf(key);
       const started = family === undefined ? 0 : performance.now();
       let value: unknown;
       try {
@@ -209,64 +222,59 @@ export class Loader {
           },
         });
       } catch (error) {
-        this.#engine.counters.factoryErrors++;
+        this.#counters.getOrSet.factoryErrors++;
         if (family !== undefined) family.loadErrors++;
-        this.#engine.events.emit({ type: 'factory-error', key, error });
+        this.#s.events.emit({ type: 'factory-error', key, error });
         throw error;
       }
       if (family !== undefined) {
         family.loads++;
         family.loadTime.record(performance.now() - started);
       }
-      const entry = this.#engine.buildEntry(value, writeOptions, createdAt);
+      const entry = this.#s.buildEntry(value, writeOptions, createdAt);
       if (value === undefined || skip) return entry;
-      this.#engine.checkWritable(key, entry.sensitive);
+      this.#s.checkWritable(key, entry.sensitive);
       // A delete, clear or tag invalidation that ran meanwhile makes this value old: return it
       // to this caller (its read began before the write) but never store it.
-      if (record.invalidated || !this.#engine.tagsValid(entry)) return entry;
-      await this.#engine.write(key, entry, true);
-      await this.#engine.announceWrites([key]);
+      if (record.invalidated || !this.#s.tagsValid(entry)) return entry;
+      await this.#writes.write(key, entry, true);
+      await this.#writes.announceWrites([key]);
       // Invalidated while we were writing: take back what we wrote (leave newer loads alone).
-      if (record.invalidated) await this.#engine.remove([key], false, false);
+      if (record.invalidated) await this.#writes.remove([key], false, false);
       return entry;
     } finally {
       if (release) await release().catch(noop);
     }
   }
 
-  #staleServed(key: string): void {
-    const family = this.#engine.families?.of(key);
-    if (family !== undefined) family.staleServes++;
-  }
-
   /** Takes the cross-process lock, or waits for its holder and reads what it wrote. */
   async #lockOrWait(
     key: string,
   ): Promise<{ entry: Entry | undefined } | { release: (() => Promise<void>) | undefined }> {
-    const lock = this.#engine.options.lock!;
-    const ttl = this.#engine.options.lockTtl;
+    const lock = this.#s.options.lock!;
+    const ttl = this.#s.options.lockTtl;
     // `null` = the lock service failed: compute without it rather than wait for a holder that may not exist.
     const acquire = () => lock.acquire(key, ttl).catch(() => null);
     const release = await acquire();
     if (release === null) {
-      this.#engine.counters.lockErrors++;
+      this.#counters.getOrSet.lockErrors++;
       return { release: undefined };
     }
     if (release !== undefined) {
       // Check the shared tiers again: another process may have filled the key while we took the lock.
-      const again = await this.#engine.lookup(key, true);
+      const again = await this.#reads.lookup(key, true);
       if (again !== undefined && !again.stale) {
         await release().catch(noop);
         return { entry: again.entry };
       }
       return { release };
     }
-    this.#engine.counters.lockWaits++;
+    this.#counters.getOrSet.lockWaits++;
     await lock.waitForRelease(key, ttl).catch(() => false);
-    const filled = await this.#engine.lookup(key, true);
+    const filled = await this.#reads.lookup(key, true);
     if (filled !== undefined && !filled.stale) return { entry: filled.entry };
     // The holder died or gave up without writing: take over (one more try for the lock).
-    this.#engine.counters.lockTakeovers++;
+    this.#counters.getOrSet.lockTakeovers++;
     return { release: (await acquire()) ?? undefined };
   }
 }

@@ -1,10 +1,10 @@
 /**
- * Operation events for live monitors: one `operation` event per key of a public call, with the
- * key's family, the tier that answered, the outcome and the duration. The cache takes this path
- * only while someone listens, so an unwatched call pays one branch.
+ * Watched operations: while someone listens to `operation` events, or subscribes to the
+ * diagnostics channel or the tracing channel, each public call is timed and reported per key
+ * (family, tier that answered, outcome). Nobody watching: the call runs as it is.
  */
-import type { CacheEngine } from './engine.ts';
-import type { CacheOperationName, CacheOperationOutcome } from './events.ts';
+import type { CacheEvents, CacheOperationName, CacheOperationOutcome, OperationContext } from './events.ts';
+import type { Families } from './families.ts';
 
 /** How one key of an operation ended. */
 export interface KeyOutcome {
@@ -13,40 +13,53 @@ export interface KeyOutcome {
 }
 
 /**
- * Runs `run`, then emits one event per key of `keys` with what `describe` says of the result
- * (`error` for every key when it rejects), and passes the result or error on.
+ * Runs `run`, then reports one outcome per key of `keys` with what `describe` says of the result
+ * (`error` for every key when it rejects), and passes the result or error on. Within a tracing
+ * channel subscription, the whole call is traced with the outcomes on its context.
  */
 export function observe<T>(
-  engine: CacheEngine,
+  events: CacheEvents,
+  families: Families | undefined,
   op: CacheOperationName,
   keys: readonly string[],
   run: () => Promise<T>,
   describe: (result: T, index: number) => KeyOutcome,
 ): Promise<T> {
   const started = performance.now();
-  const emit = (outcomeOf: (index: number) => KeyOutcome): void => {
+  const context: OperationContext = {
+    op,
+    keys,
+    families: families === undefined ? undefined : keys.map((key) => families.nameOf(key)),
+    outcomes: [],
+    ms: 0,
+  };
+  const report = (outcomeOf: (index: number) => KeyOutcome): void => {
     const ms = performance.now() - started;
-    const families = engine.families;
+    context.ms = ms;
     for (let i = 0; i < keys.length; i++) {
-      const key = keys[i]!;
       const { outcome, tier } = outcomeOf(i);
-      engine.events.emit({ type: 'operation', op, key, family: families?.nameOf(key), tier, outcome, ms });
+      context.outcomes.push({ outcome, tier });
+      const family = context.families?.[i];
+      events.emit({ type: 'operation', op, key: keys[i]!, family, tier, outcome, ms });
     }
   };
-  let running: Promise<T>;
-  try {
-    running = run();
-  } catch (error) {
-    running = Promise.reject(error);
-  }
-  return running.then(
-    (result) => {
-      emit((index) => describe(result, index));
-      return result;
-    },
-    (error: unknown) => {
-      emit(() => ({ outcome: 'error', tier: undefined }));
-      throw error;
-    },
-  );
+  const traced = (): Promise<T> => {
+    let running: Promise<T>;
+    try {
+      running = run();
+    } catch (error) {
+      running = Promise.reject(error);
+    }
+    return running.then(
+      (result) => {
+        report((index) => describe(result, index));
+        return result;
+      },
+      (error: unknown) => {
+        report(() => ({ outcome: 'error', tier: undefined }));
+        throw error;
+      },
+    );
+  };
+  return events.trace(traced, context);
 }

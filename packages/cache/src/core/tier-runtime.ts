@@ -3,7 +3,7 @@
  * the one place remote failure is handled — a deadline on every call, a circuit breaker, and
  * the list of writes that failed, repaired when the tier comes back.
  */
-import { MAX_TIMER_MS } from '../clock.ts';
+import { schedule } from '../clock.ts';
 import { CacheError, CacheErrorCodes, CacheTierTimeoutError } from '../errors.ts';
 import type { Clock, Ms, Tier } from '../types.ts';
 import { TierCounters } from './counters.ts';
@@ -105,24 +105,14 @@ export class TierRuntime extends TierCounters {
     // remote read, so no Promise.race and no extra async frames.
     return new Promise<T>((resolve) => {
       let settled = false;
-      // A deadline longer than a timer can wait (Infinity included) never fires.
-      const timer =
-        deadline > MAX_TIMER_MS
-          ? undefined
-          : setTimeout(() => {
-              if (settled) return;
-              settled = true;
-              resolve(
-                this.#fail(
-                  op,
-                  started,
-                  new CacheTierTimeoutError(this.tier.name, op, deadline),
-                  fallback,
-                  repairKeys,
-                  readKeys,
-                ),
-              );
-            }, deadline);
+      const expire = (): void => {
+        if (settled) return;
+        settled = true;
+        const error = new CacheTierTimeoutError(this.tier.name, op, deadline);
+        resolve(this.#fail(op, started, error, fallback, repairKeys, readKeys));
+      };
+      // On the cache's clock, so tests move deadlines by hand.
+      const cancel = schedule(this.settings.clock, deadline, expire);
       let work: Promise<T>;
       try {
         work = run();
@@ -133,7 +123,7 @@ export class TierRuntime extends TierCounters {
         (result) => {
           if (settled) return;
           settled = true;
-          clearTimeout(timer);
+          cancel();
           this.time(op, now() - started);
           this.#succeeded(op, repairKeys);
           resolve(result);
@@ -141,7 +131,7 @@ export class TierRuntime extends TierCounters {
         (error: unknown) => {
           if (settled) return;
           settled = true;
-          clearTimeout(timer);
+          cancel();
           resolve(this.#fail(op, started, error, fallback, repairKeys, readKeys));
         },
       );

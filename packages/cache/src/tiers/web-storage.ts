@@ -33,6 +33,7 @@ import { CacheEntryTooLargeError, CacheError, CacheOptionsError, CacheSensitiveR
 import type { Clock, Entry, EntryCodec, Ms, SyncTier, TierContext, TierSetItem, TierStats } from '../types.ts';
 import { checkDuration, checkInt } from '../validate.ts';
 import { capEntry, decodeStored } from './memory.ts';
+import { canPack, isPacked, pack, unpack } from './web-storage-packing.ts';
 
 /** The part of the DOM `Storage` interface the tier uses. */
 export type StorageLike = Pick<Storage, 'getItem' | 'setItem' | 'removeItem' | 'key' | 'length'>;
@@ -79,6 +80,13 @@ export interface WebStorageTierOptions {
    * @default globalThis.window, when it exists
    */
   window?: StorageEventSource | null;
+  /**
+   * Stored entries longer than this many characters are compressed (raw DEFLATE through the
+   * platform's `CompressionStream`, a moment after the write) when the cache's codec does not
+   * compress itself, as in browsers. `Infinity` never compresses.
+   * @default 4_096
+   */
+  compressAbove?: number;
 }
 
 /** Tier stats plus what is particular to browser storage. */
@@ -142,10 +150,16 @@ export class WebStorageTier implements SyncTier {
   #corrupt = 0;
   #quotaFailures = 0;
   #storageErrors = 0;
+  readonly #compressAbove: number;
+  /** Packed entries unpacked in the background, by storage key; `undefined` when not packing. */
+  #unpacked: Map<string, { readonly packed: string; readonly plain: string }> | undefined;
+  #warm: Promise<void> = Promise.resolve();
 
   constructor(options: WebStorageTierOptions = {}) {
     checkDuration('web-storage tier ttl', options.ttl);
     checkInt('maxEntrySize', options.maxEntrySize, 1);
+    checkDuration('compressAbove', options.compressAbove, { allowZero: true });
+    this.#compressAbove = options.compressAbove ?? 4_096;
     const prefix = options.prefix ?? 'cache:';
     if (typeof prefix !== 'string' || prefix.length === 0) {
       throw new CacheOptionsError('prefix must be a non-empty string, so other keys in storage are left alone');
@@ -181,17 +195,26 @@ export class WebStorageTier implements SyncTier {
     return this.#storage !== undefined;
   }
 
-  /** Receives the cache's clock and codec. */
+  /** Receives the cache's clock and codec; starts unpacking our packed entries if we pack. */
   attach(context: TierContext): void {
     this.#clock = context.clock;
     this.#codec = context.codec;
     this.#evicted = context.evicted;
+    if (context.codec.canCompress || !(this.#compressAbove < Number.POSITIVE_INFINITY) || !canPack()) return;
+    this.#unpacked = new Map();
+    this.#warm = Promise.all(this.#ownKeys().map((storageKey) => this.#unpackLater(storageKey))).then(() => {});
+  }
+
+  /** Resolves once the packed entries found at start are readable (at once when not packing). */
+  ready(): Promise<void> {
+    return this.#warm;
   }
 
   get(key: string): Entry | undefined {
     const storageKey = this.prefix + key;
-    const raw = this.#read(storageKey);
-    if (raw === null) return undefined;
+    let raw: string | undefined | null = this.#read(storageKey);
+    if (raw !== null && this.#unpacked !== undefined && isPacked(raw)) raw = this.#plain(storageKey, raw);
+    if (raw == null) return undefined;
     let entry: Entry;
     try {
       entry = decodeStored(this.#codecOrDefault(), key, raw);
@@ -226,6 +249,7 @@ export class WebStorageTier implements SyncTier {
     const size = bytesOf(storageKey, raw);
     if (size > this.#maxEntrySize) throw new CacheEntryTooLargeError(key, size, this.#maxEntrySize, this.name);
     this.#write(storageKey, raw, size);
+    if (this.#unpacked !== undefined && raw.length > this.#compressAbove) void this.#packLater(storageKey, raw);
   }
 
   setMany(items: readonly TierSetItem[]): void {
@@ -390,6 +414,7 @@ export class WebStorageTier implements SyncTier {
   #remove(storageKey: string): void {
     const storage = this.#storage;
     if (storage === undefined) return;
+    this.#unpacked?.delete(storageKey);
     try {
       storage.removeItem(storageKey);
     } catch {
@@ -535,6 +560,35 @@ export class WebStorageTier implements SyncTier {
     this.#account(key, newValue === null ? undefined : bytesOf(key, newValue));
     this.onExternalChange?.(key.slice(this.prefix.length));
   };
+
+  /** The clear form of a packed entry, if unpacked already; else starts unpacking it (a miss now). */
+  #plain(storageKey: string, packed: string): string | undefined {
+    const known = this.#unpacked!.get(storageKey);
+    if (known?.packed === packed) return known.plain;
+    void this.#unpackLater(storageKey);
+    return undefined;
+  }
+
+  async #unpackLater(storageKey: string): Promise<void> {
+    const packed = this.#read(storageKey);
+    if (packed === null || !isPacked(packed)) return;
+    try {
+      const plain = await unpack(packed);
+      if (this.#read(storageKey) === packed) this.#unpacked?.set(storageKey, { packed, plain });
+    } catch {
+      if (this.#read(storageKey) !== packed) return;
+      this.#corrupt++;
+      this.#remove(storageKey);
+    }
+  }
+
+  /** Replaces a large entry just written in clear by its packed form, unless it changed meanwhile. */
+  async #packLater(storageKey: string, plain: string): Promise<void> {
+    const packed = await pack(plain).catch(() => undefined);
+    if (packed === undefined || this.#read(storageKey) !== plain) return;
+    this.#write(storageKey, packed, bytesOf(storageKey, packed));
+    if (this.#read(storageKey) === packed) this.#unpacked?.set(storageKey, { packed, plain });
+  }
 
   #codecOrDefault(): EntryCodec {
     this.#codec ??= createEntryCodec();
