@@ -59,6 +59,18 @@ describe('cache basics', () => {
     expect(cache.getSync('missing')).toBeUndefined();
   });
 
+  it('counts a synchronous first attempt only when it serves the value', async () => {
+    const { cache } = make();
+    await cache.set('k', 42);
+    const before = cache.stats().tiers[0]!;
+    expect(cache.getSync('missing', { countMiss: false })).toBeUndefined();
+    expect(cache.stats().tiers[0]!.misses).toBe(before.misses);
+    expect(cache.getSync('k', { countMiss: false })).toBe(42);
+    expect(cache.stats().tiers[0]!.hits).toBe(before.hits + 1);
+    expect(cache.getSync('missing')).toBeUndefined();
+    expect(cache.stats().tiers[0]!.misses).toBe(before.misses + 1);
+  });
+
   it('reads and writes in batches', async () => {
     const { cache } = make();
     await cache.setMany([

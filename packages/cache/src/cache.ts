@@ -66,6 +66,15 @@ export interface ReadOptions {
   status?: CacheStatus;
 }
 
+/** What {@link Cache.getSync} takes. */
+export interface SyncReadOptions extends ReadOptions {
+  /**
+   * `false` when a miss here is only a first attempt and the caller reads the key again the usual
+   * way (which counts the miss): then nothing is counted unless the value is served. Default true.
+   */
+  countMiss?: boolean;
+}
+
 /** One item of `setMany`. */
 export interface SetManyItem<V = unknown> extends WriteOptions {
   key: string;
@@ -137,7 +146,7 @@ export class Cache {
    * Reads the leading synchronous tiers only (memory, browser storage), without a promise.
    * Returns `undefined` when they miss, even if a slower tier holds the key.
    */
-  getSync<V = unknown>(key: string, options?: ReadOptions): V | undefined {
+  getSync<V = unknown>(key: string, options?: SyncReadOptions): V | undefined {
     const slot = this.#slots?.of(key);
     const full = slot?.full ?? this.#full(key);
     const fast = this.#reads.fastGet(full, slot?.family);
@@ -145,7 +154,7 @@ export class Cache {
       if (options?.status) fillStatus(options.status, 'hit', this.#state.runtimes[0]!.tier.name, fast);
       return fast.value as V;
     }
-    const found = this.#reads.getSync(full);
+    const found = this.#reads.getSync(full, options?.countMiss !== false);
     if (found === undefined) return undefined;
     if (options?.status) fillStatus(options.status, 'hit', found.tier, found.entry);
     return found.entry.value as V;

@@ -31,6 +31,7 @@ export {
   type OperationContext,
   type ReadOptions,
   type SetManyItem,
+  type SyncReadOptions,
   seconds,
   type TierStatsReport,
   TRACING_CHANNEL,

@@ -15,6 +15,7 @@ import { apiTokens, sessions, teamMembers, users } from '../db/schema.ts';
 import { AppError, unauthenticated } from '../errors.ts';
 import type { LoginThrottle } from '../security/login-throttle.ts';
 import { hashPassword, PasswordWorkBusyError, verifyPassword } from '../security/passwords.ts';
+import { FIRST_ATTEMPT } from './read-options.ts';
 
 /** Who is calling, with what they may see. */
 export interface Principal {
@@ -202,9 +203,13 @@ export class Accounts {
    */
   cachedPrincipal(cookie: string | undefined, bearer: string | undefined): Principal | undefined {
     if (bearer)
-      return TOKEN_SHAPE.test(bearer) ? this.cache.getSync<Principal>(`token_${requestDigest(bearer)}`) : undefined;
+      return TOKEN_SHAPE.test(bearer)
+        ? this.cache.getSync<Principal>(`token_${requestDigest(bearer)}`, FIRST_ATTEMPT)
+        : undefined;
     if (cookie)
-      return TOKEN_SHAPE.test(cookie) ? this.cache.getSync<Principal>(`session_${requestDigest(cookie)}`) : undefined;
+      return TOKEN_SHAPE.test(cookie)
+        ? this.cache.getSync<Principal>(`session_${requestDigest(cookie)}`, FIRST_ATTEMPT)
+        : undefined;
     return undefined;
   }
 

@@ -20,7 +20,7 @@ import { metricDaily, syncRuns } from '../db/schema.ts';
 import { cutHistory, type DailySeries, type HistoryQuery, rollupSeries } from './metrics-history.ts';
 import { loadWindows, type MetricsSource, syncingIds, teamIntegrations } from './metrics-queries.ts';
 import { rollupMetrics } from './metrics-rollup.ts';
-import { cacheOptions, type ReadOptions } from './read-options.ts';
+import { cacheOptions, FIRST_ATTEMPT, type ReadOptions } from './read-options.ts';
 import type { TeamService } from './teams.ts';
 import type {
   IntegrationMetricsView,
@@ -126,7 +126,7 @@ export class MetricsService {
    * checks, no promise), else `undefined`: the HTTP fast path; anything else reads {@link teamMetrics}.
    */
   cachedTeamMetrics(teamId: number): TeamMetricsView | undefined {
-    const all = this.cache.getSync<ByWindow<TeamMetricsView>>(cacheKeys.teamMetrics(teamId));
+    const all = this.cache.getSync<ByWindow<TeamMetricsView>>(cacheKeys.teamMetrics(teamId), FIRST_ATTEMPT);
     return all?.byWindow[String(DEFAULT_METRIC_WINDOW)];
   }
 

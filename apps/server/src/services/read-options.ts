@@ -15,6 +15,12 @@ export interface ReadOptions {
   status?: CacheStatus;
 }
 
+/**
+ * A synchronous read tried before the ordinary one (the request fast path, the authentication
+ * hook): a miss is not counted, since the ordinary read that follows counts it.
+ */
+export const FIRST_ATTEMPT = Object.freeze({ countMiss: false });
+
 /** The `getOrSet` options of a key of policy row `kind`. */
 export function cacheOptions(policy: CachePolicy, kind: keyof CachePolicy, options: ReadOptions, tags: string[]) {
   const row = policy[kind];

@@ -11,7 +11,7 @@ import { AppError, notFound } from '../errors.ts';
 import type { Accounts } from './accounts.ts';
 import { type Actor, recordAudit, SYSTEM_ACTOR } from './audit.ts';
 import type { Invalidator } from './invalidation.ts';
-import { cacheOptions, inTransaction, type ReadOptions } from './read-options.ts';
+import { cacheOptions, FIRST_ATTEMPT, inTransaction, type ReadOptions } from './read-options.ts';
 import type { TeamView } from './views.ts';
 
 /** See the file comment. */
@@ -61,7 +61,7 @@ export class TeamService {
 
   /** The team when the memory tier holds it (its TTL and tag checks, no promise), else `undefined`: the HTTP fast path. */
   cachedTeam(teamId: number): TeamView | undefined {
-    return this.cache.getSync<TeamView>(cacheKeys.team(teamId)) ?? undefined;
+    return this.cache.getSync<TeamView>(cacheKeys.team(teamId), FIRST_ATTEMPT) ?? undefined;
   }
 
   /** The ids of every team (for cache warming). */

@@ -46,7 +46,7 @@ export class ReadPath {
   }
 
   /** Reads only the leading synchronous tiers (browser memory + storage): no promise at all. */
-  getSync(key: string): { entry: Entry; tier: string } | undefined {
+  getSync(key: string, countMiss = true): { entry: Entry; tier: string } | undefined {
     const s = this.#s;
     const now = s.options.clock.now();
     const family = s.stats.familyOf(key);
@@ -58,9 +58,9 @@ export class ReadPath {
         this.#promote(key, entry, rt.index, now, s.epoch);
         return { entry, tier: rt.tier.name };
       }
-      s.stats.miss(rt, family);
+      if (countMiss) s.stats.miss(rt, family);
     }
-    s.stats.familyMiss(family);
+    if (countMiss) s.stats.familyMiss(family);
     return undefined;
   }
 
