@@ -94,12 +94,6 @@ export type MetricItem = Pick<
   | 'sprint'
 > & { data: Record<string, unknown> | null };
 
-/** Metric values by name; `null` where there is nothing to measure. */
-export type MetricValues = Record<string, number | null>;
-
-/** One integration's items, indexed: the metrics as of any instant over any window. */
-export type MetricIndex = (at: number, windowDays: number) => MetricValues;
-
 /** Where a connector's requests go and how they authenticate. */
 export interface ClientSettings {
   /** Origin and path prefix; the credentials never leave this origin. */

@@ -212,6 +212,50 @@ export const MIGRATIONS: readonly Migration[] = [
       CREATE INDEX webhook_deliveries_recent_idx ON webhook_deliveries (integration_id, received_at);
     `,
   },
+  {
+    id: '0009_metric_samples_goals',
+    sql: `
+      ALTER TABLE metric_snapshots ADD COLUMN samples jsonb NOT NULL DEFAULT '{}'::jsonb;
+      ALTER TABLE metric_snapshots ADD COLUMN previous jsonb;
+      CREATE TABLE goals (
+        id serial PRIMARY KEY,
+        team_id integer NOT NULL REFERENCES teams(id) ON DELETE CASCADE,
+        metric text NOT NULL,
+        comparator text NOT NULL,
+        threshold double precision NOT NULL,
+        window_days integer NOT NULL,
+        status text NOT NULL DEFAULT 'unknown',
+        value double precision,
+        evaluated_at timestamptz,
+        created_at timestamptz NOT NULL DEFAULT now(),
+        updated_at timestamptz NOT NULL DEFAULT now()
+      );
+      CREATE INDEX goals_team_idx ON goals (team_id);
+      CREATE TABLE goal_evaluations (
+        id bigserial PRIMARY KEY,
+        goal_id integer NOT NULL REFERENCES goals(id) ON DELETE CASCADE,
+        evaluated_at timestamptz NOT NULL DEFAULT now(),
+        value double precision,
+        status text NOT NULL
+      );
+      CREATE INDEX goal_evaluations_goal_idx ON goal_evaluations (goal_id, evaluated_at);
+      CREATE TABLE team_notifications (
+        team_id integer PRIMARY KEY REFERENCES teams(id) ON DELETE CASCADE,
+        webhook_url_encrypted text,
+        updated_at timestamptz NOT NULL DEFAULT now()
+      );
+      CREATE TABLE notification_deliveries (
+        id bigserial PRIMARY KEY,
+        team_id integer NOT NULL REFERENCES teams(id) ON DELETE CASCADE,
+        goal_id integer REFERENCES goals(id) ON DELETE SET NULL,
+        status text NOT NULL,
+        attempts integer NOT NULL,
+        error text,
+        created_at timestamptz NOT NULL DEFAULT now()
+      );
+      CREATE INDEX notification_deliveries_recent_idx ON notification_deliveries (created_at);
+    `,
+  },
 ];
 
 /**

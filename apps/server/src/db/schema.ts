@@ -173,6 +173,10 @@ export const metricSnapshots = pgTable(
     computedAt: timestamp('computed_at', { withTimezone: true, mode: 'date' }).notNull().default(sql`now()`),
     windowDays: integer('window_days').notNull(),
     metrics: jsonb('metrics').notNull().$type<Record<string, unknown>>(),
+    /** The items behind each number (see metrics/samples.ts). */
+    samples: jsonb('samples').notNull().default({}).$type<Record<string, unknown>>(),
+    /** The values of each list over the window before this one (null: that window lacks history). */
+    previous: jsonb('previous').$type<Record<string, number[]>>(),
   },
   (t) => [
     index('metric_snapshots_integration_idx').on(t.integrationId, t.computedAt),
@@ -271,4 +275,68 @@ export const passwordResets = pgTable(
     usedAt: timestamp('used_at', { withTimezone: true, mode: 'date' }),
   },
   (t) => [index('password_resets_user_idx').on(t.userId)],
+);
+
+/** A team's goal on a metric ("pickup p85 ≤ 24 h"), with its newest evaluation. */
+export const goals = pgTable(
+  'goals',
+  {
+    id: serial('id').primaryKey(),
+    teamId: integer('team_id')
+      .notNull()
+      .references(() => teams.id, { onDelete: 'cascade' }),
+    metric: text('metric').notNull(),
+    comparator: text('comparator', { enum: ['atMost', 'atLeast'] }).notNull(),
+    threshold: doublePrecision('threshold').notNull(),
+    windowDays: integer('window_days').notNull(),
+    status: text('status', { enum: ['met', 'breached', 'unknown'] })
+      .notNull()
+      .default('unknown'),
+    value: doublePrecision('value'),
+    evaluatedAt: timestamp('evaluated_at', { withTimezone: true, mode: 'date' }),
+    createdAt: createdAt(),
+    updatedAt: timestamp('updated_at', { withTimezone: true, mode: 'date' }).notNull().default(sql`now()`),
+  },
+  (t) => [index('goals_team_idx').on(t.teamId)],
+);
+
+/** Each evaluation of a goal whose value or status changed: its history. */
+export const goalEvaluations = pgTable(
+  'goal_evaluations',
+  {
+    id: bigserial('id', { mode: 'number' }).primaryKey(),
+    goalId: integer('goal_id')
+      .notNull()
+      .references(() => goals.id, { onDelete: 'cascade' }),
+    evaluatedAt: timestamp('evaluated_at', { withTimezone: true, mode: 'date' }).notNull().default(sql`now()`),
+    value: doublePrecision('value'),
+    status: text('status', { enum: ['met', 'breached', 'unknown'] }).notNull(),
+  },
+  (t) => [index('goal_evaluations_goal_idx').on(t.goalId, t.evaluatedAt)],
+);
+
+/** Where a team's goal breaches are posted: a Slack-compatible incoming webhook (sealed, never returned). */
+export const teamNotifications = pgTable('team_notifications', {
+  teamId: integer('team_id')
+    .primaryKey()
+    .references(() => teams.id, { onDelete: 'cascade' }),
+  webhookUrlEncrypted: text('webhook_url_encrypted'),
+  updatedAt: timestamp('updated_at', { withTimezone: true, mode: 'date' }).notNull().default(sql`now()`),
+});
+
+/** Each notification sent (or given up on), for admins. */
+export const notificationDeliveries = pgTable(
+  'notification_deliveries',
+  {
+    id: bigserial('id', { mode: 'number' }).primaryKey(),
+    teamId: integer('team_id')
+      .notNull()
+      .references(() => teams.id, { onDelete: 'cascade' }),
+    goalId: integer('goal_id').references(() => goals.id, { onDelete: 'set null' }),
+    status: text('status', { enum: ['delivered', 'failed'] }).notNull(),
+    attempts: integer('attempts').notNull(),
+    error: text('error'),
+    createdAt: createdAt(),
+  },
+  (t) => [index('notification_deliveries_recent_idx').on(t.createdAt)],
 );

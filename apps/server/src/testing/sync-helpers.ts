@@ -96,10 +96,10 @@ export async function connect(
 }
 
 /** Starts a sync through the API and waits for it. */
-export async function sync(t: TestServer, integrationId: number): Promise<Record<string, unknown>> {
+export async function sync(t: TestServer, integrationId: number, timeoutMs?: number): Promise<Record<string, unknown>> {
   const started = await t.request({ method: 'POST', url: `/api/integrations/${integrationId}/sync` });
   expect(started.statusCode).toBe(202);
-  return waitForJob(t, started.json().jobId);
+  return waitForJob(t, started.json().jobId, timeoutMs);
 }
 
 const WORKER = fileURLToPath(new URL('../worker.ts', import.meta.url));

@@ -1,17 +1,16 @@
 /**
  * Delivery metrics from normalised work items (definitions in docs/METRICS.md and `METRICS` in
- * @agiletrack/domain). Each integration's connector indexes its items once; then the metrics as of
- * any instant and window cost a few binary searches, so a sync computes every window and two
- * years of daily points in one pass. Pure: the same items, instant and window give the same numbers.
+ * @agiletrack/domain). Each integration's connector indexes its items once (`metrics/github.ts`,
+ * `metrics/jira.ts`); then the samples as of any instant and window cost a few binary searches, so
+ * a sync computes every window and two years of daily points in one pass. Pure: the same items,
+ * instant and window give the same numbers. Used by the sync (snapshots, history) and the services
+ * (a drill-down over any time range).
  */
 import type { IntegrationKindName } from '../connectors/connector.ts';
 import { connectorFor } from '../connectors/registry.ts';
-import type { MetricIndex, MetricItem, MetricValues } from '../connectors/types.ts';
-
-export { median, quantile } from '../connectors/metric-tools.ts';
-export type { MetricIndex, MetricItem, MetricValues } from '../connectors/types.ts';
-
-const DAY = 86_400_000;
+import type { MetricItem } from '../connectors/types.ts';
+import { type MetricIndex, type MetricValues, valuesOf } from './samples.ts';
+import { DAY } from './stats.ts';
 
 /** Indexes one integration's items with its connector's metrics. */
 export function indexItems(kind: IntegrationKindName, items: readonly MetricItem[]): MetricIndex {
@@ -25,7 +24,7 @@ export function computeMetrics(
   now: Date,
   windowDays: number,
 ): MetricValues {
-  return indexItems(kind, items)(now.getTime(), windowDays);
+  return valuesOf(indexItems(kind, items)(now.getTime(), windowDays), windowDays);
 }
 
 /** `2024-01-31` for the UTC day of an instant. */
@@ -46,7 +45,8 @@ export function dailyPoints(
 ): { day: string; metrics: MetricValues }[] {
   const points: { day: string; metrics: MetricValues }[] = [];
   for (let t = Date.parse(`${fromDay}T00:00:00Z`); t <= Date.parse(`${toDay}T00:00:00Z`); t += DAY) {
-    points.push({ day: dayOf(t), metrics: index(Math.min(t + DAY, asOf), windowDays) });
+    const at = Math.min(t + DAY, asOf);
+    points.push({ day: dayOf(t), metrics: valuesOf(index(at, windowDays), windowDays) });
   }
   return points;
 }
