@@ -12,7 +12,6 @@ import {
   DEFAULT_METRIC_WINDOW,
   tags as domainTags,
   METRIC_WINDOWS,
-  type MetricName,
 } from '@agiletrack/domain';
 import { asc, desc, eq } from 'drizzle-orm';
 import type { AppDb } from '../db/database.ts';
@@ -36,7 +35,7 @@ import type {
   MetricsHistoryView,
   TeamMetricsView,
 } from './views.ts';
-import { type DrillDown, listWorkItems } from './work-items.ts';
+import { type DrillDown, type DrillQuery, listWorkItems } from './work-items.ts';
 
 /** Which window a metrics read wants (default: the default window). */
 export interface WindowOptions extends ReadOptions {
@@ -245,17 +244,7 @@ export class MetricsService {
   }
 
   /** The work items behind a team's metric between two instants (default: the default window up to now). */
-  async workItems(
-    teamId: number,
-    query: {
-      metric: MetricName;
-      windowDays?: number | undefined;
-      from?: Date | undefined;
-      to?: Date | undefined;
-      cursor?: string | undefined;
-      limit: number;
-    },
-  ): Promise<DrillDown> {
+  async workItems(teamId: number, query: DrillQuery): Promise<DrillDown> {
     await this.teams.getTeam(teamId);
     return listWorkItems(this.db, teamId, query, this.now());
   }
