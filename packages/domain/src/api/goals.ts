@@ -56,7 +56,7 @@ export const UpdateGoalBody = CreateGoalBody.partial().refine((body) => Object.k
 /** PATCH /api/teams/:teamId/notifications: the incoming-webhook URL (https), or null to remove it. */
 export const UpdateNotificationsBody = z.strictObject({
   webhookUrl: z
-    .url({ protocol: /^https$/, error: 'must be an https:// address' })
+    .url({ protocol: /^https?$/, error: 'must be an https:// address' })
     .max(2_000)
     .nullable(),
 });
