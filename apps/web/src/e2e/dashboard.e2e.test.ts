@@ -4,6 +4,8 @@
  * localStorage, recovery from bad cached data, no credentials in browser storage, screenshots.
  */
 import { mkdirSync, writeFileSync } from 'node:fs';
+import { createServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { createSimulator, DEFAULT_GITHUB_TOKEN } from '@agiletrack/api-simulator';
@@ -463,6 +465,57 @@ describe('dashboard in Chromium', () => {
       // The trend follows the window: 7 days chosen, its points are 7-day windows.
       await page.getByTestId('window-days').selectOption('7');
       await expect.poll(() => page.getByTestId('trend-charts').getAttribute('data-window')).toBe('7');
+    },
+    TEST_MS,
+  );
+
+  it(
+    'announces a goal breach on an open dashboard and posts it to the team webhook (a local receiver)',
+    async () => {
+      const posts: string[] = [];
+      const receiver = createServer((request, response) => {
+        let body = '';
+        request.on('data', (chunk) => {
+          body += chunk;
+        });
+        request.on('end', () => {
+          posts.push(body);
+          response.end('ok');
+        });
+      });
+      await new Promise<void>((resolve) => receiver.listen(0, '127.0.0.1', resolve));
+      try {
+        const page = await openPage();
+        const { teamA } = dashboard.server.ids;
+        await logIn(page, 'alice');
+        await openTeamPage(page, teamA);
+        // The webhook is set on the page and never shown back.
+        const hook = `http://127.0.0.1:${(receiver.address() as AddressInfo).port}/services/secret-path`;
+        const form = page.getByTestId('webhook-form');
+        await form.getByLabel('Incoming webhook URL').fill(hook);
+        await form.getByRole('button', { name: 'Save webhook' }).click();
+        await expect.poll(() => page.getByTestId('webhook-state').textContent()).toContain('the team’s webhook');
+        expect(await page.content()).not.toContain('secret-path');
+        // A teammate sets a goal the team misses: the open page hears of it, the receiver gets it.
+        const created = await dashboard.server.request({
+          method: 'POST',
+          url: `/api/teams/${teamA}/goals`,
+          as: 'alice',
+          payload: { metric: 'prThroughputPerWeek', comparator: 'atLeast', threshold: 100 },
+        });
+        expect(created.json().goal.status).toBe('breached');
+        const banner = page.getByTestId('goal-breach');
+        await banner.waitFor({ timeout: 10_000 });
+        expect(await banner.textContent()).toContain('PR throughput');
+        await expect.poll(() => page.locator('[data-testid="goal"][data-status="breached"]').count()).toBe(1);
+        await expect.poll(() => posts.length, { timeout: 10_000 }).toBe(1);
+        expect(JSON.parse(posts[0]!).text).toMatch(
+          /^Goal breached: PR throughput is .* goal ≥ 100 \/ week \(28 days\)$/,
+        );
+        await dashboard.server.request({ method: 'DELETE', url: `/api/goals/${created.json().goal.id}`, as: 'alice' });
+      } finally {
+        await new Promise((resolve) => receiver.close(resolve));
+      }
     },
     TEST_MS,
   );

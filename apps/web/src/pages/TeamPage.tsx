@@ -8,6 +8,7 @@ import { useResource } from '../app/use-resource.ts';
 import { CycleBreakdown } from '../components/CycleBreakdown.tsx';
 import { DeploymentsList } from '../components/DeploymentsList.tsx';
 import { DoraSource } from '../components/Dora.tsx';
+import { GoalsPanel } from '../components/GoalsPanel.tsx';
 import { Link } from '../components/Link.tsx';
 import { MetricBars, MetricCards, MetricExplanation, TrendCharts, WorkItemsList } from '../components/MetricsView.tsx';
 import { LoadError, Loading, Revalidating } from '../components/States.tsx';
@@ -112,6 +113,7 @@ export function TeamPage({ teamId }: { teamId: number }) {
               onSelect={(name) => setMetric(name === selected ? undefined : name)}
             />
             <DoraSource />
+            <GoalsPanel teamId={teamId} windowDays={windowDays} />
             {selected !== undefined && <MetricExplanation name={selected} />}
             <h3>Trend (one point per day)</h3>
             {history.data ? (
