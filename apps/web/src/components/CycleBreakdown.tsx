@@ -123,7 +123,7 @@ function SizeDistribution({ teamId, windowDays }: { teamId: number; windowDays: 
   return (
     <div data-testid="pr-sizes">
       <div className="chart-title">PR size (lines changed) of {items.length} merged pull requests</div>
-      <div className="bars">
+      <div className="size-bars">
         {counts.map((n, i) => (
           <div className="bar-row" key={bucketLabel(i)}>
             <span className="bar-name">{bucketLabel(i)} lines</span>
