@@ -57,13 +57,16 @@ export function jiraMetrics(items: readonly MetricItem[]): MetricIndex {
     // Velocity: each done issue of the last closed sprints adds its points ÷ the number of sprints.
     const closed = upper(sprintEnds, at);
     const last = sprints.slice(Math.max(0, closed - VELOCITY_SPRINTS), closed);
-    const sprintRows = last.flatMap((s) =>
-      (doneBySprint.get(s.externalId) ?? [])
-        .filter((i) => i.finishedAt!.getTime() <= at)
-        .map((i) =>
-          sample(ref(i), i.finishedAt!.getTime(), roundTo((i.storyPoints ?? 0) / last.length, 4), s.externalId),
-        ),
-    );
+    const counted = last.map((s) => ({
+      sprint: s.externalId,
+      issues: (doneBySprint.get(s.externalId) ?? []).filter((i) => i.finishedAt!.getTime() <= at),
+    }));
+    const share = (i: MetricItem) => roundTo((i.storyPoints ?? 0) / last.length, 4);
+    // Rows only when a list is asked for: the daily history needs the values alone.
+    const sprintRows = () =>
+      counted.flatMap(({ sprint, issues }) =>
+        issues.map((i) => sample(ref(i), i.finishedAt!.getTime(), share(i), sprint)),
+      );
     const sets: SampleSets = {
       done_issues: leadTimes.window(start, at),
       cycle_issues: cycleTimes.window(start, at),
@@ -71,7 +74,7 @@ export function jiraMetrics(items: readonly MetricItem[]): MetricIndex {
         values: new Array<number>(upper(startedTimes, at) - upper(stoppedTimes, at)).fill(1),
         rows: inProgress,
       },
-      sprint_issues: { values: sprintRows.map((r) => r.value), rows: () => sprintRows },
+      sprint_issues: { values: counted.flatMap(({ issues }) => issues.map(share)), rows: sprintRows },
     };
     return sets;
   };

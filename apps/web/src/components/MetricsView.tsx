@@ -180,6 +180,13 @@ function contribution(metric: string, item: WorkItem): string {
   return String(item.value);
 }
 
+/** How a listed item is named: a deployment by its id and short commit, not a 40-character SHA. */
+function itemName(item: WorkItem): string {
+  if (item.kind === 'deployment')
+    return `Deployment ${item.externalId}${item.title ? ` (${item.title.slice(0, 7)})` : ''}`;
+  return `${item.kind === 'issue' ? item.externalId : `#${item.externalId}`} ${item.title}`;
+}
+
 /** More about an item: the deployment that shipped it, the incident that followed, its sprint. */
 function detailOf(item: WorkItem): string {
   if (item.shippedBy !== null) return `shipped by deployment ${item.shippedBy}`;
@@ -277,10 +284,10 @@ export function WorkItemsList({ teamId, metric, windowDays }: { teamId: number; 
                 <td>
                   {item.url ? (
                     <a href={item.url} target="_blank" rel="noreferrer noopener">
-                      {item.kind === 'issue' ? item.externalId : `#${item.externalId}`} {item.title}
+                      {itemName(item)}
                     </a>
                   ) : (
-                    `${item.externalId} ${item.title}`
+                    itemName(item)
                   )}
                 </td>
                 <td>{item.state}</td>
