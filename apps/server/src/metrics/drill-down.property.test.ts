@@ -13,6 +13,7 @@ import {
 import { METRIC_WINDOWS, METRICS, type MetricName, TeamMetricsSchema, WorkItemsBody } from '@agiletrack/domain';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { demoSources } from '../demo/simulator.ts';
+import { expectError } from '../testing/api-helpers.ts';
 import { startTestServer, type TestServer } from '../testing/harness.ts';
 import { sync } from '../testing/sync-helpers.ts';
 
@@ -197,6 +198,30 @@ describe('every card equals its statistic over its drill-down', () => {
       expect(bySpan.values).toEqual(byWindow.values);
       expect(bySpan.pages[0]!.value).toBe(byWindow.pages[0]!.value);
     }
+  });
+
+  it('exports the whole list and the teams overview as CSV', async () => {
+    const { id } = teams.at(-1)!;
+    const { values } = await drillDown(id, 'prMergeTimeHours', 'windowDays=90');
+    const csv = await t.request({
+      method: 'GET',
+      url: `/api/teams/${id}/work-items/csv?metric=prMergeTimeHours&windowDays=90`,
+    });
+    expect(csv.statusCode).toBe(200);
+    expect(csv.headers['content-type']).toMatch(/^text\/csv/);
+    expect(csv.headers['content-disposition']).toContain('attachment');
+    const lines = csv.body.trimEnd().split('\r\n');
+    expect(lines[0]).toBe('integration_id,kind,id,title,state,counted_at,value,shipped_by,failure,incident,sprint,url');
+    expect(lines).toHaveLength(values.length + 1);
+    const overview = await t.request({ method: 'GET', url: '/api/teams/metrics/csv?windowDays=28' });
+    const rows = overview.body.trimEnd().split('\r\n');
+    expect(rows[0]).toMatch(/^team_id,team,window_days,computed_at,deploymentsPerWeek,leadTimeHours,/);
+    expect(rows.length).toBeGreaterThanOrEqual(teams.length + 1);
+    expectError(
+      await t.request({ method: 'GET', url: `/api/teams/${id}/work-items/csv?metric=nope` }),
+      400,
+      'E_VALIDATION',
+    );
   });
 
   it('refuses a window with a time range, and an unknown metric', async () => {
