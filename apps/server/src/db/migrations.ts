@@ -216,6 +216,7 @@ export const MIGRATIONS: readonly Migration[] = [
     id: '0009_metric_samples_goals',
     sql: `
       ALTER TABLE metric_snapshots ADD COLUMN samples jsonb NOT NULL DEFAULT '{}'::jsonb;
+      ALTER TABLE metric_snapshots ADD COLUMN sample_values jsonb NOT NULL DEFAULT '{}'::jsonb;
       ALTER TABLE metric_snapshots ADD COLUMN previous jsonb;
       CREATE TABLE goals (
         id serial PRIMARY KEY,

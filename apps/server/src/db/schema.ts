@@ -175,6 +175,8 @@ export const metricSnapshots = pgTable(
     metrics: jsonb('metrics').notNull().$type<Record<string, unknown>>(),
     /** The items behind each number (see metrics/samples.ts). */
     samples: jsonb('samples').notNull().default({}).$type<Record<string, unknown>>(),
+    /** The values alone of each list: what a team's numbers are computed from (small to read). */
+    sampleValues: jsonb('sample_values').notNull().default({}).$type<Record<string, number[]>>(),
     /** The values of each list over the window before this one (null: that window lacks history). */
     previous: jsonb('previous').$type<Record<string, number[]>>(),
   },

@@ -537,16 +537,18 @@ describe.each(TEST_MODES)('team routes (%s)', (mode) => {
         failed.map((f, i) => [`deployment:${prefix}${i}`, at, f, f ? 'failed' : null]);
       const sql = api.t.server.deps.database.sql;
       await sql.query(
-        'INSERT INTO metric_snapshots (integration_id, window_days, metrics, samples) VALUES ($1, 28, $2, $3), ($4, 28, $2, $5)',
+        'INSERT INTO metric_snapshots (integration_id, window_days, metrics, samples, sample_values) VALUES ($1, 28, $2, $3, $4), ($5, 28, $2, $6, $7)',
         [
           ids[0],
           JSON.stringify({}),
           JSON.stringify({ merged_pull_requests: merged([10], 'a'), production_deployments: deployments([1, 0], 'a') }),
+          JSON.stringify({ merged_pull_requests: [10], production_deployments: [1, 0] }),
           ids[1],
           JSON.stringify({
             merged_pull_requests: merged([20, 21, 60], 'b'),
             production_deployments: deployments([0, 0, 0, 0], 'b'),
           }),
+          JSON.stringify({ merged_pull_requests: [20, 21, 60], production_deployments: [0, 0, 0, 0] }),
         ],
       );
       const response = await api.request({

@@ -12,7 +12,7 @@ import {
   statisticOf,
   statisticOfSorted,
 } from '@agiletrack/domain';
-import { listSet, type Sample, type SampleSet } from './stats.ts';
+import type { Sample, SampleSet } from './stats.ts';
 
 /** The sample sets of one scope (an integration, a team) as of one instant and window. */
 export type SampleSets = Partial<Record<MetricDrill, SampleSet>>;
@@ -74,7 +74,9 @@ export function valueSets(list: readonly StoredValues[]): SampleSets {
   const values: Partial<Record<MetricDrill, number[]>> = {};
   for (const stored of list) {
     for (const [drill, v] of Object.entries(stored) as [MetricDrill, number[]][]) {
-      values[drill] = [...(values[drill] ?? []), ...v];
+      const list = values[drill] ?? [];
+      values[drill] = list;
+      for (const value of v) list.push(value);
     }
   }
   const out: SampleSets = {};
@@ -100,12 +102,5 @@ export function unionSamples(
       for (const [ref, at, value, note] of rows) into.push({ integrationId, ref, at, value, note });
     }
   }
-  return out;
-}
-
-/** Sets over lists (a team's union). */
-export function setsOf(lists: Partial<Record<MetricDrill, readonly Sample[]>>): SampleSets {
-  const out: SampleSets = {};
-  for (const [drill, rows] of Object.entries(lists) as [MetricDrill, Sample[]][]) out[drill] = listSet(rows);
   return out;
 }

@@ -51,11 +51,6 @@ export function parseRef(ref: string): { kind: string; externalId: string } {
   return { kind: ref.slice(0, colon), externalId: ref.slice(colon + 1) };
 }
 
-/** A set over a plain list of samples. */
-export function listSet(rows: readonly Sample[]): SampleSet {
-  return { values: rows.map((r) => r.value), rows: () => [...rows] };
-}
-
 /** Samples sorted by time, for window slices by binary search. */
 export class Timeline {
   readonly #times: number[] = [];

@@ -68,20 +68,36 @@ export async function loadWindows(
   return out;
 }
 
+/** The values behind the newest snapshot of each integration, every window (and the window before each). */
+export async function loadValues(
+  db: AppDb,
+  integrationIds: readonly number[],
+): Promise<{ integrationId: number; windowDays: number; values: StoredValues; previous: StoredValues | null }[]> {
+  if (integrationIds.length === 0) return [];
+  const rows = await db
+    .selectDistinctOn([metricSnapshots.integrationId, metricSnapshots.windowDays], {
+      integrationId: metricSnapshots.integrationId,
+      windowDays: metricSnapshots.windowDays,
+      values: metricSnapshots.sampleValues,
+      previous: metricSnapshots.previous,
+    })
+    .from(metricSnapshots)
+    .where(inArray(metricSnapshots.integrationId, [...integrationIds]))
+    .orderBy(
+      metricSnapshots.integrationId,
+      metricSnapshots.windowDays,
+      desc(metricSnapshots.computedAt),
+      desc(metricSnapshots.id),
+    );
+  return rows.map((r) => ({ ...r, values: r.values as StoredValues, previous: r.previous as StoredValues | null }));
+}
+
 /** The items behind the newest snapshot of each integration, for one window or every window. */
 export async function loadSamples(
   db: AppDb,
   integrationIds: readonly number[],
   windowDays?: number,
-): Promise<
-  {
-    integrationId: number;
-    windowDays: number;
-    computedAt: Date;
-    samples: StoredSamples;
-    previous: StoredValues | null;
-  }[]
-> {
+): Promise<{ integrationId: number; windowDays: number; computedAt: Date; samples: StoredSamples }[]> {
   if (integrationIds.length === 0) return [];
   const rows = await db
     .selectDistinctOn([metricSnapshots.integrationId, metricSnapshots.windowDays], {
@@ -89,7 +105,6 @@ export async function loadSamples(
       windowDays: metricSnapshots.windowDays,
       computedAt: metricSnapshots.computedAt,
       samples: metricSnapshots.samples,
-      previous: metricSnapshots.previous,
     })
     .from(metricSnapshots)
     .where(
@@ -104,7 +119,7 @@ export async function loadSamples(
       desc(metricSnapshots.computedAt),
       desc(metricSnapshots.id),
     );
-  return rows.map((r) => ({ ...r, samples: r.samples as StoredSamples, previous: r.previous as StoredValues | null }));
+  return rows.map((r) => ({ ...r, samples: r.samples as StoredSamples }));
 }
 
 /**

@@ -16,7 +16,7 @@ import {
 import { asc, desc, eq } from 'drizzle-orm';
 import type { AppDb } from '../db/database.ts';
 import { metricDaily, syncRuns } from '../db/schema.ts';
-import { setsOf, unionSamples, valueSets, valuesOf } from '../metrics/samples.ts';
+import { valueSets, valuesOf } from '../metrics/samples.ts';
 import { type DeploymentsPage, listDeployments } from './deployments.ts';
 import {
   cutHistory,
@@ -25,7 +25,7 @@ import {
   type HistorySeries,
   rollupSeries,
 } from './metrics-history.ts';
-import { loadSamples, loadWindows, type MetricsSource, syncingIds, teamIntegrations } from './metrics-queries.ts';
+import { loadValues, loadWindows, type MetricsSource, syncingIds, teamIntegrations } from './metrics-queries.ts';
 import { cacheOptions, type ReadOptions } from './read-options.ts';
 import type { TeamService } from './teams.ts';
 import type {
@@ -158,7 +158,7 @@ export class MetricsService {
     const [syncing, windows, samples] = await Promise.all([
       this.#syncing(ids),
       this.#manyIntegrationWindows(teamId, list),
-      loadSamples(this.db, ids),
+      loadValues(this.db, ids),
     ]);
     const byWindow: Record<string, TeamMetricsView> = {};
     for (const windowDays of METRIC_WINDOWS) {
@@ -170,7 +170,7 @@ export class MetricsService {
         windowDays,
         computedAt: times.length > 0 ? new Date(Math.max(...times)) : null,
         // Over the union of the integrations' items, never a mean of their numbers.
-        rollup: valuesOf(setsOf(unionSamples(mine)), windowDays),
+        rollup: valuesOf(valueSets(mine.map((s) => s.values)), windowDays),
         // The window before, only when every integration's history reaches back that far.
         previous:
           mine.length > 0 && mine.every((s) => s.previous !== null)

@@ -53,6 +53,7 @@ export async function precomputeMetrics(
       computedAt,
       metrics: valuesOf(sets, windowDays) as Record<string, unknown>,
       samples: storeSamples(sets),
+      sampleValues: storeValues(sets) as Record<string, number[]>,
       previous:
         previousEnd - windowDays * DAY >= first
           ? (storeValues(index(previousEnd, windowDays)) as Record<string, number[]>)
