@@ -36,7 +36,8 @@ export function Change({
 }) {
   if (value === null || value === undefined || previous === null || previous === undefined) return null;
   const delta = value - previous;
-  const lowerIsBetter = isMetricName(name) && ['hours', 'ratio'].includes(METRICS[name].unit);
+  // More is better for rates and velocity; less for durations, failure rates, sizes and work in progress.
+  const lowerIsBetter = isMetricName(name) && !['perWeek', 'points'].includes(METRICS[name].unit);
   const better = delta === 0 ? 'same' : delta < 0 === lowerIsBetter ? 'better' : 'worse';
   const relative = previous === 0 ? null : Math.round((delta / Math.abs(previous)) * 100);
   return (
