@@ -50,8 +50,9 @@ export function spawnTs(
         resolve({ child, match });
       }
     };
+    // The banner is on stderr (logs are on stdout): either stream may carry the ready line.
     child.stdout!.on('data', onData);
-    child.stderr!.on('data', keep);
+    child.stderr!.on('data', onData);
     child.once('exit', (code) => reject(new Error(`${file} exited (${code}) before it was ready:\n${output}`)));
   });
 }

@@ -10,6 +10,7 @@ import { randomBytes } from 'node:crypto';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { pathToFileURL } from 'node:url';
 import autocannon from 'autocannon';
 import { renderFaults, runFaults } from './http-faults.ts';
 import { cpuMs, loginCookie, MAIN, ROOT, reachable, spawnTs, stop, waitForDemoSync } from './http-process.ts';
@@ -17,6 +18,10 @@ import { describeMachine } from './machine.ts';
 import { table } from './report.ts';
 
 const FLOOR = join(ROOT, 'bench/src/http-floor.ts');
+const IN_PROCESS = pathToFileURL(join(ROOT, 'bench/src/http-inprocess.mjs')).href;
+const HISTORY_DAYS = 90;
+/** Sequential cached GETs the allocation measure makes (few enough that no collection runs). */
+const ALLOC_REQUESTS = 200;
 const OUT = process.env.BENCH_OUT || join(ROOT, 'bench/RESULTS.md');
 const SECONDS = Number(process.env.BENCH_HTTP_SECONDS || 5);
 const CONNECTIONS = 10;
@@ -78,9 +83,92 @@ async function measure(
   return row;
 }
 
+/** Bytes on the wire and allocation, per mode. */
+interface Extra {
+  mode: string;
+  /** Bytes allocated per cached GET and per in-process bare request (undefined: a collection ran). */
+  allocCached: number | undefined;
+  allocBare: number | undefined;
+  history: { raw: number; gzip: number; br: number };
+  /** The login page's JavaScript as the server sends it to a browser asking for gzip, br. */
+  loginJs: { raw: number; gzip: number; br: number };
+}
+const extras: Extra[] = [];
+
+/** Bytes allocated per request to `url` (heap growth with no collection in between), best of three. */
+async function allocationPer(bare: string, url: string, headers: Record<string, string>): Promise<number | undefined> {
+  let best: number | undefined;
+  for (let attempt = 0; attempt < 3; attempt++) {
+    await fetch(url, { headers }).then((r) => r.arrayBuffer());
+    const before = (await (await fetch(`${bare}/heap/mark`)).json()) as { used: number };
+    for (let i = 0; i < ALLOC_REQUESTS; i++) await fetch(url, { headers }).then((r) => r.arrayBuffer());
+    const after = (await (await fetch(`${bare}/heap`)).json()) as { used: number; collections: number };
+    if (after.collections > 0) continue;
+    const per = Math.round((after.used - before.used) / ALLOC_REQUESTS);
+    best = best === undefined ? per : Math.min(best, per);
+  }
+  return best;
+}
+
+/** Size of one GET with each Accept-Encoding, as sent (the body's bytes before decoding). */
+async function wireBytes(
+  url: string,
+  headers: Record<string, string>,
+): Promise<{ raw: number; gzip: number; br: number }> {
+  const { request } = await import('node:http');
+  const size = (encoding: string) =>
+    new Promise<number>((resolve, reject) => {
+      request(url, { headers: { ...headers, 'accept-encoding': encoding } }, (response) => {
+        let bytes = 0;
+        response.on('data', (chunk: Buffer) => {
+          bytes += chunk.length;
+        });
+        response.on('end', () => resolve(bytes));
+      })
+        .on('error', reject)
+        .end();
+    });
+  return { raw: await size('identity'), gzip: await size('gzip'), br: await size('br') };
+}
+
+async function wireAndHeap(mode: string, base: string, bare: string, cookie: string): Promise<Extra> {
+  const to = new Date();
+  const from = new Date(to.getTime() - (HISTORY_DAYS - 1) * 86_400_000);
+  const day = (date: Date) => date.toISOString().slice(0, 10);
+  const history = await wireBytes(`${base}/api/teams/1/metrics/history?from=${day(from)}&to=${day(to)}`, { cookie });
+  // The login page: the entry chunk, the login page's chunk and what they import (from the build's manifest).
+  const manifest = JSON.parse(readFileSync(join(ROOT, 'apps/web/dist/.vite/manifest.json'), 'utf8')) as Record<
+    string,
+    { file: string; isEntry?: boolean; imports?: string[] }
+  >;
+  const needed = new Set<string>();
+  const add = (key: string) => {
+    if (needed.has(key) || manifest[key] === undefined) return;
+    needed.add(key);
+    for (const imported of manifest[key].imports ?? []) add(imported);
+  };
+  for (const [key, chunk] of Object.entries(manifest)) if (chunk.isEntry) add(key);
+  add('src/pages/LoginPage.tsx');
+  const loginJs = { raw: 0, gzip: 0, br: 0 };
+  for (const key of needed) {
+    const size = await wireBytes(`${base}/${manifest[key]!.file}`, {});
+    loginJs.raw += size.raw;
+    loginJs.gzip += size.gzip;
+    loginJs.br += size.br;
+  }
+  return {
+    mode,
+    allocCached: await allocationPer(bare, `${base}${ROUTE}`, { cookie }),
+    allocBare: await allocationPer(bare, `${bare}/floor`, {}),
+    history,
+    loginJs,
+  };
+}
+
 /** Starts the server in one mode, measures the four cases, stops it. */
 async function runMode(mode: string, env: Record<string, string>): Promise<Row[]> {
   const dataDir = mkdtempSync(join(tmpdir(), 'agiletrack-bench-http-'));
+  const bodyFile = join(dataDir, 'floor-body.json');
   const { child, match } = await spawnTs(
     MAIN,
     {
@@ -91,18 +179,21 @@ async function runMode(mode: string, env: Record<string, string>): Promise<Row[]
       SECRET_KEY: randomBytes(32).toString('base64'),
       DEMO: 'true',
       DEMO_PASSWORDS: 'fixed',
+      // The in-process reference route and the heap counters (http-inprocess.mjs).
+      NODE_OPTIONS: `${process.env.NODE_OPTIONS ?? ''} --import ${IN_PROCESS}`.trim(),
+      BENCH_BARE_BODY_FILE: bodyFile,
       ...env,
     },
-    /AgileTrack is running at (http:\/\/\S+)/,
+    /^(?=[\s\S]*bare listening (\d+)\n)(?=[\s\S]*AgileTrack is running at (http:\/\/\S+)\s)/,
   );
-  const base = match[1]!;
+  const bare = `http://127.0.0.1:${match[1]}`;
+  const base = match[2]!;
   try {
     const cookie = await loginCookie(base);
     await waitForDemoSync(base, cookie);
     const first = await fetch(`${base}${ROUTE}`, { headers: { cookie } });
     const body = await first.text();
     const etag = first.headers.get('etag') ?? '';
-    const bodyFile = join(dataDir, 'floor-body.json');
     writeFileSync(bodyFile, body);
     const floor = await spawnTs(FLOOR, { FLOOR_BODY_FILE: bodyFile }, /listening (\d+)/);
     const rows: Row[] = [];
@@ -116,6 +207,7 @@ async function runMode(mode: string, env: Record<string, string>): Promise<Row[]
           {},
         ),
       );
+      rows.push(await measure(mode, 'in-process bare route (same bytes, app process)', child.pid, `${bare}/floor`, {}));
       rows.push(await measure(mode, 'cached GET (L1 hit)', child.pid, `${base}${ROUTE}`, { cookie }));
       rows.push(
         await measure(mode, 'revalidation (If-None-Match → 304)', child.pid, `${base}${ROUTE}`, {
@@ -132,6 +224,7 @@ async function runMode(mode: string, env: Record<string, string>): Promise<Row[]
     } finally {
       await stop(floor.child);
     }
+    extras.push(await wireAndHeap(mode, base, bare, cookie));
     return rows;
   } finally {
     await stop(child);
@@ -139,7 +232,14 @@ async function runMode(mode: string, env: Record<string, string>): Promise<Row[]
   }
 }
 
+const kb = (bytes: number | undefined) => (bytes === undefined ? 'n/a' : `${(bytes / 1024).toFixed(1)} KB`);
+
 function render(rows: Row[], skipped: string[], machine: ReturnType<typeof describeMachine>): string {
+  const ratioTo = (mode: string, name: string, reference: string) => {
+    const ref = rows.find((r) => r.mode === mode && r.name.startsWith(reference));
+    const row = rows.find((r) => r.mode === mode && r.name.startsWith(name));
+    return ref && row ? (row.rps / ref.rps).toFixed(2) : 'n/a';
+  };
   const ratio = (mode: string, name: string) => {
     const floor = rows.find((r) => r.mode === mode && r.name.startsWith('floor'));
     const row = rows.find((r) => r.mode === mode && r.name.startsWith(name));
@@ -184,6 +284,19 @@ function render(rows: Row[], skipped: string[], machine: ReturnType<typeof descr
       (mode) =>
         `- ${mode}: cached GET / floor = **${ratio(mode, 'cached')}** (target ≥ 0.7); 304 / floor = **${ratio(mode, 'revalidation')}** (target ≥ 0.8); ` +
         `by server CPU per request: ${cpuRatio(mode, 'cached')} and ${cpuRatio(mode, 'revalidation')}.`,
+    ),
+    ...[...new Set(rows.map((r) => r.mode))].map(
+      (mode) =>
+        `- ${mode}: against the bare route inside the app process: cached GET **${ratioTo(mode, 'cached', 'in-process')}**, ` +
+        `304 **${ratioTo(mode, 'revalidation', 'in-process')}** (req/s); the in-process route itself is ` +
+        `${ratioTo(mode, 'in-process', 'floor')} of the standalone floor.`,
+    ),
+    ...extras.map(
+      (e) =>
+        `- ${e.mode}: allocation per cached GET **${kb(e.allocCached)}** (bare route in the same process: ${kb(e.allocBare)}); ` +
+        `${HISTORY_DAYS}-day team history on the wire ${kb(e.history.raw)} raw, **${kb(e.history.gzip)} gzip**, ` +
+        `**${kb(e.history.br)} brotli**; login page JavaScript as sent ${kb(e.loginJs.raw)} raw, **${kb(e.loginJs.gzip)} gzip** ` +
+        `(target ≤ 100 KB), ${kb(e.loginJs.br)} brotli.`,
     ),
     ...skipped.map((reason) => `- ${reason}`),
     END,

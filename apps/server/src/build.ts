@@ -67,7 +67,7 @@ export async function buildServer(outDir = SERVER_DIST_DIR): Promise<void> {
 export type BuildPart = 'server' | 'web' | 'database';
 
 /** What the database template is made from (start.mjs does not rebuild it: it only speeds up a first start). */
-const DATABASE_INPUTS = ['apps/server/src/db/migrations.ts', 'package-lock.json'].map((path) => join(REPO_ROOT, path));
+const DATABASE_INPUTS = ['apps/server/src/db/migrations', 'package-lock.json'].map((path) => join(REPO_ROOT, path));
 
 /** Builds the parts named (all by default), side by side; resolves with what each took, in ms. */
 export async function buildAll(

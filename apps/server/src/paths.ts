@@ -1,7 +1,8 @@
 /**
  * Where the server finds the repository's other outputs (the dashboard's build, the database
  * template). It runs from its sources (apps/server/src/…) or its build (apps/server/dist/server),
- * at different depths, so the folder holding the apps is looked up rather than assumed.
+ * at different depths, so the folder holding the apps is looked up rather than assumed. The
+ * migrations are read from the sources in both cases.
  */
 import { existsSync } from 'node:fs';
 import { dirname, join } from 'node:path';
@@ -24,3 +25,6 @@ export const SERVER_DIST_DIR = join(APPS_DIR, 'server', 'dist', 'server');
 
 /** Where `npm run build` writes the migrated, empty embedded database new data directories start from. */
 export const DATABASE_TEMPLATE_DIR = join(APPS_DIR, 'server', 'dist', 'database');
+
+/** The SQL migrations drizzle-kit generates from the schema (`npm run db:generate`). */
+export const MIGRATIONS_DIR = join(APPS_DIR, 'server', 'src', 'db', 'migrations');

@@ -1,5 +1,5 @@
 /** The app shell: login when anonymous, else the page for the current path inside the layout. */
-import { useEffect } from 'react';
+import { lazy, Suspense, useEffect } from 'react';
 import { ADMIN_ROUTES, navigate, parseRoute, type Route, titleOf, usePath } from './app/router.ts';
 import { session } from './app/session.ts';
 import { useStore } from './app/store.ts';
@@ -7,19 +7,32 @@ import { UserCachesContext } from './app/use-resource.ts';
 import { Layout } from './components/Layout.tsx';
 import { Link } from './components/Link.tsx';
 import { PageBoundary } from './components/PageBoundary.tsx';
-import { AccountPage } from './pages/AccountPage.tsx';
-import { AdminCachePage } from './pages/AdminCachePage.tsx';
-import { AuditPage } from './pages/AuditPage.tsx';
-import { CacheAnalyticsPage } from './pages/CacheAnalyticsPage.tsx';
-import { CacheMonitorPage } from './pages/CacheMonitorPage.tsx';
-import { IntegrationPage } from './pages/IntegrationPage.tsx';
-import { LoginPage } from './pages/LoginPage.tsx';
-import { ManageIntegrationsPage } from './pages/ManageIntegrationsPage.tsx';
-import { ManageTeamsPage } from './pages/ManageTeamsPage.tsx';
-import { ResetPasswordPage } from './pages/ResetPasswordPage.tsx';
-import { TeamPage } from './pages/TeamPage.tsx';
-import { TeamsPage } from './pages/TeamsPage.tsx';
-import { UsersPage } from './pages/UsersPage.tsx';
+
+// Each page is its own chunk, fetched when first shown: the login page loads neither the
+// other pages nor the charts, and admins' pages load only for admins who open them.
+const AccountPage = lazy(() => import('./pages/AccountPage.tsx').then((m) => ({ default: m.AccountPage })));
+const AdminCachePage = lazy(() => import('./pages/AdminCachePage.tsx').then((m) => ({ default: m.AdminCachePage })));
+const AuditPage = lazy(() => import('./pages/AuditPage.tsx').then((m) => ({ default: m.AuditPage })));
+const CacheAnalyticsPage = lazy(() =>
+  import('./pages/CacheAnalyticsPage.tsx').then((m) => ({ default: m.CacheAnalyticsPage })),
+);
+const CacheMonitorPage = lazy(() =>
+  import('./pages/CacheMonitorPage.tsx').then((m) => ({ default: m.CacheMonitorPage })),
+);
+const IntegrationPage = lazy(() => import('./pages/IntegrationPage.tsx').then((m) => ({ default: m.IntegrationPage })));
+const LoginPage = lazy(() => import('./pages/LoginPage.tsx').then((m) => ({ default: m.LoginPage })));
+const ManageIntegrationsPage = lazy(() =>
+  import('./pages/ManageIntegrationsPage.tsx').then((m) => ({ default: m.ManageIntegrationsPage })),
+);
+const ManageTeamsPage = lazy(() => import('./pages/ManageTeamsPage.tsx').then((m) => ({ default: m.ManageTeamsPage })));
+const ResetPasswordPage = lazy(() =>
+  import('./pages/ResetPasswordPage.tsx').then((m) => ({ default: m.ResetPasswordPage })),
+);
+const TeamPage = lazy(() => import('./pages/TeamPage.tsx').then((m) => ({ default: m.TeamPage })));
+const TeamsPage = lazy(() => import('./pages/TeamsPage.tsx').then((m) => ({ default: m.TeamsPage })));
+const UsersPage = lazy(() => import('./pages/UsersPage.tsx').then((m) => ({ default: m.UsersPage })));
+
+const loading = <p className="muted splash">Loading…</p>;
 
 // Where to go back to after logging in.
 let returnTo = '/teams';
@@ -94,16 +107,30 @@ export function App() {
   }, [state.kind, route.name, path]);
 
   // A reset link works for whoever opens it, logged in or not.
-  if (route.name === 'resetPassword') return <ResetPasswordPage />;
-  if (state.kind === 'checking') return <p className="muted splash">Loading…</p>;
-  if (state.kind === 'anonymous') return <LoginPage notice={state.notice} />;
+  if (route.name === 'resetPassword') {
+    return (
+      <Suspense fallback={loading}>
+        <ResetPasswordPage />
+      </Suspense>
+    );
+  }
+  if (state.kind === 'checking') return loading;
+  if (state.kind === 'anonymous') {
+    return (
+      <Suspense fallback={loading}>
+        <LoginPage notice={state.notice} />
+      </Suspense>
+    );
+  }
   const isAdmin = state.user.role === 'admin';
   return (
     // Keyed by user: nothing rendered for one user survives into another's session.
     <UserCachesContext.Provider value={state.caches} key={state.user.userId}>
       <Layout user={state.user} path={path}>
         <PageBoundary page={path}>
-          <Page route={route} isAdmin={isAdmin} />
+          <Suspense fallback={loading}>
+            <Page route={route} isAdmin={isAdmin} />
+          </Suspense>
         </PageBoundary>
       </Layout>
     </UserCachesContext.Provider>

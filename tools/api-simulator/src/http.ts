@@ -1,4 +1,5 @@
 /** Small HTTP helpers shared by the GitHub, Jira and admin routes. */
+import { gzipSync } from 'node:zlib';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 
 /** Which API a path belongs to; decides the shape of error bodies. */
@@ -52,10 +53,21 @@ export function errorBody(family: ApiFamily, message: string): unknown {
   }
 }
 
-/** Sends a JSON body (serialised here, so the bytes hashed for an ETag are the bytes sent). */
+/** Bodies smaller than this go uncompressed, as GitHub and Atlassian do. */
+const COMPRESS_FROM = 1_024;
+
+/**
+ * Sends a JSON body (serialised here, so the bytes hashed for an ETag are the bytes sent). Like
+ * GitHub and Jira Cloud, a client that accepts gzip gets it (with its compressed length), so
+ * the bytes a sync receives are the bytes that would cross the network.
+ */
 export function sendJson(reply: FastifyReply, status: number, body: unknown): FastifyReply {
   const json = typeof body === 'string' ? body : JSON.stringify(body);
-  return reply.code(status).type('application/json; charset=utf-8').send(json);
+  reply.code(status).type('application/json; charset=utf-8');
+  if (json.length < COMPRESS_FROM) return reply.send(json);
+  reply.header('vary', 'Accept-Encoding');
+  if (!/\bgzip\b/.test(String(reply.request.headers['accept-encoding'] ?? ''))) return reply.send(json);
+  return reply.header('content-encoding', 'gzip').send(gzipSync(json, { level: 6 }));
 }
 
 /** Resolves after `ms` milliseconds (immediately for 0). */

@@ -80,19 +80,8 @@ export interface FetchResult {
 /** Reports how far a fetch got. */
 export type Progress = (step: string, done: number, total?: number) => void;
 
-/** What the metrics read of a work item. */
-export type MetricItem = Pick<
-  WorkItemInput,
-  | 'kind'
-  | 'externalId'
-  | 'state'
-  | 'createdAt'
-  | 'startedAt'
-  | 'firstReviewAt'
-  | 'finishedAt'
-  | 'storyPoints'
-  | 'sprint'
-> & { data: Record<string, unknown> | null };
+/** What the metrics read of a work item (defined with the metrics). */
+export type { MetricItem } from '../metrics/stats.ts';
 
 /** Where a connector's requests go and how they authenticate. */
 export interface ClientSettings {

@@ -1,14 +1,24 @@
 /**
- * The database schema has one meaning: the tables the SQL migrations create are the tables the
- * Drizzle schema describes — same columns, types, nullability, defaults, unique columns, indexes
- * and foreign keys. A migration without its schema change (or the reverse) fails here.
+ * The database schema has one source, `schema.ts`: the generated migrations are not behind it,
+ * the tables they create are the tables it describes (columns, types, nullability, defaults,
+ * unique columns, indexes and foreign keys), and a database the earlier hand-written migrations
+ * made upgrades to exactly what a new one gets.
  */
 
+import { execFile } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
+import { cpSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join, relative } from 'node:path';
+import { promisify } from 'node:util';
+import { GoalComparator, GoalStatus, IntegrationKind, LastSyncSchema, Role, WorkItemSchema } from '@agiletrack/domain';
 import { getTableConfig, PgTable } from 'drizzle-orm/pg-core';
+import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { APPS_DIR, MIGRATIONS_DIR } from '../paths.ts';
 import { TEST_DATABASE_URL } from '../testing/harness.ts';
 import { type Database, openDatabase } from './database.ts';
+import { HAND_WRITTEN_MIGRATIONS } from './migrations.ts';
 import * as schema from './schema.ts';
 
 interface TableShape {
@@ -125,5 +135,82 @@ describe('the SQL migrations and the Drizzle schema', () => {
     const drizzle = fromDrizzle();
     expect(Object.keys(drizzle).length).toBeGreaterThan(5);
     expect(await fromDatabase(database)).toEqual(drizzle);
+  });
+});
+
+describe('the generated migrations', () => {
+  it('are not behind schema.ts: drizzle-kit finds nothing to generate', async () => {
+    // drizzle-kit takes its paths relative to where it runs (it prefixes `./`), so it runs in a
+    // folder holding a copy of the migrations.
+    const dir = mkdtempSync(join(tmpdir(), 'agiletrack-migrations-'));
+    try {
+      cpSync(MIGRATIONS_DIR, join(dir, 'migrations'), { recursive: true });
+      const { stdout, stderr } = await promisify(execFile)(
+        process.execPath,
+        [
+          join(APPS_DIR, '..', 'node_modules', 'drizzle-kit', 'bin.cjs'),
+          'generate',
+          '--dialect=postgresql',
+          `--schema=${relative(dir, join(APPS_DIR, 'server', 'src', 'db', 'schema.ts'))}`,
+          '--out=migrations',
+        ],
+        { cwd: dir, env: { ...process.env, NODE_OPTIONS: '--conditions=@agiletrack/source' }, timeout: 120_000 },
+      );
+      expect(`${stdout}${stderr}`, 'the schema changed: run npm run db:generate').toContain('No schema changes');
+      expect(readdirSync(join(dir, 'migrations')).sort()).toEqual(readdirSync(MIGRATIONS_DIR).sort());
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
+  it('upgrade a database the hand-written migrations made to exactly what a new one gets', async () => {
+    const legacy = `t_${randomBytes(6).toString('hex')}`;
+    const fresh = `t_${randomBytes(6).toString('hex')}`;
+    const client = new pg.Client({ connectionString: TEST_DATABASE_URL });
+    await client.connect();
+    try {
+      await client.query(`CREATE SCHEMA "${legacy}"; SET search_path TO "${legacy}"`);
+      await client.query(readFileSync(join(import.meta.dirname, 'legacy-schema.test.sql'), 'utf8'));
+      for (const name of [legacy, fresh]) await (await openDatabase({ url: TEST_DATABASE_URL, schema: name })).close();
+      const shape = async (name: string) => {
+        const rows = async (text: string) =>
+          (await client.query(text, [name])).rows.map((row) => JSON.stringify(row).replaceAll(`${name}.`, ''));
+        return {
+          columns: await rows(
+            `SELECT table_name, column_name, data_type, is_nullable, column_default FROM information_schema.columns
+             WHERE table_schema = $1 ORDER BY table_name, column_name`,
+          ),
+          constraints: await rows(
+            `SELECT c.relname, k.conname, pg_get_constraintdef(k.oid) AS def FROM pg_constraint k
+             JOIN pg_class c ON c.oid = k.conrelid JOIN pg_namespace n ON n.oid = c.relnamespace
+             WHERE n.nspname = $1 ORDER BY c.relname, k.conname`,
+          ),
+          indexes: await rows(
+            `SELECT tablename, indexname, replace(indexdef, schemaname || '.', '') AS def FROM pg_indexes
+             WHERE schemaname = $1 ORDER BY tablename, indexname`,
+          ),
+          migrations: (await client.query(`SELECT id FROM "${name}".schema_migrations ORDER BY id`)).rows
+            .map((row) => row.id as string)
+            .filter((id) => !(HAND_WRITTEN_MIGRATIONS as readonly string[]).includes(id)),
+        };
+      };
+      const [upgraded, made] = [await shape(legacy), await shape(fresh)];
+      expect(upgraded.constraints.length).toBeGreaterThan(20);
+      expect(upgraded).toEqual(made);
+    } finally {
+      await client.query(`DROP SCHEMA IF EXISTS "${legacy}" CASCADE; DROP SCHEMA IF EXISTS "${fresh}" CASCADE`);
+      await client.end();
+    }
+  });
+});
+
+describe('the enums the database enforces', () => {
+  it("are the API's", () => {
+    expect(schema.ROLES).toEqual(Role.options);
+    expect(schema.INTEGRATION_KINDS).toEqual(IntegrationKind.options);
+    expect(['never', ...schema.SYNC_STATUSES]).toEqual(LastSyncSchema.shape.status.options);
+    expect(schema.WORK_ITEM_KINDS).toEqual(WorkItemSchema.shape.kind.options);
+    expect(schema.GOAL_COMPARATORS).toEqual(GoalComparator.options);
+    expect(schema.GOAL_STATUSES).toEqual(GoalStatus.options);
   });
 });

@@ -1,9 +1,13 @@
-/** The database schema (drizzle-orm). The SQL that creates it lives in `migrations.ts`. */
-import { sql } from 'drizzle-orm';
+/**
+ * The database schema (drizzle-orm), its only declaration: the SQL migrations in `migrations/` are
+ * generated from it by `npm run db:generate` (drizzle-kit), and a test fails when they are behind.
+ */
+import { type SQL, sql } from 'drizzle-orm';
 import {
   bigint,
   bigserial,
   boolean,
+  check,
   date,
   doublePrecision,
   index,
@@ -17,19 +21,37 @@ import {
   uniqueIndex,
 } from 'drizzle-orm/pg-core';
 
+/** `column IN (values…)` for a CHECK constraint: the column's enum, enforced by the database too. */
+const oneOf = (column: string, values: readonly string[]): SQL =>
+  sql.raw(`${column} IN (${values.map((value) => `'${value}'`).join(', ')})`);
+
+// The enums the API declares too (a test compares them); the test setup loads this file where
+// workspace packages do not resolve, so they are written here.
+export const ROLES = ['admin', 'member'] as const;
+export const INTEGRATION_KINDS = ['github', 'jira'] as const;
+export const SYNC_STATUSES = ['queued', 'running', 'succeeded', 'failed'] as const;
+export const WORK_ITEM_KINDS = ['pull_request', 'issue', 'deployment', 'sprint', 'incident'] as const;
+export const GOAL_COMPARATORS = ['atMost', 'atLeast'] as const;
+export const GOAL_STATUSES = ['met', 'breached', 'unknown'] as const;
+export const DELIVERY_STATUSES = ['delivered', 'failed'] as const;
+
 const createdAt = () => timestamp('created_at', { withTimezone: true, mode: 'date' }).notNull().default(sql`now()`);
 
 /** People who log in. `role` is `admin` or `member`. */
-export const users = pgTable('users', {
-  id: serial('id').primaryKey(),
-  email: text('email').notNull().unique(),
-  name: text('name').notNull(),
-  passwordHash: text('password_hash').notNull(),
-  role: text('role', { enum: ['admin', 'member'] }).notNull(),
-  createdAt: createdAt(),
-  /** Set when an admin deactivates the user: no login, no session, no token works. */
-  deactivatedAt: timestamp('deactivated_at', { withTimezone: true, mode: 'date' }),
-});
+export const users = pgTable(
+  'users',
+  {
+    id: serial('id').primaryKey(),
+    email: text('email').notNull().unique(),
+    name: text('name').notNull(),
+    passwordHash: text('password_hash').notNull(),
+    role: text('role', { enum: ROLES }).notNull(),
+    createdAt: createdAt(),
+    /** Set when an admin deactivates the user: no login, no session, no token works. */
+    deactivatedAt: timestamp('deactivated_at', { withTimezone: true, mode: 'date' }),
+  },
+  () => [check('users_role_check', oneOf('role', ROLES))],
+);
 
 /** Browser sessions; the id is the SHA-256 of the cookie's token, never the token itself. */
 export const sessions = pgTable(
@@ -94,7 +116,7 @@ export const integrations = pgTable(
     teamId: integer('team_id')
       .notNull()
       .references(() => teams.id, { onDelete: 'cascade' }),
-    kind: text('kind', { enum: ['github', 'jira'] }).notNull(),
+    kind: text('kind', { enum: INTEGRATION_KINDS }).notNull(),
     name: text('name').notNull(),
     config: jsonb('config').notNull().$type<Record<string, unknown>>(),
     credentialsEncrypted: text('credentials_encrypted').notNull(),
@@ -104,7 +126,11 @@ export const integrations = pgTable(
     createdAt: createdAt(),
     updatedAt: timestamp('updated_at', { withTimezone: true, mode: 'date' }).notNull().default(sql`now()`),
   },
-  (t) => [index('integrations_team_idx').on(t.teamId)],
+  (t) => [
+    index('integrations_team_idx').on(t.teamId),
+    check('integrations_kind_check', oneOf('kind', INTEGRATION_KINDS)),
+    check('integrations_sync_interval_minutes_check', sql`sync_interval_minutes IS NULL OR sync_interval_minutes > 0`),
+  ],
 );
 
 /** One sync of one integration: its status and what it fetched. */
@@ -116,7 +142,7 @@ export const syncRuns = pgTable(
       .notNull()
       .references(() => integrations.id, { onDelete: 'cascade' }),
     jobId: text('job_id'),
-    status: text('status', { enum: ['queued', 'running', 'succeeded', 'failed'] }).notNull(),
+    status: text('status', { enum: SYNC_STATUSES }).notNull(),
     startedAt: timestamp('started_at', { withTimezone: true, mode: 'date' }).notNull().default(sql`now()`),
     finishedAt: timestamp('finished_at', { withTimezone: true, mode: 'date' }),
     /** Beaten by the process doing the run; a stopped heartbeat means the run was interrupted. */
@@ -131,6 +157,7 @@ export const syncRuns = pgTable(
     index('sync_runs_running_idx').on(t.heartbeatAt).where(sql`status = 'running'`),
     index('sync_runs_job_idx').on(t.jobId),
     index('sync_runs_queued_idx').on(t.startedAt).where(sql`status = 'queued'`),
+    check('sync_runs_status_check', oneOf('status', SYNC_STATUSES)),
   ],
 );
 
@@ -142,7 +169,7 @@ export const workItems = pgTable(
     integrationId: integer('integration_id')
       .notNull()
       .references(() => integrations.id, { onDelete: 'cascade' }),
-    kind: text('kind', { enum: ['pull_request', 'issue', 'deployment', 'sprint', 'incident'] }).notNull(),
+    kind: text('kind', { enum: WORK_ITEM_KINDS }).notNull(),
     externalId: text('external_id').notNull(),
     title: text('title').notNull().default(''),
     state: text('state').notNull(),
@@ -159,6 +186,7 @@ export const workItems = pgTable(
   (t) => [
     uniqueIndex('work_items_external_idx').on(t.integrationId, t.kind, t.externalId),
     index('work_items_finished_idx').on(t.integrationId, t.kind, t.finishedAt),
+    check('work_items_kind_check', oneOf('kind', WORK_ITEM_KINDS)),
   ],
 );
 
@@ -288,18 +316,20 @@ export const goals = pgTable(
       .notNull()
       .references(() => teams.id, { onDelete: 'cascade' }),
     metric: text('metric').notNull(),
-    comparator: text('comparator', { enum: ['atMost', 'atLeast'] }).notNull(),
+    comparator: text('comparator', { enum: GOAL_COMPARATORS }).notNull(),
     threshold: doublePrecision('threshold').notNull(),
     windowDays: integer('window_days').notNull(),
-    status: text('status', { enum: ['met', 'breached', 'unknown'] })
-      .notNull()
-      .default('unknown'),
+    status: text('status', { enum: GOAL_STATUSES }).notNull().default('unknown'),
     value: doublePrecision('value'),
     evaluatedAt: timestamp('evaluated_at', { withTimezone: true, mode: 'date' }),
     createdAt: createdAt(),
     updatedAt: timestamp('updated_at', { withTimezone: true, mode: 'date' }).notNull().default(sql`now()`),
   },
-  (t) => [index('goals_team_idx').on(t.teamId)],
+  (t) => [
+    index('goals_team_idx').on(t.teamId),
+    check('goals_comparator_check', oneOf('comparator', GOAL_COMPARATORS)),
+    check('goals_status_check', oneOf('status', GOAL_STATUSES)),
+  ],
 );
 
 /** Each evaluation of a goal whose value or status changed: its history. */
@@ -312,9 +342,12 @@ export const goalEvaluations = pgTable(
       .references(() => goals.id, { onDelete: 'cascade' }),
     evaluatedAt: timestamp('evaluated_at', { withTimezone: true, mode: 'date' }).notNull().default(sql`now()`),
     value: doublePrecision('value'),
-    status: text('status', { enum: ['met', 'breached', 'unknown'] }).notNull(),
+    status: text('status', { enum: GOAL_STATUSES }).notNull(),
   },
-  (t) => [index('goal_evaluations_goal_idx').on(t.goalId, t.evaluatedAt)],
+  (t) => [
+    index('goal_evaluations_goal_idx').on(t.goalId, t.evaluatedAt),
+    check('goal_evaluations_status_check', oneOf('status', GOAL_STATUSES)),
+  ],
 );
 
 /** Where a team's goal breaches are posted: a Slack-compatible incoming webhook (sealed, never returned). */
@@ -335,10 +368,13 @@ export const notificationDeliveries = pgTable(
       .notNull()
       .references(() => teams.id, { onDelete: 'cascade' }),
     goalId: integer('goal_id').references(() => goals.id, { onDelete: 'set null' }),
-    status: text('status', { enum: ['delivered', 'failed'] }).notNull(),
+    status: text('status', { enum: DELIVERY_STATUSES }).notNull(),
     attempts: integer('attempts').notNull(),
     error: text('error'),
     createdAt: createdAt(),
   },
-  (t) => [index('notification_deliveries_recent_idx').on(t.createdAt)],
+  (t) => [
+    index('notification_deliveries_recent_idx').on(t.createdAt),
+    check('notification_deliveries_status_check', oneOf('status', DELIVERY_STATUSES)),
+  ],
 );

@@ -139,6 +139,25 @@ describe.each(TEST_MODES)('access control and ids (%s)', (mode) => {
       }
     });
 
+    it.each(['%FF', '%', '%E0%A4%A', '%C0%AF'])(
+      'get 400 E_INVALID_ID for a malformed percent-encoding on every id route, and a coded error elsewhere: %j',
+      async (bad) => {
+        for (const route of idRoutes(bad)) {
+          const response = await api.request({ ...route, as: 'alice' });
+          expect({ route: label(route), status: response.statusCode }).toEqual({ route: label(route), status: 400 });
+          expectError(response, 400, 'E_INVALID_ID');
+        }
+        const { teamA } = api.t.ids;
+        for (const url of [`/api/${bad}`, `/api/teams${bad}`, `/${bad}`, `/api/teams/${teamA}/metrics?window=${bad}`]) {
+          const response = await api.request({ method: 'GET', url, as: 'alice' });
+          expect({ url, status: response.statusCode }).toEqual({ url, status: expect.any(Number) });
+          expect(response.statusCode, url).toBeGreaterThanOrEqual(400);
+          expect(response.statusCode, url).toBeLessThan(500);
+          expect(response.json(), url).toEqual({ error: { code: expect.any(String), message: expect.any(String) } });
+        }
+      },
+    );
+
     it('`01` never aliases `1`: the padded id is refused even when the real one is cached', async () => {
       const { teamA, integrationA } = api.t.ids;
       for (const url of [`/api/teams/${teamA}`, `/api/integrations/${integrationA}`]) {

@@ -81,7 +81,7 @@ describe.each(TEST_MODES)('serving from the cache (%s)', (mode) => {
       expect(second.body).toBe(first.body);
       expect(second.headers.etag).toBe(first.headers.etag);
       expect(second.headers['cache-control']).toBe('private, no-cache');
-      expect(second.headers.vary).toBe('Cookie, Authorization');
+      expect(second.headers.vary).toBe('Cookie, Authorization, Accept-Encoding');
     }
   });
 
@@ -106,6 +106,9 @@ describe.each(TEST_MODES)('serving from the cache (%s)', (mode) => {
           body: '',
         });
         expect(revalidated.headers.etag).toBe(etag);
+        // A 304 says only what identifies and governs the copy the client has (RFC 9110 §15.4.5).
+        const sent = Object.keys(revalidated.headers).filter((n) => !['date', 'connection', 'keep-alive'].includes(n));
+        expect(sent.sort()).toEqual(['cache-control', 'etag', 'vary']);
         expect(api.t.queries()).toBe(before);
       }
       const other = await api.request({
@@ -169,11 +172,7 @@ describe.each(TEST_MODES)('serving from the cache (%s)', (mode) => {
       as: 'alice',
       headers: { ...FRESH, 'if-none-match': first.headers.etag as string },
     });
-    expect({ status: revalidated.statusCode, how: how(revalidated), body: revalidated.body }).toEqual({
-      status: 304,
-      how: 'HIT l1',
-      body: '',
-    });
+    expect({ status: revalidated.statusCode, body: revalidated.body }).toEqual({ status: 304, body: '' });
     expect(api.t.queries()).toBe(before);
   });
 

@@ -8,7 +8,7 @@
 import { createSimulator } from '@agiletrack/api-simulator';
 import { type RedisTestCluster, startRedisCluster } from '@agiletrack/cache/testing/redis-cluster';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { how, until } from '../testing/api-helpers.ts';
+import { how, until, untilAsync } from '../testing/api-helpers.ts';
 import { startTestServer, type TestServer } from '../testing/harness.ts';
 import { connect, EXPECTED, sync } from '../testing/sync-helpers.ts';
 
@@ -36,12 +36,20 @@ describe('API on Redis Cluster (REDIS_CLUSTER_NODES)', () => {
     // Instance 2 subscribes in the background: probe until one of instance 1's messages arrives.
     const cache1 = one.server.deps.serverCache.cache;
     const cache2 = two.server.deps.serverCache.cache;
-    for (let i = 0; cache2.stats().bus.received === 0; i++) {
-      if (i > 100) throw new Error('instance 2 never heard instance 1');
-      await cache1.delete('probe');
-      await new Promise((resolve) => setTimeout(resolve, 50));
-    }
-    await new Promise((resolve) => setTimeout(resolve, 100)); // let the last probes land
+    await untilAsync(
+      async () => {
+        await cache1.delete('probe');
+        return cache2.stats().bus.received > 0;
+      },
+      30_000,
+      'instance 2 hearing instance 1',
+    );
+    // Then a marker: instance 2 holds it in memory until instance 1's delete reaches it, and the
+    // bus keeps one publisher's order, so every probe sent before it has landed by then.
+    await cache2.set('marker', 1);
+    await until(() => cache2.getSync('marker') === 1, 10_000, 'the marker in memory');
+    await cache1.delete('marker');
+    await until(() => cache2.getSync('marker') === undefined, 30_000, 'the marker dropped on instance 2');
     baseline.published = cache1.stats().bus.published;
     baseline.received = cache2.stats().bus.received;
   }, 60_000);

@@ -159,27 +159,32 @@ describe('credentials never travel with a config they were not entered for (post
     expect(sync.statusCode).toBe(202);
     const jobId = sync.json().jobId as string;
     await locker.query('begin');
-    await locker.query(`select id from ${table('sync_runs')} where job_id = $1 for update`, [jobId]);
-    gate.release();
-    // The member's sync has read the integration (the member's host) and waits to claim its run.
-    await untilAsync(
-      async () =>
-        (
-          await locker.query(
-            `select count(*)::int as n from pg_stat_activity
-              where wait_event_type = 'Lock' and query ilike '%sync_runs%' and pid <> pg_backend_pid()`,
-          )
-        ).rows[0].n > 0,
-      20_000,
-      "the member's sync waiting to claim its run",
-    );
-    const repair = await api.request({
-      method: 'PATCH',
-      url: `/api/integrations/${id}`,
-      payload: { config: real(), credentials: { token: REAL } },
-    });
-    expect(repair.statusCode).toBe(200);
-    await locker.query('rollback');
+    try {
+      await locker.query(`select id from ${table('sync_runs')} where job_id = $1 for update`, [jobId]);
+      gate.release();
+      // The member's sync has read the integration (the member's host) and waits to claim its run.
+      await untilAsync(
+        async () =>
+          (
+            await locker.query(
+              `select count(*)::int as n from pg_stat_activity
+                where wait_event_type = 'Lock' and query ilike '%sync_runs%' and pid <> pg_backend_pid()`,
+            )
+          ).rows[0].n > 0,
+        45_000,
+        "the member's sync waiting to claim its run",
+      );
+      const repair = await api.request({
+        method: 'PATCH',
+        url: `/api/integrations/${id}`,
+        payload: { config: real(), credentials: { token: REAL } },
+      });
+      expect(repair.statusCode).toBe(200);
+    } finally {
+      // Never left open for the next test, whatever failed above.
+      await locker.query('rollback');
+      gate.release();
+    }
     await waitForJob(api.t, jobId);
     await waitForJob(api.t, held.json().jobId);
     await new Promise((resolve) => gate.server.close(resolve));

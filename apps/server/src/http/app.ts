@@ -3,9 +3,11 @@
  * `{error: {code, message}}`; authentication runs before any route handler, authorization before
  * any cache read.
  */
-import Fastify, { type FastifyBaseLogger, type FastifyInstance, LogController } from 'fastify';
+import Fastify, { type FastifyInstance, type FastifyReply, type FastifyRequest } from 'fastify';
+import type { Logger } from 'pino';
 import { toAppError } from '../errors.ts';
 import type { Principal } from '../services/accounts.ts';
+import { registerCompression } from './compression.ts';
 import type { AppDeps } from './deps.ts';
 import { addRequestLog } from './request-log.ts';
 import { auditRoutes } from './routes/audit.ts';
@@ -40,19 +42,26 @@ declare module 'fastify' {
 /** The largest request body (a webhook delivery included). */
 const BODY_LIMIT = 256 * 1024;
 
+/** Answers any thrown value as `{error: {code, message}}`, logging the unexpected ones. */
+function sendError(logger: Logger, error: unknown, request: FastifyRequest, reply: FastifyReply) {
+  const appError = toAppError(error);
+  if (appError.status >= 500) logger.error({ reqId: request.id, err: error }, 'request failed');
+  if (appError.retryAfterMs !== undefined) reply.header('Retry-After', Math.ceil(appError.retryAfterMs / 1000));
+  return reply.code(appError.status).send({ error: { code: appError.code, message: appError.message } });
+}
+
 /** Builds the Fastify app (not listening). */
 export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
+  const { logger } = deps;
   const app = Fastify({
-    loggerInstance: deps.logger as FastifyBaseLogger,
+    // No Fastify logger: with one, Fastify builds or checks a child logger for every request. The
+    // application logs through its own logger, each line that names a request with its id; one
+    // line per request only when debugging (request-log.ts), errors always (sendError).
+    logger: false,
     bodyLimit: BODY_LIMIT,
     ...transportOptions(deps.config),
-    // One line per request only when debugging; errors are always logged by the error handler.
-    logController: new LogController({
-      // Our own line (request-log.ts) carries the cache headers.
-      disableRequestLogging: true,
-    }),
-    // No child logger built per request: the lines that name a request carry its id themselves.
-    childLoggerFactory: (logger) => logger,
+    // A path Fastify cannot decode (`%FF`) answers in the API's error shape too.
+    frameworkErrors: (error, request, reply) => sendError(logger, error, request, reply),
   });
   app.decorate('registeredRoutes', [] as string[]);
   app.addHook('onRoute', (route) => {
@@ -60,15 +69,11 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   });
   // Declared up front so every request object keeps one shape.
   app.decorateRequest('principal', undefined);
-  addRequestLog(app, deps.logger.isLevelEnabled('debug'));
-  await registerSecurityHeaders(app, deps.config);
+  addRequestLog(app, logger);
+  registerSecurityHeaders(app, deps.config);
+  registerCompression(app);
 
-  app.setErrorHandler((error, request, reply) => {
-    const appError = toAppError(error);
-    if (appError.status >= 500) request.log.error({ reqId: request.id, err: error }, 'request failed');
-    if (appError.retryAfterMs !== undefined) reply.header('Retry-After', Math.ceil(appError.retryAfterMs / 1000));
-    return reply.code(appError.status).send({ error: { code: appError.code, message: appError.message } });
-  });
+  app.setErrorHandler((error, request, reply) => sendError(logger, error, request, reply));
   app.setNotFoundHandler((request, reply) =>
     reply
       .code(404)
@@ -92,6 +97,6 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
     ...webhookRoutes(deps),
   });
   await registerDocs(app);
-  await app.register(webRoutes()); // the dashboard, when apps/web/dist exists
+  await app.register(webRoutes({ logger })); // the dashboard, when apps/web/dist exists
   return app;
 }

@@ -11,31 +11,28 @@ import { AppError } from '../errors.ts';
 
 const SAFE = new Set(['GET', 'HEAD', 'OPTIONS']);
 
-/** What the check needs to know about the request's credentials. */
-export interface CsrfContext {
-  /** The request carries the session cookie. */
-  readonly cookie: boolean;
-  /** The request carries a bearer token (which wins over the cookie). */
-  readonly bearer: boolean;
-  /** The login route (no session yet). */
-  readonly login: boolean;
-  /** Cookies are `Secure` (`COOKIE_SECURE=true`): the origin must be https too. */
-  readonly httpsOnly: boolean;
-}
+/**
+ * What authenticates the request: a bearer token (which wins over the cookie), the session
+ * cookie, nothing, or nothing yet (the login route).
+ */
+export type CsrfCredential = 'bearer' | 'cookie' | 'none' | 'login';
 
-/** Throws 403 `E_CSRF` when a cookie-authenticated unsafe request does not come from this app. */
-export function checkCsrf(request: FastifyRequest, context: CsrfContext): void {
-  if (SAFE.has(request.method) || context.bearer) return;
-  if (!context.cookie && !context.login) return;
+/**
+ * Throws 403 `E_CSRF` when a cookie-authenticated unsafe request does not come from this app.
+ * `httpsOnly`: cookies are `Secure` (`COOKIE_SECURE=true`), so the origin must be https too.
+ */
+export function checkCsrf(request: FastifyRequest, credential: CsrfCredential, httpsOnly: boolean): void {
+  if (credential === 'bearer' || credential === 'none' || SAFE.has(request.method)) return;
+  const login = credential === 'login';
   const site = header(request, 'sec-fetch-site');
   const origin = header(request, 'origin');
   if (site !== undefined && site !== 'same-origin' && site !== 'none') {
     throw new AppError('E_CSRF', `cross-site request refused (Sec-Fetch-Site: ${site})`);
   }
-  if (origin !== undefined && !sameHost(origin, request, context.httpsOnly)) {
+  if (origin !== undefined && !sameHost(origin, request, httpsOnly)) {
     throw new AppError('E_CSRF', 'cross-origin request refused: Origin does not match this server');
   }
-  if (!context.login && site === undefined && origin === undefined) {
+  if (!login && site === undefined && origin === undefined) {
     throw new AppError(
       'E_CSRF',
       'a request authenticated by the session cookie must send Origin or Sec-Fetch-Site (scripts: use an API token)',

@@ -1,12 +1,12 @@
 /** Everything the routes use, built by the composition root (`server.ts`). */
 import type { Logger } from 'pino';
-import type { EventHub } from '../cache/event-hub.ts';
-import type { CacheOps } from '../cache/ops.ts';
 import type { ServerCache } from '../cache/server-cache.ts';
 import type { Config } from '../config.ts';
 import type { ConnectorCatalog } from '../connectors/registry.ts';
 import type { AppDb, Database } from '../db/database.ts';
+import type { EventHub } from '../events/event-hub.ts';
 import type { JobQueue } from '../jobs/types.ts';
+import type { CacheOps } from '../monitoring/ops.ts';
 import type { OutboundGuard } from '../security/outbound.ts';
 import type { Accounts } from '../services/accounts.ts';
 import type { AuditLog } from '../services/audit.ts';

@@ -3,12 +3,13 @@
  * `X-Cache-Tier` and the duration. Replaces Fastify's own request lines, which lack them.
  */
 import type { FastifyInstance } from 'fastify';
+import type { Logger } from 'pino';
 
-/** Adds the `onResponse` hook to the root instance (so it sees every route). */
-export function addRequestLog(app: FastifyInstance, enabled: boolean): void {
-  if (!enabled) return;
-  app.addHook('onResponse', async (request, reply) => {
-    request.log.debug(
+/** Adds the `onResponse` hook to the root instance (so it sees every route) when `logger` logs debug lines. */
+export function addRequestLog(app: FastifyInstance, logger: Logger): void {
+  if (!logger.isLevelEnabled('debug')) return;
+  app.addHook('onResponse', (request, reply, done) => {
+    logger.debug(
       {
         reqId: request.id,
         method: request.method,
@@ -20,5 +21,6 @@ export function addRequestLog(app: FastifyInstance, enabled: boolean): void {
       },
       'request completed',
     );
+    done();
   });
 }

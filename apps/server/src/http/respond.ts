@@ -1,11 +1,13 @@
 /**
- * Answers a cacheable GET: strong ETag of the body, `304` on `If-None-Match`, `X-Cache` and
- * `X-Cache-Tier` from the cache's status, and `Cache-Control: no-cache` honoured as a bypass unless the
- * request is a revalidation.
+ * Answers a cacheable GET: strong ETag of the body (one per content coding), `304` on
+ * `If-None-Match`, `X-Cache` and `X-Cache-Tier` from the cache's status, and `Cache-Control:
+ * no-cache` honoured as a bypass unless the request is a revalidation. A `304` carries only `ETag`,
+ * `Cache-Control` and `Vary` (RFC 9110 §15.4.5).
  */
 import { createHash } from 'node:crypto';
 import type { CacheStatus } from '@agiletrack/cache';
 import type { FastifyReply, FastifyRequest } from 'fastify';
+import { compressSync, type Encoding, encodedEtag, MIN_COMPRESSED_BYTES, negotiateEncoding } from './compression.ts';
 
 const X_CACHE: Record<NonNullable<CacheStatus['result']>, string> = {
   hit: 'HIT',
@@ -13,6 +15,11 @@ const X_CACHE: Record<NonNullable<CacheStatus['result']>, string> = {
   miss: 'MISS',
   bypass: 'BYPASS',
 };
+
+/** The `Cache-Control` of every cached answer: the browser keeps it but revalidates each use. */
+export const CACHED_CACHE_CONTROL = 'private, no-cache';
+/** The `Vary` of every cached answer: per user, and per content coding. */
+export const CACHED_VARY = 'Cookie, Authorization, Accept-Encoding';
 
 /** `l1` for the memory tier, `l2` for Redis/Postgres, `origin` for the database. */
 function tierLabel(tier: string | undefined): string {
@@ -31,32 +38,77 @@ export function wantsFresh(request: FastifyRequest): boolean {
   return typeof header === 'string' && /\bno-cache\b/i.test(header);
 }
 
-/** Whether `If-None-Match` lists `etag` (or `*`). */
-function matches(header: string | string[] | undefined, etag: string): boolean {
+/** Whether `If-None-Match` lists `etag` (or `*`), compared weakly as RFC 9110 asks. */
+export function etagMatches(header: string | string[] | undefined, etag: string): boolean {
   if (header === undefined) return false;
   if (header === etag) return true; // what a browser revalidating its copy sends
   const list = (Array.isArray(header) ? header.join(',') : header).split(',').map((t) => t.trim().replace(/^W\//, ''));
   return list.includes(etag) || list.includes('*');
 }
 
+/** A JSON body serialized once, with its ETag and, once asked for, its compressed forms. */
+export class PreparedBody {
+  /** The field the body wraps the value in (`{metrics: …}`). */
+  readonly field: string;
+  readonly bytes: Buffer;
+  /** The identity representation's strong ETag. */
+  readonly etag: string;
+  private br: Buffer | undefined = undefined;
+  private gzip: Buffer | undefined = undefined;
+
+  constructor(field: string, bytes: Buffer) {
+    this.field = field;
+    this.bytes = bytes;
+    this.etag = `"${createHash('sha1').update(bytes).digest('base64url')}"`;
+  }
+
+  /** The coding this body goes out in for a client that accepts `accepted` (none when small). */
+  encodingFor(accepted: Encoding | undefined): Encoding | undefined {
+    return this.bytes.length < MIN_COMPRESSED_BYTES ? undefined : accepted;
+  }
+
+  /** The bytes in `encoding`, compressed on first use. */
+  payload(encoding: Encoding | undefined): Buffer {
+    if (encoding === 'br') {
+      this.br ??= compressSync(this.bytes, 'br');
+      return this.br;
+    }
+    if (encoding === 'gzip') {
+      this.gzip ??= compressSync(this.bytes, 'gzip');
+      return this.gzip;
+    }
+    return this.bytes;
+  }
+}
+
 // A value served from L1 is the frozen object the cache holds: serialize and hash it once, not on
 // every hit, and keep the bytes to send. Values built per request (a list filtered for one user)
 // are not frozen and not kept.
-const encoded = new WeakMap<object, { field: string; bytes: Buffer; etag: string }>();
+const prepared = new WeakMap<object, PreparedBody>();
 
-function encode(body: Record<string, unknown>): { bytes: Buffer; etag: string } {
-  const fields = Object.keys(body);
-  const field = fields.length === 1 ? fields[0]! : undefined;
-  const value = field === undefined ? undefined : body[field];
+/** The body `{field: value}` serialized, from memory when `value` is a frozen cached object. */
+export function prepare(body: Record<string, unknown>): PreparedBody {
+  let field: string | undefined;
+  let count = 0;
+  for (const key in body) {
+    field = key;
+    count++;
+  }
+  const value = count === 1 ? body[field!] : undefined;
   const frozen = typeof value === 'object' && value !== null && Object.isFrozen(value);
   if (frozen) {
-    const memo = encoded.get(value);
+    const memo = prepared.get(value);
     if (memo !== undefined && memo.field === field) return memo;
   }
-  const bytes = Buffer.from(JSON.stringify(body));
-  const result = { field: field ?? '', bytes, etag: `"${createHash('sha1').update(bytes).digest('base64url')}"` };
-  if (frozen) encoded.set(value, result);
+  const result = new PreparedBody(count === 1 ? field! : '', Buffer.from(JSON.stringify(body)));
+  if (frozen) prepared.set(value, result);
   return result;
+}
+
+/** The body prepared for a frozen cached `value` under `field`, if it was prepared before. */
+export function preparedOf(value: object, field: string): PreparedBody | undefined {
+  const memo = prepared.get(value);
+  return memo !== undefined && memo.field === field ? memo : undefined;
 }
 
 /** Sends `body` (`{field: value}`) as JSON with the cache headers; `304` when the client already has it. */
@@ -66,13 +118,15 @@ export function sendCached(
   body: Record<string, unknown>,
   status: CacheStatus,
 ): FastifyReply {
-  const { bytes, etag } = encode(body);
+  const ready = prepare(body);
+  const encoding = ready.encodingFor(negotiateEncoding(request.headers['accept-encoding']));
+  const etag = encodedEtag(ready.etag, encoding);
+  reply.header('etag', etag).header('cache-control', CACHED_CACHE_CONTROL).header('vary', CACHED_VARY);
+  if (etagMatches(request.headers['if-none-match'], etag)) return reply.code(304).send();
   reply
-    .header('ETag', etag)
-    .header('Cache-Control', 'private, no-cache')
-    .header('Vary', 'Cookie, Authorization')
-    .header('X-Cache', X_CACHE[status.result ?? 'miss'])
-    .header('X-Cache-Tier', tierLabel(status.tier));
-  if (matches(request.headers['if-none-match'], etag)) return reply.code(304).send();
-  return reply.type('application/json; charset=utf-8').send(bytes);
+    .header('x-cache', X_CACHE[status.result ?? 'miss'])
+    .header('x-cache-tier', tierLabel(status.tier))
+    .header('content-type', 'application/json; charset=utf-8');
+  if (encoding !== undefined) reply.header('content-encoding', encoding);
+  return reply.send(ready.payload(encoding));
 }

@@ -81,19 +81,38 @@ interface Guard {
 
 function accessGuards(deps: AppDeps): Record<RouteSpec['access'], (spec: RouteSpec) => Guard> {
   const httpsOnly = deps.config.COOKIE_SECURE === 'true';
-  const authenticate: onRequestHookHandler = async function authenticate(request) {
+  const { accounts } = deps;
+  // A callback hook: a caller whose principal the memory tier holds is authenticated without a
+  // promise; any other goes through `authenticate` (database, grace copy, 401).
+  const authenticate: onRequestHookHandler = function authenticate(request, _reply, done) {
     const bearer = bearerToken(request);
-    const cookie = sessionCookie(request);
-    request.principal = await deps.accounts.authenticate({ bearer, cookie });
+    const cookie = bearer === undefined ? sessionCookie(request) : undefined;
     // Only a request the cookie authenticated can be forged: checked once it has (else 401 first).
-    checkCsrf(request, { bearer: bearer !== undefined, cookie: cookie !== undefined, login: false, httpsOnly });
+    const credential = bearer !== undefined ? 'bearer' : cookie !== undefined ? 'cookie' : 'none';
+    const accept = (principal: Principal) => {
+      request.principal = principal;
+      try {
+        checkCsrf(request, credential, httpsOnly);
+      } catch (error) {
+        return done(error as Error);
+      }
+      done();
+    };
+    const cached = accounts.cachedPrincipal(cookie, bearer);
+    if (cached !== undefined) return accept(cached);
+    accounts.authenticate({ bearer, cookie }).then(accept, (error: Error) => done(error));
   };
   const user = { onRequest: authenticate };
   // A public route that changes something (login) is refused only when the browser says the
   // request is cross-site: there is no session yet, and scripts send neither header.
   const publicUnsafe: Guard = {
-    onRequest: async function loginCsrf(request) {
-      checkCsrf(request, { bearer: bearerToken(request) !== undefined, cookie: false, login: true, httpsOnly });
+    onRequest: function loginCsrf(request, _reply, done) {
+      try {
+        checkCsrf(request, bearerToken(request) !== undefined ? 'bearer' : 'login', httpsOnly);
+      } catch (error) {
+        return done(error as Error);
+      }
+      done();
     },
   };
   const metrics = { preHandler: metricsGuard(deps.config) };

@@ -33,10 +33,11 @@ export function openSse<S extends StreamEvents>(
 ): SseStream<S> {
   reply.hijack();
   const raw = reply.raw;
-  // A hijacked reply sends nothing Fastify holds: the headers set before (the security headers)
+  // A hijacked reply sends nothing Fastify holds and runs no onSend hook: the security headers
   // are written here with the stream's own.
   raw.writeHead(200, {
     ...(reply.getHeaders() as OutgoingHttpHeaders),
+    ...request.server.securityHeaders.for(request, false),
     'content-type': 'text/event-stream; charset=utf-8',
     'cache-control': 'no-cache, no-transform',
     connection: 'keep-alive',

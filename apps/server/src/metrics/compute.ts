@@ -1,30 +1,18 @@
 /**
  * Delivery metrics from normalised work items (definitions in docs/METRICS.md and `METRICS` in
- * @agiletrack/domain). Each integration's connector indexes its items once (`metrics/github.ts`,
- * `metrics/jira.ts`); then the samples as of any instant and window cost a few binary searches, so
+ * @agiletrack/domain). Each integration's connector indexes its items once with `metrics/github.ts` or
+ * `metrics/jira.ts` (`connectorFor(kind).metrics`: the connectors choose, this folder never
+ * branches on a source); then the samples as of any instant and window cost a few binary searches, so
  * a sync computes every window and two years of daily points in one pass. Pure: the same items,
  * instant and window give the same numbers. Used by the sync (snapshots, history) and the services
  * (a drill-down over any time range).
  */
-import type { IntegrationKindName } from '../connectors/connector.ts';
-import { connectorFor } from '../connectors/registry.ts';
-import type { MetricItem } from '../connectors/types.ts';
 import { type MetricIndex, type MetricValues, valuesOf } from './samples.ts';
 import { DAY } from './stats.ts';
 
-/** Indexes one integration's items with its connector's metrics. */
-export function indexItems(kind: IntegrationKindName, items: readonly MetricItem[]): MetricIndex {
-  return connectorFor(kind).metrics(items);
-}
-
-/** The metrics of an integration's items over `windowDays` ending at `now`. */
-export function computeMetrics(
-  kind: IntegrationKindName,
-  items: readonly MetricItem[],
-  now: Date,
-  windowDays: number,
-): MetricValues {
-  return valuesOf(indexItems(kind, items)(now.getTime(), windowDays), windowDays);
+/** The metrics of an index over `windowDays` ending at `at`. */
+export function valuesAt(index: MetricIndex, at: number, windowDays: number): MetricValues {
+  return valuesOf(index(at, windowDays), windowDays);
 }
 
 /** `2024-01-31` for the UTC day of an instant. */
@@ -46,7 +34,7 @@ export function dailyPoints(
   const points: { day: string; metrics: MetricValues }[] = [];
   for (let t = Date.parse(`${fromDay}T00:00:00Z`); t <= Date.parse(`${toDay}T00:00:00Z`); t += DAY) {
     const at = Math.min(t + DAY, asOf);
-    points.push({ day: dayOf(t), metrics: valuesOf(index(at, windowDays), windowDays) });
+    points.push({ day: dayOf(t), metrics: valuesAt(index, at, windowDays) });
   }
   return points;
 }

@@ -4,9 +4,8 @@
  * review, time to merge, work in progress) and the cycle-time breakdown (coding, pickup, review,
  * deploy) with PR size. Each is a list of samples; the numbers are computed from those lists.
  */
-import type { MetricItem } from '../connectors/types.ts';
 import type { MetricIndex, SampleSets } from './samples.ts';
-import { DAY, hoursBetween, refOf, type Sample, Timeline, upper } from './stats.ts';
+import { DAY, hoursBetween, type MetricItem, refOf, type Sample, Timeline, upper } from './stats.ts';
 
 /** An incident this soon after a production deployment (and before the next) counts against it. */
 export const INCIDENT_ATTRIBUTION_MS = 7 * DAY;

@@ -4,9 +4,8 @@
  * Each is a list of samples; the numbers are computed from those lists.
  */
 import { roundTo } from '@agiletrack/domain';
-import type { MetricItem } from '../connectors/types.ts';
 import type { MetricIndex, SampleSets } from './samples.ts';
-import { DAY, hoursBetween, refOf, type Sample, Timeline, upper } from './stats.ts';
+import { DAY, hoursBetween, type MetricItem, refOf, type Sample, Timeline, upper } from './stats.ts';
 
 /** How many closed sprints the velocity averages. */
 export const VELOCITY_SPRINTS = 3;

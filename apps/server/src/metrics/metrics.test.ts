@@ -1,10 +1,17 @@
 import { METRICS, type MetricName, quantile, statisticOf } from '@agiletrack/domain';
 import { describe, expect, it } from 'vitest';
 import type { WorkItemInput } from '../connectors/types.ts';
-import { computeMetrics, dailyPoints, indexItems } from './compute.ts';
+import { dailyPoints, valuesAt } from './compute.ts';
+import { githubMetrics } from './github.ts';
+import { jiraMetrics } from './jira.ts';
 import { valuesOf } from './samples.ts';
+import type { MetricItem } from './stats.ts';
 
 const median = (values: number[]) => quantile(values, 0.5);
+const indexItems = (kind: 'github' | 'jira', items: readonly MetricItem[]) =>
+  (kind === 'github' ? githubMetrics : jiraMetrics)(items);
+const computeMetrics = (kind: 'github' | 'jira', items: readonly MetricItem[], now: Date, windowDays: number) =>
+  valuesAt(indexItems(kind, items), now.getTime(), windowDays);
 
 const NOW = new Date('2026-11-24T00:00:00Z');
 const at = (daysAgo: number, hours = 0) => new Date(NOW.getTime() - daysAgo * 86_400_000 + hours * 3_600_000);

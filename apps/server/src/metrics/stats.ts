@@ -5,6 +5,21 @@
  */
 import { roundTo } from '@agiletrack/domain';
 
+/** What the metrics read of a stored work item (a row of `work_items`). */
+export interface MetricItem {
+  kind: 'pull_request' | 'issue' | 'deployment' | 'sprint' | 'incident';
+  externalId: string;
+  state: string;
+  createdAt: Date;
+  startedAt: Date | null;
+  firstReviewAt: Date | null;
+  finishedAt: Date | null;
+  storyPoints: number | null;
+  sprint: string | null;
+  /** Source details (`url`, `mergeCommit`, `sha`, `production`, `closedAt`, `additions`, …). */
+  data: Record<string, unknown> | null;
+}
+
 /** One hour and one day, in milliseconds. */
 export const HOUR = 3_600_000;
 export const DAY = 24 * HOUR;

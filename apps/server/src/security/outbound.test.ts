@@ -1,5 +1,6 @@
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { createGzip, gzipSync } from 'node:zlib';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { allowEntryFor, OutboundForbiddenError, OutboundGuard, parseAllowList, type Resolver } from './outbound.ts';
 import { outboundFetch } from './outbound-fetch.ts';
@@ -115,7 +116,33 @@ describe('guarded fetch', () => {
   let connections = 0;
 
   beforeAll(async () => {
-    listener = createServer((_request, response) => response.end('{"ok":true}'));
+    listener = createServer((request, response) => {
+      const gzip = /gzip/.test(request.headers['accept-encoding'] ?? '');
+      if (request.url === '/bomb') {
+        // 8 MiB of zeros per chunk, gzipped, until the client gives up (or 100 chunks).
+        response.writeHead(200, { 'content-type': 'application/json', 'content-encoding': 'gzip' });
+        const zip = createGzip();
+        zip.pipe(response);
+        let sent = 0;
+        const more = () => {
+          while (sent < 100 && zip.write(Buffer.alloc(8 * 1024 * 1024))) sent++;
+          if (sent >= 100) zip.end();
+        };
+        zip.on('drain', () => {
+          sent++;
+          more();
+        });
+        response.on('close', () => zip.destroy());
+        more();
+        return;
+      }
+      if (request.url === '/big' && gzip) {
+        response.writeHead(200, { 'content-type': 'application/json', 'content-encoding': 'gzip' });
+        response.end(gzipSync(JSON.stringify({ items: Array.from({ length: 1000 }, (_, i) => ({ i })) })));
+        return;
+      }
+      response.end('{"ok":true}');
+    });
     listener.on('connection', () => connections++);
     await new Promise<void>((resolve) => listener.listen(0, '127.0.0.1', resolve));
     port = (listener.address() as AddressInfo).port;
@@ -146,5 +173,20 @@ describe('guarded fetch', () => {
     );
     const response = await fetchIt(`http://sim.example:${port}/`, { method: 'GET', headers: {} });
     expect(await response.json()).toEqual({ ok: true });
+  });
+
+  it('asks for gzip and hands on the decoded body, keeping the size that crossed the network', async () => {
+    const fetchIt = outboundFetch(new OutboundGuard({ allow: parseAllowList(`127.0.0.1:${port}`) }));
+    const response = await fetchIt(`http://127.0.0.1:${port}/big`, { method: 'GET', headers: {} });
+    const body = (await response.json()) as { items: unknown[] };
+    expect(body.items).toHaveLength(1000);
+    expect(response.headers.get('content-encoding')).toBeNull();
+    expect(Number(response.headers.get('content-length'))).toBeLessThan(JSON.stringify(body).length / 2);
+  });
+
+  it('fails an answer that decodes to more than the bound, instead of filling memory', async () => {
+    const fetchIt = outboundFetch(new OutboundGuard({ allow: parseAllowList(`127.0.0.1:${port}`) }));
+    const response = await fetchIt(`http://127.0.0.1:${port}/bomb`, { method: 'GET', headers: {} });
+    await expect(response.arrayBuffer()).rejects.toThrow();
   });
 });

@@ -9,13 +9,23 @@ import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Encryptor } from '@agiletrack/cache';
 import { aesGcmEncryptor, type EncryptionKey } from '@agiletrack/cache/codec/encryption';
-import type { Config } from '../config.ts';
+
+/**
+ * The settings the keys come from (a subset of the server's config, named here so security does
+ * not depend on the config module, which depends on security for the outbound allow list).
+ */
+export interface SecretKeySettings {
+  readonly SECRET_KEY?: string | undefined;
+  readonly SECRET_KEY_PREVIOUS?: string | undefined;
+  readonly DATABASE_URL?: string | undefined;
+  readonly DATA_DIR: string;
+}
 
 /** The key id is derived from the key, so rotation needs no separate id setting. */
 const keyId = (key: string) => createHash('sha256').update(Buffer.from(key, 'base64')).digest('hex').slice(0, 12);
 
 /** Resolves the keys (newest first) from config or the data directory. */
-export function loadSecretKeys(config: Config): EncryptionKey[] {
+export function loadSecretKeys(config: SecretKeySettings): EncryptionKey[] {
   let current = config.SECRET_KEY;
   if (!current) {
     if (config.DATABASE_URL) {

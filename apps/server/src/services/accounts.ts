@@ -195,6 +195,19 @@ export class Accounts {
     );
   }
 
+  /**
+   * The principal of a request's credentials when the memory tier holds it fresh (the same TTL and
+   * tag checks as {@link authenticate}'s read), without waiting; `undefined` otherwise, and then
+   * {@link authenticate} decides.
+   */
+  cachedPrincipal(cookie: string | undefined, bearer: string | undefined): Principal | undefined {
+    if (bearer)
+      return TOKEN_SHAPE.test(bearer) ? this.cache.getSync<Principal>(`token_${requestDigest(bearer)}`) : undefined;
+    if (cookie)
+      return TOKEN_SHAPE.test(cookie) ? this.cache.getSync<Principal>(`session_${requestDigest(cookie)}`) : undefined;
+    return undefined;
+  }
+
   /** Resolves a request's credentials (cookie or bearer token); throws 401 when absent or wrong. */
   async authenticate(credentials: { cookie?: string | undefined; bearer?: string | undefined }): Promise<Principal> {
     const principal = credentials.bearer

@@ -5,7 +5,7 @@
  */
 import type { Cache } from '@agiletrack/cache';
 import { type DomainEventInput, DomainEventSchema, keysAffectedBy } from '@agiletrack/domain';
-import type { EventHub } from '../cache/event-hub.ts';
+import type { EventHub } from '../events/event-hub.ts';
 
 /** See the file comment. */
 export class Invalidator {

@@ -7,10 +7,10 @@
  */
 import { DEFAULT_METRIC_WINDOW, METRICS, type MetricName, type MetricStatistic } from '@agiletrack/domain';
 import { and, eq, inArray } from 'drizzle-orm';
+import { connectorFor } from '../connectors/registry.ts';
 import type { AppDb } from '../db/database.ts';
 import { integrations, workItems } from '../db/schema.ts';
 import { AppError } from '../errors.ts';
-import { indexItems } from '../metrics/compute.ts';
 import { metricValueOf, type TeamSample, unionSamples } from '../metrics/samples.ts';
 import { DAY, parseRef } from '../metrics/stats.ts';
 import { loadSamples } from './metrics-queries.ts';
@@ -109,7 +109,7 @@ async function samplesOf(
       })
       .from(workItems)
       .where(eq(workItems.integrationId, integration.id));
-    const set = indexItems(integration.kind, items)(to.getTime(), windowDays)[drill];
+    const set = connectorFor(integration.kind).metrics(items)(to.getTime(), windowDays)[drill];
     for (const s of set?.rows() ?? []) samples.push({ ...s, integrationId: integration.id });
   }
   return { samples, from, to, windowDays };

@@ -7,9 +7,10 @@
 import { DEFAULT_METRIC_WINDOW, METRIC_WINDOWS } from '@agiletrack/domain';
 import { eq } from 'drizzle-orm';
 import type { IntegrationKindName } from '../connectors/connector.ts';
+import { connectorFor } from '../connectors/registry.ts';
 import type { AppDb } from '../db/database.ts';
 import { metricDaily, metricSnapshots, workItems } from '../db/schema.ts';
-import { dailyPoints, dayOf, indexItems } from '../metrics/compute.ts';
+import { dailyPoints, dayOf } from '../metrics/compute.ts';
 import { type MetricValues, storeSamples, storeValues, valuesOf } from '../metrics/samples.ts';
 
 /** How far back daily points go. */
@@ -39,7 +40,7 @@ export async function precomputeMetrics(
     })
     .from(workItems)
     .where(eq(workItems.integrationId, integration.id));
-  const index = indexItems(integration.kind, items);
+  const index = connectorFor(integration.kind).metrics(items);
   const computedAt = new Date(asOf);
   const first = items.reduce((min, item) => Math.min(min, item.createdAt.getTime()), asOf);
   // Each window's numbers and the items behind them, computed from the same samples; and the

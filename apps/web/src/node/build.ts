@@ -3,11 +3,12 @@
  * build into any folder (tests build into a temporary one), and "build only when out of date"
  * for `npm start`.
  */
-import { closeSync, existsSync, openSync, readdirSync, rmSync, statSync, writeFileSync } from 'node:fs';
-import { basename, dirname, join, relative, resolve } from 'node:path';
+import { closeSync, existsSync, openSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { basename, dirname, extname, join, relative, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { brotliCompressSync, constants, gzipSync } from 'node:zlib';
 import { API_PREFIX } from '@agiletrack/domain';
-import { build, defaultClientConditions, type InlineConfig } from 'vite';
+import { build, defaultClientConditions, type InlineConfig, type Plugin } from 'vite';
 
 /** apps/web */
 export const WEB_ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '../..');
@@ -45,9 +46,23 @@ export function dashboardConfig(command: 'build' | 'serve', outDir = WEB_DIST): 
       target: 'es2022',
       // Hashed file names under /assets are served as immutable by the server.
       assetsDir: 'assets',
+      // .vite/manifest.json: which chunks each page needs (the bundle report reads it).
+      manifest: true,
       chunkSizeWarningLimit: 600,
     },
     server: { proxy: { [API_PREFIX]: 'http://127.0.0.1:3000' } },
+    plugins: [precompressPlugin()],
+  };
+}
+
+/** Compresses the build's files once written (`vite build` and {@link buildDashboard} alike). */
+function precompressPlugin(): Plugin {
+  return {
+    name: 'agiletrack:precompress',
+    apply: 'build',
+    writeBundle(options) {
+      if (options.dir) precompress(options.dir);
+    },
   };
 }
 
@@ -67,6 +82,34 @@ export async function buildDashboard(outDir = WEB_DIST): Promise<string> {
   await build({ ...dashboardConfig('build', outDir), logLevel: 'warn' });
   writeBuildInputs(outDir, DASHBOARD_INPUTS, startedAt);
   return outDir;
+}
+
+/** The files worth compressing; smaller ones go out as they are (the server's rule too). */
+const COMPRESSIBLE = new Set(['.html', '.js', '.mjs', '.css', '.svg', '.json', '.txt', '.webmanifest']);
+const MIN_COMPRESSED_BYTES = 1024;
+
+/**
+ * Writes `file.br` (brotli, best) and `file.gz` (gzip -9) beside every compressible file of the
+ * build: the server sends the one the browser asks for, so nothing is compressed per request.
+ */
+export function precompress(dir: string): void {
+  for (const entry of readdirSync(dir, { withFileTypes: true })) {
+    const path = join(dir, entry.name);
+    if (entry.isDirectory()) {
+      precompress(path);
+      continue;
+    }
+    if (!COMPRESSIBLE.has(extname(entry.name))) continue;
+    const bytes = readFileSync(path);
+    if (bytes.length < MIN_COMPRESSED_BYTES) continue;
+    writeFileSync(
+      `${path}.br`,
+      brotliCompressSync(bytes, {
+        params: { [constants.BROTLI_PARAM_QUALITY]: 11, [constants.BROTLI_PARAM_SIZE_HINT]: bytes.length },
+      }),
+    );
+    writeFileSync(`${path}.gz`, gzipSync(bytes, { level: 9 }));
+  }
 }
 
 /** The newest modification time under `path` (a file or a folder), test files excluded. */

@@ -45,7 +45,7 @@ export function cacheRoutes(deps: AppDeps): HandlersOf<'cache'> {
       else if (query.prefix !== undefined) await cache.clear(query.prefix);
       else if (query.tag !== undefined) await cache.invalidateTags([query.tag]);
       else await cache.clear();
-      request.log.info({ reqId: request.id, query, by: request.principal?.email }, 'cache cleared by admin');
+      deps.logger.info({ reqId: request.id, query, by: request.principal?.email }, 'cache cleared by admin');
       return {
         cleared: query.key
           ? { key: query.key }

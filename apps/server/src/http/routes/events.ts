@@ -4,7 +4,7 @@
  * get the server's alerts firing and resolving.
  */
 import { EventStream } from '@agiletrack/domain';
-import type { PushedEvent } from '../../cache/event-hub.ts';
+import type { PushedEvent } from '../../events/event-hub.ts';
 import { bearerToken, sessionCookie } from '../credentials.ts';
 import type { AppDeps } from '../deps.ts';
 import type { HandlersOf } from '../routing.ts';
@@ -28,7 +28,14 @@ export function eventRoutes(deps: AppDeps): Pick<HandlersOf<'system'>, 'system.e
           (event.type === 'team.deleted' && first.teamIds.includes(teamId));
         if (visible) stream.send('invalidate', event);
       };
-      stream.onClose(deps.hub.subscribe((event) => void send(event)));
+      // One event at a time, in the order published: each waits for the user's re-resolution, and a
+      // later event must not overtake an earlier one (a client reading "later" has seen "earlier").
+      let delivered = Promise.resolve();
+      stream.onClose(
+        deps.hub.subscribe((event) => {
+          delivered = delivered.then(() => send(event)).catch(() => stream.close());
+        }),
+      );
       if (first.role === 'admin') stream.onClose(deps.hub.onAlert((alert) => stream.send('alert', alert)));
       return reply;
     },

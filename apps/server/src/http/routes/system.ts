@@ -2,8 +2,8 @@
 import type { Server } from 'node:http';
 import type { FastifyInstance } from 'fastify';
 import { Registry } from 'prom-client';
-import { registerMetrics } from '../../cache/prometheus.ts';
 import { describeMode } from '../../config.ts';
+import { registerMetrics } from '../../monitoring/prometheus.ts';
 import type { AppDeps } from '../deps.ts';
 import { startMetricsListener } from '../metrics-access.ts';
 import type { HandlersOf } from '../routing.ts';

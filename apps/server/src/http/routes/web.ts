@@ -8,6 +8,7 @@ import { extname, join, resolve, sep } from 'node:path';
 import { API_PREFIX } from '@agiletrack/domain';
 import fastifyStatic from '@fastify/static';
 import type { FastifyPluginAsync } from 'fastify';
+import type { Logger } from 'pino';
 import { WEB_DIST_DIR } from '../../paths.ts';
 
 function isFile(path: string): boolean {
@@ -22,6 +23,8 @@ function isFile(path: string): boolean {
 export interface WebRoutesOptions {
   /** The build to serve. @default apps/web/dist */
   root?: string;
+  /** Where to say that there is no build. */
+  logger?: Pick<Logger, 'info'>;
 }
 
 /** See the file comment. */
@@ -30,10 +33,12 @@ export const webRoutes =
   async (app) => {
     const root = resolve(options.root ?? WEB_DIST_DIR);
     if (!existsSync(join(root, 'index.html'))) {
-      app.log.info({ root }, 'no dashboard build: serving the API only (npm run build builds it)');
+      options.logger?.info({ root }, 'no dashboard build: serving the API only (npm run build builds it)');
       return;
     }
-    await app.register(fastifyStatic, { root, serve: false });
+    // The build writes a `.br` and a `.gz` beside each compressible file: sent as the client asks,
+    // each with its own ETag (from its own size and time) and `Vary: Accept-Encoding`.
+    await app.register(fastifyStatic, { root, serve: false, preCompressed: true });
 
     app.get('/*', async (request, reply) => {
       const path = request.url.split('?')[0]!;
@@ -54,7 +59,7 @@ export const webRoutes =
       }
       // A missing file is a 404, not the app: a broken asset link must fail visibly.
       if (extname(relative) !== '') return reply.callNotFound();
-      // Security headers (CSP, nosniff, framing) come from the app's helmet registration.
+      // Security headers (CSP, nosniff, framing) come from the app's onSend hook.
       return reply.header('Cache-Control', 'no-cache').sendFile('index.html', { cacheControl: false });
     });
   };

@@ -119,7 +119,7 @@ export function prometheusRuleFile(thresholds: AlertThresholds): string {
   const lines = [
     '# AgileTrack cache alerts: the rules the server evaluates itself (GET /api/admin/alerts), for',
     '# deployments that alert through Prometheus and Alertmanager, with the default ALERT_* thresholds.',
-    '# Generated from apps/server/src/cache/prometheus-rules.ts by `npm run ops:alerts`: edit that file.',
+    '# Generated from apps/server/src/monitoring/prometheus-rules.ts by `npm run ops:alerts`: edit that file.',
     'groups:',
     '  - name: agiletrack-cache',
     '    rules:',

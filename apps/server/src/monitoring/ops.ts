@@ -3,17 +3,17 @@
  * monitor, the alert rules and Redis INFO, built together and closed together.
  */
 import type { Logger } from 'pino';
+import type { ServerCache } from '../cache/server-cache.ts';
+import { StartupWarmer } from '../cache/warmer.ts';
 import type { Config } from '../config.ts';
+import type { EventHub } from '../events/event-hub.ts';
 import { AlertEngine, alertThresholds } from './alerts.ts';
 import { FamilyAnalytics } from './analytics.ts';
-import type { EventHub } from './event-hub.ts';
 import { holdingsReader } from './holdings.ts';
 import { logCacheOperations } from './logging.ts';
 import { CacheMonitor } from './monitor.ts';
 import { OperationTap } from './operations.ts';
 import { RedisInfoReader } from './redis-info.ts';
-import type { ServerCache } from './server-cache.ts';
-import { StartupWarmer } from './warmer.ts';
 
 /** What the routes and the CLI reach. */
 export interface CacheOps {

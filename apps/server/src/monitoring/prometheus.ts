@@ -5,11 +5,11 @@
  * closed set, so the series count stays bounded whatever keys the cache sees.
  */
 import { Counter, collectDefaultMetrics, Gauge, type Registry } from 'prom-client';
+import type { ServerCache } from '../cache/server-cache.ts';
 import { ALERT_RULES } from './alerts.ts';
 import { familySnapshot } from './family-stats.ts';
 import type { CacheOps } from './ops.ts';
 import type { RedisInfo } from './redis-info.ts';
-import type { ServerCache } from './server-cache.ts';
 
 type TierStats = ReturnType<ServerCache['cache']['stats']>['tiers'][number];
 

@@ -14,8 +14,8 @@ import {
   type FamilyFigures,
 } from '@agiletrack/domain';
 import { z } from 'zod';
+import type { ServerCache } from '../cache/server-cache.ts';
 import { type FamilyCounts, familySnapshot } from './family-stats.ts';
-import type { ServerCache } from './server-cache.ts';
 
 type Window = (typeof ANALYTICS_WINDOWS)[number];
 const WINDOW_MS: Record<Window, number> = { minute: 60_000, hour: 3_600_000, day: 86_400_000 };
