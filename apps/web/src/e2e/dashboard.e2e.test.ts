@@ -468,6 +468,15 @@ describe('dashboard in Chromium', () => {
       expect(await card.getByTestId('card-statistic').textContent()).toBe('median');
       expect(await card.getByTestId('band-leadTimeHours').getAttribute('data-band')).toMatch(/elite|high|medium|low/);
 
+      // The deployments view: the change failure rate card is its failed ÷ total.
+      const deployments = page.getByTestId('deployments-summary');
+      await deployments.waitFor({ timeout: 10_000 });
+      const failed = Number(await deployments.getAttribute('data-failed'));
+      const total = Number(await deployments.getAttribute('data-total'));
+      const rate = page.getByTestId('metric-card-changeFailureRate').getByTestId('card-value');
+      expect(total).toBeGreaterThan(0);
+      expect(Number(await rate.getAttribute('data-value'))).toBe(Math.round((failed / total) * 10_000) / 10_000);
+
       // The trend follows the window: 7 days chosen, its points are 7-day windows.
       await page.getByTestId('window-days').selectOption('7');
       await expect.poll(() => page.getByTestId('trend-charts').getAttribute('data-window')).toBe('7');
