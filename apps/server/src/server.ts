@@ -271,6 +271,8 @@ export async function createServer(options: ServerOptions): Promise<Server> {
     });
     syncService.runs.close();
     await step('jobs', () => jobs.close());
+    // Goal notifications under way get their bounded moment, like syncs (their outcome is recorded).
+    await step('notifications', () => notifier.idle());
     await step('cache operations', () => ops.close());
     await step('events', () => hub.close());
     await step('cache', () => serverCache!.close());
