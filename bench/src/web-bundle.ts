@@ -2,7 +2,8 @@
  * The dashboard's bundle report: builds the dashboard into a temporary folder and reads Vite's
  * manifest into a chunk map (every chunk: what it holds, raw, gzip and brotli bytes, which pages
  * need it) and the JavaScript each page downloads (the entry, the page's own chunk and the chunks
- * they import; not the ones loaded later on demand). Fails when the login page needs more than
+ * they import, and for a logged-in user's page the signed-in app too; not the ones loaded later on
+ * demand). Fails when the login page needs more than
  * {@link LOGIN_JS_TARGET_BYTES} gzipped. `npm run bundle:web --workspace=bench` rewrites the
  * "Dashboard bundle" section of RESULTS.md.
  */
@@ -26,6 +27,10 @@ interface ManifestChunk {
   imports?: string[];
   dynamicImports?: string[];
 }
+
+/** The logged-in user's app shell and the session module it loads (manifest keys). */
+const SIGNED_IN_APP = 'src/SignedInApp.tsx';
+const SIGNED_IN_MODULE = 'src/app/signed-in.ts';
 
 /** One chunk of the build. */
 export interface ChunkSize {
@@ -78,10 +83,15 @@ export async function measureWebBundle(): Promise<WebBundle> {
     };
     const entry = Object.keys(manifest).find((key) => manifest[key]!.isEntry)!;
     const pageKeys = Object.keys(manifest).filter((key) => /src\/pages\/\w+\.tsx$/.test(key));
+    // A logged-in user's pages come with the signed-in app (its layout, the API client and the
+    // caches); the login and reset pages without.
+    const signedIn = new Set<string>();
+    for (const app of [SIGNED_IN_APP, SIGNED_IN_MODULE]) if (manifest[app]) closure(app, signedIn);
+    const signedInPages = new Set(manifest[SIGNED_IN_APP]?.dynamicImports ?? []);
     const pagesOf = new Map<string, string[]>();
     const pages = pageKeys.map((key) => {
       const page = /(\w+)Page\.tsx$/.exec(key)?.[1] ?? key;
-      const needed = closure(key, closure(entry));
+      const needed = closure(key, closure(entry, signedInPages.has(key) ? new Set(signedIn) : new Set()));
       for (const chunk of needed) pagesOf.set(chunk, [...(pagesOf.get(chunk) ?? []), page]);
       const total = { raw: 0, gzip: 0, brotli: 0 };
       for (const chunk of needed) {
@@ -121,8 +131,9 @@ export function renderWebBundle(bundle: WebBundle, at: Date): string {
     '',
     `Measured ${at.toISOString()}: the production build (Vite), each JavaScript chunk with its size raw, gzip -9 ` +
       'and brotli 11 (the server sends the precompressed `.br` / `.gz` files the build writes, as the browser asks). ' +
-      'A page downloads the entry, its own chunk and their static imports; other pages, the admin pages and the ' +
-      'charts come on demand. Reproduce with `npm run bundle:web --workspace=bench`, which rewrites this section.',
+      "A page downloads the entry, its own chunk and their static imports, and a logged-in user's page the " +
+      'signed-in app (`SignedInApp.tsx`, `app/signed-in.ts`: layout, API client and route table, caches) with its ' +
+      'imports; other pages, the admin pages and the charts come on demand. Reproduce with `npm run bundle:web --workspace=bench`, which rewrites this section.',
     '',
     `- Login page JavaScript: **${kb(login)} gzipped** — ${login <= LOGIN_JS_TARGET_BYTES ? 'within' : 'over'} the ` +
       `${kb(LOGIN_JS_TARGET_BYTES)} target.`,

@@ -110,6 +110,41 @@ describe('compressed answers (embedded)', () => {
     expect(error.headers['content-encoding']).toBeUndefined();
     expect(error.json().error.code).toBe('E_UNAUTHENTICATED');
   });
+
+  it('answers 304 to a revalidation of a compressed documentation file, with the coded ETag', async () => {
+    const page = await api.request({ method: 'GET', url: '/api/docs/', as: null });
+    const script = /src="\.?\/?([^"]*swagger-ui-bundle\.js)"/.exec(page.body)?.[1];
+    expect(script).toBeDefined();
+    const url = `/api/docs/${script!.replace(/^\.?\/?(api\/docs\/)?/, '')}`;
+    for (const encoding of ['br', 'gzip'] as const) {
+      const headers = { 'accept-encoding': encoding };
+      const first = await api.request({ method: 'GET', url, as: null, headers });
+      expect({ status: first.statusCode, coding: first.headers['content-encoding'] }).toEqual({
+        status: 200,
+        coding: encoding,
+      });
+      const etag = String(first.headers.etag);
+      expect(etag).toMatch(encoding === 'br' ? /-br"$/ : /-gz"$/);
+      const again = await api.request({ method: 'GET', url, as: null, headers: { ...headers, 'if-none-match': etag } });
+      expect({ status: again.statusCode, etag: again.headers.etag, body: again.body }).toEqual({
+        status: 304,
+        etag,
+        body: '',
+      });
+      // A tag of another coding is another representation: the whole file again.
+      const other = encoding === 'br' ? 'gzip' : 'br';
+      const switched = await api.request({
+        method: 'GET',
+        url,
+        as: null,
+        headers: { 'accept-encoding': other, 'if-none-match': etag },
+      });
+      expect({ status: switched.statusCode, coding: switched.headers['content-encoding'] }).toEqual({
+        status: 200,
+        coding: other,
+      });
+    }
+  });
 });
 
 describe('the dashboard files', () => {

@@ -147,3 +147,36 @@ function encodeHeaders(reply: FastifyReply, encoding: Encoding): void {
   const etag = reply.getHeader('etag');
   if (typeof etag === 'string') reply.header('etag', encodedEtag(etag, encoding));
 }
+
+// Requests whose If-None-Match named the compressed form of a file: their 304 names it again.
+const revalidatedCoding = new WeakMap<object, Encoding>();
+
+/**
+ * Revalidation of files that `@fastify/send` serves and this hook compresses (the API
+ * documentation's): send compares `If-None-Match` with the file's own ETag, but the client holds
+ * the tag of the compressed form (`W/"…-br"`). When the client names the form it would get now,
+ * the tag is given back to send without the coding, and the 304 carries the coded tag again.
+ * Registers on `instance`: the plugin context whose static files need it.
+ */
+export function registerEncodedRevalidation(instance: FastifyInstance): void {
+  instance.addHook('onRequest', (request, _reply, done) => {
+    const header = request.headers['if-none-match'];
+    const encoding = negotiateEncoding(request.headers['accept-encoding']);
+    if (typeof header === 'string' && encoding !== undefined) {
+      const suffix = encoding === 'br' ? '-br"' : '-gz"';
+      if (header.includes(suffix)) {
+        request.headers['if-none-match'] = header.replaceAll(suffix, '"');
+        revalidatedCoding.set(request, encoding);
+      }
+    }
+    done();
+  });
+  instance.addHook('onSend', (request, reply, payload, done) => {
+    const encoding = revalidatedCoding.get(request);
+    const etag = reply.getHeader('etag');
+    if (reply.statusCode === 304 && encoding !== undefined && typeof etag === 'string') {
+      reply.header('etag', encodedEtag(etag, encoding));
+    }
+    done(null, payload);
+  });
+}

@@ -55,6 +55,7 @@ export class PreparedBody {
   readonly etag: string;
   private br: Buffer | undefined = undefined;
   private gzip: Buffer | undefined = undefined;
+  private responses: PreparedResponse[] | undefined = undefined;
 
   constructor(field: string, bytes: Buffer) {
     this.field = field;
@@ -78,6 +79,52 @@ export class PreparedBody {
       return this.gzip;
     }
     return this.bytes;
+  }
+
+  /**
+   * The complete answer in `encoding` from the memory tier, with the `security` headers (one of a
+   * few constant sets): built on first use, then the same arrays for every request.
+   */
+  response(encoding: Encoding | undefined, security: Readonly<Record<string, string>>): PreparedResponse {
+    this.responses ??= [];
+    for (const ready of this.responses) if (ready.encoding === encoding && ready.security === security) return ready;
+    const ready = new PreparedResponse(this, encoding, security);
+    this.responses.push(ready);
+    return ready;
+  }
+}
+
+/**
+ * A cached body's answer as {@link sendCached} gives it on a memory-tier hit, as `writeHead`
+ * header lists (name, value, name, value…) for the 200 and the 304.
+ */
+export class PreparedResponse {
+  readonly etag: string;
+  readonly payload: Buffer;
+  readonly ok: string[];
+  readonly notModified: string[];
+
+  constructor(
+    body: PreparedBody,
+    readonly encoding: Encoding | undefined,
+    readonly security: Readonly<Record<string, string>>,
+  ) {
+    this.etag = encodedEtag(body.etag, encoding);
+    this.payload = body.payload(encoding);
+    this.notModified = ['etag', this.etag, 'cache-control', CACHED_CACHE_CONTROL, 'vary', CACHED_VARY];
+    this.ok = [
+      ...this.notModified,
+      'x-cache',
+      X_CACHE.hit,
+      'x-cache-tier',
+      tierLabel('memory'),
+      'content-type',
+      'application/json; charset=utf-8',
+      ...(encoding === undefined ? [] : ['content-encoding', encoding]),
+      ...Object.entries(security).flat(),
+      'content-length',
+      String(this.payload.length),
+    ];
   }
 }
 
@@ -109,6 +156,11 @@ export function prepare(body: Record<string, unknown>): PreparedBody {
 export function preparedOf(value: object, field: string): PreparedBody | undefined {
   const memo = prepared.get(value);
   return memo !== undefined && memo.field === field ? memo : undefined;
+}
+
+/** The body of a frozen cached `value` as `{field: value}`, prepared once. */
+export function preparedFor(value: object, field: string): PreparedBody {
+  return preparedOf(value, field) ?? prepare({ [field]: value });
 }
 
 /** Sends `body` (`{field: value}`) as JSON with the cache headers; `304` when the client already has it. */

@@ -23,6 +23,7 @@ import type { Principal } from '../services/accounts.ts';
 import { bearerToken, sessionCookie } from './credentials.ts';
 import { checkCsrf } from './csrf.ts';
 import type { AppDeps } from './deps.ts';
+import { type FastRead, type FastReadCounter, fastReads, serveFast } from './fast-read.ts';
 import { requireAdmin } from './guards.ts';
 import { metricsGuard } from './metrics-access.ts';
 import { parse } from './validation.ts';
@@ -55,9 +56,20 @@ export type HandlersOf<Group extends string> = Pick<RouteHandlers, Extract<Handl
 
 const UNSAFE = new Set(['POST', 'PATCH', 'PUT', 'DELETE']);
 
+declare module 'fastify' {
+  interface FastifyInstance {
+    /** Reads the fast path answered (`fast-read.ts`). */
+    fastReads: FastReadCounter;
+  }
+}
+
 /** Registers every handled route of the table on `app` with its handler. */
 export function registerRoutes(app: FastifyInstance, deps: AppDeps, handlers: RouteHandlers): void {
-  const guards = accessGuards(deps);
+  const counter: FastReadCounter = { served: 0 };
+  app.decorate('fastReads', counter);
+  // The fast path skips the `onResponse` hook the debug request log needs.
+  const fast = deps.logger.isLevelEnabled('debug') ? {} : fastReads(deps);
+  const guards = accessGuards(deps, fast, counter);
   const byId = handlers as Readonly<Record<string, RouteHandler<RouteSpec> | undefined>>;
   for (const spec of API_ROUTES) {
     if (spec.plugin) continue;
@@ -79,30 +91,44 @@ interface Guard {
   preHandler?: (request: FastifyRequest, reply: FastifyReply) => Promise<unknown>;
 }
 
-function accessGuards(deps: AppDeps): Record<RouteSpec['access'], (spec: RouteSpec) => Guard> {
+function accessGuards(
+  deps: AppDeps,
+  fast: Partial<Record<string, FastRead>>,
+  counter: FastReadCounter,
+): Record<RouteSpec['access'], (spec: RouteSpec) => Guard> {
   const httpsOnly = deps.config.COOKIE_SECURE === 'true';
   const { accounts } = deps;
+  const { tap } = deps.ops;
   // A callback hook: a caller whose principal the memory tier holds is authenticated without a
-  // promise; any other goes through `authenticate` (database, grace copy, 401).
-  const authenticate: onRequestHookHandler = function authenticate(request, _reply, done) {
-    const bearer = bearerToken(request);
-    const cookie = bearer === undefined ? sessionCookie(request) : undefined;
-    // Only a request the cookie authenticated can be forged: checked once it has (else 401 first).
-    const credential = bearer !== undefined ? 'bearer' : cookie !== undefined ? 'cookie' : 'none';
-    const accept = (principal: Principal) => {
-      request.principal = principal;
-      try {
-        checkCsrf(request, credential, httpsOnly);
-      } catch (error) {
-        return done(error as Error);
-      }
-      done();
+  // promise (and, on a route with a fast read, may be answered at once); any other goes through
+  // `authenticate` (database, grace copy, 401).
+  const authenticator = (read: FastRead | undefined): onRequestHookHandler =>
+    function authenticate(request, reply, done) {
+      const bearer = bearerToken(request);
+      const cookie = bearer === undefined ? sessionCookie(request) : undefined;
+      // While the operation monitor listens, reads take the promise way, whose cache calls it sees
+      // (a synchronous read emits no operation event): the principal's and the fast path's.
+      const cached = tap.attached ? undefined : accounts.cachedPrincipal(cookie, bearer);
+      if (cached !== undefined && read !== undefined && serveFast(request, reply, cached, read, counter)) return;
+      // Only a request the cookie authenticated can be forged: checked once it has (else 401 first).
+      const credential = bearer !== undefined ? 'bearer' : cookie !== undefined ? 'cookie' : 'none';
+      const accept = (principal: Principal) => {
+        request.principal = principal;
+        try {
+          checkCsrf(request, credential, httpsOnly);
+        } catch (error) {
+          return done(error as Error);
+        }
+        done();
+      };
+      if (cached !== undefined) return accept(cached);
+      accounts.authenticate({ bearer, cookie }).then(accept, (error: Error) => done(error));
     };
-    const cached = accounts.cachedPrincipal(cookie, bearer);
-    if (cached !== undefined) return accept(cached);
-    accounts.authenticate({ bearer, cookie }).then(accept, (error: Error) => done(error));
+  const user = { onRequest: authenticator(undefined) };
+  const userRoute = (spec: RouteSpec): Guard => {
+    const read = fast[spec.id];
+    return read === undefined ? user : { onRequest: authenticator(read) };
   };
-  const user = { onRequest: authenticate };
   // A public route that changes something (login) is refused only when the browser says the
   // request is cross-site: there is no session yet, and scripts send neither header.
   const publicUnsafe: Guard = {
@@ -118,8 +144,8 @@ function accessGuards(deps: AppDeps): Record<RouteSpec['access'], (spec: RouteSp
   const metrics = { preHandler: metricsGuard(deps.config) };
   return {
     public: (spec) => (UNSAFE.has(spec.method) ? publicUnsafe : {}),
-    user: () => user,
-    admin: () => user,
+    user: userRoute,
+    admin: userRoute,
     'metrics-token': () => metrics,
   };
 }

@@ -128,6 +128,15 @@ export class MetricsService {
   }
 
   /**
+   * A team's metrics over the default window when the memory tier holds them (its TTL and tag
+   * checks, no promise), else `undefined`: the HTTP fast path; anything else reads {@link teamMetrics}.
+   */
+  cachedTeamMetrics(teamId: number): TeamMetricsView | undefined {
+    const all = this.cache.getSync<ByWindow<TeamMetricsView>>(cacheKeys.teamMetrics(teamId));
+    return all?.byWindow[String(DEFAULT_METRIC_WINDOW)];
+  }
+
+  /**
    * Metrics of several teams over a window, in their order (the teams overview): one read per
    * tier for all their `team_{id}_metrics` entries, and the missing ones built together.
    */

@@ -59,6 +59,11 @@ export class TeamService {
     return team;
   }
 
+  /** The team when the memory tier holds it (its TTL and tag checks, no promise), else `undefined`: the HTTP fast path. */
+  cachedTeam(teamId: number): TeamView | undefined {
+    return this.cache.getSync<TeamView>(cacheKeys.team(teamId)) ?? undefined;
+  }
+
   /** The ids of every team (for cache warming). */
   async teamIds(): Promise<number[]> {
     return (await this.db.select({ id: teams.id }).from(teams).orderBy(teams.id)).map((r) => r.id);

@@ -8,6 +8,7 @@ import {
   ErrorBody,
   type FieldProblem,
   fieldProblems,
+  installHumanMessages,
   ROUTES,
   type RouteAnswer,
   type RouteArgs,
@@ -18,6 +19,10 @@ import {
   routeUrl,
   validationMessage,
 } from '@agiletrack/domain';
+
+// Whatever checks input with the API's schemas (forms, `call`) comes through here once someone is
+// logged in or resets a password: from then on they speak in the API's words.
+installHumanMessages();
 
 /** A failed API call, with the server's error code (`E_HTTP_<status>` when the answer had none). */
 export class ApiError extends Error {

@@ -7,7 +7,7 @@ import { closeSync, existsSync, openSync, readdirSync, readFileSync, rmSync, sta
 import { basename, dirname, extname, join, relative, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { brotliCompressSync, constants, gzipSync } from 'node:zlib';
-import { API_PREFIX } from '@agiletrack/domain';
+import { API_PREFIX, ROUTES, routePath } from '@agiletrack/domain';
 import { build, defaultClientConditions, type InlineConfig, type Plugin } from 'vite';
 
 /** apps/web */
@@ -26,6 +26,9 @@ export const DASHBOARD_INPUTS = [
   join(WEB_ROOT, '../../package-lock.json'),
 ];
 
+/** The URLs `app/entry-routes.ts` receives. */
+const ENTRY_ROUTES = { me: routePath(ROUTES['me.get']), login: routePath(ROUTES['auth.login']) };
+
 /** The Vite config of the dashboard; `vite.config.ts` exports it for `vite` and `vite build`. */
 export function dashboardConfig(command: 'build' | 'serve', outDir = WEB_DIST): InlineConfig {
   return {
@@ -33,10 +36,13 @@ export function dashboardConfig(command: 'build' | 'serve', outDir = WEB_DIST): 
     configFile: false,
     // A build is always a production build, even when run from tests (NODE_ENV=test would
     // otherwise bundle React's development code).
-    ...(command === 'build' && {
-      mode: 'production',
-      define: { 'process.env.NODE_ENV': JSON.stringify('production') },
-    }),
+    ...(command === 'build' && { mode: 'production' }),
+    define: {
+      ...(command === 'build' && { 'process.env.NODE_ENV': JSON.stringify('production') }),
+      // The two URLs the first screen uses, from the route table: the entry chunk does not
+      // carry the table (and zod) to check a session and log in (app/entry-routes.ts).
+      __ENTRY_ROUTES__: JSON.stringify(ENTRY_ROUTES),
+    },
     oxc: { jsx: { runtime: 'automatic', development: command === 'serve' } },
     // The workspace packages are bundled from their TypeScript sources, not from a build of them.
     resolve: { conditions: ['@agiletrack/source', ...defaultClientConditions] },

@@ -1,6 +1,8 @@
-/** Login with email and password; the session cookie is httpOnly and never seen by scripts. */
+/**
+ * Login with email and password; the session cookie is httpOnly and never seen by scripts. Part of
+ * the first screen: it imports neither the route table nor the API client (see `app/session.ts`).
+ */
 import { type FormEvent, useState } from 'react';
-import { messageOf } from '../app/api.ts';
 import { login } from '../app/session.ts';
 import { Field } from '../components/Form.tsx';
 
@@ -18,7 +20,7 @@ export function LoginPage({ notice }: { notice?: string | undefined }) {
     try {
       await login(email, password);
     } catch (caught) {
-      setError(messageOf(caught));
+      setError(caught instanceof Error ? caught.message : String(caught));
       setBusy(false);
     }
   };
