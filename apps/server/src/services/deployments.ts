@@ -13,6 +13,13 @@ import { DAY, parseRef } from '../metrics/stats.ts';
 import { loadSamples } from './metrics-queries.ts';
 import { encodeCursor, pageOf } from './page.ts';
 
+/** Which window (default: the default window) and which page. */
+export interface DeploymentsQuery {
+  windowDays?: number | undefined;
+  cursor?: string | undefined;
+  limit?: number | undefined;
+}
+
 /** A page of deployments and the change failure rate of the whole window. */
 export interface DeploymentsPage {
   deployments: WithDates<Deployment>[];
@@ -41,7 +48,7 @@ const webLink = (text: unknown): string | null => {
 export async function listDeployments(
   db: AppDb,
   teamId: number,
-  options: { windowDays?: number | undefined; cursor?: string | undefined; limit?: number | undefined },
+  options: DeploymentsQuery,
   now: number,
 ): Promise<DeploymentsPage> {
   const query = { ...options, windowDays: options.windowDays ?? DEFAULT_METRIC_WINDOW };

@@ -17,7 +17,7 @@ import { asc, desc, eq } from 'drizzle-orm';
 import type { AppDb } from '../db/database.ts';
 import { metricDaily, syncRuns } from '../db/schema.ts';
 import { valueSets, valuesOf } from '../metrics/samples.ts';
-import { type DeploymentsPage, listDeployments } from './deployments.ts';
+import { type DeploymentsPage, type DeploymentsQuery, listDeployments } from './deployments.ts';
 import {
   cutHistory,
   type DailySeries,
@@ -259,10 +259,7 @@ export class MetricsService {
   }
 
   /** A team's production deployments over a window, with the changes each shipped. */
-  async deployments(
-    teamId: number,
-    query: { windowDays?: number | undefined; cursor?: string | undefined; limit?: number | undefined },
-  ): Promise<DeploymentsPage> {
+  async deployments(teamId: number, query: DeploymentsQuery): Promise<DeploymentsPage> {
     await this.teams.getTeam(teamId);
     return listDeployments(this.db, teamId, query, this.now());
   }
