@@ -6,7 +6,7 @@
  * runs in the background, so a sync never waits on a chat service.
  */
 
-import type { Encryptor } from '@agiletrack/cache';
+import type { Encryptor } from '@agiletrack/cache/contracts';
 import { formatMetric, isMetricName, METRICS, type MetricName, type WithDates } from '@agiletrack/domain';
 import { desc, eq } from 'drizzle-orm';
 import type { Logger } from 'pino';
