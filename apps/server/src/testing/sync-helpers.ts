@@ -60,7 +60,7 @@ export const EXPECTED = {
 };
 
 /** Polls a job until it finishes; returns it. */
-export async function waitForJob(t: TestServer, jobId: string, timeoutMs = 30_000): Promise<Record<string, unknown>> {
+export async function waitForJob(t: TestServer, jobId: string, timeoutMs = 50_000): Promise<Record<string, unknown>> {
   const deadline = Date.now() + timeoutMs;
   for (;;) {
     const response = await t.request({ method: 'GET', url: `/api/jobs/${jobId}` });
