@@ -8,7 +8,7 @@ import { CACHE_NAMESPACES, cacheKeys, resolvePolicy } from '@agiletrack/domain';
 import type { FastifyInstance } from 'fastify';
 import { type Logger, pino } from 'pino';
 import { createServerCache, type ServerCache } from './cache/server-cache.ts';
-import { type Config, outboundAllow } from './config.ts';
+import { type Config, outboundAllow, staleAfter } from './config.ts';
 import { ConnectorCatalog } from './connectors/registry.ts';
 import { type Database, openDatabase } from './db/database.ts';
 import { EventHub } from './events/event-hub.ts';
@@ -40,7 +40,7 @@ import { UserService } from './services/users.ts';
 import { WebhookService } from './services/webhooks.ts';
 import { syncProcessor } from './sync/processor.ts';
 import { DurableSyncQueue } from './sync/requests.ts';
-import { type InterruptedRun, reapInterruptedRuns, staleAfter, startReaper } from './sync/runs.ts';
+import { type InterruptedRun, reapInterruptedRuns, startReaper } from './sync/runs.ts';
 import { type SyncOptions, SyncService } from './sync/service.ts';
 
 /** A built server. */

@@ -1,10 +1,10 @@
 /** The database reads behind the metrics entries: a team's integrations, their newest snapshots, live syncs. */
 import { METRIC_WINDOWS } from '@agiletrack/domain';
 import { and, desc, eq, gt, inArray, sql } from 'drizzle-orm';
+import { staleAfter } from '../config.ts';
 import type { AppDb } from '../db/database.ts';
 import { integrations, metricSnapshots, syncRuns } from '../db/schema.ts';
 import type { StoredSamples, StoredValues } from '../metrics/samples.ts';
-import { staleAfter } from '../sync/runs.ts';
 import type { IntegrationMetricsView } from './views.ts';
 
 /** An integration as the metrics reads need it. */
