@@ -158,8 +158,8 @@ export function renderFaults(runs: readonly FaultRun[], runsPerCase: number): st
         run.busRecoveryMs === undefined ? '—' : run.busRecoveryMs < 0 ? 'no' : String(run.busRecoveryMs),
       ]),
     ),
-    ...(slow.length > 0
-      ? ['', 'Runs whose longest request took over a second (which request it was):', '', ...slow]
+    ...(overASecond.length > 0
+      ? ['', 'Runs whose longest request took over a second (which request it was):', '', ...overASecond]
       : []),
     ...(exits.length > 0 ? ['', 'Processes that exited:', '', ...exits] : []),
   ];

@@ -284,7 +284,9 @@ async function runOnce(c: Cluster, fault: FaultCase, run: number, targets: numbe
   );
   const writing = writer(c.bases[0], c.cookie, TEAM, version, () => running);
   const reading = c.bases.map((base) => reader(base, c.cookie, TEAM, () => running));
-  const watching = lockWatch(c.redis.url, c.prefix, () => running);
+  // Watched until the last request has its answer (a hung one waits up to its timeout).
+  let answering = true;
+  const watching = lockWatch(c.redis.url, c.prefix, () => answering);
   const crashesBefore = c.procs.reduce((sum, proc) => sum + proc.crashes.length, 0);
   await sleep(BEFORE_S * 1_000 - 500);
   const jobs = await requestSyncs(c.bases[0], c.cookie, targets);
@@ -294,6 +296,7 @@ async function runOnce(c: Cluster, fault: FaultCase, run: number, targets: numbe
   running = false;
   const written = await writing;
   const read = await Promise.all(reading);
+  answering = false;
   const longestLockMs = await watching;
   const syncs = await followSyncs(c.bases, c.cookie, jobs, 90_000);
   const exits = c.procs.flatMap((proc) => proc.crashes).slice(crashesBefore);
