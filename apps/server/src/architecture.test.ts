@@ -95,7 +95,6 @@ function folderGraph(graph: Map<string, string[]>): Map<string, string[]> {
   return new Map([...folders].map(([folder, edges]) => [folder, [...edges]]));
 }
 
-
 describe('apps/server structure', () => {
   const graph = importGraph();
 
