@@ -57,14 +57,19 @@ export function jiraMetrics(items: readonly MetricItem[]): MetricIndex {
     const closed = upper(sprintEnds, at);
     const last = sprints.slice(Math.max(0, closed - VELOCITY_SPRINTS), closed);
     const counted = last.map((s) => ({
-      sprint: s.externalId,
+      sprint: s,
       issues: (doneBySprint.get(s.externalId) ?? []).filter((i) => i.finishedAt!.getTime() <= at),
     }));
     const share = (i: MetricItem) => roundTo((i.storyPoints ?? 0) / last.length, 4);
+    // A closed sprint with nothing done is listed itself, adding 0: the velocity is then 0, not
+    // "nothing to measure" (which is for no closed sprint at all).
+    const sprintValues = () => counted.flatMap(({ issues }) => (issues.length === 0 ? [0] : issues.map(share)));
     // Rows only when a list is asked for: the daily history needs the values alone.
     const sprintRows = () =>
       counted.flatMap(({ sprint, issues }) =>
-        issues.map((i) => sample(ref(i), i.finishedAt!.getTime(), share(i), sprint)),
+        issues.length === 0
+          ? [sample(ref(sprint), sprint.finishedAt!.getTime(), 0, sprint.externalId)]
+          : issues.map((i) => sample(ref(i), i.finishedAt!.getTime(), share(i), sprint.externalId)),
       );
     const sets: SampleSets = {
       done_issues: leadTimes.window(start, at),
@@ -73,7 +78,7 @@ export function jiraMetrics(items: readonly MetricItem[]): MetricIndex {
         values: new Array<number>(upper(startedTimes, at) - upper(stoppedTimes, at)).fill(1),
         rows: inProgress,
       },
-      sprint_issues: { values: counted.flatMap(({ issues }) => issues.map(share)), rows: sprintRows },
+      sprint_issues: { values: sprintValues(), rows: sprintRows },
     };
     return sets;
   };
