@@ -58,7 +58,9 @@ export class CacheState {
         codec: options.codec,
         evicted: families ? (key: string) => stats.evicted(i, key) : undefined,
       });
-      return new TierRuntime(tier, i, settings);
+      // An asynchronous tier brings its own runtime (deadline, breaker, repairs): see `remote-runtime.ts`.
+      const Runtime = tier.sync ? TierRuntime : (tier.guard as unknown as typeof TierRuntime);
+      return new Runtime(tier, i, settings);
     });
     this.first = options.tiers[0]?.sync ? this.runtimes[0] : undefined;
     this.#needsEncryption = options.tiers.some((tier) => tier.shared && !tier.refusesSensitive);
