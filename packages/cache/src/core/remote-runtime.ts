@@ -6,13 +6,13 @@
  */
 import { schedule } from '../clock.ts';
 import { CacheTierTimeoutError } from '../errors.ts';
-import type { Ms } from '../types.ts';
-import { type BreakerState, isEntryError, type TierOp, TierRuntime } from './tier-runtime.ts';
+import type { AsyncTier, Ms } from '../types.ts';
+import { type BreakerState, isEntryError, type RemoteCalls, type TierOp, TierRuntime } from './tier-runtime.ts';
 
 const now = (): number => performance.now();
 
 /** See the file comment. */
-export class RemoteTierRuntime extends TierRuntime {
+export class RemoteTierRuntime extends TierRuntime implements RemoteCalls {
   #failures = 0;
   #openUntil = 0;
   #probing = false;
@@ -27,7 +27,7 @@ export class RemoteTierRuntime extends TierRuntime {
    * Runs one asynchronous tier call under the deadline and the breaker. Never rejects: on
    * error, timeout or open breaker it resolves `fallback` and counts why.
    */
-  override call<T>(
+  call<T>(
     op: TierOp,
     deadline: Ms,
     run: () => Promise<T>,
@@ -107,15 +107,24 @@ export class RemoteTierRuntime extends TierRuntime {
    * repair has removed them. So this instance never takes from here a value the invalidation made
    * old, whatever the other instance's tier did. Never rejects.
    */
-  override async mend(deadline: Ms, run: () => Promise<number>, keys: readonly string[]): Promise<void> {
+  async mend(keys: readonly string[], at: Ms, deadline: Ms, fenceTtl: Ms): Promise<void> {
     this.mends++;
     this.#remember(keys);
     // Success forgets the keys (a write or delete that replaced them), failure keeps them pending.
-    await this.call('deleteMany', deadline, run, -1, keys);
+    await this.remove(keys, at, deadline, fenceTtl);
+  }
+
+  /** Deletes `keys` from this shared tier: fenced at `at` where the tier can, so older refreshes lose. */
+  remove(keys: readonly string[], at: Ms, deadline: Ms, fenceTtl: Ms): Promise<number> {
+    const tier = this.tier as AsyncTier;
+    const run = tier.fence
+      ? () => tier.fence!(keys, at, fenceTtl).then(() => keys.length)
+      : () => tier.deleteMany(keys);
+    return this.call('deleteMany', deadline, run, -1, keys);
   }
 
   /** {@link mend} for a clear of `prefix` (everything when empty). */
-  override async mendPrefix(deadline: Ms, prefix: string): Promise<void> {
+  async mendPrefix(deadline: Ms, prefix: string): Promise<void> {
     this.mends++;
     this.rememberPrefix(prefix);
     const tier = this.tier;
@@ -132,7 +141,7 @@ export class RemoteTierRuntime extends TierRuntime {
   }
 
   /** Remembers a prefix whose clear failed, to clear it again on recovery. */
-  override rememberPrefix(prefix: string): void {
+  rememberPrefix(prefix: string): void {
     if (this.#pendingPrefixes.size >= this.settings.maxPendingRepairs) this.#lostTrack = true;
     else this.#pendingPrefixes.add(prefix);
   }
@@ -146,7 +155,7 @@ export class RemoteTierRuntime extends TierRuntime {
    * Whether this tier may still hold a value that a failed write or delete of `key` should have
    * replaced: until the repair has removed it, a read must not take it from here.
    */
-  override awaitsRepair(key: string): boolean {
+  awaitsRepair(key: string): boolean {
     if (this.#lostTrack || this.#pendingKeys.has(key)) return true;
     for (const prefix of this.#pendingPrefixes) if (key.startsWith(prefix)) return true;
     return false;

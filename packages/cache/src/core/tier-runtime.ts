@@ -38,9 +38,35 @@ export function isEntryError(error: unknown): boolean {
 }
 
 /**
- * Per-tier state. Counters are plain fields so reading stats never scans anything. The remote
- * methods below do nothing here: only asynchronous tiers are called through them.
+ * What the runtime of an asynchronous tier adds (`remote-runtime.ts`). The engine reaches it by
+ * a cast where the tier is asynchronous: a synchronous tier's runtime has none of it.
  */
+export interface RemoteCalls {
+  /** Runs one tier call under the deadline and the breaker; never rejects (resolves `fallback`). */
+  call<T>(
+    op: TierOp,
+    deadline: Ms,
+    run: () => Promise<T>,
+    fallback: T,
+    repairKeys?: readonly string[],
+    readKeys?: readonly string[],
+  ): Promise<T>;
+  /** Deletes `keys`, fenced at `at` where the tier can; resolves -1 when the tier did not take it. */
+  remove(keys: readonly string[], at: Ms, deadline: Ms, fenceTtl: Ms): Promise<number>;
+  /** Applies to this shared tier a delete another instance could not. */
+  mend(keys: readonly string[], at: Ms, deadline: Ms, fenceTtl: Ms): Promise<void>;
+  /** {@link mend} for a clear of `prefix`. */
+  mendPrefix(deadline: Ms, prefix: string): Promise<void>;
+  /** Remembers a prefix whose clear failed, to clear it again on recovery. */
+  rememberPrefix(prefix: string): void;
+  /** Whether a read of `key` must skip this tier until a repair has run. */
+  awaitsRepair(key: string): boolean;
+}
+
+/** The runtime of an asynchronous tier, as the engine sees it. */
+export type RemoteRuntime = TierRuntime & RemoteCalls;
+
+/** Per-tier state. Counters are plain fields so reading stats never scans anything. */
 export class TierRuntime extends TierCounters {
   timeouts = 0;
   skipped = 0;
@@ -74,35 +100,9 @@ export class TierRuntime extends TierCounters {
     histogram.record(ms);
   }
 
-  /** Runs one asynchronous tier call, guarded by `RemoteTierRuntime`; never rejects there. */
-  call<T>(
-    _op: TierOp,
-    _deadline: Ms,
-    run: () => Promise<T>,
-    _fallback: T,
-    _repairKeys?: readonly string[],
-    _readKeys?: readonly string[],
-  ): Promise<T> {
-    return run();
-  }
-
-  /** Applies to a shared asynchronous tier a delete another instance could not (`RemoteTierRuntime`). */
-  async mend(_deadline: Ms, _run: () => Promise<number>, _keys: readonly string[]): Promise<void> {}
-
-  /** {@link mend} for a clear of `prefix`. */
-  async mendPrefix(_deadline: Ms, _prefix: string): Promise<void> {}
-
-  /** Remembers a prefix whose clear failed, to clear it again on recovery. */
-  rememberPrefix(_prefix: string): void {}
-
   /** Whether failed writes wait for the tier to come back (never for a synchronous tier). */
   get pendingRepairs(): number {
     return 0;
-  }
-
-  /** Whether a read of `key` must skip this tier until a repair has run. */
-  awaitsRepair(_key: string): boolean {
-    return false;
   }
 
   /** Reads the timing histograms out. */
