@@ -115,7 +115,7 @@ describe('several processes on one Redis', () => {
         .map(([label, values]) => `${label}: ${values.join(' ')}`)
         .join('; ')}`,
     );
-  }, 40_000);
+  }, 120_000);
 
   it('a Redis restart leaves no stale L1 entry in any process', async () => {
     const server = await startRedisServer();
@@ -164,7 +164,7 @@ describe('several processes on one Redis', () => {
     console.log(
       `[distributed] redis down ${restartedAt - killedAt} ms; every process reported its gap ${recoveredMs} ms after the restart`,
     );
-  }, 40_000);
+  }, 120_000);
 
   it('while its Redis is frozen (SIGSTOP) no getOrSet hangs; the breaker opens, then closes after SIGCONT', async () => {
     const server = await startRedisServer();
@@ -230,7 +230,7 @@ describe('several processes on one Redis', () => {
         `${result.redis.timeouts} tier timeouts, ` +
         `${result.redis.skipped} calls skipped by the open breaker; breaker: ${states.join(' → ')}`,
     );
-  }, 40_000);
+  }, 120_000);
 
   it('4 processes × 250 concurrent getOrSet on one cold key run the factory once (lock on)', async () => {
     const configs = fleet(4, REDIS_URL, { lock: true, tierDeadline: 1_000 });
@@ -255,5 +255,5 @@ describe('several processes on one Redis', () => {
       `[distributed] lock: 1000 getOrSet calls in 4 processes → ${total('factoryCalls')} factory call ` +
         `(${[...values][0]}), ${total('lockWaits')} processes waited for the lock`,
     );
-  }, 40_000);
+  }, 120_000);
 });
