@@ -3,6 +3,7 @@
  * one instance, readers polling it on each, sync requests whose fate is followed to the end, and
  * the staleness of what the readers saw. Every request has a timeout; nothing here waits unbounded.
  */
+import { Redis } from 'ioredis';
 import { sleep } from './fixtures.ts';
 
 /** Every request of the load gives up after this long (counted as an error). */
@@ -165,4 +166,44 @@ export async function followSyncs(
   }
   const final = [...states.values()];
   return { lost: final.filter((state) => state !== 'completed').length, states: final };
+}
+
+/**
+ * Watches the stampede locks under `prefix` on Redis directly (no proxy) while `running()`;
+ * resolves to the longest time one lock (one holder's token) was seen held, in ms. A load holds
+ * its lock for milliseconds; one seen for seconds has a holder that will not release it, and
+ * every reader of its key waits for it. Each check gives up after 500 ms (Redis may be frozen).
+ */
+export async function lockWatch(url: string, prefix: string, running: () => boolean): Promise<number> {
+  const redis = new Redis(url, { commandTimeout: 500, maxRetriesPerRequest: 1 });
+  redis.on('error', () => {});
+  const seen = new Map<string, number>();
+  let longest = 0;
+  try {
+    while (running()) {
+      try {
+        const keys: string[] = [];
+        let cursor = '0';
+        do {
+          const [next, page] = await redis.scan(cursor, 'MATCH', `${prefix}:lock:*`, 'COUNT', 1_000);
+          cursor = next;
+          keys.push(...page);
+        } while (cursor !== '0');
+        const tokens = keys.length > 0 ? await redis.mget(keys) : [];
+        const now = performance.now();
+        for (const token of tokens) {
+          if (token === null) continue;
+          const first = seen.get(token) ?? now;
+          seen.set(token, first);
+          longest = Math.max(longest, now - first);
+        }
+      } catch {
+        // Redis frozen or restarting: the next check sees the locks that outlived it.
+      }
+      await sleep(100);
+    }
+  } finally {
+    redis.disconnect();
+  }
+  return Math.round(longest);
 }

@@ -13,6 +13,10 @@ export interface FaultRun {
   unavailable: number;
   /** The longest request of the load, the readers and the writer (ms). */
   maxRequestMs: number;
+  /** Which request that was (method, route, instance). */
+  slowest: string;
+  /** The longest a stampede lock was seen held in Redis (ms; one never released lives its full TTL). */
+  longestLockMs: number;
   writes: number;
   writeErrors: number;
   staleReads: number;
@@ -63,6 +67,12 @@ export function renderFaults(runs: readonly FaultRun[], runsPerCase: number): st
       slow.every((run) => run.longestStaleMs <= 2_000),
     ],
     [
+      "longest request, one instance's Redis slow 8 s (ms, per run)",
+      range(slow.map((run) => run.maxRequestMs)),
+      '≤ 2000',
+      slow.every((run) => run.maxRequestMs <= 2_000),
+    ],
+    [
       'bus back after a 3 s lost PING (ms after traffic resumes, per run)',
       recoveries.includes(-1) ? 'not within 20 s' : range(recoveries),
       '≤ 5000',
@@ -85,6 +95,9 @@ export function renderFaults(runs: readonly FaultRun[], runsPerCase: number): st
   const exits = runs.flatMap((run) =>
     run.exits.map((exit) => `- ${run.fault}, run ${run.run}: ${exit.split('\n')[0]}`),
   );
+  const overASecond = runs
+    .filter((run) => run.maxRequestMs > 1_000)
+    .map((run) => `- ${run.fault}, run ${run.run}: ${run.maxRequestMs} ms, ${run.slowest}`);
   return [
     '### Faults: two API instances and a worker, private Redis and PostgreSQL',
     '',
@@ -121,6 +134,7 @@ export function renderFaults(runs: readonly FaultRun[], runsPerCase: number): st
         ['read errors', 'right'],
         ['cached reads 503', 'right'],
         ['longest request ms', 'right'],
+        ['longest lock ms', 'right'],
         ['writes (errors)', 'right'],
         ['stale reads', 'right'],
         ['longest stale ms', 'right'],
@@ -135,6 +149,7 @@ export function renderFaults(runs: readonly FaultRun[], runsPerCase: number): st
         String(run.errors),
         String(run.unavailable),
         String(run.maxRequestMs),
+        String(run.longestLockMs),
         `${run.writes} (${run.writeErrors})`,
         String(run.staleReads),
         String(run.longestStaleMs),
@@ -143,6 +158,9 @@ export function renderFaults(runs: readonly FaultRun[], runsPerCase: number): st
         run.busRecoveryMs === undefined ? '—' : run.busRecoveryMs < 0 ? 'no' : String(run.busRecoveryMs),
       ]),
     ),
+    ...(overASecond.length > 0
+      ? ['', 'Runs whose longest request took over a second (which request it was):', '', ...overASecond]
+      : []),
     ...(exits.length > 0 ? ['', 'Processes that exited:', '', ...exits] : []),
   ];
 }

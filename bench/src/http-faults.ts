@@ -24,7 +24,15 @@ import { startTcpProxy, type TcpProxy } from '@agiletrack/cache/testing/tcp-prox
 import autocannon from 'autocannon';
 import { type PrivatePostgres, startPrivatePostgres } from '../../apps/server/src/testing/private-postgres.ts';
 import { sleep } from './fixtures.ts';
-import { followSyncs, REQUEST_TIMEOUT_MS, reader, requestSyncs, staleness, writer } from './http-fault-load.ts';
+import {
+  followSyncs,
+  lockWatch,
+  REQUEST_TIMEOUT_MS,
+  reader,
+  requestSyncs,
+  staleness,
+  writer,
+} from './http-fault-load.ts';
 import { type FaultRun, renderFaults } from './http-fault-report.ts';
 import { loginCookie, MAIN, outputOf, ROOT, spawnTs, stop, waitForDemoSync } from './http-process.ts';
 import { type PrivateRedis, startPrivateRedis } from './redis-server.ts';
@@ -49,6 +57,8 @@ interface Cluster {
   readonly proxies: [TcpProxy, TcpProxy];
   readonly bases: [string, string];
   readonly procs: Proc[];
+  /** The instances' `REDIS_PREFIX`. */
+  readonly prefix: string;
   cookie: string;
 }
 
@@ -234,7 +244,7 @@ async function startCluster(): Promise<Cluster> {
   await launch(procs[2]!);
   const bases: [string, string] = [first[1]!, second[1]!];
   const cookie = await loginCookie(bases[0]);
-  return { redis, redisPort, pg, sim, proxies, bases, procs, cookie };
+  return { redis, redisPort, pg, sim, proxies, bases, procs, cookie, prefix: common.REDIS_PREFIX };
 }
 
 async function stopCluster(c: Cluster): Promise<void> {
@@ -274,6 +284,9 @@ async function runOnce(c: Cluster, fault: FaultCase, run: number, targets: numbe
   );
   const writing = writer(c.bases[0], c.cookie, TEAM, version, () => running);
   const reading = c.bases.map((base) => reader(base, c.cookie, TEAM, () => running));
+  // Watched until the last request has its answer (a hung one waits up to its timeout).
+  let answering = true;
+  const watching = lockWatch(c.redis.url, c.prefix, () => answering);
   const crashesBefore = c.procs.reduce((sum, proc) => sum + proc.crashes.length, 0);
   await sleep(BEFORE_S * 1_000 - 500);
   const jobs = await requestSyncs(c.bases[0], c.cookie, targets);
@@ -283,12 +296,21 @@ async function runOnce(c: Cluster, fault: FaultCase, run: number, targets: numbe
   running = false;
   const written = await writing;
   const read = await Promise.all(reading);
+  answering = false;
+  const longestLockMs = await watching;
   const syncs = await followSyncs(c.bases, c.cookie, jobs, 90_000);
   const exits = c.procs.flatMap((proc) => proc.crashes).slice(crashesBefore);
   // A process that died is started again, so the next runs have the whole cluster.
   for (const proc of c.procs) if (!proc.child) await launch(proc).catch(() => {});
   const stale = read.map((r) => staleness(written.acks, r.reads));
   const maxOf = (values: number[]) => Math.round(Math.max(0, ...values));
+  // Which request was the longest: the run's one number, given a name to look for.
+  const longest: [string, number][] = [
+    ...loads.map((l, i): [string, number] => [`GET ${LOAD_ROUTE} on instance ${i + 1}`, l.latency.max]),
+    ...read.map((r, i): [string, number] => [`GET /api/teams/${TEAM} on instance ${i + 1}`, Math.max(0, ...r.times)]),
+    [`PATCH /api/teams/${TEAM} on instance 1`, Math.max(0, ...written.times)],
+  ];
+  const slowest = longest.reduce((a, b) => (b[1] > a[1] ? b : a));
   const result: FaultRun = {
     fault: fault.name,
     run,
@@ -296,6 +318,8 @@ async function runOnce(c: Cluster, fault: FaultCase, run: number, targets: numbe
     errors: loads.reduce((sum, l) => sum + l.errors + l.timeouts, 0) + read.reduce((sum, r) => sum + r.errors, 0),
     unavailable: loads.reduce((sum, l) => sum + (l.statusCodeStats?.['503']?.count ?? 0), 0),
     maxRequestMs: maxOf([...loads.map((l) => l.latency.max), ...read.flatMap((r) => r.times), ...written.times]),
+    slowest: slowest[0],
+    longestLockMs,
     writes: written.acks.length,
     writeErrors: written.errors,
     staleReads: stale.reduce((sum, s) => sum + s.stale, 0),
@@ -310,6 +334,21 @@ async function runOnce(c: Cluster, fault: FaultCase, run: number, targets: numbe
   return { result, next: version_ };
 }
 
+/**
+ * The cases to run: `BENCH_FAULT_CASES` keeps those whose name contains one of its
+ * comma-separated words (e.g. `slower` or `frozen,PING`); unset, every case.
+ */
+function selectedCases(): readonly FaultCase[] {
+  const words = (process.env.BENCH_FAULT_CASES ?? '')
+    .split(',')
+    .map((w) => w.trim())
+    .filter(Boolean);
+  if (words.length === 0) return CASES;
+  const chosen = CASES.filter((c) => words.some((word) => c.name.includes(word)));
+  if (chosen.length === 0) throw new Error(`BENCH_FAULT_CASES=${process.env.BENCH_FAULT_CASES} matches no case`);
+  return chosen;
+}
+
 /** Runs every case `runs` times against one cluster; returns one row per run. */
 export async function runFaults(runs: number): Promise<FaultRun[]> {
   const c = await startCluster();
@@ -320,7 +359,7 @@ export async function runFaults(runs: number): Promise<FaultRun[]> {
     const targets = await syncTargets(c);
     let version = 1;
     for (let run = 1; run <= runs; run++) {
-      for (const fault of CASES) {
+      for (const fault of selectedCases()) {
         if (!(await settled(c.bases, 30_000))) console.warn(`not every instance was healthy before "${fault.name}"`);
         const { result, next } = await runOnce(c, fault, run, targets, version);
         version = next;

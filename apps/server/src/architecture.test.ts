@@ -81,7 +81,7 @@ function cycles(graph: Map<string, string[]>): string[][] {
 const folderOf = (file: string): string => (file.includes('/') ? `${file.split('/')[0]}/` : file);
 
 /** The imports between folders, each edge with the file imports that make it. */
-function folderGraph(graph: Map<string, string[]>, ignored: ReadonlySet<string>): Map<string, string[]> {
+function folderGraph(graph: Map<string, string[]>): Map<string, string[]> {
   const folders = new Map<string, Set<string>>();
   for (const [file, targets] of graph) {
     const from = folderOf(file);
@@ -89,22 +89,12 @@ function folderGraph(graph: Map<string, string[]>, ignored: ReadonlySet<string>)
     folders.set(from, edges);
     for (const target of targets) {
       const to = folderOf(target);
-      if (to !== from && !ignored.has(`${from} -> ${to}`)) edges.add(to);
+      if (to !== from) edges.add(to);
     }
   }
   return new Map([...folders].map(([folder, edges]) => [folder, [...edges]]));
 }
 
-/**
- * Folder imports the check does not count yet: the sync takes the HTTP layer's dependency set
- * (`http/deps.ts`) and shares view types and run queries with the services, while the metric
- * computation moves into its own folder beside them. Remove each line once its import is gone.
- */
-const ALLOWED_FOLDER_IMPORTS: ReadonlySet<string> = new Set([
-  'sync/ -> http/',
-  'sync/ -> services/',
-  'services/ -> sync/',
-]);
 
 describe('apps/server structure', () => {
   const graph = importGraph();
@@ -119,7 +109,7 @@ describe('apps/server structure', () => {
   });
 
   it('has no import cycle between folders', () => {
-    expect(cycles(folderGraph(graph, ALLOWED_FOLDER_IMPORTS))).toEqual([]);
+    expect(cycles(folderGraph(graph))).toEqual([]);
   });
 
   it('keeps the cache folder to setting up the cache', () => {
@@ -166,8 +156,7 @@ describe('apps/server structure', () => {
       ['c/z.ts', ['a/w.ts']],
       ['a/w.ts', []],
     ]);
-    expect(cycles(folderGraph(folders, new Set()))).toEqual([['a/', 'b/', 'c/']]);
-    expect(cycles(folderGraph(folders, new Set(['c/ -> a/'])))).toEqual([]);
+    expect(cycles(folderGraph(folders))).toEqual([['a/', 'b/', 'c/']]);
   });
 });
 
@@ -181,7 +170,7 @@ describe.each(readdirSync(PACKAGES))('packages/%s structure', (name) => {
   });
 
   it('has no import cycle between folders', () => {
-    expect(cycles(folderGraph(graph, new Set()))).toEqual([]);
+    expect(cycles(folderGraph(graph))).toEqual([]);
   });
 
   it.runIf(name === 'cache')('keeps every file of the core under 350 lines', () => {

@@ -209,6 +209,9 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
   return result.data;
 }
 
+/** How long a sync run may go without a heartbeat (every `SYNC_HEARTBEAT_MS`) before it counts as interrupted. */
+export const staleAfter = (heartbeatMs: number): number => heartbeatMs * 3;
+
 /** What the outbound policy allows: `OUTBOUND_ALLOW`, plus the demo's simulator (`SIMULATOR_URL`). */
 export function outboundAllow(config: Config): AllowRule[] {
   return [

@@ -8,7 +8,7 @@ import { CACHE_NAMESPACES, cacheKeys, resolvePolicy } from '@agiletrack/domain';
 import type { FastifyInstance } from 'fastify';
 import { type Logger, pino } from 'pino';
 import { createServerCache, type ServerCache } from './cache/server-cache.ts';
-import { type Config, outboundAllow } from './config.ts';
+import { type Config, outboundAllow, staleAfter } from './config.ts';
 import { ConnectorCatalog } from './connectors/registry.ts';
 import { type Database, openDatabase } from './db/database.ts';
 import { EventHub } from './events/event-hub.ts';
@@ -22,14 +22,17 @@ import type { JobQueue } from './jobs/types.ts';
 import { createCacheOps } from './monitoring/ops.ts';
 import { LoginThrottle, memoryThrottleStore, redisThrottleStore } from './security/login-throttle.ts';
 import { OutboundGuard } from './security/outbound.ts';
+import { outboundFetch } from './security/outbound-fetch.ts';
 import { CredentialVault, loadSecretKeys } from './security/secrets.ts';
 import { Accounts } from './services/accounts.ts';
 import { AuditLog } from './services/audit.ts';
+import { GoalService } from './services/goals.ts';
 import { resealLegacyCredentials } from './services/integration-credentials.ts';
 import { IntegrationService } from './services/integrations.ts';
 import { Invalidator } from './services/invalidation.ts';
 import { MemberService } from './services/members.ts';
 import { MetricsService } from './services/metrics.ts';
+import { Notifier, type NotifierOptions } from './services/notifier.ts';
 import { PasswordResets } from './services/password-resets.ts';
 import { TeamService } from './services/teams.ts';
 import { TokenService } from './services/tokens.ts';
@@ -37,7 +40,7 @@ import { UserService } from './services/users.ts';
 import { WebhookService } from './services/webhooks.ts';
 import { syncProcessor } from './sync/processor.ts';
 import { DurableSyncQueue } from './sync/requests.ts';
-import { type InterruptedRun, reapInterruptedRuns, staleAfter, startReaper } from './sync/runs.ts';
+import { type InterruptedRun, reapInterruptedRuns, startReaper } from './sync/runs.ts';
 import { type SyncOptions, SyncService } from './sync/service.ts';
 
 /** A built server. */
@@ -61,6 +64,8 @@ export interface ServerOptions {
   jobs?: (deps: Omit<AppDeps, 'jobs'>) => JobQueue | Promise<JobQueue>;
   /** Sync options (tests: fake clock, short backoff). */
   sync?: SyncOptions;
+  /** Retries of goal notifications (tests do not wait between them). */
+  notifier?: NotifierOptions;
   /** Start job workers even when `RUN_WORKER=false` (the worker process). */
   forceWorkers?: boolean;
   /** Warm the hot keys in the background once built (`npm start`; default off). */
@@ -132,6 +137,8 @@ export async function createServer(options: ServerOptions): Promise<Server> {
   const outbound = options.outbound ?? new OutboundGuard({ allow: outboundAllow(config) });
   const integrations = new IntegrationService(db, serverCache.cache, invalidator, vault, teams, policy, outbound);
   const metrics = new MetricsService(db, serverCache.cache, teams, policy, config.SYNC_HEARTBEAT_MS);
+  const notifier = new Notifier(db, vault.encryptor, outbound, outboundFetch(outbound), logger, options.notifier);
+  const goals = new GoalService(db, metrics, invalidator, notifier, options.now);
   const metricsNow = config.METRICS_NOW ? Date.parse(config.METRICS_NOW) : undefined;
   const syncOptions: SyncOptions = { ...(metricsNow !== undefined && { now: () => metricsNow }), ...options.sync };
   const users = new UserService(db, accounts);
@@ -156,6 +163,7 @@ export async function createServer(options: ServerOptions): Promise<Server> {
     teams,
     integrations,
     metrics,
+    goals,
     members,
     users,
     passwordResets,
@@ -263,6 +271,8 @@ export async function createServer(options: ServerOptions): Promise<Server> {
     });
     syncService.runs.close();
     await step('jobs', () => jobs.close());
+    // Goal notifications under way get their bounded moment, like syncs (their outcome is recorded).
+    await step('notifications', () => notifier.idle());
     await step('cache operations', () => ops.close());
     await step('events', () => hub.close());
     await step('cache', () => serverCache!.close());

@@ -72,7 +72,12 @@ export type FamilyFigures = z.output<typeof FamilyFiguresSchema>;
 export const ANALYTICS_WINDOWS = ['minute', 'hour', 'day'] as const;
 
 /** Entries and bytes one tier holds for one family. */
-export const TierHoldingSchema = z.object({ entries: z.number(), bytes: z.number().nullable() });
+export const TierHoldingSchema = z.object({
+  entries: z.number(),
+  bytes: z.number().nullable(),
+  /** The bytes are an estimate (sampled, or shared out), not the entries' own sizes. */
+  estimated: z.boolean(),
+});
 
 /** `GET /api/admin/cache/families`. */
 export const FamiliesReportSchema = z.object({

@@ -10,6 +10,7 @@ export const DomainEventTypes = [
   'team.created',
   'team.updated',
   'team.deleted',
+  'team.goals',
   'integration.created',
   'integration.updated',
   'integration.deleted',
@@ -33,6 +34,8 @@ export const DomainEventSchema = z.discriminatedUnion('type', [
   teamEvent('team.created'),
   teamEvent('team.updated'),
   teamEvent('team.deleted'),
+  // A team's goals changed, or an evaluation changed one's status (nothing cached goes stale).
+  teamEvent('team.goals'),
   integrationEvent('integration.created'),
   integrationEvent('integration.updated'),
   integrationEvent('integration.deleted'),

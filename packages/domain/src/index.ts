@@ -22,6 +22,16 @@ export {
   MonitorQuerySchema,
   TierHoldingSchema,
 } from './cache-ops.ts';
+export {
+  DORA_BAND_ORDER,
+  DORA_SOURCE,
+  DORA_THRESHOLDS,
+  type DoraBand,
+  type DoraKey,
+  type DoraThresholds,
+  doraBand,
+  isDoraKey,
+} from './dora-bands.ts';
 export { DomainError, type DomainErrorCode, DomainErrorCodes } from './errors.ts';
 export {
   type DomainEvent,
@@ -49,6 +59,14 @@ export {
   tags,
   teamHashTag,
 } from './keys.ts';
+export {
+  type MetricStatistic,
+  quantile,
+  roundTo,
+  STATISTIC_LABELS,
+  statisticOf,
+  statisticOfSorted,
+} from './metric-statistics.ts';
 export {
   DEFAULT_METRIC_WINDOW,
   formatDuration,

@@ -188,6 +188,7 @@ describe('keysAffectedBy', () => {
       { type: 'team.deleted', teamId: 12 },
       ['teams', 'team_12', 'team_12_integrations', 'team_12_metrics', 'team_12_metrics_history'],
     ],
+    [{ type: 'team.goals', teamId: 12 }, []],
     [{ type: 'integration.created', integrationId: 7, teamId: 12 }, ['team_12_integrations']],
     [{ type: 'integration.updated', integrationId: 7, teamId: 12 }, ['integration_7', 'team_12_integrations']],
     [

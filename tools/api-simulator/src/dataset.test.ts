@@ -149,6 +149,41 @@ describe('Dataset changes', () => {
     expect(JSON.stringify(dataset.data)).toBe(before);
   });
 
+  it('never holds a time after its clock, wherever the clock falls in the generated span', () => {
+    const size = { ...DEFAULT_DATASET_SIZE, pullRequestsPerRepo: 200, deploymentsPerRepo: 60, issuesPerSprint: 20 };
+    for (const day of [5, 30, 61, 89]) {
+      const now = Date.parse(size.start) + day * 24 * HOUR + 7 * HOUR;
+      const dataset = new Dataset({ kind: 'generated', seed: 11, size }, () => now);
+      const late: string[] = [];
+      const visit = (value: unknown, path: string): void => {
+        if (typeof value === 'string' && /^\d{4}-\d{2}-\d{2}T/.test(value) && Date.parse(value) > now) late.push(path);
+        else if (Array.isArray(value)) {
+          for (const [i, v] of value.entries()) visit(v, `${path}[${i}]`);
+        } else if (value !== null && typeof value === 'object')
+          for (const [key, v] of Object.entries(value)) visit(v, `${path}.${key}`);
+      };
+      visit(dataset.data.github, 'github');
+      visit(
+        dataset.data.jira.issues.map(({ changelog, created, updated, resolutiondate }) => ({
+          changelog,
+          created,
+          updated,
+          resolutiondate,
+        })),
+        'jira.issues',
+      );
+      // A running sprint's planned end is the one date ahead of "now", as in Jira; nothing else is.
+      visit(
+        dataset.data.jira.sprints.map(({ startDate, completeDate }) => ({ startDate, completeDate })),
+        'jira.sprints',
+      );
+      expect(late).toEqual([]);
+      // Merged and closed pull requests never close after the clock (an open one is counted as open).
+      const pulls = dataset.data.github.repos.flatMap((r) => r.pullRequests);
+      expect(pulls.some((p) => p.merged_at !== null)).toBe(true);
+    }
+  });
+
   it('refuses unknown repositories and projects', () => {
     const dataset = new Dataset({ kind: 'fixed' });
     expect(() => dataset.addPullRequest('acme', 'nope')).toThrow(/no repository acme\/nope/);

@@ -50,6 +50,13 @@ const teamHashTag = (key: string): string | undefined => {
   return match ? `{team_${match[1]}}` : undefined;
 };
 
+/**
+ * How long a load waits for another process's stampede lock before it loads without it. The lock
+ * is held up to 10 s; a holder that died, or whose SET NX answer was lost, would otherwise make
+ * every reader of that key wait that long, on every instance (a client gives up first).
+ */
+const LOCK_WAIT_MS = 1_000;
+
 /** The LISTEN/NOTIFY channel of one deployment (its schema), so deployments sharing a database stay apart. */
 const busChannel = (schema: string) => `agiletrack_bus_${schema}`.slice(0, 63);
 
@@ -148,6 +155,7 @@ export async function createServerCache(options: {
     tagStore: tags.store,
     lock: patientLock(shared.lock, health),
     lockByDefault: true,
+    lockWait: LOCK_WAIT_MS,
   });
   cacheRef = cache;
   return {

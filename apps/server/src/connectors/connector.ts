@@ -5,8 +5,9 @@
  */
 import type { ConnectorInfo, IntegrationKind } from '@agiletrack/domain';
 import type { z } from 'zod';
+import type { MetricIndex } from '../metrics/samples.ts';
 import type { ExternalClient } from './http-client.ts';
-import type { ClientSettings, FetchResult, MetricIndex, MetricItem, Progress, SyncContext } from './types.ts';
+import type { ClientSettings, FetchResult, MetricItem, Progress, SyncContext } from './types.ts';
 
 /** The kinds of integration (`github`, `jira`). */
 export type IntegrationKindName = z.infer<typeof IntegrationKind>;

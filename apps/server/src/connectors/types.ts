@@ -80,25 +80,8 @@ export interface FetchResult {
 /** Reports how far a fetch got. */
 export type Progress = (step: string, done: number, total?: number) => void;
 
-/** What the metrics read of a work item. */
-export type MetricItem = Pick<
-  WorkItemInput,
-  | 'kind'
-  | 'externalId'
-  | 'state'
-  | 'createdAt'
-  | 'startedAt'
-  | 'firstReviewAt'
-  | 'finishedAt'
-  | 'storyPoints'
-  | 'sprint'
-> & { data: Record<string, unknown> | null };
-
-/** Metric values by name; `null` where there is nothing to measure. */
-export type MetricValues = Record<string, number | null>;
-
-/** One integration's items, indexed: the metrics as of any instant over any window. */
-export type MetricIndex = (at: number, windowDays: number) => MetricValues;
+/** What the metrics read of a work item (defined with the metrics). */
+export type { MetricItem } from '../metrics/stats.ts';
 
 /** Where a connector's requests go and how they authenticate. */
 export interface ClientSettings {

@@ -11,7 +11,7 @@ import { cpSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os';
 import { join, relative } from 'node:path';
 import { promisify } from 'node:util';
-import { IntegrationKind, LastSyncSchema, Role, WorkItemSchema } from '@agiletrack/domain';
+import { GoalComparator, GoalStatus, IntegrationKind, LastSyncSchema, Role, WorkItemSchema } from '@agiletrack/domain';
 import { getTableConfig, PgTable } from 'drizzle-orm/pg-core';
 import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -210,5 +210,7 @@ describe('the enums the database enforces', () => {
     expect(schema.INTEGRATION_KINDS).toEqual(IntegrationKind.options);
     expect(['never', ...schema.SYNC_STATUSES]).toEqual(LastSyncSchema.shape.status.options);
     expect(schema.WORK_ITEM_KINDS).toEqual(WorkItemSchema.shape.kind.options);
+    expect(schema.GOAL_COMPARATORS).toEqual(GoalComparator.options);
+    expect(schema.GOAL_STATUSES).toEqual(GoalStatus.options);
   });
 });

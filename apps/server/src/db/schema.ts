@@ -31,6 +31,9 @@ export const ROLES = ['admin', 'member'] as const;
 export const INTEGRATION_KINDS = ['github', 'jira'] as const;
 export const SYNC_STATUSES = ['queued', 'running', 'succeeded', 'failed'] as const;
 export const WORK_ITEM_KINDS = ['pull_request', 'issue', 'deployment', 'sprint', 'incident'] as const;
+export const GOAL_COMPARATORS = ['atMost', 'atLeast'] as const;
+export const GOAL_STATUSES = ['met', 'breached', 'unknown'] as const;
+export const DELIVERY_STATUSES = ['delivered', 'failed'] as const;
 
 const createdAt = () => timestamp('created_at', { withTimezone: true, mode: 'date' }).notNull().default(sql`now()`);
 
@@ -198,6 +201,12 @@ export const metricSnapshots = pgTable(
     computedAt: timestamp('computed_at', { withTimezone: true, mode: 'date' }).notNull().default(sql`now()`),
     windowDays: integer('window_days').notNull(),
     metrics: jsonb('metrics').notNull().$type<Record<string, unknown>>(),
+    /** The items behind each number (see metrics/samples.ts). */
+    samples: jsonb('samples').notNull().default({}).$type<Record<string, unknown>>(),
+    /** The values alone of each list: what a team's numbers are computed from (small to read). */
+    sampleValues: jsonb('sample_values').notNull().default({}).$type<Record<string, number[]>>(),
+    /** The values of each list over the window before this one (null: that window lacks history). */
+    previous: jsonb('previous').$type<Record<string, number[]>>(),
   },
   (t) => [
     index('metric_snapshots_integration_idx').on(t.integrationId, t.computedAt),
@@ -296,4 +305,76 @@ export const passwordResets = pgTable(
     usedAt: timestamp('used_at', { withTimezone: true, mode: 'date' }),
   },
   (t) => [index('password_resets_user_idx').on(t.userId)],
+);
+
+/** A team's goal on a metric ("pickup p85 ≤ 24 h"), with its newest evaluation. */
+export const goals = pgTable(
+  'goals',
+  {
+    id: serial('id').primaryKey(),
+    teamId: integer('team_id')
+      .notNull()
+      .references(() => teams.id, { onDelete: 'cascade' }),
+    metric: text('metric').notNull(),
+    comparator: text('comparator', { enum: GOAL_COMPARATORS }).notNull(),
+    threshold: doublePrecision('threshold').notNull(),
+    windowDays: integer('window_days').notNull(),
+    status: text('status', { enum: GOAL_STATUSES }).notNull().default('unknown'),
+    value: doublePrecision('value'),
+    evaluatedAt: timestamp('evaluated_at', { withTimezone: true, mode: 'date' }),
+    createdAt: createdAt(),
+    updatedAt: timestamp('updated_at', { withTimezone: true, mode: 'date' }).notNull().default(sql`now()`),
+  },
+  (t) => [
+    index('goals_team_idx').on(t.teamId),
+    check('goals_comparator_check', oneOf('comparator', GOAL_COMPARATORS)),
+    check('goals_status_check', oneOf('status', GOAL_STATUSES)),
+  ],
+);
+
+/** Each evaluation of a goal whose value or status changed: its history. */
+export const goalEvaluations = pgTable(
+  'goal_evaluations',
+  {
+    id: bigserial('id', { mode: 'number' }).primaryKey(),
+    goalId: integer('goal_id')
+      .notNull()
+      .references(() => goals.id, { onDelete: 'cascade' }),
+    evaluatedAt: timestamp('evaluated_at', { withTimezone: true, mode: 'date' }).notNull().default(sql`now()`),
+    value: doublePrecision('value'),
+    status: text('status', { enum: GOAL_STATUSES }).notNull(),
+  },
+  (t) => [
+    index('goal_evaluations_goal_idx').on(t.goalId, t.evaluatedAt),
+    check('goal_evaluations_status_check', oneOf('status', GOAL_STATUSES)),
+  ],
+);
+
+/** Where a team's goal breaches are posted: a Slack-compatible incoming webhook (sealed, never returned). */
+export const teamNotifications = pgTable('team_notifications', {
+  teamId: integer('team_id')
+    .primaryKey()
+    .references(() => teams.id, { onDelete: 'cascade' }),
+  webhookUrlEncrypted: text('webhook_url_encrypted'),
+  updatedAt: timestamp('updated_at', { withTimezone: true, mode: 'date' }).notNull().default(sql`now()`),
+});
+
+/** Each notification sent (or given up on), for admins. */
+export const notificationDeliveries = pgTable(
+  'notification_deliveries',
+  {
+    id: bigserial('id', { mode: 'number' }).primaryKey(),
+    teamId: integer('team_id')
+      .notNull()
+      .references(() => teams.id, { onDelete: 'cascade' }),
+    goalId: integer('goal_id').references(() => goals.id, { onDelete: 'set null' }),
+    status: text('status', { enum: DELIVERY_STATUSES }).notNull(),
+    attempts: integer('attempts').notNull(),
+    error: text('error'),
+    createdAt: createdAt(),
+  },
+  (t) => [
+    index('notification_deliveries_recent_idx').on(t.createdAt),
+    check('notification_deliveries_status_check', oneOf('status', DELIVERY_STATUSES)),
+  ],
 );

@@ -1,13 +1,13 @@
 /**
  * Demo data for `npm start`: an admin, two members, three teams, a GitHub and a Jira integration
- * each, and a few weeks of metric history. Runs only on an empty database. The demo's passwords
+ * each (their numbers come from the first sync). Runs only on an empty database. The demo's passwords
  * are generated for each new database (returned once to be printed, stored only as hashes),
  * unless fixed ones are asked for (tests, screenshots).
  */
 import { randomBytes } from 'node:crypto';
 import { count } from 'drizzle-orm';
 import type { AppDb } from '../db/database.ts';
-import { metricSnapshots, users } from '../db/schema.ts';
+import { users } from '../db/schema.ts';
 import type { Accounts } from '../services/accounts.ts';
 import type { IntegrationService } from '../services/integrations.ts';
 import type { TeamService } from '../services/teams.ts';
@@ -24,18 +24,6 @@ const TEAMS = [
   { name: 'Mobile', description: 'iOS and Android apps', members: [1, 2] },
   { name: 'Data', description: 'Pipelines and reporting', members: [2] },
 ];
-
-// A small deterministic generator so every demo shows the same numbers.
-function random(seed: number): () => number {
-  let state = seed >>> 0;
-  return () => {
-    state = (state + 0x6d2b79f5) >>> 0;
-    let t = state;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4_294_967_296;
-  };
-}
 
 /** Where a demo team's integrations sync from (a repository and a Jira project of the simulator). */
 export interface DemoSource {
@@ -72,8 +60,6 @@ export async function seedDemo(options: {
   }));
   const userIds: number[] = [];
   for (const [i, user] of DEMO_USERS.entries()) userIds.push(await accounts.createUser({ ...user, ...logins[i]! }));
-  const rand = random(42);
-  const now = Date.now();
 
   for (const [index, spec] of TEAMS.entries()) {
     const team = await teams.createTeam({
@@ -82,14 +68,14 @@ export async function seedDemo(options: {
       memberIds: spec.members.map((i) => userIds[i]!),
     });
     const source = sources[index % sources.length]!;
-    const github = await integrations.createIntegration(team.id, {
+    await integrations.createIntegration(team.id, {
       kind: 'github',
       name: `${spec.name}: ${source.github.owner}/${source.github.repo}`,
       config: { owner: source.github.owner, repo: source.github.repo, baseUrl: simulatorUrl },
       credentials: { token: source.github.token },
       syncIntervalMinutes: 60,
     });
-    const jira = await integrations.createIntegration(team.id, {
+    await integrations.createIntegration(team.id, {
       kind: 'jira',
       name: `${spec.name}: ${source.jira.projectKey} board`,
       config: {
@@ -101,39 +87,6 @@ export async function seedDemo(options: {
       credentials: { apiToken: source.jira.apiToken },
       syncIntervalMinutes: 60,
     });
-    // Eight weekly snapshots of history so the charts have a past; the first sync adds today's.
-    for (let week = 8; week >= 1; week--) {
-      const computedAt = new Date(now - week * 7 * 86_400_000);
-      const base = 1 + index * 0.3 + (7 - week) * 0.04;
-      await db.insert(metricSnapshots).values([
-        {
-          integrationId: github.id,
-          computedAt,
-          windowDays: 28,
-          metrics: {
-            throughputPerWeek: Math.round((8 + rand() * 6) * base),
-            prMergeTimeHours: Math.round((30 - week + rand() * 12) * 10) / 10,
-            reviewTurnaroundHours: Math.round((6 + rand() * 8) * 10) / 10,
-            deploymentsPerWeek: Math.round((3 + rand() * 4) * base),
-            leadTimeHours: Math.round((50 + rand() * 30) * 10) / 10,
-            cycleTimeHours: Math.round((20 + rand() * 15) * 10) / 10,
-            workInProgress: Math.round(3 + rand() * 5),
-          },
-        },
-        {
-          integrationId: jira.id,
-          computedAt,
-          windowDays: 28,
-          metrics: {
-            throughputPerWeek: Math.round((10 + rand() * 5) * base),
-            cycleTimeHours: Math.round((40 + rand() * 20) * 10) / 10,
-            leadTimeHours: Math.round((90 + rand() * 40) * 10) / 10,
-            sprintVelocity: Math.round((20 + rand() * 10) * base),
-            workInProgress: Math.round(4 + rand() * 6),
-          },
-        },
-      ]);
-    }
   }
   return logins;
 }

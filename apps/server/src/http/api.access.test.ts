@@ -19,7 +19,7 @@ const routesNaming = (param: string, ids: PathIds) =>
 
 /** Every route of the table that takes an id in its path, every id `id`. */
 const idRoutes = (id: string): RequestOptions[] =>
-  tableRequests({ teamId: id, integrationId: id, userId: id, tokenId: id, jobId: id }, (spec) =>
+  tableRequests({ teamId: id, integrationId: id, userId: id, tokenId: id, jobId: id, goalId: id }, (spec) =>
     spec.path.includes(':'),
   );
 
@@ -217,7 +217,7 @@ describe.each(TEST_MODES)('access control and ids (%s)', (mode) => {
 
     it('refuses a member on each admin route with 403, before reading its input', async () => {
       const { teamA, integrationA, alice } = api.t.ids;
-      const ids = { teamId: teamA, integrationId: integrationA, userId: alice, tokenId: 1, jobId: 1 };
+      const ids = { teamId: teamA, integrationId: integrationA, userId: alice, tokenId: 1, jobId: 1, goalId: 1 };
       const routes = tableRequests(ids, (spec) => spec.access === 'admin');
       expect(routes.length).toBeGreaterThan(10);
       for (const route of routes) {

@@ -21,7 +21,7 @@ describe.each(TEST_MODES)('authentication (%s)', (mode) => {
   /** Every route of the table that needs a login, for the 401 matrix. */
   function protectedRoutes(): RequestOptions[] {
     const { teamA, integrationA, alice } = api.t.ids;
-    const ids = { teamId: teamA, integrationId: integrationA, userId: alice, tokenId: 1, jobId: JOB };
+    const ids = { teamId: teamA, integrationId: integrationA, userId: alice, tokenId: 1, jobId: JOB, goalId: 1 };
     return tableRequests(ids, (spec) => spec.access === 'user' || spec.access === 'admin');
   }
 

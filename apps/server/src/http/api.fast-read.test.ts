@@ -145,6 +145,7 @@ describe.each(['embedded', 'redis'] as const)('the fast path of cached reads (%s
         userId: api.t.ids.bob,
         tokenId: 1,
         jobId: '00000000-0000-4000-8000-000000000000',
+        goalId: 999_999,
       };
       // Event streams stay open: their access is the same hook's, checked by api.auth.test.ts.
       const routes = tableRequests(

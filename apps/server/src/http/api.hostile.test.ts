@@ -107,6 +107,7 @@ describe('hostile input on every route (embedded)', () => {
         userId: ids.bob,
         tokenId: 999_999,
         jobId: '3b241101-e2bb-4255-8caf-4136c566a962',
+        goalId: 999_999,
       };
       const routes = API_ROUTES.filter(
         (spec) => !spec.plugin && !spec.produces && !LEFT_OUT.has(spec.id) && spec.method !== 'DELETE',

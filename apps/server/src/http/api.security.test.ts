@@ -13,6 +13,7 @@ import { integrations, workItems } from '../db/schema.ts';
 import { SESSION_COOKIE } from '../http/credentials.ts';
 import { OutboundGuard, parseAllowList, type Resolver } from '../security/outbound.ts';
 import { sealCredentials } from '../services/integration-credentials.ts';
+import { precomputeMetrics } from '../sync/precompute.ts';
 import { expectError, serverFor } from '../testing/api-helpers.ts';
 import { waitForJob } from '../testing/sync-helpers.ts';
 
@@ -168,6 +169,8 @@ describe('credentials, outbound policy and upstream text (strict policy, embedde
         data: { url },
       })),
     );
+    // The drill-down lists what the newest snapshot was computed from, as a sync leaves it.
+    await precomputeMetrics(db, { id: api.t.ids.integrationA, kind: 'github' }, Date.now());
     const page = await api.request({
       method: 'GET',
       url: `/api/teams/${api.t.ids.teamA}/work-items?metric=prWorkInProgress`,

@@ -518,7 +518,7 @@ describe.each(TEST_MODES)('team routes (%s)', (mode) => {
       expect(metrics.rollup).toEqual({});
     });
 
-    it('rolls up stored snapshots: rates add up, durations weigh by samples, ratios come from counts', async () => {
+    it("computes team numbers over the union of its integrations' items, never a mean of their numbers", async () => {
       const team = await createTeam({ name: nameFor('Metrics'), memberIds: [api.t.ids.alice] });
       const ids: number[] = [];
       for (const name of ['m1', 'm2']) {
@@ -529,26 +529,26 @@ describe.each(TEST_MODES)('team routes (%s)', (mode) => {
         });
         ids.push(response.json().integration.id);
       }
+      // What two syncs leave: each snapshot with the items behind its numbers.
+      const at = Date.now() - 86_400_000;
+      const merged = (hours: number[], prefix: string) =>
+        hours.map((h, i) => [`pull_request:${prefix}${i}`, at, h, null]);
+      const deployments = (failed: number[], prefix: string) =>
+        failed.map((f, i) => [`deployment:${prefix}${i}`, at, f, f ? 'failed' : null]);
       const sql = api.t.server.deps.database.sql;
       await sql.query(
-        'INSERT INTO metric_snapshots (integration_id, window_days, metrics) VALUES ($1, 28, $2), ($3, 28, $4)',
+        'INSERT INTO metric_snapshots (integration_id, window_days, metrics, samples, sample_values) VALUES ($1, 28, $2, $3, $4), ($5, 28, $2, $6, $7)',
         [
           ids[0],
-          JSON.stringify({
-            prThroughputPerWeek: 4,
-            prMergeTimeHours: 10,
-            mergedPullRequests: 1,
-            deployments: 2,
-            failedDeployments: 1,
-          }),
+          JSON.stringify({}),
+          JSON.stringify({ merged_pull_requests: merged([10], 'a'), production_deployments: deployments([1, 0], 'a') }),
+          JSON.stringify({ merged_pull_requests: [10], production_deployments: [1, 0] }),
           ids[1],
           JSON.stringify({
-            prThroughputPerWeek: 6,
-            prMergeTimeHours: 20,
-            mergedPullRequests: 3,
-            deployments: 4,
-            failedDeployments: 0,
+            merged_pull_requests: merged([20, 21, 60], 'b'),
+            production_deployments: deployments([0, 0, 0, 0], 'b'),
           }),
+          JSON.stringify({ merged_pull_requests: [20, 21, 60], production_deployments: [0, 0, 0, 0] }),
         ],
       );
       const response = await api.request({
@@ -559,11 +559,14 @@ describe.each(TEST_MODES)('team routes (%s)', (mode) => {
       });
       expect(response.statusCode).toBe(200);
       const metrics = response.json().metrics;
-      // 4 + 6 merged a week; (1 × 10 h + 3 × 20 h) / 4 PRs = 17.5 h; 1 failed of 6 deployments.
+      // 4 merged in 4 weeks; the median of 10, 20, 21 and 60 h is 20.5 h (a mean of the two
+      // medians weighted by count would say 18.25 h); 1 failed of 6 deployments.
       expect(metrics.rollup).toMatchObject({
-        prThroughputPerWeek: 10,
-        prMergeTimeHours: 17.5,
+        prThroughputPerWeek: 1,
+        prMergeTimeHours: 20.5,
+        mergedPullRequests: 4,
         changeFailureRate: 0.1667,
+        deployments: 6,
       });
       expect(metrics.integrations.map((m: { windowDays: number }) => m.windowDays)).toEqual([28, 28]);
       expect(metrics.computedAt).toEqual(expect.any(String));

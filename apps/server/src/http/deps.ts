@@ -10,6 +10,7 @@ import type { CacheOps } from '../monitoring/ops.ts';
 import type { OutboundGuard } from '../security/outbound.ts';
 import type { Accounts } from '../services/accounts.ts';
 import type { AuditLog } from '../services/audit.ts';
+import type { GoalService } from '../services/goals.ts';
 import type { IntegrationService } from '../services/integrations.ts';
 import type { Invalidator } from '../services/invalidation.ts';
 import type { MemberService } from '../services/members.ts';
@@ -32,6 +33,8 @@ export interface AppDeps {
   teams: TeamService;
   integrations: IntegrationService;
   metrics: MetricsService;
+  /** Goals on the team metrics, evaluated after syncs, and their notifications. */
+  goals: GoalService;
   members: MemberService;
   users: UserService;
   /** One-time reset links and the operator's password reset. */

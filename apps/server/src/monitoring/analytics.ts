@@ -57,7 +57,10 @@ const figures = (c: Compact): FamilyFigures => {
 };
 
 /** Entries and bytes a tier holds per family. */
-export type Holdings = Record<string, Partial<Record<CacheFamily, { entries: number; bytes: number | null }>>>;
+export type Holdings = Record<
+  string,
+  Partial<Record<CacheFamily, { entries: number; bytes: number | null; estimated: boolean }>>
+>;
 
 /** See the file comment. */
 export class FamilyAnalytics {
@@ -150,9 +153,9 @@ export class FamilyAnalytics {
             return [w, figures(sum)];
           }),
         ) as Record<Window, FamilyFigures>;
-        const tiers: Record<string, { entries: number; bytes: number | null }> = {};
+        const tiers: Record<string, { entries: number; bytes: number | null; estimated: boolean }> = {};
         for (const [tier, byFamily] of Object.entries(held)) {
-          tiers[tier] = byFamily[family] ?? { entries: 0, bytes: 0 };
+          tiers[tier] = byFamily[family] ?? { entries: 0, bytes: 0, estimated: false };
         }
         return { family, windows, tiers };
       }),

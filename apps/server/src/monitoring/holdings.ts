@@ -1,8 +1,9 @@
 /**
- * What each tier holds per key family right now: the memory tier from its keys (bytes shared
- * out by count), the Redis tier from a `SCAN` of its prefix with `MEMORY USAGE` on a sample of
- * each family's keys. Redis figures cover every instance and are kept for a while, so the
- * admin page can poll without scanning Redis each time.
+ * What each tier holds per key family right now: the memory tier from its entries' own sizes
+ * (exact: the bytes it counts against its bound, adding up to its total), the Redis tier from a
+ * `SCAN` of its prefix with `MEMORY USAGE` on a sample of each family's keys (an estimate, and
+ * labelled one). Redis figures cover every instance and are kept for a while, so the admin page can
+ * poll without scanning Redis each time.
  */
 import type { SyncTier } from '@agiletrack/cache/contracts';
 import type { RedisClient } from '@agiletrack/cache/redis';
@@ -25,17 +26,34 @@ export function logicalKey(storageKey: string, prefix: string): string | undefin
   return rest;
 }
 
-/** Per-family entries and bytes of the memory tier. */
-export function memoryHoldings(
-  tier: SyncTier,
-): Partial<Record<CacheFamily, { entries: number; bytes: number | null }>> {
+type Holding = { entries: number; bytes: number | null; estimated: boolean };
+
+/** A memory tier that reports each entry's size (`MemoryTier.entrySizes`). */
+const sizesOf = (tier: SyncTier): (() => [string, number][]) | undefined => {
+  const sized = tier as SyncTier & { entrySizes?: () => [string, number][] };
+  return typeof sized.entrySizes === 'function' ? () => sized.entrySizes!() : undefined;
+};
+
+/**
+ * Per-family entries and bytes of the memory tier, from each entry's own size. A tier that cannot
+ * tell sizes gets its total shared out by entry count, marked `estimated`.
+ */
+export function memoryHoldings(tier: SyncTier): Partial<Record<CacheFamily, Holding>> {
+  const out: Partial<Record<CacheFamily, Holding>> = {};
+  const sizes = sizesOf(tier);
+  if (sizes) {
+    for (const [key, bytes] of sizes()) {
+      const family = cacheKeyFamily(key);
+      const row = out[family] ?? { entries: 0, bytes: 0, estimated: false };
+      out[family] = { ...row, entries: row.entries + 1, bytes: (row.bytes ?? 0) + bytes };
+    }
+    return out;
+  }
   const keys = tier.keys();
   const total = tier.stats().bytes;
-  const out: Partial<Record<CacheFamily, { entries: number; bytes: number | null }>> = {};
   for (const key of keys) {
     const family = cacheKeyFamily(key);
-    out[family] ??= { entries: 0, bytes: 0 };
-    out[family].entries++;
+    out[family] = { entries: (out[family]?.entries ?? 0) + 1, bytes: 0, estimated: true };
   }
   for (const row of Object.values(out)) {
     row.bytes = total === undefined || keys.length === 0 ? null : Math.round((total * row.entries) / keys.length);
@@ -47,7 +65,7 @@ export function memoryHoldings(
 export async function redisHoldings(
   client: RedisClient,
   prefix: string,
-): Promise<Partial<Record<CacheFamily, { entries: number; bytes: number | null }>>> {
+): Promise<Partial<Record<CacheFamily, Holding>>> {
   const nodes = 'nodes' in client && typeof client.nodes === 'function' ? client.nodes('master') : [client];
   const counts = new Map<CacheFamily, { entries: number; sample: string[]; node: (typeof nodes)[number] }>();
   let scanned = 0;
@@ -73,12 +91,17 @@ export async function redisHoldings(
       scanned += keys.length;
     } while (cursor !== '0' && scanned < MAX_SCANNED);
   }
-  const out: Partial<Record<CacheFamily, { entries: number; bytes: number | null }>> = {};
+  const out: Partial<Record<CacheFamily, Holding>> = {};
   for (const [family, row] of counts) {
     const sizes = await Promise.all(row.sample.map((key) => row.node.memory('USAGE', key).catch(() => null)));
     const known = sizes.filter((size): size is number => typeof size === 'number');
     const mean = known.length === 0 ? null : known.reduce((a, b) => a + b, 0) / known.length;
-    out[family] = { entries: row.entries, bytes: mean === null ? null : Math.round(mean * row.entries) };
+    // Sampled sizes times the count: an estimate.
+    out[family] = {
+      entries: row.entries,
+      bytes: mean === null ? null : Math.round(mean * row.entries),
+      estimated: true,
+    };
   }
   return out;
 }

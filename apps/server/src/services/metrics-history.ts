@@ -1,8 +1,10 @@
 /**
- * Daily metric points: what the cache keeps for a team or an integration (every stored day,
- * oldest first) and how a request's range and interval are cut from it — one point per day, or
- * per week (the value as of each week's last day), with `null` metrics for days without data.
+ * Daily metric points: what the cache keeps for a team or an integration (every stored day of
+ * every window, oldest first) and how a request's range and interval are cut from it — one point
+ * per day, or per week (the value as of each week's last day). Only days whose window holds
+ * complete history are stored; a day before the first of them is `incomplete` (no value drawn).
  */
+import { DEFAULT_METRIC_WINDOW } from '@agiletrack/domain';
 import { rollupMetrics } from './metrics-rollup.ts';
 import type { MetricsHistoryView, MetricsPoint } from './views.ts';
 
@@ -11,6 +13,12 @@ export interface HistoryQuery {
   from?: string | undefined;
   to?: string | undefined;
   interval?: 'day' | 'week' | undefined;
+  windowDays?: number | undefined;
+}
+
+/** Every window's series of one scope. */
+export interface HistorySeries {
+  byWindow: Record<string, DailySeries>;
 }
 
 /** Every stored day of one scope, oldest first. */
@@ -27,13 +35,22 @@ const dayStart = (day: string) => Date.parse(`${day}T00:00:00Z`);
 /** Epoch ms → `2024-01-31`. */
 export const dayOf = (ms: number) => new Date(ms).toISOString().slice(0, 10);
 
-/** Rolls rows of several integrations (any order) into one series, one roll-up per day. */
-export function rollupSeries(
-  windowDays: number,
-  rows: readonly { day: string; metrics: Record<string, number | null> }[],
-): DailySeries {
+/**
+ * Rolls several integrations' series of one window into one, one roll-up per day, from the first
+ * day every one of them has (before it, a team point would miss an integration's items).
+ */
+export function rollupSeries(windowDays: number, list: readonly DailySeries[]): DailySeries {
+  const present = list.filter((s) => s.days.length > 0);
+  // Days are `YYYY-MM-DD`: text order is time order.
+  const from =
+    present
+      .map((s) => s.days[0]!)
+      .sort()
+      .at(-1) ?? '';
+  const rows = present.flatMap((s) => s.days.map((day, i) => ({ day, metrics: s.metrics[i]! })));
   const byDay = new Map<string, Record<string, number | null>[]>();
   for (const row of rows) {
+    if (row.day < from) continue;
     let list = byDay.get(row.day);
     if (!list) {
       list = [];
@@ -61,7 +78,8 @@ export function pointsOf(series: DailySeries, from: string, to: string, interval
     if (interval === 'week' && !sunday && t !== end) continue;
     const day = dayOf(t);
     const i = index.get(day);
-    points.push({ day, metrics: i === undefined ? null : series.metrics[i]! });
+    const incomplete = i === undefined && (series.days.length === 0 || day < series.days[0]!);
+    points.push({ day, metrics: i === undefined ? null : series.metrics[i]!, incomplete });
   }
   return points;
 }
@@ -69,10 +87,13 @@ export function pointsOf(series: DailySeries, from: string, to: string, interval
 /** The points of `query`'s range (default: the 90 days up to the newest point) at its interval. */
 export function cutHistory(
   scope: MetricsHistoryView['scope'],
-  series: DailySeries,
+  all: HistorySeries,
   query: HistoryQuery,
   now: number,
 ): MetricsHistoryView {
+  const windowDays = query.windowDays ?? DEFAULT_METRIC_WINDOW;
+  // `?.`: an entry cached by an older version holds one window's series only.
+  const series = all.byWindow?.[String(windowDays)] ?? { windowDays, days: [], metrics: [] };
   const range = defaultRange(series, now);
   const to =
     query.to ?? (query.from === undefined ? range.to : dayOf(Math.min(Date.parse(query.from) + 89 * 86_400_000, now)));

@@ -1,9 +1,10 @@
 /** The database reads behind the metrics entries: a team's integrations, their newest snapshots, live syncs. */
 import { METRIC_WINDOWS } from '@agiletrack/domain';
 import { and, desc, eq, gt, inArray, sql } from 'drizzle-orm';
+import { staleAfter } from '../config.ts';
 import type { AppDb } from '../db/database.ts';
 import { integrations, metricSnapshots, syncRuns } from '../db/schema.ts';
-import { staleAfter } from '../sync/runs.ts';
+import type { StoredSamples, StoredValues } from '../metrics/samples.ts';
 import type { IntegrationMetricsView } from './views.ts';
 
 /** An integration as the metrics reads need it. */
@@ -30,7 +31,12 @@ export async function loadWindows(
     list.length === 0
       ? []
       : await db
-          .selectDistinctOn([metricSnapshots.integrationId, metricSnapshots.windowDays])
+          .selectDistinctOn([metricSnapshots.integrationId, metricSnapshots.windowDays], {
+            integrationId: metricSnapshots.integrationId,
+            windowDays: metricSnapshots.windowDays,
+            computedAt: metricSnapshots.computedAt,
+            metrics: metricSnapshots.metrics,
+          })
           .from(metricSnapshots)
           .where(
             inArray(
@@ -60,6 +66,60 @@ export async function loadWindows(
     out.set(integration.id, byWindow);
   }
   return out;
+}
+
+/** The values behind the newest snapshot of each integration, every window (and the window before each). */
+export async function loadValues(
+  db: AppDb,
+  integrationIds: readonly number[],
+): Promise<{ integrationId: number; windowDays: number; values: StoredValues; previous: StoredValues | null }[]> {
+  if (integrationIds.length === 0) return [];
+  const rows = await db
+    .selectDistinctOn([metricSnapshots.integrationId, metricSnapshots.windowDays], {
+      integrationId: metricSnapshots.integrationId,
+      windowDays: metricSnapshots.windowDays,
+      values: metricSnapshots.sampleValues,
+      previous: metricSnapshots.previous,
+    })
+    .from(metricSnapshots)
+    .where(inArray(metricSnapshots.integrationId, [...integrationIds]))
+    .orderBy(
+      metricSnapshots.integrationId,
+      metricSnapshots.windowDays,
+      desc(metricSnapshots.computedAt),
+      desc(metricSnapshots.id),
+    );
+  return rows.map((r) => ({ ...r, values: r.values as StoredValues, previous: r.previous as StoredValues | null }));
+}
+
+/** The items behind the newest snapshot of each integration, for one window or every window. */
+export async function loadSamples(
+  db: AppDb,
+  integrationIds: readonly number[],
+  windowDays?: number,
+): Promise<{ integrationId: number; windowDays: number; computedAt: Date; samples: StoredSamples }[]> {
+  if (integrationIds.length === 0) return [];
+  const rows = await db
+    .selectDistinctOn([metricSnapshots.integrationId, metricSnapshots.windowDays], {
+      integrationId: metricSnapshots.integrationId,
+      windowDays: metricSnapshots.windowDays,
+      computedAt: metricSnapshots.computedAt,
+      samples: metricSnapshots.samples,
+    })
+    .from(metricSnapshots)
+    .where(
+      and(
+        inArray(metricSnapshots.integrationId, [...integrationIds]),
+        windowDays === undefined ? undefined : eq(metricSnapshots.windowDays, windowDays),
+      ),
+    )
+    .orderBy(
+      metricSnapshots.integrationId,
+      metricSnapshots.windowDays,
+      desc(metricSnapshots.computedAt),
+      desc(metricSnapshots.id),
+    );
+  return rows.map((r) => ({ ...r, samples: r.samples as StoredSamples }));
 }
 
 /**

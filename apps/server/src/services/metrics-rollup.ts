@@ -1,8 +1,9 @@
 /**
- * Rolls integration metrics up to a team, like with like (rules in `METRICS` of
- * @agiletrack/domain, prose in docs/METRICS.md): rates and counts add up (PR and issue throughput
- * stay separate numbers), durations are the integrations' values weighted by their sample counts,
- * ratios are recomputed from the summed counts.
+ * Rolls integrations' daily history points up to a team's, like with like (rules in `METRICS` of
+ * @agiletrack/domain, prose in docs/METRICS.md): rates and counts add up, durations are the
+ * integrations' values weighted by their sample counts, ratios are recomputed from the summed
+ * counts. Only the history uses it (its daily lists are not stored); a team's cards are computed
+ * over the union of its integrations' items (`metrics/samples.ts`).
  */
 import { METRIC_NAMES, METRICS, type MetricRollup } from '@agiletrack/domain';
 

@@ -12,14 +12,20 @@ import {
   DEFAULT_METRIC_WINDOW,
   tags as domainTags,
   METRIC_WINDOWS,
-  type MetricName,
 } from '@agiletrack/domain';
-import { and, asc, desc, eq } from 'drizzle-orm';
+import { asc, desc, eq } from 'drizzle-orm';
 import type { AppDb } from '../db/database.ts';
 import { metricDaily, syncRuns } from '../db/schema.ts';
-import { cutHistory, type DailySeries, type HistoryQuery, rollupSeries } from './metrics-history.ts';
-import { loadWindows, type MetricsSource, syncingIds, teamIntegrations } from './metrics-queries.ts';
-import { rollupMetrics } from './metrics-rollup.ts';
+import { valueSets, valuesOf } from '../metrics/samples.ts';
+import { type DeploymentsPage, type DeploymentsQuery, listDeployments } from './deployments.ts';
+import {
+  cutHistory,
+  type DailySeries,
+  type HistoryQuery,
+  type HistorySeries,
+  rollupSeries,
+} from './metrics-history.ts';
+import { loadValues, loadWindows, type MetricsSource, syncingIds, teamIntegrations } from './metrics-queries.ts';
 import { cacheOptions, FIRST_ATTEMPT, type ReadOptions } from './read-options.ts';
 import type { TeamService } from './teams.ts';
 import type {
@@ -29,7 +35,7 @@ import type {
   MetricsHistoryView,
   TeamMetricsView,
 } from './views.ts';
-import { listWorkItems, type WorkItemsPage } from './work-items.ts';
+import { type DrillDown, type DrillQuery, listWorkItems } from './work-items.ts';
 
 /** Which window a metrics read wants (default: the default window). */
 export interface WindowOptions extends ReadOptions {
@@ -157,46 +163,59 @@ export class MetricsService {
   /** Every window of a team's metrics, built from its integrations' entries (each filled once per sync). */
   async #teamWindows(teamId: number): Promise<{ value: ByWindow<TeamMetricsView>; cacheable: boolean }> {
     const list = await teamIntegrations(this.db, teamId);
-    const [syncing, windows] = await Promise.all([
-      this.#syncing(list.map((i) => i.id)),
+    const ids = list.map((i) => i.id);
+    const [syncing, windows, samples] = await Promise.all([
+      this.#syncing(ids),
       this.#manyIntegrationWindows(teamId, list),
+      loadValues(this.db, ids),
     ]);
     const byWindow: Record<string, TeamMetricsView> = {};
     for (const windowDays of METRIC_WINDOWS) {
       const each = windows.map((w) => w.byWindow[String(windowDays)]!);
       const times = each.map((m) => m.computedAt?.getTime() ?? 0).filter((t) => t > 0);
+      const mine = samples.filter((s) => s.windowDays === windowDays);
       byWindow[windowDays] = {
         teamId,
         windowDays,
         computedAt: times.length > 0 ? new Date(Math.max(...times)) : null,
-        rollup: rollupMetrics(each.map((m) => m.metrics)),
+        // Over the union of the integrations' items, never a mean of their numbers.
+        rollup: valuesOf(valueSets(mine.map((s) => s.values)), windowDays),
+        // The window before, only when every integration's history reaches back that far.
+        previous:
+          mine.length > 0 && mine.every((s) => s.previous !== null)
+            ? valuesOf(valueSets(mine.map((s) => s.previous!)), windowDays)
+            : null,
         integrations: each,
       };
     }
     return { value: { byWindow }, cacheable: !syncing };
   }
 
-  /** A team's daily (or weekly) points, cut from `team_{id}_metrics_history`. */
+  /** A team's daily (or weekly) points over a window, cut from `team_{id}_metrics_history` (every window). */
   async teamHistory(teamId: number, query: HistoryQuery, options: ReadOptions = {}): Promise<MetricsHistoryView> {
     await this.teams.getTeam(teamId);
-    const series = await this.cache.getOrSet<DailySeries>(
+    const series = await this.cache.getOrSet<HistorySeries>(
       cacheKeys.teamMetricsHistory(teamId),
       async (ctx) => {
         const list = await teamIntegrations(this.db, teamId);
         if (await this.#syncing(list.map((i) => i.id))) ctx.skipCache();
         // Rolled up from the integrations' series (each read from the tables once per sync).
         const each = await Promise.all(list.map((i) => this.#integrationSeries({ id: i.id, teamId })));
-        return rollupSeries(
-          DEFAULT_METRIC_WINDOW,
-          each.flatMap((s) => s.days.map((day, index) => ({ day, metrics: s.metrics[index]! }))),
-        );
+        const byWindow: Record<string, DailySeries> = {};
+        for (const windowDays of METRIC_WINDOWS) {
+          byWindow[windowDays] = rollupSeries(
+            windowDays,
+            each.map((s) => s.byWindow?.[String(windowDays)] ?? { windowDays, days: [], metrics: [] }),
+          );
+        }
+        return { byWindow };
       },
       cacheOptions(this.policy, 'teamMetricsHistory', options, [domainTags.team(teamId)]),
     );
     return cutHistory({ teamId }, series, query, this.now());
   }
 
-  /** An integration's daily (or weekly) points, cut from `metrics_{id}_history`. */
+  /** An integration's daily (or weekly) points over a window, cut from `metrics_{id}_history`. */
   async integrationHistory(
     integration: IntegrationView,
     query: HistoryQuery,
@@ -206,17 +225,25 @@ export class MetricsService {
     return cutHistory({ integrationId: integration.id }, series, query, this.now());
   }
 
-  #integrationSeries(integration: { id: number; teamId: number }, options: ReadOptions = {}): Promise<DailySeries> {
-    return this.cache.getOrSet<DailySeries>(
+  #integrationSeries(integration: { id: number; teamId: number }, options: ReadOptions = {}): Promise<HistorySeries> {
+    return this.cache.getOrSet<HistorySeries>(
       cacheKeys.integrationMetricsHistory(integration.id),
       async (ctx) => {
         if (await this.#syncing([integration.id])) ctx.skipCache();
         const rows = await this.db
-          .select({ day: metricDaily.day, metrics: metricDaily.metrics })
+          .select({ windowDays: metricDaily.windowDays, day: metricDaily.day, metrics: metricDaily.metrics })
           .from(metricDaily)
-          .where(and(eq(metricDaily.integrationId, integration.id), eq(metricDaily.windowDays, DEFAULT_METRIC_WINDOW)))
-          .orderBy(asc(metricDaily.day));
-        return { windowDays: DEFAULT_METRIC_WINDOW, days: rows.map((r) => r.day), metrics: rows.map((r) => r.metrics) };
+          .where(eq(metricDaily.integrationId, integration.id))
+          .orderBy(asc(metricDaily.windowDays), asc(metricDaily.day));
+        const byWindow: Record<string, DailySeries> = {};
+        for (const windowDays of METRIC_WINDOWS) byWindow[windowDays] = { windowDays, days: [], metrics: [] };
+        for (const row of rows) {
+          const series = byWindow[row.windowDays];
+          if (series === undefined) continue;
+          series.days.push(row.day);
+          series.metrics.push(row.metrics);
+        }
+        return { byWindow };
       },
       cacheOptions(this.policy, 'integrationMetricsHistory', options, [
         domainTags.integration(integration.id),
@@ -226,21 +253,15 @@ export class MetricsService {
   }
 
   /** The work items behind a team's metric between two instants (default: the default window up to now). */
-  async workItems(
-    teamId: number,
-    query: {
-      metric: MetricName;
-      from?: Date | undefined;
-      to?: Date | undefined;
-      cursor?: string | undefined;
-      limit: number;
-    },
-  ): Promise<WorkItemsPage & { from: Date; to: Date }> {
+  async workItems(teamId: number, query: DrillQuery): Promise<DrillDown> {
     await this.teams.getTeam(teamId);
-    const to = query.to ?? new Date(this.now());
-    const from = query.from ?? new Date(to.getTime() - DEFAULT_METRIC_WINDOW * 86_400_000);
-    const page = await listWorkItems(this.db, teamId, { ...query, from, to });
-    return { ...page, from, to };
+    return listWorkItems(this.db, teamId, query, this.now());
+  }
+
+  /** A team's production deployments over a window, with the changes each shipped. */
+  async deployments(teamId: number, query: DeploymentsQuery): Promise<DeploymentsPage> {
+    await this.teams.getTeam(teamId);
+    return listDeployments(this.db, teamId, query, this.now());
   }
 
   /** The last sync of an integration (`last_sync_{id}`). */

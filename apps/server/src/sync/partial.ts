@@ -6,14 +6,14 @@
  */
 import { eq } from 'drizzle-orm';
 import { metricSnapshots } from '../db/schema.ts';
-import type { AppDeps } from '../http/deps.ts';
 import type { IntegrationView } from '../services/views.ts';
+import type { SyncDeps } from './deps.ts';
 import { precomputeMetrics } from './precompute.ts';
 import { recordProgress } from './store.ts';
 
 /** Publishes partial metrics of `integration` unless it already has numbers. */
 export async function partialSnapshot(
-  deps: Omit<AppDeps, 'jobs'>,
+  deps: SyncDeps,
   integration: IntegrationView,
   runId: number,
   historyFrom: Date,

@@ -1,6 +1,7 @@
 /** The in-process queue's job: both sync steps, one after the other (BullMQ runs them as a flow). */
-import type { AppDeps } from '../http/deps.ts';
+
 import type { JobProcessor } from '../jobs/types.ts';
+import type { SyncDeps } from './deps.ts';
 import { type SyncOptions, SyncService } from './service.ts';
 
 /** The processor that runs a sync with `service`. */
@@ -18,6 +19,6 @@ export function syncProcessor(service: SyncService): JobProcessor {
 }
 
 /** Builds the processor the in-process queue runs, with its own sync service. */
-export function createSyncProcessor(deps: Omit<AppDeps, 'jobs'>, options: SyncOptions = {}): JobProcessor {
+export function createSyncProcessor(deps: SyncDeps, options: SyncOptions = {}): JobProcessor {
   return syncProcessor(new SyncService(deps, options));
 }

@@ -14,9 +14,6 @@ import { integrations, syncRuns } from '../db/schema.ts';
 /** The reason written on a run whose process stopped (crash, kill, shutdown that could not wait). */
 export const INTERRUPTED = 'interrupted';
 
-/** How long a run may go without a heartbeat before it counts as interrupted. */
-export const staleAfter = (heartbeatMs: number): number => heartbeatMs * 3;
-
 /** An SQL condition: the run's heartbeat is older than `ms`. */
 const heartbeatOlderThan = (ms: number) => lt(syncRuns.heartbeatAt, sql`now() - ${ms} * interval '1 millisecond'`);
 

@@ -17,11 +17,11 @@ import { connectorFor } from '../connectors/registry.ts';
 import type { Progress, SyncContext } from '../connectors/types.ts';
 import { metricDaily } from '../db/schema.ts';
 import { AppError } from '../errors.ts';
-import type { AppDeps } from '../http/deps.ts';
 import { UnrecoverableJobError } from '../jobs/types.ts';
+import { dayOf } from '../metrics/compute.ts';
 import type { OutboundGuard } from '../security/outbound.ts';
 import type { IntegrationView } from '../services/views.ts';
-import { dayOf } from './metrics.ts';
+import type { SyncDeps } from './deps.ts';
 import { partialSnapshot } from './partial.ts';
 import { precomputeMetrics } from './precompute.ts';
 import { SyncRuns } from './runs.ts';
@@ -64,7 +64,7 @@ export interface SyncOptions {
   client?: Partial<ExternalClientOptions>;
 }
 
-type Deps = Omit<AppDeps, 'jobs'>;
+type Deps = SyncDeps;
 
 /** See the file comment. */
 export class SyncService {
@@ -233,6 +233,10 @@ export class SyncService {
     // Warm the team's metrics so the first dashboard after a sync is a hit.
     await metricsService.teamMetrics(outcome.teamId);
     await metricsService.integrationMetrics(integration);
+    // Goals read the cards just warmed; a breach notifies in the background.
+    await this.deps.goals
+      .evaluate(outcome.teamId)
+      .catch((error: Error) => this.deps.logger.warn({ err: error.message }, 'goals: evaluation failed'));
     return { computed, metrics };
   }
 

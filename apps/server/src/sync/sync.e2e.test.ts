@@ -82,8 +82,24 @@ describe('sync end to end (embedded)', () => {
     expect(history.points.map((p: { day: string }) => p.day)).toEqual(
       Array.from({ length: 20 }, (_, i) => `2024-01-${String(i + 1).padStart(2, '0')}`),
     );
-    expect(history.points.at(-1).metrics).toEqual(EXPECTED.github); // the last day is the sync's snapshot
+    // The data starts on 01-01: no 28-day window ending by 01-20 holds complete history.
+    expect(
+      history.points.every((p: { incomplete: boolean; metrics: unknown }) => p.incomplete && p.metrics === null),
+    ).toBe(true);
     expect((await t.request({ method: 'GET', url, as: 'alice' })).headers['x-cache']).toBe('HIT');
+    // Over 7 days, every day from 01-08 is complete, and the last day is the 7-day card.
+    const week = (await t.request({ method: 'GET', url: `${url}&windowDays=7`, as: 'alice' })).json().history;
+    expect(week.windowDays).toBe(7);
+    expect(week.points.map((p: { incomplete: boolean }) => p.incomplete)).toEqual([
+      ...Array.from({ length: 7 }, () => true),
+      ...Array.from({ length: 13 }, () => false),
+    ]);
+    const card = await t.request({
+      method: 'GET',
+      url: `/api/integrations/${ids.github}/metrics?windowDays=7`,
+      as: 'alice',
+    });
+    expect(week.points.at(-1).metrics).toEqual(card.json().metrics.metrics);
     const weekly = await t.request({
       method: 'GET',
       url: `/api/teams/${t.ids.teamA}/metrics/history?from=2024-01-01&to=2024-01-20&interval=week`,
@@ -100,7 +116,17 @@ describe('sync end to end (embedded)', () => {
       url: `/api/teams/${t.ids.teamA}/work-items?metric=changeFailureRate&from=2023-12-23&to=2024-01-20`,
       as: 'alice',
     });
-    expect(items.json().workItems).toMatchObject([{ externalId: '102', state: 'failure', failure: 'failed' }]);
+    // Every production deployment of the span (the total), the failed one counting 1.
+    expect(items.json()).toMatchObject({
+      workItems: [
+        { externalId: '102', state: 'failure', failure: 'failed', value: 1 },
+        { externalId: '101', state: 'success', failure: null, value: 0 },
+      ],
+      statistic: 'ratio',
+      value: 0.5,
+      count: 2,
+      sum: 1,
+    });
     const merged = await t.request({
       method: 'GET',
       url: `/api/teams/${t.ids.teamA}/work-items?metric=prMergeTimeHours&from=2023-12-23&to=2024-01-20&limit=1`,

@@ -175,10 +175,10 @@ describe('incremental sync (mid-size project)', () => {
       const daily = async (id: number) =>
         (
           await db()
-            .select({ day: metricDaily.day, metrics: metricDaily.metrics })
+            .select({ windowDays: metricDaily.windowDays, day: metricDaily.day, metrics: metricDaily.metrics })
             .from(metricDaily)
             .where(eq(metricDaily.integrationId, id))
-            .orderBy(asc(metricDaily.day))
+            .orderBy(asc(metricDaily.windowDays), asc(metricDaily.day))
         ).map((r) => JSON.stringify(r));
       expect(await daily(a)).toEqual(await daily(b));
       const latest = async (id: number) =>

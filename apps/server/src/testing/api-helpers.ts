@@ -150,6 +150,10 @@ export const SAMPLE_INPUT: Partial<Record<RouteId, { payload?: unknown; query?: 
   'integrations.testNew': { payload: PLANTED_INTEGRATION },
   'integrations.update': { payload: { name: 'Taken over' } },
   'metrics.workItems': { query: 'metric=prThroughputPerWeek' },
+  'metrics.workItemsCsv': { query: 'metric=prThroughputPerWeek' },
+  'metrics.goalCreate': { payload: { metric: 'leadTimeHours', comparator: 'atMost', threshold: 48 } },
+  'metrics.goalUpdate': { payload: { threshold: 1 } },
+  'metrics.notificationsUpdate': { payload: { webhookUrl: null } },
   'cache.clientReport': { payload: { quotaFailures: 0 } },
 };
 

@@ -67,6 +67,8 @@ export interface JoinOptions {
   outbound?: ServerOptions['outbound'];
   /** Warm the cache in the background at start (see `server.deps.ops.warmer.done`). */
   warm?: boolean;
+  /** Retries of goal notifications (tests do not wait between them). */
+  notifier?: ServerOptions['notifier'];
   /** Look for interrupted sync runs (off by default: it would add queries to counted reads). */
   reaper?: boolean;
 }
@@ -124,6 +126,7 @@ export async function startTestServer(mode: TestMode, options: JoinOptions = {})
     ...(options.now && { now: options.now }),
     ...(options.outbound && { outbound: options.outbound }),
     ...(options.warm && { warm: true }),
+    ...(options.notifier && { notifier: options.notifier }),
     scheduler: false,
     reaper: options.reaper ?? false,
   });

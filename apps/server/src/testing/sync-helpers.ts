@@ -34,6 +34,18 @@ export const EXPECTED = {
     restores: 0,
     mergedPullRequests: 2,
     reviewedPullRequests: 2,
+    // The breakdown of #1 and #2: first commits at 08:00 (an hour before #1 was opened) and the
+    // afternoon before #2 (18 h); first reviews 2 h after opening; merged 2 h and 24 h after them.
+    cycleCodingHours: 9.5, // median of 1 h and 18 h
+    cycleCodingP85Hours: 15.45, // 1 + 17 × 0.85
+    cyclePickupHours: 2,
+    cyclePickupP85Hours: 2,
+    cycleReviewHours: 13, // median of 2 h and 24 h
+    cycleReviewP85Hours: 20.7, // 2 + 22 × 0.85
+    cycleDeployHours: null, // nothing shipped by a successful deployment yet
+    cycleDeployP85Hours: null,
+    prSizeLines: 100, // #1 120 + 30, #2 40 + 10
+    prSizeP85Lines: 135, // 50 + 100 × 0.85
   },
   jira: {
     issueThroughputPerWeek: 0.75, // AT-1, AT-2, AT-3 done in the window
@@ -48,7 +60,7 @@ export const EXPECTED = {
 };
 
 /** Polls a job until it finishes; returns it. */
-export async function waitForJob(t: TestServer, jobId: string, timeoutMs = 30_000): Promise<Record<string, unknown>> {
+export async function waitForJob(t: TestServer, jobId: string, timeoutMs = 50_000): Promise<Record<string, unknown>> {
   const deadline = Date.now() + timeoutMs;
   for (;;) {
     const response = await t.request({ method: 'GET', url: `/api/jobs/${jobId}` });
@@ -96,10 +108,10 @@ export async function connect(
 }
 
 /** Starts a sync through the API and waits for it. */
-export async function sync(t: TestServer, integrationId: number): Promise<Record<string, unknown>> {
+export async function sync(t: TestServer, integrationId: number, timeoutMs?: number): Promise<Record<string, unknown>> {
   const started = await t.request({ method: 'POST', url: `/api/integrations/${integrationId}/sync` });
   expect(started.statusCode).toBe(202);
-  return waitForJob(t, started.json().jobId);
+  return waitForJob(t, started.json().jobId, timeoutMs);
 }
 
 const WORKER = fileURLToPath(new URL('../worker.ts', import.meta.url));

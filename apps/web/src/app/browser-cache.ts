@@ -139,9 +139,11 @@ export async function evictKeys(caches: UserCaches, keys: readonly string[]): Pr
   });
   if (valid.length === 0) return;
   await Promise.all([caches.persistent.deleteMany(valid), caches.session.deleteMany(valid)]);
-  // Custom-window variants of a metrics key go stale with it.
+  // Custom-window variants of a metrics key (or of its history) go stale with it.
   await Promise.all(
-    valid.filter((key) => key.endsWith('_metrics')).map((key) => caches.session.clear(windowVariantsOf(key))),
+    valid
+      .filter((key) => key.endsWith('_metrics') || key.endsWith('_metrics_history'))
+      .map((key) => caches.session.clear(windowVariantsOf(key))),
   );
 }
 

@@ -20,6 +20,9 @@ export const liveStatus = createStore<LiveStatus>('off');
 /** How many invalidation events arrived, and the last one (shown in the cache monitor). */
 export const liveEvents = createStore<{ count: number; last: string | undefined }>({ count: 0, last: undefined });
 
+/** The newest event of the stream, for pages that follow one kind (a team's goals). */
+export const lastEvent = createStore<{ type: string; teamId: string; seq: number } | undefined>(undefined);
+
 /** Opens the stream for `caches`' user; returns the function that closes it. */
 export function connectEvents(caches: UserCaches): () => void {
   if (typeof EventSource === 'undefined') return () => {};
@@ -38,6 +41,7 @@ export function connectEvents(caches: UserCaches): () => void {
       invalidate: (event) => {
         const { count } = liveEvents.get();
         liveEvents.set({ count: count + 1, last: `${event.type} → ${event.keys.join(', ')}` });
+        lastEvent.set({ type: event.type, teamId: String(event.teamId), seq: count + 1 });
         void evictKeys(caches, event.keys);
       },
     },

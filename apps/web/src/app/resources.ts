@@ -104,11 +104,16 @@ export const resources = {
       'metrics',
       IntegrationMetricsSchema,
     ),
-  /** A team's daily points over the last 90 days (memory only). */
-  teamHistory: (teamId: number): Resource<MetricsHistory> =>
+  /** A team's daily points over the last 90 days, each over `windowDays` (memory only). */
+  teamHistory: (teamId: number, windowDays: number = DEFAULT_WINDOW_DAYS): Resource<MetricsHistory> =>
     resource(
-      cacheKeys.teamMetricsHistory(teamId),
-      routeUrl('metrics.teamHistory', { params: { teamId }, query: { interval: 'day' } }),
+      windowDays === DEFAULT_WINDOW_DAYS
+        ? cacheKeys.teamMetricsHistory(teamId)
+        : `${cacheKeys.teamMetricsHistory(teamId)}${WINDOW_SUFFIX}${windowDays}`,
+      routeUrl('metrics.teamHistory', {
+        params: { teamId },
+        query: { interval: 'day', ...(windowDays !== DEFAULT_WINDOW_DAYS && { windowDays }) },
+      }),
       'history',
       MetricsHistorySchema,
     ),

@@ -18,10 +18,12 @@ interface Props {
   readonly format?: (value: number) => string;
   /** Fixed y range, e.g. `[0, 1]` for rates. */
   readonly range?: readonly [number, number];
+  /** A logarithmic y axis (durations: 5 h and 300 h both legible); values ≤ 0 are not drawn. */
+  readonly log?: boolean;
 }
 
 /** See the file comment. */
-export function TimeChart({ times, series, height = 200, format, range }: Props) {
+export function TimeChart({ times, series, height = 200, format, range, log = false }: Props) {
   const box = useRef<HTMLDivElement>(null);
   const chart = useRef<uPlot | null>(null);
   const labels = series.map((s) => s.label).join('\u0000');
@@ -47,6 +49,7 @@ export function TimeChart({ times, series, height = 200, format, range }: Props)
           },
         },
         ...(range && { y: { range: [range[0], range[1]] } }),
+        ...(log && { y: { distr: 3, log: 10 } }),
       },
       axes: [{}, { size: 60, ...(format && { values: (_u: uPlot, ticks: number[]) => ticks.map(format) }) }],
       series: [
@@ -61,7 +64,7 @@ export function TimeChart({ times, series, height = 200, format, range }: Props)
         })),
       ],
     };
-    const plot = new uPlot(options, toData(times, series), element);
+    const plot = new uPlot(options, toData(times, series, log), element);
     chart.current = plot;
     const resize = new ResizeObserver(() => plot.setSize({ width: Math.max(200, element.clientWidth), height }));
     resize.observe(element);
@@ -70,10 +73,11 @@ export function TimeChart({ times, series, height = 200, format, range }: Props)
       plot.destroy();
       chart.current = null;
     };
-  }, [labels, height]);
+  }, [labels, height, log]);
 
+  // biome-ignore lint/correctness/useExhaustiveDependencies: `log` is fixed per chart (it rebuilds above).
   useEffect(() => {
-    chart.current?.setData(toData(times, series));
+    chart.current?.setData(toData(times, series, log));
   }, [times, series]);
 
   // The canvas says nothing to a screen reader: the figure carries the same numbers as text.
@@ -101,6 +105,7 @@ export function describeSeries(
   return `${times.length} points from ${span}. ${parts.join('; ')}.`;
 }
 
-function toData(times: readonly number[], series: readonly TimeSeries[]): uPlot.AlignedData {
-  return [times.map((t) => t / 1000), ...series.map((s) => s.values.map((v) => v ?? null))] as uPlot.AlignedData;
+function toData(times: readonly number[], series: readonly TimeSeries[], log = false): uPlot.AlignedData {
+  const drawn = (v: number | null) => (v === null || (log && v <= 0) ? null : v);
+  return [times.map((t) => t / 1000), ...series.map((s) => s.values.map(drawn))] as uPlot.AlignedData;
 }

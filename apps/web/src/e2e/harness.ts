@@ -5,11 +5,11 @@
  */
 import { existsSync } from 'node:fs';
 import type { AddressInfo } from 'node:net';
-import { METRIC_WINDOWS } from '@agiletrack/domain';
 import { type Browser, type BrowserContext, chromium, type Page } from 'playwright-core';
-import { metricDaily, metricSnapshots, syncRuns, workItems } from '../../../server/src/db/schema.ts';
+import { syncRuns } from '../../../server/src/db/schema.ts';
 import { startTestServer, type TestServer } from '../../../server/src/testing/harness.ts';
 import { ensureDashboardBuilt } from '../node/build.ts';
+import { seedMetrics } from './seed-metrics.ts';
 
 /** Debian's Chromium; never a browser downloaded by Playwright. */
 export const CHROMIUM = '/usr/bin/chromium';
@@ -46,9 +46,6 @@ export interface Dashboard {
 
 const hoursAgo = (hours: number) => new Date(Date.now() - hours * 3_600_000);
 
-/** Days of seeded history (the team page shows the last 90, one point per day). */
-export const HISTORY_DAYS = 120;
-
 /** Builds, starts and launches; see the file comment. */
 export async function startDashboard(): Promise<Dashboard> {
   if (!existsSync(CHROMIUM)) {
@@ -64,87 +61,11 @@ export async function startDashboard(): Promise<Dashboard> {
       config: { baseUrl: 'http://127.0.0.1:9', projectKey: 'ALPHA', boardId: 2, email: 'alice@test.local' },
       credentials: { apiToken: 'jira_SECRET_C_never_returned' },
     });
-    // What a finished sync leaves: a snapshot per integration and window, a point per day for
-    // the last HISTORY_DAYS days, and the work items behind the numbers.
-    const github = {
-      prThroughputPerWeek: 12,
-      prMergeTimeHours: 20.5,
-      prReviewTimeHours: 6.2,
-      deploymentsPerWeek: 4,
-      leadTimeHours: 61.3,
-      changeFailureRate: 0.125,
-      timeToRestoreHours: 3.5,
-      prWorkInProgress: 5,
-      mergedPullRequests: 48,
-      reviewedPullRequests: 50,
-      deployedChanges: 40,
-      deployments: 16,
-      failedDeployments: 2,
-      restores: 2,
-    };
-    const jira = {
-      issueThroughputPerWeek: 9,
-      cycleTimeHours: 41.5,
-      issueLeadTimeHours: 96.4,
-      sprintVelocity: 27,
-      issueWorkInProgress: 7,
-      doneIssues: 36,
-    };
-    const other = {
-      issueThroughputPerWeek: 14,
-      cycleTimeHours: 33,
-      issueLeadTimeHours: 80,
-      sprintVelocity: 31,
-      issueWorkInProgress: 4,
-      doneIssues: 56,
-    };
-    const seeded = [
-      { integrationId: server.ids.integrationA, metrics: github as Record<string, number | null>, hours: 2 },
-      { integrationId: second.id, metrics: jira, hours: 2 },
-      { integrationId: server.ids.integrationB, metrics: other, hours: 3 },
-    ];
-    await db.insert(metricSnapshots).values(
-      seeded.flatMap((s) =>
-        METRIC_WINDOWS.map((windowDays) => ({
-          integrationId: s.integrationId,
-          computedAt: hoursAgo(s.hours),
-          windowDays,
-          metrics: s.metrics,
-        })),
-      ),
-    );
-    const today = Date.now();
-    await db.insert(metricDaily).values(
-      seeded.flatMap((s) =>
-        Array.from({ length: HISTORY_DAYS }, (_, i) => ({
-          integrationId: s.integrationId,
-          windowDays: 28,
-          day: new Date(today - (HISTORY_DAYS - 1 - i) * 86_400_000).toISOString().slice(0, 10),
-          // A gentle trend, so the charts have something to show.
-          metrics: Object.fromEntries(
-            Object.entries(s.metrics).map(([name, value]) => [
-              name,
-              value === null ? null : value * (0.7 + (0.3 * i) / HISTORY_DAYS),
-            ]),
-          ),
-        })),
-      ),
-    );
-    await db.insert(workItems).values(
-      Array.from({ length: 30 }, (_, i) => ({
-        integrationId: server.ids.integrationA,
-        kind: 'pull_request' as const,
-        externalId: String(100 + i),
-        title: `Merged change ${i + 1}`,
-        state: 'merged',
-        createdAt: hoursAgo(24 * (i % 20) + 30),
-        startedAt: hoursAgo(24 * (i % 20) + 30),
-        finishedAt: hoursAgo(24 * (i % 20) + 2),
-        data: {
-          url: `https://github.com/acme/alpha/pull/${100 + i}`,
-          updatedAt: hoursAgo(24 * (i % 20) + 2).toISOString(),
-        },
-      })),
+    // What finished syncs leave: items, and the numbers computed from them (seed-metrics.ts).
+    await seedMetrics(
+      db,
+      { github: server.ids.integrationA, jira: second.id, otherJira: server.ids.integrationB },
+      Date.now(),
     );
     await db.insert(syncRuns).values(
       [server.ids.integrationA, second.id, server.ids.integrationB].map((integrationId) => ({

@@ -116,7 +116,14 @@ export function CacheAnalyticsPage({ isAdmin }: { isAdmin: boolean }) {
                       <td className="num">{w.errors + w.loadErrors}</td>
                       {tierNames.map((tier) => (
                         <td key={tier} className="num">
-                          {f.tiers[tier]?.entries ?? 0} / {formatBytes(f.tiers[tier]?.bytes ?? undefined)}
+                          {f.tiers[tier]?.entries ?? 0} / {f.tiers[tier]?.estimated ? '≈ ' : ''}
+                          {formatBytes(f.tiers[tier]?.bytes ?? undefined)}
+                          {f.tiers[tier]?.estimated && (
+                            <span className="muted small" title="sampled sizes × entries: an estimate">
+                              {' '}
+                              (estimate)
+                            </span>
+                          )}
                         </td>
                       ))}
                     </tr>

@@ -5,6 +5,10 @@ import { assertConsistent } from '../app/history.ts';
 import { DEFAULT_WINDOW_DAYS, resources, WINDOW_CHOICES } from '../app/resources.ts';
 import { useSearchParam } from '../app/search-params.ts';
 import { useResource } from '../app/use-resource.ts';
+import { CycleBreakdown } from '../components/CycleBreakdown.tsx';
+import { DeploymentsList } from '../components/DeploymentsList.tsx';
+import { DoraSource } from '../components/Dora.tsx';
+import { GoalsPanel } from '../components/GoalsPanel.tsx';
 import { Link } from '../components/Link.tsx';
 import { MetricBars, MetricCards, MetricExplanation, TrendCharts, WorkItemsList } from '../components/MetricsView.tsx';
 import { LoadError, Loading, Revalidating } from '../components/States.tsx';
@@ -43,7 +47,7 @@ export function TeamPage({ teamId }: { teamId: number }) {
     : DEFAULT_WINDOW_DAYS;
   const selected = metricParam !== undefined && isMetricName(metricParam) ? metricParam : undefined;
   const metrics = useResource(resources.teamMetricsWindow(teamId, windowDays));
-  const history = useResource(resources.teamHistory(teamId));
+  const history = useResource(resources.teamHistory(teamId, windowDays));
   assertConsistent(team.data === undefined || team.data.id === teamId, 'team');
   assertConsistent(integrations.data?.every((i) => i.teamId === teamId) ?? true, 'integrations');
   assertConsistent(metrics.data === undefined || metrics.data.teamId === teamId, 'metrics');
@@ -70,6 +74,78 @@ export function TeamPage({ teamId }: { teamId: number }) {
       ) : null}
       {team.error !== undefined && <LoadError error={team.error} what="team" />}
 
+      <div className="panel">
+        <h2>
+          Metrics{' '}
+          <label className="muted window-choice">
+            over{' '}
+            <select
+              data-testid="window-days"
+              value={windowDays}
+              onChange={(event) => {
+                const days = Number(event.target.value);
+                setWindowParam(days === DEFAULT_WINDOW_DAYS ? undefined : String(days));
+              }}
+            >
+              {WINDOW_CHOICES.map((days) => (
+                <option key={days} value={days}>
+                  {days} days
+                </option>
+              ))}
+            </select>
+          </label>
+        </h2>
+        {metrics.isLoading && <Loading what="metrics" />}
+        {metrics.error !== undefined && <LoadError error={metrics.error} what="metrics" />}
+        {metrics.data && (
+          <div data-testid="team-metrics">
+            <p className="muted small">
+              Team numbers over {windowDays} days, over every item of its integrations' newest syncs
+              {metrics.data.computedAt ? ` (computed ${formatDate(metrics.data.computedAt)})` : ''}. PR and issue
+              numbers stay apart; choose a number to see its trend, what it means and the items it was computed from.
+            </p>
+            <CycleBreakdown values={metrics.data.rollup} teamId={teamId} windowDays={windowDays} onSelect={setMetric} />
+            <MetricCards
+              values={metrics.data.rollup}
+              previous={metrics.data.previous}
+              windowDays={windowDays}
+              selected={selected}
+              onSelect={(name) => setMetric(name === selected ? undefined : name)}
+            />
+            <DoraSource />
+            <GoalsPanel teamId={teamId} windowDays={windowDays} />
+            {selected !== undefined && <MetricExplanation name={selected} />}
+            <h3>Trend (one point per day)</h3>
+            {history.data ? (
+              <TrendCharts history={history.data} selected={selected} />
+            ) : history.error !== undefined ? (
+              <LoadError error={history.error} what="history" />
+            ) : (
+              <Loading what="history" />
+            )}
+            {selected !== undefined && <WorkItemsList teamId={teamId} metric={selected} windowDays={windowDays} />}
+            {metrics.data.integrations.some((m) => m.kind === 'github') && (
+              <DeploymentsList teamId={teamId} windowDays={windowDays} />
+            )}
+            {/* Integrations are compared only with others of their source, on the metrics that source has. */}
+            {(['github', 'jira'] as const).map((kind) => {
+              const same = metrics.data!.integrations.filter((m) => m.kind === kind);
+              if (same.length === 0) return null;
+              return (
+                <div key={kind} data-testid={`bars-${kind}`}>
+                  <h3>By integration: {CONNECTOR_LABELS[kind].label}</h3>
+                  <MetricBars
+                    series={same.map((m) => ({
+                      label: names.get(m.integrationId) ?? `#${m.integrationId}`,
+                      values: m.metrics,
+                    }))}
+                  />
+                </div>
+              );
+            })}
+          </div>
+        )}
+      </div>
       <div className="panel">
         <h2>Integrations</h2>
         {integrations.isLoading && <Loading what="integrations" />}
@@ -110,62 +186,6 @@ export function TeamPage({ teamId }: { teamId: number }) {
               ))}
             </tbody>
           </table>
-        )}
-      </div>
-
-      <div className="panel">
-        <h2>
-          Metrics{' '}
-          <label className="muted window-choice">
-            over{' '}
-            <select
-              data-testid="window-days"
-              value={windowDays}
-              onChange={(event) => {
-                const days = Number(event.target.value);
-                setWindowParam(days === DEFAULT_WINDOW_DAYS ? undefined : String(days));
-              }}
-            >
-              {WINDOW_CHOICES.map((days) => (
-                <option key={days} value={days}>
-                  {days} days
-                </option>
-              ))}
-            </select>
-          </label>
-        </h2>
-        {metrics.isLoading && <Loading what="metrics" />}
-        {metrics.error !== undefined && <LoadError error={metrics.error} what="metrics" />}
-        {metrics.data && (
-          <div data-testid="team-metrics">
-            <p className="muted small">
-              Team roll-up over {windowDays} days of the newest sync of each integration
-              {metrics.data.computedAt ? `, computed ${formatDate(metrics.data.computedAt)}` : ''}. PR and issue numbers
-              stay apart; choose a number to see its trend, what it means and what is behind it.
-            </p>
-            <MetricCards
-              values={metrics.data.rollup}
-              selected={selected}
-              onSelect={(name) => setMetric(name === selected ? undefined : name)}
-            />
-            {selected !== undefined && <MetricExplanation name={selected} />}
-            <h3>Trend (one point per day)</h3>
-            {history.data ? (
-              <TrendCharts history={history.data} selected={selected} />
-            ) : history.error !== undefined ? (
-              <LoadError error={history.error} what="history" />
-            ) : (
-              <Loading what="history" />
-            )}
-            {selected !== undefined && <WorkItemsList teamId={teamId} metric={selected} windowDays={windowDays} />}
-            <h3>By integration</h3>
-            <MetricBars
-              series={metrics.data.integrations.map((m) => ({
-                label: names.get(m.integrationId) ?? `#${m.integrationId}`,
-                values: m.metrics,
-              }))}
-            />
-          </div>
         )}
       </div>
     </section>

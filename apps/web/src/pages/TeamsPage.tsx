@@ -3,12 +3,13 @@
  * metrics come in one request for all the teams no browser tier holds (the teams overview), then
  * each row renders from the browser cache; the event stream keeps them current.
  */
-import { DEFAULT_METRIC_WINDOW, METRIC_NAMES, METRICS, type MetricName, type Team } from '@agiletrack/domain';
+import { DEFAULT_METRIC_WINDOW, METRIC_NAMES, METRICS, type MetricName, routeUrl, type Team } from '@agiletrack/domain';
 import { useEffect, useState } from 'react';
 import { formatAgo, formatMetricValue, metricLabel } from '../app/format.ts';
 import { preloadTeamsMetrics } from '../app/preload.ts';
 import { resources } from '../app/resources.ts';
 import { useResource, useUserCaches } from '../app/use-resource.ts';
+import { Change, DoraBandBadge, DoraSource } from '../components/Dora.tsx';
 import { Link } from '../components/Link.tsx';
 import { LoadError, Loading, Revalidating } from '../components/States.tsx';
 
@@ -61,9 +62,18 @@ function PendingCells() {
 function DoraCells({ teamId }: { teamId: number }) {
   const metrics = useResource(resources.teamMetrics(teamId), { revalidateOnMount: false });
   const rollup = metrics.data?.rollup;
+  const previous = metrics.data?.previous;
   return DORA_KEYS.map((name) => (
-    <td key={name} className="num">
-      {rollup ? formatMetricValue(name, rollup[name]) : <span className="muted">…</span>}
+    <td key={name} className="num" data-testid={`overview-${name}`}>
+      {rollup ? (
+        <>
+          {formatMetricValue(name, rollup[name])}
+          <DoraBandBadge name={name} value={rollup[name]} />
+          <Change name={name} value={rollup[name]} previous={previous?.[name]} windowDays={DEFAULT_METRIC_WINDOW} />
+        </>
+      ) : (
+        <span className="muted">…</span>
+      )}
     </td>
   ));
 }
@@ -104,6 +114,12 @@ export function TeamsPage() {
               ))}
             </tbody>
           </table>
+          <DoraSource />
+          <p className="small">
+            <a data-testid="overview-csv" download href={routeUrl('metrics.teamsOverviewCsv')}>
+              Download the teams overview as CSV
+            </a>
+          </p>
         </div>
       )}
     </section>

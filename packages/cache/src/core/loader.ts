@@ -270,7 +270,7 @@ export class Loader {
       return { release };
     }
     this.#counters.getOrSet.lockWaits++;
-    await lock.waitForRelease(key, ttl).catch(() => false);
+    await lock.waitForRelease(key, this.#s.options.lockWait).catch(() => false);
     const filled = await this.#reads.lookup(key, true);
     if (filled !== undefined && !filled.stale) return { entry: filled.entry };
     // The holder died or gave up without writing: take over (one more try for the lock).

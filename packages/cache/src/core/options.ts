@@ -77,12 +77,15 @@ export interface CacheOptions {
   lock?: DistributedLock;
   /** Use the lock on every `getOrSet` unless the call says `lock: false`. @default false */
   lockByDefault?: boolean;
-  /**
-   * How long the lock is held at most, and how long a waiter waits for a holder (ms). A waiter
-   * stops sooner, and loads without the lock, when the lock service stops answering (the Redis
-   * lock's per-check deadline). @default 10_000
-   */
+  /** How long the lock is held at most (ms). @default 10_000 */
   lockTtl?: Ms;
+  /**
+   * How long a caller waits for another process's lock on a key before it loads without it (ms).
+   * A holder that crashed, or a lock taken by a SET whose answer was lost, stays until `lockTtl`;
+   * no request should wait that long. A waiter also stops sooner when the lock service stops
+   * answering (the Redis lock's per-check deadline). At most `lockTtl`. @default lockTtl
+   */
+  lockWait?: Ms;
   /** How often expired entries are swept (ms); 0 disables the timer. @default 60_000 */
   sweepInterval?: Ms;
   /** The longest logical key, in characters. @default 512 */
@@ -132,6 +135,7 @@ export interface ResolvedOptions {
   readonly lock: DistributedLock | undefined;
   readonly lockByDefault: boolean;
   readonly lockTtl: Ms;
+  readonly lockWait: Ms;
   readonly sweepInterval: Ms;
   readonly maxKeyLength: number;
   readonly timingSampleEvery: number;
@@ -184,6 +188,7 @@ export function resolveOptions(options: CacheOptions): ResolvedOptions {
   checkInt('breaker.failures', options.breaker?.failures, 1);
   checkDuration('breaker.cooldown', options.breaker?.cooldown);
   checkDuration('lockTtl', options.lockTtl);
+  checkDuration('lockWait', options.lockWait);
   checkDuration('busDownL1Ttl', options.busDownL1Ttl, { allowZero: true });
   checkDuration('sweepInterval', options.sweepInterval, { allowZero: true });
   checkInt('maxKeyLength', options.maxKeyLength, 1, 10_000);
@@ -219,6 +224,7 @@ export function resolveOptions(options: CacheOptions): ResolvedOptions {
     lock: options.lock,
     lockByDefault: options.lockByDefault ?? false,
     lockTtl: options.lockTtl ?? 10_000,
+    lockWait: Math.min(options.lockWait ?? Number.POSITIVE_INFINITY, options.lockTtl ?? 10_000),
     sweepInterval: options.sweepInterval ?? 60_000,
     maxKeyLength: options.maxKeyLength ?? DEFAULT_MAX_KEY_LENGTH,
     timingSampleEvery: options.timingSampleEvery ?? 64,

@@ -31,6 +31,33 @@ interface Link {
   readonly client: Socket;
   readonly upstream: Socket;
   subscriber: boolean;
+  readonly toUpstream: Lane;
+  readonly toClient: Lane;
+}
+
+/**
+ * One direction of a link: chunks waiting for their time, sent strictly in arrival order. When
+ * the delay drops, a new chunk waits behind the delayed ones: overtaking them would reorder the
+ * byte stream, and a Redis client would hand replies to the wrong commands.
+ */
+interface Lane {
+  readonly to: Socket;
+  readonly queue: { at: number; chunk: Buffer }[];
+  timer: ReturnType<typeof setTimeout> | undefined;
+}
+
+const lane = (to: Socket): Lane => ({ to, queue: [], timer: undefined });
+
+function drain(lane: Lane): void {
+  lane.timer = undefined;
+  const now = performance.now();
+  while (lane.queue.length > 0 && lane.queue[0]!.at <= now) {
+    const { chunk } = lane.queue.shift()!;
+    if (lane.to.writable) lane.to.write(chunk);
+  }
+  if (lane.queue.length === 0) return;
+  lane.timer = setTimeout(() => drain(lane), Math.max(0, lane.queue[0]!.at - now));
+  lane.timer.unref();
 }
 
 const SUBSCRIBE = /subscribe/i;
@@ -41,25 +68,30 @@ export async function startTcpProxy(target: { host: string; port: number }): Pro
   let delayMs = 0;
   let scope: DropScope = 'none';
   const dropping = (link: Link) => scope === 'all' || (scope === 'subscribers' && link.subscriber);
-  const forward = (link: Link, to: Socket, chunk: Buffer) => {
+  const forward = (link: Link, lane: Lane, chunk: Buffer) => {
     if (dropping(link)) return;
-    if (delayMs <= 0) to.write(chunk);
-    else setTimeout(() => to.writable && to.write(chunk), delayMs).unref();
+    if (delayMs <= 0 && lane.queue.length === 0) {
+      lane.to.write(chunk);
+      return;
+    }
+    lane.queue.push({ at: performance.now() + delayMs, chunk });
+    if (lane.timer === undefined) drain(lane);
   };
   const server = createServer((client) => {
     const upstream = createConnection(target);
-    const link: Link = { client, upstream, subscriber: false };
+    const link: Link = { client, upstream, subscriber: false, toUpstream: lane(upstream), toClient: lane(client) };
     links.add(link);
     const end = () => {
       links.delete(link);
+      for (const { timer } of [link.toUpstream, link.toClient]) clearTimeout(timer);
       client.destroy();
       upstream.destroy();
     };
     client.on('data', (chunk: Buffer) => {
       if (!link.subscriber && SUBSCRIBE.test(chunk.toString('latin1'))) link.subscriber = true;
-      forward(link, upstream, chunk);
+      forward(link, link.toUpstream, chunk);
     });
-    upstream.on('data', (chunk: Buffer) => forward(link, client, chunk));
+    upstream.on('data', (chunk: Buffer) => forward(link, link.toClient, chunk));
     for (const socket of [client, upstream]) {
       socket.on('error', end);
       socket.on('close', end);
@@ -81,6 +113,7 @@ export async function startTcpProxy(target: { host: string; port: number }): Pro
     async close() {
       const closed = new Promise((resolve) => server.close(resolve));
       for (const link of links) {
+        for (const { timer } of [link.toUpstream, link.toClient]) clearTimeout(timer);
         link.client.destroy();
         link.upstream.destroy();
       }

@@ -107,6 +107,13 @@ export class Lru<V> {
     return out;
   }
 
+  /** Keys and the size each was set with, most recently used first (a snapshot). */
+  sizes(): [string, number][] {
+    const out: [string, number][] = [];
+    for (let node = this.#newest; node !== undefined; node = node.older) out.push([node.key, node.size]);
+    return out;
+  }
+
   /** Keys, most recently used first (a snapshot). */
   keys(): string[] {
     const out: string[] = [];

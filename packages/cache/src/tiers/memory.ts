@@ -213,6 +213,15 @@ export class MemoryTier implements SyncTier {
     return out;
   }
 
+  /**
+   * Every entry held (expired ones too, until pruned) with the bytes this tier counts it for
+   * against `maxSize`: they add up to `stats().bytes`. Administrative: O(entries).
+   */
+  entrySizes(prefix?: string): [string, number][] {
+    const all = this.#lru.sizes();
+    return prefix ? all.filter(([key]) => key.startsWith(prefix)) : all;
+  }
+
   /** Removes entries past their `staleUntil`. O(entries); run by the cache's sweep timer. */
   prune(): number {
     const now = this.#clock.now();

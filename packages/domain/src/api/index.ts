@@ -4,6 +4,7 @@ export * from './audit.ts';
 export * from './auth.ts';
 export * from './common.ts';
 export * from './connectors.ts';
+export * from './goals.ts';
 export * from './integrations.ts';
 export * from './messages.ts';
 export * from './metrics.ts';

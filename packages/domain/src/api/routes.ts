@@ -9,6 +9,7 @@ import { auditRoutes } from './audit.ts';
 import { authRoutes } from './auth.ts';
 import type { RouteSpec } from './common.ts';
 import { connectorRoutes } from './connectors.ts';
+import { goalRoutes } from './goals.ts';
 import { integrationRoutes } from './integrations.ts';
 import { metricsRoutes } from './metrics.ts';
 import { systemRoutes } from './system.ts';
@@ -26,6 +27,7 @@ const ALL = [
   ...connectorRoutes,
   ...webhookRoutes,
   ...metricsRoutes,
+  ...goalRoutes,
   ...auditRoutes,
   ...adminCacheRoutes,
   ...systemRoutes,

@@ -1,10 +1,10 @@
 /** The GitHub connector: a repository's pull requests, deployments and incidents. */
 import { GithubConfig, GithubCredentials } from '@agiletrack/domain';
+import { githubMetrics } from '../../metrics/github.ts';
 import type { Connector } from '../connector.ts';
 import { githubForm } from './form.ts';
 import { fetchGithubGraphql } from './graphql.ts';
 import type { GithubConfig as GithubSettings } from './items.ts';
-import { githubMetrics } from './metrics.ts';
 import { fetchGithub } from './rest.ts';
 
 const DEFAULT_API = 'https://api.github.com';

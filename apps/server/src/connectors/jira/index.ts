@@ -1,9 +1,9 @@
 /** The Jira connector: a project's issues (Cloud or Data Center) and its board's sprints. */
 import { JiraConfig, JiraCredentials } from '@agiletrack/domain';
+import { jiraMetrics } from '../../metrics/jira.ts';
 import type { Connector } from '../connector.ts';
 import { fetchJira, type JiraConfig as JiraSettings } from './fetch.ts';
 import { jiraForm } from './form.ts';
-import { jiraMetrics } from './metrics.ts';
 
 const settings = (config: Record<string, unknown>) =>
   config as unknown as JiraSettings & { baseUrl: string; email?: string };

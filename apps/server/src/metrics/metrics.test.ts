@@ -1,6 +1,17 @@
+import { METRICS, type MetricName, quantile, statisticOf } from '@agiletrack/domain';
 import { describe, expect, it } from 'vitest';
 import type { WorkItemInput } from '../connectors/types.ts';
-import { computeMetrics, dailyPoints, indexItems, median, quantile } from './metrics.ts';
+import { dailyPoints, valuesAt } from './compute.ts';
+import { githubMetrics } from './github.ts';
+import { jiraMetrics } from './jira.ts';
+import { valuesOf } from './samples.ts';
+import type { MetricItem } from './stats.ts';
+
+const median = (values: number[]) => quantile(values, 0.5);
+const indexItems = (kind: 'github' | 'jira', items: readonly MetricItem[]) =>
+  (kind === 'github' ? githubMetrics : jiraMetrics)(items);
+const computeMetrics = (kind: 'github' | 'jira', items: readonly MetricItem[], now: Date, windowDays: number) =>
+  valuesAt(indexItems(kind, items), now.getTime(), windowDays);
 
 const NOW = new Date('2026-11-24T00:00:00Z');
 const at = (daysAgo: number, hours = 0) => new Date(NOW.getTime() - daysAgo * 86_400_000 + hours * 3_600_000);
@@ -79,6 +90,17 @@ describe('GitHub metrics and the four DORA keys (hand-computed)', () => {
       restores: 2,
       mergedPullRequests: 4,
       reviewedPullRequests: 2,
+      // The breakdown, over p1–p4 merged in the window (no first commit known: no coding time).
+      cycleCodingHours: 0,
+      cycleCodingP85Hours: 0,
+      cyclePickupHours: 3, // p1 2 h, p2 4 h (p3, p4 merged without a review)
+      cyclePickupP85Hours: 3.7,
+      cycleReviewHours: 20, // p1 21 h, p2 19 h
+      cycleReviewP85Hours: 20.7,
+      cycleDeployHours: 2, // p1 1 h (d1), p2 7 h (d3), p3 2 h (d5)
+      cycleDeployP85Hours: 5.5, // sorted 1, 2, 7: 2 + 5 × 0.7
+      prSizeLines: null, // no line counts
+      prSizeP85Lines: null,
     });
   });
 
@@ -194,9 +216,98 @@ describe('Jira metrics (hand-computed)', () => {
       cycleTimeP85Hours: 48,
       issueLeadTimeHours: 96, // created → done: 96, 72, 96
       issueLeadTimeP85Hours: 96,
-      sprintVelocity: 8, // closed sprints: 3 points and 13 points → mean 8
+      sprintVelocity: 8, // closed sprints: 3 points and 13 points → mean 8 (each issue adds its points ÷ 2)
       issueWorkInProgress: 1, // A-4
       doneIssues: 3,
     });
+  });
+});
+
+describe('every number is its statistic over the rows it lists', () => {
+  // A repository whose pull requests close after the instant asked about, drafts, a deployment
+  // naming no merge commit, and a Jira board: the counts must equal their lists on every day.
+  const items = [
+    deployment('d1', 'success', at(25)),
+    deployment('d2', 'failure', at(12)),
+    deployment('d3', 'success', at(11)),
+    item({ kind: 'incident', externalId: 'i1', state: 'closed', createdAt: at(11, 2), finishedAt: at(10) }),
+    item({ externalId: 'p1', state: 'merged', createdAt: at(20), startedAt: at(21), finishedAt: at(12, -3) }),
+    item({ externalId: 'p2', state: 'merged', createdAt: at(6), firstReviewAt: at(5), finishedAt: at(1) }),
+    item({ externalId: 'p3', state: 'open', createdAt: at(9), data: { closedAt: at(-2).toISOString() } }),
+    item({ externalId: 'p4', state: 'open', createdAt: at(4), data: { draft: true } }),
+    item({
+      externalId: 'p5',
+      state: 'closed',
+      createdAt: at(8),
+      finishedAt: null,
+      data: { closedAt: at(3).toISOString() },
+    }),
+  ];
+  const jira = [
+    item({
+      kind: 'issue',
+      externalId: 'J-1',
+      state: 'done',
+      createdAt: at(30),
+      startedAt: at(20),
+      finishedAt: at(10),
+      storyPoints: 5,
+      sprint: 's1',
+    }),
+    item({ kind: 'issue', externalId: 'J-2', state: 'in_progress', createdAt: at(9), startedAt: at(8) }),
+    item({
+      kind: 'sprint',
+      externalId: 's1',
+      state: 'closed',
+      createdAt: at(21),
+      startedAt: at(21),
+      finishedAt: at(7),
+    }),
+  ];
+
+  it('holds for every metric, window and day', () => {
+    let checked = 0;
+    for (const [kind, list] of [
+      ['github', items],
+      ['jira', jira],
+    ] as const) {
+      const index = indexItems(kind, list);
+      for (let day = 0; day <= 30; day++) {
+        for (const windowDays of [7, 14, 28]) {
+          const t = NOW.getTime() - day * 86_400_000;
+          const sets = index(t, windowDays);
+          const values = valuesOf(sets, windowDays);
+          for (const [name, value] of Object.entries(values)) {
+            const { drill, statistic } = METRICS[name as MetricName];
+            const rows = sets[drill]!.rows();
+            expect(rows.map((r) => r.value)).toEqual([...sets[drill]!.values]);
+            expect(
+              statisticOf(
+                statistic,
+                rows.map((r) => r.value),
+                windowDays,
+              ),
+              `${name} ${day} ${windowDays}`,
+            ).toBe(value);
+            for (const row of rows) expect(row.at).toBeLessThanOrEqual(t);
+            checked++;
+          }
+        }
+      }
+    }
+    expect(checked).toBeGreaterThan(1_000);
+  });
+
+  it('counts a pull request closed after the instant as open then, and lists it', () => {
+    const sets = indexItems('github', items)(NOW.getTime(), 28);
+    expect(sets.open_pull_requests!.rows().map((r) => r.ref)).toEqual(['pull_request:p3']); // p4 is a draft, p5 closed
+    const before = indexItems('github', items)(at(5).getTime(), 28);
+    expect(
+      before
+        .open_pull_requests!.rows()
+        .map((r) => r.ref)
+        .sort(),
+    ).toEqual(['pull_request:p2', 'pull_request:p3', 'pull_request:p5']);
+    expect(before.open_pull_requests!.values).toHaveLength(3);
   });
 });
