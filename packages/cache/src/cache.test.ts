@@ -192,7 +192,7 @@ describe('options', () => {
     [{ tiers: [] }, /tiers must be a non-empty array/],
     [{ tiers: [{}] }, /tiers\[0\] is not a tier/],
     [{ tiers: [memoryTier(), memoryTier()] }, /two tiers are named "memory"/],
-    [{ tiers: [{ ...faultyTier(memoryTier()), guard: undefined }] }, /tiers\[0\] is asynchronous but has no guard/],
+    [{ tiers: [{ ...faultyTier(memoryTier()), guard: undefined }] }, /tiers\[0\] has no guard/],
     [{ tiers: [memoryTier()], ttl: 0 }, /ttl must be an integer from 1/],
     [{ tiers: [memoryTier()], grace: -1 }, /grace must be an integer from 0/],
     [{ tiers: [memoryTier()], tierDeadline: 1.5 }, /tierDeadline/],

@@ -174,7 +174,7 @@ export function resolveOptions(options: CacheOptions): ResolvedOptions {
     }
     if (typeof tier.sync !== 'boolean') throw new CacheOptionsError(`tiers[${i}].sync must be true or false`);
     if (!tier.sync && typeof tier.guard !== 'function')
-      throw new CacheOptionsError(`tiers[${i}] is asynchronous but has no guard (remoteGuard from /contracts)`);
+      throw new CacheOptionsError(`tiers[${i}] has no guard (remoteGuard)`);
     if (names.has(tier.name))
       throw new CacheOptionsError(`two tiers are named "${tier.name}"; give each a unique name`);
     names.add(tier.name);

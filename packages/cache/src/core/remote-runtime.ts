@@ -123,10 +123,19 @@ export class RemoteTierRuntime extends TierRuntime implements RemoteCalls {
     return this.call('deleteMany', deadline, run, -1, keys);
   }
 
+  /** Clears `prefix`; a clear the tier did not take is remembered and repaired on recovery. */
+  clear(prefix: string, deadline: Ms): Promise<boolean> {
+    const tier = this.tier as AsyncTier;
+    return this.call('clear', deadline, () => tier.clear(prefix || undefined), -1).then((cleared) => {
+      if (cleared === -1) this.#rememberPrefix(prefix);
+      return cleared !== -1;
+    });
+  }
+
   /** {@link mend} for a clear of `prefix` (everything when empty). */
   async mendPrefix(deadline: Ms, prefix: string): Promise<void> {
     this.mends++;
-    this.rememberPrefix(prefix);
+    this.#rememberPrefix(prefix);
     const tier = this.tier;
     await this.call(
       'clear',
@@ -141,7 +150,7 @@ export class RemoteTierRuntime extends TierRuntime implements RemoteCalls {
   }
 
   /** Remembers a prefix whose clear failed, to clear it again on recovery. */
-  rememberPrefix(prefix: string): void {
+  #rememberPrefix(prefix: string): void {
     if (this.#pendingPrefixes.size >= this.settings.maxPendingRepairs) this.#lostTrack = true;
     else this.#pendingPrefixes.add(prefix);
   }

@@ -57,8 +57,8 @@ export interface RemoteCalls {
   mend(keys: readonly string[], at: Ms, deadline: Ms, fenceTtl: Ms): Promise<void>;
   /** {@link mend} for a clear of `prefix`. */
   mendPrefix(deadline: Ms, prefix: string): Promise<void>;
-  /** Remembers a prefix whose clear failed, to clear it again on recovery. */
-  rememberPrefix(prefix: string): void;
+  /** Clears `prefix` (everything when empty); resolves whether the tier took it (if not, it is repaired later). */
+  clear(prefix: string, deadline: Ms): Promise<boolean>;
   /** Whether a read of `key` must skip this tier until a repair has run. */
   awaitsRepair(key: string): boolean;
 }

@@ -157,18 +157,9 @@ export class WritePath {
     const s = this.#s;
     s.dropPrefix(prefix);
     const pending: Promise<boolean>[] = [];
-    for (const rt of s.runtimes) {
-      const tier = rt.tier;
-      if (tier.sync) continue;
-      const clear = () => tier.clear(prefix || undefined);
-      pending.push(
-        (rt as RemoteRuntime).call('clear', s.options.adminDeadline, clear, -1).then((cleared) => {
-          if (cleared === -1) (rt as RemoteRuntime).rememberPrefix(prefix);
-          return cleared === -1;
-        }),
-      );
-    }
-    const failed = (await Promise.all(pending)).includes(true);
+    for (const rt of s.runtimes)
+      if (!rt.tier.sync) pending.push((rt as RemoteRuntime).clear(prefix, s.options.adminDeadline));
+    const failed = (await Promise.all(pending)).includes(false);
     await this.#bus.publish({ type: 'clear', prefix, ...(failed && { repair: true }) });
     if (s.events.active) s.events.emit({ type: 'clear', prefix });
   }
