@@ -31,8 +31,15 @@ describe('fenced refresh writes across instances (no bus)', () => {
     const sourceRead = new Promise<string>((resolve) => {
       release = resolve;
     });
-    const slow = reader.getOrSet('team_1', () => sourceRead); // read the source: old data
-    await new Promise((resolve) => setTimeout(resolve, 20));
+    let reading!: () => void;
+    const readStarted = new Promise<void>((resolve) => {
+      reading = resolve;
+    });
+    const slow = reader.getOrSet('team_1', () => {
+      reading();
+      return sourceRead; // read the source: old data
+    });
+    await readStarted; // the reader missed both tiers and is in its factory
     await writer.delete('team_1'); // the write committed, then invalidated (fence in L2)
     release('old');
     expect(await slow).toBe('old'); // its own caller may see it: its read began before the write

@@ -1,4 +1,4 @@
-import { describe, expect, it } from 'vitest';
+import { describe, expect, it, vi } from 'vitest';
 import { createCache } from './cache.ts';
 import { createFakeClock, type FakeClock } from './clock.ts';
 import type { CacheStatus } from './core/engine.ts';
@@ -31,16 +31,31 @@ function deferred<T>() {
   return { promise, resolve, reject };
 }
 
+/** A factory the test settles by hand, and `started`, which resolves once the cache has called it. */
+function heldFactory<T>() {
+  const gate = deferred<T>();
+  const called = deferred<void>();
+  const factory = (): Promise<T> => {
+    called.resolve();
+    return gate.promise;
+  };
+  return { factory, started: called.promise, resolve: gate.resolve };
+}
+
 describe('getOrSet single-flight', () => {
   it('calls the factory once for 1,000 concurrent misses on one cold key', async () => {
     const { cache } = make();
     let calls = 0;
-    const factory = async () => {
+    const gate = deferred<{ computed: boolean }>();
+    const factory = () => {
       calls++;
-      await new Promise((resolve) => setTimeout(resolve, 5));
-      return { computed: true };
+      return gate.promise;
     };
-    const results = await Promise.all(Array.from({ length: 1_000 }, () => cache.getOrSet('cold', factory)));
+    const all = Promise.all(Array.from({ length: 1_000 }, () => cache.getOrSet('cold', factory)));
+    // The load stays open until every other caller has joined it.
+    await expect.poll(() => cache.stats().getOrSet.singleFlightJoins).toBe(999);
+    gate.resolve({ computed: true });
+    const results = await all;
     expect(calls).toBe(1);
     expect(new Set(results).size).toBe(1);
     expect(cache.stats().getOrSet.singleFlightJoins).toBe(999);
@@ -107,8 +122,7 @@ describe('stale-while-revalidate and grace', () => {
     // A reader arriving while the refresh runs gets the stale value and starts nothing new.
     expect(await cache.getOrSet('k', factory)).toBe('v1');
     gate.resolve('v2');
-    await new Promise((resolve) => setTimeout(resolve, 0));
-    expect(await cache.get('k')).toBe('v2');
+    await expect.poll(() => cache.get('k')).toBe('v2'); // the background refresh stored it
     expect(calls).toBe(1);
   });
 
@@ -137,8 +151,7 @@ describe('stale-while-revalidate and grace', () => {
     expect(clock.pending).toBe(0);
     expect(cache.stats().getOrSet.staleServes).toBe(1);
     gate.resolve('new');
-    await new Promise((resolve) => setTimeout(resolve, 0));
-    expect(await cache.get('k')).toBe('new');
+    await expect.poll(() => cache.get('k')).toBe('new'); // the refresh finished in the background
   });
 
   it('waits for a fast refresh within the soft timeout instead of serving stale, and clears the timer', async () => {
@@ -171,8 +184,7 @@ describe('stale-while-revalidate and grace', () => {
     expect(error).toBeInstanceOf(CacheFactoryTimeoutError);
     expect(error).toMatchObject({ code: 'E_CACHE_FACTORY_TIMEOUT' });
     gate.resolve('late');
-    await new Promise((resolve) => setTimeout(resolve, 0));
-    expect(await cache.get('k')).toBe('late');
+    await expect.poll(() => cache.get('k')).toBe('late'); // the late load still filled the cache
   });
 
   it('bypasses every tier on forceFresh and refills them', async () => {
@@ -188,22 +200,22 @@ describe('stale-while-revalidate and grace', () => {
 describe('races between a slow reader and a writer', () => {
   it('does not store a value whose key was deleted while the factory ran', async () => {
     const { cache } = make();
-    const gate = deferred<string>();
-    const reader = cache.getOrSet('team_1', () => gate.promise);
-    await new Promise((resolve) => setTimeout(resolve, 0));
+    const source = heldFactory<string>();
+    const reader = cache.getOrSet('team_1', source.factory);
+    await source.started; // the reader is reading the source
     await cache.delete('team_1'); // the writer committed a new value and invalidated
-    gate.resolve('value read before the write');
+    source.resolve('value read before the write');
     expect(await reader).toBe('value read before the write');
     expect(await cache.has('team_1')).toBe(false);
   });
 
   it('does not store a value whose tag was invalidated while the factory ran', async () => {
     const { cache } = make();
-    const gate = deferred<string>();
-    const reader = cache.getOrSet('team_1_metrics', () => gate.promise, { tags: ['team:1'] });
-    await new Promise((resolve) => setTimeout(resolve, 0));
+    const source = heldFactory<string>();
+    const reader = cache.getOrSet('team_1_metrics', source.factory, { tags: ['team:1'] });
+    await source.started;
     await cache.invalidateTags(['team:1']);
-    gate.resolve('old metrics');
+    source.resolve('old metrics');
     await reader;
     expect(await cache.has('team_1_metrics')).toBe(false);
   });
@@ -215,10 +227,20 @@ describe('races between a slow reader and a writer', () => {
     const { cache } = make({ tiers: [l1, remote] });
     await cache.set('k', 'old');
     l1.clear();
-    remote.controls.latency = 10;
+    // The remote read takes the old value, then waits for the test before answering.
+    const readTaken = deferred<void>();
+    const answer = deferred<void>();
+    const get = remote.get;
+    remote.get = async (key: string) => {
+      const entry = await get(key);
+      readTaken.resolve();
+      await answer.promise;
+      return entry;
+    };
     const read = cache.get('k'); // in flight to the remote tier
-    await new Promise((resolve) => setTimeout(resolve, 2));
+    await readTaken.promise;
     const write = cache.delete('k');
+    answer.resolve(); // the old value arrives while the delete is under way
     await Promise.all([read, write]);
     expect(l1.get('k')).toBeUndefined();
   });
@@ -247,7 +269,7 @@ describe('the cross-process lock', () => {
     const waiter = createCache({ tiers: [memoryTier()], lock, lockByDefault: true, sweepInterval: 0 });
     let calls = 0;
     const pending = waiter.getOrSet('k', () => ++calls);
-    await new Promise((resolve) => setTimeout(resolve, 0));
+    await vi.waitFor(() => expect(released).toBeDefined()); // waiting for the holder's release
     expect(waiter.stats().getOrSet.lockWaits).toBe(1);
     released!();
     // The holder wrote nothing here (separate memory): the waiter takes over and computes once.
@@ -286,12 +308,12 @@ describe('expire with staleFor', () => {
 describe('a read that begins after an invalidation', () => {
   it('does not join a load that began before it (the writer reads its own write)', async () => {
     const { cache } = make();
-    const gate = deferred<string>();
-    const slow = cache.getOrSet('team_1', () => gate.promise);
-    await new Promise((resolve) => setTimeout(resolve, 0));
+    const source = heldFactory<string>();
+    const slow = cache.getOrSet('team_1', source.factory);
+    await source.started;
     await cache.delete('team_1'); // the write committed and invalidated
     const own = cache.getOrSet('team_1', async () => 'new');
-    gate.resolve('old');
+    source.resolve('old');
     expect(await slow).toBe('old'); // began before the write: linearized before it
     expect(await own).toBe('new');
     expect(await cache.get('team_1')).toBe('new');
@@ -299,12 +321,12 @@ describe('a read that begins after an invalidation', () => {
 
   it('does not join across a tag invalidation either', async () => {
     const { cache } = make();
-    const gate = deferred<string>();
-    const slow = cache.getOrSet('m', () => gate.promise, { tags: ['team:1'] });
-    await new Promise((resolve) => setTimeout(resolve, 0));
+    const source = heldFactory<string>();
+    const slow = cache.getOrSet('m', source.factory, { tags: ['team:1'] });
+    await source.started;
     await cache.invalidateTags(['team:1']);
     const fresh = cache.getOrSet('m', async () => 'new', { tags: ['team:1'] });
-    gate.resolve('old');
+    source.resolve('old');
     expect([await slow, await fresh]).toEqual(['old', 'new']);
     expect(await cache.get('m')).toBe('new');
   });
@@ -313,12 +335,12 @@ describe('a read that begins after an invalidation', () => {
 describe('invalidations reach every refresh in flight', () => {
   it('stops a refresh detached by an unrelated tag invalidation when its own key is deleted later', async () => {
     const { cache } = make();
-    const gate = deferred<string>();
-    const slow = cache.getOrSet('team_1', () => gate.promise, { tags: ['team:1'] });
-    await new Promise((resolve) => setTimeout(resolve, 0));
+    const source = heldFactory<string>();
+    const slow = cache.getOrSet('team_1', source.factory, { tags: ['team:1'] });
+    await source.started;
     await cache.invalidateTags(['table:teams']); // e.g. the ORM's query cache on the same write
     await cache.delete('team_1'); // the write's own invalidation
-    gate.resolve('old');
+    source.resolve('old');
     expect(await slow).toBe('old');
     expect(await cache.has('team_1')).toBe(false);
   });

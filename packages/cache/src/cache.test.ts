@@ -4,6 +4,7 @@ import { createCache, DIAGNOSTICS_CHANNEL, minutes } from './cache.ts';
 import { createFakeClock } from './clock.ts';
 import type { CacheEvent } from './core/events.ts';
 import { CacheEntryTooLargeError, CacheKeyError, CacheNamespaceError, CacheOptionsError } from './errors.ts';
+import { faultyTier } from './testing/faulty-tier.ts';
 import { memoryTier } from './tiers/memory.ts';
 
 const make = (options: Partial<Parameters<typeof createCache>[0]> = {}) => {
@@ -191,6 +192,7 @@ describe('options', () => {
     [{ tiers: [] }, /tiers must be a non-empty array/],
     [{ tiers: [{}] }, /tiers\[0\] is not a tier/],
     [{ tiers: [memoryTier(), memoryTier()] }, /two tiers are named "memory"/],
+    [{ tiers: [{ ...faultyTier(memoryTier()), guard: undefined }] }, /tiers\[0\] has no guard/],
     [{ tiers: [memoryTier()], ttl: 0 }, /ttl must be an integer from 1/],
     [{ tiers: [memoryTier()], grace: -1 }, /grace must be an integer from 0/],
     [{ tiers: [memoryTier()], tierDeadline: 1.5 }, /tierDeadline/],

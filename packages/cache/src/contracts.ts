@@ -12,4 +12,5 @@ export {
   type Encryptor,
   type EntryCodecOptions,
 } from './codec/entry-codec.ts';
+export { RemoteTierRuntime as remoteGuard } from './core/remote-runtime.ts';
 export type * from './types.ts';

@@ -12,7 +12,6 @@ import { startWorker, type Worker, type WorkerConfig } from './testing/fixtures/
 import { startRedisServer } from './testing/redis-cluster.ts';
 
 const REDIS_URL = process.env.REDIS_URL ?? 'redis://127.0.0.1:6379';
-const sleep = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms));
 
 let admin: Redis;
 const namespaces: string[] = [];
@@ -76,7 +75,12 @@ describe('several processes on one Redis', () => {
           .toEqual({ value: old, tier: 'memory' });
       }
       const watches = readers.map((reader) => reader.request<Watched>({ cmd: 'watch', key, old, timeout: 5_000 }));
-      await sleep(50); // the readers are looping
+      // Both readers are looping on the old value before the write.
+      for (const reader of readers) {
+        await expect
+          .poll(async () => (await reader.request<{ polls: number }>({ cmd: 'watchPolls', key })).polls)
+          .toBeGreaterThan(0);
+      }
       const { at } = await mutate();
       const seen = await Promise.all(watches);
       delays[label] = seen.map((s, i) => `${readers[i]!.name}=${(s.at - at).toFixed(2)}ms`);
@@ -111,7 +115,7 @@ describe('several processes on one Redis', () => {
         .map(([label, values]) => `${label}: ${values.join(' ')}`)
         .join('; ')}`,
     );
-  }, 40_000);
+  }, 120_000);
 
   it('a Redis restart leaves no stale L1 entry in any process', async () => {
     const server = await startRedisServer();
@@ -120,8 +124,10 @@ describe('several processes on one Redis', () => {
 
     await a!.request({ cmd: 'set', key: 'team_1', value: 'v1' });
     for (const worker of [b!, c!]) {
-      await worker.request({ cmd: 'get', key: 'team_1' });
-      expect(await worker.request<Got>({ cmd: 'get', key: 'team_1' })).toEqual({ value: 'v1', tier: 'memory' });
+      // Read until it is an L1 hit (on a loaded machine a first read can miss its Redis deadline).
+      await expect
+        .poll(() => worker.request<Got>({ cmd: 'get', key: 'team_1' }), { timeout: 10_000 })
+        .toEqual({ value: 'v1', tier: 'memory' });
     }
 
     await server.kill();
@@ -129,18 +135,26 @@ describe('several processes on one Redis', () => {
     // Written while the bus is down: B and C cannot hear of it, and Redis cannot keep it.
     await a!.request({ cmd: 'set', key: 'team_1', value: 'v2' });
     expect((await a!.request<Got>({ cmd: 'get', key: 'team_1' })).value).toBe('v2');
-    await sleep(300);
+    const workers = [a!, b!, c!];
+    // Every process has seen its subscription drop before Redis comes back.
+    for (const worker of workers) {
+      await expect
+        .poll(async () => (await worker.request<{ bus: { subscribed: boolean } }>({ cmd: 'stats' })).bus.subscribed, {
+          timeout: 10_000,
+        })
+        .toBe(false);
+    }
     await server.restart();
     const restartedAt = Date.now();
 
     // Each process's subscriber reconnects and reports a gap; the cache then drops its L1.
-    const workers = [a!, b!, c!];
-    const deadline = Date.now() + 15_000;
     for (const worker of workers) {
-      while ((await worker.request<{ gaps: number }>({ cmd: 'stats' })).gaps < 1) {
-        if (Date.now() > deadline) throw new Error(`${worker.name} reported no bus gap after the restart`);
-        await sleep(20);
-      }
+      await expect
+        .poll(async () => (await worker.request<{ gaps: number }>({ cmd: 'stats' })).gaps, {
+          timeout: 15_000,
+          message: `${worker.name} reports a bus gap after the restart`,
+        })
+        .toBeGreaterThanOrEqual(1);
     }
     const recoveredMs = Date.now() - restartedAt;
     for (const worker of workers) {
@@ -150,7 +164,7 @@ describe('several processes on one Redis', () => {
     console.log(
       `[distributed] redis down ${restartedAt - killedAt} ms; every process reported its gap ${recoveredMs} ms after the restart`,
     );
-  }, 40_000);
+  }, 120_000);
 
   it('while its Redis is frozen (SIGSTOP) no getOrSet hangs; the breaker opens, then closes after SIGCONT', async () => {
     const server = await startRedisServer();
@@ -161,22 +175,34 @@ describe('several processes on one Redis', () => {
       fleet(1, server.url, { tierDeadline, breakerFailures: 3, breakerCooldown: 300, maxReconnectDelay: 100 }),
     );
 
+    type Progress = {
+      done: number;
+      breakerEvents: { state: string }[];
+      redis: { timeouts: number; skipped: number };
+    };
+    const progress = () => w!.request<Progress>({ cmd: 'streamProgress' });
     await w!.request({ cmd: 'streamStart', factoryMs, intervalMs: 10 });
-    await sleep(300);
+    // Calls complete against a healthy Redis before the freeze.
+    await expect.poll(async () => (await progress()).done, { timeout: 10_000 }).toBeGreaterThanOrEqual(10);
     server.pause();
     try {
-      await sleep(1_500);
+      // Frozen until calls have timed out, the breaker has opened, and calls were skipped by it.
+      await expect
+        .poll(
+          async () => {
+            const { breakerEvents, redis } = await progress();
+            return breakerEvents.some((e) => e.state === 'open') && redis.timeouts > 0 && redis.skipped >= 10;
+          },
+          { timeout: 15_000 },
+        )
+        .toBe(true);
     } finally {
       server.resume();
     }
     // Wait for the breaker to close again: a probe after the cooldown finds Redis answering.
-    const deadline = Date.now() + 10_000;
-    for (;;) {
-      const { breakerEvents } = await w!.request<{ breakerEvents: { state: string }[] }>({ cmd: 'streamProgress' });
-      if (breakerEvents.at(-1)?.state === 'closed') break;
-      if (Date.now() > deadline) throw new Error(`breaker did not close: ${JSON.stringify(breakerEvents)}`);
-      await sleep(50);
-    }
+    await expect
+      .poll(async () => (await progress()).breakerEvents.at(-1)?.state, { timeout: 10_000, interval: 50 })
+      .toBe('closed');
     const result = await w!.request<{
       started: number;
       resolved: number;
@@ -204,7 +230,7 @@ describe('several processes on one Redis', () => {
         `${result.redis.timeouts} tier timeouts, ` +
         `${result.redis.skipped} calls skipped by the open breaker; breaker: ${states.join(' → ')}`,
     );
-  }, 40_000);
+  }, 120_000);
 
   it('4 processes × 250 concurrent getOrSet on one cold key run the factory once (lock on)', async () => {
     const configs = fleet(4, REDIS_URL, { lock: true, tierDeadline: 1_000 });
@@ -229,5 +255,5 @@ describe('several processes on one Redis', () => {
       `[distributed] lock: 1000 getOrSet calls in 4 processes → ${total('factoryCalls')} factory call ` +
         `(${[...values][0]}), ${total('lockWaits')} processes waited for the lock`,
     );
-  }, 40_000);
+  }, 120_000);
 });

@@ -6,7 +6,10 @@
  * stale value to serve instead.
  */
 
-/** Every code this library throws. */
+/**
+ * Every code this library throws. The classes below name their code as a literal, type-checked
+ * against this table, so a bundle that never reads the table leaves it out.
+ */
 export const CacheErrorCodes = {
   KEY_INVALID: 'E_CACHE_KEY_INVALID',
   NAMESPACE_INVALID: 'E_CACHE_NAMESPACE_INVALID',
@@ -43,21 +46,21 @@ export class CacheError extends Error {
 /** A key or key part that is empty, too long, has control characters or the reserved separator. */
 export class CacheKeyError extends CacheError {
   constructor(message: string, options?: { cause?: unknown }) {
-    super(CacheErrorCodes.KEY_INVALID, message, options);
+    super('E_CACHE_KEY_INVALID', message, options);
   }
 }
 
 /** A namespace name that could collide with another namespace or with keys. */
 export class CacheNamespaceError extends CacheError {
   constructor(message: string, options?: { cause?: unknown }) {
-    super(CacheErrorCodes.NAMESPACE_INVALID, message, options);
+    super('E_CACHE_NAMESPACE_INVALID', message, options);
   }
 }
 
 /** An option that is out of range; thrown when the cache or tier is created, never later. */
 export class CacheOptionsError extends CacheError {
   constructor(message: string, options?: { cause?: unknown }) {
-    super(CacheErrorCodes.OPTIONS_INVALID, message, options);
+    super('E_CACHE_OPTIONS_INVALID', message, options);
   }
 }
 
@@ -70,7 +73,7 @@ export class CacheEntryTooLargeError extends CacheError {
     tier: string,
   ) {
     super(
-      CacheErrorCodes.ENTRY_TOO_LARGE,
+      'E_CACHE_ENTRY_TOO_LARGE',
       `entry "${key}" is ${size} bytes, above the ${tier} tier's maxEntrySize of ${limit} bytes`,
     );
   }
@@ -79,21 +82,21 @@ export class CacheEntryTooLargeError extends CacheError {
 /** A value the codec cannot represent (a function, a symbol, a cycle). */
 export class CacheUnserializableError extends CacheError {
   constructor(message: string, options?: { cause?: unknown }) {
-    super(CacheErrorCodes.ENTRY_UNSERIALIZABLE, message, options);
+    super('E_CACHE_ENTRY_UNSERIALIZABLE', message, options);
   }
 }
 
 /** A stored entry that cannot be decoded. Tiers catch it, drop the entry and count it. */
 export class CacheCorruptEntryError extends CacheError {
   constructor(message: string, options?: { cause?: unknown }) {
-    super(CacheErrorCodes.ENTRY_CORRUPT, message, options);
+    super('E_CACHE_ENTRY_CORRUPT', message, options);
   }
 }
 
 /** Decryption failed: unknown key id, wrong key, or tampered data. Read as a counted miss. */
 export class CacheDecryptError extends CacheError {
   constructor(message: string, options?: { cause?: unknown }) {
-    super(CacheErrorCodes.DECRYPT_FAILED, message, options);
+    super('E_CACHE_DECRYPT_FAILED', message, options);
   }
 }
 
@@ -101,7 +104,7 @@ export class CacheDecryptError extends CacheError {
 export class CacheEncryptionKeyMissingError extends CacheError {
   constructor(key: string) {
     super(
-      CacheErrorCodes.ENCRYPTION_KEY_MISSING,
+      'E_CACHE_ENCRYPTION_KEY_MISSING',
       `entry "${key}" is marked sensitive but no encryption key is configured for shared tiers`,
     );
   }
@@ -110,42 +113,42 @@ export class CacheEncryptionKeyMissingError extends CacheError {
 /** A tier that must never hold sensitive data (browser storage) was asked to. */
 export class CacheSensitiveRefusedError extends CacheError {
   constructor(key: string, tier: string) {
-    super(CacheErrorCodes.SENSITIVE_REFUSED, `the ${tier} tier refuses sensitive entry "${key}"`);
+    super('E_CACHE_SENSITIVE_REFUSED', `the ${tier} tier refuses sensitive entry "${key}"`);
   }
 }
 
 /** `getOrSet` waited `timeout` ms for a factory and had no stale value to fall back on. */
 export class CacheFactoryTimeoutError extends CacheError {
   constructor(key: string, timeout: number) {
-    super(CacheErrorCodes.FACTORY_TIMEOUT, `factory for "${key}" did not settle within ${timeout} ms`);
+    super('E_CACHE_FACTORY_TIMEOUT', `factory for "${key}" did not settle within ${timeout} ms`);
   }
 }
 
 /** An asynchronous tier call passed its deadline. Counted as a miss, never surfaced to callers. */
 export class CacheTierTimeoutError extends CacheError {
   constructor(tier: string, op: string, deadline: number) {
-    super(CacheErrorCodes.TIER_TIMEOUT, `${tier} tier ${op} exceeded its ${deadline} ms deadline`);
+    super('E_CACHE_TIER_TIMEOUT', `${tier} tier ${op} exceeded its ${deadline} ms deadline`);
   }
 }
 
 /** The circuit breaker of a tier is open: the call was skipped. */
 export class CacheTierUnavailableError extends CacheError {
   constructor(tier: string) {
-    super(CacheErrorCodes.TIER_UNAVAILABLE, `${tier} tier is unavailable (circuit open)`);
+    super('E_CACHE_TIER_UNAVAILABLE', `${tier} tier is unavailable (circuit open)`);
   }
 }
 
 /** The cache was closed; it accepts no more operations. */
 export class CacheClosedError extends CacheError {
   constructor() {
-    super(CacheErrorCodes.CLOSED, 'the cache is closed');
+    super('E_CACHE_CLOSED', 'the cache is closed');
   }
 }
 
 /** An argument a method cannot take (a topic name, a message, a table), or a call made twice. */
 export class CacheArgumentError extends CacheError {
   constructor(message: string, options?: { cause?: unknown }) {
-    super(CacheErrorCodes.ARGUMENT_INVALID, message, options);
+    super('E_CACHE_ARGUMENT_INVALID', message, options);
   }
 }
 
@@ -153,7 +156,7 @@ export class CacheArgumentError extends CacheError {
 export class CacheLoadResultError extends CacheError {
   constructor(expected: number, got: unknown) {
     super(
-      CacheErrorCodes.LOAD_RESULT_INVALID,
+      'E_CACHE_LOAD_RESULT_INVALID',
       `loadMany must resolve to an array of ${expected} values (one per key, same order); got ${
         Array.isArray(got) ? `${got.length} values` : typeof got
       }`,
@@ -164,6 +167,6 @@ export class CacheLoadResultError extends CacheError {
 /** A backend (Redis, PostgreSQL) connection or command failed; `cause` holds the driver's error. */
 export class CacheBackendError extends CacheError {
   constructor(message: string, options?: { cause?: unknown }) {
-    super(CacheErrorCodes.BACKEND_FAILED, message, options);
+    super('E_CACHE_BACKEND_FAILED', message, options);
   }
 }

@@ -142,9 +142,18 @@ export interface SyncTier extends TierBase {
   close?(): void;
 }
 
+/** The guard of an asynchronous tier: `remoteGuard` from `@agiletrack/cache/contracts`. */
+export type RemoteGuard = abstract new (...args: never[]) => object;
+
 /** A tier reached over a connection (Redis, Postgres). Every batch call is one round trip. */
 export interface AsyncTier extends TierBase {
   readonly sync: false;
+  /**
+   * What the cache wraps this tier's calls in: a deadline, a circuit breaker and the repair of
+   * writes that failed. Set it to `remoteGuard` from `@agiletrack/cache/contracts`. The tier
+   * brings it so that a build with synchronous tiers only (a browser) leaves that code out.
+   */
+  readonly guard: RemoteGuard;
   get(key: string): Promise<Entry | undefined>;
   getMany(keys: readonly string[]): Promise<(Entry | undefined)[]>;
   set(key: string, entry: Entry, ttl: Ms): Promise<void>;

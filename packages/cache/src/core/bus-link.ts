@@ -5,6 +5,7 @@
  */
 import type { BusMessage, Ms } from '../types.ts';
 import type { CacheState } from './state.ts';
+import type { RemoteRuntime } from './tier-runtime.ts';
 
 const noop = (): void => {};
 
@@ -82,7 +83,7 @@ export class BusLink {
         s.dropPrefix(message.prefix, true);
         if (message.repair) {
           for (const rt of s.runtimes) {
-            if (!rt.tier.sync) void rt.mendPrefix(s.options.adminDeadline, message.prefix);
+            if (!rt.tier.sync) void (rt as RemoteRuntime).mendPrefix(s.options.adminDeadline, message.prefix);
           }
         }
         break;
@@ -108,10 +109,9 @@ export class BusLink {
    * never re-installs a value older than the invalidation it has just seen.
    */
   #mend(keys: readonly string[], at: Ms): void {
-    const s = this.#s;
-    for (const rt of s.runtimes) {
-      if (!rt.tier.sync) void rt.mend(s.options.tierDeadline, s.deleteShared(rt, keys, at), keys);
-    }
+    const { runtimes, options } = this.#s;
+    for (const rt of runtimes)
+      if (!rt.tier.sync) void (rt as RemoteRuntime).mend(keys, at, options.tierDeadline, options.fenceTtl);
   }
 
   /**

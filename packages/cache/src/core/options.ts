@@ -173,6 +173,8 @@ export function resolveOptions(options: CacheOptions): ResolvedOptions {
       }
     }
     if (typeof tier.sync !== 'boolean') throw new CacheOptionsError(`tiers[${i}].sync must be true or false`);
+    if (!tier.sync && typeof tier.guard !== 'function')
+      throw new CacheOptionsError(`tiers[${i}] has no guard (remoteGuard)`);
     if (names.has(tier.name))
       throw new CacheOptionsError(`two tiers are named "${tier.name}"; give each a unique name`);
     names.add(tier.name);

@@ -6,6 +6,7 @@
 import type { Entry, Ms, TierSetItem } from '../types.ts';
 import type { FamilyTierCounters } from './families.ts';
 import type { CacheState, Found } from './state.ts';
+import type { RemoteRuntime } from './tier-runtime.ts';
 
 /** See the file comment. */
 export class ReadPath {
@@ -78,10 +79,18 @@ export class ReadPath {
       const tier = rt.tier;
       let raw: Entry | undefined;
       if (tier.sync) raw = tier.get(key);
-      else if (family === undefined) raw = await rt.call('get', s.options.tierDeadline, () => tier.get(key), undefined);
+      else if (family === undefined)
+        raw = await (rt as RemoteRuntime).call('get', s.options.tierDeadline, () => tier.get(key), undefined);
       else {
         const started = performance.now();
-        raw = await rt.call('get', s.options.tierDeadline, () => tier.get(key), undefined, undefined, [key]);
+        raw = await (rt as RemoteRuntime).call(
+          'get',
+          s.options.tierDeadline,
+          () => tier.get(key),
+          undefined,
+          undefined,
+          [key],
+        );
         s.stats.readTime(rt, family, performance.now() - started);
       }
       const entry = s.usable(rt, raw, key, now);
@@ -132,7 +141,7 @@ export class ReadPath {
       const started = families === undefined || tier.sync ? 0 : performance.now();
       const got = tier.sync
         ? tier.getMany(asked)
-        : await rt.call(
+        : await (rt as RemoteRuntime).call(
             'getMany',
             s.options.tierDeadline,
             () => tier.getMany(asked),
@@ -209,7 +218,10 @@ export class ReadPath {
       const tier = rt.tier;
       const ttl = Math.min(tier.ttl ?? remaining, remaining);
       if (tier.sync) s.setLocal(rt, key, entry, ttl, false);
-      else void rt.call('set', s.options.tierDeadline, () => tier.set(key, entry, ttl), undefined, [key]);
+      else
+        void (rt as RemoteRuntime).call('set', s.options.tierDeadline, () => tier.set(key, entry, ttl), undefined, [
+          key,
+        ]);
     }
   }
 
@@ -244,7 +256,13 @@ export class ReadPath {
       }
       if (batch.length > 0 && !tier.sync) {
         const repair = batch.map((item) => item.key);
-        void rt.call('setMany', s.options.tierDeadline, () => tier.setMany(batch), undefined, repair);
+        void (rt as RemoteRuntime).call(
+          'setMany',
+          s.options.tierDeadline,
+          () => tier.setMany(batch),
+          undefined,
+          repair,
+        );
       }
     }
   }

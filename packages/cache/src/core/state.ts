@@ -5,12 +5,13 @@
  * every path applies to an entry: alive, tags valid, trusted.
  */
 import { CacheClosedError, CacheEncryptionKeyMissingError, CacheEntryTooLargeError } from '../errors.ts';
-import type { AsyncTier, Entry, Ms, Tier } from '../types.ts';
+import type { Entry, Ms, Tier } from '../types.ts';
 import type { WriteOptions } from './api-types.ts';
 import { CacheEvents } from './events.ts';
 import { InFlight } from './in-flight.ts';
 import type { ResolvedOptions } from './options.ts';
 import { StatsRecorder } from './stats.ts';
+import type { RemoteRuntime } from './tier-runtime.ts';
 import { isEntryError, TierRuntime } from './tier-runtime.ts';
 
 /** What a lookup found: the entry, the tier that held it, and whether it is past freshness. */
@@ -58,7 +59,9 @@ export class CacheState {
         codec: options.codec,
         evicted: families ? (key: string) => stats.evicted(i, key) : undefined,
       });
-      return new TierRuntime(tier, i, settings);
+      // An asynchronous tier brings its own runtime (deadline, breaker, repairs): see `remote-runtime.ts`.
+      const Runtime = tier.sync ? TierRuntime : (tier.guard as unknown as typeof TierRuntime);
+      return new Runtime(tier, i, settings);
     });
     this.first = options.tiers[0]?.sync ? this.runtimes[0] : undefined;
     this.#needsEncryption = options.tiers.some((tier) => tier.shared && !tier.refusesSensitive);
@@ -97,7 +100,7 @@ export class CacheState {
   usable(rt: TierRuntime, entry: Entry | undefined, key: string, now: Ms): Entry | undefined {
     if (entry === undefined) return undefined;
     // A failed write or delete of this key is not repaired yet: this may be the value it replaced.
-    if (rt.pendingRepairs > 0 && rt.awaitsRepair(key)) return undefined;
+    if (rt.pendingRepairs > 0 && (rt as RemoteRuntime).awaitsRepair(key)) return undefined;
     if (entry.staleUntil > now && this.tagsValid(entry)) {
       // The bus is down: a local copy may have missed its invalidation. Not served, not dropped.
       if (this.distrusted(rt, entry.createdAt, now)) return undefined;
@@ -169,14 +172,6 @@ export class CacheState {
       this.events.emit({ type: 'write-refused', key, tier: rt.tier.name, error });
       return error instanceof CacheEntryTooLargeError ? error : undefined;
     }
-  }
-
-  /** Deletes `keys` from a shared tier: fenced at `at` where the tier can, so older refreshes lose. */
-  deleteShared(rt: TierRuntime, keys: readonly string[], at: Ms): () => Promise<number> {
-    const tier = rt.tier as AsyncTier;
-    return tier.fence
-      ? () => tier.fence!(keys, at, this.options.fenceTtl).then(() => keys.length)
-      : () => tier.deleteMany(keys);
   }
 
   /** Drops `keys` from the synchronous tiers (`onlyLocal`: not from shared ones) and stops their loads. */

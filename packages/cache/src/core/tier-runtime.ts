@@ -1,10 +1,9 @@
 /**
- * Everything the cache keeps per tier: counters, timing histograms and, for asynchronous tiers,
- * the one place remote failure is handled — a deadline on every call, a circuit breaker, and
- * the list of writes that failed, repaired when the tier comes back.
+ * Everything the cache keeps per tier: counters and timing histograms. An asynchronous tier's
+ * runtime adds the handling of remote failure (`remote-runtime.ts`); the tier brings that code
+ * with it, so a build with synchronous tiers only leaves it out.
  */
-import { schedule } from '../clock.ts';
-import { CacheError, CacheErrorCodes, CacheTierTimeoutError } from '../errors.ts';
+import { CacheError, type CacheErrorCode } from '../errors.ts';
 import type { Clock, Ms, Tier } from '../types.ts';
 import { TierCounters } from './counters.ts';
 import type { CacheEvents } from './events.ts';
@@ -16,7 +15,7 @@ export type BreakerState = 'closed' | 'open' | 'half-open';
 /** Operation names that get a timing histogram. */
 export type TierOp = 'get' | 'getMany' | 'set' | 'setMany' | 'delete' | 'deleteMany' | 'clear' | 'keys' | 'prune';
 
-interface GuardSettings {
+export interface GuardSettings {
   readonly clock: Clock;
   readonly events: CacheEvents;
   readonly breakerFailures: number;
@@ -26,19 +25,46 @@ interface GuardSettings {
   readonly keysFailed?: ((index: number, keys: readonly string[]) => void) | undefined;
 }
 
-const now = (): number => performance.now();
-
-const ENTRY_ERRORS: ReadonlySet<string> = new Set([
-  CacheErrorCodes.ENTRY_TOO_LARGE,
-  CacheErrorCodes.ENTRY_UNSERIALIZABLE,
-  CacheErrorCodes.ENCRYPTION_KEY_MISSING,
-  CacheErrorCodes.SENSITIVE_REFUSED,
+const ENTRY_ERRORS: ReadonlySet<string> = new Set<CacheErrorCode>([
+  'E_CACHE_ENTRY_TOO_LARGE',
+  'E_CACHE_ENTRY_UNSERIALIZABLE',
+  'E_CACHE_ENCRYPTION_KEY_MISSING',
+  'E_CACHE_SENSITIVE_REFUSED',
 ]);
 
 /** Whether an error is about one entry (refused) rather than about the tier (failing). */
 export function isEntryError(error: unknown): boolean {
   return error instanceof CacheError && ENTRY_ERRORS.has(error.code);
 }
+
+/**
+ * What the runtime of an asynchronous tier adds (`remote-runtime.ts`). The engine reaches it by
+ * a cast where the tier is asynchronous: a synchronous tier's runtime has none of it.
+ */
+export interface RemoteCalls {
+  /** Runs one tier call under the deadline and the breaker; never rejects (resolves `fallback`). */
+  call<T>(
+    op: TierOp,
+    deadline: Ms,
+    run: () => Promise<T>,
+    fallback: T,
+    repairKeys?: readonly string[],
+    readKeys?: readonly string[],
+  ): Promise<T>;
+  /** Deletes `keys`, fenced at `at` where the tier can; resolves -1 when the tier did not take it. */
+  remove(keys: readonly string[], at: Ms, deadline: Ms, fenceTtl: Ms): Promise<number>;
+  /** Applies to this shared tier a delete another instance could not. */
+  mend(keys: readonly string[], at: Ms, deadline: Ms, fenceTtl: Ms): Promise<void>;
+  /** {@link mend} for a clear of `prefix`. */
+  mendPrefix(deadline: Ms, prefix: string): Promise<void>;
+  /** Clears `prefix` (everything when empty); resolves whether the tier took it (if not, it is repaired later). */
+  clear(prefix: string, deadline: Ms): Promise<boolean>;
+  /** Whether a read of `key` must skip this tier until a repair has run. */
+  awaitsRepair(key: string): boolean;
+}
+
+/** The runtime of an asynchronous tier, as the engine sees it. */
+export type RemoteRuntime = TierRuntime & RemoteCalls;
 
 /** Per-tier state. Counters are plain fields so reading stats never scans anything. */
 export class TierRuntime extends TierCounters {
@@ -54,15 +80,6 @@ export class TierRuntime extends TierCounters {
   /** Whether the tier lives in this process only (memory): bus invalidations are what keep it right. */
   readonly local: boolean;
   readonly timings = new Map<TierOp, Histogram>();
-  #failures = 0;
-  #openUntil = 0;
-  #probing = false;
-  // Key → the failure's sequence number: a repair forgets a key only if it did not fail again meanwhile.
-  readonly #pendingKeys = new Map<string, number>();
-  #failureSeq = 0;
-  readonly #pendingPrefixes = new Set<string>();
-  #lostTrack = false;
-  #repairing = false;
 
   constructor(
     readonly tier: Tier,
@@ -83,133 +100,9 @@ export class TierRuntime extends TierCounters {
     histogram.record(ms);
   }
 
-  /**
-   * Runs one asynchronous tier call under the deadline and the breaker. Never rejects: on
-   * error, timeout or open breaker it resolves `fallback` and counts why.
-   */
-  call<T>(
-    op: TierOp,
-    deadline: Ms,
-    run: () => Promise<T>,
-    fallback: T,
-    repairKeys?: readonly string[],
-    readKeys?: readonly string[],
-  ): Promise<T> {
-    if (!this.#admit()) {
-      this.skipped++;
-      this.#remember(repairKeys);
-      return Promise.resolve(fallback);
-    }
-    const started = now();
-    // One promise and one timer per call, settled by whichever comes first: this runs on every
-    // remote read, so no Promise.race and no extra async frames.
-    return new Promise<T>((resolve) => {
-      let settled = false;
-      const expire = (): void => {
-        if (settled) return;
-        settled = true;
-        const error = new CacheTierTimeoutError(this.tier.name, op, deadline);
-        resolve(this.#fail(op, started, error, fallback, repairKeys, readKeys));
-      };
-      // On the cache's clock, so tests move deadlines by hand.
-      const cancel = schedule(this.settings.clock, deadline, expire);
-      let work: Promise<T>;
-      try {
-        work = run();
-      } catch (error) {
-        work = Promise.reject(error);
-      }
-      work.then(
-        (result) => {
-          if (settled) return;
-          settled = true;
-          cancel();
-          this.time(op, now() - started);
-          this.#succeeded(op, repairKeys);
-          resolve(result);
-        },
-        (error: unknown) => {
-          if (settled) return;
-          settled = true;
-          cancel();
-          resolve(this.#fail(op, started, error, fallback, repairKeys, readKeys));
-        },
-      );
-    });
-  }
-
-  /** Counts a failed (or refused) call and answers its fallback. */
-  #fail<T>(
-    op: TierOp,
-    started: number,
-    error: unknown,
-    fallback: T,
-    repairKeys: readonly string[] | undefined,
-    readKeys: readonly string[] | undefined,
-  ): T {
-    this.time(op, now() - started);
-    this.#remember(repairKeys);
-    if (isEntryError(error)) {
-      // The entry was refused (too large, unserializable): the tier itself is healthy.
-      this.writeRefusals++;
-      this.settings.events.emit({ type: 'write-refused', key: repairKeys?.[0] ?? '', tier: this.tier.name, error });
-      return fallback;
-    }
-    this.#failed(op, error);
-    const keys = repairKeys ?? readKeys;
-    if (keys !== undefined) this.settings.keysFailed?.(this.index, keys);
-    return fallback;
-  }
-
-  /**
-   * Applies to this shared tier a delete (or fence) that another instance could not: `keys` are
-   * unreadable here from now until `run` has succeeded, and if it fails they stay so until the
-   * repair has removed them. So this instance never takes from here a value the invalidation made
-   * old, whatever the other instance's tier did. Never rejects.
-   */
-  async mend(deadline: Ms, run: () => Promise<number>, keys: readonly string[]): Promise<void> {
-    this.mends++;
-    this.#remember(keys);
-    // Success forgets the keys (a write or delete that replaced them), failure keeps them pending.
-    await this.call('deleteMany', deadline, run, -1, keys);
-  }
-
-  /** {@link mend} for a clear of `prefix` (everything when empty). */
-  async mendPrefix(deadline: Ms, prefix: string): Promise<void> {
-    this.mends++;
-    this.rememberPrefix(prefix);
-    const tier = this.tier;
-    await this.call(
-      'clear',
-      deadline,
-      async () => {
-        const cleared = await tier.clear(prefix || undefined);
-        this.#pendingPrefixes.delete(prefix);
-        return cleared;
-      },
-      -1,
-    );
-  }
-
-  /** Remembers a prefix whose clear failed, to clear it again on recovery. */
-  rememberPrefix(prefix: string): void {
-    if (this.#pendingPrefixes.size >= this.settings.maxPendingRepairs) this.#lostTrack = true;
-    else this.#pendingPrefixes.add(prefix);
-  }
-
-  /** Whether writes that failed are waiting for the tier to come back. */
+  /** Whether failed writes wait for the tier to come back (never for a synchronous tier). */
   get pendingRepairs(): number {
-    return this.#pendingKeys.size + this.#pendingPrefixes.size + (this.#lostTrack ? 1 : 0);
-  }
-
-  /**
-   * Whether this tier may still hold a value that a failed write or delete of `key` should have
-   * replaced: until the repair has removed it, a read must not take it from here.
-   */
-  awaitsRepair(key: string): boolean {
-    if (this.#lostTrack || this.#pendingKeys.has(key)) return true;
-    for (const prefix of this.#pendingPrefixes) if (key.startsWith(prefix)) return true;
-    return false;
+    return 0;
   }
 
   /** Reads the timing histograms out. */
@@ -217,101 +110,5 @@ export class TierRuntime extends TierCounters {
     const out: Partial<Record<TierOp, HistogramSnapshot>> = {};
     for (const [op, histogram] of this.timings) out[op] = histogram.snapshot();
     return out;
-  }
-
-  #admit(): boolean {
-    if (this.breaker === 'closed') return true;
-    if (this.breaker === 'open') {
-      if (this.settings.clock.now() < this.#openUntil) return false;
-      this.#setBreaker('half-open');
-    }
-    // Half-open: exactly one probe at a time; everything else keeps being skipped.
-    if (this.#probing) return false;
-    this.#probing = true;
-    return true;
-  }
-
-  #succeeded(op: TierOp, keys: readonly string[] | undefined): void {
-    this.#failures = 0;
-    if (this.breaker === 'half-open') {
-      this.#probing = false;
-      this.#setBreaker('closed');
-    }
-    if (keys !== undefined && this.#pendingKeys.size > 0 && op !== 'clear') {
-      // This write or delete replaced whatever an earlier failed one left: nothing to repair there.
-      for (const key of keys) this.#pendingKeys.delete(key);
-    }
-    // The tier answers again: repair now, whether or not the failures were enough to open the breaker.
-    if (!this.#repairing && this.pendingRepairs > 0) void this.#repair();
-  }
-
-  #failed(op: TierOp, error: unknown): void {
-    this.errors++;
-    if (error instanceof CacheTierTimeoutError) this.timeouts++;
-    this.settings.events.emit({ type: 'tier-error', tier: this.tier.name, op, error });
-    this.#failures++;
-    if (this.breaker === 'half-open' || this.#failures >= this.settings.breakerFailures) {
-      this.#probing = false;
-      this.#openUntil = this.settings.clock.now() + this.settings.breakerCooldown;
-      this.#setBreaker('open');
-    }
-  }
-
-  #setBreaker(state: BreakerState): void {
-    if (this.breaker === state) return;
-    this.breaker = state;
-    this.settings.events.emit({ type: 'breaker', tier: this.tier.name, state });
-  }
-
-  #remember(keys: readonly string[] | undefined): void {
-    if (!keys) return;
-    for (const key of keys) {
-      if (this.#pendingKeys.size >= this.settings.maxPendingRepairs) {
-        this.#lostTrack = true;
-        return;
-      }
-      this.#pendingKeys.set(key, ++this.#failureSeq);
-    }
-  }
-
-  // A write or delete that failed may have left an old value behind in this tier (or may still
-  // land late): delete those keys once the tier answers again, so it cannot serve them.
-  async #repair(): Promise<void> {
-    if (this.tier.sync) return;
-    const tier = this.tier;
-    this.#repairing = true;
-    try {
-      // Keys stay pending (unreadable here) until their repair has succeeded.
-      if (this.#lostTrack) {
-        const seq = this.#failureSeq;
-        await tier.clear();
-        this.#lostTrack = false;
-        for (const [key, at] of this.#pendingKeys) if (at <= seq) this.#pendingKeys.delete(key);
-        this.#pendingPrefixes.clear();
-        this.repairs++;
-        this.settings.events.emit({ type: 'repair', tier: tier.name, keys: 0, cleared: true });
-        return;
-      }
-      const seq = this.#failureSeq;
-      const keys = [...this.#pendingKeys.keys()];
-      if (keys.length > 0) await tier.deleteMany(keys);
-      for (const key of keys) if (this.#pendingKeys.get(key)! <= seq) this.#pendingKeys.delete(key);
-      const prefixes = [...this.#pendingPrefixes];
-      for (const prefix of prefixes) await tier.clear(prefix);
-      for (const prefix of prefixes) this.#pendingPrefixes.delete(prefix);
-      this.repairs += keys.length + prefixes.length;
-      this.settings.events.emit({
-        type: 'repair',
-        tier: tier.name,
-        keys: keys.length + prefixes.length,
-        cleared: false,
-      });
-    } catch (error) {
-      // The repair itself failed: we no longer know which keys are stale, so clear on next recovery.
-      this.#lostTrack = true;
-      this.#failed('deleteMany', error);
-    } finally {
-      this.#repairing = false;
-    }
   }
 }

@@ -9,6 +9,7 @@ import type { Entry, TierSetItem } from '../types.ts';
 import type { BusLink } from './bus-link.ts';
 import type { ReadPath } from './reads.ts';
 import type { CacheState } from './state.ts';
+import type { RemoteRuntime } from './tier-runtime.ts';
 
 /** See the file comment. */
 export class WritePath {
@@ -47,7 +48,7 @@ export class WritePath {
         rt.writes++;
         const write = () => tier.setFenced!(key, entry, ttl);
         pending.push(
-          rt.call('set', s.options.tierDeadline, write, true, [key]).then((written) => {
+          (rt as RemoteRuntime).call('set', s.options.tierDeadline, write, true, [key]).then((written) => {
             if (written) return;
             // A writer on some instance invalidated this key after our source read: our value is
             // old. Take back the copies we already put in the local tiers.
@@ -57,7 +58,9 @@ export class WritePath {
         );
       } else {
         rt.writes++;
-        pending.push(rt.call('set', s.options.tierDeadline, () => tier.set(key, entry, ttl), undefined, [key]));
+        pending.push(
+          (rt as RemoteRuntime).call('set', s.options.tierDeadline, () => tier.set(key, entry, ttl), undefined, [key]),
+        );
       }
     }
     if (pending.length > 0) await Promise.all(pending);
@@ -93,7 +96,9 @@ export class WritePath {
       } else {
         rt.writes += batch.length;
         const keys = batch.map((item) => item.key);
-        pending.push(rt.call('setMany', s.options.tierDeadline, () => tier.setMany(batch), undefined, keys));
+        pending.push(
+          (rt as RemoteRuntime).call('setMany', s.options.tierDeadline, () => tier.setMany(batch), undefined, keys),
+        );
       }
     }
     if (pending.length > 0) await Promise.all(pending);
@@ -113,7 +118,7 @@ export class WritePath {
     const pending: Promise<number>[] = [];
     for (const rt of s.runtimes) {
       if (rt.tier.sync) continue;
-      pending.push(rt.call('deleteMany', s.options.tierDeadline, s.deleteShared(rt, keys, at), -1, keys));
+      pending.push((rt as RemoteRuntime).remove(keys, at, s.options.tierDeadline, s.options.fenceTtl));
     }
     // A shared tier that did not take the delete (breaker open, deadline missed) still holds the
     // old values: the message asks every receiver to delete them there itself.
@@ -152,18 +157,9 @@ export class WritePath {
     const s = this.#s;
     s.dropPrefix(prefix);
     const pending: Promise<boolean>[] = [];
-    for (const rt of s.runtimes) {
-      const tier = rt.tier;
-      if (tier.sync) continue;
-      const clear = () => tier.clear(prefix || undefined);
-      pending.push(
-        rt.call('clear', s.options.adminDeadline, clear, -1).then((cleared) => {
-          if (cleared === -1) rt.rememberPrefix(prefix);
-          return cleared === -1;
-        }),
-      );
-    }
-    const failed = (await Promise.all(pending)).includes(true);
+    for (const rt of s.runtimes)
+      if (!rt.tier.sync) pending.push((rt as RemoteRuntime).clear(prefix, s.options.adminDeadline));
+    const failed = (await Promise.all(pending)).includes(false);
     await this.#bus.publish({ type: 'clear', prefix, ...(failed && { repair: true }) });
     if (s.events.active) s.events.emit({ type: 'clear', prefix });
   }
@@ -194,7 +190,12 @@ export class WritePath {
       const tier = rt.tier;
       const keys = tier.sync
         ? tier.keys(prefix || undefined)
-        : await rt.call('keys', s.options.adminDeadline, () => tier.keys(prefix || undefined), [] as string[]);
+        : await (rt as RemoteRuntime).call(
+            'keys',
+            s.options.adminDeadline,
+            () => tier.keys(prefix || undefined),
+            [] as string[],
+          );
       for (const key of keys) set.add(key);
     }
     return [...set];
@@ -211,7 +212,7 @@ export class WritePath {
         const tier = rt.tier;
         if (!tier.prune) continue;
         if (tier.sync) removed += tier.prune();
-        else removed += await rt.call('prune', s.options.adminDeadline, () => tier.prune!(), 0);
+        else removed += await (rt as RemoteRuntime).call('prune', s.options.adminDeadline, () => tier.prune!(), 0);
       }
       const before = s.options.clock.now() - s.options.tagRetention;
       await Promise.resolve(s.options.tagStore.prune?.(before)).catch((error: unknown) => {

@@ -3,6 +3,7 @@
  * and a count of calls per operation. For testing the cache's handling of remote tiers (deadline,
  * breaker, round trips) without a network; the real Redis and Postgres tiers have their own tests.
  */
+import { RemoteTierRuntime } from '../core/remote-runtime.ts';
 import type { AsyncTier, Entry, Ms, SyncTier, TierContext, TierSetItem, TierStats } from '../types.ts';
 
 /** What the test can change while the tier runs. */
@@ -39,6 +40,7 @@ export function faultyTier(inner: SyncTier, name = 'remote'): AsyncTier & { cont
   return {
     name,
     sync: false,
+    guard: RemoteTierRuntime,
     shared: true,
     ttl: inner.ttl,
     controls,

@@ -33,10 +33,22 @@ import { CacheEntryTooLargeError, CacheError, CacheOptionsError, CacheSensitiveR
 import type { Clock, Entry, EntryCodec, Ms, SyncTier, TierContext, TierSetItem, TierStats } from '../types.ts';
 import { checkDuration, checkInt } from '../validate.ts';
 import { capEntry, decodeStored } from './memory.ts';
+import {
+  bytesOf,
+  estimateStorage,
+  StorageAccess,
+  type StorageEstimateReport,
+  type StorageLike,
+} from './web-storage-access.ts';
+import { type EvictionHost, type Header, makeRoom } from './web-storage-eviction.ts';
 import { canPack, isPacked, pack, unpack } from './web-storage-packing.ts';
 
-/** The part of the DOM `Storage` interface the tier uses. */
-export type StorageLike = Pick<Storage, 'getItem' | 'setItem' | 'removeItem' | 'key' | 'length'>;
+export {
+  estimateStorage,
+  isQuotaError,
+  type StorageEstimateReport,
+  type StorageLike,
+} from './web-storage-access.ts';
 
 /** Where `storage` events come from (the `window`). */
 export type StorageEventSource = Pick<EventTarget, 'addEventListener' | 'removeEventListener'>;
@@ -99,32 +111,8 @@ export interface WebStorageTierStats extends TierStats {
   available: boolean;
 }
 
-/** What the browser says about the origin's storage (`navigator.storage.estimate()`), in bytes. */
-export interface StorageEstimateReport {
-  usage: number | undefined;
-  quota: number | undefined;
-}
-
 /** The tier's default TTL: 3 days, how long the dashboard's localStorage entries have always lived. */
 export const WEB_STORAGE_DEFAULT_TTL: Ms = 259_200_000;
-
-// Contains a control character, which no cache key may contain, so it can never collide.
-const PROBE_SUFFIX = '\u0000probe';
-
-interface Header {
-  readonly timestamp: Ms;
-  /** When the entry stops being servable: its staleUntil or the tier's keep, whichever is first. */
-  readonly until: Ms;
-}
-
-/** Whether `error` is a browser's quota error (Chrome/Safari `QuotaExceededError`, code 22; Firefox). */
-export function isQuotaError(error: unknown): boolean {
-  if (typeof error !== 'object' || error === null) return false;
-  const { name, code } = error as { name?: unknown; code?: unknown };
-  return name === 'QuotaExceededError' || name === 'NS_ERROR_DOM_QUOTA_REACHED' || code === 22 || code === 1014;
-}
-
-const bytesOf = (storageKey: string, raw: string): number => (storageKey.length + raw.length) * 2;
 
 /** The web-storage tier class; create it with {@link webStorageTier}. */
 export class WebStorageTier implements SyncTier {
@@ -136,20 +124,15 @@ export class WebStorageTier implements SyncTier {
   readonly prefix: string;
   /** See {@link WebStorageTierOptions.onExternalChange}. */
   onExternalChange: ExternalChangeListener | undefined;
-  #storage: StorageLike | undefined;
+  readonly #store: StorageAccess;
   readonly #maxEntrySize: number;
-  readonly #probeKey: string;
   readonly #events: StorageEventSource | undefined;
   #clock: Clock = systemClock;
   #codec: EntryCodec | undefined;
-  /** Bytes per storage key of ours; `undefined` until the first `stats()`. */
-  #sizes: Map<string, number> | undefined;
-  #bytes = 0;
   #evictions = 0;
   #evicted: ((key: string) => void) | undefined;
   #corrupt = 0;
   #quotaFailures = 0;
-  #storageErrors = 0;
   readonly #compressAbove: number;
   /** Packed entries unpacked in the background, by storage key; `undefined` when not packing. */
   #unpacked: Map<string, { readonly packed: string; readonly plain: string }> | undefined;
@@ -171,28 +154,32 @@ export class WebStorageTier implements SyncTier {
     this.ttl = options.ttl ?? WEB_STORAGE_DEFAULT_TTL;
     this.prefix = prefix;
     this.#maxEntrySize = options.maxEntrySize ?? 1_048_576;
-    this.#probeKey = prefix + PROBE_SUFFIX;
     this.onExternalChange = options.onExternalChange;
-    this.#storage = this.#open(options.storage);
+    this.#store = new StorageAccess(prefix, options.storage, () => this.close());
     const events =
       options.window === undefined
         ? (globalThis as { window?: StorageEventSource }).window
         : (options.window ?? undefined);
-    if (this.#storage !== undefined && typeof events?.addEventListener === 'function') {
+    if (this.#store.storage !== undefined && typeof events?.addEventListener === 'function') {
       this.#events = events;
       events.addEventListener('storage', this.#onStorageEvent);
     }
   }
 
-  /** Counts an entry removed to make room, and tells the cache whose key it was. */
-  #evict(storageKey: string): void {
-    this.#evictions++;
-    this.#evicted?.(storageKey.slice(this.prefix.length));
-  }
+  /** What eviction (`web-storage-eviction.ts`) uses of the tier. */
+  readonly #host: EvictionHost = {
+    remove: (storageKey: string) => this.#remove(storageKey),
+    header: (storageKey: string, raw: string) => this.#header(storageKey, raw),
+    // Counts an entry removed to make room, and tells the cache whose key it was.
+    evict: (storageKey: string) => {
+      this.#evictions++;
+      this.#evicted?.(storageKey.slice(this.prefix.length));
+    },
+  };
 
   /** Whether the storage is usable; false once it has thrown on access (the tier then misses). */
   get available(): boolean {
-    return this.#storage !== undefined;
+    return this.#store.storage !== undefined;
   }
 
   /** Receives the cache's clock and codec; starts unpacking our packed entries if we pack. */
@@ -202,7 +189,7 @@ export class WebStorageTier implements SyncTier {
     this.#evicted = context.evicted;
     if (context.codec.canCompress || !(this.#compressAbove < Number.POSITIVE_INFINITY) || !canPack()) return;
     this.#unpacked = new Map();
-    this.#warm = Promise.all(this.#ownKeys().map((storageKey) => this.#unpackLater(storageKey))).then(() => {});
+    this.#warm = Promise.all(this.#store.ownKeys().map((storageKey) => this.#unpackLater(storageKey))).then(() => {});
   }
 
   /** Resolves once the packed entries found at start are readable (at once when not packing). */
@@ -212,7 +199,7 @@ export class WebStorageTier implements SyncTier {
 
   get(key: string): Entry | undefined {
     const storageKey = this.prefix + key;
-    let raw: string | undefined | null = this.#read(storageKey);
+    let raw: string | undefined | null = this.#store.read(storageKey);
     if (raw !== null && this.#unpacked !== undefined && isPacked(raw)) raw = this.#plain(storageKey, raw);
     if (raw == null) return undefined;
     let entry: Entry;
@@ -242,7 +229,7 @@ export class WebStorageTier implements SyncTier {
    */
   set(key: string, entry: Entry, ttl: Ms): void {
     if (entry.sensitive) throw new CacheSensitiveRefusedError(key, this.name);
-    if (this.#storage === undefined) return;
+    if (this.#store.storage === undefined) return;
     const keepUntil = this.#clock.now() + ttl;
     const raw = this.#codecOrDefault().encode(key, capEntry(entry, keepUntil), keepUntil);
     const storageKey = this.prefix + key;
@@ -268,7 +255,7 @@ export class WebStorageTier implements SyncTier {
 
   delete(key: string): boolean {
     const storageKey = this.prefix + key;
-    if (this.#read(storageKey) === null) return false;
+    if (this.#store.read(storageKey) === null) return false;
     this.#remove(storageKey);
     return true;
   }
@@ -283,7 +270,7 @@ export class WebStorageTier implements SyncTier {
   clear(prefix?: string): number {
     const start = this.prefix + (prefix ?? '');
     let removed = 0;
-    for (const storageKey of this.#ownKeys()) {
+    for (const storageKey of this.#store.ownKeys()) {
       if (!storageKey.startsWith(start)) continue;
       this.#remove(storageKey);
       removed++;
@@ -296,9 +283,9 @@ export class WebStorageTier implements SyncTier {
     const start = this.prefix + (prefix ?? '');
     const now = this.#clock.now();
     const out: string[] = [];
-    for (const storageKey of this.#ownKeys()) {
+    for (const storageKey of this.#store.ownKeys()) {
       if (!storageKey.startsWith(start)) continue;
-      const raw = this.#read(storageKey);
+      const raw = this.#store.read(storageKey);
       if (raw === null) continue;
       const header = this.#header(storageKey, raw);
       if (header !== undefined && header.until > now) out.push(storageKey.slice(this.prefix.length));
@@ -310,8 +297,8 @@ export class WebStorageTier implements SyncTier {
   prune(): number {
     const now = this.#clock.now();
     let removed = 0;
-    for (const storageKey of this.#ownKeys()) {
-      const raw = this.#read(storageKey);
+    for (const storageKey of this.#store.ownKeys()) {
+      const raw = this.#store.read(storageKey);
       if (raw === null) continue;
       const header = this.#header(storageKey, raw);
       if (header === undefined) {
@@ -329,14 +316,14 @@ export class WebStorageTier implements SyncTier {
    * incrementally after that; call it from a monitor, not on a hot path.
    */
   stats(): WebStorageTierStats {
-    const sizes = this.#index();
+    const sizes = this.#store.index();
     return {
       entries: sizes?.size ?? 0,
-      bytes: sizes === undefined ? 0 : this.#bytes,
+      bytes: sizes === undefined ? 0 : this.#store.bytes,
       evictions: this.#evictions,
       corrupt: this.#corrupt,
       quotaFailures: this.#quotaFailures,
-      storageErrors: this.#storageErrors,
+      storageErrors: this.#store.errors,
       available: this.available,
       ...(this.#codec && { compressed: this.#codec.stats() }),
     };
@@ -344,7 +331,7 @@ export class WebStorageTier implements SyncTier {
 
   /** Forgets the byte accounting so the next `stats()` scans our keys again. */
   recount(): void {
-    this.#sizes = undefined;
+    this.#store.sizes = undefined;
   }
 
   /** The browser's usage and quota for the whole origin, where `navigator.storage` exists. */
@@ -357,147 +344,20 @@ export class WebStorageTier implements SyncTier {
     this.#events?.removeEventListener('storage', this.#onStorageEvent);
   }
 
-  // --- internals: every storage access goes through #read, #attempt, #remove, #ownKeys -------
-
-  #open(option: WebStorageTierOptions['storage']): StorageLike | undefined {
-    let storage: StorageLike | null | undefined;
-    try {
-      if (typeof option === 'function') storage = option();
-      else storage = option ?? (globalThis as { localStorage?: StorageLike }).localStorage;
-      if (storage === undefined || storage === null) return undefined;
-      // Some browsers expose a storage that throws on the first write (old Safari private mode).
-      storage.setItem(this.#probeKey, '1');
-      storage.removeItem(this.#probeKey);
-      return storage;
-    } catch (error) {
-      // A full storage is still a working one: quota is handled per write.
-      if (isQuotaError(error) && storage && storage.length > 0) return storage;
-      this.#storageErrors++;
-      return undefined;
-    }
-  }
-
-  /** Storage threw something other than a quota error: stop using it. */
-  #fail(): void {
-    this.#storageErrors++;
-    this.#storage = undefined;
-    this.#sizes = undefined;
-    this.#bytes = 0;
-    this.close();
-  }
-
-  #read(storageKey: string): string | null {
-    const storage = this.#storage;
-    if (storage === undefined) return null;
-    try {
-      return storage.getItem(storageKey);
-    } catch {
-      this.#fail();
-      return null;
-    }
-  }
-
-  /** One `setItem`: 'ok', 'quota' (full), or 'failed' (the tier is now unavailable). */
-  #attempt(storageKey: string, raw: string): 'ok' | 'quota' | 'failed' {
-    const storage = this.#storage;
-    if (storage === undefined) return 'failed';
-    try {
-      storage.setItem(storageKey, raw);
-      return 'ok';
-    } catch (error) {
-      if (isQuotaError(error)) return 'quota';
-      this.#fail();
-      return 'failed';
-    }
-  }
+  // --- internals: every storage access goes through the store (`web-storage-access.ts`) -------
 
   #remove(storageKey: string): void {
-    const storage = this.#storage;
-    if (storage === undefined) return;
     this.#unpacked?.delete(storageKey);
-    try {
-      storage.removeItem(storageKey);
-    } catch {
-      this.#fail();
-      return;
-    }
-    this.#account(storageKey, undefined);
-  }
-
-  /** Our storage keys, collected first: removing while walking `key(i)` would shift indexes. */
-  #ownKeys(): string[] {
-    const storage = this.#storage;
-    if (storage === undefined) return [];
-    const out: string[] = [];
-    try {
-      for (let i = 0; i < storage.length; i++) {
-        const storageKey = storage.key(i);
-        if (storageKey?.startsWith(this.prefix) && storageKey !== this.#probeKey) {
-          out.push(storageKey);
-        }
-      }
-    } catch {
-      this.#fail();
-      return [];
-    }
-    return out;
+    this.#store.remove(storageKey);
   }
 
   /** Writes, making room once on quota; at most two `setItem` calls per entry. */
   #write(storageKey: string, raw: string, size: number): void {
-    const first = this.#attempt(storageKey, raw);
-    if (first === 'ok') {
-      this.#account(storageKey, size);
-      return;
-    }
-    if (first === 'failed') return;
-    this.#makeRoom(storageKey, size);
-    const second = this.#attempt(storageKey, raw);
-    if (second === 'ok') {
-      this.#account(storageKey, size);
-      return;
-    }
-    if (second === 'quota') {
-      this.#quotaFailures++;
-      // Our old copy of this key was removed while making room, so no stale value remains.
-    }
-  }
-
-  /**
-   * Frees at least `needed` bytes of ours: the old copy of the key being written, expired and
-   * corrupt entries, then the oldest by `timestamp`. Each value's header is parsed, not its data.
-   */
-  #makeRoom(target: string, needed: number): void {
-    const now = this.#clock.now();
-    let freed = 0;
-    const live: { storageKey: string; timestamp: Ms; bytes: number }[] = [];
-    for (const storageKey of this.#ownKeys()) {
-      const raw = this.#read(storageKey);
-      if (raw === null) continue;
-      const bytes = bytesOf(storageKey, raw);
-      if (storageKey === target) {
-        this.#remove(storageKey); // being replaced; must not survive a failed write either
-        freed += bytes;
-        continue;
-      }
-      const header = this.#header(storageKey, raw);
-      if (header === undefined) {
-        freed += bytes; // corrupt: #header removed and counted it
-      } else if (header.until <= now) {
-        this.#remove(storageKey);
-        this.#evict(storageKey);
-        freed += bytes;
-      } else {
-        live.push({ storageKey, timestamp: header.timestamp, bytes });
-      }
-    }
-    live.sort((a, b) => a.timestamp - b.timestamp);
-    for (const item of live) {
-      if (freed >= needed) break;
-      this.#remove(item.storageKey);
-      this.#evict(item.storageKey);
-      freed += item.bytes;
-    }
+    if (this.#store.attempt(storageKey, raw, size) !== 'quota') return;
+    makeRoom(this.#store, this.#host, storageKey, size, this.#clock.now());
+    // On a second quota error the entry is dropped: our old copy of this key was removed while
+    // making room, so no stale value remains.
+    if (this.#store.attempt(storageKey, raw, size) === 'quota') this.#quotaFailures++;
   }
 
   /**
@@ -518,46 +378,18 @@ export class WebStorageTier implements SyncTier {
     }
   }
 
-  #index(): Map<string, number> | undefined {
-    if (this.#sizes !== undefined || this.#storage === undefined) return this.#sizes;
-    const sizes = new Map<string, number>();
-    let bytes = 0;
-    for (const storageKey of this.#ownKeys()) {
-      const raw = this.#read(storageKey);
-      if (raw === null) continue;
-      const size = bytesOf(storageKey, raw);
-      sizes.set(storageKey, size);
-      bytes += size;
-    }
-    if (this.#storage === undefined) return undefined;
-    this.#sizes = sizes;
-    this.#bytes = bytes;
-    return sizes;
-  }
-
-  /** Updates the byte accounting for one key (`undefined`: removed). No-op before the first stats. */
-  #account(storageKey: string, size: number | undefined): void {
-    const sizes = this.#sizes;
-    if (sizes === undefined) return;
-    this.#bytes -= sizes.get(storageKey) ?? 0;
-    if (size === undefined) sizes.delete(storageKey);
-    else {
-      sizes.set(storageKey, size);
-      this.#bytes += size;
-    }
-  }
-
   readonly #onStorageEvent = (event: Event): void => {
     const { key, newValue, storageArea } = event as StorageEvent;
     // Events of another storage area (sessionStorage, or a storage we do not use) are not ours.
-    if (this.#storage === undefined || (storageArea != null && storageArea !== this.#storage)) return;
+    const store = this.#store;
+    if (store.storage === undefined || (storageArea != null && storageArea !== store.storage)) return;
     if (key === null) {
-      this.#sizes = undefined; // another tab called clear(): recount on the next stats()
+      store.sizes = undefined; // another tab called clear(): recount on the next stats()
       this.onExternalChange?.(undefined);
       return;
     }
-    if (!key.startsWith(this.prefix) || key === this.#probeKey) return;
-    this.#account(key, newValue === null ? undefined : bytesOf(key, newValue));
+    if (!key.startsWith(this.prefix) || key === store.probeKey) return;
+    store.account(key, newValue === null ? undefined : bytesOf(key, newValue));
     this.onExternalChange?.(key.slice(this.prefix.length));
   };
 
@@ -570,13 +402,13 @@ export class WebStorageTier implements SyncTier {
   }
 
   async #unpackLater(storageKey: string): Promise<void> {
-    const packed = this.#read(storageKey);
+    const packed = this.#store.read(storageKey);
     if (packed === null || !isPacked(packed)) return;
     try {
       const plain = await unpack(packed);
-      if (this.#read(storageKey) === packed) this.#unpacked?.set(storageKey, { packed, plain });
+      if (this.#store.read(storageKey) === packed) this.#unpacked?.set(storageKey, { packed, plain });
     } catch {
-      if (this.#read(storageKey) !== packed) return;
+      if (this.#store.read(storageKey) !== packed) return;
       this.#corrupt++;
       this.#remove(storageKey);
     }
@@ -585,9 +417,9 @@ export class WebStorageTier implements SyncTier {
   /** Replaces a large entry just written in clear by its packed form, unless it changed meanwhile. */
   async #packLater(storageKey: string, plain: string): Promise<void> {
     const packed = await pack(plain).catch(() => undefined);
-    if (packed === undefined || this.#read(storageKey) !== plain) return;
+    if (packed === undefined || this.#store.read(storageKey) !== plain) return;
     this.#write(storageKey, packed, bytesOf(storageKey, packed));
-    if (this.#read(storageKey) === packed) this.#unpacked?.set(storageKey, { packed, plain });
+    if (this.#store.read(storageKey) === packed) this.#unpacked?.set(storageKey, { packed, plain });
   }
 
   #codecOrDefault(): EntryCodec {
@@ -624,17 +456,4 @@ export function linkTabs(
   return () => {
     if (storage.onExternalChange === listener) storage.onExternalChange = previous;
   };
-}
-
-/** `navigator.storage.estimate()` where the browser has it (usage vs quota, whole origin). */
-export async function estimateStorage(): Promise<StorageEstimateReport | undefined> {
-  const manager = (globalThis as { navigator?: { storage?: { estimate?: () => Promise<StorageEstimate> } } }).navigator
-    ?.storage;
-  if (typeof manager?.estimate !== 'function') return undefined;
-  try {
-    const { usage, quota } = await manager.estimate();
-    return { usage, quota };
-  } catch {
-    return undefined;
-  }
 }

@@ -19,6 +19,7 @@ import { systemClock } from '../../clock.ts';
 import { utf8Length } from '../../codec/bytes.ts';
 import { createEntryCodec } from '../../codec/entry-codec.ts';
 import { sqlIsFence, sqlStoredStamp } from '../../codec/header.ts';
+import { RemoteTierRuntime } from '../../core/remote-runtime.ts';
 import { CacheEntryTooLargeError, CacheOptionsError } from '../../errors.ts';
 import { fenceValue, isFence } from '../../tiers/fence.ts';
 import { capEntry, decodeStored } from '../../tiers/memory.ts';
@@ -83,6 +84,7 @@ function countOf(rows: unknown[]): number {
 /** The Postgres tier class; create it with {@link postgresTier}. */
 export class PostgresTier implements AsyncTier {
   readonly sync = false as const;
+  readonly guard = RemoteTierRuntime;
   readonly shared = true;
   readonly name: string;
   readonly ttl: Ms | undefined;

@@ -230,9 +230,17 @@ describe('redis bus', () => {
   });
 
   it('does not report a gap for its first subscription', async () => {
-    const receiver = await listen(await connect(), prefixName());
-    await new Promise((resolve) => setTimeout(resolve, 50));
+    const prefix = prefixName();
+    const receiver = await listen(await connect(), prefix);
+    const sender = await listen(await connect(), prefix);
+    // A message from another instance has come through: the first subscription is live and
+    // whatever its connecting and subscribing reported has been reported.
+    await sender.bus.publish({ type: 'delete', keys: ['first'] });
+    await vi.waitFor(() => expect(receiver.messages).toEqual([{ type: 'delete', keys: ['first'] }]), {
+      timeout: 5_000,
+    });
     expect(receiver.gaps).toBe(0);
+    expect(receiver.bus.stats()).toMatchObject({ gaps: 0, subscribed: true, healthy: true });
   });
 
   it('closes the subscriber it opened, leaves the publisher and a given subscriber open, refuses to publish after', async () => {

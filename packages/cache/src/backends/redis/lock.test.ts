@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import type { Redis } from 'ioredis';
-import { afterEach, describe, expect, it } from 'vitest';
+import { afterEach, describe, expect, it, vi } from 'vitest';
 import { closeRedisClient, createRedisClient, whenReady } from './client.ts';
 import { type RedisLock, type RedisLockOptions, redisLock } from './lock.ts';
 
@@ -96,9 +96,16 @@ describe('redis lock', () => {
   it("a holder whose lock expired cannot release its successor's lock", async () => {
     const [first, second] = await locks(2, { pollInterval: 60_000 });
     const releaseFirst = await first!.acquire('k', 100);
-    await new Promise((resolve) => setTimeout(resolve, 150));
-    const releaseSecond = await second!.acquire('k', 10_000);
-    expect(releaseSecond).toBeDefined();
+    expect(releaseFirst).toBeDefined();
+    // The second instance gets the lock once the first one's PX has run out in Redis.
+    const releaseSecond = await vi.waitFor(
+      async () => {
+        const release = await second!.acquire('k', 10_000);
+        if (!release) throw new Error('the first lock is still held');
+        return release;
+      },
+      { timeout: 5_000, interval: 20 },
+    );
     await releaseFirst!(); // too late: must not delete the second holder's lock
     expect(await first!.acquire('k', 10_000)).toBeUndefined();
     expect(await first!.waitForRelease('k', 100)).toBe(false);
@@ -110,7 +117,7 @@ describe('redis lock', () => {
     const [holder, waiter] = await locks(2);
     await holder!.acquire('k', 10_000);
     const wait = waiter!.waitForRelease('k', 10_000);
-    await new Promise((resolve) => setTimeout(resolve, 50));
+    await waiter!.ready(); // the wait's release subscription is up: the wait is pending on it
     await waiter!.close();
     expect(await wait).toBe(false);
     expect(await waiter!.waitForRelease('k', 10_000)).toBe(false);

@@ -13,6 +13,7 @@ import type { Redis } from 'ioredis';
 import { systemClock } from '../../clock.ts';
 import { createEntryCodec } from '../../codec/entry-codec.ts';
 import { luaStoredStamp } from '../../codec/header.ts';
+import { RemoteTierRuntime } from '../../core/remote-runtime.ts';
 import { CacheBackendError, CacheKeyError, CacheOptionsError } from '../../errors.ts';
 import { fenceValue, isFence } from '../../tiers/fence.ts';
 import { capEntry, decodeStored } from '../../tiers/memory.ts';
@@ -88,6 +89,7 @@ const noop = (): void => {};
 /** The Redis tier class; create it with {@link redisTier}. */
 export class RedisTier implements AsyncTier {
   readonly sync = false as const;
+  readonly guard = RemoteTierRuntime;
   readonly shared = true;
   readonly name: string;
   readonly ttl: Ms | undefined;
