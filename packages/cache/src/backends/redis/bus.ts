@@ -15,7 +15,7 @@ import { type BusTopics, checkTopic, type TopicHandler, TopicHandlers } from '..
 import { CacheArgumentError, CacheBackendError, CacheClosedError, CacheOptionsError } from '../../errors.ts';
 import type { BusHandlers, BusMessage, InvalidationBus, Ms } from '../../types.ts';
 import { checkDuration } from '../../validate.ts';
-import { closeRedisClient, type RedisClient, whenReady } from './client.ts';
+import { closeRedisClient, isCluster, type RedisClient, whenReady } from './client.ts';
 import { redisNames } from './names.ts';
 import { openSubscriber } from './subscriber.ts';
 
@@ -158,13 +158,26 @@ export class RedisBus implements InvalidationBus, BusTopics {
     return this.#state === 'subscribed' && !this.#late;
   }
 
+  /**
+   * The connection a message goes out on. A cluster sends a PUBLISH (which names no key) to any
+   * node, and two messages through two nodes can arrive in the other order: every message goes
+   * through one master (the first by address) so they arrive in the order they were sent.
+   */
+  #publishVia(): Redis | RedisClient {
+    const client = this.#publisher;
+    if (!isCluster(client)) return client;
+    const address = (node: Redis) => `${node.options.host}:${node.options.port}`;
+    const masters = client.nodes('master');
+    return masters.length === 0 ? client : masters.reduce((a, b) => (address(a) <= address(b) ? a : b));
+  }
+
   /** Publishes to every other instance; rejects when Redis cannot take it within `publishTimeout`. */
   async publish(message: BusMessage): Promise<void> {
     if (this.#state === 'closed') throw new CacheClosedError();
     const msg = parseBusMessage(message);
     if (!msg) throw new CacheArgumentError(`not a bus message: ${JSON.stringify(message)}`);
     const payload = JSON.stringify({ id: this.instanceId, msg });
-    await withTimeout(this.#publisher.publish(this.channel, payload), this.#publishTimeout, 'bus', 'publish');
+    await withTimeout(this.#publishVia().publish(this.channel, payload), this.#publishTimeout, 'bus', 'publish');
     this.#stats.published++;
   }
 
@@ -173,7 +186,7 @@ export class RedisBus implements InvalidationBus, BusTopics {
     if (this.#state === 'closed') throw new CacheClosedError();
     checkTopic(topic);
     const payload = JSON.stringify({ id: this.instanceId, topic, data });
-    await withTimeout(this.#publisher.publish(this.channel, payload), this.#publishTimeout, 'bus', 'publish');
+    await withTimeout(this.#publishVia().publish(this.channel, payload), this.#publishTimeout, 'bus', 'publish');
     this.#topicsPublished++;
   }
 
