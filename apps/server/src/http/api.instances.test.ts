@@ -269,8 +269,16 @@ describe.each(SHARED_MODES)('two instances (%s)', (mode: TestMode) => {
       const name = `${team.name} (renamed on instance 1)`;
       const patch = await request(one, { method: 'PATCH', url: team.url, payload: { name } });
       expect(patch.json().team.name).toBe(name);
-      // LISTEN/NOTIFY delivers the invalidation (a few ms); then instance 2 reads the new value.
-      await until(() => two.server.deps.serverCache.cache.stats().bus.received > received, 5_000, 'the bus message');
+      // LISTEN/NOTIFY delivers the invalidation (a few ms): instance 2's memory copy goes (the
+      // PATCH sends more than one message, so a count of messages alone can be reached before
+      // this key's arrives); then instance 2 reads the new value.
+      const cache2 = two.server.deps.serverCache.cache;
+      await until(() => cache2.stats().bus.received > received, 5_000, 'the bus message');
+      await until(
+        () => cache2.getSync(team.key, { countMiss: false }) === undefined,
+        5_000,
+        "instance 2's copy evicted",
+      );
       const fresh = await request(two, { method: 'GET', url: team.url });
       expect(fresh.json().team.name).toBe(name);
     });
