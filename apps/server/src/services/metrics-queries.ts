@@ -3,7 +3,7 @@ import { METRIC_WINDOWS } from '@agiletrack/domain';
 import { and, desc, eq, gt, inArray, sql } from 'drizzle-orm';
 import { staleAfter } from '../config.ts';
 import type { AppDb } from '../db/database.ts';
-import { integrations, metricSnapshots, syncRuns } from '../db/schema.ts';
+import { integrations, metricSnapshots, syncRuns, workItems } from '../db/schema.ts';
 import type { StoredSamples, StoredValues } from '../metrics/samples.ts';
 import type { IntegrationMetricsView } from './views.ts';
 
@@ -147,4 +147,23 @@ export async function syncingIds(
     )
     .limit(limit);
   return new Set(running.map((run) => run.id));
+}
+
+/** The stored items of one integration, with the columns the metric computation reads. */
+export function metricItemsOf(db: AppDb, integrationId: number) {
+  return db
+    .select({
+      kind: workItems.kind,
+      externalId: workItems.externalId,
+      state: workItems.state,
+      createdAt: workItems.createdAt,
+      startedAt: workItems.startedAt,
+      firstReviewAt: workItems.firstReviewAt,
+      finishedAt: workItems.finishedAt,
+      storyPoints: workItems.storyPoints,
+      sprint: workItems.sprint,
+      data: workItems.data,
+    })
+    .from(workItems)
+    .where(eq(workItems.integrationId, integrationId));
 }

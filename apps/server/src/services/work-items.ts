@@ -13,7 +13,7 @@ import { integrations, workItems } from '../db/schema.ts';
 import { AppError } from '../errors.ts';
 import { metricValueOf, type TeamSample, unionSamples } from '../metrics/samples.ts';
 import { DAY, parseRef } from '../metrics/stats.ts';
-import { loadSamples } from './metrics-queries.ts';
+import { loadSamples, metricItemsOf } from './metrics-queries.ts';
 import { encodeCursor, pageOf } from './page.ts';
 import type { WorkItemView } from './views.ts';
 
@@ -94,21 +94,7 @@ async function samplesOf(
   const windowDays = (to.getTime() - from.getTime()) / DAY;
   const samples: TeamSample[] = [];
   for (const integration of owned) {
-    const items = await db
-      .select({
-        kind: workItems.kind,
-        externalId: workItems.externalId,
-        state: workItems.state,
-        createdAt: workItems.createdAt,
-        startedAt: workItems.startedAt,
-        firstReviewAt: workItems.firstReviewAt,
-        finishedAt: workItems.finishedAt,
-        storyPoints: workItems.storyPoints,
-        sprint: workItems.sprint,
-        data: workItems.data,
-      })
-      .from(workItems)
-      .where(eq(workItems.integrationId, integration.id));
+    const items = await metricItemsOf(db, integration.id);
     const set = connectorFor(integration.kind).metrics(items)(to.getTime(), windowDays)[drill];
     for (const s of set?.rows() ?? []) samples.push({ ...s, integrationId: integration.id });
   }

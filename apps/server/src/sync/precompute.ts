@@ -9,9 +9,10 @@ import { eq } from 'drizzle-orm';
 import type { IntegrationKindName } from '../connectors/connector.ts';
 import { connectorFor } from '../connectors/registry.ts';
 import type { AppDb } from '../db/database.ts';
-import { metricDaily, metricSnapshots, workItems } from '../db/schema.ts';
+import { metricDaily, metricSnapshots } from '../db/schema.ts';
 import { dailyPoints, dayOf } from '../metrics/compute.ts';
 import { type MetricValues, storeSamples, storeValues, valuesOf } from '../metrics/samples.ts';
+import { metricItemsOf } from '../services/metrics-queries.ts';
 
 /** How far back daily points go. */
 export const HISTORY_DAYS = 800;
@@ -25,21 +26,7 @@ export async function precomputeMetrics(
   integration: { id: number; kind: IntegrationKindName },
   asOf: number,
 ): Promise<MetricValues> {
-  const items = await db
-    .select({
-      kind: workItems.kind,
-      externalId: workItems.externalId,
-      state: workItems.state,
-      createdAt: workItems.createdAt,
-      startedAt: workItems.startedAt,
-      firstReviewAt: workItems.firstReviewAt,
-      finishedAt: workItems.finishedAt,
-      storyPoints: workItems.storyPoints,
-      sprint: workItems.sprint,
-      data: workItems.data,
-    })
-    .from(workItems)
-    .where(eq(workItems.integrationId, integration.id));
+  const items = await metricItemsOf(db, integration.id);
   const index = connectorFor(integration.kind).metrics(items);
   const computedAt = new Date(asOf);
   const first = items.reduce((min, item) => Math.min(min, item.createdAt.getTime()), asOf);
